@@ -1,0 +1,72 @@
+/**
+ * The kernel backend: the few hot loops of the market's math behind one interface.
+ *
+ * `core` ships a plain TypeScript reference (`referenceBackend`); `wasm/` implements the
+ * same interface with SIMD. Entry points (server, runner, CLI, page) install the fast
+ * backend with `setKernelBackend`; `core` itself never imports `wasm/`.
+ *
+ * The RBF kernel is `k_γ(x, y) = exp(−γ‖x − y‖²)`, with ‖x − y‖² summed from the
+ * coordinate differences (not ‖x‖² + ‖y‖² − 2x·y, which cancels badly far from the origin).
+ *
+ * @example
+ * ```ts
+ * import { getKernelBackend } from "./backend.ts";
+ * import { fromRows } from "../matrix.ts";
+ * const a = fromRows([[0, 0]]), b = fromRows([[1, 0]]);
+ * const out = new Float64Array(1);
+ * getKernelBackend().rbfBlockInto(out, a, b, 0.5);
+ * console.assert(Math.abs(out[0]! - Math.exp(-0.5)) < 1e-15);
+ * ```
+ */
+import type { Matrix } from "../matrix.ts";
+import { referenceBackend } from "./reference.ts";
+
+export interface KernelBackend {
+  /** A short name, e.g. `"reference"` or `"wasm-simd"`. */
+  readonly name: string;
+  /** `out[i·b.rows + j] = exp(−γ‖a_i − b_j‖²)`; `out.length ≥ a.rows·b.rows`. */
+  rbfBlockInto(out: Float64Array, a: Matrix, b: Matrix, gamma: number): void;
+  /**
+   * `Σ_i wa_i · (Σ_j wb_j · exp(−γ‖a_i − b_j‖²))`, i outer and j inner. Deterministic for
+   * given inputs, so identical arguments give bit-identical sums (MMD² of a spec to itself is 0).
+   */
+  rbfWeightedSum(a: Matrix, wa: Float64Array, b: Matrix, wb: Float64Array, gamma: number): number;
+  /**
+   * `out[i] = Σ_j wb_j · exp(−γ‖a_i − b_j‖²)`. When `outPoints` (length a.rows·a.cols) is
+   * given it also receives `outPoints[i,:] = Σ_j wb_j · k(a_i, b_j) · b_j` (the Z-gradient term).
+   */
+  rbfRowSumsInto(
+    out: Float64Array,
+    a: Matrix,
+    b: Matrix,
+    wb: Float64Array,
+    gamma: number,
+    outPoints?: Float64Array,
+  ): void;
+  /**
+   * k-means assignment: `labels[i] = argmin_c ‖x_i − c_c‖²` (lowest index on ties) and
+   * `dists[i]` that squared distance.
+   */
+  nearestCentersInto(labels: Int32Array, dists: Float64Array, x: Matrix, centers: Matrix): void;
+}
+
+let current: KernelBackend = referenceBackend;
+
+/** The backend in use (the TypeScript reference unless an entry point installed another). */
+export function getKernelBackend(): KernelBackend {
+  return current;
+}
+
+/** Installs a backend for the whole process/worker; returns the previous one. */
+export function setKernelBackend(backend: KernelBackend): KernelBackend {
+  const prev = current;
+  current = backend;
+  return prev;
+}
+
+/** Throws a RangeError naming both shapes when column counts differ. */
+export function assertSameCols(a: Matrix, b: Matrix, what: string): void {
+  if (a.cols !== b.cols) {
+    throw new RangeError(`${what}: dimension mismatch, ${a.rows}x${a.cols} vs ${b.rows}x${b.cols}`);
+  }
+}
