@@ -1,0 +1,41 @@
+/** File helpers for the CLI: every failure becomes a one-line CliError naming the file. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { LearnwareError } from "../core/errors.ts";
+import { RKMETableSpecification } from "../core/spec/rkmeTableSpec.ts";
+import { CliError } from "./errors.ts";
+
+export function readBytes(path: string, what = "file"): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === "ENOENT" ? `Cannot find ${what} ${path}` : `Cannot read ${what} ${path}: ${code ?? (e as Error).message}`);
+  }
+}
+
+export function readJson(path: string, what = "JSON file"): unknown {
+  const text = new TextDecoder().decode(readBytes(path, what));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function readStatSpec(path: string): RKMETableSpecification {
+  const json = readJson(path, "stat spec");
+  try {
+    return RKMETableSpecification.fromJSON(json);
+  } catch (e) {
+    if (e instanceof LearnwareError || e instanceof RangeError || e instanceof TypeError) throw new CliError(`Stat spec ${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function writeText(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new CliError(`Cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}

@@ -1,0 +1,145 @@
+/** Reads an n×d numeric table from CSV (with or without header), JSON or .npy into a Matrix. */
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import type { Matrix } from "../core/matrix.ts";
+import { CliError } from "./errors.ts";
+
+export interface Table extends Matrix {
+  /** Column names from a CSV header, if there was one. */
+  columns: string[] | null;
+}
+
+export function readTableFile(path: string): Table {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new CliError(`Cannot read input file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === ".npy") return parseNpy(bytes, path);
+  const text = new TextDecoder().decode(bytes);
+  if (ext === ".json") return parseJsonTable(text, path);
+  return parseCsv(text, path);
+}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)$/i;
+
+function toNumber(field: string): number {
+  const t = field.trim();
+  if (t === "") return NaN;
+  const l = t.toLowerCase();
+  if (l === "nan") return NaN;
+  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
+  if (l === "-inf" || l === "-infinity") return -Infinity;
+  return Number(t);
+}
+
+/** Splits CSV text into rows of fields (RFC 4180 quotes; `,`, `;` or tab delimiter sniffed from line 1). */
+export function splitCsv(text: string): string[][] {
+  const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
+  const delim = [",", ";", "\t"].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
+  const rows: string[][] = [];
+  let field = "", row: string[] = [], inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inQuotes) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { field += '"'; i++; } else inQuotes = false;
+      } else field += ch;
+    } else if (ch === '"') inQuotes = true;
+    else if (ch === delim) { row.push(field); field = ""; }
+    else if (ch === "\n" || ch === "\r") {
+      if (ch === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); field = "";
+      if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
+      row = [];
+    } else field += ch;
+  }
+  if (inQuotes) throw new CliError("Malformed CSV: a quoted field is not closed");
+  row.push(field);
+  if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
+  return rows;
+}
+
+export function parseCsv(text: string, name = "CSV"): Table {
+  const rows = splitCsv(text);
+  if (rows.length === 0) throw new CliError(`${name} has no rows`);
+  const first = rows[0]!;
+  const hasHeader = first.some((f) => f.trim() !== "" && !NUMERIC.test(f.trim()));
+  const columns = hasHeader ? first.map((f) => f.trim()) : null;
+  const body = hasHeader ? rows.slice(1) : rows;
+  if (body.length === 0) throw new CliError(`${name} has a header but no data rows`);
+  const d = first.length;
+  const data = new Float64Array(body.length * d);
+  body.forEach((r, i) => {
+    const line = i + (hasHeader ? 2 : 1);
+    if (r.length !== d) throw new CliError(`${name} line ${line} has ${r.length} fields, expected ${d}`);
+    r.forEach((f, j) => {
+      const v = toNumber(f);
+      if (Number.isNaN(v) && f.trim() !== "" && !/^[+-]?nan$/i.test(f.trim())) {
+        throw new CliError(`${name} line ${line}, column ${j + 1}: "${f.trim()}" is not a number`);
+      }
+      data[i * d + j] = v;
+    });
+  });
+  return { rows: body.length, cols: d, data, columns };
+}
+
+export function parseJsonTable(text: string, name = "JSON"): Table {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${name} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    v = o["X"] ?? o["x"] ?? o["data"];
+  }
+  if (!Array.isArray(v) || v.length === 0) throw new CliError(`${name} must hold a non-empty array of rows (or {"X": [...]})`);
+  const rows = v.map((r) => (Array.isArray(r) ? r : [r]));
+  const d = rows[0]!.length;
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => {
+    if (r.length !== d) throw new CliError(`${name} row ${i} has ${r.length} values, expected ${d}`);
+    r.forEach((x: unknown, j: number) => {
+      const n = x === null ? NaN : typeof x === "string" ? toNumber(x) : x;
+      if (typeof n !== "number") throw new CliError(`${name} row ${i}, column ${j}: ${JSON.stringify(x)} is not a number`);
+      data[i * d + j] = n;
+    });
+  });
+  return { rows: rows.length, cols: d, data, columns: null };
+}
+
+/** Parses NumPy's .npy format (v1–3; little-endian float/int dtypes, C order, 1-D or 2-D). */
+export function parseNpy(bytes: Uint8Array, name = "NPY"): Table {
+  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new CliError(`${name} is not a .npy file (bad magic)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const major = bytes[6]!;
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = major === 1 ? 10 : 12;
+  const header = new TextDecoder("latin1").decode(bytes.subarray(start, start + headerLen));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1] === "True";
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (!descr || shapeText === undefined) throw new CliError(`${name} has a malformed header`);
+  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+  if (shape.length < 1 || shape.length > 2) throw new CliError(`${name} must be 1-D or 2-D, got shape (${shape.join(", ")})`);
+  if (fortran && shape.length === 2) throw new CliError(`${name} is in Fortran order; save it with np.ascontiguousarray first`);
+  const n = shape[0]!, d = shape[1] ?? 1;
+  const readers: Record<string, [number, (o: number) => number]> = {
+    "<f8": [8, (o) => view.getFloat64(o, true)], "<f4": [4, (o) => view.getFloat32(o, true)],
+    "<i8": [8, (o) => Number(view.getBigInt64(o, true))], "<i4": [4, (o) => view.getInt32(o, true)],
+    "<i2": [2, (o) => view.getInt16(o, true)], "|u1": [1, (o) => view.getUint8(o)], "|i1": [1, (o) => view.getInt8(o)],
+    "|b1": [1, (o) => view.getUint8(o)],
+  };
+  const rd = readers[descr];
+  if (!rd) throw new CliError(`${name} has unsupported dtype ${descr} (use float64, float32 or little-endian ints)`);
+  const off = start + headerLen;
+  if (bytes.length < off + n * d * rd[0]) throw new CliError(`${name} is truncated: shape (${n}, ${d}) needs ${n * d * rd[0]} data bytes`);
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n * d; i++) data[i] = rd[1](off + i * rd[0]);
+  return { rows: n, cols: d, data, columns: null };
+}

@@ -1,0 +1,68 @@
+/**
+ * The combined searcher of the market: a semantic search first (fuzzy by default), then,
+ * when the user gives a table RKME, the statistical search over the semantic matches — as
+ * the Python market's EasySearcher does.
+ *
+ * @example
+ * ```ts
+ * import { search } from "./search.ts";
+ * const r = search({
+ *   user: { semantic: { Data: { Type: "Class", Values: ["Table"] } } },
+ *   market: [{ id: "a", semantic: { Data: { Type: "Class", Values: ["Table"] } } }],
+ * });
+ * console.assert(r.single[0]!.id === "a" && r.multiple === null);
+ * ```
+ */
+import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
+import { semanticSearch } from "./semanticSearch.ts";
+import type { SemanticSpec } from "../semantic/types.ts";
+import { type MixtureMethod, type SearchResult, searchStatistical } from "./statSearch.ts";
+
+export type { MixtureResult, SearchResult, SingleResult } from "./statSearch.ts";
+
+export interface MarketEntry {
+  id: string;
+  semantic?: SemanticSpec | undefined;
+  stat?: RKMETableSpecification | undefined;
+}
+
+export interface SearchRequest {
+  user: { semantic?: SemanticSpec | undefined; stat?: RKMETableSpecification | undefined };
+  market: readonly MarketEntry[];
+  maxSearchNum?: number;
+  method?: MixtureMethod;
+  searcher?: "fuzzy" | "exact";
+  selfInnerProducts?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Semantic-only results carry `dist: null` and the fuzzy score / 100 (or 1 for a tag or
+ * substring match). With a stat spec, the statistical results of the semantic matches.
+ */
+export function search(req: SearchRequest): SearchResult {
+  let pool: readonly MarketEntry[] = req.market;
+  let semanticScores: Map<string, number> | null = null;
+  if (req.user.semantic !== undefined) {
+    const byId = new Map(req.market.map((m) => [m.id, m]));
+    const r = semanticSearch(
+      req.user.semantic,
+      req.market.map((m) => ({ id: m.id, semantic: m.semantic ?? {} })),
+      req.searcher ?? "fuzzy",
+    );
+    pool = r.ids.map((id) => byId.get(id)!);
+    semanticScores = new Map(r.ids.map((id, i) => [id, r.scores?.[i] !== undefined ? r.scores[i]! / 100 : 1]));
+  }
+  if (req.user.stat !== undefined) {
+    const statMarket = pool.flatMap((m) => (m.stat ? [{ id: m.id, spec: m.stat }] : []));
+    const opts = {
+      ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
+      ...(req.method !== undefined ? { method: req.method } : {}),
+      ...(req.selfInnerProducts !== undefined ? { selfInnerProducts: req.selfInnerProducts } : {}),
+    };
+    return searchStatistical(req.user.stat, statMarket, opts);
+  }
+  return {
+    single: pool.map((m) => ({ id: m.id, score: semanticScores?.get(m.id) ?? 1, dist: null })),
+    multiple: null,
+  };
+}

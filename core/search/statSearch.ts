@@ -1,0 +1,179 @@
+/**
+ * The statistical searcher of the Python market (EasyStatSearcher) for table RKME specs:
+ * single results ranked by MMD², the greedy / auto mixture search, and the score rules.
+ * See the conformance README, search.json, for the pipeline this reproduces case for case.
+ *
+ * @example
+ * ```ts
+ * import { searchStatistical } from "./statSearch.ts";
+ * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
+ * import { fromRows } from "../matrix.ts";
+ * const spec = (x: number) => new RKMETableSpecification(fromRows([[x, 0]]), new Float64Array([1]), 0.1, 10);
+ * const r = searchStatistical(spec(0.1), [{ id: "a", spec: spec(0) }, { id: "b", spec: spec(5) }]);
+ * console.assert(r.single[0]!.id === "a");
+ * ```
+ */
+import { LearnwareError } from "../errors.ts";
+import { solveSimplexQp } from "../qp/simplexQp.ts";
+import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
+import { postProcessScores } from "./scores.ts";
+
+export type MixtureMethod = "greedy" | "auto" | "none";
+
+export interface StatMarketItem {
+  id: string;
+  spec: RKMETableSpecification;
+}
+
+export interface SingleResult {
+  id: string;
+  score: number;
+  /** MMD² between the learnware's spec and the user's (null for semantic-only results). */
+  dist: number | null;
+}
+
+export interface MixtureResult {
+  ids: string[];
+  weights: number[];
+  score: number;
+  /** MMD² between the weighted mixture and the user's spec. */
+  dist: number;
+}
+
+export interface SearchResult {
+  single: SingleResult[];
+  multiple: MixtureResult | null;
+}
+
+export interface StatSearchOptions {
+  /** Mixture size limit; candidates are the first `maxSearchNum²` singles. Default 5. */
+  maxSearchNum?: number;
+  /** Mixture method; anything but greedy/auto gives single results only. Default "greedy". */
+  method?: MixtureMethod;
+  /** Precomputed `ip(spec, spec)` per market item (same code path, so results are unchanged). */
+  selfInnerProducts?: ReadonlyMap<string, number>;
+}
+
+interface Mixture {
+  idx: number[];
+  weights: number[];
+  dist: number;
+}
+
+/** Runs the statistical search of `user` over `market` (already filtered semantically). */
+export function searchStatistical(
+  user: RKMETableSpecification,
+  market: readonly StatMarketItem[],
+  options: StatSearchOptions = {},
+): SearchResult {
+  const maxSearchNum = options.maxSearchNum ?? 5;
+  const method = options.method ?? "greedy";
+  if (!Number.isInteger(maxSearchNum) || maxSearchNum < 1) {
+    throw new RangeError(`maxSearchNum must be a positive integer, got ${maxSearchNum}`);
+  }
+  const userSelf = user.innerProduct(user);
+  if (!Number.isFinite(userSelf)) {
+    throw new LearnwareError("SPEC_INVALID", "User stat spec has a non-finite self inner product (NaN or Infinity in z or beta)");
+  }
+  const dim = user.z.cols;
+  const ranked: { item: StatMarketItem; dist: number; order: number }[] = [];
+  market.forEach((item, order) => {
+    if (item.spec.z.cols !== dim) return;
+    const self = options.selfInnerProducts?.get(item.id) ?? item.spec.innerProduct(item.spec);
+    const d = self - 2 * item.spec.innerProduct(user) + userSelf;
+    if (Number.isFinite(d)) ranked.push({ item, dist: d, order });
+  });
+  ranked.sort((a, b) => a.dist - b.dist || a.order - b.order);
+  if (ranked.length === 0) return { single: [], multiple: null };
+
+  const candidates = ranked.slice(0, maxSearchNum * maxSearchNum).map((r) => r.item.spec);
+  let mixture: Mixture | null = null;
+  if (ranked[0]!.dist > 0 && (method === "greedy" || method === "auto")) {
+    const qp = mixtureSystem(user, candidates, userSelf);
+    mixture = method === "greedy" ? greedyMixture(qp, maxSearchNum) : autoMixture(qp, maxSearchNum);
+    if (mixture !== null && mixture.idx.length <= 1) mixture = null;
+  }
+  const { scores, mixtureScore } = postProcessScores({
+    sortedDists: ranked.map((r) => r.dist),
+    mixtureDist: mixture?.dist ?? null,
+  });
+  const single = scores.map((score, i) => ({ id: ranked[i]!.item.id, score, dist: ranked[i]!.dist }));
+  const multiple = mixture !== null && mixtureScore !== null
+    ? {
+      ids: mixture.idx.map((i) => ranked[i]!.item.id),
+      weights: mixture.weights,
+      score: mixtureScore,
+      dist: mixture.dist,
+    }
+    : null;
+  return { single, multiple };
+}
+
+/** `K_ij = ip(spec_i, spec_j)`, `C_i = ip(user, spec_i)` over the candidates, computed once. */
+interface MixtureSystem {
+  n: number;
+  K: Float64Array;
+  C: Float64Array;
+  userSelf: number;
+}
+
+function mixtureSystem(user: RKMETableSpecification, specs: RKMETableSpecification[], userSelf: number): MixtureSystem {
+  const n = specs.length;
+  const K = new Float64Array(n * n);
+  const C = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) K[i * n + j] = specs[i]!.innerProduct(specs[j]!);
+    C[i] = user.innerProduct(specs[i]!);
+  }
+  return { n, K, C, userSelf };
+}
+
+/** Solves the mixture weights over a subset; MMD² = ip(user,user) + 2·objective. */
+function solveSubset(sys: MixtureSystem, idx: readonly number[]): Mixture {
+  const m = idx.length;
+  const K = new Float64Array(m * m);
+  const C = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) K[a * m + b] = sys.K[idx[a]! * sys.n + idx[b]!]!;
+    C[a] = sys.C[idx[a]!]!;
+  }
+  const r = solveSimplexQp(K, C, m);
+  return { idx: [...idx], weights: Array.from(r.x), dist: sys.userSelf + 2 * r.objective };
+}
+
+function greedyMixture(sys: MixtureSystem, maxSearchNum: number): Mixture | null {
+  const limit = Math.min(maxSearchNum, sys.n);
+  const chosen: number[] = [];
+  const used = new Uint8Array(sys.n);
+  let best: Mixture | null = null;
+  for (let round = 0; round < limit; round++) {
+    let roundBest: Mixture | null = null;
+    for (let c = 0; c < sys.n; c++) {
+      if (used[c]) continue;
+      const trial = solveSubset(sys, [...chosen, c]);
+      if (roundBest === null || trial.dist < roundBest.dist) roundBest = trial;
+    }
+    if (roundBest === null) break;
+    if (best !== null && !(roundBest.dist <= 0.95 * best.dist)) break;
+    best = roundBest;
+    const added = roundBest.idx[roundBest.idx.length - 1]!;
+    chosen.push(added);
+    used[added] = 1;
+  }
+  return best;
+}
+
+function autoMixture(sys: MixtureSystem, maxSearchNum: number): Mixture | null {
+  if (sys.n === 0) return null;
+  const all = solveSubset(sys, Array.from({ length: sys.n }, (_, i) => i));
+  const order = all.idx.slice().sort((a, b) => all.weights[b]! - all.weights[a]! || a - b);
+  const prefix: number[] = [];
+  let cum = 0;
+  for (const i of order) {
+    cum += all.weights[i]!;
+    if (cum <= 0.98) prefix.push(i);
+    else break;
+  }
+  if (prefix.length <= 1) return null;
+  return solveSubset(sys, prefix.slice(0, Math.min(maxSearchNum, prefix.length)));
+}
