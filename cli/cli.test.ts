@@ -88,8 +88,10 @@ test("lw spec generate reads headerless CSV, JSON and .npy alike", () => {
 });
 
 test("lw search on each search.json scenario prints the expected ids, scores and mixture", () => {
+  // Written as Python's json.dump writes them: non-finite numbers as bare NaN / Infinity tokens.
+  const pyJson = (v: unknown) => JSON.stringify(v).replace(/"(NaN|-?Infinity)"/g, "$1");
   for (const c of loadCases<SearchCase>("search.json", true)) {
-    writeFileSync(join(dir, `${c.id}.market.json`), JSON.stringify(c.market));
+    writeFileSync(join(dir, `${c.id}.market.json`), pyJson(c.market));
     writeFileSync(join(dir, `${c.id}.user.json`), JSON.stringify(c.user));
     const r = run("search", "--market", `${c.id}.market.json`, "--spec", `${c.id}.user.json`, "--max", String(c.max_search_num), "--method", c.search_method, "--json");
     assert.equal(r.code, 0, `${c.id}: ${r.err}`);

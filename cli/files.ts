@@ -1,5 +1,6 @@
 /** File helpers for the CLI: every failure becomes a one-line CliError naming the file. */
 import { readFileSync, writeFileSync } from "node:fs";
+import { parsePythonJson } from "../core/_internal/pythonJson.ts";
 import { LearnwareError } from "../core/errors.ts";
 import { RKMETableSpecification } from "../core/spec/rkmeTableSpec.ts";
 import { CliError } from "./errors.ts";
@@ -16,7 +17,7 @@ export function readBytes(path: string, what = "file"): Uint8Array {
 export function readJson(path: string, what = "JSON file"): unknown {
   const text = new TextDecoder().decode(readBytes(path, what));
   try {
-    return JSON.parse(text);
+    return parsePythonJson(text);
   } catch (e) {
     throw new CliError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
   }

@@ -1,0 +1,28 @@
+/**
+ * YAML as PyYAML reads and writes it (YAML 1.1: `yes`/`no`/`on`/`off` are booleans, so
+ * such strings get quoted on output). Duplicate keys are allowed (the last one wins, as in
+ * PyYAML) and aliases are capped against "billion laughs" documents.
+ *
+ * Deno note: the `yaml` package's Node build reads `process.env.LOG_TOKENS` while parsing,
+ * which needs `--allow-env` under Deno; its browser build does not. deno.json maps `yaml`
+ * to the browser build (`"imports": { "yaml": "./node_modules/yaml/browser/dist/index.js" }`)
+ * so that the core's tests run with no permissions.
+ *
+ * @example
+ * ```ts
+ * import { parseYaml, stringifyYaml } from "./yamlCodec.ts";
+ * console.assert((parseYaml("a: yes") as { a: unknown }).a === true);
+ * console.assert(stringifyYaml({ a: "yes" }) === 'a: "yes"\n');
+ * ```
+ */
+import { parse, stringify } from "yaml";
+
+/** Parses one YAML 1.1 document; throws the `yaml` package's error on bad input. */
+export function parseYaml(text: string): unknown {
+  return parse(text, { version: "1.1", uniqueKeys: false, maxAliasCount: 100 }) as unknown;
+}
+
+/** Serialises a value as a YAML 1.1 document. */
+export function stringifyYaml(value: unknown): string {
+  return stringify(value, { version: "1.1" });
+}
