@@ -143,3 +143,42 @@ test("bad inputs exit 2 with one line naming the problem", () => {
   assertCleanFailure(run("frobnicate"), /Unknown command/);
   assertCleanFailure(run("spec", "generate", "--bogus"), /bogus/);
 });
+
+test("lw check package and lw search over a folder of learnware zips", async () => {
+  const { writeLearnwarePackage } = await import("../core/package/mod.ts");
+  const { mkdirSync } = await import("node:fs");
+  const c = loadCases<SearchCase>("search.json", true).find((x) => x.id === "s01_greedy_d5_m20")!;
+  const folder = join(dir, "market");
+  mkdirSync(folder, { recursive: true });
+  const sem = (d: number) => ({ ...(validSemantic as object), Input: { Dimension: d, Description: {} } });
+  for (const m of c.market) {
+    const zip = writeLearnwarePackage({
+      yaml: { model: { class_name: "MyModel", kwargs: {} }, stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat_spec.json", kwargs: {} }] },
+      files: { "__init__.py": "class MyModel: pass\n", "stat_spec.json": JSON.stringify(m.spec), "requirements.txt": "numpy\n" },
+    });
+    writeFileSync(join(folder, `${m.id}.zip`), zip);
+    writeFileSync(join(folder, `${m.id}.semantic.json`), JSON.stringify(sem(5)));
+  }
+  writeFileSync(join(dir, "sem5.json"), JSON.stringify(sem(5)));
+  writeFileSync(join(dir, "sem7.json"), JSON.stringify(sem(7)));
+  const first = join("market", `${c.market[0]!.id}.zip`);
+  const ok = run("check", "package", first, "--semantic", "sem5.json", "--json");
+  assert.equal(ok.code, 0, ok.out + ok.err);
+  assert.equal(JSON.parse(ok.out).status, 0);
+  const wrongDim = run("check", "package", first, "--semantic", "sem7.json");
+  assert.equal(wrongDim.code, 1);
+  assert.match(wrongDim.out, /^INVALID \(-1\): .*dimension 5 .*Input\.Dimension is 7/);
+  writeFileSync(join(dir, "notzip.zip"), "hello");
+  const broken = run("check", "package", "notzip.zip");
+  assert.equal(broken.code, 1);
+  assert.match(broken.out, /^INVALID \(-1\)/);
+
+  const fromFolder = run("search", "--market", "market", "--spec", `${c.id}.user.json`, "--json");
+  assert.equal(fromFolder.code, 0, fromFolder.err);
+  const got = JSON.parse(fromFolder.out);
+  assert.deepEqual(got.single.map((s: { id: string }) => s.id), c.expected.single.map((s) => s.id));
+  assert.deepEqual(got.multiple.ids, c.expected.multiple!.ids);
+  const semanticOnly = run("search", "--market", "market", "--semantic", "sem5.json", "--json");
+  assert.equal(semanticOnly.code, 0, semanticOnly.err);
+  assert.equal(JSON.parse(semanticOnly.out).single.length, c.market.length);
+});
