@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm start`: the market server (embedded libSQL + blob folder + web page, seeded with demo
+// learnwares on first start) and a runner daemon that checks and serves learnwares against it.
+// Configuration: the LW_* environment variables documented in the README.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(fileURLToPath(import.meta.url), "..", "..");
+const env = { ...process.env };
+env.LW_DATA_DIR = resolve(env.LW_DATA_DIR || join(root, ".lw-data"));
+const port = env.LW_PORT || "8787";
+const host = env.LW_HOST || "127.0.0.1";
+const server = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+const children = [];
+
+function start(name, args, extraEnv = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`${name} exited (${signal ?? code}); stopping`);
+    stop(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+if (existsSync(join(root, "web", "build.ts"))) {
+  const { buildWeb } = await import("../web/build.ts").catch(() => ({}));
+  if (typeof buildWeb === "function") await buildWeb();
+}
+
+start("server", ["edge/entry/node.ts"]);
+
+async function waitReady() {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const r = await fetch(`${server}/healthz`);
+      if (r.ok) return true;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+if (!(await waitReady())) {
+  console.error(`server did not become ready at ${server}`);
+  stop(1);
+} else if (existsSync(join(root, "runner", "daemon", "main.ts")) && env.LW_RUNNER !== "0") {
+  const tokenFile = join(env.LW_DATA_DIR, "admin-token");
+  const token = env.LW_ADMIN_TOKEN || (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "");
+  start("runner", ["runner/daemon/main.ts"], { LW_SERVER: server, LW_TOKEN: token, LW_RUNNER_DATA: join(env.LW_DATA_DIR, "runner") });
+  console.log(`market: ${server}/   API reference: ${server}/docs   runner: checking jobs`);
+}
