@@ -1,0 +1,87 @@
+/**
+ * `createApp(deps)`: the whole HTTP API as a Hono app over web-standard Request/Response.
+ * Runtime specifics (listening, files of the data folder) live in `entry/`.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ db, blobs, config });
+ * const res = await app.request("/v1/semantic-options");
+ * ```
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import type { App, AppDeps, AppEnv, Ctx } from "./context.ts";
+import { settings } from "./db/schema.ts";
+import { renderError } from "./errors.ts";
+import { authMiddleware } from "./middleware/auth.ts";
+import { staticFiles } from "./middleware/static.ts";
+import { artifactRoutes } from "./routes/artifacts.ts";
+import { compatRoutes } from "./routes/compat.ts";
+import { docRoutes } from "./routes/docs.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { learnwareRoutes } from "./routes/learnwares.ts";
+import { metricRoutes } from "./routes/metrics.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { searchRoutes } from "./routes/search.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { uploadRoutes } from "./routes/uploads.ts";
+import { EventHub } from "./services/events.ts";
+import { randomId } from "./auth/tokens.ts";
+
+export type { AppDeps } from "./context.ts";
+
+/** Builds the shared route context from the dependencies. */
+export function createContext(deps: AppDeps): Ctx {
+  let secret: Promise<string> | null = deps.config.linkSecret ? Promise.resolve(deps.config.linkSecret) : null;
+  const ctx: Ctx = {
+    db: deps.db,
+    blobs: deps.blobs,
+    config: deps.config,
+    now: deps.clock ?? (() => Date.now()),
+    hub: new EventHub(),
+    log: deps.log ?? (() => {}),
+    linkSecret: () =>
+      (secret ??= (async () => {
+        const [row] = await deps.db.db.select().from(settings).where(eq(settings.key, "link_secret"));
+        if (row) return row.value;
+        const value = randomId(32);
+        await deps.db.write((tx) => tx.insert(settings).values({ key: "link_secret", value }).onConflictDoNothing());
+        const [again] = await deps.db.db.select().from(settings).where(eq(settings.key, "link_secret"));
+        return again!.value;
+      })()),
+  };
+  return ctx;
+}
+
+export function createApp(deps: AppDeps, shared?: Ctx): App {
+  const ctx = shared ?? createContext(deps);
+  const app: App = new OpenAPIHono<AppEnv>();
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+
+  app.onError((err, c) => {
+    const [status, body] = renderError(err);
+    if (status >= 500) ctx.log(`error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.stack ?? String(err)}`);
+    return c.json(body, status as 400);
+  });
+  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+
+  // Compat routes carry their own envelope and their own auth handling.
+  compatRoutes(app, ctx);
+
+  app.use("/v1/*", authMiddleware(ctx));
+  tokenRoutes(app, ctx);
+  learnwareRoutes(app, ctx);
+  uploadRoutes(app, ctx);
+  searchRoutes(app, ctx);
+  modelRoutes(app, ctx);
+  metricRoutes(app, ctx);
+  artifactRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  jobRoutes(app, ctx);
+  docRoutes(app, ctx);
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  if (deps.staticRoot) app.use("*", staticFiles(deps.staticRoot));
+  else app.get("/", (c) => c.redirect("/docs"));
+  return app;
+}

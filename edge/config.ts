@@ -1,0 +1,73 @@
+/**
+ * Server configuration: environment variables with defaults, read once at start-up.
+ * The app itself never reads the environment; entries pass a `ServerConfig` in.
+ */
+export interface ServerConfig {
+  /** Folder holding the database file, blobs, upload sessions and the admin token. */
+  dataDir: string;
+  port: number;
+  host: string;
+  /** libSQL URL; defaults to `file:<dataDir>/lw.db`. */
+  dbUrl: string;
+  /** Anonymous GETs on market/registry reads when true. */
+  publicReads: boolean;
+  /** If set, ensured as an admin token at start (never logged). */
+  adminToken: string | undefined;
+  /** Prefix of the Beimingwu-compatible API used by the Python client. */
+  compatPrefix: string;
+  /** Largest package accepted (bytes). */
+  maxPackageBytes: number;
+  /** Largest JSON body (bytes). */
+  maxJsonBytes: number;
+  /** Largest single chunk of a resumable upload (bytes). */
+  maxChunkBytes: number;
+  /** Lifetime of signed download links (seconds). */
+  signedLinkSeconds: number;
+  /** Secret for signed links (HMAC); generated per data dir when unset. */
+  linkSecret: string | undefined;
+  /** Seed the demo learnwares when the catalogue is empty. */
+  seedDemo: boolean;
+  /** Attempts before a job fails for good. */
+  jobMaxAttempts: number;
+}
+
+const MiB = 1024 * 1024;
+
+function bool(v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === "") return dflt;
+  return !["0", "false", "no", "off"].includes(v.toLowerCase());
+}
+
+function int(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === "") return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+/** Reads the configuration from an environment map (e.g. `process.env` or `Deno.env.toObject()`). */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const dataDir = env.LW_DATA_DIR || "./.lw-data";
+  const cfg: ServerConfig = {
+    dataDir,
+    port: int("LW_PORT", env.LW_PORT, 8787),
+    host: env.LW_HOST || "127.0.0.1",
+    dbUrl: env.LW_DB_URL || `file:${dataDir.replace(/\/+$/, "")}/lw.db`,
+    publicReads: bool(env.LW_PUBLIC_READS, true),
+    adminToken: env.LW_ADMIN_TOKEN || undefined,
+    compatPrefix: normalizePrefix(env.LW_COMPAT_PREFIX ?? "/api"),
+    maxPackageBytes: int("LW_MAX_PACKAGE_BYTES", env.LW_MAX_PACKAGE_BYTES, 256 * MiB),
+    maxJsonBytes: int("LW_MAX_JSON_BYTES", env.LW_MAX_JSON_BYTES, 8 * MiB),
+    maxChunkBytes: int("LW_MAX_CHUNK_BYTES", env.LW_MAX_CHUNK_BYTES, 16 * MiB),
+    signedLinkSeconds: int("LW_SIGNED_LINK_SECONDS", env.LW_SIGNED_LINK_SECONDS, 300),
+    linkSecret: env.LW_LINK_SECRET || undefined,
+    seedDemo: bool(env.LW_SEED_DEMO, true),
+    jobMaxAttempts: int("LW_JOB_MAX_ATTEMPTS", env.LW_JOB_MAX_ATTEMPTS, 5),
+  };
+  return { ...cfg, ...overrides };
+}
+
+function normalizePrefix(p: string): string {
+  if (p === "" || p === "/") return "";
+  return "/" + p.replace(/^\/+|\/+$/g, "");
+}

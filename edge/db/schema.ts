@@ -1,0 +1,175 @@
+/**
+ * The only database schema (drizzle, SQLite/libSQL dialect). Migrations under
+ * `edge/db/migrations/` are generated from this file by drizzle-kit and never hand-edited.
+ *
+ * One catalogue serves the market and the registry: a learnware is a model of kind
+ * `learnware` whose versions carry a package; registry models may have versions without one.
+ */
+import { sql } from "drizzle-orm";
+import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(unixepoch('subsec') * 1000)`;
+
+export const models = sqliteTable(
+  "models",
+  {
+    /** Zero-padded sequence, e.g. `00000012` (the Beimingwu id form). */
+    id: text("id").primaryKey(),
+    seq: integer("seq").notNull().unique(),
+    kind: text("kind", { enum: ["learnware", "model"] }).notNull(),
+    namespace: text("namespace").notNull(),
+    owner: text("owner").notNull(),
+    name: text("name").notNull(),
+    task: text("task"),
+    description: text("description"),
+    /** The current semantic spec (the latest version's), JSON. */
+    semantic: text("semantic", { mode: "json" }),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    latestVersion: integer("latest_version").notNull().default(0),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("models_ns_idx").on(t.namespace), index("models_owner_idx").on(t.owner)],
+);
+
+export const versions = sqliteTable(
+  "versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    modelId: text("model_id").notNull(),
+    number: integer("number").notNull(),
+    packageSha256: text("package_sha256"),
+    packageSize: integer("package_size"),
+    framework: text("framework"),
+    /** `[{ className, fileName, json }]` from the package. */
+    statSpecs: text("stat_specs", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    /** Snapshot of the semantic spec this version was created with. */
+    semantic: text("semantic", { mode: "json" }),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** -1 INVALID, 0 NONUSABLE (pending), 1 USABLE. */
+    checkStatus: integer("check_status").notNull().default(0),
+    checkLog: text("check_log").notNull().default(""),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("versions_model_number_uq").on(t.modelId, t.number), index("versions_sha_idx").on(t.packageSha256)],
+);
+
+export const tags = sqliteTable(
+  "tags",
+  {
+    modelId: text("model_id").notNull(),
+    tag: text("tag").notNull(),
+    version: integer("version").notNull(),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("tags_model_tag_uq").on(t.modelId, t.tag)],
+);
+
+export const artifacts = sqliteTable(
+  "artifacts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    modelId: text("model_id").notNull(),
+    version: integer("version").notNull(),
+    path: text("path").notNull(),
+    size: integer("size"),
+    sha256: text("sha256"),
+    mime: text("mime").notNull(),
+    storage: text("storage", { enum: ["stored", "tracked"] }).notNull(),
+    uri: text("uri"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("artifacts_path_uq").on(t.modelId, t.version, t.path), index("artifacts_sha_idx").on(t.sha256)],
+);
+
+export const metrics = sqliteTable(
+  "metrics",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    modelId: text("model_id").notNull(),
+    version: integer("version").notNull(),
+    key: text("key").notNull(),
+    valueNumber: real("value_number"),
+    valueString: text("value_string"),
+    valueBytes: blob("value_bytes", { mode: "buffer" }),
+    step: integer("step").notNull().default(0),
+    wallClock: integer("wall_clock").notNull(),
+  },
+  (t) => [index("metrics_key_idx").on(t.modelId, t.version, t.key, t.step)],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    namespace: text("namespace"),
+    modelId: text("model_id"),
+    version: integer("version"),
+    actor: text("actor"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index("events_model_idx").on(t.modelId), index("events_ns_idx").on(t.namespace)],
+);
+
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: text("id").primaryKey(),
+    /** sha256 (hex) of the whole token; the token itself is never stored. */
+    hash: text("hash").notNull().unique(),
+    owner: text("owner").notNull(),
+    email: text("email"),
+    name: text("name").notNull().default(""),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    /** Tokens minted by `login_by_token` point at their parent personal token. */
+    parentId: text("parent_id"),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [index("tokens_owner_idx").on(t.owner)],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    modelId: text("model_id").notNull(),
+    version: integer("version").notNull(),
+    status: text("status", { enum: ["queued", "leased", "done", "failed"] }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(5),
+    runner: text("runner"),
+    leaseUntil: integer("lease_until"),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    log: text("log").notNull().default(""),
+    result: text("result", { mode: "json" }),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("jobs_status_idx").on(t.status, t.kind)],
+);
+
+/** Resumable upload sessions (and the Beimingwu `chunked_upload` files, keyed by md5). */
+export const uploads = sqliteTable("uploads", {
+  id: text("id").primaryKey(),
+  owner: text("owner").notNull(),
+  /** Declared total size, when the client gave one. */
+  size: integer("size"),
+  received: integer("received").notNull().default(0),
+  /** For compat sessions, the client's md5 file hash. */
+  clientHash: text("client_hash"),
+  createdAt: integer("created_at").notNull().default(now),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/** Key/value settings of the server (e.g. the link-signing secret). */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

@@ -1,0 +1,133 @@
+/**
+ * `defineRoute`: registers a handler and its OpenAPI description in one place, validates
+ * params / query / JSON body with zod, enforces the auth level, and hands the handler the
+ * parsed input. Validation failures are 400s naming the field.
+ */
+import type { RouteConfig } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ZodTypeAny } from "zod";
+import { hasScope, type Principal, type Scope } from "../auth/tokens.ts";
+import type { App, AppEnv, Ctx } from "../context.ts";
+import { LearnwareError } from "../errors.ts";
+import { readJsonBody } from "./body.ts";
+
+export type AuthLevel = "public" | "read" | Scope;
+
+type Infer<T> = T extends ZodTypeAny ? z.infer<T> : undefined;
+
+export interface RouteSpec<P, Q, B> {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** OpenAPI-style path, e.g. `/v1/models/{id}`. */
+  path: string;
+  tags: string[];
+  summary: string;
+  description?: string;
+  auth: AuthLevel;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documentation for non-JSON bodies (multipart, octet-stream); not validated here. */
+  rawBody?: { contentType: string; schema: ZodTypeAny; description?: string };
+  responses?: RouteConfig["responses"];
+  /** Leave the route out of the OpenAPI document. */
+  hidden?: boolean;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: Infer<P>;
+  query: Infer<Q>;
+  body: Infer<B>;
+  principal: Principal | null;
+}
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.any().optional() }) })
+  .openapi("Error");
+
+export function zodIssuesToError(err: z.ZodError, where: string): LearnwareError {
+  const first = err.issues[0];
+  const field = first ? [where, ...first.path].filter((x) => x !== "").join(".") : where;
+  const message = first ? `Invalid ${field}: ${first.message}` : `Invalid ${where}`;
+  return new LearnwareError("VALIDATION_FAILED", message, {
+    field,
+    issues: err.issues.map((i) => ({ path: [where, ...i.path].filter((x) => x !== "").join("."), message: i.message })),
+  });
+}
+
+/** Checks the auth level; throws 401/403. */
+export function requireAuth(ctx: Ctx, principal: Principal | null, level: AuthLevel): void {
+  if (level === "public") return;
+  if (level === "read" && ctx.config.publicReads) return;
+  if (principal === null) throw new LearnwareError("UNAUTHENTICATED", "A bearer token is required");
+  const scope: Scope = level;
+  if (scope === "runner") {
+    if (!hasScope(principal, "runner")) throw new LearnwareError("FORBIDDEN", "Token lacks the 'runner' or 'admin' scope");
+    return;
+  }
+  if (!hasScope(principal, scope)) throw new LearnwareError("FORBIDDEN", `Token lacks the '${scope}' scope`);
+}
+
+export function defineRoute<
+  P extends ZodTypeAny | undefined = undefined,
+  Q extends ZodTypeAny | undefined = undefined,
+  B extends ZodTypeAny | undefined = undefined,
+>(
+  app: App,
+  ctx: Ctx,
+  spec: RouteSpec<P, Q, B>,
+  handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<Response> | Response,
+): void {
+  if (!spec.hidden) {
+    const request: Record<string, unknown> = {};
+    if (spec.params) request.params = spec.params;
+    if (spec.query) request.query = spec.query;
+    if (spec.body) request.body = { content: { "application/json": { schema: spec.body } }, required: true };
+    if (spec.rawBody) {
+      request.body = {
+        content: { [spec.rawBody.contentType]: { schema: spec.rawBody.schema } },
+        required: true,
+        ...(spec.rawBody.description ? { description: spec.rawBody.description } : {}),
+      };
+    }
+    const security = spec.auth === "public" || (spec.auth === "read" && ctx.config.publicReads) ? [] : [{ bearer: [] }];
+    app.openAPIRegistry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      tags: spec.tags,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      request: request as RouteConfig["request"],
+      security,
+      responses: {
+        ...(spec.responses ?? { 200: { description: "OK" } }),
+        default: { description: "Error", content: { "application/json": { schema: ErrorSchema } } },
+      },
+    } as RouteConfig);
+  }
+  const honoPath = spec.path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
+  app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+    const principal = c.get("principal") ?? null;
+    requireAuth(ctx, principal, spec.auth);
+    let params: unknown = undefined;
+    let query: unknown = undefined;
+    let body: unknown = undefined;
+    if (spec.params) {
+      const r = spec.params.safeParse(c.req.param());
+      if (!r.success) throw zodIssuesToError(r.error, "path");
+      params = r.data;
+    }
+    if (spec.query) {
+      const r = spec.query.safeParse(c.req.query());
+      if (!r.success) throw zodIssuesToError(r.error, "query");
+      query = r.data;
+    }
+    if (spec.body) {
+      const raw = await readJsonBody(c.req.raw, ctx.config.maxJsonBytes);
+      const r = spec.body.safeParse(raw);
+      if (!r.success) throw zodIssuesToError(r.error, "body");
+      body = r.data;
+    }
+    return handler(c, { params, query, body, principal } as RouteInput<P, Q, B>);
+  });
+}

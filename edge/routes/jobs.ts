@@ -1,0 +1,102 @@
+/** The runner ⇄ server job API (CONTRACTS.md): lease, heartbeat, complete, list. */
+import { z } from "@hono/zod-openapi";
+import { desc, eq } from "drizzle-orm";
+import type { App, Ctx } from "../context.ts";
+import { jobs } from "../db/schema.ts";
+import { LearnwareError } from "../errors.ts";
+import { defineRoute } from "../http/route.ts";
+import { completeJob, heartbeatJob, jobView, leaseJob } from "../services/jobs.ts";
+
+const leaseSecs = (n: number | undefined) => Math.min(Math.max(n ?? 60, 5), 3600);
+
+export function jobRoutes(app: App, ctx: Ctx): void {
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "post",
+      path: "/v1/jobs/lease",
+      tags: ["jobs"],
+      summary: "Lease the next job (runner)",
+      auth: "runner",
+      body: z.object({ runner: z.string().min(1).max(128), kinds: z.array(z.string()).min(1).default(["check"]), leaseSeconds: z.number().int().positive().optional() }),
+      responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
+    },
+    async (c, { body }) => {
+      const job = await leaseJob(ctx.db, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now());
+      ctx.hub.notify();
+      if (job === null) return c.body(null, 204);
+      return c.json({ job: jobView(job) });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "post",
+      path: "/v1/jobs/{id}/heartbeat",
+      tags: ["jobs"],
+      summary: "Extend a lease (409 if it was lost)",
+      auth: "runner",
+      params: z.object({ id: z.string() }),
+      body: z.object({ runner: z.string().min(1), leaseSeconds: z.number().int().positive().optional() }),
+    },
+    async (c, { params, body }) => {
+      const until = await heartbeatJob(ctx.db, params.id, body.runner, leaseSecs(body.leaseSeconds), ctx.now());
+      return c.json({ leaseUntil: new Date(until).toISOString() });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "post",
+      path: "/v1/jobs/{id}/complete",
+      tags: ["jobs"],
+      summary: "Complete a job: usable / invalid set the version's check status; error re-queues",
+      auth: "runner",
+      params: z.object({ id: z.string() }),
+      body: z.object({
+        runner: z.string().min(1),
+        status: z.enum(["usable", "invalid", "error"]),
+        log: z.string().max(1_000_000).default(""),
+        details: z.record(z.unknown()).optional(),
+      }),
+    },
+    async (c, { params, body }) => {
+      const j = await completeJob(ctx.db, params.id, { runner: body.runner, status: body.status, log: body.log, details: body.details }, ctx.now());
+      ctx.hub.notify();
+      return c.json({ job: jobView(j) });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "get",
+      path: "/v1/jobs",
+      tags: ["jobs"],
+      summary: "List jobs (runner/admin)",
+      auth: "runner",
+      query: z.object({ status: z.enum(["queued", "leased", "done", "failed"]).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    },
+    async (c, { query }) => {
+      const rows = await ctx.db.db.select().from(jobs).where(query.status ? eq(jobs.status, query.status) : undefined).orderBy(desc(jobs.createdAt)).limit(query.limit);
+      return c.json({ items: rows.map(jobView) });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    { method: "get", path: "/v1/jobs/{id}", tags: ["jobs"], summary: "Get a job", auth: "runner", params: z.object({ id: z.string() }) },
+    async (c, { params }) => {
+      const [j] = await ctx.db.db.select().from(jobs).where(eq(jobs.id, params.id));
+      if (!j) throw new LearnwareError("NOT_FOUND", `Job '${params.id}' not found`, { field: "id" });
+      return c.json({ job: jobView(j) });
+    },
+  );
+}

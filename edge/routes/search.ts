@@ -1,0 +1,76 @@
+/**
+ * `POST /v1/search`: the core's combined search (semantic first, then the statistical
+ * search when an RKME is given) over USABLE learnwares by default; paginated singles and
+ * the mixture with its weights. `GET /v1/semantic-options`: the allowed semantic values.
+ */
+import { z } from "@hono/zod-openapi";
+import { semanticOptions } from "../../core/semantic/config.ts";
+import type { App, Ctx } from "../context.ts";
+import { isAdmin } from "../auth/tokens.ts";
+import { LearnwareError } from "../errors.ts";
+import { defineRoute } from "../http/route.ts";
+import { modelView } from "../services/catalog.ts";
+import { searchMarket } from "../services/market.ts";
+
+export const SearchBody = z.object({
+  semantic: z.record(z.unknown()).optional().openapi({ description: "A (partial) semantic specification" }),
+  stat: z
+    .object({ z: z.array(z.array(z.number())), beta: z.array(z.number()), gamma: z.number(), num_points: z.number().int().optional(), type: z.string().optional() })
+    .passthrough()
+    .optional()
+    .openapi({ description: "An RKMETableSpecification as the Python package saves it" }),
+  statuses: z.array(z.enum(["usable", "pending", "invalid"])).optional().openapi({ description: "Default: usable only; others need admin" }),
+  maxSearchNum: z.number().int().min(1).max(20).default(5),
+  method: z.enum(["greedy", "auto", "none"]).default("greedy"),
+  searcher: z.enum(["fuzzy", "exact"]).default("fuzzy"),
+  limit: z.number().int().min(1).max(500).default(20),
+  offset: z.number().int().min(0).default(0),
+});
+
+export function searchRoutes(app: App, ctx: Ctx): void {
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "post",
+      path: "/v1/search",
+      tags: ["market"],
+      summary: "Search learnwares by semantic spec and optionally an RKME stat spec",
+      auth: "read",
+      body: SearchBody,
+    },
+    async (c, { body, principal }) => {
+      const codes = { usable: 1, pending: 0, invalid: -1 } as const;
+      const statuses = (body.statuses ?? ["usable"]).map((s) => codes[s]);
+      if (statuses.some((s) => s !== 1) && !isAdmin(principal)) {
+        throw new LearnwareError("FORBIDDEN", "Only admins may search learnwares that are not usable", { field: "statuses" });
+      }
+      const t0 = performance.now();
+      const r = await searchMarket(ctx, {
+        semantic: body.semantic,
+        stat: body.stat,
+        statuses,
+        maxSearchNum: body.maxSearchNum,
+        method: body.method,
+        searcher: body.searcher,
+      });
+      const page = r.single.slice(body.offset, body.offset + body.limit);
+      const lw = (id: string) => {
+        const m = r.models.get(id);
+        return m ? modelView(m) : null;
+      };
+      return c.json({
+        single: { items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })), total: r.single.length, limit: body.limit, offset: body.offset },
+        multiple: r.multiple === null ? null : { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist, learnwares: r.multiple.ids.map(lw) },
+        tookMs: Math.round((performance.now() - t0) * 100) / 100,
+      });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    { method: "get", path: "/v1/semantic-options", tags: ["market"], summary: "The allowed semantic-spec values per key", auth: "public" },
+    (c) => c.json({ options: semanticOptions() }),
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Start-up shared by the Node and Deno entries: data folder, database (migrated), blob
+ * store, crash recovery (temp files, orphan blobs, expired upload sessions), the admin
+ * token, and the demo seed. Uses `node:` modules, which both runtimes provide.
+ */
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { createApp, createContext } from "./app.ts";
+import { sha256Hex } from "./auth/tokens.ts";
+import { DiskBlobStore } from "./blobs/diskStore.ts";
+import type { ServerConfig } from "./config.ts";
+import type { App, AppDeps, Ctx } from "./context.ts";
+import { openDatabase } from "./db/client.ts";
+import { tokens } from "./db/schema.ts";
+import { createToken } from "./routes/tokens.ts";
+import { sweepUploads } from "./routes/uploads.ts";
+import { seedDemo } from "./seed/seed.ts";
+import { isBlobReferenced } from "./services/market.ts";
+
+export interface Started {
+  app: App;
+  deps: AppDeps;
+  ctx: Ctx;
+  /** Set when an admin token was generated and written to this file at this start. */
+  adminTokenFile: string | null;
+  recovered: { temps: number; blobs: number; uploads: number };
+  seeded: string[];
+  close(): void;
+}
+
+export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<string | null> {
+  if (config.adminToken) {
+    const hash = await sha256Hex(config.adminToken);
+    const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, hash));
+    if (!row) await createToken(ctx.db, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
+    return null;
+  }
+  const file = join(config.dataDir, "admin-token");
+  try {
+    const existing = (await readFile(file, "utf8")).trim();
+    const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, await sha256Hex(existing)));
+    if (row && row.revokedAt === null) return null;
+  } catch {
+    /* no file yet */
+  }
+  const { secret } = await createToken(ctx.db, ctx.now(), { owner: "admin", scopes: ["admin"], name: "generated admin token" });
+  await writeFile(file, secret + "\n", { mode: 0o600 });
+  await chmod(file, 0o600);
+  return file;
+}
+
+/** Opens everything under `config.dataDir` and builds the app. */
+export async function startServer(config: ServerConfig, opts: { log?: (m: string) => void; staticRoot?: string } = {}): Promise<Started> {
+  await mkdir(config.dataDir, { recursive: true });
+  const db = await openDatabase(config.dbUrl);
+  const blobs = await new DiskBlobStore(join(config.dataDir, "blobs")).init();
+  const deps: AppDeps = { db, blobs, config, ...(opts.log ? { log: opts.log } : {}), ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}) };
+  // Crash recovery before serving: half-written uploads never became versions (one
+  // transaction commits a version), so only temp files and unreferenced blobs remain.
+  const swept = await blobs.sweep(isBlobReferenced(db));
+  const ctx = createContext(deps);
+  const uploads = await sweepUploads(ctx);
+  const adminTokenFile = await ensureAdminToken(ctx, config);
+  const seeded = config.seedDemo ? await seedDemo(ctx) : [];
+  const app = createApp(deps, ctx);
+  return { app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded, close: () => db.close() };
+}

@@ -1,0 +1,230 @@
+/**
+ * Catalogue reads and writes shared by the market, the registry and the compat API:
+ * models, immutable versions, tags, and their JSON views.
+ */
+import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.ts";
+import { models, tags, versions } from "../db/schema.ts";
+import { LearnwareError } from "../errors.ts";
+
+export type ModelRow = typeof models.$inferSelect;
+export type VersionRow = typeof versions.$inferSelect;
+
+export const STATUS_NAMES: Record<number, "invalid" | "pending" | "usable"> = { [-1]: "invalid", 0: "pending", 1: "usable" };
+export const STATUS_CODES = { invalid: -1, pending: 0, usable: 1 } as const;
+export type StatusName = keyof typeof STATUS_CODES;
+
+/** Allocates the next zero-padded model id (inside a write transaction). */
+export async function nextModelId(tx: Tx): Promise<{ id: string; seq: number }> {
+  const r = await tx.select({ m: sql<number | null>`max(${models.seq})` }).from(models);
+  const seq = (r[0]?.m ?? 0) + 1;
+  return { id: String(seq).padStart(8, "0"), seq };
+}
+
+export interface NewModel {
+  kind: "learnware" | "model";
+  namespace: string;
+  owner: string;
+  name: string;
+  task?: string | null;
+  description?: string | null;
+  semantic?: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+export async function insertModel(tx: Tx, m: NewModel, at: number): Promise<ModelRow> {
+  const { id, seq } = await nextModelId(tx);
+  const row = {
+    id,
+    seq,
+    kind: m.kind,
+    namespace: m.namespace,
+    owner: m.owner,
+    name: m.name,
+    task: m.task ?? null,
+    description: m.description ?? null,
+    semantic: m.semantic ?? null,
+    metadata: m.metadata ?? {},
+    latestVersion: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+  await tx.insert(models).values(row);
+  return row;
+}
+
+export interface NewVersion {
+  packageSha256?: string | null;
+  packageSize?: number | null;
+  framework?: string | null;
+  statSpecs?: unknown[];
+  semantic?: unknown;
+  metadata?: Record<string, unknown>;
+  checkStatus?: number;
+  checkLog?: string;
+  createdBy: string;
+}
+
+/** Appends version `latest + 1` to a model and makes it the latest. */
+export async function insertVersion(tx: Tx, modelId: string, v: NewVersion, at: number): Promise<VersionRow> {
+  const r = await tx.select({ m: sql<number | null>`max(${versions.number})` }).from(versions).where(eq(versions.modelId, modelId));
+  const number = (r[0]?.m ?? 0) + 1;
+  const row = {
+    modelId,
+    number,
+    packageSha256: v.packageSha256 ?? null,
+    packageSize: v.packageSize ?? null,
+    framework: v.framework ?? null,
+    statSpecs: v.statSpecs ?? [],
+    semantic: v.semantic ?? null,
+    metadata: v.metadata ?? {},
+    checkStatus: v.checkStatus ?? 0,
+    checkLog: v.checkLog ?? "",
+    createdBy: v.createdBy,
+    createdAt: at,
+  };
+  const [ins] = await tx.insert(versions).values(row).returning();
+  await tx.update(models).set({ latestVersion: number, updatedAt: at }).where(eq(models.id, modelId));
+  return ins!;
+}
+
+export async function getModel(db: Db | Tx, id: string): Promise<ModelRow> {
+  const [m] = await db.select().from(models).where(eq(models.id, id));
+  if (!m) throw new LearnwareError("NOT_FOUND", `Model '${id}' not found`, { field: "id" });
+  return m;
+}
+
+export async function findModel(db: Db | Tx, id: string): Promise<ModelRow | undefined> {
+  const [m] = await db.select().from(models).where(eq(models.id, id));
+  return m;
+}
+
+/** Resolves a version reference: a number, `latest`, or a tag/alias. */
+export async function resolveVersion(db: Db | Tx, model: ModelRow, ref: string | number): Promise<VersionRow> {
+  let number: number | undefined;
+  if (typeof ref === "number") number = ref;
+  else if (/^\d+$/.test(ref)) number = Number(ref);
+  else if (ref === "latest") number = model.latestVersion;
+  else {
+    const [t] = await db.select().from(tags).where(and(eq(tags.modelId, model.id), eq(tags.tag, ref)));
+    if (!t) throw new LearnwareError("NOT_FOUND", `Model '${model.id}' has no version or tag '${ref}'`, { field: "version" });
+    number = t.version;
+  }
+  const [v] = await db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, number)));
+  if (!v) throw new LearnwareError("NOT_FOUND", `Model '${model.id}' has no version ${number}`, { field: "version" });
+  return v;
+}
+
+export async function listVersions(db: Db, modelId: string): Promise<VersionRow[]> {
+  return db.select().from(versions).where(eq(versions.modelId, modelId)).orderBy(asc(versions.number));
+}
+
+export async function tagsOf(db: Db | Tx, modelId: string): Promise<Record<string, number>> {
+  const rows = await db.select().from(tags).where(eq(tags.modelId, modelId)).orderBy(asc(tags.tag));
+  return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+}
+
+/** Latest version's check status, per model id. */
+export async function latestStatuses(db: Db, ids: string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: versions.modelId, status: versions.checkStatus })
+    .from(versions)
+    .innerJoin(models, and(eq(models.id, versions.modelId), eq(models.latestVersion, versions.number)))
+    .where(sql`${versions.modelId} in ${ids}`);
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function modelView(m: ModelRow, extra: { status?: number | undefined; tags?: Record<string, number> } = {}) {
+  return {
+    id: m.id,
+    kind: m.kind,
+    namespace: m.namespace,
+    owner: m.owner,
+    name: m.name,
+    task: m.task,
+    description: m.description,
+    semantic: m.semantic,
+    metadata: m.metadata,
+    latestVersion: m.latestVersion,
+    ...(extra.status !== undefined ? { checkStatus: extra.status, status: STATUS_NAMES[extra.status] ?? "pending" } : {}),
+    ...(extra.tags ? { tags: extra.tags } : {}),
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+  };
+}
+
+export function versionView(v: VersionRow, tagMap: Record<string, number> = {}) {
+  return {
+    modelId: v.modelId,
+    learnwareId: v.modelId,
+    number: v.number,
+    packageSha256: v.packageSha256,
+    packageSize: v.packageSize,
+    framework: v.framework,
+    statSpecs: v.statSpecs,
+    semantic: v.semantic,
+    metadata: v.metadata,
+    checkStatus: v.checkStatus,
+    status: STATUS_NAMES[v.checkStatus] ?? "pending",
+    tags: Object.entries(tagMap).filter(([, n]) => n === v.number).map(([t]) => t),
+    createdBy: v.createdBy,
+    createdAt: iso(v.createdAt),
+  };
+}
+
+export interface ModelFilter {
+  kind?: "learnware" | "model";
+  namespace?: string | undefined;
+  owner?: string | undefined;
+  /** semantic key → value the model's `Values` must contain. */
+  semantic?: Partial<Record<"Data" | "Task" | "Library" | "Scenario" | "License", string>>;
+  status?: StatusName | undefined;
+  q?: string | undefined;
+}
+
+export function modelWhere(f: ModelFilter): SQL | undefined {
+  const conds: SQL[] = [];
+  if (f.kind) conds.push(eq(models.kind, f.kind));
+  if (f.namespace !== undefined) conds.push(eq(models.namespace, f.namespace));
+  if (f.owner !== undefined) conds.push(eq(models.owner, f.owner));
+  for (const [key, value] of Object.entries(f.semantic ?? {})) {
+    if (value === undefined) continue;
+    const path = `$.${key}.Values`;
+    conds.push(
+      sql`(exists (select 1 from json_each(${models.semantic}, ${path}) where value = ${value}) or json_extract(${models.semantic}, ${path}) = ${value})`,
+    );
+  }
+  if (f.status !== undefined) {
+    conds.push(
+      sql`(select ${versions.checkStatus} from ${versions} where ${versions.modelId} = ${models.id} and ${versions.number} = ${models.latestVersion}) = ${STATUS_CODES[f.status]}`,
+    );
+  }
+  if (f.q !== undefined && f.q !== "") {
+    const like = `%${f.q.toLowerCase().replace(/[%_\\]/g, (c) => "\\" + c)}%`;
+    conds.push(
+      sql`(lower(${models.name}) like ${like} escape '\\' or lower(coalesce(${models.description}, '')) like ${like} escape '\\')`,
+    );
+  }
+  return conds.length ? and(...conds) : undefined;
+}
+
+export async function listModels(db: Db, f: ModelFilter, limit: number, offset: number): Promise<{ rows: ModelRow[]; total: number }> {
+  const where = modelWhere(f);
+  const rows = await db.select().from(models).where(where).orderBy(desc(models.seq)).limit(limit).offset(offset);
+  const [c] = await db.select({ n: sql<number>`count(*)` }).from(models).where(where);
+  return { rows, total: c?.n ?? 0 };
+}
+
+/** Semantic string value (`Values` may be a string or a one-element list). */
+export function semanticString(spec: unknown, key: string): string | null {
+  if (spec === null || typeof spec !== "object") return null;
+  const f = (spec as Record<string, unknown>)[key];
+  if (f === null || typeof f !== "object") return null;
+  const v = (f as Record<string, unknown>).Values;
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && typeof v[0] === "string") return v[0];
+  return null;
+}

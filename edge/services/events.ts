@@ -1,0 +1,96 @@
+/**
+ * The append-only event log (table `events`) and an in-process hub that wakes live
+ * feeds when an event is committed. Feeds re-read the table, so events written by another
+ * instance are seen too (a slow poll covers that case).
+ */
+import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.ts";
+import { events } from "../db/schema.ts";
+
+export type EventType =
+  | "model.created"
+  | "model.updated"
+  | "model.deleted"
+  | "version.created"
+  | "version.checked"
+  | "tag.moved"
+  | "metadata.updated"
+  | "metrics.logged"
+  | "artifact.added"
+  | "token.created"
+  | "token.revoked"
+  | "job.leased"
+  | "job.completed";
+
+export interface NewEvent {
+  type: EventType;
+  namespace?: string | null;
+  modelId?: string | null;
+  version?: number | null;
+  actor?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface EventRow {
+  id: number;
+  at: number;
+  type: string;
+  namespace: string | null;
+  modelId: string | null;
+  version: number | null;
+  actor: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Appends an event inside the caller's transaction. */
+export async function appendEvent(tx: Tx | Db, at: number, e: NewEvent): Promise<void> {
+  await tx.insert(events).values({
+    at,
+    type: e.type,
+    namespace: e.namespace ?? null,
+    modelId: e.modelId ?? null,
+    version: e.version ?? null,
+    actor: e.actor ?? null,
+    data: e.data ?? {},
+  });
+}
+
+export interface EventFilter {
+  namespace?: string | undefined;
+  modelId?: string | undefined;
+  type?: string | undefined;
+  after?: number | undefined;
+}
+
+export async function listEvents(db: Db, f: EventFilter, limit: number): Promise<EventRow[]> {
+  const conds: SQL[] = [];
+  if (f.namespace !== undefined) conds.push(eq(events.namespace, f.namespace));
+  if (f.modelId !== undefined) conds.push(eq(events.modelId, f.modelId));
+  if (f.type !== undefined) conds.push(eq(events.type, f.type));
+  if (f.after !== undefined) conds.push(gt(events.id, f.after));
+  return (await db.select().from(events).where(conds.length ? and(...conds) : undefined).orderBy(asc(events.id)).limit(limit)) as EventRow[];
+}
+
+/** Wakes subscribers after commits. */
+export class EventHub {
+  #waiters = new Set<() => void>();
+  notify(): void {
+    const w = [...this.#waiters];
+    this.#waiters.clear();
+    for (const f of w) f();
+  }
+  /** Resolves at the next notify or after `ms`, whichever is first. */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.#waiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.#waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The job queue (table `jobs`): check jobs for uploaded versions, leased by runners.
+ * A lease that expires (runner killed) makes the job leasable again; `attempts` counts
+ * leases, and a job that has used its attempts fails for good.
+ */
+import { and, asc, eq, lt, or } from "drizzle-orm";
+import type { Database, Tx } from "../db/client.ts";
+import { jobs, models, versions } from "../db/schema.ts";
+import { LearnwareError } from "../errors.ts";
+import { randomId } from "../auth/tokens.ts";
+import { appendEvent } from "./events.ts";
+
+export type JobRow = typeof jobs.$inferSelect;
+
+export async function enqueueCheck(tx: Tx, modelId: string, version: number, at: number, maxAttempts: number): Promise<string> {
+  const id = "job_" + randomId(12);
+  await tx.insert(jobs).values({ id, kind: "check", modelId, version, status: "queued", maxAttempts, payload: {}, createdAt: at, updatedAt: at });
+  return id;
+}
+
+export function jobView(j: JobRow) {
+  return {
+    id: j.id,
+    kind: j.kind,
+    learnwareId: j.modelId,
+    version: j.version,
+    status: j.status,
+    attempts: j.attempts,
+    maxAttempts: j.maxAttempts,
+    runner: j.runner,
+    leaseUntil: j.leaseUntil === null ? null : new Date(j.leaseUntil).toISOString(),
+    payload: j.payload,
+    log: j.log,
+    result: j.result,
+  };
+}
+
+async function failVersion(tx: Tx, j: JobRow, log: string, at: number): Promise<void> {
+  await tx.update(versions).set({ checkStatus: -1, checkLog: log }).where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
+  const [m] = await tx.select({ ns: models.namespace }).from(models).where(eq(models.id, j.modelId));
+  await appendEvent(tx, at, { type: "version.checked", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, data: { status: "invalid", reason: "attempts exhausted" } });
+}
+
+/** Leases the oldest available job of the given kinds, or returns null. */
+export async function leaseJob(db: Database, runner: string, kinds: string[], leaseSeconds: number, now: number): Promise<JobRow | null> {
+  return db.write(async (tx) => {
+    for (;;) {
+      // `kinds` filter in code keeps the query simple (few kinds exist).
+      const candidates = await tx
+        .select()
+        .from(jobs)
+        .where(or(eq(jobs.status, "queued"), and(eq(jobs.status, "leased"), lt(jobs.leaseUntil, now))))
+        .orderBy(asc(jobs.createdAt), asc(jobs.id));
+      const job = candidates.find((c) => kinds.includes(c.kind));
+      if (!job) return null;
+      if (job.attempts >= job.maxAttempts) {
+        const log = `${job.log}Failed: no result after ${job.attempts} attempts\n`;
+        await tx.update(jobs).set({ status: "failed", log, updatedAt: now, leaseUntil: null }).where(eq(jobs.id, job.id));
+        if (job.kind === "check") await failVersion(tx, job, log, now);
+        continue;
+      }
+      const leaseUntil = now + leaseSeconds * 1000;
+      const attempts = job.attempts + 1;
+      await tx.update(jobs).set({ status: "leased", runner, leaseUntil, attempts, updatedAt: now }).where(eq(jobs.id, job.id));
+      await appendEvent(tx, now, { type: "job.leased", modelId: job.modelId, version: job.version, actor: runner, data: { jobId: job.id, attempts } });
+      return { ...job, status: "leased" as const, runner, leaseUntil, attempts };
+    }
+  });
+}
+
+async function leasedBy(tx: Tx, id: string, runner: string): Promise<JobRow> {
+  const [j] = await tx.select().from(jobs).where(eq(jobs.id, id));
+  if (!j) throw new LearnwareError("NOT_FOUND", `Job '${id}' not found`, { field: "id" });
+  if (j.status !== "leased" || j.runner !== runner) {
+    throw new LearnwareError("LEASE_LOST", `Job '${id}' is not leased by runner '${runner}'`, { status: j.status });
+  }
+  return j;
+}
+
+export async function heartbeatJob(db: Database, id: string, runner: string, leaseSeconds: number, now: number): Promise<number> {
+  return db.write(async (tx) => {
+    const j = await leasedBy(tx, id, runner);
+    if (j.leaseUntil !== null && j.leaseUntil < now) throw new LearnwareError("LEASE_LOST", `The lease on job '${id}' expired`);
+    const leaseUntil = now + leaseSeconds * 1000;
+    await tx.update(jobs).set({ leaseUntil, updatedAt: now }).where(eq(jobs.id, id));
+    return leaseUntil;
+  });
+}
+
+export interface Completion {
+  runner: string;
+  status: "usable" | "invalid" | "error";
+  log: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+export async function completeJob(db: Database, id: string, c: Completion, now: number): Promise<JobRow> {
+  return db.write(async (tx) => {
+    const j = await leasedBy(tx, id, c.runner);
+    const log = j.log + c.log + (c.log.endsWith("\n") || c.log === "" ? "" : "\n");
+    const [m] = await tx.select({ ns: models.namespace }).from(models).where(eq(models.id, j.modelId));
+    if (c.status === "error") {
+      const exhausted = j.attempts >= j.maxAttempts;
+      await tx
+        .update(jobs)
+        .set({ status: exhausted ? "failed" : "queued", runner: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now })
+        .where(eq(jobs.id, id));
+      if (exhausted && j.kind === "check") await failVersion(tx, j, log, now);
+      await appendEvent(tx, now, { type: "job.completed", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { jobId: id, status: c.status, requeued: !exhausted } });
+    } else {
+      await tx.update(jobs).set({ status: "done", leaseUntil: null, log, result: c.details ?? null, updatedAt: now }).where(eq(jobs.id, id));
+      if (j.kind === "check") {
+        await tx
+          .update(versions)
+          .set({ checkStatus: c.status === "usable" ? 1 : -1, checkLog: log })
+          .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
+        await appendEvent(tx, now, { type: "version.checked", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { status: c.status } });
+      }
+      await appendEvent(tx, now, { type: "job.completed", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { jobId: id, status: c.status } });
+    }
+    const [after] = await tx.select().from(jobs).where(eq(jobs.id, id));
+    return after!;
+  });
+}

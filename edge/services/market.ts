@@ -1,0 +1,325 @@
+/**
+ * Market operations shared by `/v1` and the Beimingwu-compatible API: submit a learnware
+ * (checks at once, then a check job), update (a new version, status back to pending),
+ * delete, and the search over the catalogue.
+ */
+import { and, asc, eq, or, sql } from "drizzle-orm";
+import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
+import { readLearnwarePackage } from "../../core/package/readPackage.ts";
+import { search, type SearchResult } from "../../core/search/search.ts";
+import { checkSemanticSpec } from "../../core/semantic/checker.ts";
+import type { SemanticSpec } from "../../core/semantic/types.ts";
+import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { isAdmin, type Principal } from "../auth/tokens.ts";
+import type { StagedBlob } from "../blobs/store.ts";
+import type { Ctx } from "../context.ts";
+import type { Database, Tx } from "../db/client.ts";
+import { artifacts, jobs, metrics, models, tags, versions } from "../db/schema.ts";
+import { LearnwareError } from "../errors.ts";
+import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
+import { appendEvent } from "./events.ts";
+import { enqueueCheck } from "./jobs.ts";
+
+export const MARKET_NAMESPACE = "market";
+
+/** Rejects an invalid semantic spec at once (422 naming the key). */
+export function assertSemantic(spec: unknown): void {
+  const r = checkSemanticSpec(spec);
+  if (r.status === -1) {
+    const first = r.issues[0];
+    throw new LearnwareError("SEMANTIC_INVALID", `Semantic specification is invalid: ${r.message}`, {
+      field: first ? `semantic.${first.key}` : "semantic",
+      issues: r.issues,
+    });
+  }
+}
+
+export interface Inspected {
+  statSpecs: { className: string; fileName: string; json: unknown }[];
+  framework: string;
+  packageName: string | undefined;
+}
+
+/** Parses a package and runs the static checks against `semantic` (422 on failure). */
+export function inspectPackage(bytes: Uint8Array, semantic: unknown): Inspected {
+  assertSemantic(semantic);
+  const pkg = readLearnwarePackage(bytes);
+  const statSpecs = pkg.statSpecs.map((s) => ({ className: s.className, fileName: s.fileName, json: s.json }));
+  checkStatic(statSpecs, semantic);
+  return { statSpecs, framework: pkg.model.kind, packageName: pkg.name };
+}
+
+function checkStatic(statSpecs: Inspected["statSpecs"], semantic: unknown): void {
+  const r = checkLearnwareStatic({ statSpecs }, semantic);
+  if (!r.ok) {
+    const first = r.issues[0]!;
+    throw new LearnwareError("STAT_SPEC_INVALID", `Learnware check failed: ${r.message}`, {
+      field: first.rule.startsWith("semantic.") ? `semantic.${first.key ?? ""}` : `package.${first.key ?? "stat"}`,
+      issues: r.issues,
+    });
+  }
+}
+
+/** Ownership: the owner or an admin may write. */
+export function assertCanWrite(p: Principal | null, m: ModelRow): void {
+  if (p === null) throw new LearnwareError("UNAUTHENTICATED", "A bearer token is required");
+  if (!isAdmin(p) && p.owner !== m.owner) {
+    throw new LearnwareError("FORBIDDEN", `Model '${m.id}' belongs to another owner`);
+  }
+}
+
+function describeFromSemantic(semantic: unknown) {
+  return {
+    name: semanticString(semantic, "Name") ?? "unnamed",
+    description: semanticString(semantic, "Description"),
+    task: semanticString(semantic, "Task"),
+  };
+}
+
+/** Commits a staged package and creates learnware + version 1 + check job, in one transaction. */
+export async function submitLearnware(
+  ctx: Ctx,
+  args: { owner: string; semantic: unknown; staged: StagedBlob; namespace?: string; inspected?: Inspected },
+): Promise<{ model: ModelRow; version: VersionRow; jobId: string }> {
+  let info = args.inspected;
+  if (!info) {
+    try {
+      info = inspectPackage(await ctx.blobs.readStaged(args.staged), args.semantic);
+    } catch (err) {
+      await ctx.blobs.discard(args.staged);
+      throw err;
+    }
+  }
+  const at = ctx.now();
+  const inspected = info;
+  const d = describeFromSemantic(args.semantic);
+  const res = await ctx.db.write(async (tx) => {
+    await ctx.blobs.commit(args.staged);
+    const model = await insertModel(
+      tx,
+      { kind: "learnware", namespace: args.namespace ?? MARKET_NAMESPACE, owner: args.owner, ...d, semantic: args.semantic, metadata: {} },
+      at,
+    );
+    const version = await insertVersion(
+      tx,
+      model.id,
+      {
+        packageSha256: args.staged.sha256,
+        packageSize: args.staged.size,
+        framework: inspected.framework,
+        statSpecs: inspected.statSpecs,
+        semantic: args.semantic,
+        checkStatus: 0,
+        checkLog: "Static checks passed (semantic spec, package, stat specs); waiting for the runner\n",
+        createdBy: args.owner,
+      },
+      at,
+    );
+    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts);
+    await appendEvent(tx, at, { type: "model.created", namespace: model.namespace, modelId: model.id, actor: args.owner, data: { kind: "learnware", name: model.name } });
+    await appendEvent(tx, at, {
+      type: "version.created",
+      namespace: model.namespace,
+      modelId: model.id,
+      version: version.number,
+      actor: args.owner,
+      data: { packageSha256: args.staged.sha256, status: "pending" },
+    });
+    return { model: { ...model, latestVersion: version.number }, version, jobId };
+  });
+  ctx.hub.notify();
+  return res;
+}
+
+/** Creates a new version with a new semantic spec and/or package; status back to pending. */
+export async function updateLearnware(
+  ctx: Ctx,
+  args: { id: string; principal: Principal | null; semantic?: unknown; staged?: StagedBlob },
+): Promise<{ model: ModelRow; version: VersionRow; jobId: string }> {
+  const discard = async () => {
+    if (args.staged) await ctx.blobs.discard(args.staged);
+  };
+  let model: ModelRow;
+  let base: VersionRow | undefined;
+  let semantic: unknown;
+  let inspected: Inspected;
+  try {
+    model = await getModel(ctx.db.db, args.id);
+    assertCanWrite(args.principal, model);
+    if (model.kind !== "learnware") throw new LearnwareError("BAD_REQUEST", `Model '${model.id}' is not a learnware`, { field: "id" });
+    if (args.semantic === undefined && args.staged === undefined) {
+      throw new LearnwareError("BAD_REQUEST", "Give a semantic spec, a package, or both", { field: "semantic" });
+    }
+    semantic = args.semantic ?? model.semantic;
+    [base] = await ctx.db.db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
+    if (args.staged) {
+      inspected = inspectPackage(await ctx.blobs.readStaged(args.staged), semantic);
+    } else {
+      if (!base || base.packageSha256 === null) throw new LearnwareError("BAD_REQUEST", "The learnware has no package yet", { field: "package" });
+      assertSemantic(semantic);
+      const statSpecs = base.statSpecs as Inspected["statSpecs"];
+      checkStatic(statSpecs, semantic);
+      inspected = { statSpecs, framework: base.framework ?? "python", packageName: undefined };
+    }
+  } catch (err) {
+    await discard();
+    throw err;
+  }
+  const actor = args.principal!.owner;
+  const at = ctx.now();
+  const d = describeFromSemantic(semantic);
+  const res = await ctx.db.write(async (tx) => {
+    const current = await getModel(tx, model.id);
+    let sha = base?.packageSha256 ?? null;
+    let size = base?.packageSize ?? null;
+    if (args.staged) {
+      await ctx.blobs.commit(args.staged);
+      sha = args.staged.sha256;
+      size = args.staged.size;
+    }
+    const version = await insertVersion(
+      tx,
+      current.id,
+      {
+        packageSha256: sha,
+        packageSize: size,
+        framework: inspected.framework,
+        statSpecs: inspected.statSpecs,
+        semantic,
+        checkStatus: 0,
+        checkLog: "Static checks passed; waiting for the runner\n",
+        createdBy: actor,
+      },
+      at,
+    );
+    await tx.update(models).set({ semantic, ...d, updatedAt: at }).where(eq(models.id, current.id));
+    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts);
+    await appendEvent(tx, at, {
+      type: "version.created",
+      namespace: current.namespace,
+      modelId: current.id,
+      version: version.number,
+      actor,
+      data: { packageSha256: sha, status: "pending", newPackage: args.staged !== undefined },
+    });
+    await appendEvent(tx, at, { type: "model.updated", namespace: current.namespace, modelId: current.id, actor, data: { latestVersion: version.number } });
+    return { model: { ...current, semantic, ...d, latestVersion: version.number, updatedAt: at }, version, jobId };
+  });
+  ctx.hub.notify();
+  return res;
+}
+
+async function blobReferenced(tx: Tx | Database["db"], sha: string): Promise<boolean> {
+  const [v] = await tx.select({ n: sql<number>`1` }).from(versions).where(eq(versions.packageSha256, sha)).limit(1);
+  if (v) return true;
+  const [a] = await tx.select({ n: sql<number>`1` }).from(artifacts).where(eq(artifacts.sha256, sha)).limit(1);
+  return a !== undefined;
+}
+
+export function isBlobReferenced(db: Database): (sha: string) => Promise<boolean> {
+  return (sha) => blobReferenced(db.db, sha);
+}
+
+/** Deletes a model with its versions, tags, metrics, artifacts and jobs; unreferenced blobs go too. */
+export async function deleteModel(ctx: Ctx, id: string, principal: Principal | null): Promise<void> {
+  const model = await getModel(ctx.db.db, id);
+  assertCanWrite(principal, model);
+  const at = ctx.now();
+  await ctx.db.write(async (tx) => {
+    const shas = new Set<string>();
+    for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
+    for (const a of await tx.select({ s: artifacts.sha256 }).from(artifacts).where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored")))) if (a.s) shas.add(a.s);
+    await tx.delete(versions).where(eq(versions.modelId, id));
+    await tx.delete(tags).where(eq(tags.modelId, id));
+    await tx.delete(metrics).where(eq(metrics.modelId, id));
+    await tx.delete(artifacts).where(eq(artifacts.modelId, id));
+    await tx.delete(jobs).where(or(eq(jobs.modelId, id)));
+    await tx.delete(models).where(eq(models.id, id));
+    await appendEvent(tx, at, { type: "model.deleted", namespace: model.namespace, modelId: id, actor: principal?.owner ?? null, data: { name: model.name } });
+    // Blob removal runs under the write lock, so no concurrent commit can re-reference them.
+    for (const sha of shas) if (!(await blobReferenced(tx, sha))) await ctx.blobs.delete(sha);
+  });
+  ctx.hub.notify();
+}
+
+// ---------------------------------------------------------------- search
+
+const specCache = new Map<string, { spec: RKMETableSpecification; self: number } | null>();
+
+function tableSpecOf(modelId: string, v: { number: number; statSpecs: unknown[] }): { spec: RKMETableSpecification; self: number } | null {
+  const key = `${modelId}@${v.number}`;
+  const hit = specCache.get(key);
+  if (hit !== undefined) return hit;
+  let out: { spec: RKMETableSpecification; self: number } | null = null;
+  for (const s of v.statSpecs as { className?: string; json?: unknown }[]) {
+    if (s?.className !== "RKMETableSpecification") continue;
+    try {
+      const spec = RKMETableSpecification.fromJSON(s.json);
+      out = { spec, self: spec.innerProduct(spec) };
+    } catch {
+      out = null;
+    }
+    break;
+  }
+  if (specCache.size > 100_000) specCache.clear();
+  specCache.set(key, out);
+  return out;
+}
+
+export interface MarketSearchRequest {
+  semantic?: unknown;
+  stat?: unknown;
+  /** Check statuses searched; default usable only. */
+  statuses?: number[];
+  maxSearchNum?: number;
+  method?: "greedy" | "auto" | "none";
+  searcher?: "fuzzy" | "exact";
+}
+
+export interface MarketSearchResult extends SearchResult {
+  models: Map<string, ModelRow>;
+}
+
+/** The core's combined search over the learnwares whose latest version has an allowed status. */
+export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
+  const statuses = req.statuses ?? [1];
+  const rows = await ctx.db.db
+    .select({ model: models, number: versions.number, statSpecs: versions.statSpecs, status: versions.checkStatus })
+    .from(models)
+    .innerJoin(versions, and(eq(versions.modelId, models.id), eq(versions.number, models.latestVersion)))
+    .where(and(eq(models.kind, "learnware"), sql`${versions.checkStatus} in ${statuses}`))
+    .orderBy(asc(models.seq));
+  let userStat: RKMETableSpecification | undefined;
+  if (req.stat !== undefined && req.stat !== null) {
+    try {
+      userStat = RKMETableSpecification.fromJSON(req.stat);
+    } catch (err) {
+      if (err instanceof LearnwareError) throw new LearnwareError("STAT_SPEC_INVALID", err.message, { field: "stat" });
+      throw new LearnwareError("STAT_SPEC_INVALID", (err as Error).message, { field: "stat" });
+    }
+  }
+  const selfIps = new Map<string, number>();
+  const market = rows.map((r) => {
+    const t = userStat ? tableSpecOf(r.model.id, r) : null;
+    if (t) selfIps.set(r.model.id, t.self);
+    return { id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec, stat: t?.spec };
+  });
+  const user: { semantic?: SemanticSpec; stat?: RKMETableSpecification } = {};
+  if (req.semantic !== undefined && req.semantic !== null) user.semantic = req.semantic as SemanticSpec;
+  if (userStat) user.stat = userStat;
+  let result: SearchResult;
+  try {
+    result = search({
+      user,
+      market,
+      selfInnerProducts: selfIps,
+      ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
+      ...(req.method !== undefined ? { method: req.method } : {}),
+      ...(req.searcher !== undefined ? { searcher: req.searcher } : {}),
+    });
+  } catch (err) {
+    if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
+    throw err;
+  }
+  return { ...result, models: new Map(rows.map((r) => [r.model.id, r.model])) };
+}

@@ -1,0 +1,130 @@
+/**
+ * Integration helpers: a real server (the same start-up as `npm start`) on a random
+ * loopback port over a libSQL file in a temp folder, plus small HTTP and fixture helpers.
+ */
+import { serve } from "@hono/node-server";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type ServerConfig } from "../../edge/config.ts";
+import { startServer, type Started } from "../../edge/server.ts";
+import { pythonPackage } from "../../edge/seed/packages.ts";
+import { type DemoLearnware, demoLearnwares, demoSemantic, demoStatSpec } from "../../edge/seed/synthetic.ts";
+
+export const ADMIN = "lw_test_admin_token_0123456789abcdef";
+
+export interface TestServer {
+  url: string;
+  dir: string;
+  started: Started;
+  logs: string[];
+  close(opts?: { keep?: boolean }): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+  const dataDir = dir ?? (await mkdtemp(join(tmpdir(), "lw-it-")));
+  const config: ServerConfig = loadConfig({ LW_DATA_DIR: dataDir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false", ...env });
+  const logs: string[] = [];
+  const started = await startServer(config, { log: (m) => logs.push(m) });
+  const server = serve({ fetch: started.app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((r) => server.once("listening", () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dir: dataDir,
+    started,
+    logs,
+    close: async (opts = {}) => {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+      started.close();
+      if (!opts.keep) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function auth(token: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${token}`, ...extra };
+}
+
+export async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; body?: BodyInit | Uint8Array; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body = opts.body as BodyInit | undefined;
+  if (opts.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(opts.json);
+  }
+  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let data: any = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  return { status: res.status, data, headers: res.headers };
+}
+
+/** Mints a token through the admin endpoint. */
+export async function mintToken(base: string, owner: string, scopes: string[] = ["read", "write"], extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await api(base, "POST", "/v1/tokens", { token: ADMIN, json: { owner, scopes, ...extra } });
+  if (r.status !== 201) throw new Error(`mint failed: ${r.status} ${JSON.stringify(r.data)}`);
+  return r.data.token as string;
+}
+
+export interface Fixture {
+  lw: DemoLearnware;
+  zip: Uint8Array;
+  semantic: Record<string, unknown>;
+  stat: Record<string, unknown>;
+}
+
+/** A demo learnware package (deterministic) with its semantic and stat specs; `variant` changes the name. */
+export function fixture(index = 0, variant = "", padBytes = 0): Fixture {
+  const base = demoLearnwares()[index]!;
+  const lw = { ...base, name: base.name + variant };
+  const { spec, centres } = demoStatSpec(lw);
+  const statJson = JSON.stringify(spec.toJSON());
+  return { lw, zip: pythonPackage(lw, statJson, centres, padBytes > 0 ? { "padding.bin": pseudoRandom(padBytes, index + 7) } : {}), semantic: demoSemantic(lw), stat: spec.toJSON() as unknown as Record<string, unknown> };
+}
+
+export function uploadForm(semantic: unknown, zip: Uint8Array | null): FormData {
+  const fd = new FormData();
+  fd.set("semantic", JSON.stringify(semantic));
+  if (zip) fd.set("package", new Blob([zip as Uint8Array<ArrayBuffer>], { type: "application/zip" }), "learnware.zip");
+  return fd;
+}
+
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Completes every queued check job as a runner would. */
+export async function runChecks(base: string, status: "usable" | "invalid" = "usable", runner = "test-runner"): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const r = await api(base, "POST", "/v1/jobs/lease", { token: ADMIN, json: { runner, kinds: ["check"], leaseSeconds: 30 } });
+    if (r.status === 204) return n;
+    const job = r.data.job;
+    const pkg = await fetch(`${base}/v1/learnwares/${job.learnwareId}/versions/${job.version}/package`, { headers: auth(ADMIN) });
+    if (pkg.status !== 200) throw new Error(`runner could not fetch package: ${pkg.status}`);
+    await pkg.arrayBuffer();
+    const c = await api(base, "POST", `/v1/jobs/${job.id}/complete`, { token: ADMIN, json: { runner, status, log: `checked by ${runner}` } });
+    if (c.status !== 200) throw new Error(`complete failed: ${JSON.stringify(c.data)}`);
+    n++;
+  }
+}
+
+/** Incompressible deterministic bytes (xorshift), for packages of a given size. */
+export function pseudoRandom(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

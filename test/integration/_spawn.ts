@@ -1,0 +1,58 @@
+/** Spawns a server entry (node or deno) as a child process on a free loopback port. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { repoRoot } from "../_util.ts";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function spawnEntry(kind: "node" | "deno", env: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
+  const port = await freePort();
+  const cmd = kind === "node" ? process.execPath : join(repoRoot, "node_modules", ".bin", "deno");
+  const args = kind === "node" ? ["--import", "tsx", "edge/entry/node.ts"] : ["run", "-A", "edge/entry/deno.ts"];
+  const proc = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`entry did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const check = () => {
+      if (/listening on/.test(out)) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    proc.stdout!.on("data", check);
+    proc.on("exit", (code) => {
+      clearTimeout(t);
+      reject(new Error(`entry exited with ${code}:\n${out}`));
+    });
+  });
+  proc.removeAllListeners("exit");
+  return {
+    proc,
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    kill: (signal = "SIGTERM") =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill(signal);
+      }),
+  };
+}
