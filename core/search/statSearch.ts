@@ -89,7 +89,7 @@ export function searchStatistical(
   const candidates = ranked.slice(0, maxSearchNum * maxSearchNum).map((r) => r.item.spec);
   let mixture: Mixture | null = null;
   if (ranked[0]!.dist > 0 && (method === "greedy" || method === "auto")) {
-    const qp = mixtureSystem(user, candidates, userSelf);
+    const qp = new MixtureSystem(candidates, user, userSelf);
     mixture = method === "greedy" ? greedyMixture(qp, maxSearchNum) : autoMixture(qp, maxSearchNum);
     if (mixture !== null && mixture.idx.length <= 1) mixture = null;
   }
@@ -109,23 +109,36 @@ export function searchStatistical(
   return { single, multiple };
 }
 
-/** `K_ij = ip(spec_i, spec_j)`, `C_i = ip(user, spec_i)` over the candidates, computed once. */
-interface MixtureSystem {
-  n: number;
-  K: Float64Array;
-  C: Float64Array;
-  userSelf: number;
-}
-
-function mixtureSystem(user: RKMETableSpecification, specs: RKMETableSpecification[], userSelf: number): MixtureSystem {
-  const n = specs.length;
-  const K = new Float64Array(n * n);
-  const C = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) K[i * n + j] = specs[i]!.innerProduct(specs[j]!);
-    C[i] = user.innerProduct(specs[i]!);
+/**
+ * `K_ij = ip(spec_i, spec_j)` and `C_i = ip(user, spec_i)` over the candidates. K is filled
+ * lazily: greedy rounds only read the rows of learnwares already chosen, so most of the
+ * `n²` kernel blocks are never computed. Each entry is computed once, as Python does it.
+ */
+class MixtureSystem {
+  readonly n: number;
+  readonly C: Float64Array;
+  private readonly k: Float64Array;
+  private readonly known: Uint8Array;
+  private readonly specs: readonly RKMETableSpecification[];
+  readonly userSelf: number;
+  constructor(specs: readonly RKMETableSpecification[], user: RKMETableSpecification, userSelf: number) {
+    const n = specs.length;
+    this.specs = specs;
+    this.userSelf = userSelf;
+    this.n = n;
+    this.k = new Float64Array(n * n);
+    this.known = new Uint8Array(n * n);
+    this.C = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.C[i] = user.innerProduct(specs[i]!);
   }
-  return { n, K, C, userSelf };
+  K(i: number, j: number): number {
+    const at = i * this.n + j;
+    if (!this.known[at]) {
+      this.k[at] = this.specs[i]!.innerProduct(this.specs[j]!);
+      this.known[at] = 1;
+    }
+    return this.k[at]!;
+  }
 }
 
 /** Solves the mixture weights over a subset; MMD² = ip(user,user) + 2·objective. */
@@ -134,7 +147,7 @@ function solveSubset(sys: MixtureSystem, idx: readonly number[]): Mixture {
   const K = new Float64Array(m * m);
   const C = new Float64Array(m);
   for (let a = 0; a < m; a++) {
-    for (let b = 0; b < m; b++) K[a * m + b] = sys.K[idx[a]! * sys.n + idx[b]!]!;
+    for (let b = 0; b < m; b++) K[a * m + b] = sys.K(idx[a]!, idx[b]!);
     C[a] = sys.C[idx[a]!]!;
   }
   const r = solveSimplexQp(K, C, m);
