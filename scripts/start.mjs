@@ -59,6 +59,6 @@ if (!(await waitReady())) {
 } else if (existsSync(join(root, "runner", "daemon", "main.ts")) && env.LW_RUNNER !== "0") {
   const tokenFile = join(env.LW_DATA_DIR, "admin-token");
   const token = env.LW_ADMIN_TOKEN || (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "");
-  start("runner", ["runner/daemon/main.ts"], { LW_SERVER: server, LW_TOKEN: token, LW_RUNNER_DATA: join(env.LW_DATA_DIR, "runner") });
+  start("runner", ["runner/daemon/main.ts"], { LW_SERVER_URL: server, ...(token ? { LW_TOKEN: token } : {}) });
   console.log(`market: ${server}/   API reference: ${server}/docs   runner: checking jobs`);
 }

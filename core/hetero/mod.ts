@@ -1,0 +1,21 @@
+/**
+ * The heterogeneous market: learnwares and users whose tables differ (other columns, other
+ * order, partly shared meaning) meet in a feature space built from their semantic input
+ * descriptions; search ranks learnwares by MMD on the shared columns plus coverage
+ * penalties, and feature alignment makes a found learnware usable on the user's table.
+ *
+ * @example
+ * ```ts
+ * import { FeatureSpace } from "./mod.ts";
+ * const fs = new FeatureSpace();
+ * console.assert((await fs.addColumns(["age"]))[0] === 0);
+ * ```
+ * @module
+ */
+export { descriptionTokens, FeatureSpace, type FeatureSpaceOptions, inputDescriptions, normalizeDescription, type TextEmbedder, tokenSimilarity } from "./featureSpace.ts";
+export {
+  columnMapping, heteroDistance, heteroDistToScore, type HeteroEntry, HeteroMarket, type HeteroSearchOptions, type HeteroSearchResult,
+  type HeteroSingleResult, type InputDescription,
+} from "./heteroSearch.ts";
+export { type AlignOptions, HeteroAlignedLearnware } from "./featureAlign.ts";
+export { alignedLearnwares } from "./heteroReuse.ts";

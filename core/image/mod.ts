@@ -1,0 +1,14 @@
+/**
+ * Image specifications: preprocessing (resize 32×32, standardise, whiten), a seeded
+ * random-conv-feature kernel and the image RKME.
+ *
+ * @example
+ * ```ts
+ * import { imageDistToScore } from "./mod.ts";
+ * console.assert(imageDistToScore(0) === 0);
+ * ```
+ * @module
+ */
+export { checkImages, fillImages, IMAGE_WIDTH, type ImageBatch, preprocessImages, resizeImages, standardizeChannels, zcaChannels } from "./preprocess.ts";
+export { type ConvKernelConfig, RandomConvFeatures } from "./randomConvKernel.ts";
+export { imageDistToScore, type ImageGenerateOptions, RKMEImageSpecification, type ImageSpecJson } from "./rkmeImageSpec.ts";

@@ -1,0 +1,175 @@
+/**
+ * The image RKME (the Python package's `RKMEImageSpecification`): images are preprocessed
+ * (non-finite fill, resize to 32×32, per-channel standardisation, whitening; see
+ * `preprocess.ts`), summarised by a reduced set `z` of K preprocessed images with weights
+ * `β`, compared in the random-conv-feature kernel `k(x, y) = φ(x)·φ(y) + 0.01`
+ * (`randomConvKernel.ts`). Search scores use `imageDistToScore`.
+ *
+ * Deviation in generation: Python starts `z` from Gaussian noise and runs 100 AdaBelief
+ * steps on the MMD through freshly drawn random nets each step; here `z` are k-means
+ * centroids of the preprocessed images (averages of about n/K images, so no training image
+ * is stored), and β solves the same simplex QP (`K = k(Z, Z)`, `C = mean_n k(Z, x_n)`) in the
+ * fixed feature kernel.
+ *
+ * @example
+ * ```ts
+ * import { RKMEImageSpecification } from "./rkmeImageSpec.ts";
+ * import { createRng } from "../random.ts";
+ * const rng = createRng(1);
+ * const X = { n: 6, c: 1, h: 8, w: 8, data: Float64Array.from({ length: 384 }, () => rng.next()) };
+ * const s = RKMEImageSpecification.generate(X, { K: 2, kernel: { nModels: 1, width: 4 } });
+ * console.assert(s.dist(s) === 0 && s.z.n === 2);
+ * ```
+ */
+import { LearnwareError } from "../errors.ts";
+import { kmeans } from "../kmeans/kmeans.ts";
+import type { Matrix } from "../matrix.ts";
+import { solveSimplexQp } from "../qp/simplexQp.ts";
+import { type ImageBatch, preprocessImages } from "./preprocess.ts";
+import { type ConvKernelConfig, RandomConvFeatures } from "./randomConvKernel.ts";
+
+const TYPE = "RKMEImageSpecification" as const;
+const KERNEL_OFFSET = 0.01;
+
+export interface ImageGenerateOptions {
+  K?: number;
+  seed?: number;
+  whitening?: boolean;
+  kernel?: Omit<ConvKernelConfig, "channels">;
+}
+
+export interface ImageSpecJson {
+  z: number[][][][];
+  beta: number[];
+  num_points: number;
+  type: typeof TYPE;
+  RKME_IMAGE_VERSION: 1;
+  n_models: number;
+  model_config: { net_width: number; net_depth: number; model_seed: number; kernel: "random-conv-relu-avgpool" };
+}
+
+const featureCache = new Map<string, RandomConvFeatures>();
+function featureMap(c: number, cfg: Omit<ConvKernelConfig, "channels"> = {}): RandomConvFeatures {
+  const f = new RandomConvFeatures({ channels: c, ...cfg });
+  const key = `${c}/${f.nModels}/${f.width}/${f.depth}/${f.modelSeed}`;
+  const hit = featureCache.get(key);
+  if (hit) return hit;
+  featureCache.set(key, f);
+  return f;
+}
+
+function gram(A: Matrix, B: Matrix): Float64Array {
+  const out = new Float64Array(A.rows * B.rows), D = A.cols;
+  for (let i = 0; i < A.rows; i++) for (let j = 0; j < B.rows; j++) {
+    let s = KERNEL_OFFSET;
+    for (let t = 0; t < D; t++) s += A.data[i * D + t]! * B.data[j * D + t]!;
+    out[i * B.rows + j] = s;
+  }
+  return out;
+}
+
+export class RKMEImageSpecification {
+  readonly type: typeof TYPE = TYPE;
+  readonly z: ImageBatch;
+  readonly beta: Float64Array;
+  readonly numPoints: number;
+  readonly features: RandomConvFeatures;
+  private phiZ: Matrix | null = null;
+
+  constructor(z: ImageBatch, beta: Float64Array, numPoints: number, kernel: Omit<ConvKernelConfig, "channels"> = {}) {
+    if (z.h !== 32 || z.w !== 32) throw new RangeError(`Image spec z must be Kx Cx32x32, got ${z.n}x${z.c}x${z.h}x${z.w}`);
+    if (beta.length !== z.n) throw new RangeError(`Image spec beta has length ${beta.length} but z has ${z.n} images`);
+    this.z = z;
+    this.beta = beta;
+    this.numPoints = numPoints;
+    this.features = featureMap(z.c, kernel);
+  }
+
+  /** φ(z), computed once. */
+  get zFeatures(): Matrix {
+    return (this.phiZ ??= this.features.features(this.z));
+  }
+
+  static generate(X: ImageBatch, options: ImageGenerateOptions = {}): RKMEImageSpecification {
+    const P = preprocessImages(X, options.whitening === undefined ? {} : { whitening: options.whitening });
+    const n = P.n, size = P.c * 1024;
+    const K = Math.max(1, Math.min(options.K ?? 50, n));
+    const km = kmeans({ rows: n, cols: size, data: P.data }, K, { seed: options.seed ?? 0, maxIterations: 50 });
+    const z: ImageBatch = { n: K, c: P.c, h: 32, w: 32, data: Float64Array.from(km.centers.data) };
+    const f = featureMap(P.c, options.kernel);
+    const phiZ = f.features(z), phiX = f.features(P);
+    const Kzz = gram(phiZ, phiZ), Kzx = gram(phiZ, phiX);
+    const C = new Float64Array(K);
+    for (let i = 0; i < K; i++) { let s = 0; for (let j = 0; j < n; j++) s += Kzx[i * n + j]!; C[i] = s / n; }
+    const beta = solveSimplexQp(Kzz, C, K).x;
+    const spec = new RKMEImageSpecification(z, beta, n, options.kernel ?? {});
+    spec.phiZ = phiZ;
+    return spec;
+  }
+
+  private sameKernel(o: RKMEImageSpecification): void {
+    const a = this.features, b = o.features;
+    if (a.channels !== b.channels || a.nModels !== b.nModels || a.width !== b.width || a.depth !== b.depth || a.modelSeed !== b.modelSeed) {
+      throw new RangeError("Image specs use different kernels (channels or random-net configuration differ)");
+    }
+  }
+
+  innerProduct(o: RKMEImageSpecification): number {
+    this.sameKernel(o);
+    const G = gram(this.zFeatures, o.zFeatures);
+    let s = 0;
+    for (let i = 0; i < this.z.n; i++) for (let j = 0; j < o.z.n; j++) s += this.beta[i]! * o.beta[j]! * G[i * o.z.n + j]!;
+    return s;
+  }
+
+  /** MMD² `ip(a,a) − 2ip(a,b) + ip(b,b)`. */
+  dist(o: RKMEImageSpecification): number {
+    return this.innerProduct(this) - 2 * this.innerProduct(o) + o.innerProduct(o);
+  }
+
+  toJSON(): ImageSpecJson {
+    const { n, c } = this.z, z: number[][][][] = [];
+    for (let i = 0; i < n; i++) {
+      z.push(Array.from({ length: c }, (_, ch) => Array.from({ length: 32 }, (_, y) =>
+        Array.from(this.z.data.subarray(((i * c + ch) * 32 + y) * 32, ((i * c + ch) * 32 + y + 1) * 32)))));
+    }
+    const f = this.features;
+    return {
+      z, beta: Array.from(this.beta), num_points: this.numPoints, type: TYPE, RKME_IMAGE_VERSION: 1, n_models: f.nModels,
+      model_config: { net_width: f.width, net_depth: f.depth, model_seed: f.modelSeed, kernel: "random-conv-relu-avgpool" },
+    };
+  }
+
+  static fromJSON(obj: unknown): RKMEImageSpecification {
+    const o = obj as Partial<ImageSpecJson> | null;
+    if (o === null || typeof o !== "object" || !Array.isArray(o.z) || !Array.isArray(o.beta)) {
+      throw new LearnwareError("SPEC_INVALID", "Image stat spec must be an object with arrays 'z' and 'beta'");
+    }
+    if (o.type !== undefined && o.type !== TYPE) throw new LearnwareError("SPEC_INVALID", `Stat spec field 'type' is ${JSON.stringify(o.type)}, expected "${TYPE}"`);
+    const n = o.z.length, c = o.z[0]?.length ?? 0;
+    const data = new Float64Array(n * c * 1024);
+    o.z.forEach((img, i) => {
+      if (!Array.isArray(img) || img.length !== c) throw new LearnwareError("SPEC_INVALID", `Image spec z[${i}] must have ${c} channels`);
+      img.forEach((plane, ch) => {
+        if (!Array.isArray(plane) || plane.length !== 32) throw new LearnwareError("SPEC_INVALID", `Image spec z[${i}][${ch}] must be 32 rows`);
+        plane.forEach((r, y) => {
+          if (!Array.isArray(r) || r.length !== 32) throw new LearnwareError("SPEC_INVALID", `Image spec z[${i}][${ch}][${y}] must be 32 values`);
+          data.set(r, ((i * c + ch) * 32 + y) * 32);
+        });
+      });
+    });
+    const mc = o.model_config;
+    const kernel = {
+      ...(o.n_models !== undefined ? { nModels: o.n_models } : {}),
+      ...(mc?.net_width !== undefined ? { width: mc.net_width } : {}),
+      ...(mc?.net_depth !== undefined ? { depth: mc.net_depth } : {}),
+      ...(mc?.model_seed !== undefined ? { modelSeed: mc.model_seed } : {}),
+    };
+    return new RKMEImageSpecification({ n, c, h: 32, w: 32, data }, Float64Array.from(o.beta), o.num_points ?? 0, kernel);
+  }
+}
+
+/** The image searcher's score transform, `1 − exp(−d / 0.00005)`, as specified for image search. */
+export function imageDistToScore(d: number): number {
+  return 1 - Math.exp(-d / 0.00005);
+}

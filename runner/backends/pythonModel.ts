@@ -1,0 +1,142 @@
+/**
+ * The model contract over a Python worker process, shared by the `python-venv`, `conda`
+ * and `docker` backends (they differ only in how the worker is launched). The worker is
+ * started lazily and restarted (with the model loaded again) on the next call after a
+ * crash, a timeout or a memory kill.
+ */
+import { LearnwareError } from "../../core/errors.ts";
+import type { CallOptions, ModelHandle } from "../contract.ts";
+import type { Tensor } from "../tensor.ts";
+import { WorkerProcess, type WorkerSpec } from "../worker/workerProcess.ts";
+import type { BackendName } from "./backend.ts";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+/** Folder of the worker shim (`worker.py` and the `learnware` stand-in package). */
+export const PYTHON_SHIM_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "python");
+
+/** A request to load the learnware's class, paths as the worker sees them. */
+export interface PythonLoadRequest {
+  root: string;
+  module_path: string;
+  class_name: string;
+  kwargs: Record<string, unknown>;
+}
+
+interface LoadReply {
+  input_shape: number[] | null;
+  output_shape: number[] | null;
+  has_fit: boolean;
+  has_finetune: boolean;
+  class: string;
+}
+
+/** Environment for untrusted code: no secrets from the daemon's environment. */
+export function workerEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    LANG: "C.UTF-8",
+    HOME: "/tmp",
+    PYTHONDONTWRITEBYTECODE: "1",
+    PYTHONUNBUFFERED: "1",
+    OPENBLAS_NUM_THREADS: "1",
+    OMP_NUM_THREADS: "1",
+    MKL_NUM_THREADS: "1",
+    ...extra,
+  };
+}
+
+export interface PythonHandleOptions {
+  backend: BackendName;
+  /** Builds the spec of a fresh worker process (called on start and on every restart). */
+  launch: () => WorkerSpec;
+  load: PythonLoadRequest;
+  loadTimeoutMs?: number;
+  callTimeoutMs?: number;
+}
+
+export class PythonModelHandle implements ModelHandle {
+  readonly backend: BackendName;
+  input_shape: number[] = [];
+  output_shape: number[] = [];
+  readonly acceptsBatch = true;
+  canFit = false;
+  canFinetune = false;
+  /** How often the worker was (re)started. */
+  starts = 0;
+  /** The loaded class (`module.Class`). */
+  className = "";
+  #opts: PythonHandleOptions;
+  #worker: WorkerProcess | null = null;
+  #starting: Promise<WorkerProcess> | null = null;
+  #disposed = false;
+
+  constructor(opts: PythonHandleOptions) {
+    this.backend = opts.backend;
+    this.#opts = opts;
+  }
+
+  /** The current worker process, if one is running. */
+  get worker(): WorkerProcess | null {
+    return this.#worker;
+  }
+
+  /** Starts the worker and loads the model (also used for restarts). */
+  async start(): Promise<WorkerProcess> {
+    if (this.#disposed) throw new LearnwareError("WORKER_CLOSED", "Model instance was disposed");
+    if (this.#worker?.alive) return this.#worker;
+    this.#starting ??= (async () => {
+      const w = new WorkerProcess(this.#opts.launch());
+      this.starts++;
+      try {
+        const info = (await w.call("load", { ...this.#opts.load }, { timeoutMs: this.#opts.loadTimeoutMs ?? 120_000 })) as LoadReply;
+        this.input_shape = info.input_shape ?? [];
+        this.output_shape = info.output_shape ?? [];
+        this.canFit = info.has_fit;
+        this.canFinetune = info.has_finetune;
+        this.className = info.class;
+      } catch (e) {
+        w.kill("closed");
+        throw e;
+      }
+      this.#worker = w;
+      return w;
+    })().finally(() => {
+      this.#starting = null;
+    });
+    return this.#starting;
+  }
+
+  async #call(op: string, args: Record<string, unknown>, opts?: CallOptions): Promise<unknown> {
+    const w = await this.start();
+    return w.call(op, args, { timeoutMs: opts?.timeoutMs ?? this.#opts.callTimeoutMs ?? 60_000 });
+  }
+
+  async predictDetailed(X: Tensor, opts?: CallOptions): Promise<{ y: Tensor; outputType: string }> {
+    const r = (await this.#call("predict", { X }, opts)) as { y: Tensor; outputType: string };
+    return { y: r.y, outputType: r.outputType };
+  }
+
+  async predict(X: Tensor, opts?: CallOptions): Promise<Tensor> {
+    return (await this.predictDetailed(X, opts)).y;
+  }
+
+  async fit(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void> {
+    await this.#call("fit", { X, y }, opts);
+  }
+
+  async finetune(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void> {
+    await this.#call("finetune", { X, y }, opts);
+  }
+
+  memoryBytes(): number {
+    return this.#worker?.lastRss ?? 0;
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const w = this.#worker;
+    this.#worker = null;
+    if (w) await w.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * `python-venv`: Python learnwares in a virtual environment made from Debian's python3
+ * with `--system-site-packages` (so numpy, scikit-learn, torch from apt are visible).
+ * `requirements.txt` is installed when a package index (`LW_PIP_INDEX_URL`) or a local
+ * wheelhouse (`LW_PIP_WHEELHOUSE`) is configured; otherwise it is checked against what
+ * is present and the report says which requirements are missing. Venvs are cached by a
+ * hash of the requirements and reused.
+ *
+ * The worker runs as a separate process with a clean environment (no daemon secrets), a
+ * resident-memory watchdog and per-call timeouts. It is not a sandbox: use the docker
+ * backend for code you do not trust with the host's files.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LearnwareError } from "../../core/errors.ts";
+import type { LearnwareDir } from "../learnwareDir.ts";
+import { envKey, withEnvLock } from "../env/envCache.ts";
+import { WorkerProcess } from "../worker/workerProcess.ts";
+import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
+import { PYTHON_SHIM_DIR, PythonModelHandle, workerEnv } from "./pythonModel.ts";
+
+export interface VenvBackendOptions {
+  /** Base interpreter (default `LW_PYTHON` or `/usr/bin/python3`). */
+  python?: string;
+  /** Where venvs are kept (one folder per requirements hash). */
+  envDir: string;
+  pipIndexUrl?: string;
+  wheelhouse?: string;
+  callTimeoutMs?: number;
+  loadTimeoutMs?: number;
+}
+
+/** Runs a command, collecting its output; rejects with the output tail on failure. */
+export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? (process.env as Record<string, string>), cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out = (out + d).slice(-20000)));
+    child.stderr.on("data", (d) => (out = (out + d).slice(-20000)));
+    const t = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;
+    child.on("error", (e) => reject(new LearnwareError("ENV_FAILED", `Cannot run ${cmd}: ${e.message}`)));
+    child.on("close", (code) => {
+      if (t) clearTimeout(t);
+      if (code === 0) resolve(out);
+      else reject(new LearnwareError("ENV_FAILED", `${cmd} ${args.join(" ")} failed (exit ${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`));
+    });
+  });
+}
+
+export class VenvBackend implements Backend {
+  readonly name = "python-venv" as const;
+  readonly python: string;
+  #opts: VenvBackendOptions;
+
+  constructor(opts: VenvBackendOptions) {
+    this.#opts = opts;
+    this.python = opts.python ?? process.env.LW_PYTHON ?? "/usr/bin/python3";
+  }
+
+  async available(): Promise<Availability> {
+    if (!existsSync(this.python)) return { ok: false, reason: `Python interpreter ${this.python} not found (install python3)` };
+    return { ok: true };
+  }
+
+  /** Creates (or reuses) the venv for a requirements text; returns its folder and report. */
+  async prepare(requirements: string, log: (l: string) => void = () => {}): Promise<{ dir: string; report: RequirementReport[]; installed: boolean }> {
+    const key = envKey("pip", requirements, this.python);
+    const dir = join(this.#opts.envDir, `venv-${key}`);
+    const reportFile = join(dir, "lw-requirements-report.json");
+    return withEnvLock(dir, async () => {
+      if (existsSync(reportFile)) {
+        return JSON.parse(await readFile(reportFile, "utf8")) as { dir: string; report: RequirementReport[]; installed: boolean };
+      }
+      await mkdir(this.#opts.envDir, { recursive: true });
+      log(`creating venv ${dir} (${this.python} --system-site-packages)`);
+      await run(this.python, ["-m", "venv", "--system-site-packages", "--without-pip", dir], { timeoutMs: 120_000 });
+      let installed = false;
+      if (requirements.trim() !== "" && (this.#opts.pipIndexUrl || this.#opts.wheelhouse)) {
+        const reqFile = join(dir, "lw-requirements.txt");
+        await writeFile(reqFile, requirements);
+        const source = this.#opts.wheelhouse ? ["--no-index", "--find-links", this.#opts.wheelhouse] : ["--index-url", this.#opts.pipIndexUrl!];
+        log(`installing requirements from ${this.#opts.wheelhouse ?? this.#opts.pipIndexUrl}`);
+        // The venv has no pip of its own; Debian's pip (system site packages) installs into it.
+        log(await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "-r", reqFile, ...source], { timeoutMs: 20 * 60_000 }));
+        installed = true;
+      }
+      const w = new WorkerProcess({ name: "requirements-check", command: join(dir, "bin", "python"), args: [join(PYTHON_SHIM_DIR, "worker.py")], env: workerEnv() });
+      try {
+        const { report } = (await w.call("requirements", { text: requirements }, { timeoutMs: 60_000 })) as { report: RequirementReport[] };
+        const result = { dir, report, installed };
+        await writeFile(reportFile, JSON.stringify(result));
+        return result;
+      } finally {
+        await w.close();
+      }
+    });
+  }
+
+  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<PythonModelHandle> {
+    const model = lw.pkg.model;
+    if (model.kind !== "python") throw new TypeError(`python-venv backend cannot run a ${model.kind} learnware`);
+    const log = opts.log ?? (() => {});
+    if (lw.pkg.environment?.kind === "conda") log("environment.yaml found; the python-venv backend checks its pip section only");
+    const requirements = lw.pkg.environment?.kind === "pip" ? lw.pkg.environment.text : condaPipSection(lw.pkg.environment?.text ?? "");
+    const env = await this.prepare(requirements, log);
+    for (const l of formatRequirementReport(env.report, env.installed)) log(l);
+    const python = join(env.dir, "bin", "python");
+    const handle = new PythonModelHandle({
+      backend: "python-venv",
+      launch: () => {
+        const spec = {
+          name: `python-venv:${lw.digest.slice(0, 12)}`,
+          command: python,
+          args: ["-u", join(PYTHON_SHIM_DIR, "worker.py")],
+          env: workerEnv({ VIRTUAL_ENV: env.dir }),
+          cwd: lw.root,
+        };
+        return opts.memoryLimitBytes === undefined ? spec : { ...spec, memoryLimitBytes: opts.memoryLimitBytes };
+      },
+      load: { root: lw.root, module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
+      ...(this.#opts.loadTimeoutMs !== undefined ? { loadTimeoutMs: this.#opts.loadTimeoutMs } : {}),
+      ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),
+    });
+    await handle.start();
+    return handle;
+  }
+}
+
+/** The `pip:` list of a conda environment.yaml, as requirement lines (best effort, no YAML lib needed). */
+export function condaPipSection(text: string): string {
+  const out: string[] = [];
+  let inPip = false;
+  let pipIndent = -1;
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^(\s*)-\s*pip\s*:\s*$/.exec(line);
+    if (m) {
+      inPip = true;
+      pipIndent = m[1]!.length;
+      continue;
+    }
+    if (inPip) {
+      const item = /^(\s*)-\s*(.+)$/.exec(line);
+      if (item && item[1]!.length > pipIndent) out.push(item[2]!.trim());
+      else if (line.trim() !== "") inPip = false;
+    }
+  }
+  return out.join("\n");
+}

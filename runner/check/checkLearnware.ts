@@ -1,0 +1,223 @@
+/**
+ * The statistical check of a learnware, with the Python market's `EasyStatChecker`
+ * semantics and statuses: instantiate the model, compare `input_shape` with the semantic
+ * `Input.Dimension` and the stat spec's `z`, predict on 10 random inputs of that shape,
+ * then check output length, output type, output shape, the regression output dimension
+ * and classification labels (range) or output dimension. The first failing rule makes
+ * the learnware INVALID (-1) with a message naming the rule; all pass → USABLE (1).
+ * Infrastructure failures (backend unavailable, runner bugs) are `error`, not a verdict.
+ *
+ * @example
+ * ```ts
+ * import { checkLearnware } from "./checkLearnware.ts";
+ * const r = await checkLearnware({ lw, semantic, backend, id: "00000001" });
+ * console.log(r.status, r.log.join("\n"));
+ * ```
+ */
+import { LearnwareError } from "../../core/errors.ts";
+import { createRng } from "../../core/random.ts";
+import { CHECK_STATUS } from "../../core/semantic/checker.ts";
+import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import type { ModelHandle } from "../contract.ts";
+import type { LearnwareDir } from "../learnwareDir.ts";
+import type { Backend } from "../backends/backend.ts";
+import { fromTyped, rowCount, sampleShape, type Tensor } from "../tensor.ts";
+
+export type CheckRule =
+  | "instantiate"
+  | "input_shape"
+  | "stat_spec"
+  | "stat_spec_dimension"
+  | "predict"
+  | "output_length"
+  | "output_type"
+  | "output_shape"
+  | "regression_dimension"
+  | "classification_labels"
+  | "classification_dimension";
+
+export interface CheckResult {
+  /** `usable` / `invalid` are verdicts; `error` means the check could not run (retry). */
+  status: "usable" | "invalid" | "error";
+  /** CHECK_STATUS value for verdicts (USABLE 1, INVALID -1); null for `error`. */
+  code: number | null;
+  /** The failing rule, if any. */
+  rule?: CheckRule;
+  message: string;
+  log: string[];
+  details?: Record<string, unknown>;
+}
+
+export interface CheckInput {
+  lw: LearnwareDir;
+  /** The semantic specification (Python layout: `Data`, `Task`, `Input`, `Output`, …). */
+  semantic: unknown;
+  backend: Backend;
+  /** Learnware id, used in messages as the Python checker does. */
+  id?: string;
+  seed?: number;
+  timeoutMs?: number;
+  memoryLimitBytes?: number;
+}
+
+/** Output types the Python checker accepts (`np.ndarray`, `torch.Tensor`); typed outputs of ONNX/JS models count as arrays. */
+const ARRAY_OUTPUTS = new Set(["numpy.ndarray", "torch.Tensor", "tensor"]);
+const KNOWN_SPECS = ["RKMETableSpecification", "RKMEImageSpecification", "RKMETextSpecification"];
+/** Load failures that are the learnware's fault (a verdict), not the runner's. */
+const LEARNWARE_FAULTS = new Set(["LOAD_FAILED", "MODEL_CLASS_MISSING", "MODEL_ERROR", "WORKER_CRASHED", "TIMEOUT", "MEMORY_LIMIT", "ENV_FAILED", "NOT_LOADED"]);
+
+function firstValue(sem: Record<string, any>, key: string): string | undefined {
+  const v = sem?.[key]?.Values;
+  return Array.isArray(v) ? v[0] : undefined;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+const fmt = (s: readonly number[] | null | undefined): string => (s == null ? "None" : `(${s.join(", ")}${s.length === 1 ? "," : ""})`);
+
+/** Loads the learnware with `backend`, runs the rules, disposes the instance. */
+export async function checkLearnware(input: CheckInput): Promise<CheckResult> {
+  const log: string[] = [];
+  const id = input.id ?? input.lw.digest.slice(0, 12);
+  log.push(`check of learnware ${id} (${input.lw.pkg.model.kind} model, backend ${input.backend.name})`);
+  const avail = await input.backend.available();
+  if (!avail.ok) {
+    log.push(`backend ${input.backend.name} unavailable: ${avail.reason}`);
+    return { status: "error", code: null, message: `Backend ${input.backend.name} is unavailable: ${avail.reason}`, log };
+  }
+  let handle: ModelHandle;
+  const started = Date.now();
+  try {
+    const opts: { log: (l: string) => void; timeoutMs?: number; memoryLimitBytes?: number } = { log: (l) => log.push(l) };
+    if (input.timeoutMs !== undefined) opts.timeoutMs = input.timeoutMs;
+    if (input.memoryLimitBytes !== undefined) opts.memoryLimitBytes = input.memoryLimitBytes;
+    handle = await input.backend.load(input.lw, opts);
+  } catch (e) {
+    const code = e instanceof LearnwareError ? e.code : "INTERNAL";
+    const tb = e instanceof LearnwareError ? (e.details as { traceback?: string; stderr?: string } | undefined) : undefined;
+    if (!LEARNWARE_FAULTS.has(code)) {
+      log.push(`could not load the learnware: ${(e as Error).message}`);
+      return { status: "error", code: null, message: `The runner could not load learnware ${id}: ${(e as Error).message}`, log };
+    }
+    const message = `The learnware [${id}] is instantiated failed! Due to ${(e as Error).message}.`;
+    log.push(`✗ instantiate: ${message}`);
+    if (tb?.traceback) log.push(tb.traceback.trimEnd());
+    else if (tb?.stderr) log.push(tb.stderr.trimEnd());
+    return { status: "invalid", code: CHECK_STATUS.INVALID, rule: "instantiate", message, log };
+  }
+  log.push(`✓ instantiate (${Date.now() - started} ms): input_shape=${fmt(handle.input_shape)}, output_shape=${fmt(handle.output_shape)}`);
+  try {
+    return await checkLoaded(handle, input, id, log);
+  } finally {
+    await handle.dispose().catch(() => {});
+  }
+}
+
+/** The rules over an already loaded model (exported for the service's on-demand checks). */
+export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: string, log: string[] = []): Promise<CheckResult> {
+  const sem = (input.semantic ?? {}) as Record<string, any>;
+  const fail = (rule: CheckRule, message: string, details?: Record<string, unknown>): CheckResult => {
+    log.push(`✗ ${rule}: ${message}`);
+    const r: CheckResult = { status: "invalid", code: CHECK_STATUS.INVALID, rule, message, log };
+    if (details) r.details = details;
+    return r;
+  };
+  const inputShape = handle.input_shape;
+  const dataType = firstValue(sem, "Data");
+  const task = firstValue(sem, "Task");
+
+  if (dataType === "Table") {
+    const dim = Number.parseInt(String(sem.Input?.Dimension), 10);
+    if (!sameShape(inputShape, [dim])) {
+      return fail("input_shape", `input shapes of model and semantic specifications are different: model input_shape=${fmt(inputShape)}, semantic Input.Dimension=${fmt([dim])}`);
+    }
+  }
+  log.push(`✓ input_shape matches the semantic specification${dataType === "Table" ? ` (Input.Dimension=${sem.Input?.Dimension})` : ""}`);
+
+  const stat = input.lw.pkg.statSpecs.find((s) => KNOWN_SPECS.includes(s.className) || KNOWN_SPECS.includes((s.json as any)?.type));
+  if (stat === undefined) {
+    return fail("stat_spec", `No valid specification is found in stat spec ${JSON.stringify(input.lw.pkg.statSpecs.map((s) => s.className))}`);
+  }
+  const specType = KNOWN_SPECS.includes(stat.className) ? stat.className : String((stat.json as any).type);
+  const rng = createRng(input.seed ?? 0);
+  let X: Tensor;
+  if (specType === "RKMETableSpecification") {
+    let spec: RKMETableSpecification;
+    try {
+      spec = RKMETableSpecification.fromJSON(stat.json);
+    } catch (e) {
+      return fail("stat_spec", `Statistical specification ${stat.fileName} cannot be loaded: ${(e as Error).message}`);
+    }
+    const d = spec.dist(spec);
+    if (!Number.isFinite(d)) return fail("stat_spec", `The distance between statistical specifications is not finite, where distance=${d}`);
+    if (!sameShape([spec.z.cols], inputShape)) {
+      return fail("stat_spec_dimension", `The learnware [${id}] input dimension mismatch with stat specification: z has ${spec.z.cols} columns, model input_shape=${fmt(inputShape)}`);
+    }
+    log.push(`✓ stat spec ${stat.fileName}: z is ${spec.z.rows}×${spec.z.cols}, dist(self)=${d.toExponential(2)}`);
+    X = randomInputs(inputShape, () => rng.normal());
+  } else if (specType === "RKMEImageSpecification") {
+    X = randomInputs(inputShape, () => rng.nextInt(255));
+  } else {
+    log.push(`${specType}: text inputs are not supported by this runner yet`);
+    return { status: "error", code: null, message: `${specType} learnwares cannot be checked by this runner yet`, log };
+  }
+
+  let y: Tensor;
+  let outputType = "tensor";
+  try {
+    const opts = input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {};
+    if (handle.predictDetailed) ({ y, outputType } = await handle.predictDetailed(X, opts));
+    else y = await handle.predict(X, opts);
+  } catch (e) {
+    const details = e instanceof LearnwareError ? (e.details as { traceback?: string } | undefined) : undefined;
+    const msg = `The learnware ${id} prediction is not avaliable! ${(e as Error).message}${details?.traceback ? `\r\n${details.traceback}` : ""}`;
+    return fail("predict", msg);
+  }
+  log.push(`✓ predict on ${rowCount(X)} random inputs of shape ${fmt(inputShape)} → output shape [${y.shape.join(", ")}]`);
+
+  if (rowCount(y) !== rowCount(X) || y.shape.length === 0) {
+    return fail("output_length", `The learnware ${id} output length must be equal to input length! (${y.shape.length === 0 ? "scalar" : rowCount(y)} outputs for ${rowCount(X)} inputs)`);
+  }
+  const outputShape = handle.output_shape;
+  const hasOutputShape = outputShape.length > 0;
+  if (hasOutputShape || task === "Classification" || task === "Regression" || task === "Feature Extraction") {
+    if (!ARRAY_OUTPUTS.has(outputType)) {
+      return fail("output_type", `The learnware ${id} output must be np.ndarray or torch.Tensor! (got ${outputType})`);
+    }
+    const predShape = sampleShape(y);
+    if (!sameShape(predShape, outputShape)) {
+      return fail("output_shape", `The learnware [${id}] output dimension mismatch, where pred_shape=${fmt(predShape)}, model_shape=${fmt(hasOutputShape ? outputShape : null)}`);
+    }
+    log.push(`✓ output shape ${fmt(predShape)} matches model output_shape`);
+    const semDim = Number.parseInt(String(sem.Output?.Dimension), 10);
+    if (task === "Regression" && outputShape[0] !== semDim) {
+      return fail("regression_dimension", `The learnware [${id}] output dimension mismatch, where model_shape=${fmt(outputShape)}, semantic_shape=${fmt([semDim])}`);
+    }
+    if (task === "Classification") {
+      if (outputShape[0] === 1) {
+        const bad = Array.from(y.data).filter((v) => !(v >= 0 && v < semDim));
+        if (bad.length > 0) {
+          return fail("classification_labels", `The learnware [${id}] output label mismatch, where outputs of model is [${Array.from(y.data).join(", ")}], semantic_shape=${fmt([semDim])}`, { outOfRange: bad });
+        }
+        log.push(`✓ classification labels in [0, ${semDim})`);
+      } else if (outputShape[0] !== semDim) {
+        return fail("classification_dimension", `The learnware [${id}] output dimension mismatch, where model_shape=${fmt(outputShape)}, semantic_shape=${fmt([semDim])}`);
+      } else {
+        log.push(`✓ classification output dimension ${semDim}`);
+      }
+    } else if (task === "Regression") {
+      log.push(`✓ regression output dimension ${semDim}`);
+    }
+  }
+  log.push("EasyStatChecker Success");
+  return { status: "usable", code: CHECK_STATUS.USABLE, message: "EasyStatChecker Success", log };
+}
+
+function randomInputs(shape: number[], draw: () => number): Tensor {
+  const per = shape.reduce((a, b) => a * b, 1);
+  const data = new Float64Array(10 * per);
+  for (let i = 0; i < data.length; i++) data[i] = draw();
+  return fromTyped(data, [10, ...shape]);
+}

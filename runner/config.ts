@@ -1,0 +1,108 @@
+/**
+ * Runner configuration from environment variables, with documented defaults.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `LW_RUNNER_PORT` | 8790 | model service port (`LW_PORT` is the server's) |
+ * | `LW_RUNNER_HOST` | 127.0.0.1 | model service bind address |
+ * | `LW_DATA_DIR` (or `LW_DATA`) | `./.lw-data` | data folder shared with the server; the runner uses `<dir>/runner` (packages, envs, instances) |
+ * | `LW_POOL_SIZE` | 8 | most loaded model instances |
+ * | `LW_POOL_MEMORY` | 2g | most resident memory of loaded instances (`512m`, `2g`, bytes) |
+ * | `LW_INSTANCE_MEMORY` | 1g | memory limit per worker process / container |
+ * | `LW_WORKERS` | 1 | check jobs run concurrently |
+ * | `LW_JS_THREADS` | 1 | worker threads per JS learnware |
+ * | `LW_BATCH_MAX` | 64 | most rows in one micro-batch |
+ * | `LW_BATCH_WAIT_MS` | 2 | longest wait to fill a micro-batch |
+ * | `LW_CALL_TIMEOUT_MS` | 60000 | per-call timeout (predict, fit) |
+ * | `LW_PYTHON_BACKEND` | python-venv | backend for Python learnwares: python-venv, conda, docker |
+ * | `LW_PYTHON` | /usr/bin/python3 | base interpreter for venvs |
+ * | `LW_PIP_INDEX_URL`, `LW_PIP_WHEELHOUSE` | unset | where requirements are installed from (else only checked) |
+ * | `LW_DOCKER`, `LW_DOCKER_BASE_IMAGE`, `LW_DOCKER_CPUS`, `LW_DOCKER_PIDS` | docker, lw-base:bookworm, 1, 64 | docker backend |
+ * | `LW_CONDA` | conda | conda executable |
+ * | `LW_SERVER_URL`, `LW_TOKEN` | unset, `<data>/admin-token` | the market server and a runner/admin token (job loop) |
+ * | `LW_RUNNER_NAME` | `runner-<host>-<pid>` | name used in job leases |
+ * | `LW_LEASE_SECONDS`, `LW_POLL_MS` | 60, 2000 | job lease length, idle poll interval |
+ */
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+
+export type PythonBackendName = "python-venv" | "conda" | "docker";
+
+export interface RunnerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  poolSize: number;
+  poolMemoryBytes: number;
+  instanceMemoryBytes: number;
+  workers: number;
+  jsThreads: number;
+  batchMax: number;
+  batchWaitMs: number;
+  callTimeoutMs: number;
+  pythonBackend: PythonBackendName;
+  python: string;
+  pipIndexUrl?: string;
+  wheelhouse?: string;
+  docker: string;
+  dockerBaseImage: string;
+  dockerCpus: string;
+  dockerPids: number;
+  conda: string;
+  serverUrl?: string;
+  token?: string;
+  runnerName: string;
+  leaseSeconds: number;
+  pollMs: number;
+}
+
+/** Parses `512m`, `2g`, `1.5GiB`, `1048576` into bytes. */
+export function parseBytes(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(v);
+  if (!m) throw new RangeError(`Cannot parse '${v}' as a byte size (use e.g. 512m or 2g)`);
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  return Math.round(Number(m[1]) * mult);
+}
+
+function int(env: Record<string, string | undefined>, key: string, dflt: number): number {
+  const v = env[key];
+  if (v === undefined || v === "") return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`${key} must be a non-negative number, got '${v}'`);
+  return n;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): RunnerConfig {
+  const backend = (env.LW_PYTHON_BACKEND ?? "python-venv") as PythonBackendName;
+  if (!["python-venv", "conda", "docker"].includes(backend)) {
+    throw new RangeError(`LW_PYTHON_BACKEND must be python-venv, conda or docker, got '${backend}'`);
+  }
+  const cfg: RunnerConfig = {
+    port: int(env, "LW_RUNNER_PORT", 8790),
+    host: env.LW_RUNNER_HOST ?? "127.0.0.1",
+    dataDir: join(resolve(env.LW_DATA_DIR || env.LW_DATA || ".lw-data"), "runner"),
+    poolSize: int(env, "LW_POOL_SIZE", 8),
+    poolMemoryBytes: parseBytes(env.LW_POOL_MEMORY ?? "2g"),
+    instanceMemoryBytes: parseBytes(env.LW_INSTANCE_MEMORY ?? "1g"),
+    workers: Math.max(1, int(env, "LW_WORKERS", 1)),
+    jsThreads: Math.max(1, int(env, "LW_JS_THREADS", 1)),
+    batchMax: Math.max(1, int(env, "LW_BATCH_MAX", 64)),
+    batchWaitMs: int(env, "LW_BATCH_WAIT_MS", 2),
+    callTimeoutMs: int(env, "LW_CALL_TIMEOUT_MS", 60_000),
+    pythonBackend: backend,
+    python: env.LW_PYTHON ?? "/usr/bin/python3",
+    docker: env.LW_DOCKER ?? "docker",
+    dockerBaseImage: env.LW_DOCKER_BASE_IMAGE ?? "lw-base:bookworm",
+    dockerCpus: env.LW_DOCKER_CPUS ?? "1",
+    dockerPids: int(env, "LW_DOCKER_PIDS", 64),
+    conda: env.LW_CONDA ?? "conda",
+    runnerName: env.LW_RUNNER_NAME ?? `runner-${hostname()}-${process.pid}`,
+    leaseSeconds: int(env, "LW_LEASE_SECONDS", 60),
+    pollMs: int(env, "LW_POLL_MS", 2000),
+  };
+  if (env.LW_PIP_INDEX_URL) cfg.pipIndexUrl = env.LW_PIP_INDEX_URL;
+  if (env.LW_PIP_WHEELHOUSE) cfg.wheelhouse = env.LW_PIP_WHEELHOUSE;
+  if (env.LW_SERVER_URL) cfg.serverUrl = env.LW_SERVER_URL.replace(/\/+$/, "");
+  if (env.LW_TOKEN) cfg.token = env.LW_TOKEN;
+  return cfg;
+}

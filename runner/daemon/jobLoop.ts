@@ -1,0 +1,99 @@
+/**
+ * The check-job loop: lease a job, keep its lease alive with heartbeats while the check
+ * runs, write the verdict and the log back. A runner killed mid-job simply stops
+ * heartbeating; the server leases the job again to another runner after the lease expires.
+ * A lost lease (409 on heartbeat) abandons the job without completing it.
+ */
+import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
+import { checkLearnware, type CheckResult } from "../check/checkLearnware.ts";
+import type { BackendName } from "../backends/backend.ts";
+import type { Runtime } from "../runtime.ts";
+import type { Job, JobClient } from "./jobClient.ts";
+
+export interface JobLoopOptions {
+  client: JobClient;
+  runtime: Runtime;
+  concurrency: number;
+  leaseSeconds: number;
+  pollMs: number;
+  signal: AbortSignal;
+  log?: (line: string) => void;
+  /** Per-call timeout of the check's predict (and load) — default the runtime's. */
+  checkTimeoutMs?: number;
+}
+
+/** Runs one leased job to completion (or abandonment); returns the verdict sent, if any. */
+export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckResult | null> {
+  const { client, runtime } = opts;
+  const log = opts.log ?? (() => {});
+  let lost = false;
+  const beat = setInterval(() => {
+    client.heartbeat(job.id, opts.leaseSeconds).catch((e) => {
+      if (e instanceof LearnwareError && (e.code === "CONFLICT" || e.code === "NOT_FOUND")) {
+        lost = true;
+        log(`job ${job.id}: lease lost (${e.message}); abandoning`);
+      }
+    });
+  }, Math.max(1000, (opts.leaseSeconds * 1000) / 3));
+  beat.unref?.();
+  const lines = [`runner ${client.runner}, attempt ${job.attempts}, learnware ${job.learnwareId} version ${job.version}`];
+  try {
+    let result: CheckResult;
+    try {
+      const [info, zip] = await Promise.all([client.version(job.learnwareId, job.version), client.package(job.learnwareId, job.version)]);
+      const lw = await runtime.materialize(zip);
+      const prefer = typeof job.payload?.backend === "string" ? (job.payload.backend as BackendName) : undefined;
+      const input: Parameters<typeof checkLearnware>[0] = {
+        lw,
+        semantic: info.semantic,
+        backend: runtime.backendFor(lw, prefer),
+        id: job.learnwareId,
+        memoryLimitBytes: runtime.config.instanceMemoryBytes,
+        timeoutMs: opts.checkTimeoutMs ?? runtime.config.callTimeoutMs,
+      };
+      result = await checkLearnware(input);
+    } catch (e) {
+      const p = toErrorPayload(e);
+      result = { status: "error", code: null, message: `${p.code}: ${p.message}`, log: [`check could not run: ${p.code}: ${p.message}`] };
+    }
+    if (lost) return null;
+    const text = [...lines, ...result.log].join("\n");
+    const details: Record<string, unknown> = { message: result.message, runner: client.runner };
+    if (result.rule) details.rule = result.rule;
+    await client.complete(job.id, result.status, text, details);
+    log(`job ${job.id}: ${result.status}${result.rule ? ` (${result.rule})` : ""}`);
+    return result;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+/** Leases and runs jobs until `signal` aborts, `concurrency` at a time. */
+export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const sleep = (ms: number) => new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    opts.signal.addEventListener("abort", () => { clearTimeout(t); r(); }, { once: true });
+  });
+  const slot = async (): Promise<void> => {
+    while (!opts.signal.aborted) {
+      let job: Job | null = null;
+      try {
+        job = await opts.client.lease(["check"], opts.leaseSeconds);
+      } catch (e) {
+        log(`lease failed: ${(e as Error).message}`);
+      }
+      if (job === null) {
+        await sleep(opts.pollMs);
+        continue;
+      }
+      log(`job ${job.id}: leased (${job.learnwareId} v${job.version}, attempt ${job.attempts})`);
+      try {
+        await processJob(job, opts);
+      } catch (e) {
+        log(`job ${job.id}: could not report: ${(e as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, slot));
+}

@@ -1,0 +1,55 @@
+/**
+ * Environments (venvs, conda prefixes, docker images) are cached by a hash of their
+ * dependency file and reused across learnwares. `envKey` normalises the text (comments,
+ * blank lines, order of requirement lines) so cosmetic edits do not rebuild; `withEnvLock`
+ * makes concurrent builders (in this process and in others) build an environment once.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, rmdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** A short stable key for an environment: kind + normalised dependency text (+ extra salt). */
+export function envKey(kind: string, text: string, salt = ""): string {
+  const lines = kind === "pip"
+    ? text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "").sort()
+    : text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  return createHash("sha256").update(`${kind}\n${salt}\n${lines.join("\n")}`).digest("hex").slice(0, 16);
+}
+
+const inProcess = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `build` once per `lockPath` at a time: in-process callers share the promise,
+ * other processes wait on a lock folder (stale after `staleMs`).
+ */
+export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, staleMs = 30 * 60_000): Promise<T> {
+  const running = inProcess.get(lockPath);
+  if (running) return running as Promise<T>;
+  const p = (async () => {
+    const lock = `${lockPath}.lock`;
+    await mkdir(dirname(lock), { recursive: true });
+    for (;;) {
+      try {
+        await mkdir(lock, { recursive: false });
+        break;
+      } catch {
+        try {
+          const s = await stat(lock);
+          if (Date.now() - s.mtimeMs > staleMs) await rmdir(lock).catch(() => {});
+        } catch { /* released meanwhile */ }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    try {
+      return await build();
+    } finally {
+      await rmdir(lock).catch(() => {});
+    }
+  })();
+  inProcess.set(lockPath, p);
+  try {
+    return await p;
+  } finally {
+    inProcess.delete(lockPath);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The model service over HTTP (Hono, web-standard Request/Response):
+ *
+ * | method | path | body → reply |
+ * |---|---|---|
+ * | POST | `/v1/models/{model}/versions/{version}/initialize` | JSON config → `{model, version, dataPath, config}` |
+ * | POST | `/v1/models/{model}/versions/{version}/train` | frame or JSON `{method?, X, y}` / `{dataFile}` → 202 train state |
+ * | GET | `/v1/models/{model}/versions/{version}/train` | → train state (`status`, `progress`, …) |
+ * | GET | `/v1/models/{model}/versions/{version}/log` | → `{lines, train}` |
+ * | POST | `/v1/models/{model}/versions/{version}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}` |
+ * | GET | `/metrics` | pool (size, bytes, hits, misses, evictions), batching, counts |
+ * | GET | `/healthz` | `{ok: true}` |
+ *
+ * Frames are `application/vnd.lw.frame` (see `protocol.ts`): raw float64/float32 arrays.
+ * Errors are `{code, message, details?}` with the status chosen in `statusOf`.
+ */
+import { Hono } from "hono";
+import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
+import { decodeFrame, encodeFrame } from "../protocol.ts";
+import { fromNested, toNested, type Tensor } from "../tensor.ts";
+import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
+
+export const FRAME_TYPE = "application/vnd.lw.frame";
+
+/** The one place error codes map to HTTP statuses. */
+export function statusOf(code: string): 400 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
+  switch (code) {
+    case "BAD_REQUEST": case "TYPE_ERROR": case "RANGE_ERROR": case "PACKAGE_INVALID": case "PACKAGE_UNSAFE": return 400;
+    case "NOT_FOUND": return 404;
+    case "CONFLICT": return 409;
+    case "LOAD_FAILED": case "MODEL_ERROR": case "MODEL_CLASS_MISSING": case "WORKER_CRASHED": case "NOT_SUPPORTED": case "OUTPUT_NOT_NUMERIC": case "OUTPUT_NOT_ARRAY": return 422;
+    case "BACKEND_UNAVAILABLE": case "UPSTREAM_ERROR": return 503;
+    case "TIMEOUT": return 504;
+    case "MEMORY_LIMIT": return 507;
+    default: return 500;
+  }
+}
+
+async function readBody(req: Request): Promise<Record<string, unknown>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (type.startsWith(FRAME_TYPE)) return decodeFrame(new Uint8Array(await req.arrayBuffer())) as Record<string, unknown>;
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new LearnwareError("BAD_REQUEST", "Request body is neither JSON nor a frame");
+  }
+}
+
+function asTensor(v: unknown, name: string): Tensor | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "object" && v !== null && "data" in v && ((v as Tensor).data instanceof Float64Array || (v as Tensor).data instanceof Float32Array)) return v as Tensor;
+  if (Array.isArray(v)) return fromNested(v);
+  throw new LearnwareError("BAD_REQUEST", `'${name}' must be an array (nested rows) or a frame array`);
+}
+
+export function createServiceApp(service: ModelService): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    const p = toErrorPayload(err);
+    return c.json(p, statusOf(p.code));
+  });
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/metrics", (c) => c.json(service.metrics()));
+  const base = "/v1/models/:model/versions/:version";
+  app.post(`${base}/initialize`, async (c) => {
+    const body = (await readBody(c.req.raw)) as InstanceConfig;
+    return c.json(await service.initialize(c.req.param("model"), c.req.param("version"), body));
+  });
+  app.post(`${base}/train`, async (c) => {
+    const body = await readBody(c.req.raw);
+    const opts: TrainOptions = {};
+    const X = asTensor(body.X, "X"), y = asTensor(body.y, "y");
+    if (X) opts.X = X;
+    if (y) opts.y = y;
+    if (body.method === "fit" || body.method === "finetune") opts.method = body.method;
+    if (typeof body.dataFile === "string") opts.dataFile = body.dataFile;
+    return c.json(await service.train(c.req.param("model"), c.req.param("version"), opts), 202);
+  });
+  app.get(`${base}/train`, async (c) => c.json(await service.trainStatus(c.req.param("model"), c.req.param("version"))));
+  app.get(`${base}/log`, async (c) => c.json(await service.log(c.req.param("model"), c.req.param("version"))));
+  app.post(`${base}/predict`, async (c) => {
+    const binary = (c.req.header("content-type") ?? "").startsWith(FRAME_TYPE);
+    const body = await readBody(c.req.raw);
+    const X = asTensor(body.X, "X");
+    if (!X) throw new LearnwareError("BAD_REQUEST", "predict needs X");
+    const y = await service.predict(c.req.param("model"), c.req.param("version"), X);
+    if (binary) return new Response(encodeFrame({ y }) as Uint8Array<ArrayBuffer>, { headers: { "content-type": FRAME_TYPE } });
+    return c.json({ y: toNested(y), shape: y.shape });
+  });
+  return app;
+}

@@ -1,0 +1,237 @@
+/**
+ * The model service (AIPOD parity): many model instances keyed by learnware and version,
+ * each with a data folder and stored parameters (`initialize`), background training with
+ * readable progress (`train`, `trainStatus`), a log, and `predict` through an LRU pool of
+ * loaded instances with micro-batching of concurrent calls. Transport-free: the HTTP app
+ * (`app.ts`) and tests drive it directly.
+ */
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
+import type { ModelHandle } from "../contract.ts";
+import type { BackendName } from "../backends/backend.ts";
+import { LruPool, type PoolMetrics } from "../pool/lruPool.ts";
+import { MicroBatcher, type BatchStats } from "../pool/microBatcher.ts";
+import type { Runtime } from "../runtime.ts";
+import type { Tensor } from "../tensor.ts";
+import type { PackageSource } from "./packageSource.ts";
+import { decodeFrame } from "../protocol.ts";
+
+export interface InstanceConfig {
+  /** Backend for Python learnwares (python-venv, conda, docker); default from the runtime config. */
+  backend?: BackendName;
+  memoryLimitBytes?: number;
+  timeoutMs?: number;
+  /** Disable micro-batching for models that are not row-independent. */
+  batching?: boolean;
+  /** Anything else the caller wants kept with the instance. */
+  [key: string]: unknown;
+}
+
+export interface TrainOptions {
+  method?: "fit" | "finetune";
+  X?: Tensor;
+  y?: Tensor;
+  /** A frame file `{X, y}` inside the instance's data folder. */
+  dataFile?: string;
+}
+
+export interface TrainState {
+  status: "idle" | "running" | "succeeded" | "failed";
+  progress: number;
+  method?: string;
+  samples?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: { code: string; message: string };
+}
+
+interface Instance {
+  model: string;
+  version: string;
+  dataPath: string;
+  config: InstanceConfig;
+  createdAt: string;
+  train: TrainState;
+  log: string[];
+}
+
+interface Loaded {
+  handle: ModelHandle;
+  batcher: MicroBatcher;
+}
+
+export interface ServiceOptions {
+  runtime: Runtime;
+  source: PackageSource;
+  /** Instances' data folders live under `<dataDir>/instances`. */
+  dataDir: string;
+  poolSize: number;
+  poolMemoryBytes: number;
+  batchMax: number;
+  batchWaitMs: number;
+}
+
+const SAFE = /^[A-Za-z0-9._-]{1,128}$/;
+const LOG_LINES = 1000;
+
+export class ModelService {
+  #opts: ServiceOptions;
+  #instances = new Map<string, Instance>();
+  readonly pool: LruPool<Loaded>;
+  #batchTotals: BatchStats = { calls: 0, batches: 0, batchedRequests: 0, maxBatchRows: 0 };
+  #predicts = 0;
+
+  constructor(opts: ServiceOptions) {
+    this.#opts = opts;
+    this.pool = new LruPool<Loaded>({
+      maxEntries: opts.poolSize,
+      maxBytes: opts.poolMemoryBytes,
+      sizeOf: (l) => l.handle.memoryBytes(),
+      dispose: async (l) => {
+        for (const k of Object.keys(this.#batchTotals) as (keyof BatchStats)[]) {
+          this.#batchTotals[k] = k === "maxBatchRows" ? Math.max(this.#batchTotals[k], l.batcher.stats[k]) : this.#batchTotals[k] + l.batcher.stats[k];
+        }
+        await l.handle.dispose();
+      },
+      onEvict: (key, reason) => {
+        const inst = this.#instances.get(key);
+        if (inst) this.#log(inst, `evicted from the pool (${reason})`);
+      },
+    });
+  }
+
+  static key(model: string, version: string): string {
+    return `${model}@${version}`;
+  }
+
+  #check(model: string, version: string): void {
+    if (!SAFE.test(model) || !SAFE.test(version)) {
+      throw new LearnwareError("BAD_REQUEST", `Model '${model}' and version '${version}' must be 1–128 characters of letters, digits, '.', '_' or '-'`);
+    }
+  }
+
+  #log(inst: Instance, line: string): void {
+    const l = `${new Date().toISOString()} ${line}`;
+    inst.log.push(l);
+    if (inst.log.length > LOG_LINES) inst.log.splice(0, inst.log.length - LOG_LINES);
+    void appendFile(join(inst.dataPath, "log.txt"), `${l}\n`).catch(() => {});
+  }
+
+  /** Creates the instance's data folder and stores its parameters (idempotent; updates config). */
+  async initialize(model: string, version: string, config: InstanceConfig = {}): Promise<{ model: string; version: string; dataPath: string; config: InstanceConfig }> {
+    this.#check(model, version);
+    const key = ModelService.key(model, version);
+    const dataPath = join(this.#opts.dataDir, "instances", model, version);
+    await mkdir(dataPath, { recursive: true });
+    let inst = this.#instances.get(key);
+    if (!inst) {
+      inst = { model, version, dataPath, config, createdAt: new Date().toISOString(), train: { status: "idle", progress: 0 }, log: [] };
+      this.#instances.set(key, inst);
+    } else {
+      inst.config = config;
+      await this.pool.delete(key); // reload with the new parameters
+    }
+    await writeFile(join(dataPath, "instance.json"), JSON.stringify({ model, version, config, createdAt: inst.createdAt }, null, 2));
+    this.#log(inst, `initialized with ${JSON.stringify(config)}`);
+    return { model, version, dataPath, config };
+  }
+
+  async #instance(model: string, version: string): Promise<Instance> {
+    this.#check(model, version);
+    const inst = this.#instances.get(ModelService.key(model, version));
+    if (inst) return inst;
+    // Instances survive restarts through their instance.json; otherwise initialize with defaults.
+    const file = join(this.#opts.dataDir, "instances", model, version, "instance.json");
+    const config = existsSync(file) ? ((JSON.parse(await readFile(file, "utf8")) as { config: InstanceConfig }).config ?? {}) : {};
+    await this.initialize(model, version, config);
+    return this.#instances.get(ModelService.key(model, version))!;
+  }
+
+  async #use<R>(inst: Instance, fn: (l: Loaded) => Promise<R>): Promise<R> {
+    const key = ModelService.key(inst.model, inst.version);
+    return this.pool.use(key, async () => {
+      const t0 = Date.now();
+      const zip = await this.#opts.source(inst.model, inst.version);
+      const lw = await this.#opts.runtime.materialize(zip);
+      const opts: Parameters<Runtime["load"]>[1] = { log: (l) => this.#log(inst, l) };
+      if (inst.config.backend) opts.backend = inst.config.backend;
+      if (inst.config.memoryLimitBytes) opts.memoryLimitBytes = inst.config.memoryLimitBytes;
+      if (inst.config.timeoutMs) opts.timeoutMs = inst.config.timeoutMs;
+      const handle = await this.#opts.runtime.load(lw, opts);
+      const batching = inst.config.batching !== false && handle.acceptsBatch;
+      const batcher = new MicroBatcher((X) => handle.predict(X), {
+        maxBatch: batching ? this.#opts.batchMax : 1,
+        maxWaitMs: batching ? this.#opts.batchWaitMs : 0,
+      });
+      this.#log(inst, `loaded with backend ${handle.backend} in ${Date.now() - t0} ms`);
+      return { handle, batcher };
+    }, fn);
+  }
+
+  async predict(model: string, version: string, X: Tensor): Promise<Tensor> {
+    const inst = await this.#instance(model, version);
+    this.#predicts++;
+    return this.#use(inst, (l) => l.batcher.submit(X));
+  }
+
+  /** Starts training in the background; poll `trainStatus` (or `log`). */
+  async train(model: string, version: string, options: TrainOptions): Promise<TrainState> {
+    const inst = await this.#instance(model, version);
+    if (inst.train.status === "running") throw new LearnwareError("CONFLICT", `Instance ${model}@${version} is already training`);
+    let { X, y } = options;
+    if (options.dataFile !== undefined) {
+      if (options.dataFile.includes("..") || options.dataFile.startsWith("/")) throw new LearnwareError("BAD_REQUEST", `dataFile '${options.dataFile}' must be a path inside the instance folder`);
+      const frame = decodeFrame(new Uint8Array(await readFile(join(inst.dataPath, options.dataFile)))) as { X: Tensor; y: Tensor };
+      ({ X, y } = frame);
+    }
+    if (!X || !y) throw new LearnwareError("BAD_REQUEST", "train needs X and y (or a dataFile holding them)");
+    inst.train = { status: "running", progress: 0, startedAt: new Date().toISOString(), samples: X.shape[0] ?? 0 };
+    this.#log(inst, `training started on ${X.shape[0]} samples`);
+    const Xt = X, yt = y;
+    void this.#use(inst, async (l) => {
+      const method = options.method ?? (l.handle.canFinetune ? "finetune" : "fit");
+      inst.train.method = method;
+      inst.train.progress = 0.1;
+      await (method === "fit" ? l.handle.fit(Xt, yt, { timeoutMs: 24 * 3600_000 }) : l.handle.finetune(Xt, yt, { timeoutMs: 24 * 3600_000 }));
+    }).then(
+      () => {
+        inst.train = { ...inst.train, status: "succeeded", progress: 1, finishedAt: new Date().toISOString() };
+        this.#log(inst, `training succeeded (${inst.train.method})`);
+      },
+      (e) => {
+        const p = toErrorPayload(e);
+        inst.train = { ...inst.train, status: "failed", finishedAt: new Date().toISOString(), error: { code: p.code, message: p.message } };
+        this.#log(inst, `training failed: ${p.code}: ${p.message}`);
+      },
+    );
+    return { ...inst.train };
+  }
+
+  async trainStatus(model: string, version: string): Promise<TrainState> {
+    return { ...(await this.#instance(model, version)).train };
+  }
+
+  async log(model: string, version: string): Promise<{ lines: string[]; train: TrainState }> {
+    const inst = await this.#instance(model, version);
+    return { lines: [...inst.log], train: { ...inst.train } };
+  }
+
+  metrics(): { pool: PoolMetrics; batching: BatchStats; predicts: number; instances: number } {
+    const batching = { ...this.#batchTotals };
+    for (const key of this.pool.metrics().keys) {
+      const s = this.pool.peek(key)?.batcher.stats;
+      if (!s) continue;
+      batching.calls += s.calls;
+      batching.batches += s.batches;
+      batching.batchedRequests += s.batchedRequests;
+      batching.maxBatchRows = Math.max(batching.maxBatchRows, s.maxBatchRows);
+    }
+    return { pool: this.pool.metrics(), batching, predicts: this.#predicts, instances: this.#instances.size };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.clear();
+  }
+}
