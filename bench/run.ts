@@ -1,0 +1,75 @@
+/**
+ * The benchmark harness: `npm run bench` (= `node --import tsx bench/run.ts`).
+ *
+ *   --only=generation,search,kernels,rss   workloads to run (default: all)
+ *   --runs=N                            timed runs per measurement (default 5, after a warm-up)
+ *   --quick                             smaller sizes (a smoke run, not for quoting)
+ *   --no-reference                      skip the plain TypeScript backend where it is slow
+ *
+ * Writes bench/results/<timestamp>.json, bench/results/latest.json and bench/results/latest.md
+ * (median of the runs, min–max, ratio = numpy median / our median, machine description).
+ * numpy runs in one long-lived python process and its runs alternate with ours, so both sides
+ * see the same machine load.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { referenceBackend } from "../core/kernel/reference.ts";
+import { createWasmBackend } from "../wasm/mod.ts";
+import { describeMachine, findPython, NumpyServer, resultsDir, type BenchContext, type ResultRow } from "./_lib.ts";
+import { benchGeneration } from "./generation.ts";
+import { benchKernels } from "./kernels.ts";
+import { benchSearch } from "./search.ts";
+import { benchRss } from "./rss.ts";
+import { renderMarkdown } from "./report.ts";
+import { extraBackends, type BenchBackend } from "./extraBackends.ts";
+
+const args = new Map(process.argv.slice(2).map((a) => {
+  const [k, v] = a.replace(/^--/, "").split("=");
+  return [k!, v ?? "true"] as const;
+}));
+const only = new Set((args.get("only") ?? "generation,search,kernels,rss").split(","));
+const runs = Number(args.get("runs") ?? 5);
+if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer, got ${args.get("runs")}`);
+const python = findPython();
+const ctx: BenchContext = {
+  runs,
+  quick: args.has("quick"),
+  python,
+  numpy: new NumpyServer(python),
+  log: (m) => process.stderr.write(`[bench] ${m}\n`),
+};
+
+const wasm = await createWasmBackend();
+const withRef = !args.has("no-reference");
+const backends: BenchBackend[] = [
+  ...(withRef ? [{ impl: "ts-reference", backend: referenceBackend, f64: true }] : []),
+  { impl: "wasm-simd", backend: wasm, f64: true },
+];
+backends.push(...(await extraBackends()));
+
+const machine = await describeMachine(ctx);
+ctx.log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.join(" ")}`);
+const started = new Date();
+const rows: ResultRow[] = [];
+if (only.has("kernels")) rows.push(...await benchKernels(ctx, backends));
+if (only.has("generation")) rows.push(...await benchGeneration(ctx, backends, wasm));
+if (only.has("search")) rows.push(...await benchSearch(ctx, backends.filter((b) => b.f64)));
+if (only.has("rss")) rows.push(...benchRss(ctx));
+for (const b of backends) (b.backend as { close?: () => void }).close?.();
+ctx.numpy.close();
+const result = {
+  started: started.toISOString(),
+  seconds: (Date.now() - started.getTime()) / 1000,
+  runs,
+  quick: ctx.quick,
+  machine: { ...machine, loadAverageAtEnd: (await import("node:os")).loadavg().map((x) => Math.round(x * 100) / 100) },
+  rows,
+};
+mkdirSync(resultsDir, { recursive: true });
+const stamp = started.toISOString().replace(/[:.]/g, "-");
+const json = JSON.stringify(result, null, 2);
+writeFileSync(join(resultsDir, `${stamp}.json`), json);
+writeFileSync(join(resultsDir, "latest.json"), json);
+const md = renderMarkdown(result);
+writeFileSync(join(resultsDir, "latest.md"), md);
+process.stdout.write(md);

@@ -1,0 +1,443 @@
+/**
+ * The wasm SIMD kernel backend: `core`'s `KernelBackend` over the C kernels in `src/`.
+ *
+ * Each call copies its inputs into the instance's arena, runs one kernel and copies the result
+ * out. Squared distances are bit-identical to the reference; exponentials and sums agree to a
+ * few ulp (see `src/kernels.c` for the fixed summation order).
+ */
+import type { KernelBackend } from "../core/kernel/backend.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { Arena } from "./arena.ts";
+
+/** The raw exports of `kernels.wasm` (pointers are byte offsets). */
+export interface KernelExports {
+  /** Exported by kernels.wasm; kernels-mt.wasm imports its (shared) memory instead. */
+  readonly memory: WebAssembly.Memory;
+  readonly __heap_base: WebAssembly.Global;
+  lw_scratch_bytes(d: number): number;
+  lw_rbf_block(out: number, a: number, na: number, b: number, nb: number, d: number, gamma: number, scratch: number): void;
+  lw_rbf_rowsums(out: number, a: number, na: number, b: number, wb: number, nb: number, d: number, gamma: number, pts: number, scratch: number): void;
+  lw_rbf_weighted_sum(a: number, wa: number, na: number, b: number, wb: number, nb: number, d: number, gamma: number, rows: number, scratch: number): number;
+  lw_rbf_weighted_sums_many(out: number, a: number, wa: number, off: number, gammas: number, ns: number, b: number, wb: number, nb: number, d: number, rows: number, scratch: number): void;
+  lw_rbf_self_sums_many(out: number, a: number, wa: number, off: number, gammas: number, ns: number, d: number, rows: number, scratch: number): void;
+  lw_nearest_centers(labels: number, dists: number, x: number, n: number, c: number, k: number, d: number, scratch: number): void;
+  lw_exp_array(out: number, x: number, n: number): void;
+  lw_sqdist_block(out: number, a: number, na: number, b: number, nb: number, d: number, scratch: number): void;
+  lw_scratch_bytes_f32(d: number): number;
+  lw_rbf_rowsums_f32(out: number, a: number, na: number, b: number, wb: number, nb: number, d: number, gamma: number, pts: number, scratch: number): void;
+  lw_nearest_centers_f32(labels: number, dists: number, x: number, n: number, c: number, k: number, d: number, scratch: number): void;
+}
+
+/** Exports a helper thread may run (index = the job's function number). */
+export const SPLIT_KERNELS = [
+  "lw_rbf_block",
+  "lw_rbf_rowsums",
+  "lw_nearest_centers",
+  "lw_rbf_weighted_sums_many",
+  "lw_rbf_self_sums_many",
+  "lw_rbf_rowsums_f32",
+  "lw_nearest_centers_f32",
+  "lw_sqdist_block",
+] as const;
+export type SplitKernel = (typeof SPLIT_KERNELS)[number];
+
+/**
+ * Fork–join over helper threads sharing the instance's memory (see parallel.ts). `run` calls
+ * `kernel(...jobs[0])` on the calling thread and `jobs[t]` on helper t, and returns when all
+ * are done.
+ */
+export interface KernelPool {
+  /** Threads including the caller. */
+  readonly threads: number;
+  /** Below this much work (rows·cols·d multiply-adds) a call stays on one thread. */
+  readonly minWork: number;
+  run(kernel: SplitKernel, jobs: readonly number[][]): void;
+}
+
+/** A weighted point set as the batched inner products take it. */
+export interface WeightedPoints {
+  readonly z: Matrix;
+  readonly beta: Float64Array;
+  readonly gamma: number;
+}
+
+/**
+ * A matrix kept in wasm memory between calls (proposed `KernelBackend.resident`): k-means
+ * runs its seeding and every Lloyd assignment against the same rows, and copying them in on
+ * each call costs more than the k = 1 seeding steps compute. The caller promises not to change
+ * the matrix's data until `release()`.
+ */
+export interface ResidentMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** `nearestCentersInto(labels, dists, this, centers)`, bit-identical, without re-copying. */
+  nearestCentersInto(labels: Int32Array, dists: Float64Array, centers: Matrix): void;
+  /**
+   * `out[i·m + t] = ‖x_i − x_{rows[t]}‖²` for every row i, m = rows.length: the distances to
+   * all k-means++ trial candidates of one step in one pass (bit-identical to the reference's
+   * sum of squared differences).
+   */
+  sqDistToRowsInto(out: Float64Array, rows: Int32Array): void;
+  /** `rbfRowSumsInto(out, a, this, wb, gamma, outPoints)` without re-copying this matrix. */
+  rbfRowSumsInto(out: Float64Array, a: Matrix, wb: Float64Array, gamma: number, outPoints?: Float64Array): void;
+  /** Frees the wasm copy; the handle must not be used afterwards. */
+  release(): void;
+}
+
+/** The wasm backend: the `KernelBackend` methods plus batched, resident and f32 extras. */
+export interface WasmKernelBackend extends KernelBackend {
+  /** Copies `m` into wasm memory once for many calls (see `ResidentMatrix`). f64 only. */
+  resident(m: Matrix): ResidentMatrix;
+  /**
+   * `out[s] = ip(sets[s], b)` with `sets[s].gamma` (the set first), each bit-identical to
+   * `rbfWeightedSum(sets[s].z, sets[s].beta, b.z, b.beta, sets[s].gamma)`. One copy of `b`
+   * for all sets: the search's `ip(learnware_i, user)` loop in one call.
+   */
+  rbfWeightedSumsMany(sets: readonly WeightedPoints[], b: { z: Matrix; beta: Float64Array }): Float64Array;
+  /** `out[s] = ip(sets[s], sets[s])`, each bit-identical to the single call. */
+  rbfSelfSumsMany(sets: readonly WeightedPoints[]): Float64Array;
+  /** Bytes of wasm linear memory in use (the largest call so far). */
+  readonly memoryBytes: number;
+}
+
+function check(a: Matrix, b: Matrix): void {
+  if (a.cols !== b.cols) {
+    throw new RangeError(`Kernel: dimension mismatch, ${a.rows}x${a.cols} vs ${b.rows}x${b.cols}`);
+  }
+}
+
+function need(what: string, have: number, want: number): void {
+  if (have < want) throw new RangeError(`Kernel: ${what} has length ${have}, needs at least ${want}`);
+}
+
+/** Contiguous, balanced `[start, end)` ranges of `n` items for `parts` threads. */
+export function splitRange(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = 0; t < parts; t++) {
+    const a = Math.floor((n * t) / parts), b = Math.floor((n * (t + 1)) / parts);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * Wraps an instantiated `kernels.wasm` as a `WasmKernelBackend`. With a `pool` (the shared-
+ * memory build, parallel.ts), large calls split their rows across threads; every row is
+ * computed by the same code whatever its companions, so results are bit-identical for any
+ * thread count. `arenaBase` reserves memory below it (the helpers' stacks).
+ */
+export function wasmBackendFromExports(
+  ex: KernelExports,
+  options: { pool?: KernelPool; arenaBase?: number; name?: string; memory?: WebAssembly.Memory; f32Generation?: boolean } = {},
+): WasmKernelBackend {
+  const f32 = options.f32Generation === true;
+  const arena = new Arena(options.memory ?? ex.memory, options.arenaBase ?? (ex.__heap_base.value as number));
+  const pool = options.pool;
+  /** Row ranges for a call of `rows` rows and `work` multiply-adds (one range: no split). */
+  const ranges = (rows: number, work: number): [number, number][] =>
+    pool && pool.threads > 1 && work >= pool.minWork && rows >= 2 ? splitRange(rows, pool.threads) : [[0, rows]];
+  const scratchFor = (parts: number, d: number): number[] => {
+    const s: number[] = [];
+    for (let t = 0; t < parts; t++) s.push(arena.alloc(ex.lw_scratch_bytes(d)));
+    return s;
+  };
+  /** Runs one job per range: directly when there is one, through the pool otherwise. */
+  const exec = (kernel: SplitKernel, jobs: number[][]): void => {
+    if (jobs.length === 1) (ex[kernel] as (...a: number[]) => void)(...jobs[0]!);
+    else pool!.run(kernel, jobs);
+  };
+
+  /** Copies the first `n` values of `src` to byte offset `p`. */
+  const put = (p: number, src: Float64Array, n: number): void => {
+    if (n > 0) arena.f64().set(n === src.length ? src : src.subarray(0, n), p >>> 3);
+  };
+  const get = (dst: Float64Array, p: number, n: number): void => {
+    if (n > 0) dst.set(arena.f64().subarray(p >>> 3, (p >>> 3) + n));
+  };
+  const mat = (m: Matrix): number => {
+    need("matrix data", m.data.length, m.rows * m.cols);
+    return arena.alloc(m.rows * m.cols * 8);
+  };
+  const mat32 = (m: Matrix): number => {
+    need("matrix data", m.data.length, m.rows * m.cols);
+    return arena.alloc(m.rows * m.cols * 4);
+  };
+  /** Copies (and rounds) the first `n` values of `src` to f32 at byte offset `p`. */
+  const put32 = (p: number, src: Float64Array, n: number): void => {
+    if (n > 0) arena.f32().set(n === src.length ? src : src.subarray(0, n), p >>> 2);
+  };
+  const scratch32 = (parts: number, d: number): number[] => {
+    const s: number[] = [];
+    for (let t = 0; t < parts; t++) s.push(arena.alloc(ex.lw_scratch_bytes_f32(d)));
+    return s;
+  };
+
+  const backend: WasmKernelBackend = {
+    name: options.name ?? "wasm-simd",
+
+    rbfBlockInto(out, a, b, gamma) {
+      check(a, b);
+      const na = a.rows, nb = b.rows, d = a.cols;
+      need("out", out.length, na * nb);
+      if (na === 0 || nb === 0) return;
+      arena.reset();
+      const parts = ranges(na, na * nb * d);
+      const po = arena.alloc(na * nb * 8), pa = mat(a), pb = mat(b), ps = scratchFor(parts.length, d);
+      arena.commit();
+      put(pa, a.data, na * d);
+      put(pb, b.data, nb * d);
+      exec("lw_rbf_block", parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, gamma, ps[t]!]));
+      get(out, po, na * nb);
+    },
+
+    rbfWeightedSum(a, wa, b, wb, gamma) {
+      check(a, b);
+      const na = a.rows, nb = b.rows, d = a.cols;
+      need("wa", wa.length, na);
+      need("wb", wb.length, nb);
+      if (na === 0 || nb === 0) return 0;
+      arena.reset();
+      const parts = ranges(na, na * nb * d);
+      const pa = mat(a), pwa = arena.alloc(na * 8), pb = mat(b), pwb = arena.alloc(nb * 8);
+      const pr = arena.alloc(na * 8), ps = scratchFor(parts.length, d);
+      arena.commit();
+      put(pa, a.data, na * d);
+      put(pwa, wa, na);
+      put(pb, b.data, nb * d);
+      put(pwb, wb, nb);
+      if (parts.length === 1) return ex.lw_rbf_weighted_sum(pa, pwa, na, pb, pwb, nb, d, gamma, pr, ps[0]!);
+      // Row sums in parallel, then Σ wa_i·rows_i in order: the same operations as the C kernel.
+      exec("lw_rbf_rowsums", parts.map(([i0, i1], t) => [pr + i0 * 8, pa + i0 * d * 8, i1 - i0, pb, pwb, nb, d, gamma, 0, ps[t]!]));
+      const f = arena.f64(), r0 = pr >>> 3;
+      let total = 0;
+      for (let i = 0; i < na; i++) total += wa[i]! * f[r0 + i]!;
+      return total;
+    },
+
+    rbfRowSumsInto(out, a, b, wb, gamma, outPoints) {
+      check(a, b);
+      const na = a.rows, nb = b.rows, d = a.cols;
+      need("out", out.length, na);
+      need("wb", wb.length, nb);
+      if (outPoints) need("outPoints", outPoints.length, na * d);
+      if (na === 0) return;
+      arena.reset();
+      const parts = ranges(na, na * nb * d);
+      if (f32) {
+        const po = arena.alloc(na * 8), pa = mat32(a), pb = mat32(b), pwb = arena.alloc(nb * 4);
+        const pp = outPoints ? arena.alloc(na * d * 8) : 0;
+        const ps = scratch32(parts.length, d);
+        arena.commit();
+        put32(pa, a.data, na * d);
+        put32(pb, b.data, nb * d);
+        put32(pwb, wb, nb);
+        exec("lw_rbf_rowsums_f32", parts.map(([i0, i1], t) =>
+          [po + i0 * 8, pa + i0 * d * 4, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]));
+        get(out, po, na);
+        if (outPoints) get(outPoints, pp, na * d);
+        return;
+      }
+      const po = arena.alloc(na * 8), pa = mat(a), pb = mat(b), pwb = arena.alloc(nb * 8);
+      const pp = outPoints ? arena.alloc(na * d * 8) : 0;
+      const ps = scratchFor(parts.length, d);
+      arena.commit();
+      put(pa, a.data, na * d);
+      put(pb, b.data, nb * d);
+      put(pwb, wb, nb);
+      exec("lw_rbf_rowsums", parts.map(([i0, i1], t) =>
+        [po + i0 * 8, pa + i0 * d * 8, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]));
+      get(out, po, na);
+      if (outPoints) get(outPoints, pp, na * d);
+    },
+
+    nearestCentersInto(labels, dists, x, centers) {
+      check(x, centers);
+      const n = x.rows, k = centers.rows, d = x.cols;
+      need("labels", labels.length, n);
+      need("dists", dists.length, n);
+      if (n === 0) return;
+      if (k === 0) {
+        labels.fill(0, 0, n);
+        dists.fill(Infinity, 0, n);
+        return;
+      }
+      arena.reset();
+      const parts = ranges(n, n * k * d);
+      if (f32) {
+        const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), px = mat32(x), pc = mat32(centers);
+        const ps = scratch32(parts.length, d);
+        arena.commit();
+        put32(px, x.data, n * d);
+        put32(pc, centers.data, k * d);
+        exec("lw_nearest_centers_f32", parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 4, i1 - i0, pc, k, d, ps[t]!]));
+        labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
+        get(dists, pd, n);
+        return;
+      }
+      const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), px = mat(x), pc = mat(centers);
+      const ps = scratchFor(parts.length, d);
+      arena.commit();
+      put(px, x.data, n * d);
+      put(pc, centers.data, k * d);
+      exec("lw_nearest_centers", parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 8, i1 - i0, pc, k, d, ps[t]!]));
+      labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
+      get(dists, pd, n);
+    },
+
+    rbfWeightedSumsMany(sets, b) {
+      const ns = sets.length, nb = b.z.rows, d = b.z.cols;
+      need("b.beta", b.beta.length, nb);
+      const out = new Float64Array(ns);
+      if (ns === 0) return out;
+      let total = 0, maxRows = 0;
+      for (const s of sets) {
+        check(s.z, b.z);
+        need("beta", s.beta.length, s.z.rows);
+        total += s.z.rows;
+        if (s.z.rows > maxRows) maxRows = s.z.rows;
+      }
+      arena.reset();
+      const parts = ranges(ns, total * nb * d);
+      const po = arena.alloc(ns * 8), pa = arena.alloc(total * d * 8), pwa = arena.alloc(total * 8);
+      const poff = arena.alloc((ns + 1) * 4), pg = arena.alloc(ns * 8);
+      const pb = mat(b.z), pwb = arena.alloc(nb * 8);
+      const pr = parts.map(() => arena.alloc(maxRows * 8)), ps = scratchFor(parts.length, d);
+      arena.commit();
+      fillSets(arena, sets, d, pa, pwa, poff, pg);
+      put(pb, b.z.data, nb * d);
+      put(pwb, b.beta, nb);
+      exec("lw_rbf_weighted_sums_many", parts.map(([s0, s1], t) =>
+        [po + s0 * 8, pa, pwa, poff + s0 * 4, pg + s0 * 8, s1 - s0, pb, pwb, nb, d, pr[t]!, ps[t]!]));
+      get(out, po, ns);
+      return out;
+    },
+
+    rbfSelfSumsMany(sets) {
+      const ns = sets.length;
+      const out = new Float64Array(ns);
+      if (ns === 0) return out;
+      const d = sets[0]!.z.cols;
+      let total = 0, maxRows = 0;
+      for (const s of sets) {
+        check(s.z, sets[0]!.z);
+        need("beta", s.beta.length, s.z.rows);
+        total += s.z.rows;
+        if (s.z.rows > maxRows) maxRows = s.z.rows;
+      }
+      arena.reset();
+      const parts = ranges(ns, total * maxRows * d);
+      const po = arena.alloc(ns * 8), pa = arena.alloc(total * d * 8), pwa = arena.alloc(total * 8);
+      const poff = arena.alloc((ns + 1) * 4), pg = arena.alloc(ns * 8);
+      const pr = parts.map(() => arena.alloc(maxRows * 8)), ps = scratchFor(parts.length, d);
+      arena.commit();
+      fillSets(arena, sets, d, pa, pwa, poff, pg);
+      exec("lw_rbf_self_sums_many", parts.map(([s0, s1], t) =>
+        [po + s0 * 8, pa, pwa, poff + s0 * 4, pg + s0 * 8, s1 - s0, d, pr[t]!, ps[t]!]));
+      get(out, po, ns);
+      return out;
+    },
+
+    resident(m) {
+      const n = m.rows, d = m.cols;
+      need("matrix data", m.data.length, n * d);
+      const px = arena.allocPersistent(n * d * 8);
+      put(px, m.data, n * d);
+      let live = true;
+      const alive = (): void => {
+        if (!live) throw new Error("Resident matrix used after release()");
+      };
+      return {
+        rows: n,
+        cols: d,
+        nearestCentersInto(labels, dists, centers) {
+          alive();
+          const k = centers.rows;
+          if (centers.cols !== d) throw new RangeError(`Kernel: dimension mismatch, ${n}x${d} vs ${k}x${centers.cols}`);
+          need("labels", labels.length, n);
+          need("dists", dists.length, n);
+          if (n === 0) return;
+          if (k === 0) { labels.fill(0, 0, n); dists.fill(Infinity, 0, n); return; }
+          arena.reset();
+          const parts = ranges(n, n * k * d);
+          const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), pc = mat(centers), ps = scratchFor(parts.length, d);
+          arena.commit();
+          put(pc, centers.data, k * d);
+          exec("lw_nearest_centers", parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 8, i1 - i0, pc, k, d, ps[t]!]));
+          labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
+          get(dists, pd, n);
+        },
+        sqDistToRowsInto(out, rows) {
+          alive();
+          const t = rows.length;
+          need("out", out.length, n * t);
+          if (n === 0 || t === 0) return;
+          arena.reset();
+          const parts = ranges(n, n * t * d);
+          const po = arena.alloc(n * t * 8), pc = arena.alloc(t * d * 8), ps = scratchFor(parts.length, d);
+          arena.commit();
+          const f = arena.f64();
+          for (let c = 0; c < t; c++) {
+            const r = rows[c]!;
+            if (!(r >= 0 && r < n)) throw new RangeError(`Row index ${r} out of range for ${n} rows`);
+            f.copyWithin((pc >>> 3) + c * d, (px >>> 3) + r * d, (px >>> 3) + (r + 1) * d);
+          }
+          exec("lw_sqdist_block", parts.map(([i0, i1], q) => [po + i0 * t * 8, px + i0 * d * 8, i1 - i0, pc, t, d, ps[q]!]));
+          get(out, po, n * t);
+        },
+        rbfRowSumsInto(out, a, wb, gamma, outPoints) {
+          alive();
+          const na = a.rows;
+          if (a.cols !== d) throw new RangeError(`Kernel: dimension mismatch, ${na}x${a.cols} vs ${n}x${d}`);
+          need("out", out.length, na);
+          need("wb", wb.length, n);
+          if (outPoints) need("outPoints", outPoints.length, na * d);
+          if (na === 0) return;
+          arena.reset();
+          const parts = ranges(na, na * n * d);
+          const po = arena.alloc(na * 8), pa = mat(a), pwb = arena.alloc(n * 8);
+          const pp = outPoints ? arena.alloc(na * d * 8) : 0;
+          const ps = scratchFor(parts.length, d);
+          arena.commit();
+          put(pa, a.data, na * d);
+          put(pwb, wb, n);
+          exec("lw_rbf_rowsums", parts.map(([i0, i1], q) =>
+            [po + i0 * 8, pa + i0 * d * 8, i1 - i0, px, pwb, n, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[q]!]));
+          get(out, po, na);
+          if (outPoints) get(outPoints, pp, na * d);
+        },
+        release() {
+          if (!live) return;
+          live = false;
+          arena.free(px);
+        },
+      };
+    },
+
+    get memoryBytes() {
+      return arena.memoryBytes;
+    },
+  };
+  return backend;
+}
+
+function fillSets(
+  arena: Arena,
+  sets: readonly WeightedPoints[],
+  d: number,
+  pa: number,
+  pwa: number,
+  poff: number,
+  pg: number,
+): void {
+  const f64 = arena.f64(), i32 = arena.i32();
+  let row = 0;
+  i32[poff >>> 2] = 0;
+  sets.forEach((s, k) => {
+    const n = s.z.rows;
+    f64.set(s.z.data.subarray(0, n * d), (pa >>> 3) + row * d);
+    f64.set(s.beta.subarray(0, n), (pwa >>> 3) + row);
+    row += n;
+    i32[(poff >>> 2) + k + 1] = row;
+    f64[(pg >>> 3) + k] = s.gamma;
+  });
+}
