@@ -2,6 +2,7 @@
  * Deno entry: `deno run -A edge/entry/deno.ts` (the `serve` task). Same `createApp()`,
  * served by `Deno.serve`; configuration from LW_* variables.
  */
+import { installWasmBackend } from "../../wasm/mod.ts";
 import { loadConfig } from "../config.ts";
 import { startServer } from "../server.ts";
 
@@ -12,6 +13,7 @@ declare const Deno: {
   exit(code: number): never;
 };
 
+await installWasmBackend();
 const config = loadConfig(Deno.env.toObject());
 const started = await startServer(config, { log: (m) => console.error(m) });
 const server = Deno.serve({

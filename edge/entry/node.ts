@@ -2,6 +2,7 @@
  * Node entry: `node --import tsx edge/entry/node.ts` (what `npm start` runs).
  * Serves `createApp()` with @hono/node-server; configuration from LW_* variables.
  */
+import "../../wasm/preload.ts"; // the wasm SIMD kernel backend (LW_KERNEL_BACKEND picks another)
 import { serve } from "@hono/node-server";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -71,9 +71,12 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
 /** Leases and runs jobs until `signal` aborts, `concurrency` at a time. */
 export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
   const log = opts.log ?? (() => {});
+  // Each idle poll waits on a timer or the abort; the listener is removed when the timer
+  // fires, so a long-running daemon does not pile up one listener per poll.
   const sleep = (ms: number) => new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    opts.signal.addEventListener("abort", () => { clearTimeout(t); r(); }, { once: true });
+    const onAbort = () => { clearTimeout(t); r(); };
+    const t = setTimeout(() => { opts.signal.removeEventListener("abort", onAbort); r(); }, ms);
+    opts.signal.addEventListener("abort", onAbort, { once: true });
   });
   const slot = async (): Promise<void> => {
     while (!opts.signal.aborted) {

@@ -68,6 +68,7 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await import("../../wasm/preload.ts");
   const daemon = await startDaemon();
   console.log(`runner daemon ready: ${daemon.address}`);
   const stop = () => {
