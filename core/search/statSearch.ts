@@ -76,20 +76,22 @@ export function searchStatistical(
     throw new LearnwareError("SPEC_INVALID", "User stat spec has a non-finite self inner product (NaN or Infinity in z or beta)");
   }
   const dim = user.z.cols;
-  const ranked: { item: StatMarketItem; dist: number; order: number }[] = [];
+  const ranked: { item: StatMarketItem; dist: number; order: number; self: number }[] = [];
   market.forEach((item, order) => {
     if (item.spec.z.cols !== dim) return;
     const self = options.selfInnerProducts?.get(item.id) ?? item.spec.innerProduct(item.spec);
     const d = self - 2 * item.spec.innerProduct(user) + userSelf;
-    if (Number.isFinite(d)) ranked.push({ item, dist: d, order });
+    if (Number.isFinite(d)) ranked.push({ item, dist: d, order, self });
   });
   ranked.sort((a, b) => a.dist - b.dist || a.order - b.order);
   if (ranked.length === 0) return { single: [], multiple: null };
 
-  const candidates = ranked.slice(0, maxSearchNum * maxSearchNum).map((r) => r.item.spec);
+  const top = ranked.slice(0, maxSearchNum * maxSearchNum);
+  const candidates = top.map((r) => r.item.spec);
   let mixture: Mixture | null = null;
   if (ranked[0]!.dist > 0 && (method === "greedy" || method === "auto")) {
     const qp = new MixtureSystem(candidates, user, userSelf);
+    top.forEach((r, i) => qp.setSelf(i, r.self));
     mixture = method === "greedy" ? greedyMixture(qp, maxSearchNum) : autoMixture(qp, maxSearchNum);
     if (mixture !== null && mixture.idx.length <= 1) mixture = null;
   }
@@ -131,11 +133,25 @@ class MixtureSystem {
     this.C = new Float64Array(n);
     for (let i = 0; i < n; i++) this.C[i] = user.innerProduct(specs[i]!);
   }
+  /** Seeds the diagonal with known self inner products (the same values the singles used). */
+  setSelf(i: number, value: number): void {
+    const at = i * this.n + i;
+    this.k[at] = value;
+    this.known[at] = 1;
+  }
   K(i: number, j: number): number {
     const at = i * this.n + j;
     if (!this.known[at]) {
-      this.k[at] = this.specs[i]!.innerProduct(this.specs[j]!);
+      const a = this.specs[i]!, b = this.specs[j]!;
+      const v = a.innerProduct(b);
+      this.k[at] = v;
       this.known[at] = 1;
+      // With equal gammas the kernel is symmetric: ip(b, a) equals ip(a, b) up to summation
+      // order, so one block serves both entries (and the QP sees an exactly symmetric K).
+      if (a.gamma === b.gamma) {
+        this.k[j * this.n + i] = v;
+        this.known[j * this.n + i] = 1;
+      }
     }
     return this.k[at]!;
   }
