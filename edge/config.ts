@@ -29,6 +29,10 @@ export interface ServerConfig {
   seedDemo: boolean;
   /** Attempts before a job fails for good. */
   jobMaxAttempts: number;
+  /** Searchable table specs from which on the RKME index answers statistical searches. */
+  indexThreshold: number;
+  /** Candidates the index hands to the exact re-rank (0: the default, max(100, 4·max²)). */
+  indexTopN: number;
 }
 
 const MiB = 1024 * 1024;
@@ -63,6 +67,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     linkSecret: env.LW_LINK_SECRET || undefined,
     seedDemo: bool(env.LW_SEED_DEMO, true),
     jobMaxAttempts: int("LW_JOB_MAX_ATTEMPTS", env.LW_JOB_MAX_ATTEMPTS, 5),
+    indexThreshold: int("LW_INDEX_THRESHOLD", env.LW_INDEX_THRESHOLD, 2000),
+    indexTopN: int("LW_INDEX_TOP_N", env.LW_INDEX_TOP_N, 0),
   };
   return { ...cfg, ...overrides };
 }

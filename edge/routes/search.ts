@@ -23,6 +23,7 @@ export const SearchBody = z.object({
   maxSearchNum: z.number().int().min(1).max(20).default(5),
   method: z.enum(["greedy", "auto", "none"]).default("greedy"),
   searcher: z.enum(["fuzzy", "exact"]).default("fuzzy"),
+  exact: z.boolean().default(false).openapi({ description: "Force the exact linear scan; otherwise the RKME index answers large markets (candidates re-ranked exactly)" }),
   limit: z.number().int().min(1).max(500).default(20),
   offset: z.number().int().min(0).default(0),
 });
@@ -53,6 +54,9 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         maxSearchNum: body.maxSearchNum,
         method: body.method,
         searcher: body.searcher,
+        exact: body.exact,
+        indexThreshold: ctx.config.indexThreshold,
+        indexTopN: ctx.config.indexTopN,
       });
       const page = r.single.slice(body.offset, body.offset + body.limit);
       const lw = (id: string) => {
@@ -62,6 +66,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       return c.json({
         single: { items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })), total: r.single.length, limit: body.limit, offset: body.offset },
         multiple: r.multiple === null ? null : { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist, learnwares: r.multiple.ids.map(lw) },
+        path: r.path,
         tookMs: Math.round((performance.now() - t0) * 100) / 100,
       });
     },

@@ -6,7 +6,10 @@
 import { and, asc, eq, or, sql } from "drizzle-orm";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
+import { indexedSearch } from "../../core/index/indexedSearch.ts";
+import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
+import { semanticSearch } from "../../core/search/semanticSearch.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
@@ -274,10 +277,49 @@ export interface MarketSearchRequest {
   maxSearchNum?: number;
   method?: "greedy" | "auto" | "none";
   searcher?: "fuzzy" | "exact";
+  /** Force the exact linear scan even where the index would be used. */
+  exact?: boolean;
+  /** Searchable table specs from which on the index answers (default 2000, `LW_INDEX_THRESHOLD`). */
+  indexThreshold?: number;
+  /** Candidates re-ranked exactly on the index path (default max(100, 4·max²)). */
+  indexTopN?: number;
 }
 
 export interface MarketSearchResult extends SearchResult {
   models: Map<string, ModelRow>;
+  /** Which path answered the statistical search. */
+  path: "index" | "exact" | "semantic";
+}
+
+/**
+ * The RKME index of one catalogue (keyed by its database handle): rebuilt in memory from the
+ * stored specs and kept in step at search time — a new or updated latest version is
+ * (re)sketched, a deleted or no longer searchable learnware is removed.
+ */
+const indexes = new WeakMap<object, { index: RkmeIndex; versions: Map<string, number> }>();
+
+function syncedIndex(db: object, rows: readonly { id: string; number: number; t: { spec: RKMETableSpecification; self: number } | null }[]): RkmeIndex {
+  let state = indexes.get(db);
+  if (!state) {
+    state = { index: new RkmeIndex(), versions: new Map() };
+    indexes.set(db, state);
+  }
+  const live = new Set<string>();
+  for (const r of rows) {
+    if (!r.t) continue;
+    live.add(r.id);
+    if (state.versions.get(r.id) !== r.number) {
+      state.index.add(r.id, r.t.spec, r.t.self);
+      state.versions.set(r.id, r.number);
+    }
+  }
+  for (const id of [...state.versions.keys()]) {
+    if (!live.has(id)) {
+      state.index.remove(id);
+      state.versions.delete(id);
+    }
+  }
+  return state.index;
 }
 
 /** The core's combined search over the learnwares whose latest version has an allowed status. */
@@ -304,6 +346,27 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     if (t) selfIps.set(r.model.id, t.self);
     return { id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec, stat: t?.spec };
   });
+  const threshold = req.indexThreshold ?? 2000;
+  if (userStat && !req.exact && selfIps.size >= threshold) {
+    const index = syncedIndex(ctx.db, rows.map((r) => ({ id: r.model.id, number: r.number, t: selfIps.has(r.model.id) ? tableSpecOf(r.model.id, r) : null })));
+    const within = req.semantic !== undefined && req.semantic !== null
+      ? semanticSearch(req.semantic as SemanticSpec, market.map((m) => ({ id: m.id, semantic: m.semantic })), req.searcher ?? "fuzzy").ids
+      : market.map((m) => m.id);
+    const specById = new Map(market.flatMap((m) => (m.stat ? [[m.id, m.stat] as const] : [])));
+    try {
+      const r = await indexedSearch(userStat, index, (ids) => ids.map((id) => specById.get(id)), {
+        within,
+        indexThreshold: threshold,
+        ...(req.indexTopN ? { topN: req.indexTopN } : {}),
+        ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
+        ...(req.method !== undefined ? { method: req.method } : {}),
+      });
+      return { single: r.single, multiple: r.multiple, path: r.path, models: new Map(rows.map((row) => [row.model.id, row.model])) };
+    } catch (err) {
+      if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
+      throw err;
+    }
+  }
   const user: { semantic?: SemanticSpec; stat?: RKMETableSpecification } = {};
   if (req.semantic !== undefined && req.semantic !== null) user.semantic = req.semantic as SemanticSpec;
   if (userStat) user.stat = userStat;
@@ -321,5 +384,5 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
     throw err;
   }
-  return { ...result, models: new Map(rows.map((r) => [r.model.id, r.model])) };
+  return { ...result, path: userStat ? "exact" : "semantic", models: new Map(rows.map((r) => [r.model.id, r.model])) };
 }
