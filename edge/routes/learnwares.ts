@@ -14,7 +14,7 @@ import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { defineRoute } from "../http/route.ts";
-import { getModel, latestStatuses, listModels, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
+import { getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
 import { jobView } from "../services/jobs.ts";
 import { assertSemantic, deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
@@ -141,9 +141,7 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       if (query.scenario) semantic.Scenario = query.scenario;
       const lic = query.license ?? query.licence;
       if (lic) semantic.License = lic;
-      const { rows, total } = await listModels(ctx.db.db, { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic }, query.limit, query.offset);
-      const st = await latestStatuses(ctx.db.db, rows.map((r) => r.id));
-      return c.json({ items: rows.map((m) => modelView(m, { status: st.get(m.id) })), total, limit: query.limit, offset: query.offset });
+      return c.json(await modelListView(ctx.db.db, await listModels(ctx.db.db, { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic }, query.limit, query.offset), query.limit, query.offset));
     },
   );
 
@@ -152,9 +150,7 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
     ctx,
     { method: "get", path: "/v1/learnwares/{id}", tags: ["market"], summary: "Get a learnware (its latest version's status and its tags)", auth: "read", params: IdParams },
     async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const st = await latestStatuses(ctx.db.db, [m.id]);
-      return c.json(modelView(m, { status: st.get(m.id), tags: await tagsOf(ctx.db.db, m.id) }));
+      return c.json(await modelDetailView(ctx.db.db, params.id));
     },
   );
 

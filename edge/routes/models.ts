@@ -14,9 +14,10 @@ import {
   getModel,
   insertModel,
   insertVersion,
-  latestStatuses,
   listModels,
   listVersions,
+  modelDetailView,
+  modelListView,
   modelView,
   resolveVersion,
   tagsOf,
@@ -116,9 +117,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       query: z.object({ ...Paging, owner: z.string().optional(), q: z.string().optional() }),
     },
     async (c, { params, query }) => {
-      const { rows, total } = await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset);
-      const st = await latestStatuses(ctx.db.db, rows.map((r) => r.id));
-      return c.json({ items: rows.map((m) => modelView(m, { status: st.get(m.id) })), total, limit: query.limit, offset: query.offset });
+      return c.json(await modelListView(ctx.db.db, await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset), query.limit, query.offset));
     },
   );
 
@@ -134,14 +133,12 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       query: z.object({ ...Paging, namespace: z.string().optional(), owner: z.string().optional(), kind: z.enum(["learnware", "model"]).optional(), q: z.string().optional() }),
     },
     async (c, { query }) => {
-      const { rows, total } = await listModels(
+      return c.json(await modelListView(ctx.db.db, await listModels(
         ctx.db.db,
         { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
         query.limit,
         query.offset,
-      );
-      const st = await latestStatuses(ctx.db.db, rows.map((r) => r.id));
-      return c.json({ items: rows.map((m) => modelView(m, { status: st.get(m.id) })), total, limit: query.limit, offset: query.offset });
+      ), query.limit, query.offset));
     },
   );
 
@@ -150,9 +147,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     ctx,
     { method: "get", path: "/v1/models/{id}", tags: ["registry"], summary: "Get a model with its tags", auth: "read", params: IdParams },
     async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const st = await latestStatuses(ctx.db.db, [m.id]);
-      return c.json(modelView(m, { status: st.get(m.id), tags: await tagsOf(ctx.db.db, m.id) }));
+      return c.json(await modelDetailView(ctx.db.db, params.id));
     },
   );
 

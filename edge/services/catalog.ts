@@ -228,3 +228,16 @@ export function semanticString(spec: unknown, key: string): string | null {
   if (Array.isArray(v) && typeof v[0] === "string") return v[0];
   return null;
 }
+
+/** A page of models as the API lists them: each with its latest version's check status. */
+export async function modelListView(db: Db, page: { rows: ModelRow[]; total: number }, limit: number, offset: number) {
+  const st = await latestStatuses(db, page.rows.map((r) => r.id));
+  return { items: page.rows.map((m) => modelView(m, { status: st.get(m.id) })), total: page.total, limit, offset };
+}
+
+/** One model as the API shows it: its latest version's status and its tags. */
+export async function modelDetailView(db: Db, id: string) {
+  const m = await getModel(db, id);
+  const st = await latestStatuses(db, [m.id]);
+  return modelView(m, { status: st.get(m.id), tags: await tagsOf(db, m.id) });
+}
