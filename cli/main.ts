@@ -3,6 +3,13 @@ import { LearnwareError } from "../core/errors.ts";
 import { checkCommand, checkHelp } from "./commands/check.ts";
 import { searchCommand, searchHelp } from "./commands/search.ts";
 import { specCommand, specHelp } from "./commands/spec.ts";
+import { downloadCommand, downloadHelp } from "./commands/download.ts";
+import { modelsCommand, modelsHelp } from "./commands/models.ts";
+import { tokensCommand, tokensHelp } from "./commands/tokens.ts";
+import { uploadCommand, uploadHelp } from "./commands/upload.ts";
+import { watchCommand, watchHelp } from "./commands/watch.ts";
+import { registerCommand, registerHelp, serveCommand, serveHelp } from "./commands/runner.ts";
+import { reuseCommand, reuseHelp } from "./commands/reuse.ts";
 import { CliError } from "./errors.ts";
 
 const help = `lw — the learnware market on the command line
@@ -11,10 +18,26 @@ ${specHelp}
 ${searchHelp}
 ${checkHelp}
 
+On a server (--server URL or LW_SERVER; --token or LW_TOKEN):
+${uploadHelp}
+${downloadHelp}
+${modelsHelp}
+${tokensHelp}
+${watchHelp}
+
+Running learnwares:
+${serveHelp}
+${registerHelp}
+${reuseHelp}
+
 Exit codes: 0 ok, 1 INVALID verdict, 2 bad usage or input.`;
 
 type Command = (argv: string[]) => number | Promise<number>;
-const commands: Record<string, Command> = { spec: specCommand, search: searchCommand, check: checkCommand };
+const commands: Record<string, Command> = {
+  spec: specCommand, search: searchCommand, check: checkCommand,
+  upload: uploadCommand, download: downloadCommand, models: modelsCommand, tokens: tokensCommand, watch: watchCommand,
+  serve: serveCommand, register: registerCommand, reuse: reuseCommand,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -5,20 +5,23 @@ import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { CliError } from "../errors.ts";
 import { readJson, readStatSpec } from "../files.ts";
 import { loadMarket } from "../market.ts";
+import { MarketClient } from "../client.ts";
 
 export const searchHelp =
-  `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]`;
+  `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
+lw search --server URL …  (the same options, searched on a market server; LW_SERVER, --token/LW_TOKEN)`;
 
-export function searchCommand(argv: string[]): number {
+export async function searchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
       market: { type: "string", short: "m" }, spec: { type: "string" }, semantic: { type: "string" },
       max: { type: "string" }, method: { type: "string" }, searcher: { type: "string" }, json: { type: "boolean" },
+      server: { type: "string" }, token: { type: "string" },
     },
   });
-  if (!values.market) throw new CliError(`search needs --market. Usage:\n${searchHelp}`);
+  if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
   if (!values.spec && !values.semantic) throw new CliError("search needs --spec and/or --semantic (the user's requirement)");
   const max = values.max === undefined ? 5 : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new CliError(`--max must be a positive integer, got "${values.max}"`);
@@ -26,7 +29,20 @@ export function searchCommand(argv: string[]): number {
   if (method !== "greedy" && method !== "auto" && method !== "none") throw new CliError(`--method must be greedy, auto or none, got "${method}"`);
   const searcher = values.searcher ?? "fuzzy";
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
-  const market = loadMarket(values.market);
+  if (values.server) {
+    const client = new MarketClient(values);
+    const r = await client.json<{ single: { items: { id: string; score: number; dist: number | null }[] }; multiple: SearchResult["multiple"] }>("POST", "/v1/search", {
+      json: {
+        ...(values.spec ? { stat: readStatSpec(values.spec).toJSON() } : {}),
+        ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
+        maxSearchNum: Math.min(max, 20), method, searcher, limit: 500,
+      },
+    });
+    const result = { single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })), multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist } } as SearchResult;
+    process.stdout.write(values.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result));
+    return 0;
+  }
+  const market = loadMarket(values.market!);
   const user = {
     stat: values.spec ? readStatSpec(values.spec) : undefined,
     semantic: values.semantic ? (readJson(values.semantic, "semantic spec") as SemanticSpec) : undefined,

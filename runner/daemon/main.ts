@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { loadConfig, type RunnerConfig } from "../config.ts";
 import { Runtime } from "../runtime.ts";
 import { createServiceApp } from "../service/app.ts";
+import { MixtureStore } from "../service/mixtures.ts";
 import { ModelService } from "../service/modelService.ts";
 import { mapPackageSource, serverPackageSource } from "../service/packageSource.ts";
 import { JobClient } from "./jobClient.ts";
@@ -39,7 +40,7 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
     poolSize: config.poolSize, poolMemoryBytes: config.poolMemoryBytes,
     batchMax: config.batchMax, batchWaitMs: config.batchWaitMs,
   });
-  const app = createServiceApp(service);
+  const app = createServiceApp(service, { mixtures: new MixtureStore({ service, source, dataDir: config.dataDir }) });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });

@@ -10,6 +10,7 @@
  * | POST | `/v1/models/{model}/versions/{version}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}` |
  * | GET | `/metrics` | pool (size, bytes, hits, misses, evictions), batching, counts |
  * | GET | `/healthz` | `{ok: true}` |
+ * | POST, GET, DELETE | `/mixtures…` | served mixtures of learnwares (when a `MixtureStore` is given; see `mixtures.ts`) |
  *
  * Frames are `application/vnd.lw.frame` (see `protocol.ts`): raw float64/float32 arrays.
  * Errors are `{code, message, details?}` with the status chosen in `statusOf`.
@@ -18,6 +19,7 @@ import { Hono } from "hono";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, toNested, type Tensor } from "../tensor.ts";
+import { type MixtureStore, registerMixtureRoutes } from "./mixtures.ts";
 import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
 
 export const FRAME_TYPE = "application/vnd.lw.frame";
@@ -36,7 +38,7 @@ export function statusOf(code: string): 400 | 404 | 409 | 422 | 500 | 503 | 504 
   }
 }
 
-async function readBody(req: Request): Promise<Record<string, unknown>> {
+export async function readBody(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
   if (type.startsWith(FRAME_TYPE)) return decodeFrame(new Uint8Array(await req.arrayBuffer())) as Record<string, unknown>;
   const text = await req.text();
@@ -48,14 +50,14 @@ async function readBody(req: Request): Promise<Record<string, unknown>> {
   }
 }
 
-function asTensor(v: unknown, name: string): Tensor | undefined {
+export function asTensor(v: unknown, name: string): Tensor | undefined {
   if (v === undefined) return undefined;
   if (typeof v === "object" && v !== null && "data" in v && ((v as Tensor).data instanceof Float64Array || (v as Tensor).data instanceof Float32Array)) return v as Tensor;
   if (Array.isArray(v)) return fromNested(v);
   throw new LearnwareError("BAD_REQUEST", `'${name}' must be an array (nested rows) or a frame array`);
 }
 
-export function createServiceApp(service: ModelService): Hono {
+export function createServiceApp(service: ModelService, options: { mixtures?: MixtureStore } = {}): Hono {
   const app = new Hono();
   app.onError((err, c) => {
     const p = toErrorPayload(err);
@@ -89,5 +91,6 @@ export function createServiceApp(service: ModelService): Hono {
     if (binary) return new Response(encodeFrame({ y }) as Uint8Array<ArrayBuffer>, { headers: { "content-type": FRAME_TYPE } });
     return c.json({ y: toNested(y), shape: y.shape });
   });
+  if (options.mixtures) registerMixtureRoutes(app, options.mixtures);
   return app;
 }

@@ -1,0 +1,149 @@
+/** `lw models …`: the model registry on a server (models, versions, tags, metrics, artifacts). */
+import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { MarketClient, serverArgs, sha256Hex } from "../client.ts";
+import { CliError } from "../errors.ts";
+import { readBytes } from "../files.ts";
+import { progressBar } from "../progress.ts";
+
+export const modelsHelp = `lw models list [--namespace NS] [--q TEXT] [--kind model|learnware] [--json]
+lw models create NAMESPACE NAME [--task T] [--description D]
+lw models get ID | versions ID
+lw models new-version ID [--framework F] [--tag T]… [--metadata '{"k":1}']
+lw models tag ID TAG VERSION
+lw models log ID VERSION key=value… [--step N]   |   lw models metrics ID VERSION [--json]
+lw models put-artifact ID VERSION FILE [--path P]   |   lw models artifacts ID VERSION
+   (every models command: --server/LW_SERVER, --token/LW_TOKEN)`;
+
+const enc = encodeURIComponent;
+const out = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + "\n");
+
+function need(positionals: string[], n: number, usage: string): string[] {
+  if (positionals.length !== n) throw new CliError(`Usage: lw models ${usage}`);
+  return positionals;
+}
+
+function int(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${what} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+export async function modelsCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...serverArgs, json: { type: "boolean" }, namespace: { type: "string" }, q: { type: "string" }, kind: { type: "string" },
+      limit: { type: "string" }, offset: { type: "string" }, task: { type: "string" }, description: { type: "string" },
+      framework: { type: "string" }, tag: { type: "string", multiple: true }, metadata: { type: "string" }, step: { type: "string" }, path: { type: "string" },
+    },
+  });
+  const c = new MarketClient(values);
+  switch (sub) {
+    case "list": {
+      if (values.kind && values.kind !== "model" && values.kind !== "learnware") throw new CliError(`--kind must be model or learnware, got "${values.kind}"`);
+      const r = await c.json<{ items: { id: string; namespace: string; name: string; kind: string; latestVersion: number; status?: string }[]; total: number }>("GET", "/v1/models", {
+        query: { namespace: values.namespace, q: values.q, kind: values.kind, limit: values.limit, offset: values.offset },
+      });
+      if (values.json) return out(r), 0;
+      for (const m of r.items) process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} v${m.latestVersion} ${m.status ?? ""}\n`);
+      process.stdout.write(`${r.items.length} of ${r.total}\n`);
+      return 0;
+    }
+    case "create": {
+      const [ns, name] = need(positionals, 2, "create NAMESPACE NAME");
+      const r = await c.json("POST", `/v1/namespaces/${enc(ns!)}/models`, { json: { name, ...(values.task ? { task: values.task } : {}), ...(values.description ? { description: values.description } : {}) } });
+      return values.json ? out(r) : process.stdout.write(`${(r as { id: string }).id}\n`), 0;
+    }
+    case "get": {
+      const [id] = need(positionals, 1, "get ID");
+      return out(await c.json("GET", `/v1/models/${enc(id!)}`)), 0;
+    }
+    case "versions": {
+      const [id] = need(positionals, 1, "versions ID");
+      const r = await c.json<{ items: { number: number; status: string; framework: string | null; tags: string[]; createdAt: string }[] }>("GET", `/v1/models/${enc(id!)}/versions`);
+      if (values.json) return out(r), 0;
+      for (const v of r.items) process.stdout.write(`v${v.number}  ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`);
+      return 0;
+    }
+    case "new-version": {
+      const [id] = need(positionals, 1, "new-version ID");
+      let metadata: unknown;
+      if (values.metadata) {
+        try { metadata = JSON.parse(values.metadata); } catch (e) { throw new CliError(`--metadata is not valid JSON: ${(e as Error).message}`); }
+      }
+      const r = await c.json<{ number: number }>("POST", `/v1/models/${enc(id!)}/versions`, {
+        json: { ...(values.framework ? { framework: values.framework } : {}), ...(metadata !== undefined ? { metadata } : {}), ...(values.tag ? { tags: values.tag } : {}) },
+      });
+      return values.json ? out(r) : process.stdout.write(`${id} v${r.number}\n`), 0;
+    }
+    case "tag": {
+      const [id, tag, version] = need(positionals, 3, "tag ID TAG VERSION");
+      await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
+      process.stdout.write(`${id} ${tag} → v${version}\n`);
+      return 0;
+    }
+    case "log": {
+      if (positionals.length < 3) throw new CliError("Usage: lw models log ID VERSION key=value…");
+      const [id, ref, ...pairs] = positionals;
+      const step = values.step === undefined ? undefined : int(values.step, "--step");
+      const metrics = pairs.map((p) => {
+        const eq = p.indexOf("=");
+        if (eq <= 0) throw new CliError(`A metric is key=value, got "${p}"`);
+        const raw = p.slice(eq + 1);
+        const num = Number(raw);
+        return { key: p.slice(0, eq), value: raw.trim() !== "" && Number.isFinite(num) ? num : raw, ...(step !== undefined ? { step } : {}) };
+      });
+      const r = await c.json<{ logged: number; version: number }>("POST", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/metrics`, { json: { metrics } });
+      process.stdout.write(`logged ${r.logged} metric(s) on ${id} v${r.version}\n`);
+      return 0;
+    }
+    case "metrics": {
+      const [id, ref] = need(positionals, 2, "metrics ID VERSION");
+      const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>("GET", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/metrics`);
+      if (values.json) return out(r), 0;
+      for (const [k, pts] of Object.entries(r.metrics)) process.stdout.write(`${k}: ${pts.map((p) => `${p.step}:${String(p.value ?? "(bytes)")}`).join(" ")}\n`);
+      return 0;
+    }
+    case "put-artifact": {
+      const [id, ref, file] = need(positionals, 3, "put-artifact ID VERSION FILE [--path P]");
+      let size: number;
+      try { size = statSync(file!).size; } catch { throw new CliError(`Cannot find artifact file ${file}`); }
+      const bytes = size < 512 * 1048576 ? readBytes(file!, "artifact") : readFileSync(file!);
+      const bar = progressBar(`uploading ${basename(file!)}`);
+      // Stream in slices so the bar moves on a big artifact.
+      let sent = 0;
+      const slice = 1 << 20;
+      const body = new ReadableStream<Uint8Array>({
+        pull(ctrl) {
+          if (sent >= bytes.length) return ctrl.close();
+          const part = bytes.subarray(sent, Math.min(bytes.length, sent + slice));
+          sent += part.length;
+          bar.update(sent / bytes.length);
+          ctrl.enqueue(part);
+        },
+      });
+      const r = await c.json<{ path: string; size: number; sha256: string }>("PUT", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`, {
+        query: { path: values.path ?? basename(file!) },
+        body: body as unknown as BodyInit,
+        headers: { "x-checksum-sha256": await sha256Hex(bytes), "content-length": String(bytes.length) },
+      });
+      bar.done();
+      process.stdout.write(`${r.path} ${r.size} bytes sha256 ${r.sha256}\n`);
+      return 0;
+    }
+    case "artifacts": {
+      const [id, ref] = need(positionals, 2, "artifacts ID VERSION");
+      const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; storage: string }[] }>("GET", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`);
+      if (values.json) return out(r), 0;
+      for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.storage}\n`);
+      return 0;
+    }
+    default:
+      throw new CliError(`Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, put-artifact, artifacts); see "lw help"`);
+  }
+}
