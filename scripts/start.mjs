@@ -2,7 +2,7 @@
 // `npm start`: the market server (embedded libSQL + blob folder + web page, seeded with demo
 // learnwares on first start) and a runner daemon that checks and serves learnwares against it.
 // Configuration: the LW_* environment variables documented in the README.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,9 +35,13 @@ function stop(code = 0) {
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
+// The page is bundled into web/dist/ on every start (about a second), so it never goes stale.
 if (existsSync(join(root, "web", "build.ts"))) {
-  const { buildWeb } = await import("../web/build.ts").catch(() => ({}));
-  if (typeof buildWeb === "function") await buildWeb();
+  const built = spawnSync(process.execPath, ["--import", "tsx", "web/build.ts"], { cwd: root, env, stdio: "inherit" });
+  if (built.status !== 0) {
+    console.error("building the web page (web/build.ts) failed; see the error above");
+    process.exit(built.status ?? 1);
+  }
 }
 
 start("server", ["edge/entry/node.ts"]);

@@ -10,7 +10,7 @@ import { loadConfig } from "../config.ts";
 import { startServer } from "../server.ts";
 
 const config = loadConfig(process.env);
-const webRoot = fileURLToPath(new URL("../../web/", import.meta.url));
+const webRoot = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 const started = await startServer(config, {
   log: (m) => console.error(m),
   ...(existsSync(webRoot + "index.html") ? { staticRoot: webRoot } : {}),

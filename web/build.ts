@@ -1,0 +1,84 @@
+/**
+ * Builds the page into `web/dist/`: `src/main.ts` and `src/worker.ts` bundled by esbuild (ESM,
+ * browser platform), `index.html`, `style.css`, the wasm kernels the worker loads next to itself,
+ * and a sample CSV for a first try. `npm start` and the e2e tests call `buildWeb()`;
+ * `node --import tsx web/build.ts` runs it by hand. The output is not committed.
+ *
+ * @example
+ * ```ts
+ * import { buildWeb } from "./build.ts";
+ * const { outDir } = await buildWeb();
+ * ```
+ */
+import { build } from "esbuild";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const webDir = fileURLToPath(new URL(".", import.meta.url));
+
+export interface BuildOptions {
+  /** Output folder. Default `web/dist/`. */
+  outDir?: string;
+  /** Minify the bundles. Default true. */
+  minify?: boolean;
+  /** Print a line per output. Default false. */
+  verbose?: boolean;
+}
+
+export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: string; files: string[] }> {
+  const outDir = opts.outDir ?? join(webDir, "dist");
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const result = await build({
+    entryPoints: { main: join(webDir, "src", "main.ts"), worker: join(webDir, "src", "worker.ts") },
+    outdir: outDir,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: ["es2022"],
+    minify: opts.minify ?? true,
+    sourcemap: "linked",
+    // wasm/mod.ts reads kernels.wasm with node:fs only under a file: URL; in the browser it fetches.
+    external: ["node:*"],
+    logLevel: "silent",
+    metafile: true,
+  });
+  if (result.errors.length > 0) throw new Error(`web build failed: ${result.errors.map((e) => e.text).join("; ")}`);
+  // The source page points at dist/ so it also works when web/ itself is the static root.
+  const html = (await readFile(join(webDir, "index.html"), "utf8")).replaceAll('"./dist/', '"./');
+  await writeFile(join(outDir, "index.html"), html);
+  await copyFile(join(webDir, "style.css"), join(outDir, "style.css"));
+  const wasm = join(webDir, "..", "wasm", "kernels.wasm");
+  if (existsSync(wasm)) await copyFile(wasm, join(outDir, "kernels.wasm"));
+  await writeSampleCsv(join(outDir, "samples"));
+  const files = Object.keys(result.metafile.outputs).map((p) => p.replace(/^.*\/dist\//, ""));
+  if (opts.verbose) for (const f of files) console.log(`web/dist/${f}`);
+  return { outDir, files };
+}
+
+/**
+ * A small CSV drawn from two plants of the demo market (build-time only), so a new user can
+ * try the Find flow at once: its best single match is a sensor learnware, and the mixture
+ * combines plants A and C.
+ */
+async function writeSampleCsv(dir: string): Promise<void> {
+  try {
+    const { demoMixtureQuery, demoLearnwares } = await import("../edge/seed/synthetic.ts");
+    const X = demoMixtureQuery(400);
+    const names = demoLearnwares()[0]!.space.featureNames;
+    const lines = [names.join(",")];
+    for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(4)).join(","));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "sensors.csv"), lines.join("\n") + "\n");
+  } catch {
+    /* the demo seed is optional for the page */
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const t0 = performance.now();
+  const r = await buildWeb({ verbose: true });
+  console.log(`built ${r.outDir} in ${Math.round(performance.now() - t0)} ms`);
+}

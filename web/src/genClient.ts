@@ -1,0 +1,71 @@
+/**
+ * The page's handle on the worker. `cancel()` terminates the worker (a running generation
+ * is one synchronous computation) and the next call starts a fresh one, reloading the file
+ * the user chose, so a cancel never leaves the page in a half state.
+ */
+import * as Comlink from "comlink";
+import type { GenerateRequest, GenerateResult, PackageReport, WorkerApi } from "./worker.ts";
+import type { TableProfile } from "./csv.ts";
+
+export class Cancelled extends Error {
+  override name = "Cancelled";
+  constructor() {
+    super("Cancelled");
+  }
+}
+
+export class WorkerClient {
+  private worker: Worker | null = null;
+  private remote: Comlink.Remote<WorkerApi> | null = null;
+  private file: File | null = null;
+  private loaded = false;
+  private rejectRunning: ((e: Error) => void) | null = null;
+
+  private ensure(): Comlink.Remote<WorkerApi> {
+    if (!this.remote) {
+      this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "rkme" });
+      this.remote = Comlink.wrap<WorkerApi>(this.worker);
+      this.loaded = false;
+    }
+    return this.remote;
+  }
+
+  backend(): Promise<string> {
+    return this.ensure().backend();
+  }
+
+  async load(file: File): Promise<TableProfile> {
+    this.file = file;
+    const profile = await this.ensure().load(file);
+    this.loaded = true;
+    return profile;
+  }
+
+  async generate(req: GenerateRequest, onProgress: (fraction: number, stage: string) => void): Promise<GenerateResult> {
+    const remote = this.ensure();
+    if (!this.loaded && this.file) {
+      await remote.load(this.file);
+      this.loaded = true;
+    }
+    return new Promise<GenerateResult>((resolve, reject) => {
+      this.rejectRunning = reject;
+      remote.generate(req, Comlink.proxy(onProgress)).then(resolve, reject).finally(() => (this.rejectRunning = null));
+    });
+  }
+
+  inspectPackage(file: Blob, semantic?: unknown): Promise<PackageReport> {
+    return this.ensure().inspectPackage(file, semantic);
+  }
+
+  /** Stops whatever the worker is doing; pending calls reject with `Cancelled`. */
+  cancel(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.remote = null;
+    this.loaded = false;
+    this.rejectRunning?.(new Cancelled());
+    this.rejectRunning = null;
+  }
+}
+
+export const workerClient = new WorkerClient();

@@ -1,0 +1,131 @@
+/**
+ * The page's Web Worker: reads the user's CSV, builds the RKME with the portable core (wasm
+ * SIMD kernels when the browser has them, the TypeScript reference otherwise) and checks
+ * learnware packages before upload. The raw data stays here: only the spec goes back.
+ * Exposed with comlink; cancellation terminates the worker (see `genClient.ts`), because a
+ * generation is one synchronous computation that cannot read messages while it runs.
+ */
+import * as Comlink from "comlink";
+import { getKernelBackend } from "../../core/kernel/backend.ts";
+import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { LearnwareError } from "../../core/errors.ts";
+import { readLearnwarePackage } from "../../core/package/readPackage.ts";
+import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
+import { checkSemanticSpec } from "../../core/semantic/checker.ts";
+import { installWasmBackend } from "../../wasm/mod.ts";
+import { type ParsedTable, parseCsvTable, selectColumns, type TableProfile } from "./csv.ts";
+
+const backendReady = installWasmBackend().then((b) => b.name).catch(() => getKernelBackend().name);
+let table: ParsedTable | null = null;
+
+export interface GenerateRequest {
+  columns: number[];
+  K: number;
+  seed: number;
+  gamma?: number;
+}
+
+export interface GenerateResult {
+  /** The stat.json text, exactly as the Python package writes it. */
+  json: string;
+  ms: number;
+  backend: string;
+  rows: number;
+  cols: number;
+  points: number;
+}
+
+export interface PackageReport {
+  ok: boolean;
+  /** One line per problem, as a person should read it. */
+  problems: string[];
+  entries: { path: string; size: number }[];
+  modelKind: string | null;
+  environment: string | null;
+  statSpecs: { fileName: string; className: string; dim: number | null; points: number | null }[];
+  name: string | null;
+}
+
+function message(e: unknown): string {
+  if (e instanceof LearnwareError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+const api = {
+  async backend(): Promise<string> {
+    return backendReady;
+  },
+
+  async load(file: Blob & { name?: string }): Promise<TableProfile> {
+    table = null;
+    const text = await file.text();
+    table = parseCsvTable(text, file.name ?? "data.csv", file.size);
+    return table.profile;
+  },
+
+  async generate(req: GenerateRequest, onProgress?: (fraction: number, stage: string) => void): Promise<GenerateResult> {
+    const backend = await backendReady;
+    if (!table) throw new Error("Load a CSV first");
+    if (req.columns.length === 0) throw new Error("Choose at least one numeric column");
+    for (const c of req.columns) {
+      const col = table.profile.columns[c];
+      if (!col || col.type !== "number") throw new Error(`Column ${c + 1} is not numeric and cannot be part of the specification`);
+    }
+    const X = selectColumns(table, req.columns);
+    let last = 0;
+    const t0 = performance.now();
+    const spec = RKMETableSpecification.generate(X, {
+      K: req.K,
+      seed: req.seed,
+      ...(req.gamma !== undefined ? { gamma: req.gamma } : {}),
+      onProgress: (f, stage) => {
+        const now = performance.now();
+        if (onProgress && (now - last > 40 || f >= 1)) {
+          last = now;
+          void onProgress(f, stage);
+        }
+      },
+    });
+    const ms = performance.now() - t0;
+    return { json: spec.stringify(), ms, backend, rows: X.rows, cols: X.cols, points: spec.z.rows };
+  },
+
+  async inspectPackage(file: Blob, semantic?: unknown): Promise<PackageReport> {
+    const report: PackageReport = { ok: false, problems: [], entries: [], modelKind: null, environment: null, statSpecs: [], name: null };
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let pkg;
+    try {
+      pkg = readLearnwarePackage(bytes);
+    } catch (e) {
+      report.problems.push(message(e));
+      return report;
+    }
+    report.entries = [...pkg.files.entries()].map(([path, data]) => ({ path, size: data.byteLength })).sort((a, b) => a.path.localeCompare(b.path));
+    report.modelKind = pkg.model.kind;
+    report.environment = pkg.environment ? (pkg.environment.kind === "pip" ? "requirements.txt" : "environment.yaml") : null;
+    report.name = pkg.name ?? null;
+    for (const s of pkg.statSpecs) {
+      let dim: number | null = null, points: number | null = null;
+      if (s.className === "RKMETableSpecification") {
+        try {
+          const spec = RKMETableSpecification.fromJSON(s.json);
+          dim = spec.dim;
+          points = spec.z.rows;
+        } catch {
+          /* reported by the static check below */
+        }
+      }
+      report.statSpecs.push({ fileName: s.fileName, className: s.className, dim, points });
+    }
+    if (pkg.model.kind === "python" && pkg.environment === null) report.problems.push("The package has no requirements.txt or environment.yaml for its Python model");
+    if (pkg.statSpecs.length === 0) report.problems.push("learnware.yaml declares no stat specifications");
+    const semanticOk = semantic !== undefined && checkSemanticSpec(semantic).status !== -1;
+    const r = checkLearnwareStatic(pkg, semanticOk ? semantic : undefined);
+    for (const i of r.issues) report.problems.push(i.message);
+    report.ok = report.problems.length === 0;
+    return report;
+  },
+};
+
+export type WorkerApi = typeof api;
+Comlink.expose(api);
