@@ -284,6 +284,21 @@ export function wasmBackendFromExports(
       get(dists, pd, n);
     },
 
+    sqDistBlockInto(out, a, b) {
+      check(a, b);
+      const na = a.rows, nb = b.rows, d = a.cols;
+      need("out", out.length, na * nb);
+      if (na === 0 || nb === 0) return;
+      arena.reset();
+      const parts = ranges(na, na * nb * d);
+      const po = arena.alloc(na * nb * 8), pa = mat(a), pb = mat(b), ps = scratchFor(parts.length, d);
+      arena.commit();
+      put(pa, a.data, na * d);
+      put(pb, b.data, nb * d);
+      exec("lw_sqdist_block", parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, ps[t]!]));
+      get(out, po, na * nb);
+    },
+
     rbfWeightedSumsMany(sets, b) {
       const ns = sets.length, nb = b.z.rows, d = b.z.cols;
       need("b.beta", b.beta.length, nb);

@@ -48,6 +48,26 @@ export interface KernelBackend {
    * `dists[i]` that squared distance.
    */
   nearestCentersInto(labels: Int32Array, dists: Float64Array, x: Matrix, centers: Matrix): void;
+  /**
+   * `out[i·b.rows + j] = ‖a_i − b_j‖²`, summed from coordinate differences in order (the same
+   * bits as the squared distances inside `nearestCentersInto`); `out.length ≥ a.rows·b.rows`.
+   */
+  sqDistBlockInto(out: Float64Array, a: Matrix, b: Matrix): void;
+  /**
+   * Optional batch: `out[s] = Σ_i sets[s].beta_i Σ_j b.beta_j exp(−γ_s‖z_i − b_j‖²)`, each
+   * bit-identical to `rbfWeightedSum(sets[s].z, sets[s].beta, b.z, b.beta, sets[s].gamma)`
+   * (one copy of `b` for all sets: a search's `ip(learnware, user)` loop in one call).
+   */
+  rbfWeightedSumsMany?(sets: readonly WeightedPointSet[], b: { z: Matrix; beta: Float64Array }): Float64Array;
+  /** Optional batch: `out[s] = ip(sets[s], sets[s])`, each bit-identical to the single call. */
+  rbfSelfSumsMany?(sets: readonly WeightedPointSet[]): Float64Array;
+}
+
+/** A weighted point set with its own RBF bandwidth (what the batched sums take). */
+export interface WeightedPointSet {
+  readonly z: Matrix;
+  readonly beta: Float64Array;
+  readonly gamma: number;
 }
 
 let current: KernelBackend = referenceBackend;

@@ -41,6 +41,42 @@ export function innerProduct(a: KernelMeanEmbedding, b: KernelMeanEmbedding): nu
 }
 
 /**
+ * `out[s] = ip(sets[s], b)` (each with its own gamma): the backend's batch when it has one,
+ * otherwise one `innerProduct` per set; the values are the same bits either way.
+ */
+export function innerProductsMany(sets: readonly KernelMeanEmbedding[], b: KernelMeanEmbedding): Float64Array {
+  checkEmbedding(b, "innerProductsMany (second argument)");
+  for (const a of sets) {
+    checkEmbedding(a, "innerProductsMany (a set)");
+    assertSameCols(a.z, b.z, "innerProductsMany");
+  }
+  const backend = getKernelBackend();
+  if (!backend.rbfWeightedSumsMany || sets.length < 2) {
+    return Float64Array.from(sets, (a) => backend.rbfWeightedSum(a.z, a.beta, b.z, b.beta, a.gamma));
+  }
+  const out = new Float64Array(sets.length);
+  for (let s0 = 0; s0 < sets.length; s0 += BATCH_SETS) {
+    out.set(backend.rbfWeightedSumsMany(sets.slice(s0, s0 + BATCH_SETS), b), s0);
+  }
+  return out;
+}
+
+/** Sets per batched backend call: bounds the backend's copy (~16 MB at K = 100, d = 20). */
+const BATCH_SETS = 1024;
+
+/** `out[s] = ip(sets[s], sets[s])`, batched when the backend can (same bits either way). */
+export function selfInnerProductsMany(sets: readonly KernelMeanEmbedding[]): Float64Array {
+  for (const a of sets) checkEmbedding(a, "selfInnerProductsMany");
+  const backend = getKernelBackend();
+  if (!backend.rbfSelfSumsMany || sets.length < 2) {
+    return Float64Array.from(sets, (a) => backend.rbfWeightedSum(a.z, a.beta, a.z, a.beta, a.gamma));
+  }
+  const out = new Float64Array(sets.length);
+  for (let s0 = 0; s0 < sets.length; s0 += BATCH_SETS) out.set(backend.rbfSelfSumsMany(sets.slice(s0, s0 + BATCH_SETS)), s0);
+  return out;
+}
+
+/**
  * MMD² as the Python `dist`: `ip(a,a) − 2·ip(a,b) + ip(b,b)`, evaluated left to right.
  * Exactly 0 for identical embeddings; asymmetric (possibly negative) with mixed gammas.
  */

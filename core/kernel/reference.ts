@@ -64,4 +64,11 @@ export const referenceBackend: KernelBackend = {
       dists[i] = best;
     }
   },
+  sqDistBlockInto(out, a, b) {
+    check(a, b);
+    const d = a.cols, nb = b.rows;
+    for (let i = 0; i < a.rows; i++) {
+      for (let j = 0; j < nb; j++) out[i * nb + j] = sqDist(a.data, i * d, b.data, j * d, d);
+    }
+  },
 };

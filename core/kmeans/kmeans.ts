@@ -1,9 +1,10 @@
 /**
  * k-means: greedy k-means++ seeding (as scikit-learn's `KMeans` does, `2 + ⌊ln k⌋` local
- * trials per centre) followed by Lloyd iterations. The assignment step — the only
- * O(n·k·d) loop — goes through `getKernelBackend().nearestCentersInto`, so a wasm backend
- * speeds it up unchanged. Empty clusters are re-seeded with the points farthest from
- * their centres. Deterministic for a given seed.
+ * trials per centre) followed by Lloyd iterations. Both skip, by the triangle inequality,
+ * the distances that cannot change the result (Hamerly's bounds in Lloyd), and send the rest
+ * to `getKernelBackend().sqDistBlockInto`, so a wasm backend speeds them up unchanged. The
+ * result is that of plain k-means++ and Lloyd, bit for bit. Empty clusters are re-seeded
+ * with the points farthest from their centres. Deterministic for a given seed.
  *
  * @example
  * ```ts
@@ -104,10 +105,14 @@ function meanColumnVariance(X: Matrix): number {
   return s / d;
 }
 
-/** A 1×d matrix viewing row `i` of `X` (no copy). */
-function rowMatrix(X: Matrix, i: number): Matrix {
-  return { rows: 1, cols: X.cols, data: X.data.subarray(i * X.cols, (i + 1) * X.cols) };
-}
+/** Rows per `sqDistBlockInto` call when distances of many rows are needed at once. */
+const BLOCK_ROWS = 2048;
+/**
+ * Relative safety margin of the triangle-inequality tests: a bound only skips work when it
+ * wins by more than this, far above the ~1e-14 relative error of the computed distances, so
+ * skipping never changes a result (ties are always recomputed).
+ */
+const MARGIN = 1e-9;
 
 /** Index of the first cumulative sum strictly above `r` (clamped to the last index). */
 function searchSorted(cum: Float64Array, r: number): number {
@@ -120,41 +125,120 @@ function searchSorted(cum: Float64Array, r: number): number {
   return lo;
 }
 
-/** Greedy k-means++ (Arthur & Vassilvitskii; scikit-learn's local-trial variant). */
+/** Copies rows `idx[0..m)` of X into `dst` (m×d) and returns it as a matrix. */
+function gather(X: Matrix, idx: Int32Array, m: number, dst: Float64Array): Matrix {
+  const d = X.cols;
+  for (let t = 0; t < m; t++) {
+    const r = idx[t]!;
+    dst.set(X.data.subarray(r * d, r * d + d), t * d);
+  }
+  return { rows: m, cols: d, data: dst.subarray(0, m * d) };
+}
+
+/** `‖x_i − c_c‖²` summed in coordinate order: the same bits as every kernel backend. */
+function sqDistRow(x: Float64Array, xo: number, c: Float64Array, co: number, d: number): number {
+  let s = 0;
+  for (let j = 0; j < d; j++) {
+    const t = x[xo + j]! - c[co + j]!;
+    s += t * t;
+  }
+  return s;
+}
+
+/**
+ * Greedy k-means++ (Arthur & Vassilvitskii; scikit-learn's local-trial variant). Each step
+ * draws `2 + ⌊ln k⌋` candidates ∝ D² and keeps the one that lowers the potential most. The
+ * triangle inequality skips the rows a candidate cannot move: when ‖c_own − cand‖ ≥
+ * 2‖x − c_own‖, cand is no closer to x than its current centre. Only the remaining rows are
+ * sent to the backend (all candidates of a step in one call), and the potentials are summed
+ * in row order exactly as without the skipping, so the centres are the same bits.
+ */
 function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
   const n = X.rows, d = X.cols;
   const backend = getKernelBackend();
   const centers = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
   const closest = new Float64Array(n);
+  const owner = new Int32Array(n);
   const cum = new Float64Array(n);
-  const candDist: Float64Array[] = [];
-  for (let t = 0; t < trials; t++) candDist.push(new Float64Array(n));
-  const labels = new Int32Array(n);
+  const cand = new Int32Array(trials);
+  const candData = new Float64Array(trials * d);
+  const ccSq = new Float64Array(k * trials); // ‖c_m − cand_t‖², m×trials
+  const pos = new Int32Array(n);
+  const idx = new Int32Array(n);
+  const rowsBuf = new Float64Array(Math.min(n, BLOCK_ROWS) * d);
+  const dist = new Float64Array(Math.min(n, BLOCK_ROWS) * trials);
+  const near = new Float64Array(n * trials); // distances of the gathered rows, by gather position
+  const pots = new Float64Array(trials);
 
   const first = rng.nextInt(n);
   centers.set(X.data.subarray(first * d, first * d + d), 0);
-  backend.nearestCentersInto(labels, closest, X, rowMatrix(X, first));
+  const firstRow: Matrix = { rows: 1, cols: d, data: centers.subarray(0, d) };
+  for (let b0 = 0; b0 < n; b0 += BLOCK_ROWS) {
+    const rows = Math.min(BLOCK_ROWS, n - b0);
+    backend.sqDistBlockInto(closest.subarray(b0, b0 + rows), { rows, cols: d, data: X.data.subarray(b0 * d, (b0 + rows) * d) }, firstRow);
+  }
 
   for (let c = 1; c < k; c++) {
     let pot = 0;
     for (let i = 0; i < n; i++) { pot += closest[i]!; cum[i] = pot; }
-    let bestIdx = -1, bestPot = Infinity, bestT = 0;
     for (let t = 0; t < trials; t++) {
-      const idx = pot > 0 ? searchSorted(cum, rng.next() * pot) : rng.nextInt(n);
-      const dist = candDist[t]!;
-      backend.nearestCentersInto(labels, dist, X, rowMatrix(X, idx));
-      let p = 0;
-      for (let i = 0; i < n; i++) p += Math.min(closest[i]!, dist[i]!);
-      if (p < bestPot) { bestPot = p; bestIdx = idx; bestT = t; }
+      const r = pot > 0 ? searchSorted(cum, rng.next() * pot) : rng.nextInt(n);
+      cand[t] = r;
+      candData.set(X.data.subarray(r * d, r * d + d), t * d);
     }
-    centers.set(X.data.subarray(bestIdx * d, bestIdx * d + d), c * d);
-    const dist = candDist[bestT]!;
-    for (let i = 0; i < n; i++) if (dist[i]! < closest[i]!) closest[i] = dist[i]!;
+    const candM: Matrix = { rows: trials, cols: d, data: candData };
+    backend.sqDistBlockInto(ccSq, { rows: c, cols: d, data: centers.subarray(0, c * d) }, candM);
+    // Rows some candidate may bring closer: their distances to all candidates, in blocks.
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const lim = 4 * closest[i]! * (1 + MARGIN), o = owner[i]! * trials;
+      let needed = false;
+      for (let t = 0; t < trials; t++) if (ccSq[o + t]! < lim) { needed = true; break; }
+      if (needed) { pos[i] = m; idx[m++] = i; } else pos[i] = -1;
+    }
+    if (m > n >> 1) {
+      // In high dimensions distances concentrate and few rows are skipped: measure all of them
+      // straight from X rather than gathering (the sums below read the same values either way).
+      m = n;
+      for (let i = 0; i < n; i++) { pos[i] = i; idx[i] = i; }
+      for (let b0 = 0; b0 < n; b0 += BLOCK_ROWS) {
+        const rows = Math.min(BLOCK_ROWS, n - b0);
+        backend.sqDistBlockInto(near.subarray(b0 * trials), { rows, cols: d, data: X.data.subarray(b0 * d, (b0 + rows) * d) }, candM);
+      }
+    } else {
+      for (let g0 = 0; g0 < m; g0 += BLOCK_ROWS) {
+        const rows = Math.min(BLOCK_ROWS, m - g0);
+        backend.sqDistBlockInto(dist, gather(X, idx.subarray(g0), rows, rowsBuf), candM);
+        near.set(dist.subarray(0, rows * trials), g0 * trials);
+      }
+    }
+    for (let t = 0; t < trials; t++) {
+      let p = 0;
+      for (let i = 0; i < n; i++) {
+        const v = closest[i]!, q = pos[i]!;
+        if (q >= 0) { const w = near[q * trials + t]!; p += w < v ? w : v; } else p += v;
+      }
+      pots[t] = p;
+    }
+    let bestT = 0;
+    for (let t = 1; t < trials; t++) if (pots[t]! < pots[bestT]!) bestT = t;
+    centers.set(candData.subarray(bestT * d, bestT * d + d), c * d);
+    for (let q = 0; q < m; q++) {
+      const w = near[q * trials + bestT]!, i = idx[q]!;
+      if (w < closest[i]!) { closest[i] = w; owner[i] = c; }
+    }
   }
   return centers;
 }
 
+/**
+ * Lloyd's iterations with Hamerly's bounds (an upper bound on each row's distance to its centre,
+ * a lower bound on its distance to every other centre, both moved by the centre shifts): a row
+ * whose bounds prove its centre is still the nearest is not measured again. Rows that are
+ * measured get all k distances from the backend and the lowest index wins ties, so the labels,
+ * centres and iteration count are those of plain Lloyd.
+ */
 function lloyd(
   X: Matrix,
   centerData: Float64Array,
@@ -163,18 +247,57 @@ function lloyd(
   signal: AbortSignal | undefined,
   onProgress: ((fraction: number) => void) | undefined,
 ): KMeansResult {
-  const n = X.rows, d = X.cols, k = centerData.length / d;
+  const n = X.rows, d = X.cols, k = centerData.length / d, x = X.data;
   const backend = getKernelBackend();
   const centers: Matrix = { rows: k, cols: d, data: centerData };
   const labels = new Int32Array(n), prev = new Int32Array(n);
+  const upper = new Float64Array(n).fill(Infinity), lower = new Float64Array(n);
   const dists = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
+  const shiftOf = new Float64Array(k), half = new Float64Array(k), cc = new Float64Array(k * k);
+  const idx = new Int32Array(n);
+  const rowsBuf = new Float64Array(Math.min(n, BLOCK_ROWS) * d);
+  const block = new Float64Array(Math.min(n, BLOCK_ROWS) * k);
   let iterations = 0;
   let consistent = false;
   for (let it = 0; it < maxIterations; it++) {
     signal?.throwIfAborted();
-    backend.nearestCentersInto(labels, dists, X, centers);
+    // ½ · distance from each centre to its nearest other centre.
+    backend.sqDistBlockInto(cc, centers, centers);
+    for (let c = 0; c < k; c++) {
+      let best = Infinity;
+      for (let o = 0; o < k; o++) if (o !== c && cc[c * k + o]! < best) best = cc[c * k + o]!;
+      half[c] = 0.5 * Math.sqrt(best);
+    }
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const a = labels[i]!;
+      const bound = (half[a]! > lower[i]! ? half[a]! : lower[i]!) * (1 - MARGIN);
+      if (upper[i]! < bound) continue;
+      if (upper[i]! !== Infinity || it > 0) {
+        const u = Math.sqrt(sqDistRow(x, i * d, centerData, a * d, d));
+        upper[i] = u;
+        if (u < bound) continue;
+      }
+      idx[m++] = i;
+    }
+    for (let g0 = 0; g0 < m; g0 += BLOCK_ROWS) {
+      const rows = Math.min(BLOCK_ROWS, m - g0);
+      backend.sqDistBlockInto(block, gather(X, idx.subarray(g0), rows, rowsBuf), centers);
+      for (let q = 0; q < rows; q++) {
+        const o = q * k;
+        let b1 = Infinity, b2 = Infinity, l1 = 0;
+        for (let c = 0; c < k; c++) {
+          const v = block[o + c]!;
+          if (v < b1) { b2 = b1; b1 = v; l1 = c; } else if (v < b2) b2 = v;
+        }
+        const i = idx[g0 + q]!;
+        labels[i] = l1;
+        upper[i] = Math.sqrt(b1);
+        lower[i] = Math.sqrt(b2);
+      }
+    }
     iterations = it + 1;
     if (it > 0 && sameLabels(labels, prev)) { consistent = true; break; }
     sums.fill(0);
@@ -182,24 +305,42 @@ function lloyd(
     for (let i = 0; i < n; i++) {
       const c = labels[i]!, o = i * d, co = c * d;
       counts[c]! += 1;
-      for (let j = 0; j < d; j++) sums[co + j]! += X.data[o + j]!;
+      for (let j = 0; j < d; j++) sums[co + j]! += x[o + j]!;
     }
-    relocateEmptyClusters(X, labels, dists, sums, counts);
+    let empty = false;
+    for (let c = 0; c < k; c++) if (counts[c] === 0) { empty = true; break; }
+    if (empty) {
+      for (let i = 0; i < n; i++) dists[i] = sqDistRow(x, i * d, centerData, labels[i]! * d, d);
+      relocateEmptyClusters(X, labels, dists, sums, counts);
+      upper.fill(Infinity); // the relocated rows moved: measure every row again
+      lower.fill(0);
+    }
     prev.set(labels);
-    let shift = 0;
+    let shift = 0, max1 = 0, max2 = 0, maxC = -1;
     for (let c = 0; c < k; c++) {
       const co = c * d, inv = 1 / counts[c]!;
+      let sc = 0;
       for (let j = 0; j < d; j++) {
         const v = sums[co + j]! * inv;
         const t = v - centerData[co + j]!;
-        shift += t * t;
+        sc += t * t;
         centerData[co + j] = v;
       }
+      shift += sc;
+      const r = Math.sqrt(sc);
+      shiftOf[c] = r;
+      if (r > max1) { max2 = max1; max1 = r; maxC = c; } else if (r > max2) max2 = r;
+    }
+    for (let i = 0; i < n; i++) {
+      const a = labels[i]!;
+      upper[i]! += shiftOf[a]!;
+      lower[i]! -= a === maxC ? max2 : max1;
     }
     onProgress?.(iterations / maxIterations);
     if (shift <= tolAbs) break;
   }
   if (!consistent) backend.nearestCentersInto(labels, dists, X, centers);
+  else for (let i = 0; i < n; i++) dists[i] = sqDistRow(x, i * d, centerData, labels[i]! * d, d);
   let inertia = 0;
   for (let i = 0; i < n; i++) inertia += dists[i]!;
   onProgress?.(1);

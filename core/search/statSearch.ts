@@ -14,6 +14,7 @@
  * ```
  */
 import { LearnwareError } from "../errors.ts";
+import { innerProductsMany, selfInnerProductsMany } from "../kernel/mmd.ts";
 import { solveSimplexQp } from "../qp/simplexQp.ts";
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 import { postProcessScores } from "./scores.ts";
@@ -76,12 +77,22 @@ export function searchStatistical(
     throw new LearnwareError("SPEC_INVALID", "User stat spec has a non-finite self inner product (NaN or Infinity in z or beta)");
   }
   const dim = user.z.cols;
+  // ip(L, user) for every learnware of the user's dimension in one batch, and ip(L, L) for
+  // those without a precomputed one; the same bits as one innerProduct call each.
+  const order: number[] = [];
+  market.forEach((item, i) => { if (item.spec.z.cols === dim) order.push(i); });
+  const cross = innerProductsMany(order.map((i) => market[i]!.spec), user);
+  const known = options.selfInnerProducts;
+  const missing = known ? order.filter((i) => !known.has(market[i]!.id)) : order;
+  const computed = selfInnerProductsMany(missing.map((i) => market[i]!.spec));
+  const selfOf = new Map<number, number>();
+  missing.forEach((i, t) => selfOf.set(i, computed[t]!));
   const ranked: { item: StatMarketItem; dist: number; order: number; self: number }[] = [];
-  market.forEach((item, order) => {
-    if (item.spec.z.cols !== dim) return;
-    const self = options.selfInnerProducts?.get(item.id) ?? item.spec.innerProduct(item.spec);
-    const d = self - 2 * item.spec.innerProduct(user) + userSelf;
-    if (Number.isFinite(d)) ranked.push({ item, dist: d, order, self });
+  order.forEach((i, t) => {
+    const item = market[i]!;
+    const self = selfOf.get(i) ?? known!.get(item.id)!;
+    const d = self - 2 * cross[t]! + userSelf;
+    if (Number.isFinite(d)) ranked.push({ item, dist: d, order: i, self });
   });
   ranked.sort((a, b) => a.dist - b.dist || a.order - b.order);
   if (ranked.length === 0) return { single: [], multiple: null };
