@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Matrix } from "../core/matrix.ts";
+import { CsvError, hasHeaderRow, isMissingField, splitCsv, toNumber } from "../core/csv.ts";
 import { CliError } from "./errors.ts";
 
 export interface Table extends Matrix {
@@ -23,50 +24,16 @@ export function readTableFile(path: string): Table {
   return parseCsv(text, path);
 }
 
-const NUMERIC = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)$/i;
-
-function toNumber(field: string): number {
-  const t = field.trim();
-  if (t === "") return NaN;
-  const l = t.toLowerCase();
-  if (l === "nan") return NaN;
-  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
-  if (l === "-inf" || l === "-infinity") return -Infinity;
-  return Number(t);
-}
-
-/** Splits CSV text into rows of fields (RFC 4180 quotes; `,`, `;` or tab delimiter sniffed from line 1). */
-export function splitCsv(text: string): string[][] {
-  const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
-  const delim = [",", ";", "\t"].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
-  const rows: string[][] = [];
-  let field = "", row: string[] = [], inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (inQuotes) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else inQuotes = false;
-      } else field += ch;
-    } else if (ch === '"') inQuotes = true;
-    else if (ch === delim) { row.push(field); field = ""; }
-    else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); field = "";
-      if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
-      row = [];
-    } else field += ch;
-  }
-  if (inQuotes) throw new CliError("Malformed CSV: a quoted field is not closed");
-  row.push(field);
-  if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
-  return rows;
-}
-
 export function parseCsv(text: string, name = "CSV"): Table {
-  const rows = splitCsv(text);
+  let rows: string[][];
+  try {
+    rows = splitCsv(text);
+  } catch (e) {
+    throw e instanceof CsvError ? new CliError(`${name}: ${e.message}`) : e;
+  }
   if (rows.length === 0) throw new CliError(`${name} has no rows`);
   const first = rows[0]!;
-  const hasHeader = first.some((f) => f.trim() !== "" && !NUMERIC.test(f.trim()));
+  const hasHeader = hasHeaderRow(first);
   const columns = hasHeader ? first.map((f) => f.trim()) : null;
   const body = hasHeader ? rows.slice(1) : rows;
   if (body.length === 0) throw new CliError(`${name} has a header but no data rows`);
@@ -77,7 +44,7 @@ export function parseCsv(text: string, name = "CSV"): Table {
     if (r.length !== d) throw new CliError(`${name} line ${line} has ${r.length} fields, expected ${d}`);
     r.forEach((f, j) => {
       const v = toNumber(f);
-      if (Number.isNaN(v) && f.trim() !== "" && !/^[+-]?nan$/i.test(f.trim())) {
+      if (Number.isNaN(v) && !isMissingField(f)) {
         throw new CliError(`${name} line ${line}, column ${j + 1}: "${f.trim()}" is not a number`);
       }
       data[i * d + j] = v;

@@ -11,8 +11,8 @@ core/search/statSearch.ts, so the ratio compares implementations, not algorithms
   dgemm (OpenBLAS, both cores), then exp;
 * k-means: greedy k-means++ seeding (scikit-learn's rule, 2 + ln k local trials, evaluated
   for all trials at once), Lloyd iterations with dgemm distances, scikit-learn's tolerance
-  and empty-cluster rules, at most 100 iterations, on a seeded subsample of <= 20000 rows
-  (as core does);
+  and empty-cluster rules, at most 100 iterations, on a seeded subsample of at most
+  max(1000, 20 K) rows (as core does: 2000 rows for K = 100);
 * beta: min 1/2 b'Kb - C'b on the simplex. The Python market calls qpsolvers (cvxopt);
   neither is packaged for Debian, so this uses scipy's SLSQP with tight tolerances (an
   honest general-purpose QP; it is not on the hot path at K = 100); the mixture QPs of the
@@ -170,8 +170,10 @@ def data_terms(Z, X, gamma, with_points, block=8192):
     return C / n, (P / n if with_points else None)
 
 
-def generate(X, K=100, gamma=0.1, step_size=0.1, steps=3, seed=0, kmeans_max_rows=20000):
+def generate(X, K=100, gamma=0.1, step_size=0.1, steps=3, seed=0, kmeans_max_rows=None):
     n = X.shape[0]
+    if kmeans_max_rows is None:
+        kmeans_max_rows = max(1000, 20 * K)
     rng = np.random.default_rng(seed ^ 0x5EED)
     sample = X[np.sort(rng.choice(n, kmeans_max_rows, replace=False))] if n > kmeans_max_rows else X
     Z, iters = kmeans(sample, K, seed)

@@ -93,3 +93,119 @@ test("misuse throws RangeError naming the problem", () => {
   ctrl.abort(new Error("halt"));
   assert.throws(() => kmeans(X, 1, { signal: ctrl.signal }), /halt/);
 });
+
+/**
+ * The oracle: k-means++ with one distance pass per candidate and plain Lloyd (every row
+ * measured every iteration), written out without any skipping. The library must give the
+ * same bits: its triangle-inequality skips may only save work.
+ */
+function plainKmeans(X: Matrix, k: number, seed: number, maxIterations = 300, tolerance = 1e-4) {
+  const n = X.rows, d = X.cols;
+  const dist = (i: number, c: Float64Array, co: number) => {
+    let s = 0;
+    for (let j = 0; j < d; j++) { const t = X.data[i * d + j]! - c[co + j]!; s += t * t; }
+    return s;
+  };
+  let mean = new Float64Array(d), varSum = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X.data[i * d + j]!;
+  mean = mean.map((v) => v / n);
+  const m2 = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) m2[j]! += (X.data[i * d + j]! - mean[j]!) ** 2;
+  for (let j = 0; j < d; j++) varSum += m2[j]! / n;
+  const tolAbs = tolerance * (varSum / d);
+  const rng = createRng(seed);
+  const C = new Float64Array(k * d);
+  const first = rng.nextInt(n);
+  C.set(X.data.subarray(first * d, first * d + d));
+  const closest = Float64Array.from({ length: n }, (_, i) => dist(i, C, 0));
+  const trials = 2 + Math.floor(Math.log(k));
+  for (let c = 1; c < k; c++) {
+    const cum = new Float64Array(n);
+    let pot = 0;
+    for (let i = 0; i < n; i++) { pot += closest[i]!; cum[i] = pot; }
+    let best: Float64Array | null = null, bestPot = Infinity, bestIdx = 0;
+    for (let t = 0; t < trials; t++) {
+      let idx: number;
+      if (pot > 0) {
+        const r = rng.next() * pot;
+        idx = cum.findIndex((v) => v > r);
+        if (idx < 0) idx = n - 1;
+      } else idx = rng.nextInt(n);
+      const dd = Float64Array.from({ length: n }, (_, i) => dist(i, X.data, idx * d));
+      let p = 0;
+      for (let i = 0; i < n; i++) p += Math.min(closest[i]!, dd[i]!);
+      if (p < bestPot) { bestPot = p; best = dd; bestIdx = idx; }
+    }
+    C.set(X.data.subarray(bestIdx * d, bestIdx * d + d), c * d);
+    for (let i = 0; i < n; i++) if (best![i]! < closest[i]!) closest[i] = best![i]!;
+  }
+  const labels = new Int32Array(n), dists = new Float64Array(n);
+  const assign = () => {
+    for (let i = 0; i < n; i++) {
+      let b = Infinity, bi = 0;
+      for (let c = 0; c < k; c++) { const v = dist(i, C, c * d); if (v < b) { b = v; bi = c; } }
+      labels[i] = bi; dists[i] = b;
+    }
+  };
+  let prev: Int32Array | null = null, iterations = 0, consistent = false;
+  for (let it = 0; it < maxIterations; it++) {
+    assign();
+    iterations = it + 1;
+    if (prev && labels.every((v, i) => v === prev![i])) { consistent = true; break; }
+    const sums = new Float64Array(k * d), counts = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      counts[labels[i]!]! += 1;
+      for (let j = 0; j < d; j++) sums[labels[i]! * d + j]! += X.data[i * d + j]!;
+    }
+    for (let c = 0; c < k; c++) {
+      if (counts[c]! > 0) continue;
+      let far = -1, farD = -1;
+      for (let i = 0; i < n; i++) if (dists[i]! > farD && counts[labels[i]!]! > 1) { farD = dists[i]!; far = i; }
+      const old = labels[far]!;
+      counts[old]! -= 1;
+      for (let j = 0; j < d; j++) sums[old * d + j]! -= X.data[far * d + j]!;
+      counts[c] = 1;
+      for (let j = 0; j < d; j++) sums[c * d + j] = X.data[far * d + j]!;
+      labels[far] = c;
+      dists[far] = -1;
+    }
+    prev = labels.slice();
+    let shift = 0;
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        const v = sums[c * d + j]! * (1 / counts[c]!);
+        shift += (v - C[c * d + j]!) ** 2;
+        C[c * d + j] = v;
+      }
+    }
+    if (shift <= tolAbs) break;
+  }
+  if (!consistent) assign();
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += dists[i]!;
+  return { centers: C, labels, inertia, iterations };
+}
+
+test("the skipping k-means gives the same bits as plain k-means++ and Lloyd", () => {
+  const cases: [string, Matrix, number][] = [];
+  const rng = createRng(11);
+  const gauss = (n: number, d: number, clusters: number) => {
+    const X = matrix(n, d), centres = Array.from({ length: clusters * d }, () => 4 * rng.normal());
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X.data[i * d + j] = centres[(i % clusters) * d + j]! + rng.normal();
+    return X;
+  };
+  cases.push(["low-d blobs (most rows skipped)", gauss(1500, 2, 6), 25]);
+  cases.push(["d = 30 (few rows skipped)", gauss(800, 30, 8), 40]);
+  const grid = matrix(600, 3);
+  for (let i = 0; i < grid.data.length; i++) grid.data[i] = rng.nextInt(3); // exact ties everywhere
+  cases.push(["integer grid with ties and duplicates", grid, 12]);
+  for (const [name, X, k] of cases) {
+    for (const seed of [0, 5]) {
+      const a = kmeans(X, k, { seed }), b = plainKmeans(X, k, seed);
+      assert.equal(a.iterations, b.iterations, `${name}, seed ${seed}: iterations`);
+      assert.deepEqual(Array.from(a.labels), Array.from(b.labels), `${name}, seed ${seed}: labels`);
+      assert.ok(a.centers.data.every((v, i) => Object.is(v, b.centers[i])), `${name}, seed ${seed}: centres differ`);
+      assert.ok(Object.is(a.inertia, b.inertia), `${name}, seed ${seed}: inertia ${a.inertia} vs ${b.inertia}`);
+    }
+  }
+});

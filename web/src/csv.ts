@@ -1,10 +1,11 @@
 /**
- * CSV reading in the browser (inside the worker): the same rules as the CLI's reader
- * (`cli/readData.ts`: RFC 4180 quotes, `,` `;` or tab sniffed from line 1, a header when a
- * first-row field is not a number, empty / `nan` fields missing, `inf` infinite), so a
+ * CSV reading in the browser (inside the worker) with the CLI's rules (core/csv.ts), so a
  * numeric CSV gives the same matrix here and in `lw spec generate`. Unlike the CLI it keeps
  * text columns for the preview: they are reported and left out of the specification.
  */
+import { CsvError, hasHeaderRow, isMissingField, sniffDelimiter, splitCsv, toNumber } from "../../core/csv.ts";
+
+export { CsvError, splitCsv, toNumber };
 export type ColumnType = "number" | "text" | "empty";
 
 export interface ColumnProfile {
@@ -32,56 +33,10 @@ export interface TableProfile {
   missing: number;
 }
 
-const NUMERIC = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)$/i;
-
-export function toNumber(field: string): number {
-  const t = field.trim();
-  if (t === "") return NaN;
-  const l = t.toLowerCase();
-  if (l === "nan" || l === "+nan" || l === "-nan") return NaN;
-  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
-  if (l === "-inf" || l === "-infinity") return -Infinity;
-  return NUMERIC.test(t) ? Number(t) : NaN;
-}
-
+/** Missing in the page's preview: the shared rule plus `na` / `null`. */
 function isMissing(field: string): boolean {
   const t = field.trim().toLowerCase();
-  return t === "" || t === "nan" || t === "+nan" || t === "-nan" || t === "na" || t === "null";
-}
-
-export class CsvError extends Error {
-  override name = "CsvError";
-}
-
-export function sniffDelimiter(text: string): string {
-  const nl = text.indexOf("\n");
-  const firstLine = nl < 0 ? text : text.slice(0, nl);
-  return [",", ";", "\t"].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
-}
-
-/** Splits CSV text into rows of fields. */
-export function splitCsv(text: string, delim = sniffDelimiter(text)): string[][] {
-  const rows: string[][] = [];
-  let field = "", row: string[] = [], inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (inQuotes) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else inQuotes = false;
-      } else field += ch;
-    } else if (ch === '"') inQuotes = true;
-    else if (ch === delim) { row.push(field); field = ""; }
-    else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); field = "";
-      if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
-      row = [];
-    } else field += ch;
-  }
-  if (inQuotes) throw new CsvError("Malformed CSV: a quoted field is not closed");
-  row.push(field);
-  if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
-  return rows;
+  return isMissingField(field) || t === "na" || t === "null";
 }
 
 export interface ParsedTable {
@@ -95,7 +50,7 @@ export function parseCsvTable(text: string, fileName: string, bytes: number): Pa
   const rows = splitCsv(text, delimiter);
   if (rows.length === 0) throw new CsvError(`${fileName} has no rows`);
   const first = rows[0]!;
-  const hasHeader = first.some((f) => f.trim() !== "" && !NUMERIC.test(f.trim()));
+  const hasHeader = hasHeaderRow(first);
   const body = hasHeader ? rows.slice(1) : rows;
   if (body.length === 0) throw new CsvError(`${fileName} has a header but no data rows`);
   const d = first.length;
