@@ -91,12 +91,16 @@ export async function launch(baseUrl: string): Promise<E2eBrowser> {
   };
 }
 
-/** Saves a full-page screenshot to test-artifacts/ and, when `doc` is given, docs/screenshots/. */
+/**
+ * Saves a full-page screenshot to test-artifacts/ and, when `doc` is given and
+ * `LW_UPDATE_SCREENSHOTS=1`, to docs/screenshots/ (the README's images; a plain test run never
+ * touches tracked files).
+ */
 export async function screenshot(page: Page, name: string, doc = false): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  if (doc) {
+  if (doc && process.env.LW_UPDATE_SCREENSHOTS === "1") {
     await mkdir(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
