@@ -172,22 +172,27 @@ export function wasmBackendFromExports(
     return s;
   };
 
+  /** `out` (a.rows × b.rows) from a block kernel taking (out, a, na, b, nb, d, ...extra, scratch). */
+  const blockInto = (kernel: "lw_rbf_block" | "lw_sqdist_block", out: Float64Array, a: Matrix, b: Matrix, extra: number[]): void => {
+    check(a, b);
+    const na = a.rows, nb = b.rows, d = a.cols;
+    need("out", out.length, na * nb);
+    if (na === 0 || nb === 0) return;
+    arena.reset();
+    const parts = ranges(na, na * nb * d);
+    const po = arena.alloc(na * nb * 8), pa = mat(a), pb = mat(b), ps = scratchFor(parts.length, d);
+    arena.commit();
+    put(pa, a.data, na * d);
+    put(pb, b.data, nb * d);
+    exec(kernel, parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, ...extra, ps[t]!]));
+    get(out, po, na * nb);
+  };
+
   const backend: WasmKernelBackend = {
     name: options.name ?? "wasm-simd",
 
     rbfBlockInto(out, a, b, gamma) {
-      check(a, b);
-      const na = a.rows, nb = b.rows, d = a.cols;
-      need("out", out.length, na * nb);
-      if (na === 0 || nb === 0) return;
-      arena.reset();
-      const parts = ranges(na, na * nb * d);
-      const po = arena.alloc(na * nb * 8), pa = mat(a), pb = mat(b), ps = scratchFor(parts.length, d);
-      arena.commit();
-      put(pa, a.data, na * d);
-      put(pb, b.data, nb * d);
-      exec("lw_rbf_block", parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, gamma, ps[t]!]));
-      get(out, po, na * nb);
+      blockInto("lw_rbf_block", out, a, b, [gamma]);
     },
 
     rbfWeightedSum(a, wa, b, wb, gamma) {
@@ -285,18 +290,7 @@ export function wasmBackendFromExports(
     },
 
     sqDistBlockInto(out, a, b) {
-      check(a, b);
-      const na = a.rows, nb = b.rows, d = a.cols;
-      need("out", out.length, na * nb);
-      if (na === 0 || nb === 0) return;
-      arena.reset();
-      const parts = ranges(na, na * nb * d);
-      const po = arena.alloc(na * nb * 8), pa = mat(a), pb = mat(b), ps = scratchFor(parts.length, d);
-      arena.commit();
-      put(pa, a.data, na * d);
-      put(pb, b.data, nb * d);
-      exec("lw_sqdist_block", parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, ps[t]!]));
-      get(out, po, na * nb);
+      blockInto("lw_sqdist_block", out, a, b, []);
     },
 
     rbfWeightedSumsMany(sets, b) {

@@ -2,7 +2,8 @@
 import type { Matrix } from "../matrix.ts";
 import type { KernelBackend } from "./backend.ts";
 
-function sqDist(a: Float64Array, ai: number, b: Float64Array, bj: number, d: number): number {
+/** `‖a[ai..ai+d) − b[bj..bj+d)‖²` summed in coordinate order (the bits every backend matches). */
+export function sqDist(a: Float64Array, ai: number, b: Float64Array, bj: number, d: number): number {
   let s = 0;
   for (let k = 0; k < d; k++) {
     const t = a[ai + k]! - b[bj + k]!;

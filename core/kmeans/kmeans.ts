@@ -17,6 +17,7 @@
  * ```
  */
 import { getKernelBackend } from "../kernel/backend.ts";
+import { sqDist } from "../kernel/reference.ts";
 import type { Matrix } from "../matrix.ts";
 import { createRng, type Rng } from "../random.ts";
 
@@ -133,16 +134,6 @@ function gather(X: Matrix, idx: Int32Array, m: number, dst: Float64Array): Matri
     dst.set(X.data.subarray(r * d, r * d + d), t * d);
   }
   return { rows: m, cols: d, data: dst.subarray(0, m * d) };
-}
-
-/** `‖x_i − c_c‖²` summed in coordinate order: the same bits as every kernel backend. */
-function sqDistRow(x: Float64Array, xo: number, c: Float64Array, co: number, d: number): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const t = x[xo + j]! - c[co + j]!;
-    s += t * t;
-  }
-  return s;
 }
 
 /**
@@ -276,7 +267,7 @@ function lloyd(
       const bound = (half[a]! > lower[i]! ? half[a]! : lower[i]!) * (1 - MARGIN);
       if (upper[i]! < bound) continue;
       if (upper[i]! !== Infinity || it > 0) {
-        const u = Math.sqrt(sqDistRow(x, i * d, centerData, a * d, d));
+        const u = Math.sqrt(sqDist(x, i * d, centerData, a * d, d));
         upper[i] = u;
         if (u < bound) continue;
       }
@@ -310,7 +301,7 @@ function lloyd(
     let empty = false;
     for (let c = 0; c < k; c++) if (counts[c] === 0) { empty = true; break; }
     if (empty) {
-      for (let i = 0; i < n; i++) dists[i] = sqDistRow(x, i * d, centerData, labels[i]! * d, d);
+      for (let i = 0; i < n; i++) dists[i] = sqDist(x, i * d, centerData, labels[i]! * d, d);
       relocateEmptyClusters(X, labels, dists, sums, counts);
       upper.fill(Infinity); // the relocated rows moved: measure every row again
       lower.fill(0);
@@ -340,7 +331,7 @@ function lloyd(
     if (shift <= tolAbs) break;
   }
   if (!consistent) backend.nearestCentersInto(labels, dists, X, centers);
-  else for (let i = 0; i < n; i++) dists[i] = sqDistRow(x, i * d, centerData, labels[i]! * d, d);
+  else for (let i = 0; i < n; i++) dists[i] = sqDist(x, i * d, centerData, labels[i]! * d, d);
   let inertia = 0;
   for (let i = 0; i < n; i++) inertia += dists[i]!;
   onProgress?.(1);
