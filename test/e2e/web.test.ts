@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createRng } from "../../core/random.ts";
 import { demoLearnwares, demoMixtureQuery } from "../../edge/seed/synthetic.ts";
+import type { FileChooser } from "playwright-core";
 import { fixture, pseudoRandom } from "../integration/_server.ts";
 import { repoRoot } from "../_util.ts";
 import { ADMIN, ARTIFACTS, CHROMIUM, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
@@ -80,8 +81,18 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     await p.waitForSelector(".find .error");
     assert.match((await p.textContent(".find .error"))!, /ragged\.csv line 3 has 2 fields, expected 3/);
     // Keyboard only: the drop zone is a tab stop and Enter opens the file chooser.
-    await p.focus(".dropzone");
-    const [chooser] = await Promise.all([p.waitForEvent("filechooser"), p.keyboard.press("Enter")]);
+    // Playwright turns on file-chooser interception asynchronously when the waiter is added; on
+    // a loaded machine the key press can win that race and the (headless, invisible) native
+    // dialog swallows it. Pressing Enter again is what a user would do.
+    let chooser: FileChooser | null = null;
+    for (let attempt = 1; chooser === null; attempt++) {
+      await p.focus(".dropzone");
+      try {
+        [chooser] = await Promise.all([p.waitForEvent("filechooser", { timeout: 5_000 }), p.keyboard.press("Enter")]);
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
     await chooser.setFiles(csvPath);
     await p.waitForSelector("#preview-summary");
     assert.match((await p.textContent("#preview-summary"))!, /400 rows × 8 columns \(8 numeric\), 0 missing values/);
