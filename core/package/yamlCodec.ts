@@ -3,7 +3,7 @@
  * such strings get quoted on output). Duplicate keys are allowed (the last one wins, as in
  * PyYAML) and aliases are capped against "billion laughs" documents.
  *
- * Deno note: the `yaml` package's Node build reads `process.env.LOG_TOKENS` while parsing,
+ * Deno note: the `yaml` package's Node build reads the LOG_TOKENS environment variable while parsing,
  * which needs `--allow-env` under Deno; its browser build does not. deno.json maps `yaml`
  * to the browser build (`"imports": { "yaml": "./node_modules/yaml/browser/dist/index.js" }`)
  * so that the core's tests run with no permissions.
