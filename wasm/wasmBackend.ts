@@ -228,29 +228,19 @@ export function wasmBackendFromExports(
       if (na === 0) return;
       arena.reset();
       const parts = ranges(na, na * nb * d);
-      if (f32) {
-        const po = arena.alloc(na * 8), pa = mat32(a), pb = mat32(b), pwb = arena.alloc(nb * 4);
-        const pp = outPoints ? arena.alloc(na * d * 8) : 0;
-        const ps = scratch32(parts.length, d);
-        arena.commit();
-        put32(pa, a.data, na * d);
-        put32(pb, b.data, nb * d);
-        put32(pwb, wb, nb);
-        exec("lw_rbf_rowsums_f32", parts.map(([i0, i1], t) =>
-          [po + i0 * 8, pa + i0 * d * 4, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]));
-        get(out, po, na);
-        if (outPoints) get(outPoints, pp, na * d);
-        return;
-      }
-      const po = arena.alloc(na * 8), pa = mat(a), pb = mat(b), pwb = arena.alloc(nb * 8);
+      // The f32 path stores a, b and wb as f32 (4 bytes); sums and outputs stay f64.
+      const [w, alloc, store, kernel] = f32
+        ? [4, mat32, put32, "lw_rbf_rowsums_f32" as const]
+        : [8, mat, put, "lw_rbf_rowsums" as const];
+      const po = arena.alloc(na * 8), pa = alloc(a), pb = alloc(b), pwb = arena.alloc(nb * w);
       const pp = outPoints ? arena.alloc(na * d * 8) : 0;
-      const ps = scratchFor(parts.length, d);
+      const ps = f32 ? scratch32(parts.length, d) : scratchFor(parts.length, d);
       arena.commit();
-      put(pa, a.data, na * d);
-      put(pb, b.data, nb * d);
-      put(pwb, wb, nb);
-      exec("lw_rbf_rowsums", parts.map(([i0, i1], t) =>
-        [po + i0 * 8, pa + i0 * d * 8, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]));
+      store(pa, a.data, na * d);
+      store(pb, b.data, nb * d);
+      store(pwb, wb, nb);
+      exec(kernel, parts.map(([i0, i1], t) =>
+        [po + i0 * 8, pa + i0 * d * w, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]));
       get(out, po, na);
       if (outPoints) get(outPoints, pp, na * d);
     },

@@ -158,7 +158,6 @@ function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
   const pos = new Int32Array(n);
   const idx = new Int32Array(n);
   const rowsBuf = new Float64Array(Math.min(n, BLOCK_ROWS) * d);
-  const dist = new Float64Array(Math.min(n, BLOCK_ROWS) * trials);
   const near = new Float64Array(n * trials); // distances of the gathered rows, by gather position
   const pots = new Float64Array(trials);
 
@@ -200,8 +199,7 @@ function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
     } else {
       for (let g0 = 0; g0 < m; g0 += BLOCK_ROWS) {
         const rows = Math.min(BLOCK_ROWS, m - g0);
-        backend.sqDistBlockInto(dist, gather(X, idx.subarray(g0), rows, rowsBuf), candM);
-        near.set(dist.subarray(0, rows * trials), g0 * trials);
+        backend.sqDistBlockInto(near.subarray(g0 * trials), gather(X, idx.subarray(g0), rows, rowsBuf), candM);
       }
     }
     for (let t = 0; t < trials; t++) {
@@ -266,7 +264,7 @@ function lloyd(
       const a = labels[i]!;
       const bound = (half[a]! > lower[i]! ? half[a]! : lower[i]!) * (1 - MARGIN);
       if (upper[i]! < bound) continue;
-      if (upper[i]! !== Infinity || it > 0) {
+      if (upper[i]! !== Infinity) { // a loose bound: tighten it before measuring all k
         const u = Math.sqrt(sqDist(x, i * d, centerData, a * d, d));
         upper[i] = u;
         if (u < bound) continue;
