@@ -9,7 +9,12 @@
  * scale. A spec is K = 100 reduced points with positive weights summing to one and γ = 0.1.
  * Users are drawn by the same process with other seeds; one in five mixes two tasks (the
  * case mixture search exists for).
+ *
+ * The spec file (`writeSpecRecord` / `readSpecRecords`) is the benchmark's storage: one
+ * fixed-size record per learnware (z as f32 — the generator's coordinates are f32 values —
+ * then beta as f64), read back by position like a key-value store.
  */
+import { openSync, readSync } from "node:fs";
 import { createRng, type Rng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 
@@ -68,7 +73,8 @@ function drawSpec(rng: Rng, shape: MarketShape, tasks: readonly number[], z: Flo
     while (c < w.length - 1 && u > w[c]!) u -= w[c++]!;
     const modes = modesOf(shape, tasks[Math.floor(c / 3)]!);
     const m = c % 3;
-    for (let k = 0; k < D; k++) z[i * D + k] = modes[m * D + k]! + shift[k]! + scale * rng.normal();
+    // f32-representable coordinates: the benchmark's spec file stores z as f32 without loss.
+    for (let k = 0; k < D; k++) z[i * D + k] = Math.fround(modes[m * D + k]! + shift[k]! + scale * rng.normal());
     beta[i] = 0.5 + rng.next();
     bs += beta[i]!;
   }
@@ -109,4 +115,31 @@ export function taskOf(shape: MarketShape, i: number): number {
 export function userTasks(shape: MarketShape, u: number): number[] {
   const t1 = hash(shape.seed, 5, u) % shape.tasks;
   return u % 5 === 4 ? [t1, hash(shape.seed, 6, u) % shape.tasks] : [t1];
+}
+
+/** Bytes of one stored spec: K×D f32 coordinates, then K f64 weights. */
+export const RECORD_BYTES = K * D * 4 + K * 8;
+
+/** Writes `spec` as a record into `out` (RECORD_BYTES long, 8-byte aligned offset). */
+export function writeSpecRecord(spec: RKMETableSpecification, out: Uint8Array): void {
+  new Float32Array(out.buffer, out.byteOffset, K * D).set(spec.z.data);
+  new Float64Array(out.buffer, out.byteOffset + K * D * 4, K).set(spec.beta);
+}
+
+/** The spec stored in a record (exactly the generated one). */
+export function readSpecRecord(rec: Uint8Array): RKMETableSpecification {
+  const z = Float64Array.from(new Float32Array(rec.buffer, rec.byteOffset, K * D));
+  const beta = new Float64Array(rec.buffer.slice(rec.byteOffset + K * D * 4, rec.byteOffset + RECORD_BYTES));
+  return new RKMETableSpecification({ rows: K, cols: D, data: z }, beta, GAMMA, 1000);
+}
+
+/** Reads learnwares by number from a spec file: one positioned read per record. */
+export function openSpecFile(path: string): (nums: readonly number[]) => RKMETableSpecification[] {
+  const fd = openSync(path, "r");
+  const rec = new Uint8Array(RECORD_BYTES);
+  return (nums) => nums.map((i) => {
+    const got = readSync(fd, rec, 0, RECORD_BYTES, i * RECORD_BYTES);
+    if (got !== RECORD_BYTES) throw new RangeError(`spec file ${path}: record ${i} is short (${got} bytes)`);
+    return readSpecRecord(rec);
+  });
 }

@@ -15,7 +15,7 @@
  * benchmark checks this equals the full linear scan's top 5 (see the JSON's `gt_check`).
  */
 import { Worker } from "node:worker_threads";
-import { writeFileSync, readdirSync, readFileSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installWasmBackend } from "../../wasm/mod.ts";
 import { getKernelBackend } from "../../core/kernel/backend.ts";
@@ -24,7 +24,7 @@ import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { indexedSearch } from "../../core/index/indexedSearch.ts";
 import { searchStatistical } from "../../core/search/statSearch.ts";
 import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
-import { D, GAMMA, idOf, marketShape, marketSpec, numberOf, taskOf, userSpec, userTasks, type MarketShape } from "./market.ts";
+import { D, GAMMA, idOf, marketShape, numberOf, openSpecFile, RECORD_BYTES, taskOf, userSpec, userTasks, type MarketShape } from "./market.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, "").split("="); return [k!, v ?? "true"]; }));
 const sizes = (args.get("sizes") ?? "10000,100000").split(",").map(Number);
@@ -46,8 +46,43 @@ function pct(xs: number[], p: number): number {
 }
 
 /** Sketches and self inner products of learnwares [0, n), built on `WORKERS` threads. */
-async function buildEntries(shape: MarketShape, features: number): Promise<{ sketches: Float32Array; selfIp: Float64Array; wallMs: number; cpu: { genMs: number; selfMs: number; sketchMs: number } }> {
+type Built = { sketches: Float32Array; selfIp: Float64Array; wallMs: number; cpu: { genMs: number; selfMs: number; sketchMs: number } };
+
+/**
+ * `buildEntries`, cached in `results/tmp/` (the sketches of a market are a pure function of
+ * its shape and D; a 1M market takes minutes to build). The cached timings are the build's.
+ */
+async function cachedEntries(shape: MarketShape, features: number): Promise<Built & { cached: boolean }> {
+  const base = join(resultsDir, "tmp", `index-market-${shape.n}-s${shape.seed}-D${features}`);
+  const specFile = specFileOf(shape);
+  const specsOk = existsSync(specFile) && statSync(specFile).size === shape.n * RECORD_BYTES;
+  if (!args.has("rebuild") && specsOk && existsSync(`${base}.json`) && existsSync(`${base}.bin`)) {
+    const meta = JSON.parse(readFileSync(`${base}.json`, "utf8")) as Omit<Built, "sketches" | "selfIp">;
+    const bytes = readFileSync(`${base}.bin`);
+    const sk = shape.n * features * 4;
+    if (bytes.length === sk + shape.n * 8) {
+      const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+      return { ...meta, sketches: new Float32Array(buf, 0, shape.n * features), selfIp: new Float64Array(buf, sk, shape.n), cached: true };
+    }
+  }
+  const built = await buildEntries(shape, features);
+  mkdirSync(join(resultsDir, "tmp"), { recursive: true });
+  writeFileSync(`${base}.bin`, Buffer.concat([Buffer.from(built.sketches.buffer, built.sketches.byteOffset, built.sketches.byteLength), Buffer.from(built.selfIp.buffer, built.selfIp.byteOffset, built.selfIp.byteLength)]));
+  writeFileSync(`${base}.json`, JSON.stringify({ wallMs: built.wallMs, cpu: built.cpu }));
+  return { ...built, cached: false };
+}
+
+/** The market's spec file (the benchmark's storage; records by learnware number). */
+function specFileOf(shape: MarketShape): string {
+  return join(resultsDir, "tmp", `index-specs-${shape.n}-s${shape.seed}.bin`);
+}
+
+async function buildEntries(shape: MarketShape, features: number): Promise<Built> {
   const t0 = performance.now();
+  mkdirSync(join(resultsDir, "tmp"), { recursive: true });
+  const specFile = specFileOf(shape);
+  closeSync(openSync(specFile, "w"));
+  truncateSync(specFile, shape.n * RECORD_BYTES);
   const n = shape.n;
   const parts = Array.from({ length: WORKERS }, (_, w) => [Math.floor((n * w) / WORKERS), Math.floor((n * (w + 1)) / WORKERS)] as const);
   const sketches = new Float32Array(n * features), selfIp = new Float64Array(n);
@@ -55,7 +90,7 @@ async function buildEntries(shape: MarketShape, features: number): Promise<{ ske
   await Promise.all(parts.map(([start, end]) => new Promise<void>((resolve, reject) => {
     // tsx's loader is registered inside the worker (a `--import` in execArgv is not honoured there).
     const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(new URL("./buildWorker.ts", import.meta.url).href)}); })`;
-    const w = new Worker(boot, { eval: true, workerData: { shape, start, end, features, mapSeed: 0 } });
+    const w = new Worker(boot, { eval: true, workerData: { shape, start, end, features, mapSeed: 0, specFile } });
     w.on("message", (m: { progress?: number; done?: boolean; sketches: Float32Array; selfIp: Float64Array; genMs: number; selfMs: number; sketchMs: number }) => {
       if (m.progress !== undefined) { if (start === 0 && m.progress > 0) log(`  built ${m.progress * WORKERS} / ${n}`); return; }
       sketches.set(m.sketches, start * features);
@@ -79,8 +114,8 @@ function fillIndex(index: RkmeIndex, n: number, sketches: Float32Array, selfIp: 
 }
 
 /** Exact MMD² of `user` to learnwares `nums` (wasm batch when available). */
-function exactDists(shape: MarketShape, user: RKMETableSpecification, nums: readonly number[], selfIp: Float64Array, cache?: RKMETableSpecification[]): Float64Array {
-  const specs = nums.map((i) => cache?.[i] ?? marketSpec(shape, i));
+function exactDists(read: (nums: readonly number[]) => RKMETableSpecification[], user: RKMETableSpecification, nums: readonly number[], selfIp: Float64Array, cache?: RKMETableSpecification[]): Float64Array {
+  const specs = cache ? nums.map((i) => cache[i]!) : read(nums);
   const uu = user.innerProduct(user);
   const cross = wasm.rbfWeightedSumsMany ? wasm.rbfWeightedSumsMany(specs, user) : Float64Array.from(specs, (s) => s.innerProduct(user));
   return Float64Array.from(nums, (i, j) => selfIp[i]! - 2 * cross[j]! + uu);
@@ -96,7 +131,7 @@ async function runSize(n: number): Promise<SizeResult> {
   const shape = marketShape(n);
   log(`n=${n}: building sketches (${WORKERS} workers, D=${FEATURES})`);
   const rssBefore = process.memoryUsage().rss;
-  const built = await buildEntries(shape, FEATURES);
+  const built = await cachedEntries(shape, FEATURES);
   const index = new RkmeIndex({ features: FEATURES, autoTrain: false });
   const insertMs = fillIndex(index, n, built.sketches, built.selfIp, FEATURES);
   const selfIp = built.selfIp;
@@ -105,23 +140,33 @@ async function runSize(n: number): Promise<SizeResult> {
   log(`n=${n}: build wall ${(built.wallMs / 1000).toFixed(1)} s + insert/train ${(insertMs / 1000).toFixed(1)} s; ${stats.map((s) => `${s.size} specs, ivf ${s.ivfLists}`).join()}`);
 
   // Cache the specs in memory only for small markets (the exact scan needs them all).
-  const cache = n <= 20000 ? Array.from({ length: n }, (_, i) => marketSpec(shape, i)) : undefined;
+  const read = openSpecFile(specFileOf(shape));
+  const cache = n <= 20000 ? read(Array.from({ length: n }, (_, i) => i)) : undefined;
   const members: number[][] = Array.from({ length: shape.tasks }, () => []);
   for (let i = 0; i < n; i++) members[taskOf(shape, i)]!.push(i);
   const users = Array.from({ length: USERS }, (_, u) => userSpec(shape, 1_000_000 + u));
-  const fetchSpecs = (ids: readonly string[]) => ids.map((id) => cache?.[numberOf(id)] ?? marketSpec(shape, numberOf(id)));
+  // The index path's fetch reads the candidates' records from the spec file (never the in-memory cache).
+  const fetchSpecs = (ids: readonly string[]) => read(ids.map(numberOf));
 
   // Ground truth (task members ∪ 2 000 nearest by a full sketch scan), exact MMD².
   log(`n=${n}: ground truth for ${USERS} users`);
-  const gt: number[][] = [];
-  let tGt = performance.now();
-  users.forEach((user, u) => {
-    const pool = new Set<number>(userTasks(shape, 1_000_000 + u).flatMap((t) => members[t]!));
-    for (const c of index.search(user, { topN: 2000, probeFraction: 1 })) pool.add(numberOf(c.id));
-    const nums = [...pool];
-    gt.push(topIds(nums, exactDists(shape, user, nums, selfIp, cache), 5));
-  });
-  const gtMs = performance.now() - tGt;
+  const gtPath = join(resultsDir, "tmp", `index-gt-${n}-s${shape.seed}-D${FEATURES}-u${USERS}.json`);
+  let gt: number[][] = [];
+  let gtMs: number;
+  if (!args.has("rebuild") && existsSync(gtPath)) {
+    ({ gt, gtMs } = JSON.parse(readFileSync(gtPath, "utf8")) as { gt: number[][]; gtMs: number });
+  } else {
+    const tGt = performance.now();
+    users.forEach((user, u) => {
+      const pool = new Set<number>(userTasks(shape, 1_000_000 + u).flatMap((t) => members[t]!));
+      for (const c of index.search(user, { topN: 2000, probeFraction: 1 })) pool.add(numberOf(c.id));
+      const nums = [...pool];
+      gt.push(topIds(nums, exactDists(read, user, nums, selfIp, cache), 5));
+      if (u % 20 === 19) log(`  ground truth ${u + 1} / ${USERS}`);
+    });
+    gtMs = performance.now() - tGt;
+    writeFileSync(gtPath, JSON.stringify({ gt, gtMs }));
+  }
   let gtCheck: { users: number; top5_equal: number } | null = null;
   if (cache) {
     const checkUsers = Math.min(USERS, Number(args.get("gtCheck") ?? 40));
@@ -129,19 +174,19 @@ async function runSize(n: number): Promise<SizeResult> {
     const all = Array.from({ length: n }, (_, i) => i);
     let eq = 0;
     for (let u = 0; u < checkUsers; u++) {
-      const full = topIds(all, exactDists(shape, users[u]!, all, selfIp, cache), 5);
+      const full = topIds(all, exactDists(read, users[u]!, all, selfIp, cache), 5);
       if (full.join() === gt[u]!.join()) eq++;
     }
     gtCheck = { users: checkUsers, top5_equal: eq };
   }
 
   // Recall of the candidate sets (the exact re-rank's top k = ground truth's top k iff these are in it).
-  const recallAt = (topN: number, probeFraction?: number) => {
+  const recallAt = (topN: number, probeLists?: number) => {
     let r1 = 0, r5 = 0;
     const times: number[] = [];
     users.forEach((user, u) => {
       const t = performance.now();
-      const c = new Set(index.search(user, { topN, ...(probeFraction !== undefined ? { probeFraction } : {}) }).map((x) => numberOf(x.id)));
+      const c = new Set(index.search(user, { topN, ...(probeLists !== undefined ? { probeLists } : {}) }).map((x) => numberOf(x.id)));
       times.push(performance.now() - t);
       if (c.has(gt[u]![0]!)) r1++;
       r5 += gt[u]!.filter((i) => c.has(i)).length / 5;
@@ -150,9 +195,9 @@ async function runSize(n: number): Promise<SizeResult> {
   };
   const sweep = [25, 50, 100, 200].map((t) => recallAt(t));
   const ivf = index.stats()[0]!.ivfLists !== null;
-  const fullScan = ivf ? recallAt(TOPN, 1) : null;
-  const probeSweep = ivf ? [0.03, 0.06, 0.1, 0.2].map((p) => ({ probeFraction: p, ...recallAt(TOPN, p) })) : null;
-  if (probeSweep) log(`n=${n}: recall vs probe fraction ${JSON.stringify(probeSweep)}`);
+  const fullScan = ivf ? recallAt(TOPN, Number.MAX_SAFE_INTEGER) : null;
+  const probeSweep = ivf ? [1, 2, 4, 8, 16, 32].map((p) => ({ probeLists: p, ...recallAt(TOPN, p) })) : null;
+  if (probeSweep) log(`n=${n}: recall vs probed lists ${JSON.stringify(probeSweep)}`);
 
   // End-to-end indexed search latency (greedy mixture, max 5).
   log(`n=${n}: timing indexed search (topN ${TOPN})`);
@@ -209,7 +254,7 @@ async function runSize(n: number): Promise<SizeResult> {
     recall: { recall1: main.recall1, recall5: main.recall5, top1_single_agrees: top1Agree / USERS, with_mixture: mixtures / USERS },
     recall_vs_topN: sweep,
     recall_full_scan_no_ivf: fullScan,
-    recall_vs_probe_fraction: probeSweep,
+    recall_vs_probe_lists: probeSweep,
     exact_linear_scan: exact,
     speedup_vs_exact: exact ? exact.p50_ms / pct(lat, 0.5) : null,
     ground_truth: { seconds: gtMs / 1000, check: gtCheck },

@@ -41,9 +41,12 @@ export interface RkmeIndexOptions {
   ivfMinSize?: number;
   /** Inverted-file lists; default ⌈√n⌉ at training time. */
   ivfLists?: number;
-  /** PCA dimensions of the inverted file's coarse space. Default 32. */
-  pcaDims?: number;
-  /** Fraction of a bucket an inverted-file search scans at least. Default 0.2 (recall@1 0.99 / @5 0.98 at 100k; 0.03 gives 0.87 / 0.86). */
+  /**
+   * Inverted-file lists a search scans at least (nearest first). Default 8: at 100k specs
+   * recall@1 0.995 / @5 0.99 of the exact search (`bench/index/run.ts`; 2 lists give 0.99 / 0.99).
+   */
+  probeLists?: number;
+  /** Fraction of a bucket an inverted-file search scans at least. Default 0 (the lists decide). */
   probeFraction?: number;
   /** Train / retrain the inverted file automatically as buckets grow. Default true. */
   autoTrain?: boolean;
@@ -56,6 +59,8 @@ export interface IndexSearchOptions {
   filter?: (id: string) => boolean;
   /** Overrides the index's probe fraction for this search (1 scans everything). */
   probeFraction?: number;
+  /** Overrides the index's probed lists for this search. */
+  probeLists?: number;
 }
 
 export interface IndexCandidate {
@@ -80,8 +85,8 @@ const DEFAULTS: Required2<Omit<RkmeIndexOptions, "ivfLists">> = {
   features: 256,
   seed: 0,
   ivfMinSize: 20000,
-  pcaDims: 32,
-  probeFraction: 0.2,
+  probeLists: 8,
+  probeFraction: 0,
   autoTrain: true,
 };
 
@@ -150,9 +155,7 @@ export class RkmeIndex {
     if (!Number.isInteger(o.features) || o.features < 4 || o.features % 4 !== 0) {
       throw new RangeError(`RkmeIndex: features must be a positive multiple of 4, got ${o.features}`);
     }
-    if (!(o.probeFraction > 0 && o.probeFraction <= 1)) {
-      throw new RangeError(`RkmeIndex: probeFraction must be in (0, 1], got ${o.probeFraction}`);
-    }
+    checkProbe(o.probeFraction, o.probeLists);
     this.options = o;
   }
 
@@ -214,7 +217,7 @@ export class RkmeIndex {
     b.ids[slot] = entry.id;
     b.count++;
     this.where.set(entry.id, { bucket: b, slot });
-    if (b.ivf) b.ivf.insert(slot, b.store, F);
+    if (b.ivf) b.ivf.insert(slot, b.store);
     if (this.options.autoTrain) this.maybeTrain(b);
   }
 
@@ -298,12 +301,15 @@ export class RkmeIndex {
   search(user: RKMETableSpecification, options: IndexSearchOptions = {}): IndexCandidate[] {
     const topN = options.topN ?? 100;
     if (!Number.isInteger(topN) || topN < 1) throw new RangeError(`RkmeIndex.search: topN must be a positive integer, got ${topN}`);
+    const probeFraction = options.probeFraction ?? this.options.probeFraction;
+    const probeLists = options.probeLists ?? this.options.probeLists;
+    checkProbe(probeFraction, probeLists);
     const uu = user.innerProduct(user);
     const merged: IndexCandidate[] = [];
     for (const b of this.buckets.values()) {
       if (b.map.dim !== user.z.cols || b.count === 0) continue;
       const us = sketchSpec(user, b.map);
-      const top = this.scanBucket(b, us, uu, topN, options.filter, options.probeFraction ?? this.options.probeFraction);
+      const top = this.scanBucket(b, us, uu, topN, options.filter, probeFraction, probeLists);
       for (const { dist, slot } of top.sorted()) merged.push({ id: b.ids[slot]!, approxDist: dist });
     }
     merged.sort((a, b) => a.approxDist - b.approxDist);
@@ -330,7 +336,7 @@ export class RkmeIndex {
         sketches,
         selfIp,
         seq,
-        ivf: b.ivf ? { pca: b.ivf.pca, centroids: b.ivf.centroids, trainedSize: b.ivf.trainedSize, lists: lists! } : null,
+        ivf: b.ivf ? { centroids: b.ivf.centroids, trainedSize: b.ivf.trainedSize, lists: lists! } : null,
       };
     });
     return writeSnapshot({ options: this.options, nextSeq: this.nextSeq, buckets });
@@ -344,7 +350,7 @@ export class RkmeIndex {
     for (const bs of snap.buckets) {
       const b = new SketchBucket(bs.map, Math.max(64, bs.ids.length));
       index.buckets.set(bucketKey(bs.map.dim, bs.map.gamma), b);
-      if (bs.ivf) b.ivf = new IvfQuantizer(bs.ivf.pca, bs.ivf.centroids, bs.ivf.trainedSize, b.capacity);
+      if (bs.ivf) b.ivf = new IvfQuantizer(F, bs.ivf.centroids, bs.ivf.trainedSize, b.capacity);
       bs.ids.forEach((id, i) => {
         const slot = b.claim();
         b.store.set(bs.sketches.subarray(i * F, (i + 1) * F), slot * F);
@@ -380,7 +386,6 @@ export class RkmeIndex {
     b.ivf = null;
     b.ivf = IvfQuantizer.train(b.store, this.options.features, b.liveSlots(), b.capacity, {
       ...(this.options.ivfLists !== undefined ? { lists: this.options.ivfLists } : {}),
-      pcaDims: this.options.pcaDims,
       seed: this.options.seed,
     });
   }
@@ -392,6 +397,7 @@ export class RkmeIndex {
     topN: number,
     filter: ((id: string) => boolean) | undefined,
     probeFraction: number,
+    probeLists: number,
   ): TopK {
     const top = new TopK(topN);
     const F = this.options.features;
@@ -408,8 +414,8 @@ export class RkmeIndex {
     const want = Math.max(probeFraction * b.count, 16 * topN);
     let scanned = 0;
     for (let i = 0; i < order.length; i++) {
-      // Enough of the bucket scanned and topN found: the rest of the lists are farther.
-      if (scanned >= want && top.size >= topN) break;
+      // Enough lists and items scanned and topN found: the rest of the lists are farther.
+      if (i >= probeLists && scanned >= want && top.size >= topN) break;
       const slots = b.ivf.slotsOf(order[i]!);
       for (let j = 0; j < slots.length; j++) visit(slots[j]!);
       scanned += slots.length;
@@ -428,6 +434,11 @@ function dotAt(store: Float32Array, o: number, u: Float32Array, F: number): numb
     d3 += store[o + k + 3]! * u[k + 3]!;
   }
   return d0 + d1 + d2 + d3;
+}
+
+function checkProbe(fraction: number, lists: number): void {
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`RkmeIndex: probeFraction must be in [0, 1], got ${fraction}`);
+  if (!(Number.isInteger(lists) && lists >= 1)) throw new RangeError(`RkmeIndex: probeLists must be a positive integer, got ${lists}`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

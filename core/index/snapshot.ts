@@ -2,12 +2,11 @@
  * The byte format of a serialized `RkmeIndex`: `"LWRI"`, a u32 format version, a u32 header
  * length, a UTF-8 JSON header (options, ids, shapes), then 8-byte-aligned little-endian
  * sections per bucket: frequencies f64, self inner products f64, sequence numbers f64,
- * sketches f32, and for an inverted file the PCA mean and basis f32, centroids f32 and each
- * entry's list i32. The feature map's frequencies are stored, not re-drawn, so a snapshot
+ * sketches f32, and for an inverted file its centroids f32 and each entry's list i32
+ * (version 1 held a PCA coarse space; its snapshots are refused, rebuild from the entries). The feature map's frequencies are stored, not re-drawn, so a snapshot
  * does not depend on the runtime's Math functions.
  */
 import type { FeatureMap } from "./featureMap.ts";
-import type { Pca } from "./pca.ts";
 
 export interface BucketSnapshot {
   map: FeatureMap;
@@ -15,7 +14,7 @@ export interface BucketSnapshot {
   sketches: Float32Array;
   selfIp: Float64Array;
   seq: Float64Array;
-  ivf: { pca: Pca; centroids: Float32Array; trainedSize: number; lists: Int32Array } | null;
+  ivf: { centroids: Float32Array; trainedSize: number; lists: Int32Array } | null;
 }
 
 export interface IndexSnapshot {
@@ -25,7 +24,7 @@ export interface IndexSnapshot {
 }
 
 const MAGIC = [0x4c, 0x57, 0x52, 0x49]; // "LWRI"
-const VERSION = 1;
+const VERSION = 2;
 
 interface HeaderBucket {
   dim: number;
@@ -33,7 +32,7 @@ interface HeaderBucket {
   features: number;
   seed: number;
   ids: string[];
-  ivf: { dims: number; lists: number; trainedSize: number } | null;
+  ivf: { lists: number; trainedSize: number } | null;
 }
 
 export function writeSnapshot(snap: IndexSnapshot): Uint8Array {
@@ -46,14 +45,14 @@ export function writeSnapshot(snap: IndexSnapshot): Uint8Array {
       features: b.map.features,
       seed: b.map.seed,
       ids: b.ids,
-      ivf: b.ivf ? { dims: b.ivf.pca.dims, lists: b.ivf.centroids.length / b.ivf.pca.dims, trainedSize: b.ivf.trainedSize } : null,
+      ivf: b.ivf ? { lists: b.ivf.centroids.length / b.map.features, trainedSize: b.ivf.trainedSize } : null,
     })),
   });
   const head = new TextEncoder().encode(header);
   const sections: ArrayBufferView[] = [];
   for (const b of snap.buckets) {
     sections.push(b.map.frequencies, b.selfIp, b.seq, b.sketches);
-    if (b.ivf) sections.push(b.ivf.pca.mean, b.ivf.pca.basis, b.ivf.centroids, b.ivf.lists);
+    if (b.ivf) sections.push(b.ivf.centroids, b.ivf.lists);
   }
   let size = align(12 + head.length);
   for (const s of sections) size = align(size + s.byteLength);
@@ -100,11 +99,9 @@ export function readSnapshot(bytes: Uint8Array): IndexSnapshot {
     const sketches = take(Float32Array, n * F);
     let ivf: BucketSnapshot["ivf"] = null;
     if (h.ivf) {
-      const mean = take(Float32Array, F);
-      const basis = take(Float32Array, h.ivf.dims * F);
-      const centroids = take(Float32Array, h.ivf.lists * h.ivf.dims);
+      const centroids = take(Float32Array, h.ivf.lists * F);
       const lists = take(Int32Array, n);
-      ivf = { pca: { dim: F, dims: h.ivf.dims, mean, basis }, centroids, trainedSize: h.ivf.trainedSize, lists };
+      ivf = { centroids, trainedSize: h.ivf.trainedSize, lists };
     }
     return {
       map: { dim: h.dim, gamma: h.gamma, features: F, seed: h.seed, frequencies },
