@@ -55,6 +55,29 @@ export const versions = sqliteTable(
   (t) => [uniqueIndex("versions_model_number_uq").on(t.modelId, t.number), index("versions_sha_idx").on(t.packageSha256)],
 );
 
+/**
+ * The RKME index's entry of a version: its sketch under the index's feature map and its
+ * exact `ip(spec, spec)`, written the first time a search meets the version, so that a
+ * restarted server rebuilds the index from these rows without parsing a single spec.
+ */
+export const specSketches = sqliteTable(
+  "spec_sketches",
+  {
+    versionId: integer("version_id").primaryKey(),
+    modelId: text("model_id").notNull(),
+    /** Spec dimension; 0 when the version has no RKMETableSpecification. */
+    dim: integer("dim").notNull(),
+    gamma: real("gamma").notNull(),
+    /** The feature map the sketch was made with (the index's `features` and `seed`). */
+    features: integer("features").notNull(),
+    seed: integer("seed").notNull(),
+    selfIp: real("self_ip").notNull(),
+    /** The sketch, f32 little-endian; null without a table spec. */
+    sketch: blob("sketch", { mode: "buffer" }),
+  },
+  (t) => [index("spec_sketches_model_idx").on(t.modelId)],
+);
+
 export const tags = sqliteTable(
   "tags",
   {

@@ -7,7 +7,6 @@ import { and, asc, eq, or, sql } from "drizzle-orm";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { indexedSearch } from "../../core/index/indexedSearch.ts";
-import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { semanticSearch } from "../../core/search/semanticSearch.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
@@ -22,6 +21,7 @@ import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
 import { enqueueCheck } from "./jobs.ts";
+import { deleteSketchRows, indexedVersion, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
 
 export const MARKET_NAMESPACE = "market";
 
@@ -233,6 +233,7 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
     for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
     for (const a of await tx.select({ s: artifacts.sha256 }).from(artifacts).where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored")))) if (a.s) shas.add(a.s);
     await tx.delete(versions).where(eq(versions.modelId, id));
+    await deleteSketchRows(tx, id);
     await tx.delete(tags).where(eq(tags.modelId, id));
     await tx.delete(metrics).where(eq(metrics.modelId, id));
     await tx.delete(artifacts).where(eq(artifacts.modelId, id));
@@ -246,28 +247,6 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
 }
 
 // ---------------------------------------------------------------- search
-
-const specCache = new Map<string, { spec: RKMETableSpecification; self: number } | null>();
-
-function tableSpecOf(modelId: string, v: { number: number; statSpecs: unknown[] }): { spec: RKMETableSpecification; self: number } | null {
-  const key = `${modelId}@${v.number}`;
-  const hit = specCache.get(key);
-  if (hit !== undefined) return hit;
-  let out: { spec: RKMETableSpecification; self: number } | null = null;
-  for (const s of v.statSpecs as { className?: string; json?: unknown }[]) {
-    if (s?.className !== "RKMETableSpecification") continue;
-    try {
-      const spec = RKMETableSpecification.fromJSON(s.json);
-      out = { spec, self: spec.innerProduct(spec) };
-    } catch {
-      out = null;
-    }
-    break;
-  }
-  if (specCache.size > 100_000) specCache.clear();
-  specCache.set(key, out);
-  return out;
-}
 
 export interface MarketSearchRequest {
   semantic?: unknown;
@@ -291,46 +270,16 @@ export interface MarketSearchResult extends SearchResult {
   path: "index" | "exact" | "semantic";
 }
 
-/**
- * The RKME index of one catalogue (keyed by its database handle): rebuilt in memory from the
- * stored specs and kept in step at search time — a new or updated latest version is
- * (re)sketched, a deleted or no longer searchable learnware is removed.
- */
-const indexes = new WeakMap<object, { index: RkmeIndex; versions: Map<string, number> }>();
-
-function syncedIndex(db: object, rows: readonly { id: string; number: number; t: { spec: RKMETableSpecification; self: number } | null }[]): RkmeIndex {
-  let state = indexes.get(db);
-  if (!state) {
-    state = { index: new RkmeIndex(), versions: new Map() };
-    indexes.set(db, state);
-  }
-  const live = new Set<string>();
-  for (const r of rows) {
-    if (!r.t) continue;
-    live.add(r.id);
-    if (state.versions.get(r.id) !== r.number) {
-      state.index.add(r.id, r.t.spec, r.t.self);
-      state.versions.set(r.id, r.number);
-    }
-  }
-  for (const id of [...state.versions.keys()]) {
-    if (!live.has(id)) {
-      state.index.remove(id);
-      state.versions.delete(id);
-    }
-  }
-  return state.index;
-}
-
 /** The core's combined search over the learnwares whose latest version has an allowed status. */
 export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
   const statuses = req.statuses ?? [1];
   const rows = await ctx.db.db
-    .select({ model: models, number: versions.number, statSpecs: versions.statSpecs, status: versions.checkStatus })
+    .select({ model: models, versionId: versions.id, status: versions.checkStatus })
     .from(models)
     .innerJoin(versions, and(eq(versions.modelId, models.id), eq(versions.number, models.latestVersion)))
     .where(and(eq(models.kind, "learnware"), sql`${versions.checkStatus} in ${statuses}`))
     .orderBy(asc(models.seq));
+  const modelsById = new Map(rows.map((r) => [r.model.id, r.model]));
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
     try {
@@ -340,35 +289,44 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       throw new LearnwareError("STAT_SPEC_INVALID", (err as Error).message, { field: "stat" });
     }
   }
-  const selfIps = new Map<string, number>();
-  const market = rows.map((r) => {
-    const t = userStat ? tableSpecOf(r.model.id, r) : null;
-    if (t) selfIps.set(r.model.id, t.self);
-    return { id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec, stat: t?.spec };
-  });
+  const semantic = req.semantic !== undefined && req.semantic !== null ? (req.semantic as SemanticSpec) : undefined;
+  const rethrow = (err: unknown): never => {
+    if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
+    throw err;
+  };
+  // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
+  const index = userStat ? await syncSpecIndex(ctx.db, rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId }))) : undefined;
   const threshold = req.indexThreshold ?? 2000;
-  if (userStat && !req.exact && selfIps.size >= threshold) {
-    const index = syncedIndex(ctx.db, rows.map((r) => ({ id: r.model.id, number: r.number, t: selfIps.has(r.model.id) ? tableSpecOf(r.model.id, r) : null })));
-    const within = req.semantic !== undefined && req.semantic !== null
-      ? semanticSearch(req.semantic as SemanticSpec, market.map((m) => ({ id: m.id, semantic: m.semantic })), req.searcher ?? "fuzzy").ids
-      : market.map((m) => m.id);
-    const specById = new Map(market.flatMap((m) => (m.stat ? [[m.id, m.stat] as const] : [])));
+  if (userStat && index && !req.exact && index.sizeOfDim(userStat.z.cols) >= threshold) {
+    const within = semantic ? semanticSearch(semantic, rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy").ids : undefined;
+    const fetchSpecs = async (ids: readonly string[]) => {
+      const vids = ids.map((id) => indexedVersion(ctx.db, id));
+      const specs = await tableSpecsOf(ctx.db, vids.filter((v): v is number => v !== undefined));
+      return vids.map((v) => (v === undefined ? undefined : specs.get(v) ?? undefined));
+    };
     try {
-      const r = await indexedSearch(userStat, index, (ids) => ids.map((id) => specById.get(id)), {
-        within,
+      const r = await indexedSearch(userStat, index, fetchSpecs, {
+        ...(within !== undefined ? { within } : {}),
         indexThreshold: threshold,
         ...(req.indexTopN ? { topN: req.indexTopN } : {}),
         ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
         ...(req.method !== undefined ? { method: req.method } : {}),
       });
-      return { single: r.single, multiple: r.multiple, path: r.path, models: new Map(rows.map((row) => [row.model.id, row.model])) };
+      return { single: r.single, multiple: r.multiple, path: r.path, models: modelsById };
     } catch (err) {
-      if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
-      throw err;
+      return rethrow(err);
     }
   }
+  // The exact path: every searchable spec, ranked as the Python market does.
+  const specs = userStat ? await tableSpecsOf(ctx.db, rows.map((r) => r.versionId)) : new Map<number, RKMETableSpecification | null>();
+  const selfIps = new Map<string, number>();
+  const market = rows.map((r) => {
+    const spec = specs.get(r.versionId) ?? undefined;
+    if (spec) selfIps.set(r.model.id, index?.selfInnerProduct(r.model.id) ?? spec.innerProduct(spec));
+    return { id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec, stat: spec };
+  });
   const user: { semantic?: SemanticSpec; stat?: RKMETableSpecification } = {};
-  if (req.semantic !== undefined && req.semantic !== null) user.semantic = req.semantic as SemanticSpec;
+  if (semantic) user.semantic = semantic;
   if (userStat) user.stat = userStat;
   let result: SearchResult;
   try {
@@ -381,8 +339,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       ...(req.searcher !== undefined ? { searcher: req.searcher } : {}),
     });
   } catch (err) {
-    if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
-    throw err;
+    return rethrow(err);
   }
-  return { ...result, path: userStat ? "exact" : "semantic", models: new Map(rows.map((r) => [r.model.id, r.model])) };
+  return { ...result, path: userStat ? "exact" : "semantic", models: modelsById };
 }

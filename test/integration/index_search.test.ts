@@ -1,8 +1,10 @@
 // The server's statistical search through the RKME index (LW_INDEX_THRESHOLD lowered so the
-// small demo market takes the index path): same results as the exact scan, and the index
-// follows deletes and new versions.
+// small demo market takes the index path): same results as the exact scan, the index follows
+// deletes and new versions, and its sketches persist in libSQL across restarts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { demoMixtureQuery } from "../../edge/seed/synthetic.ts";
 import { ADMIN, api, startTestServer } from "./_server.ts";
@@ -32,6 +34,66 @@ test("indexed search equals the exact scan and stays in step with deletes", asyn
     assert.ok(!ids(after).includes(top), "a deleted learnware must leave the index");
     assert.equal(ids(after)[0], ids(afterExact)[0]);
   } finally {
+    await s.close();
+  }
+});
+
+test("the index's sketches persist in libSQL: a restart rebuilds the index from them, stale rows are redone", async () => {
+  const env = { LW_SEED_DEMO: "true", LW_INDEX_THRESHOLD: "3", LW_INDEX_TOP_N: "2" };
+  let s = await startTestServer(env);
+  const dir = s.dir;
+  const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 30, seed: 5 }).toJSON();
+  const ids = (r: { data: { single: { items: { id: string }[] } } }) => r.data.single.items.map((i) => i.id);
+  const searchBoth = async () => ({
+    indexed: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } }),
+    exact: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", exact: true } }),
+  });
+  const db = createClient({ url: `file:${join(dir, "lw.db")}` });
+  try {
+    const first = await searchBoth();
+    assert.equal(first.indexed.data.path, "index");
+    const top = ids(first.exact)[0]!;
+    assert.equal(ids(first.indexed)[0], top);
+    const rows = (await db.execute("SELECT model_id, dim, features, length(sketch) AS bytes FROM spec_sketches WHERE sketch IS NOT NULL")).rows;
+    assert.ok(rows.length >= 3, `one sketch row per searchable learnware, got ${rows.length}`);
+    for (const r of rows) assert.equal(Number(r.bytes), Number(r.features) * 4);
+    assert.ok(rows.some((r) => r.model_id === top));
+
+    // Restart on the same database: the index comes back from the rows, same answer.
+    await s.close({ keep: true });
+    s = await startTestServer(env, dir);
+    const again = await searchBoth();
+    assert.equal(again.indexed.data.path, "index");
+    assert.deepEqual(ids(again.indexed), ids(first.indexed));
+    assert.deepEqual(again.indexed.data.single.items.map((i: { score: number }) => i.score), first.indexed.data.single.items.map((i: { score: number }) => i.score));
+
+    // The restarted server trusts the stored sketch: a negated sketch puts the best match last in
+    // sketch space, out of the two candidates (the exact scan still finds it) ...
+    await s.close({ keep: true });
+    const stored = (await db.execute({ sql: "SELECT sketch FROM spec_sketches WHERE model_id = ?", args: [top] })).rows[0]!.sketch as ArrayBuffer;
+    const negated = new Float32Array(stored.slice(0)).map((v) => -v);
+    await db.execute({ sql: "UPDATE spec_sketches SET sketch = ? WHERE model_id = ?", args: [new Uint8Array(negated.buffer), top] });
+    s = await startTestServer(env, dir);
+    const tampered = await searchBoth();
+    assert.equal(ids(tampered.exact)[0], top);
+    assert.ok(!ids(tampered.indexed).includes(top), "the index must use the stored (negated) sketch");
+
+    // ... and a row made with another feature map is stale: it is sketched again and rewritten.
+    await s.close({ keep: true });
+    await db.execute({ sql: "UPDATE spec_sketches SET features = 128 WHERE model_id = ?", args: [top] });
+    s = await startTestServer(env, dir);
+    const redone = await searchBoth();
+    assert.equal(ids(redone.indexed)[0], top);
+    const row = (await db.execute({ sql: "SELECT features, sketch FROM spec_sketches WHERE model_id = ?", args: [top] })).rows[0]!;
+    assert.equal(Number(row.features), 256);
+    assert.ok(new Float32Array((row.sketch as ArrayBuffer).slice(0)).some((v) => v !== 0));
+
+    // Deleting the learnware deletes its rows.
+    const del = await api(s.url, "DELETE", `/v1/learnwares/${top}`, { token: ADMIN });
+    assert.ok(del.status === 200 || del.status === 204, JSON.stringify(del.data));
+    assert.equal((await db.execute({ sql: "SELECT count(*) AS n FROM spec_sketches WHERE model_id = ?", args: [top] })).rows[0]!.n, 0);
+  } finally {
+    db.close();
     await s.close();
   }
 });

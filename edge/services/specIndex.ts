@@ -1,0 +1,172 @@
+/**
+ * The market's RKME index (`core/index`), kept in step with the catalogue and persisted in
+ * libSQL. Each searchable version's sketch and exact `ip(spec, spec)` live in
+ * `spec_sketches` (written the first time a search meets the version); the in-memory index
+ * of a database is filled from those rows, so a restarted server rebuilds it without parsing
+ * a single spec. Every search syncs it incrementally: learnwares whose latest searchable
+ * version changed are (re)loaded, learnwares no longer searchable (deleted, demoted, updated
+ * to a pending version) are removed. The candidates' specs are then read by version id.
+ *
+ * Why an in-memory inverted file and not libSQL's native vector index: the exact re-rank
+ * needs `ip(L, L) − 2⟨μ_L, μ_U⟩` with exact self terms and one sketch space per
+ * (dimension, gamma); the native index ranks plain vector distances. The stored sketches are
+ * plain f32 blobs, the same bytes `vector32()` takes (see `test/index/libsql_restart.test.ts`).
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
+import { sketchSpec } from "../../core/index/sketch.ts";
+import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import type { Database } from "../db/client.ts";
+import { specSketches, versions } from "../db/schema.ts";
+
+/** A learnware's latest searchable version. */
+export interface LiveVersion {
+  modelId: string;
+  versionId: number;
+}
+
+interface State {
+  index: RkmeIndex;
+  /** Model id → the version id its index entry (or its absence, for a spec-less version) reflects. */
+  indexed: Map<string, number>;
+  /** Parsed table specs by version id (versions are immutable). */
+  specs: Map<number, RKMETableSpecification | null>;
+}
+
+const states = new WeakMap<Database, State>();
+const CHUNK = 400;
+
+function stateOf(db: Database): State {
+  let s = states.get(db);
+  if (!s) {
+    s = { index: new RkmeIndex(), indexed: new Map(), specs: new Map() };
+    states.set(db, s);
+  }
+  return s;
+}
+
+/** The table spec of a version's `stat_specs` JSON (null when it has none or it does not parse). */
+export function tableSpecOfJson(statSpecs: unknown): RKMETableSpecification | null {
+  if (!Array.isArray(statSpecs)) return null;
+  for (const s of statSpecs as { className?: string; json?: unknown }[]) {
+    if (s?.className !== "RKMETableSpecification") continue;
+    try {
+      return RKMETableSpecification.fromJSON(s.json);
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** The index of `db`, brought in step with `live` (the searchable learnwares, one version each). */
+export async function syncSpecIndex(db: Database, live: readonly LiveVersion[]): Promise<RkmeIndex> {
+  const st = stateOf(db);
+  const liveIds = new Set<string>();
+  const changed: LiveVersion[] = [];
+  for (const v of live) {
+    liveIds.add(v.modelId);
+    if (st.indexed.get(v.modelId) !== v.versionId) changed.push(v);
+  }
+  for (const id of [...st.indexed.keys()]) {
+    if (!liveIds.has(id)) {
+      st.index.remove(id);
+      st.indexed.delete(id);
+    }
+  }
+  const { features, seed } = st.index.options;
+  for (let c = 0; c < changed.length; c += CHUNK) {
+    const part = changed.slice(c, c + CHUNK);
+    const rows = await db.db.select().from(specSketches).where(inArray(specSketches.versionId, part.map((v) => v.versionId)));
+    const stored = new Map(rows.filter((r) => r.features === features && r.seed === seed).map((r) => [r.versionId, r]));
+    const missing = part.filter((v) => !stored.has(v.versionId));
+    if (missing.length > 0) {
+      for (const r of await computeEntries(db, st, missing)) stored.set(r.versionId, r);
+    }
+    for (const v of part) {
+      const r = stored.get(v.versionId)!;
+      if (r.sketch === null || r.dim === 0) st.index.remove(v.modelId);
+      else st.index.addEntry({ id: v.modelId, dim: r.dim, gamma: r.gamma, sketch: f32(r.sketch), selfInnerProduct: r.selfIp });
+      st.indexed.set(v.modelId, v.versionId);
+    }
+  }
+  return st.index;
+}
+
+type SketchRow = typeof specSketches.$inferSelect;
+
+/** Sketches the versions `missing` from their stored specs and persists the rows. */
+async function computeEntries(db: Database, st: State, missing: readonly LiveVersion[]): Promise<SketchRow[]> {
+  const specRows = await db.db
+    .select({ id: versions.id, statSpecs: versions.statSpecs })
+    .from(versions)
+    .where(inArray(versions.id, missing.map((v) => v.versionId)));
+  const byId = new Map(specRows.map((r) => [r.id, r.statSpecs]));
+  const { features, seed } = st.index.options;
+  const out: SketchRow[] = missing.map((v) => {
+    const spec = tableSpecOfJson(byId.get(v.versionId));
+    st.specs.set(v.versionId, spec);
+    if (!spec) return { versionId: v.versionId, modelId: v.modelId, dim: 0, gamma: 0, features, seed, selfIp: 0, sketch: null };
+    const sketch = sketchSpec(spec, st.index.featureMap(spec.z.cols, spec.gamma));
+    return {
+      versionId: v.versionId,
+      modelId: v.modelId,
+      dim: spec.z.cols,
+      gamma: spec.gamma,
+      features,
+      seed,
+      selfIp: spec.innerProduct(spec),
+      // Bytes as they are (drizzle types buffer-mode blobs as Buffer; libSQL takes any Uint8Array).
+      sketch: new Uint8Array(sketch.buffer, sketch.byteOffset, sketch.byteLength) as Buffer,
+    };
+  });
+  await db.write(async (tx) => {
+    for (const r of out) {
+      await tx.insert(specSketches).values(r).onConflictDoUpdate({
+        target: specSketches.versionId,
+        set: { modelId: r.modelId, dim: r.dim, gamma: r.gamma, features: r.features, seed: r.seed, selfIp: r.selfIp, sketch: r.sketch },
+      });
+    }
+  });
+  return out;
+}
+
+/** The table specs of these versions, read from the catalogue (cached: versions never change). */
+export async function tableSpecsOf(db: Database, versionIds: readonly number[]): Promise<Map<number, RKMETableSpecification | null>> {
+  const st = stateOf(db);
+  const out = new Map<number, RKMETableSpecification | null>();
+  const need: number[] = [];
+  for (const id of versionIds) {
+    const hit = st.specs.get(id);
+    if (hit !== undefined) out.set(id, hit);
+    else need.push(id);
+  }
+  for (let c = 0; c < need.length; c += CHUNK) {
+    const part = need.slice(c, c + CHUNK);
+    const rows = await db.db.select({ id: versions.id, statSpecs: versions.statSpecs }).from(versions).where(inArray(versions.id, part));
+    for (const r of rows) {
+      const spec = tableSpecOfJson(r.statSpecs);
+      out.set(r.id, spec);
+      st.specs.set(r.id, spec);
+    }
+  }
+  if (st.specs.size > 200_000) st.specs.clear();
+  return out;
+}
+
+/** The version id the index holds for `modelId` (undefined when it holds none). */
+export function indexedVersion(db: Database, modelId: string): number | undefined {
+  return stateOf(db).indexed.get(modelId);
+}
+
+/** Forgets the sketch rows of a model's versions (inside the deleting transaction). */
+export async function deleteSketchRows(tx: Pick<Database["db"], "delete">, modelId: string): Promise<void> {
+  await tx.delete(specSketches).where(and(eq(specSketches.modelId, modelId)));
+}
+
+function f32(b: Uint8Array): Float32Array {
+  // A copy: a blob's bytes need not sit at a 4-byte aligned offset.
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
