@@ -7,12 +7,14 @@
  * `bench/results/index.md`.
  *
  *   node --import tsx bench/index/run.ts [--sizes=10000,100000] [--1m] [--users=200]
- *        [--features=256] [--topN=100] [--sweep] [--workers=2]
+ *        [--features=256] [--topN=100] [--workers=2] [--rebuild]
  *
- * Specs are pure functions of (seed, number) (`market.ts`): the fetch callback regenerates
- * them, standing in for a storage read. Ground truth: exact MMD² from the user to every
- * learnware of the user's task(s) and to the 2 000 nearest by a full sketch scan; at 10k the
- * benchmark checks this equals the full linear scan's top 5 (see the JSON's `gt_check`).
+ * Storage: the build writes every spec to a record file (`results/tmp/index-specs-<n>-*.bin`,
+ * 8.8 KB per spec, `market.ts`); the index path's fetch reads the candidates' records from it
+ * by position. Built markets (sketches, self inner products) and the ground truth are cached
+ * in `results/tmp/` (`--rebuild` redoes them). Ground truth: exact MMD² from the user to
+ * every learnware of the user's task(s) and to the 2 000 nearest by a full sketch scan; at
+ * 10k the benchmark checks this equals the full linear scan's top 5 (the JSON's `gt_check`).
  */
 import { Worker } from "node:worker_threads";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -278,8 +280,9 @@ function writeMarkdown(): void {
     "# RKME index benchmark",
     "",
     "Synthetic clustered markets (K = 100, d = 20, γ = 0.1, √n tasks), 200 user specs, greedy mixture (max 5).",
-    "Latency is end to end (index candidates → fetch by id → exact re-rank + mixture); the fetch regenerates specs",
-    "procedurally (a stand-in for storage). Recall is on ids against the exact search.",
+    "Latency is end to end (index candidates → fetch by id → exact re-rank + mixture); the fetch reads the",
+    "candidates' records from the spec file. Recall is on ids against the exact search. Build = specs generated,",
+    "written, sketched (2 workers) + inserted and the inverted file trained.",
     "",
     "| n | D | topN | build (s, wall) | index MB | p50 ms | p99 ms | p50 excl. fetch | index stage p50 | recall@1 | recall@5 | exact scan p50 | speed-up |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -290,6 +293,12 @@ function writeMarkdown(): void {
     "| n | D | " + [25, 50, 100, 200].map((t) => `topN ${t} r@1 / r@5`).join(" | ") + " |",
     "|---:|---:|" + "---:|".repeat(4),
     ...rows.map((r) => `| ${r.n} | ${r.features} | ` + r.recall_vs_topN.map((s: any) => `${f(s.recall1, 3)} / ${f(s.recall5, 3)}`).join(" | ") + " |"),
+    "",
+    "Recall and index-stage latency against the inverted-file lists probed (topN 100; default 8):",
+    "",
+    "| n | lists | " + [1, 2, 4, 8, 16, 32].map((p) => `${p} probed: r@1 / r@5 / ms`).join(" | ") + " | full sketch scan |",
+    "|---:|---:|" + "---:|".repeat(7),
+    ...rows.filter((r) => r.recall_vs_probe_lists).map((r) => `| ${r.n} | ${r.size.ivf_lists} | ` + r.recall_vs_probe_lists.map((s: any) => `${f(s.recall1, 3)} / ${f(s.recall5, 3)} / ${f(s.index_stage_p50_ms, 1)}`).join(" | ") + ` | ${f(r.recall_full_scan_no_ivf.recall1, 3)} / ${f(r.recall_full_scan_no_ivf.recall5, 3)} / ${f(r.recall_full_scan_no_ivf.index_stage_p50_ms, 1)} |`),
     "",
   ];
   writeFileSync(join(resultsDir, "index.md"), lines.join("\n"));

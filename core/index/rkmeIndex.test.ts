@@ -220,3 +220,32 @@ test("the semantic filter (within) restricts both paths", async () => {
   assert.deepEqual({ single: exact.single, multiple: exact.multiple }, want);
   assert.equal(viaIndex.single[0]!.id, want.single[0]!.id);
 });
+
+test("the inverted file follows the clusters when spreads differ: one probed list finds what the full scan finds", () => {
+  // 40 well-separated clusters; specs of very different spreads (short and long sketches).
+  // Plain k-means on sketches grows hub lists of broad specs from every cluster here.
+  const rng = createRng(77);
+  const dim = 6, clusters = 40, n = 2000;
+  const centres = Array.from({ length: clusters }, () => Array.from({ length: dim }, () => 6 * rng.normal()));
+  const make = (c: number): RKMETableSpecification => {
+    const spread = 0.3 + 1.7 * rng.next();
+    const z = new Float64Array(M * dim);
+    for (let i = 0; i < M * dim; i++) z[i] = centres[c]![i % dim]! + spread * rng.normal();
+    return new RKMETableSpecification({ rows: M, cols: dim, data: z }, new Float64Array(M).fill(1 / M), GAMMA, 100);
+  };
+  const index = new RkmeIndex({ features: 128, ivfMinSize: 500, ivfLists: clusters });
+  for (let i = 0; i < n; i++) index.add(`lw-${i}`, make(i % clusters));
+  index.train();
+  const lists = index.stats()[0]!;
+  assert.equal(lists.ivfLists, clusters);
+  let agree = 0;
+  for (let u = 0; u < 40; u++) {
+    const user = make(u % clusters);
+    const full = index.search(user, { topN: 2, probeFraction: 1 });
+    const one = index.search(user, { topN: 2, probeLists: 1 }); // 16·topN = 32 items: one list of ~50
+    if (one[0]!.id === full[0]!.id) agree++;
+  }
+  assert.ok(agree >= 38, `nearest found with one probed list for ${agree} of 40 users`);
+  assert.throws(() => index.search(make(0), { probeLists: 0 }), /probeLists/);
+  assert.throws(() => new RkmeIndex({ probeFraction: 2 }), /probeFraction/);
+});
