@@ -7,7 +7,7 @@
  * `bench/results/index.md`.
  *
  *   node --import tsx bench/index/run.ts [--sizes=10000,100000] [--1m] [--users=200]
- *        [--features=256] [--topN=100] [--workers=2] [--rebuild]
+ *        [--features=256] [--topN=100] [--workers=2] [--rebuild] [--report]
  *
  * Storage: the build writes every spec to a record file (`results/tmp/index-specs-<n>-*.bin`,
  * 8.8 KB per spec, `market.ts`); the index path's fetch reads the candidates' records from it
@@ -268,7 +268,8 @@ async function runSize(n: number): Promise<SizeResult> {
   return res;
 }
 
-for (const n of sizes) await runSize(n);
+// `--report`: only rewrite index.md from the JSON results.
+if (!args.has("report")) for (const n of sizes) await runSize(n);
 writeMarkdown();
 
 function writeMarkdown(): void {
@@ -296,9 +297,9 @@ function writeMarkdown(): void {
     "",
     "Recall and index-stage latency against the inverted-file lists probed (topN 100; default 8):",
     "",
-    "| n | lists | " + [1, 2, 4, 8, 16, 32].map((p) => `${p} probed: r@1 / r@5 / ms`).join(" | ") + " | full sketch scan |",
-    "|---:|---:|" + "---:|".repeat(7),
-    ...rows.filter((r) => r.recall_vs_probe_lists).map((r) => `| ${r.n} | ${r.size.ivf_lists} | ` + r.recall_vs_probe_lists.map((s: any) => `${f(s.recall1, 3)} / ${f(s.recall5, 3)} / ${f(s.index_stage_p50_ms, 1)}`).join(" | ") + ` | ${f(r.recall_full_scan_no_ivf.recall1, 3)} / ${f(r.recall_full_scan_no_ivf.recall5, 3)} / ${f(r.recall_full_scan_no_ivf.index_stage_p50_ms, 1)} |`),
+    "| n | D | lists | " + [1, 2, 4, 8, 16, 32].map((p) => `${p} probed: r@1 / r@5 / ms`).join(" | ") + " | full sketch scan |",
+    "|---:|---:|---:|" + "---:|".repeat(7),
+    ...rows.filter((r) => r.recall_vs_probe_lists).map((r) => `| ${r.n} | ${r.features} | ${r.size.ivf_lists} | ` + r.recall_vs_probe_lists.map((s: any) => `${f(s.recall1, 3)} / ${f(s.recall5, 3)} / ${f(s.index_stage_p50_ms, 1)}`).join(" | ") + ` | ${f(r.recall_full_scan_no_ivf.recall1, 3)} / ${f(r.recall_full_scan_no_ivf.recall5, 3)} / ${f(r.recall_full_scan_no_ivf.index_stage_p50_ms, 1)} |`),
     "",
   ];
   writeFileSync(join(resultsDir, "index.md"), lines.join("\n"));
