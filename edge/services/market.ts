@@ -16,7 +16,7 @@ import { isAdmin, type Principal } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
 import type { Database, Tx } from "../db/client.ts";
-import { artifacts, jobs, metrics, models, tags, versions } from "../db/schema.ts";
+import { artifacts, events, jobs, metrics, models, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
@@ -270,15 +270,38 @@ export interface MarketSearchResult extends SearchResult {
   path: "index" | "exact" | "semantic";
 }
 
-/** The core's combined search over the learnwares whose latest version has an allowed status. */
-export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
-  const statuses = req.statuses ?? [1];
-  const rows = await ctx.db.db
-    .select({ model: models, versionId: versions.id, status: versions.checkStatus })
+type SearchRow = { model: ModelRow; versionId: number };
+
+/**
+ * The searchable learnwares (latest version with an allowed status), in market order, cached
+ * per database until the catalogue changes: the key is this process's write counter plus the
+ * newest event id (every catalogue change appends an event, also from another process).
+ */
+const listings = new WeakMap<Database, Map<string, { key: string; rows: SearchRow[] }>>();
+
+async function searchableRows(db: Database, statuses: readonly number[]): Promise<{ key: string; rows: SearchRow[] }> {
+  const [ev] = await db.db.select({ id: sql<number | null>`max(${events.id})` }).from(events);
+  const key = `${db.writes}:${ev?.id ?? 0}`;
+  let byStatus = listings.get(db);
+  if (!byStatus) listings.set(db, (byStatus = new Map()));
+  const hit = byStatus.get(statuses.join());
+  if (hit && hit.key === key) return hit;
+  const rows = await db.db
+    .select({ model: models, versionId: versions.id })
     .from(models)
     .innerJoin(versions, and(eq(versions.modelId, models.id), eq(versions.number, models.latestVersion)))
     .where(and(eq(models.kind, "learnware"), sql`${versions.checkStatus} in ${statuses}`))
     .orderBy(asc(models.seq));
+  const entry = { key, rows };
+  byStatus.set(statuses.join(), entry);
+  return entry;
+}
+
+/** The core's combined search over the learnwares whose latest version has an allowed status. */
+export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
+  const statuses = req.statuses ?? [1];
+  const listing = await searchableRows(ctx.db, statuses);
+  const rows = listing.rows;
   const modelsById = new Map(rows.map((r) => [r.model.id, r.model]));
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
@@ -295,7 +318,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     throw err;
   };
   // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
-  const index = userStat ? await syncSpecIndex(ctx.db, rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId }))) : undefined;
+  const index = userStat ? await syncSpecIndex(ctx.db, `${listing.key}/${statuses.join()}`, rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId }))) : undefined;
   const threshold = req.indexThreshold ?? 2000;
   if (userStat && index && !req.exact && index.sizeOfDim(userStat.z.cols) >= threshold) {
     const within = semantic ? semanticSearch(semantic, rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy").ids : undefined;

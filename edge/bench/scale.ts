@@ -1,0 +1,106 @@
+/**
+ * The server's statistical search on a large catalogue, over real HTTP on loopback (libSQL
+ * file in a temp dir): N learnwares in √N clustered tasks (K = 20 points, d = 10), written
+ * straight into the catalogue (the upload path is measured by `measure.ts`). Reports the
+ * first search (every version sketched and its row written), warm index-path searches, the
+ * exact scan, and the first search after a restart (the index rebuilt from `spec_sketches`).
+ *
+ *   node --import tsx edge/bench/scale.ts [--market 20000] [--runs 20]
+ */
+import "../../wasm/preload.ts"; // the kernels the server runs with (edge/entry/node.ts)
+import { serve } from "@hono/node-server";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRng } from "../../core/random.ts";
+import { loadConfig } from "../config.ts";
+import { startServer, type Started } from "../server.ts";
+import { insertModel, insertVersion } from "../services/catalog.ts";
+import { MARKET_NAMESPACE } from "../services/market.ts";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const N = arg("market", 20000);
+const RUNS = arg("runs", 20);
+const K = 20, D = 10;
+const ADMIN = "lw_bench_admin";
+
+const dir = await mkdtemp(join(tmpdir(), "lw-scale-"));
+const config = loadConfig({ LW_DATA_DIR: dir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false" });
+const rng = createRng(11);
+const tasks = Math.max(10, Math.round(Math.sqrt(N)));
+const centres = Array.from({ length: tasks }, () => Array.from({ length: D }, () => 4 * rng.normal()));
+const stat = (t: number, spread: number) => {
+  const shift = centres[t]!.map((c) => c + 0.4 * rng.normal());
+  const z = Array.from({ length: K }, () => shift.map((c) => c + spread * rng.normal()));
+  return { z, beta: Array(K).fill(1 / K), gamma: 0.1, num_points: 500, type: "RKMETableSpecification" };
+};
+const semantic = {
+  Data: { Values: ["Table"], Type: "Class" }, Task: { Values: ["Regression"], Type: "Class" },
+  Library: { Values: ["Scikit-learn"], Type: "Class" }, Scenario: { Values: ["Business"], Type: "Tag" },
+  License: { Values: ["MIT"], Type: "Class" }, Description: { Values: "scale benchmark", Type: "String" },
+  Name: { Values: "scale", Type: "String" }, Input: { Dimension: D },
+};
+
+async function open(): Promise<{ started: Started; base: string; close(): Promise<void> }> {
+  const started = await startServer(config, { log: () => {} });
+  const server = serve({ fetch: started.app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((r) => server.once("listening", () => r()));
+  return {
+    started,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+      started.close();
+    },
+  };
+}
+
+let s = await open();
+let t0 = performance.now();
+for (let i0 = 0; i0 < N; i0 += 1000) {
+  await s.started.ctx.db.write(async (tx) => {
+    for (let i = i0; i < Math.min(N, i0 + 1000); i++) {
+      const m = await insertModel(tx, { kind: "learnware", namespace: MARKET_NAMESPACE, owner: "bench", name: `lw ${i}`, semantic }, 0);
+      const json = stat(i % tasks, 0.5 + rng.next());
+      await insertVersion(tx, m.id, { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json }], semantic, checkStatus: 1, createdBy: "bench" }, 0);
+    }
+  });
+}
+const fillS = (performance.now() - t0) / 1000;
+
+const users = Array.from({ length: RUNS }, (_, u) => stat(u % tasks, 0.8));
+async function search(user: unknown, exact = false): Promise<{ ms: number; path: string }> {
+  const t = performance.now();
+  const r = await fetch(`${s.base}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ stat: user, exact }) });
+  const body = (await r.json()) as { path?: string; error?: unknown };
+  if (r.status !== 200) throw new Error(`search failed: ${r.status} ${JSON.stringify(body)}`);
+  return { ms: performance.now() - t, path: body.path ?? "?" };
+}
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const first = await search(users[0]);
+const warm: number[] = [];
+for (const u of users) warm.push((await search(u)).ms);
+const path = (await search(users[1])).path;
+const exact: number[] = [];
+for (const u of users.slice(0, 5)) exact.push((await search(u, true)).ms);
+await s.close();
+s = await open();
+t0 = performance.now();
+const afterRestart = await search(users[0]);
+await s.close();
+await rm(dir, { recursive: true, force: true });
+
+const out = {
+  learnwares: N, tasks, K, d: D, fill_s: +fillS.toFixed(1), path,
+  first_search_ms: +first.ms.toFixed(0),
+  warm_p50_ms: +p50(warm).toFixed(1), warm_max_ms: +Math.max(...warm).toFixed(1),
+  exact_scan_p50_ms: +p50(exact).toFixed(1),
+  first_search_after_restart_ms: +afterRestart.ms.toFixed(0),
+};
+console.log(JSON.stringify(out, null, 2));
