@@ -6,12 +6,16 @@
  * node --import tsx --import ./wasm/preload.ts --test test/conformance/*.test.ts
  * ```
  *
- * `LW_KERNEL_BACKEND` picks: `auto` (default: wasm SIMD, reference fallback), `wasm` (fail
- * loudly instead of falling back), `parallel` (the shared-memory backend on every core; its
- * helper threads are unref'd, so they never keep a process alive) or `reference`.
+ * `LW_KERNEL_BACKEND` picks: `auto` (default: the shared-memory backend on every core when
+ * there are two or more and shared memory works, else wasm SIMD on one thread, else the
+ * TypeScript reference), `wasm` (one thread; fail loudly instead of falling back),
+ * `parallel` (the shared-memory backend, failing loudly where it cannot run) or `reference`.
+ * The parallel backend's results are bit-identical to one thread's (`wasm/parallel.test.ts`);
+ * its helper threads are unref'd, so they never keep a process alive.
  */
+import { availableParallelism } from "node:os";
 import { installWasmBackend, createWasmBackend } from "./mod.ts";
-import { createParallelWasmBackend } from "./parallel.ts";
+import { createParallelWasmBackend, parallelSupported } from "./parallel.ts";
 import { setKernelBackend } from "../core/kernel/backend.ts";
 
 const choice = process.env.LW_KERNEL_BACKEND ?? "auto";
@@ -20,5 +24,7 @@ if (choice === "wasm") {
 } else if (choice === "parallel") {
   setKernelBackend(await createParallelWasmBackend());
 } else if (choice !== "reference") {
-  await installWasmBackend();
+  const cores = availableParallelism();
+  if (cores >= 2 && parallelSupported()) setKernelBackend(await createParallelWasmBackend({ threads: Math.min(8, cores) }));
+  else await installWasmBackend();
 }
