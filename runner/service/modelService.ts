@@ -5,7 +5,7 @@
  * loaded instances with micro-batching of concurrent calls. Transport-free: the HTTP app
  * (`app.ts`) and tests drive it directly.
  */
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
@@ -16,7 +16,7 @@ import { MicroBatcher, type BatchStats } from "../pool/microBatcher.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Tensor } from "../tensor.ts";
 import type { PackageSource } from "./packageSource.ts";
-import { decodeFrame } from "../protocol.ts";
+import { decodeFrame, encodeFrame } from "../protocol.ts";
 
 export interface InstanceConfig {
   /** Backend for Python learnwares (python-venv, conda, docker); default from the runtime config. */
@@ -160,14 +160,47 @@ export class ModelService {
       if (inst.config.memoryLimitBytes) opts.memoryLimitBytes = inst.config.memoryLimitBytes;
       if (inst.config.timeoutMs) opts.timeoutMs = inst.config.timeoutMs;
       const handle = await this.#opts.runtime.load(lw, opts);
+      const steps = await this.#replayTraining(inst, handle).catch(async (e) => {
+        await handle.dispose();
+        throw e;
+      });
       const batching = inst.config.batching !== false && handle.acceptsBatch;
       const batcher = new MicroBatcher((X) => handle.predict(X), {
         maxBatch: batching ? this.#opts.batchMax : 1,
         maxWaitMs: batching ? this.#opts.batchWaitMs : 0,
       });
-      this.#log(inst, `loaded with backend ${handle.backend} in ${Date.now() - t0} ms`);
+      this.#log(inst, `loaded with backend ${handle.backend} in ${Date.now() - t0} ms${steps > 0 ? ` (trained state restored: ${steps} training step(s) replayed)` : ""}`);
       return { handle, batcher };
     }, fn);
+  }
+
+  /**
+   * A trained instance keeps its state across pool evictions and restarts without knowing
+   * how its model serialises: every successful training step is stored in the instance's
+   * `training/` folder (method, X, y as a frame) and replayed, in order, whenever the model
+   * is loaded again. Returns the number of steps replayed.
+   */
+  async #replayTraining(inst: Instance, handle: ModelHandle): Promise<number> {
+    const dir = join(inst.dataPath, "training");
+    if (!existsSync(dir)) return 0;
+    const files = (await readdir(dir)).filter((f) => /^\d{6}\.frame$/.test(f)).sort();
+    for (const f of files) {
+      const step = decodeFrame(new Uint8Array(await readFile(join(dir, f)))) as { method: "fit" | "finetune"; X: Tensor; y: Tensor };
+      const opts = { timeoutMs: 24 * 3600_000 };
+      await (step.method === "fit" ? handle.fit(step.X, step.y, opts) : handle.finetune(step.X, step.y, opts));
+    }
+    return files.length;
+  }
+
+  /** Stores a successful training step for `#replayTraining` (a fit starts the history over). */
+  async #recordTraining(inst: Instance, method: "fit" | "finetune", X: Tensor, y: Tensor): Promise<void> {
+    const dir = join(inst.dataPath, "training");
+    if (method === "fit") await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const n = (await readdir(dir)).filter((f) => /^\d{6}\.frame$/.test(f)).length;
+    const file = join(dir, `${String(n + 1).padStart(6, "0")}.frame`);
+    await writeFile(`${file}.tmp`, encodeFrame({ method, X, y }));
+    await rename(`${file}.tmp`, file);
   }
 
   async predict(model: string, version: string, X: Tensor): Promise<Tensor> {
@@ -195,6 +228,7 @@ export class ModelService {
       inst.train.method = method;
       inst.train.progress = 0.1;
       await (method === "fit" ? l.handle.fit(Xt, yt, { timeoutMs: 24 * 3600_000 }) : l.handle.finetune(Xt, yt, { timeoutMs: 24 * 3600_000 }));
+      await this.#recordTraining(inst, method, Xt, yt);
     }).then(
       () => {
         inst.train = { ...inst.train, status: "succeeded", progress: 1, finishedAt: new Date().toISOString() };

@@ -97,6 +97,21 @@ test("the pool is bounded by count: the least recently used instance is evicted 
   assert.ok(log.lines.some((l) => /evicted from the pool \(count\)/.test(l)));
 });
 
+test("a trained instance evicted from the pool comes back trained (its training steps are replayed on load)", async () => {
+  // sk1 was retrained above (label of [3,3,3,3]: 1 → 2) and then evicted by the count bound.
+  assert.ok(!svc.service.metrics().pool.keys.includes("sk1@1"));
+  const sk = new ModelClient(svc.address, { model: "sk1", version: "1" });
+  assert.equal((await sk.predict([[3, 3, 3, 3]])).data[0], 2);
+  assert.ok((await sk.log()).lines.some((l) => /trained state restored: 1 training step\(s\) replayed/.test(l)));
+  // A js model too: fit sets scale 3 (sum·3 instead of sum·2), kept across an explicit eviction.
+  const js = new ModelClient(svc.address, { model: "js1", version: "1" });
+  await js.train({ X: [[1, 1, 1]], y: [3], method: "fit" });
+  assert.equal((await js.waitForTraining(20)).status, "succeeded");
+  assert.deepEqual(toNested(await js.predict([[1, 2, 3]])), [[18]]);
+  await svc.service.pool.delete("js1@1");
+  assert.deepEqual(toNested(await js.predict([[1, 2, 3]])), [[18]]);
+});
+
 test("LruPool: memory bound evicts LRU entries, busy entries are kept, concurrent loads are shared", async () => {
   const disposed: string[] = [];
   let loads = 0;
