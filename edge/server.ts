@@ -16,7 +16,7 @@ import { tokens } from "./db/schema.ts";
 import { createToken } from "./routes/tokens.ts";
 import { sweepUploads } from "./routes/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
-import { isBlobReferenced } from "./services/market.ts";
+import { isBlobReferenced, warmSearchIndex } from "./services/market.ts";
 
 export interface Started {
   app: App;
@@ -64,5 +64,19 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
   const adminTokenFile = await ensureAdminToken(ctx, config);
   const seeded = config.seedDemo ? await seedDemo(ctx) : [];
   const app = createApp(deps, ctx);
-  return { app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded, close: () => db.close() };
+  let closed = false;
+  // The search index, ahead of the first search (sketch rows are written once per version).
+  void warmSearchIndex(ctx).then(
+    (n) => opts.log?.(`search index ready: ${n} table specs`),
+    (err: unknown) => {
+      if (!closed) opts.log?.(`search index warm-up failed (the first search retries): ${(err as Error).message}`);
+    },
+  );
+  return {
+    app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded,
+    close: () => {
+      closed = true;
+      db.close();
+    },
+  };
 }

@@ -297,6 +297,16 @@ async function searchableRows(db: Database, statuses: readonly number[]): Promis
   return entry;
 }
 
+/**
+ * Brings the search index of the usable learnwares in step ahead of the first search (run
+ * in the background at start: a catalogue never searched before sketches every version).
+ */
+export async function warmSearchIndex(ctx: Ctx): Promise<number> {
+  const listing = await searchableRows(ctx.db, [1]);
+  const index = await syncSpecIndex(ctx.db, `${listing.key}/1`, listing.rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId })));
+  return index.size;
+}
+
 /** The core's combined search over the learnwares whose latest version has an allowed status. */
 export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
   const statuses = req.statuses ?? [1];

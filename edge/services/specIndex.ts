@@ -33,6 +33,8 @@ interface State {
   specs: Map<number, RKMETableSpecification | null>;
   /** The listing the index was last brought in step with (skip the walk while it holds). */
   syncedWith: string | null;
+  /** Syncs run one at a time (a second one waiting for the first usually finds nothing to do). */
+  queue: Promise<unknown>;
 }
 
 const states = new WeakMap<Database, State>();
@@ -41,7 +43,7 @@ const CHUNK = 400;
 function stateOf(db: Database): State {
   let s = states.get(db);
   if (!s) {
-    s = { index: new RkmeIndex(), indexed: new Map(), specs: new Map(), syncedWith: null };
+    s = { index: new RkmeIndex(), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve() };
     states.set(db, s);
   }
   return s;
@@ -67,6 +69,13 @@ export function tableSpecOfJson(statSpecs: unknown): RKMETableSpecification | nu
  */
 export async function syncSpecIndex(db: Database, listingKey: string, live: readonly LiveVersion[]): Promise<RkmeIndex> {
   const st = stateOf(db);
+  if (st.syncedWith === listingKey) return st.index;
+  const run = st.queue.then(() => syncNow(db, st, listingKey, live));
+  st.queue = run.catch(() => undefined);
+  return run;
+}
+
+async function syncNow(db: Database, st: State, listingKey: string, live: readonly LiveVersion[]): Promise<RkmeIndex> {
   if (st.syncedWith === listingKey) return st.index;
   if (st.indexed.size === 0) await preload(db, st, live);
   const liveIds = new Set<string>();
