@@ -76,7 +76,7 @@ export class IvfQuantizer {
     const q = new IvfQuantizer(dim, centroids, n, capacity);
     // Bulk assignment in blocks (the kernel backend's distance block: wasm where installed).
     const chunk = 1024;
-    const C = toF64(centroids);
+    const C = Float64Array.from(centroids);
     const buf = new Float64Array(chunk * dim);
     const dist = new Float64Array(chunk * lists);
     const best = new Int32Array(chunk);
@@ -192,10 +192,6 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number
   }
   if (k < n) s0 += a[ao + k]! * b[bo + k]!;
   return s0 + s1;
-}
-
-function toF64(x: Float32Array): Float64Array {
-  return Float64Array.from(x);
 }
 
 /**

@@ -12,7 +12,7 @@
  * (dimension, gamma); the native index ranks plain vector distances. The stored sketches are
  * plain f32 blobs, the same bytes `vector32()` takes (see `test/index/libsql_restart.test.ts`).
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
@@ -195,7 +195,7 @@ export function indexedVersion(db: Database, modelId: string): number | undefine
 
 /** Forgets the sketch rows of a model's versions (inside the deleting transaction). */
 export async function deleteSketchRows(tx: Pick<Database["db"], "delete">, modelId: string): Promise<void> {
-  await tx.delete(specSketches).where(and(eq(specSketches.modelId, modelId)));
+  await tx.delete(specSketches).where(eq(specSketches.modelId, modelId));
 }
 
 function f32(b: Uint8Array): Float32Array {
