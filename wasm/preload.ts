@@ -14,8 +14,8 @@
  * its helper threads are unref'd, so they never keep a process alive.
  */
 import { availableParallelism } from "node:os";
-import { installWasmBackend, createWasmBackend } from "./mod.ts";
-import { createParallelWasmBackend, parallelSupported } from "./parallel.ts";
+import { createWasmBackend } from "./mod.ts";
+import { createParallelWasmBackend, installParallelWasmBackend } from "./parallel.ts";
 import { setKernelBackend } from "../core/kernel/backend.ts";
 
 const choice = process.env.LW_KERNEL_BACKEND ?? "auto";
@@ -24,7 +24,5 @@ if (choice === "wasm") {
 } else if (choice === "parallel") {
   setKernelBackend(await createParallelWasmBackend());
 } else if (choice !== "reference") {
-  const cores = availableParallelism();
-  if (cores >= 2 && parallelSupported()) setKernelBackend(await createParallelWasmBackend({ threads: Math.min(8, cores) }));
-  else await installWasmBackend();
+  await installParallelWasmBackend({ threads: Math.min(8, availableParallelism()) });
 }

@@ -2,7 +2,7 @@
  * Deno entry: `deno run -A edge/entry/deno.ts` (the `serve` task). Same `createApp()`,
  * served by `Deno.serve`; configuration from LW_* variables.
  */
-import { installWasmBackend } from "../../wasm/mod.ts";
+import { installParallelWasmBackend } from "../../wasm/parallel.ts";
 import { loadConfig } from "../config.ts";
 import { startServer } from "../server.ts";
 
@@ -13,7 +13,7 @@ declare const Deno: {
   exit(code: number): never;
 };
 
-await installWasmBackend();
+await installParallelWasmBackend(); // wasm SIMD on every core (Web Workers), else one thread
 const config = loadConfig(Deno.env.toObject());
 const started = await startServer(config, { log: (m) => console.error(m) });
 const server = Deno.serve({
