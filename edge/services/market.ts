@@ -21,7 +21,7 @@ import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
 import { enqueueCheck } from "./jobs.ts";
-import { deleteSketchRows, indexedVersion, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import { deleteSketchRows, indexedVersion, type LiveVersion, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
 
 export const MARKET_NAMESPACE = "market";
 
@@ -277,9 +277,16 @@ type SearchRow = { model: ModelRow; versionId: number };
  * per database until the catalogue changes: the key is this process's write counter plus the
  * newest event id (every catalogue change appends an event, also from another process).
  */
-const listings = new WeakMap<Database, Map<string, { key: string; rows: SearchRow[] }>>();
+interface Listing {
+  key: string;
+  rows: SearchRow[];
+  byId: Map<string, ModelRow>;
+  /** The rows as the index sync takes them. */
+  live: LiveVersion[];
+}
+const listings = new WeakMap<Database, Map<string, Listing>>();
 
-async function searchableRows(db: Database, statuses: readonly number[]): Promise<{ key: string; rows: SearchRow[] }> {
+async function searchableRows(db: Database, statuses: readonly number[]): Promise<Listing> {
   const [ev] = await db.db.select({ id: sql<number | null>`max(${events.id})` }).from(events);
   const key = `${db.writes}:${ev?.id ?? 0}`;
   let byStatus = listings.get(db);
@@ -292,7 +299,12 @@ async function searchableRows(db: Database, statuses: readonly number[]): Promis
     .innerJoin(versions, and(eq(versions.modelId, models.id), eq(versions.number, models.latestVersion)))
     .where(and(eq(models.kind, "learnware"), sql`${versions.checkStatus} in ${statuses}`))
     .orderBy(asc(models.seq));
-  const entry = { key, rows };
+  const entry: Listing = {
+    key,
+    rows,
+    byId: new Map(rows.map((r) => [r.model.id, r.model])),
+    live: rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId })),
+  };
   byStatus.set(statuses.join(), entry);
   return entry;
 }
@@ -303,7 +315,7 @@ async function searchableRows(db: Database, statuses: readonly number[]): Promis
  */
 export async function warmSearchIndex(ctx: Ctx): Promise<number> {
   const listing = await searchableRows(ctx.db, [1]);
-  const index = await syncSpecIndex(ctx.db, `${listing.key}/1`, listing.rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId })));
+  const index = await syncSpecIndex(ctx.db, `${listing.key}/1`, listing.live);
   return index.size;
 }
 
@@ -312,7 +324,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   const statuses = req.statuses ?? [1];
   const listing = await searchableRows(ctx.db, statuses);
   const rows = listing.rows;
-  const modelsById = new Map(rows.map((r) => [r.model.id, r.model]));
+  const modelsById = listing.byId;
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
     try {
@@ -328,7 +340,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     throw err;
   };
   // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
-  const index = userStat ? await syncSpecIndex(ctx.db, `${listing.key}/${statuses.join()}`, rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId }))) : undefined;
+  const index = userStat ? await syncSpecIndex(ctx.db, `${listing.key}/${statuses.join()}`, listing.live) : undefined;
   const threshold = req.indexThreshold ?? 2000;
   if (userStat && index && !req.exact && index.sizeOfDim(userStat.z.cols) >= threshold) {
     const within = semantic ? semanticSearch(semantic, rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy").ids : undefined;
