@@ -42,8 +42,8 @@ export interface RkmeIndexOptions {
   /** Inverted-file lists; default ⌈√n⌉ at training time. */
   ivfLists?: number;
   /**
-   * Inverted-file lists a search scans at least (nearest first). Default 8: at 100k specs
-   * recall@1 0.995 / @5 0.99 of the exact search (`bench/index/run.ts`; 2 lists give 0.99 / 0.99).
+   * Inverted-file lists a search scans at least (nearest first). Default 8: recall@1 / @5 of
+   * the exact search 0.995 / 0.992 at 1M specs, 0.990 / 0.991 at 100k (`bench/results/index.md`).
    */
   probeLists?: number;
   /** Fraction of a bucket an inverted-file search scans at least. Default 0 (the lists decide). */
