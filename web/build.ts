@@ -1,6 +1,7 @@
 /**
  * Builds the page into `web/dist/`: `src/main.ts` and `src/worker.ts` bundled by esbuild (ESM,
- * browser platform), `index.html`, `style.css`, the wasm kernels the worker loads next to itself,
+ * browser platform), `index.html`, `style.css`, the wasm kernels (one-thread and shared-memory
+ * builds, and the helper thread's script) the worker loads next to itself,
  * and a sample CSV for a first try. `npm start` and the e2e tests call `buildWeb()`;
  * `node --import tsx web/build.ts` runs it by hand. The output is not committed.
  *
@@ -50,8 +51,12 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
   const html = (await readFile(join(webDir, "index.html"), "utf8")).replaceAll('"./dist/', '"./');
   await writeFile(join(outDir, "index.html"), html);
   await copyFile(join(webDir, "style.css"), join(outDir, "style.css"));
-  const wasm = join(webDir, "..", "wasm", "kernels.wasm");
-  if (existsSync(wasm)) await copyFile(wasm, join(outDir, "kernels.wasm"));
+  // The kernels the worker loads next to itself: one-thread wasm, and the shared-memory build
+  // with its helper script for the parallel backend (used when the page is cross-origin isolated).
+  for (const f of ["kernels.wasm", "kernels-mt.wasm", "kernelWorker.js"]) {
+    const src = join(webDir, "..", "wasm", f);
+    if (existsSync(src)) await copyFile(src, join(outDir, f));
+  }
   await writeSampleCsv(join(outDir, "samples"));
   const files = Object.keys(result.metafile.outputs).map((p) => p.replace(/^.*\/dist\//, ""));
   if (opts.verbose) for (const f of files) console.log(`web/dist/${f}`);

@@ -1,4 +1,9 @@
-/** Serves the static page folder (web/) for GETs outside the API, when configured. */
+/**
+ * Serves the static page folder (web/) for GETs outside the API, when configured. The page is
+ * cross-origin isolated (COOP same-origin + COEP require-corp: it loads nothing from other
+ * origins), which gives its Web Worker `SharedArrayBuffer`, so the wasm kernels run on every
+ * core there too.
+ */
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import type { MiddlewareHandler } from "hono";
@@ -29,7 +34,12 @@ export function staticFiles(root: string): MiddlewareHandler<AppEnv> {
       if (!s.isFile()) return next();
       const body = await readFile(path);
       return new Response(c.req.method === "HEAD" ? null : body, {
-        headers: { "content-type": MIME[extname(path)] ?? "application/octet-stream", "content-length": String(s.size) },
+        headers: {
+          "content-type": MIME[extname(path)] ?? "application/octet-stream",
+          "content-length": String(s.size),
+          "cross-origin-opener-policy": "same-origin",
+          "cross-origin-embedder-policy": "require-corp",
+        },
       });
     } catch {
       return next();

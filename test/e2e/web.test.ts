@@ -100,6 +100,9 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     await p.click("#generate");
     await p.waitForSelector("#single-results li", { timeout: 60_000 });
     await p.waitForSelector("svg.projection circle");
+    // The page is cross-origin isolated, so its worker ran the wasm kernels on every core.
+    assert.equal(await p.evaluate(() => globalThis.crossOriginIsolated), true);
+    assert.match((await p.textContent("#gen-status"))!, /wasm-simd-x\d+ kernels/);
 
     // The spec, as the user downloads it, against the CLI's.
     const [download] = await Promise.all([p.waitForEvent("download"), p.click("#download-spec")]);

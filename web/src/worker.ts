@@ -1,6 +1,6 @@
 /**
  * The page's Web Worker: reads the user's CSV, builds the RKME with the portable core (wasm
- * SIMD kernels when the browser has them, the TypeScript reference otherwise) and checks
+ * SIMD kernels on every core when the browser has them, the TypeScript reference otherwise) and checks
  * learnware packages before upload. The raw data stays here: only the spec goes back.
  * Exposed with comlink; cancellation terminates the worker (see `genClient.ts`), because a
  * generation is one synchronous computation that cannot read messages while it runs.
@@ -12,10 +12,12 @@ import { LearnwareError } from "../../core/errors.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
-import { installWasmBackend } from "../../wasm/mod.ts";
+import { installParallelWasmBackend } from "../../wasm/parallel.ts";
 import { type ParsedTable, parseCsvTable, selectColumns, type TableProfile } from "./csv.ts";
 
-const backendReady = installWasmBackend().then((b) => b.name).catch(() => getKernelBackend().name);
+// Every core when the page is cross-origin isolated (the server sends COOP/COEP), one thread
+// otherwise, the TypeScript reference without wasm SIMD.
+const backendReady = installParallelWasmBackend().then((b) => b.name).catch(() => getKernelBackend().name);
 let table: ParsedTable | null = null;
 
 export interface GenerateRequest {
