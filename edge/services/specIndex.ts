@@ -91,7 +91,7 @@ async function syncNow(db: Database, st: State, listingKey: string, live: readon
     }
   }
   const { features, seed } = st.index.options;
-  const fresh = (r: SketchRow) => r.features === features && r.seed === seed;
+  const fresh = (r: SketchRow) => isFresh(r, features, seed);
   for (let c = 0; c < changed.length; c += CHUNK) {
     const part = changed.slice(c, c + CHUNK);
     const rows = await db.db.select().from(specSketches).where(inArray(specSketches.versionId, part.map((v) => v.versionId)));
@@ -121,13 +121,18 @@ async function preload(db: Database, st: State, live: readonly LiveVersion[]): P
   const rows = new Map((await db.db.select().from(specSketches)).map((r) => [r.versionId, r]));
   for (const v of live) {
     const r = rows.get(v.versionId);
-    if (r === undefined || r.features !== features || r.seed !== seed) continue;
+    if (r === undefined || !isFresh(r, features, seed)) continue;
     if (r.sketch !== null && r.dim !== 0) st.index.addEntry({ id: v.modelId, dim: r.dim, gamma: r.gamma, sketch: f32(r.sketch), selfInnerProduct: r.selfIp });
     st.indexed.set(v.modelId, v.versionId);
   }
 }
 
 type SketchRow = typeof specSketches.$inferSelect;
+
+/** A stored row made with this feature map and intact; anything else is sketched again. */
+function isFresh(r: SketchRow, features: number, seed: number): boolean {
+  return r.features === features && r.seed === seed && (r.sketch === null || r.sketch.byteLength === features * 4);
+}
 
 /** Sketches the versions `missing` from their stored specs and persists the rows. */
 async function computeEntries(db: Database, st: State, missing: readonly LiveVersion[]): Promise<SketchRow[]> {

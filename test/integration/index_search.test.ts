@@ -78,15 +78,21 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     assert.equal(ids(tampered.exact)[0], top);
     assert.ok(!ids(tampered.indexed).includes(top), "the index must use the stored (negated) sketch");
 
-    // ... and a row made with another feature map is stale: it is sketched again and rewritten.
+    // ... and a row made with another feature map, or a truncated one, is stale: it is
+    // sketched again and rewritten.
     await s.close({ keep: true });
     await db.execute({ sql: "UPDATE spec_sketches SET features = 128 WHERE model_id = ?", args: [top] });
+    await db.execute({ sql: "UPDATE spec_sketches SET sketch = substr(sketch, 1, 100) WHERE model_id = ?", args: [ids(first.exact)[1]!] });
     s = await startTestServer(env, dir);
     const redone = await searchBoth();
     assert.equal(ids(redone.indexed)[0], top);
-    const row = (await db.execute({ sql: "SELECT features, sketch FROM spec_sketches WHERE model_id = ?", args: [top] })).rows[0]!;
-    assert.equal(Number(row.features), 256);
-    assert.ok(new Float32Array((row.sketch as ArrayBuffer).slice(0)).some((v) => v !== 0));
+    assert.deepEqual(ids(redone.indexed), ids(first.indexed));
+    for (const id of [top, ids(first.exact)[1]!]) {
+      const row = (await db.execute({ sql: "SELECT features, sketch FROM spec_sketches WHERE model_id = ?", args: [id] })).rows[0]!;
+      assert.equal(Number(row.features), 256);
+      assert.equal((row.sketch as ArrayBuffer).byteLength, 256 * 4);
+      assert.ok(new Float32Array((row.sketch as ArrayBuffer).slice(0)).some((v) => v !== 0));
+    }
 
     // Deleting the learnware deletes its rows.
     const del = await api(s.url, "DELETE", `/v1/learnwares/${top}`, { token: ADMIN });
