@@ -3,7 +3,8 @@
  * file in a temp dir): N learnwares in √N clustered tasks (K = 20 points, d = 10), written
  * straight into the catalogue (the upload path is measured by `measure.ts`). Reports the
  * first search (every version sketched and its row written), warm index-path searches, the
- * exact scan, and the first search after a restart (the index rebuilt from `spec_sketches`).
+ * first search after one catalogue change (a delete), the exact scan, and the first search
+ * after a restart (the index rebuilt from `spec_sketches`).
  *
  *   node --import tsx edge/bench/scale.ts [--market 20000] [--runs 20]
  */
@@ -17,6 +18,7 @@ import { createRng } from "../../core/random.ts";
 import { loadConfig } from "../config.ts";
 import { startServer, type Started } from "../server.ts";
 import { insertModel, insertVersion } from "../services/catalog.ts";
+import { appendEvent } from "../services/events.ts";
 import { MARKET_NAMESPACE } from "../services/market.ts";
 
 const arg = (name: string, dflt: number) => {
@@ -68,6 +70,8 @@ for (let i0 = 0; i0 < N; i0 += 1000) {
       const m = await insertModel(tx, { kind: "learnware", namespace: MARKET_NAMESPACE, owner: "bench", name: `lw ${i}`, semantic }, 0);
       const json = stat(i % tasks, 0.5 + rng.next());
       await insertVersion(tx, m.id, { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json }], semantic, checkStatus: 1, createdBy: "bench" }, 0);
+      // Every catalogue change leaves an event (the server's listing follows them).
+      await appendEvent(tx, 0, { type: "model.created", namespace: MARKET_NAMESPACE, modelId: m.id, actor: "bench" });
     }
   });
 }
@@ -87,6 +91,11 @@ const first = await search(users[0]);
 const warm: number[] = [];
 for (const u of users) warm.push((await search(u)).ms);
 const path = (await search(users[1])).path;
+// One catalogue change (a learnware deleted through the API), then the next search.
+const victim = (await (await fetch(`${s.base}/v1/learnwares?limit=1`)).json()) as { items: { id: string }[] };
+const del = await fetch(`${s.base}/v1/learnwares/${victim.items[0]!.id}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN}` } });
+if (!del.ok) throw new Error(`delete failed: ${del.status}`);
+const afterChange = await search(users[2]);
 const exact: number[] = [];
 for (const u of users.slice(0, 5)) exact.push((await search(u, true)).ms);
 await s.close();
@@ -100,6 +109,7 @@ const out = {
   learnwares: N, tasks, K, d: D, fill_s: +fillS.toFixed(1), path,
   first_search_ms: +first.ms.toFixed(0),
   warm_p50_ms: +p50(warm).toFixed(1), warm_max_ms: +Math.max(...warm).toFixed(1),
+  search_after_one_change_ms: +afterChange.ms.toFixed(1),
   exact_scan_p50_ms: +p50(exact).toFixed(1),
   first_search_after_restart_ms: +afterRestart.ms.toFixed(0),
 };

@@ -18,8 +18,6 @@ export interface Database {
   client: Client;
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE), one at a time per process. */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Write transactions this process has finished (committed or not): a cheap change counter. */
-  readonly writes: number;
   close(): void;
 }
 
@@ -35,19 +33,10 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   let tail: Promise<unknown> = Promise.resolve();
-  let writes = 0;
   const write = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
-    const run = tail.then(() => db.transaction(fn)).finally(() => void writes++);
+    const run = tail.then(() => db.transaction(fn));
     tail = run.catch(() => undefined);
     return run;
   };
-  return {
-    db,
-    client,
-    write,
-    get writes() {
-      return writes;
-    },
-    close: () => client.close(),
-  };
+  return { db, client, write, close: () => client.close() };
 }

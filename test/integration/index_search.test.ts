@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { demoMixtureQuery } from "../../edge/seed/synthetic.ts";
-import { ADMIN, api, startTestServer } from "./_server.ts";
+import { searchableListing, type Listing } from "../../edge/services/market.ts";
+import { ADMIN, api, fixture, mintToken, runChecks, startTestServer, uploadForm } from "./_server.ts";
 
 test("indexed search equals the exact scan and stays in step with deletes", async () => {
   const s = await startTestServer({ LW_SEED_DEMO: "true", LW_INDEX_THRESHOLD: "3", LW_INDEX_TOP_N: "2" });
@@ -100,6 +101,41 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     assert.equal((await db.execute({ sql: "SELECT count(*) AS n FROM spec_sketches WHERE model_id = ?", args: [top] })).rows[0]!.n, 0);
   } finally {
     db.close();
+    await s.close();
+  }
+});
+
+test("the cached listing of searchable learnwares follows catalogue changes event by event", async () => {
+  const s = await startTestServer({ LW_SEED_DEMO: "true" });
+  try {
+    const db = s.started.ctx.db;
+    const rowsOf = (l: Listing) => l.rows.map((r) => `${r.model.id}@${r.versionId}`);
+    const first = await searchableListing(db, [1]);
+    assert.ok(first.rows.length >= 3);
+    assert.equal(await searchableListing(db, [1]), first, "unchanged catalogue: the same listing");
+    // New learnwares (pending, then checked), a delete, and an update back to pending.
+    const alice = await mintToken(s.url, "alice");
+    const mine: string[] = [];
+    for (const i of [0, 1]) {
+      const f = fixture(i);
+      const r = await api(s.url, "POST", "/v1/learnwares", { token: alice, body: uploadForm(f.semantic, f.zip) });
+      assert.equal(r.status, 201, JSON.stringify(r.data));
+      mine.push(r.data.learnware.id);
+    }
+    const pending = await searchableListing(db, [1]);
+    assert.deepEqual(rowsOf(pending), rowsOf(first), "pending uploads are not searchable");
+    assert.ok((await runChecks(s.url)) >= 2);
+    const del = await api(s.url, "DELETE", `/v1/learnwares/${first.rows[1]!.model.id}`, { token: ADMIN });
+    assert.ok(del.status === 200 || del.status === 204);
+    const upd = await api(s.url, "PATCH", `/v1/learnwares/${mine[0]}`, { token: alice, json: { semantic: fixture(0).semantic } });
+    assert.equal(upd.status, 200, JSON.stringify(upd.data));
+    const patched = await searchableListing(db, [1]);
+    const fresh = await searchableListing(db, [1], { fresh: true });
+    assert.deepEqual(rowsOf(patched), rowsOf(fresh), "the patched listing equals a full read, in market order");
+    assert.ok(rowsOf(patched).some((r) => r.startsWith(`${mine[1]}@`)), "the checked upload is searchable");
+    assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${mine[0]}@`)), "the updated (pending) one is not");
+    assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${first.rows[1]!.model.id}@`)), "the deleted one is gone");
+  } finally {
     await s.close();
   }
 });
