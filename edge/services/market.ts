@@ -21,9 +21,18 @@ import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
 import { enqueueCheck } from "./jobs.ts";
-import { deleteSketchRows, indexedVersion, type LiveVersion, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
 
 export const MARKET_NAMESPACE = "market";
+
+/** The new version's index row now (a failure only defers it to the next search's sync). */
+async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Promise<void> {
+  try {
+    await storeSketches(ctx.db, [{ modelId, versionId }]);
+  } catch {
+    /* the search path sketches it on demand */
+  }
+}
 
 /** Rejects an invalid semantic spec at once (422 naming the key). */
 export function assertSemantic(spec: unknown): void {
@@ -131,6 +140,7 @@ export async function submitLearnware(
     return { model: { ...model, latestVersion: version.number }, version, jobId };
   });
   ctx.hub.notify();
+  await sketchCreated(ctx, res.model.id, res.version.id);
   return res;
 }
 
@@ -209,6 +219,7 @@ export async function updateLearnware(
     return { model: { ...current, semantic, ...d, latestVersion: version.number, updatedAt: at }, version, jobId };
   });
   ctx.hub.notify();
+  await sketchCreated(ctx, res.model.id, res.version.id);
   return res;
 }
 

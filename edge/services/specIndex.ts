@@ -1,7 +1,7 @@
 /**
  * The market's RKME index (`core/index`), kept in step with the catalogue and persisted in
- * libSQL. Each searchable version's sketch and exact `ip(spec, spec)` live in
- * `spec_sketches` (written the first time a search meets the version); the in-memory index
+ * libSQL. Each version's sketch and exact `ip(spec, spec)` live in `spec_sketches` (written
+ * when the version is created, or the first time a search meets an older one); the in-memory index
  * of a database is filled from those rows, so a restarted server rebuilds it without parsing
  * a single spec. Every search syncs it incrementally: learnwares whose latest searchable
  * version changed are (re)loaded, learnwares no longer searchable (deleted, demoted, updated
@@ -125,6 +125,14 @@ async function preload(db: Database, st: State, live: readonly LiveVersion[]): P
     if (r.sketch !== null && r.dim !== 0) st.index.addEntry({ id: v.modelId, dim: r.dim, gamma: r.gamma, sketch: f32(r.sketch), selfInnerProduct: r.selfIp });
     st.indexed.set(v.modelId, v.versionId);
   }
+}
+
+/**
+ * Sketches new versions as they are created (an upload pays about a millisecond), so that no
+ * search has to: the next sync finds their rows stored.
+ */
+export async function storeSketches(db: Database, created: readonly LiveVersion[]): Promise<void> {
+  await computeEntries(db, stateOf(db), created);
 }
 
 type SketchRow = typeof specSketches.$inferSelect;

@@ -122,6 +122,11 @@ test("the cached listing of searchable learnwares follows catalogue changes even
       assert.equal(r.status, 201, JSON.stringify(r.data));
       mine.push(r.data.learnware.id);
     }
+    // Each upload wrote its version's sketch row at once (no search has to sketch it).
+    for (const id of mine) {
+      const r = await db.client.execute({ sql: "SELECT length(sketch) AS bytes FROM spec_sketches WHERE model_id = ?", args: [id] });
+      assert.equal(Number(r.rows[0]?.bytes), 256 * 4, `sketch row of ${id}`);
+    }
     const pending = await searchableListing(db, [1]);
     assert.deepEqual(rowsOf(pending), rowsOf(first), "pending uploads are not searchable");
     assert.ok((await runChecks(s.url)) >= 2);
