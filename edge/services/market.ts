@@ -21,7 +21,7 @@ import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
 import { enqueueCheck } from "./jobs.ts";
-import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
 
 export const MARKET_NAMESPACE = "market";
 
@@ -283,25 +283,68 @@ export interface MarketSearchResult extends SearchResult {
 
 type SearchRow = { model: ModelRow; versionId: number };
 
-/**
- * The searchable learnwares (latest version with an allowed status) in market order, cached
- * per database and status set. Every catalogue change appends an event (also when another
- * process makes it), so the newest event id tells whether the listing is current, and the
- * events since then name the learnwares to re-read: a change costs a few rows, not a listing
- * of the whole catalogue (2.5 s at 100k learnwares).
- */
-export interface Listing {
-  /** The newest event id the listing reflects; the index sync's key. */
-  key: string;
-  eventId: number;
-  rows: SearchRow[];
-  byId: Map<string, ModelRow>;
-  /** The rows as the index sync takes them. */
-  live: LiveVersion[];
-}
-const listings = new WeakMap<Database, Map<string, Listing>>();
+/** Changes remembered per listing, for index syncs that are a few patches behind. */
+const DELTAS_KEPT = 64;
 /** Above this many changed learnwares a listing is read again whole. */
 const PATCH_LIMIT = 2000;
+
+/**
+ * The searchable learnwares of one status set (latest version with an allowed status), cached
+ * per database. Every catalogue change appends an event (also when another process makes it),
+ * so the newest event id tells whether the listing is current, and the events since then name
+ * the learnwares to re-read: a change costs a few rows and patches the listing in place, not a
+ * read of the whole catalogue (2.5 s at 100k learnwares); the index sync then looks at just
+ * those learnwares too (`changesSince`).
+ */
+export class Listing implements SyncListing {
+  key: string;
+  eventId: number;
+  readonly statuses: string;
+  /** Model id → its searchable row (mutated by patches; read it, do not keep it). */
+  readonly byId: Map<string, SearchRow>;
+  #rows: SearchRow[] | null;
+  #deltas: { from: string; ids: string[] }[] = [];
+
+  constructor(eventId: number, statuses: readonly number[], rows: SearchRow[]) {
+    this.statuses = statuses.join();
+    this.eventId = eventId;
+    this.key = `${eventId}/${this.statuses}`;
+    this.byId = new Map(rows.map((r) => [r.model.id, r]));
+    this.#rows = rows;
+  }
+
+  /** The rows in market order (a new array after each patch; earlier ones stay as they were). */
+  get rows(): SearchRow[] {
+    return (this.#rows ??= [...this.byId.values()].sort((a, b) => a.model.seq - b.model.seq));
+  }
+
+  /** Applies the re-read rows `fresh` of the learnwares `ids` (those not among them left the listing). */
+  patch(eventId: number, ids: readonly string[], fresh: readonly SearchRow[]): void {
+    for (const id of ids) this.byId.delete(id);
+    for (const r of fresh) this.byId.set(r.model.id, r);
+    if (ids.length > 0) this.#rows = null;
+    this.#deltas.push({ from: this.key, ids: [...ids] });
+    if (this.#deltas.length > DELTAS_KEPT) this.#deltas.shift();
+    this.eventId = eventId;
+    this.key = `${eventId}/${this.statuses}`;
+  }
+
+  *live(): Iterable<LiveVersion> {
+    for (const r of this.byId.values()) yield { modelId: r.model.id, versionId: r.versionId };
+  }
+
+  versionOf(modelId: string): number | undefined {
+    return this.byId.get(modelId)?.versionId;
+  }
+
+  changesSince(key: string): string[] | null {
+    const at = this.#deltas.findIndex((d) => d.from === key);
+    if (at < 0) return null;
+    return [...new Set(this.#deltas.slice(at).flatMap((d) => d.ids))];
+  }
+}
+
+const listings = new WeakMap<Database, Map<string, Listing>>();
 
 function searchableQuery(db: Database, statuses: readonly number[], ids?: readonly string[]) {
   const where = and(eq(models.kind, "learnware"), sql`${versions.checkStatus} in ${statuses}`, ids ? inArray(models.id, [...ids]) : undefined);
@@ -313,57 +356,33 @@ function searchableQuery(db: Database, statuses: readonly number[], ids?: readon
     .orderBy(asc(models.seq));
 }
 
-function listingOf(eventId: number, statuses: readonly number[], rows: SearchRow[]): Listing {
-  return {
-    key: `${eventId}/${statuses.join()}`,
-    eventId,
-    rows,
-    byId: new Map(rows.map((r) => [r.model.id, r.model])),
-    live: rows.map((r) => ({ modelId: r.model.id, versionId: r.versionId })),
-  };
-}
-
 /** The cached listing, brought up to date; `fresh` reads it whole and leaves the cache alone (tests). */
 export async function searchableListing(db: Database, statuses: readonly number[], opts: { fresh?: boolean } = {}): Promise<Listing> {
   const [ev] = await db.db.select({ id: sql<number | null>`max(${events.id})` }).from(events);
   const eventId = ev?.id ?? 0;
-  if (opts.fresh) return listingOf(eventId, statuses, await searchableQuery(db, statuses));
+  if (opts.fresh) return new Listing(eventId, statuses, await searchableQuery(db, statuses));
   let byStatus = listings.get(db);
   if (!byStatus) listings.set(db, (byStatus = new Map()));
   const hit = byStatus.get(statuses.join());
-  if (hit && hit.eventId === eventId) return hit;
-  let rows: SearchRow[] | null = null;
-  if (hit && hit.eventId < eventId) {
+  if (hit && hit.eventId >= eventId) return hit;
+  if (hit) {
+    const from = hit.eventId;
     const changed = await db.db
       .selectDistinct({ id: events.modelId })
       .from(events)
-      .where(and(sql`${events.id} > ${hit.eventId}`, sql`${events.id} <= ${eventId}`, isNotNull(events.modelId)))
+      .where(and(sql`${events.id} > ${from}`, sql`${events.id} <= ${eventId}`, isNotNull(events.modelId)))
       .limit(PATCH_LIMIT + 1);
-    if (changed.length <= PATCH_LIMIT) rows = await patchRows(db, statuses, hit.rows, changed.map((c) => c.id!));
+    if (changed.length <= PATCH_LIMIT) {
+      const ids = changed.map((c) => c.id!);
+      const fresh = ids.length > 0 ? await searchableQuery(db, statuses, ids) : [];
+      // Another search may have brought it further meanwhile: patch only forwards.
+      if (hit.eventId === from) hit.patch(eventId, ids, fresh);
+      return hit;
+    }
   }
-  rows ??= await searchableQuery(db, statuses);
-  const entry = listingOf(eventId, statuses, rows);
+  const entry = new Listing(eventId, statuses, await searchableQuery(db, statuses));
   byStatus.set(statuses.join(), entry);
   return entry;
-}
-
-/** `rows` with the learnwares `ids` re-read (dropped, replaced or inserted in market order). */
-async function patchRows(db: Database, statuses: readonly number[], rows: SearchRow[], ids: readonly string[]): Promise<SearchRow[]> {
-  if (ids.length === 0) return rows;
-  const gone = new Set(ids);
-  const fresh = await searchableQuery(db, statuses, ids);
-  const out = rows.filter((r) => !gone.has(r.model.id));
-  for (const r of fresh) {
-    // Binary search for the row's place by market order (models.seq).
-    let lo = 0, hi = out.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (out[mid]!.model.seq < r.model.seq) lo = mid + 1;
-      else hi = mid;
-    }
-    out.splice(lo, 0, r);
-  }
-  return out;
 }
 
 /**
@@ -371,8 +390,7 @@ async function patchRows(db: Database, statuses: readonly number[], rows: Search
  * in the background at start: a catalogue never searched before sketches every version).
  */
 export async function warmSearchIndex(ctx: Ctx): Promise<number> {
-  const listing = await searchableListing(ctx.db, [1]);
-  const index = await syncSpecIndex(ctx.db, listing.key, listing.live);
+  const index = await syncSpecIndex(ctx.db, await searchableListing(ctx.db, [1]));
   return index.size;
 }
 
@@ -381,7 +399,15 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   const statuses = req.statuses ?? [1];
   const listing = await searchableListing(ctx.db, statuses);
   const rows = listing.rows;
-  const modelsById = listing.byId;
+  // The rows of the returned ids as they are now (the listing may be patched meanwhile).
+  const modelsOf = (r: SearchResult): Map<string, ModelRow> => {
+    const out = new Map<string, ModelRow>();
+    for (const id of [...r.single.map((x) => x.id), ...(r.multiple?.ids ?? [])]) {
+      const m = listing.byId.get(id)?.model;
+      if (m) out.set(id, m);
+    }
+    return out;
+  };
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
     try {
@@ -397,7 +423,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     throw err;
   };
   // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
-  const index = userStat ? await syncSpecIndex(ctx.db, listing.key, listing.live) : undefined;
+  const index = userStat ? await syncSpecIndex(ctx.db, listing) : undefined;
   const threshold = req.indexThreshold ?? 2000;
   if (userStat && index && !req.exact && index.sizeOfDim(userStat.z.cols) >= threshold) {
     const within = semantic ? semanticSearch(semantic, rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy").ids : undefined;
@@ -414,7 +440,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
         ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
         ...(req.method !== undefined ? { method: req.method } : {}),
       });
-      return { single: r.single, multiple: r.multiple, path: r.path, models: modelsById };
+      return { single: r.single, multiple: r.multiple, path: r.path, models: modelsOf(r) };
     } catch (err) {
       return rethrow(err);
     }
@@ -443,5 +469,5 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   } catch (err) {
     return rethrow(err);
   }
-  return { ...result, path: userStat ? "exact" : "semantic", models: modelsById };
+  return { ...result, path: userStat ? "exact" : "semantic", models: modelsOf(result) };
 }

@@ -63,31 +63,57 @@ export function tableSpecOfJson(statSpecs: unknown): RKMETableSpecification | nu
   return null;
 }
 
+/** The searchable learnwares as the sync reads them (`Listing` in `market.ts`). */
+export interface SyncListing {
+  /** Names this state of the listing; a second sync with the same key does nothing. */
+  readonly key: string;
+  /** Every searchable learnware with its version, in market order. */
+  live(): Iterable<LiveVersion>;
+  versionOf(modelId: string): number | undefined;
+  /** The learnwares changed since the listing had `key` (null when it cannot tell). */
+  changesSince(key: string): string[] | null;
+}
+
 /**
- * The index of `db`, brought in step with `live` (the searchable learnwares, one version
- * each); `listingKey` names that listing, and a second call with the same key does nothing.
+ * The index of `db`, brought in step with `listing`: only the learnwares changed since the
+ * last sync when the listing can name them, else a walk over all of it.
  */
-export async function syncSpecIndex(db: Database, listingKey: string, live: readonly LiveVersion[]): Promise<RkmeIndex> {
+export async function syncSpecIndex(db: Database, listing: SyncListing): Promise<RkmeIndex> {
   const st = stateOf(db);
-  if (st.syncedWith === listingKey) return st.index;
-  const run = st.queue.then(() => syncNow(db, st, listingKey, live));
+  if (st.syncedWith === listing.key) return st.index;
+  const run = st.queue.then(() => syncNow(db, st, listing));
   st.queue = run.catch(() => undefined);
   return run;
 }
 
-async function syncNow(db: Database, st: State, listingKey: string, live: readonly LiveVersion[]): Promise<RkmeIndex> {
+async function syncNow(db: Database, st: State, listing: SyncListing): Promise<RkmeIndex> {
+  const listingKey = listing.key;
   if (st.syncedWith === listingKey) return st.index;
-  if (st.indexed.size === 0) await preload(db, st, live);
-  const liveIds = new Set<string>();
   const changed: LiveVersion[] = [];
-  for (const v of live) {
-    liveIds.add(v.modelId);
-    if (st.indexed.get(v.modelId) !== v.versionId) changed.push(v);
-  }
-  for (const id of [...st.indexed.keys()]) {
-    if (!liveIds.has(id)) {
-      st.index.remove(id);
-      st.indexed.delete(id);
+  const ids = st.syncedWith === null ? null : listing.changesSince(st.syncedWith);
+  if (ids !== null) {
+    for (const id of ids) {
+      const v = listing.versionOf(id);
+      if (v === undefined) {
+        st.index.remove(id);
+        st.indexed.delete(id);
+      } else if (st.indexed.get(id) !== v) {
+        changed.push({ modelId: id, versionId: v });
+      }
+    }
+  } else {
+    const live = [...listing.live()];
+    if (st.indexed.size === 0) await preload(db, st, live);
+    const liveIds = new Set<string>();
+    for (const v of live) {
+      liveIds.add(v.modelId);
+      if (st.indexed.get(v.modelId) !== v.versionId) changed.push(v);
+    }
+    for (const id of [...st.indexed.keys()]) {
+      if (!liveIds.has(id)) {
+        st.index.remove(id);
+        st.indexed.delete(id);
+      }
     }
   }
   const { features, seed } = st.index.options;

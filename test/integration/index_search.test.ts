@@ -8,6 +8,7 @@ import { createClient } from "@libsql/client";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { demoMixtureQuery } from "../../edge/seed/synthetic.ts";
 import { searchableListing, type Listing } from "../../edge/services/market.ts";
+import { indexedVersion, syncSpecIndex } from "../../edge/services/specIndex.ts";
 import { ADMIN, api, fixture, mintToken, runChecks, startTestServer, uploadForm } from "./_server.ts";
 
 test("indexed search equals the exact scan and stays in step with deletes", async () => {
@@ -110,9 +111,13 @@ test("the cached listing of searchable learnwares follows catalogue changes even
   try {
     const db = s.started.ctx.db;
     const rowsOf = (l: Listing) => l.rows.map((r) => `${r.model.id}@${r.versionId}`);
-    const first = await searchableListing(db, [1]);
-    assert.ok(first.rows.length >= 3);
-    assert.equal(await searchableListing(db, [1]), first, "unchanged catalogue: the same listing");
+    const listing = await searchableListing(db, [1]);
+    const first = rowsOf(listing);
+    const firstIds = listing.rows.map((r) => r.model.id);
+    assert.ok(first.length >= 3);
+    assert.equal((await searchableListing(db, [1])).key, listing.key, "unchanged catalogue: the same listing");
+    // The index follows the listing (synced before the changes, then by the changes alone).
+    await syncSpecIndex(db, listing);
     // New learnwares (pending, then checked), a delete, and an update back to pending.
     const alice = await mintToken(s.url, "alice");
     const mine: string[] = [];
@@ -128,9 +133,10 @@ test("the cached listing of searchable learnwares follows catalogue changes even
       assert.equal(Number(r.rows[0]?.bytes), 256 * 4, `sketch row of ${id}`);
     }
     const pending = await searchableListing(db, [1]);
-    assert.deepEqual(rowsOf(pending), rowsOf(first), "pending uploads are not searchable");
+    assert.deepEqual(rowsOf(pending), first, "pending uploads are not searchable");
     assert.ok((await runChecks(s.url)) >= 2);
-    const del = await api(s.url, "DELETE", `/v1/learnwares/${first.rows[1]!.model.id}`, { token: ADMIN });
+    const gone = firstIds[1]!;
+    const del = await api(s.url, "DELETE", `/v1/learnwares/${gone}`, { token: ADMIN });
     assert.ok(del.status === 200 || del.status === 204);
     const upd = await api(s.url, "PATCH", `/v1/learnwares/${mine[0]}`, { token: alice, json: { semantic: fixture(0).semantic } });
     assert.equal(upd.status, 200, JSON.stringify(upd.data));
@@ -139,7 +145,11 @@ test("the cached listing of searchable learnwares follows catalogue changes even
     assert.deepEqual(rowsOf(patched), rowsOf(fresh), "the patched listing equals a full read, in market order");
     assert.ok(rowsOf(patched).some((r) => r.startsWith(`${mine[1]}@`)), "the checked upload is searchable");
     assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${mine[0]}@`)), "the updated (pending) one is not");
-    assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${first.rows[1]!.model.id}@`)), "the deleted one is gone");
+    assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${gone}@`)), "the deleted one is gone");
+    const index = await syncSpecIndex(db, patched);
+    for (const r of fresh.rows) assert.equal(indexedVersion(db, r.model.id), r.versionId, `index entry of ${r.model.id}`);
+    assert.equal(index.size, fresh.rows.length);
+    for (const id of [gone, mine[0]!]) assert.equal(index.has(id), false, `${id} left the index`);
   } finally {
     await s.close();
   }
