@@ -450,7 +450,9 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   const selfIps = new Map<string, number>();
   const market = rows.map((r) => {
     const spec = specs.get(r.versionId) ?? undefined;
-    if (spec) selfIps.set(r.model.id, index?.selfInnerProduct(r.model.id) ?? spec.innerProduct(spec));
+    // The index's ip(L, L) only when it holds this very version (the catalogue may have moved on).
+    const stored = index && indexedVersion(ctx.db, r.model.id) === r.versionId ? index.selfInnerProduct(r.model.id) : undefined;
+    if (spec) selfIps.set(r.model.id, stored ?? spec.innerProduct(spec));
     return { id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec, stat: spec };
   });
   const user: { semantic?: SemanticSpec; stat?: RKMETableSpecification } = {};
