@@ -58,41 +58,34 @@ export class IvfQuantizer {
 
   /** Trains on the sketches of `slots` (rows of `store`, `dim` wide) and inserts them all. */
   static train(store: Float32Array, dim: number, slots: Int32Array, capacity: number, options: IvfTrainOptions = {}): IvfQuantizer {
-    const n = slots.length;
-    const lists = Math.max(1, Math.min(n, options.lists ?? Math.max(16, Math.ceil(Math.sqrt(n)))));
-    const rng = createRng((options.seed ?? 0) + 77);
-    // Training sample: at most 32 sketches per list, as unit directions.
-    const sampleN = Math.min(n, Math.max(lists * 32, 2000));
-    const pick = sampleIndices(n, sampleN, rng);
-    const X = new Float64Array(sampleN * dim);
-    for (let i = 0; i < sampleN; i++) {
-      const o = slots[pick[i]!]! * dim;
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += store[o + k]! * store[o + k]!;
-      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let k = 0; k < dim; k++) X[i * dim + k] = store[o + k]! * inv;
-    }
-    const centroids = sphericalKMeans(X, sampleN, dim, lists, options.iterations ?? 10, rng);
-    const q = new IvfQuantizer(dim, centroids, n, capacity);
-    // Bulk assignment in blocks (the kernel backend's distance block: wasm where installed).
-    const chunk = 1024;
-    const C = Float64Array.from(centroids);
-    const buf = new Float64Array(chunk * dim);
-    const dist = new Float64Array(chunk * lists);
-    const best = new Int32Array(chunk);
-    for (let i0 = 0; i0 < n; i0 += chunk) {
-      const m = Math.min(chunk, n - i0);
-      for (let i = 0; i < m; i++) {
-        const o = slots[i0 + i]! * dim;
-        let s = 0;
-        for (let k = 0; k < dim; k++) s += store[o + k]! * store[o + k]!;
-        const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-        for (let k = 0; k < dim; k++) buf[i * dim + k] = store[o + k]! * inv;
-      }
-      nearestRows(buf, m, C, lists, dim, dist, best);
-      for (let i = 0; i < m; i++) q.insertInto(slots[i0 + i]!, best[i]!);
-    }
+    const steps = trainSteps(() => store, dim, slots, options);
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    const q = new IvfQuantizer(dim, r.value.centroids, slots.length, capacity);
+    for (let i = 0; i < slots.length; i++) q.insertInto(slots[i]!, r.value.lists[i]!);
     return q;
+  }
+
+  /**
+   * The same training in slices of about a thousand sketches, awaiting `pause()` between them
+   * (the event loop serves requests meanwhile). `store()` is read afresh for every slice (the
+   * owner may grow it); returns the centroids and each of `slots`' list, for the owner to
+   * install against what changed meanwhile.
+   */
+  static async trainSliced(
+    store: () => Float32Array,
+    dim: number,
+    slots: Int32Array,
+    options: IvfTrainOptions,
+    pause: () => Promise<void>,
+  ): Promise<{ centroids: Float32Array; lists: Int32Array }> {
+    const steps = trainSteps(store, dim, slots, options);
+    let r = steps.next();
+    while (!r.done) {
+      await pause();
+      r = steps.next();
+    }
+    return r.value;
   }
 
   /** Grows the per-slot tables to `capacity` slots. */
@@ -213,6 +206,52 @@ function nearestRows(x: Float64Array, m: number, C: Float64Array, L: number, dim
   }
 }
 
+/** Rows `slots[i0, i0 + m)` of `store` as unit vectors (f64) into `buf`. */
+function unitRows(store: Float32Array, dim: number, slots: Int32Array, i0: number, m: number, buf: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    const o = slots[i0 + i]! * dim;
+    let s = 0;
+    for (let k = 0; k < dim; k++) s += store[o + k]! * store[o + k]!;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let k = 0; k < dim; k++) buf[i * dim + k] = store[o + k]! * inv;
+  }
+}
+
+const CHUNK = 1024;
+
+/**
+ * The training, one slice of work per step: spherical k-means on a sample of at most 32
+ * sketches per list, then every slot's list (blocks of the kernel backend's distance block:
+ * wasm where installed).
+ */
+function* trainSteps(
+  store: () => Float32Array,
+  dim: number,
+  slots: Int32Array,
+  options: IvfTrainOptions,
+): Generator<void, { centroids: Float32Array; lists: Int32Array }> {
+  const n = slots.length;
+  const lists = Math.max(1, Math.min(n, options.lists ?? Math.max(16, Math.ceil(Math.sqrt(n)))));
+  const rng = createRng((options.seed ?? 0) + 77);
+  const sampleN = Math.min(n, Math.max(lists * 32, 2000));
+  const pick = sampleIndices(n, sampleN, rng);
+  const sampleSlots = Int32Array.from(pick, (i) => slots[i]!);
+  const X = new Float64Array(sampleN * dim);
+  unitRows(store(), dim, sampleSlots, 0, sampleN, X);
+  const centroids = yield* sphericalKMeans(X, sampleN, dim, lists, options.iterations ?? 10, rng);
+  const C = Float64Array.from(centroids);
+  const buf = new Float64Array(CHUNK * dim);
+  const dist = new Float64Array(CHUNK * lists);
+  const out = new Int32Array(n);
+  for (let i0 = 0; i0 < n; i0 += CHUNK) {
+    yield;
+    const m = Math.min(CHUNK, n - i0);
+    unitRows(store(), dim, slots, i0, m, buf);
+    nearestRows(buf, m, C, lists, dim, dist, out.subarray(i0, i0 + m));
+  }
+  return { centroids, lists: out };
+}
+
 /** `m` distinct indices of [0, n) (partial Fisher–Yates). */
 function sampleIndices(n: number, m: number, rng: Rng): Int32Array {
   const all = new Int32Array(n);
@@ -230,11 +269,11 @@ function sampleIndices(n: number, m: number, rng: Rng): Int32Array {
  * Spherical k-means of `n` unit rows: `k` distinct random rows to start, then assign to the
  * nearest direction and renormalise the members' mean; an empty list takes a random row.
  */
-function sphericalKMeans(X: Float64Array, n: number, dim: number, k: number, iterations: number, rng: Rng): Float32Array {
+function* sphericalKMeans(X: Float64Array, n: number, dim: number, k: number, iterations: number, rng: Rng): Generator<void, Float32Array> {
   const c = new Float64Array(k * dim);
   const init = sampleIndices(n, k, rng);
   for (let l = 0; l < k; l++) c.set(X.subarray(init[l]! * dim, init[l]! * dim + dim), l * dim);
-  const chunk = 1024;
+  const chunk = CHUNK;
   const dist = new Float64Array(chunk * k);
   const best = new Int32Array(n);
   const sums = new Float64Array(k * dim);
@@ -243,6 +282,7 @@ function sphericalKMeans(X: Float64Array, n: number, dim: number, k: number, ite
     for (let i0 = 0; i0 < n; i0 += chunk) {
       const m = Math.min(chunk, n - i0);
       nearestRows(X.subarray(i0 * dim), m, c, k, dim, dist, best.subarray(i0, i0 + m));
+      yield;
     }
     sums.fill(0);
     counts.fill(0);

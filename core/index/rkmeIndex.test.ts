@@ -249,3 +249,44 @@ test("the inverted file follows the clusters when spreads differ: one probed lis
   assert.throws(() => index.search(make(0), { probeLists: 0 }), /probeLists/);
   assert.throws(() => new RkmeIndex({ probeFraction: 2 }), /probeFraction/);
 });
+
+test("sliced background training: updates made between slices are in the new lists, and nothing else", async () => {
+  const { market, make } = clusteredMarket(1500, 12, 91);
+  const index = new RkmeIndex({ features: 64, ivfMinSize: 500, ivfLists: 12, autoTrain: false });
+  for (const m of market) index.add(m.id, m.spec);
+  assert.equal(index.needsTraining(), true);
+  assert.equal(index.stats()[0]!.ivfLists, null);
+  const live = new Map(market.map((m) => [m.id, m.spec]));
+  let pauses = 0;
+  await index.trainInBackground(async () => {
+    // Between slices: delete, replace and add, as requests would.
+    const p = pauses++;
+    if (p < 30) {
+      const id = `lw-${p * 7}`;
+      index.remove(id);
+      live.delete(id);
+      const again = `lw-${p * 7 + 3}`;
+      const s = make((p * 7 + 3) % 12, 0.6);
+      index.add(again, s);
+      live.set(again, s);
+      const added = `new-${p}`;
+      const t = make(p % 12, 0.6);
+      index.add(added, t);
+      live.set(added, t);
+    }
+  });
+  assert.ok(pauses > 10, `trained in ${pauses} slices`);
+  assert.equal(index.stats()[0]!.ivfLists, 12);
+  assert.equal(index.needsTraining(), false);
+  assert.equal(index.size, live.size);
+  for (let u = 0; u < 4; u++) {
+    const user = make(u * 3, 0.6);
+    // Probing every list returns exactly the live specs, with the flat scan's distances.
+    const all = index.search(user, { topN: live.size, probeLists: 12 });
+    assert.deepEqual(all.map((c) => c.id).sort(), [...live.keys()].sort());
+    const flat = new RkmeIndex({ features: 64 });
+    for (const [id, s] of live) flat.add(id, s);
+    const want = new Map(flat.search(user, { topN: live.size }).map((c) => [c.id, c.approxDist]));
+    for (const c of all) assert.equal(c.approxDist, want.get(c.id));
+  }
+});

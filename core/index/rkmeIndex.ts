@@ -27,7 +27,7 @@
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 import { bucketKey, createFeatureMap, type FeatureMap } from "./featureMap.ts";
-import { IvfQuantizer } from "./ivf.ts";
+import { IvfQuantizer, type IvfTrainOptions } from "./ivf.ts";
 import { sketchSpec } from "./sketch.ts";
 import { TopK } from "./topK.ts";
 import { readSnapshot, writeSnapshot, type BucketSnapshot } from "./snapshot.ts";
@@ -101,6 +101,8 @@ export class SketchBucket {
   free: number[] = [];
   count = 0;
   ivf: IvfQuantizer | null = null;
+  /** While a sliced training runs: the slots written or freed since it took its snapshot. */
+  training: { dirty: Set<number> } | null = null;
 
   constructor(map: FeatureMap, capacity = 64) {
     this.map = map;
@@ -217,6 +219,7 @@ export class RkmeIndex {
     b.ids[slot] = entry.id;
     b.count++;
     this.where.set(entry.id, { bucket: b, slot });
+    b.training?.dirty.add(slot);
     if (b.ivf) b.ivf.insert(slot, b.store);
     if (this.options.autoTrain) this.maybeTrain(b);
   }
@@ -227,6 +230,7 @@ export class RkmeIndex {
     if (!w) return false;
     const { bucket: b, slot } = w;
     b.ivf?.delete(slot);
+    b.training?.dirty.add(slot);
     b.ids[slot] = undefined;
     b.free.push(slot);
     b.count--;
@@ -378,16 +382,59 @@ export class RkmeIndex {
   }
 
   private maybeTrain(b: SketchBucket): void {
-    if (b.count < this.options.ivfMinSize) return;
-    if (b.ivf === null || b.count >= 4 * b.ivf.trainedSize) this.trainBucket(b);
+    if (this.due(b)) this.trainBucket(b);
+  }
+
+  /** An inverted file is due: none at `ivfMinSize` specs, or the bucket grew 4× since training. */
+  private due(b: SketchBucket): boolean {
+    if (b.count < this.options.ivfMinSize || b.training !== null) return false;
+    return b.ivf === null || b.count >= 4 * b.ivf.trainedSize;
+  }
+
+  /** Whether some bucket's inverted file is due (for `trainInBackground` with `autoTrain: false`). */
+  needsTraining(): boolean {
+    for (const b of this.buckets.values()) if (this.due(b)) return true;
+    return false;
+  }
+
+  /**
+   * Trains every due bucket in slices, awaiting `pause()` between them (default: a macrotask,
+   * so a server keeps answering). Searches and updates go on meanwhile against the old lists
+   * (or a flat scan); the new lists are installed at the end, with the specs added, replaced or
+   * removed meanwhile assigned afresh. For an index made with `autoTrain: false`.
+   */
+  async trainInBackground(pause: () => Promise<void> = () => new Promise((r) => setTimeout(r, 0))): Promise<void> {
+    for (const b of [...this.buckets.values()]) {
+      if (!this.due(b) || this.buckets.get(bucketKey(b.map.dim, b.map.gamma)) !== b) continue;
+      const slots = b.liveSlots();
+      b.training = { dirty: new Set() };
+      try {
+        const F = this.options.features;
+        const { centroids, lists } = await IvfQuantizer.trainSliced(() => b.store, F, slots, this.ivfTrainOptions(), pause);
+        const listOf = new Map<number, number>();
+        slots.forEach((slot, i) => listOf.set(slot, lists[i]!));
+        const q = new IvfQuantizer(F, centroids, slots.length, b.capacity);
+        const dirty = b.training.dirty;
+        for (let slot = 0; slot < b.ids.length; slot++) {
+          if (b.ids[slot] === undefined) continue;
+          const l = dirty.has(slot) ? undefined : listOf.get(slot);
+          if (l !== undefined) q.insertInto(slot, l);
+          else q.insert(slot, b.store);
+        }
+        if (b.count >= this.options.ivfMinSize / 2) b.ivf = q;
+      } finally {
+        b.training = null;
+      }
+    }
+  }
+
+  private ivfTrainOptions(): IvfTrainOptions {
+    return { ...(this.options.ivfLists !== undefined ? { lists: this.options.ivfLists } : {}), seed: this.options.seed };
   }
 
   private trainBucket(b: SketchBucket): void {
     b.ivf = null;
-    b.ivf = IvfQuantizer.train(b.store, this.options.features, b.liveSlots(), b.capacity, {
-      ...(this.options.ivfLists !== undefined ? { lists: this.options.ivfLists } : {}),
-      seed: this.options.seed,
-    });
+    b.ivf = IvfQuantizer.train(b.store, this.options.features, b.liveSlots(), b.capacity, this.ivfTrainOptions());
   }
 
   private scanBucket(

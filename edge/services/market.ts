@@ -364,22 +364,21 @@ export async function searchableListing(db: Database, statuses: readonly number[
   let byStatus = listings.get(db);
   if (!byStatus) listings.set(db, (byStatus = new Map()));
   const hit = byStatus.get(statuses.join());
-  if (hit && hit.eventId >= eventId) return hit;
-  if (hit) {
+  // Patch forwards until the listing reflects `eventId` (a concurrent search may move it too:
+  // only the patch that starts from the listing's current state applies, the other retries).
+  while (hit && hit.eventId < eventId) {
     const from = hit.eventId;
     const changed = await db.db
       .selectDistinct({ id: events.modelId })
       .from(events)
       .where(and(sql`${events.id} > ${from}`, sql`${events.id} <= ${eventId}`, isNotNull(events.modelId)))
       .limit(PATCH_LIMIT + 1);
-    if (changed.length <= PATCH_LIMIT) {
-      const ids = changed.map((c) => c.id!);
-      const fresh = ids.length > 0 ? await searchableQuery(db, statuses, ids) : [];
-      // Another search may have brought it further meanwhile: patch only forwards.
-      if (hit.eventId === from) hit.patch(eventId, ids, fresh);
-      return hit;
-    }
+    if (changed.length > PATCH_LIMIT) break;
+    const ids = changed.map((c) => c.id!);
+    const fresh = ids.length > 0 ? await searchableQuery(db, statuses, ids) : [];
+    if (hit.eventId === from) hit.patch(eventId, ids, fresh);
   }
+  if (hit && hit.eventId >= eventId) return hit;
   const entry = new Listing(eventId, statuses, await searchableQuery(db, statuses));
   byStatus.set(statuses.join(), entry);
   return entry;

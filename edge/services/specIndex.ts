@@ -35,6 +35,8 @@ interface State {
   syncedWith: string | null;
   /** Syncs run one at a time (a second one waiting for the first usually finds nothing to do). */
   queue: Promise<unknown>;
+  /** The inverted file's training, when one runs (in slices, between requests). */
+  training: Promise<void> | null;
 }
 
 const states = new WeakMap<Database, State>();
@@ -43,7 +45,9 @@ const CHUNK = 400;
 function stateOf(db: Database): State {
   let s = states.get(db);
   if (!s) {
-    s = { index: new RkmeIndex(), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve() };
+    // Inverted files are trained in slices between requests (a blocking training at 80k or
+    // 320k specs would stall the server for seconds).
+    s = { index: new RkmeIndex({ autoTrain: false }), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve(), training: null };
     states.set(db, s);
   }
   return s;
@@ -134,7 +138,17 @@ async function syncNow(db: Database, st: State, listing: SyncListing): Promise<R
     }
   }
   st.syncedWith = listingKey;
+  if (st.training === null && st.index.needsTraining()) {
+    st.training = st.index.trainInBackground().catch(() => undefined).finally(() => {
+      st.training = null;
+    });
+  }
   return st.index;
+}
+
+/** Resolves when the index's background training (if one runs) has finished. */
+export async function indexTrained(db: Database): Promise<void> {
+  await stateOf(db).training;
 }
 
 /**
