@@ -33,6 +33,8 @@ export interface ServerConfig {
   indexThreshold: number;
   /** Candidates the index hands to the exact re-rank (0: the default, max(100, 4·max²)). */
   indexTopN: number;
+  /** Specs of one (dimension, γ) from which the index trains an inverted file. */
+  indexIvfMinSize: number;
 }
 
 const MiB = 1024 * 1024;
@@ -69,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     jobMaxAttempts: int("LW_JOB_MAX_ATTEMPTS", env.LW_JOB_MAX_ATTEMPTS, 5),
     indexThreshold: int("LW_INDEX_THRESHOLD", env.LW_INDEX_THRESHOLD, 2000),
     indexTopN: int("LW_INDEX_TOP_N", env.LW_INDEX_TOP_N, 0),
+    indexIvfMinSize: int("LW_INDEX_IVF_MIN_SIZE", env.LW_INDEX_IVF_MIN_SIZE, 20000),
   };
   return { ...cfg, ...overrides };
 }

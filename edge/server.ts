@@ -17,6 +17,7 @@ import { createToken } from "./routes/tokens.ts";
 import { sweepUploads } from "./routes/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
 import { isBlobReferenced, warmSearchIndex } from "./services/market.ts";
+import { openSpecIndex, saveSpecIndex } from "./services/specIndex.ts";
 
 export interface Started {
   app: App;
@@ -54,6 +55,10 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
 export async function startServer(config: ServerConfig, opts: { log?: (m: string) => void; staticRoot?: string } = {}): Promise<Started> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase(config.dbUrl);
+  // The search index: back from the snapshot a clean shutdown left, else rebuilt from the rows.
+  const snapshotPath = join(config.dataDir, "rkme-index.bin");
+  const reopened = await openSpecIndex(db, { ivfMinSize: config.indexIvfMinSize, snapshotPath });
+  if (reopened > 0) opts.log?.(`search index reopened from ${snapshotPath} (${reopened} learnwares)`);
   const blobs = await new DiskBlobStore(join(config.dataDir, "blobs")).init();
   const deps: AppDeps = { db, blobs, config, ...(opts.log ? { log: opts.log } : {}), ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}) };
   // Crash recovery before serving: half-written uploads never became versions (one
@@ -76,6 +81,11 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
     app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded,
     close: () => {
       closed = true;
+      try {
+        saveSpecIndex(db, snapshotPath);
+      } catch (err) {
+        opts.log?.(`search index snapshot not written: ${(err as Error).message}`);
+      }
       db.close();
     },
   };

@@ -12,12 +12,14 @@
  * (dimension, gamma); the native index ranks plain vector distances. The stored sketches are
  * plain f32 blobs, the same bytes `vector32()` takes (see `test/index/libsql_restart.test.ts`).
  */
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import type { Database } from "../db/client.ts";
-import { specSketches, versions } from "../db/schema.ts";
+import { settings, specSketches, versions } from "../db/schema.ts";
 
 /** A learnware's latest searchable version. */
 export interface LiveVersion {
@@ -37,20 +39,88 @@ interface State {
   queue: Promise<unknown>;
   /** The inverted file's training, when one runs (in slices, between requests). */
   training: Promise<void> | null;
+  /** This database's identity for snapshots (a `settings` row made at first open). */
+  dbId: string | null;
 }
 
 const states = new WeakMap<Database, State>();
 const CHUNK = 400;
 
-function stateOf(db: Database): State {
+function stateOf(db: Database, index?: RkmeIndex): State {
   let s = states.get(db);
   if (!s) {
     // Inverted files are trained in slices between requests (a blocking training at 80k or
     // 320k specs would stall the server for seconds).
-    s = { index: new RkmeIndex({ autoTrain: false }), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve(), training: null };
+    s = { index: index ?? new RkmeIndex({ autoTrain: false }), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve(), training: null, dbId: null };
     states.set(db, s);
   }
   return s;
+}
+
+/**
+ * Sets up the index of `db` at start: its inverted-file size, and the snapshot a clean
+ * shutdown left in `snapshotPath` (`saveSpecIndex`) when it was made with the same options —
+ * sketches, exact self terms and trained lists back in one read, instead of every sketch row
+ * and a new training. The first sync then reconciles it with the catalogue by version id.
+ * Returns how many entries the snapshot brought back (0 without a usable one).
+ */
+export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; snapshotPath?: string } = {}): Promise<number> {
+  if (states.has(db)) throw new Error("openSpecIndex: the index of this database is already open");
+  const fresh = new RkmeIndex({ autoTrain: false, ...(opts.ivfMinSize !== undefined ? { ivfMinSize: opts.ivfMinSize } : {}) });
+  const dbId = await databaseId(db);
+  const path = opts.snapshotPath;
+  const start = (index: RkmeIndex): State => {
+    const st = stateOf(db, index);
+    st.dbId = dbId;
+    return st;
+  };
+  if (path === undefined || !existsSync(path) || !existsSync(`${path}.json`)) {
+    start(fresh);
+    return 0;
+  }
+  try {
+    const meta = JSON.parse(await readFile(`${path}.json`, "utf8")) as { format: number; dbId: string; entries: [string, number][] };
+    const index = RkmeIndex.deserialize(new Uint8Array(await readFile(path)));
+    const same = (["features", "seed", "ivfMinSize", "probeLists", "probeFraction"] as const).every((k) => index.options[k] === fresh.options[k]);
+    // Version ids name immutable versions only within one database that never went back in
+    // time: a snapshot of another database, or of versions this one does not have (restored
+    // from an older backup), is not used.
+    const [mx] = await db.db.select({ id: sql<number | null>`max(${versions.id})` }).from(versions);
+    const newest = meta.entries.reduce((m, [, v]) => Math.max(m, v), 0);
+    // Entries: every learnware the index reflected, those without a table spec included.
+    if (meta.format !== 1 || meta.dbId !== dbId || newest > (mx?.id ?? 0) || !same || index.options.autoTrain || meta.entries.length < index.size) {
+      start(fresh);
+      return 0;
+    }
+    const st = start(index);
+    for (const [id, v] of meta.entries) st.indexed.set(id, v);
+    return index.size;
+  } catch {
+    start(fresh); // a damaged snapshot: rebuild from the rows
+    return 0;
+  }
+}
+
+/** A random identity of this database, made once (snapshots name the database they index). */
+async function databaseId(db: Database): Promise<string> {
+  const read = async () => (await db.db.select().from(settings).where(eq(settings.key, "index_db_id")))[0]?.value;
+  const have = await read();
+  if (have) return have;
+  const made = crypto.randomUUID();
+  await db.write((tx) => tx.insert(settings).values({ key: "index_db_id", value: made }).onConflictDoNothing());
+  return (await read()) ?? made;
+}
+
+/** Writes the index of `db` for `openSpecIndex` (at a clean shutdown); false when there is none. */
+export function saveSpecIndex(db: Database, snapshotPath: string): boolean {
+  const st = states.get(db);
+  if (!st || st.syncedWith === null || st.dbId === null) return false;
+  const entries: [string, number][] = [...st.indexed];
+  writeFileSync(`${snapshotPath}.tmp`, st.index.serialize());
+  writeFileSync(`${snapshotPath}.json.tmp`, JSON.stringify({ format: 1, dbId: st.dbId, entries }));
+  renameSync(`${snapshotPath}.tmp`, snapshotPath);
+  renameSync(`${snapshotPath}.json.tmp`, `${snapshotPath}.json`);
+  return true;
 }
 
 /** The table spec of a version's `stat_specs` JSON (null when it has none or it does not parse). */

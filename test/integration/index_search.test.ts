@@ -8,7 +8,9 @@ import { createClient } from "@libsql/client";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { demoMixtureQuery } from "../../edge/seed/synthetic.ts";
 import { searchableListing, type Listing } from "../../edge/services/market.ts";
-import { indexedVersion, syncSpecIndex } from "../../edge/services/specIndex.ts";
+import { indexedVersion, indexTrained, syncSpecIndex } from "../../edge/services/specIndex.ts";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { ADMIN, api, fixture, mintToken, runChecks, startTestServer, uploadForm } from "./_server.ts";
 
 test("indexed search equals the exact scan and stays in step with deletes", async () => {
@@ -51,6 +53,8 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     exact: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", exact: true } }),
   });
   const db = createClient({ url: `file:${join(dir, "lw.db")}` });
+  // This test is about the rows: drop the snapshot a clean shutdown writes (tested below).
+  const dropSnapshot = () => rmSync(join(dir, "rkme-index.bin"), { force: true });
   try {
     const first = await searchBoth();
     assert.equal(first.indexed.data.path, "index");
@@ -63,6 +67,7 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
 
     // Restart on the same database: the index comes back from the rows, same answer.
     await s.close({ keep: true });
+    dropSnapshot();
     s = await startTestServer(env, dir);
     const again = await searchBoth();
     assert.equal(again.indexed.data.path, "index");
@@ -75,6 +80,7 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     const stored = (await db.execute({ sql: "SELECT sketch FROM spec_sketches WHERE model_id = ?", args: [top] })).rows[0]!.sketch as ArrayBuffer;
     const negated = new Float32Array(stored.slice(0)).map((v) => -v);
     await db.execute({ sql: "UPDATE spec_sketches SET sketch = ? WHERE model_id = ?", args: [new Uint8Array(negated.buffer), top] });
+    dropSnapshot();
     s = await startTestServer(env, dir);
     const tampered = await searchBoth();
     assert.equal(ids(tampered.exact)[0], top);
@@ -85,6 +91,7 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     await s.close({ keep: true });
     await db.execute({ sql: "UPDATE spec_sketches SET features = 128 WHERE model_id = ?", args: [top] });
     await db.execute({ sql: "UPDATE spec_sketches SET sketch = substr(sketch, 1, 100) WHERE model_id = ?", args: [ids(first.exact)[1]!] });
+    dropSnapshot();
     s = await startTestServer(env, dir);
     const redone = await searchBoth();
     assert.equal(ids(redone.indexed)[0], top);
@@ -150,6 +157,46 @@ test("the cached listing of searchable learnwares follows catalogue changes even
     for (const r of fresh.rows) assert.equal(indexedVersion(db, r.model.id), r.versionId, `index entry of ${r.model.id}`);
     assert.equal(index.size, fresh.rows.length);
     for (const id of [gone, mine[0]!]) assert.equal(index.has(id), false, `${id} left the index`);
+  } finally {
+    await s.close();
+  }
+});
+
+test("a clean shutdown leaves an index snapshot that the next start reopens (lists included); a damaged one is ignored", async () => {
+  const env = { LW_SEED_DEMO: "true", LW_INDEX_THRESHOLD: "3", LW_INDEX_TOP_N: "2", LW_INDEX_IVF_MIN_SIZE: "2" };
+  let s = await startTestServer(env);
+  const dir = s.dir;
+  const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 30, seed: 5 }).toJSON();
+  const search = async () => (await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } })).data;
+  const indexNow = async () => syncSpecIndex(s.started.ctx.db, await searchableListing(s.started.ctx.db, [1]));
+  try {
+    const before = await search();
+    assert.equal(before.path, "index");
+    await indexTrained(s.started.ctx.db);
+    assert.ok((await indexNow()).stats().some((b) => b.ivfLists !== null), "inverted files trained");
+    await s.close({ keep: true });
+    assert.ok(existsSync(join(dir, "rkme-index.bin")) && existsSync(join(dir, "rkme-index.bin.json")));
+
+    s = await startTestServer(env, dir);
+    assert.ok(s.logs.some((l) => /search index reopened/.test(l)), s.logs.join("\n"));
+    // The lists are there at once (a rebuilt index would have none until its background training).
+    assert.ok((await indexNow()).stats().some((b) => b.ivfLists !== null));
+    const again = await search();
+    assert.deepEqual(again.single.items.map((i: { id: string }) => i.id), before.single.items.map((i: { id: string }) => i.id));
+    await s.close({ keep: true });
+
+    // Another database (same ids and version numbers, its own identity) ignores this snapshot.
+    const other = mkdtempSync(join(tmpdir(), "lw-it-other-"));
+    for (const f of ["rkme-index.bin", "rkme-index.bin.json"]) copyFileSync(join(dir, f), join(other, f));
+    const o = await startTestServer(env, other);
+    assert.ok(!o.logs.some((l) => /search index reopened/.test(l)), "a snapshot of another database must not be used");
+    await o.close();
+
+    writeFileSync(join(dir, "rkme-index.bin"), "not a snapshot");
+    s = await startTestServer(env, dir);
+    assert.ok(!s.logs.some((l) => /search index reopened/.test(l)));
+    const rebuilt = await search();
+    assert.deepEqual(rebuilt.single.items.map((i: { id: string }) => i.id), before.single.items.map((i: { id: string }) => i.id));
   } finally {
     await s.close();
   }
