@@ -258,23 +258,16 @@ export function wasmBackendFromExports(
       }
       arena.reset();
       const parts = ranges(n, n * k * d);
-      if (f32) {
-        const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), px = mat32(x), pc = mat32(centers);
-        const ps = scratch32(parts.length, d);
-        arena.commit();
-        put32(px, x.data, n * d);
-        put32(pc, centers.data, k * d);
-        exec("lw_nearest_centers_f32", parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 4, i1 - i0, pc, k, d, ps[t]!]));
-        labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
-        get(dists, pd, n);
-        return;
-      }
-      const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), px = mat(x), pc = mat(centers);
-      const ps = scratchFor(parts.length, d);
+      // The f32 path stores x and the centres as f32 (4 bytes); distances come back in f64.
+      const [w, alloc, store, kernel] = f32
+        ? [4, mat32, put32, "lw_nearest_centers_f32" as const]
+        : [8, mat, put, "lw_nearest_centers" as const];
+      const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), px = alloc(x), pc = alloc(centers);
+      const ps = f32 ? scratch32(parts.length, d) : scratchFor(parts.length, d);
       arena.commit();
-      put(px, x.data, n * d);
-      put(pc, centers.data, k * d);
-      exec("lw_nearest_centers", parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 8, i1 - i0, pc, k, d, ps[t]!]));
+      store(px, x.data, n * d);
+      store(pc, centers.data, k * d);
+      exec(kernel, parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * w, i1 - i0, pc, k, d, ps[t]!]));
       labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
       get(dists, pd, n);
     },

@@ -273,14 +273,13 @@ function* sphericalKMeans(X: Float64Array, n: number, dim: number, k: number, it
   const c = new Float64Array(k * dim);
   const init = sampleIndices(n, k, rng);
   for (let l = 0; l < k; l++) c.set(X.subarray(init[l]! * dim, init[l]! * dim + dim), l * dim);
-  const chunk = CHUNK;
-  const dist = new Float64Array(chunk * k);
+  const dist = new Float64Array(CHUNK * k);
   const best = new Int32Array(n);
   const sums = new Float64Array(k * dim);
   const counts = new Int32Array(k);
   for (let it = 0; it < iterations; it++) {
-    for (let i0 = 0; i0 < n; i0 += chunk) {
-      const m = Math.min(chunk, n - i0);
+    for (let i0 = 0; i0 < n; i0 += CHUNK) {
+      const m = Math.min(CHUNK, n - i0);
       nearestRows(X.subarray(i0 * dim), m, c, k, dim, dist, best.subarray(i0, i0 + m));
       yield;
     }

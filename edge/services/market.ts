@@ -412,7 +412,6 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     try {
       userStat = RKMETableSpecification.fromJSON(req.stat);
     } catch (err) {
-      if (err instanceof LearnwareError) throw new LearnwareError("STAT_SPEC_INVALID", err.message, { field: "stat" });
       throw new LearnwareError("STAT_SPEC_INVALID", (err as Error).message, { field: "stat" });
     }
   }

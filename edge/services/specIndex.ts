@@ -254,15 +254,10 @@ function isFresh(r: SketchRow, features: number, seed: number): boolean {
 
 /** Sketches the versions `missing` from their stored specs and persists the rows. */
 async function computeEntries(db: Database, st: State, missing: readonly LiveVersion[]): Promise<SketchRow[]> {
-  const specRows = await db.db
-    .select({ id: versions.id, statSpecs: versions.statSpecs })
-    .from(versions)
-    .where(inArray(versions.id, missing.map((v) => v.versionId)));
-  const byId = new Map(specRows.map((r) => [r.id, r.statSpecs]));
+  const specs = await tableSpecsOf(db, missing.map((v) => v.versionId));
   const { features, seed } = st.index.options;
   const out: SketchRow[] = missing.map((v) => {
-    const spec = tableSpecOfJson(byId.get(v.versionId));
-    st.specs.set(v.versionId, spec);
+    const spec = specs.get(v.versionId) ?? null;
     if (!spec) return { versionId: v.versionId, modelId: v.modelId, dim: 0, gamma: 0, features, seed, selfIp: 0, sketch: null };
     const sketch = sketchSpec(spec, st.index.featureMap(spec.z.cols, spec.gamma));
     return {

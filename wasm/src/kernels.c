@@ -102,10 +102,10 @@ EXPORT(lw_scratch_bytes) int lw_scratch_bytes(int d) {
 
 /* ---- RBF block ---------------------------------------------------------------------------- */
 
-/* out[i·nb + j] = exp(−γ‖a_i − b_j‖²). */
-EXPORT(lw_rbf_block)
-void lw_rbf_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d, f64 gamma,
-                  f64 *scratch) {
+/* out[i·nb + j] = exp(−γ‖a_i − b_j‖²) when `rbf`, else ‖a_i − b_j‖²: one body for both blocks
+ * (inlined with a constant flag, so each export has its own straight loop). */
+LW_INLINE void block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d, f64 gamma, f64 *scratch,
+                     int rbf) {
   const v128_t ng = wasm_f64x2_splat(-gamma);
   f64 *panels = scratch;
   for (int j0 = 0; j0 < nb; j0 += LW_JB) {
@@ -121,7 +121,7 @@ void lw_rbf_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d, f
         for (int r = 0; r < R; r++) {
           f64 *o = out + (int64_t)(i + r) * nb + j0 + 2 * p;
           for (int q = 0; q < Q; q++) {
-            const v128_t e = lw_vexp(wasm_f64x2_mul(ng, s[r][q]));
+            const v128_t e = rbf ? lw_vexp(wasm_f64x2_mul(ng, s[r][q])) : s[r][q];
             const int j = 2 * (p + q);
             if (j + 1 < nj) wasm_v128_store(o + 2 * q, e);
             else wasm_v128_store64_lane(o + 2 * q, e, 0);
@@ -132,32 +132,18 @@ void lw_rbf_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d, f
   }
 }
 
+/* out[i·nb + j] = exp(−γ‖a_i − b_j‖²). */
+EXPORT(lw_rbf_block)
+void lw_rbf_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d, f64 gamma,
+                  f64 *scratch) {
+  block(out, a, na, b, nb, d, gamma, scratch, 1);
+}
+
 /* out[i·nb + j] = ‖a_i − b_j‖² (bit-identical to the reference's sum of squared differences):
  * the distances of every row to a few candidate points, e.g. the k-means++ trials of a step. */
 EXPORT(lw_sqdist_block)
 void lw_sqdist_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d, f64 *scratch) {
-  f64 *panels = scratch;
-  for (int j0 = 0; j0 < nb; j0 += LW_JB) {
-    const int nj = nb - j0 < LW_JB ? nb - j0 : LW_JB;
-    const int np = (nj + 1) >> 1;
-    pack_panels(panels, b, j0, nj, d);
-    for (int i = 0; i < na; i += 4) {
-      const int R = na - i < 4 ? na - i : 4;
-      for (int p = 0; p < np; p += 2) {
-        const int Q = np - p < 2 ? np - p : 2;
-        v128_t s[4][2];
-        tile(R, Q, s, a + (int64_t)i * d, d, panels + (int64_t)p * 2 * d, d);
-        for (int r = 0; r < R; r++) {
-          f64 *o = out + (int64_t)(i + r) * nb + j0 + 2 * p;
-          for (int q = 0; q < Q; q++) {
-            const int j = 2 * (p + q);
-            if (j + 1 < nj) wasm_v128_store(o + 2 * q, s[r][q]);
-            else wasm_v128_store64_lane(o + 2 * q, s[r][q], 0);
-          }
-        }
-      }
-    }
-  }
+  block(out, a, na, b, nb, d, 0.0, scratch, 0);
 }
 
 /* ---- point sums (the Z-gradient data term) ------------------------------------------------ */
