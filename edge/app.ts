@@ -28,6 +28,13 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 import { EventHub } from "./services/events.ts";
 import { randomId } from "./auth/tokens.ts";
+import { AdmissionGate, inProcessExecutor } from "./services/searchPool.ts";
+
+function searchContext(deps: AppDeps): Ctx["search"] {
+  const executor = deps.searchExecutor ?? inProcessExecutor();
+  const c = deps.config;
+  return { executor, gate: new AdmissionGate({ concurrency: c.searchConcurrency || executor.threads, queue: c.searchQueue }) };
+}
 
 export type { AppDeps } from "./context.ts";
 
@@ -40,6 +47,7 @@ export function createContext(deps: AppDeps): Ctx {
     config: deps.config,
     now: deps.clock ?? (() => Date.now()),
     hub: new EventHub(),
+    search: searchContext(deps),
     log: deps.log ?? (() => {}),
     linkSecret: () =>
       (secret ??= (async () => {
@@ -61,6 +69,8 @@ export function createApp(deps: AppDeps, shared?: Ctx): App {
 
   app.onError((err, c) => {
     const [status, body] = renderError(err);
+    const retry = (body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retry === "number") c.header("Retry-After", String(retry));
     if (status >= 500) ctx.log(`error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.stack ?? String(err)}`);
     return c.json(body, status as 400);
   });

@@ -2,6 +2,8 @@
  * Server configuration: environment variables with defaults, read once at start-up.
  * The app itself never reads the environment; entries pass a `ServerConfig` in.
  */
+import { availableParallelism } from "node:os";
+
 export interface ServerConfig {
   /** Folder holding the database file, blobs, upload sessions and the admin token. */
   dataDir: string;
@@ -35,6 +37,16 @@ export interface ServerConfig {
   indexTopN: number;
   /** Specs of one (dimension, γ) from which the index trains an inverted file. */
   indexIvfMinSize: number;
+  /** Search worker threads (0: search on the server's own thread). */
+  searchThreads: number;
+  /** Heavy searches at once (0: one per search thread). */
+  searchConcurrency: number;
+  /** Searches waiting for a slot; beyond, 503 with Retry-After. */
+  searchQueue: number;
+  /** Specs an anonymous exact search may scan at normal priority. */
+  anonExactMax: number;
+  /** Anonymous exact searches over more specs: `queue` (behind the others) or `refuse` (401). */
+  anonExactPolicy: "queue" | "refuse";
 }
 
 const MiB = 1024 * 1024;
@@ -72,8 +84,24 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     indexThreshold: int("LW_INDEX_THRESHOLD", env.LW_INDEX_THRESHOLD, 2000),
     indexTopN: int("LW_INDEX_TOP_N", env.LW_INDEX_TOP_N, 0),
     indexIvfMinSize: int("LW_INDEX_IVF_MIN_SIZE", env.LW_INDEX_IVF_MIN_SIZE, 20000),
+    searchThreads: int("LW_SEARCH_THREADS", env.LW_SEARCH_THREADS, defaultSearchThreads()),
+    searchConcurrency: int("LW_SEARCH_CONCURRENCY", env.LW_SEARCH_CONCURRENCY, 0),
+    searchQueue: int("LW_SEARCH_QUEUE", env.LW_SEARCH_QUEUE, 64),
+    anonExactMax: int("LW_ANON_EXACT_MAX", env.LW_ANON_EXACT_MAX, 20000),
+    anonExactPolicy: policy(env.LW_ANON_EXACT_POLICY),
   };
   return { ...cfg, ...overrides };
+}
+
+function policy(v: string | undefined): "queue" | "refuse" {
+  if (v === undefined || v === "" || v === "queue") return "queue";
+  if (v === "refuse") return "refuse";
+  throw new RangeError(`LW_ANON_EXACT_POLICY must be queue or refuse, got '${v}'`);
+}
+
+/** One search thread per core (at most 8); a machine of one core still gets one, off the event loop. */
+function defaultSearchThreads(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
 }
 
 function normalizePrefix(p: string): string {

@@ -5,6 +5,7 @@ import type { BlobStore } from "./blobs/store.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import type { EventHub } from "./services/events.ts";
+import type { AdmissionGate, SearchExecutor } from "./services/searchPool.ts";
 
 export interface AppDeps {
   db: Database;
@@ -16,6 +17,8 @@ export interface AppDeps {
   staticRoot?: string;
   /** Diagnostic log sink (never receives tokens). */
   log?: (msg: string) => void;
+  /** Where search work runs (default: on the calling thread; the Node server passes a worker pool). */
+  searchExecutor?: SearchExecutor;
 }
 
 /** Resolved dependencies shared by every route. */
@@ -27,6 +30,8 @@ export interface Ctx {
   hub: EventHub;
   log: (msg: string) => void;
   linkSecret: () => Promise<string>;
+  /** The search threads and the admission of heavy searches. */
+  search: { executor: SearchExecutor; gate: AdmissionGate };
 }
 
 export type AppEnv = { Variables: { principal: Principal | null } };

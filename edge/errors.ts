@@ -16,6 +16,7 @@ const STATUS: Record<string, number> = {
   RANGE_ERROR: 400,
   TYPE_ERROR: 400,
   UNAUTHENTICATED: 401,
+  AUTH_REQUIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -36,6 +37,7 @@ const STATUS: Record<string, number> = {
   NOT_READY: 409,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  BUSY: 503,
 };
 
 /** HTTP status for an error code (422 for domain codes this table does not know). */

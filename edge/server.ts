@@ -17,6 +17,7 @@ import { createToken } from "./routes/tokens.ts";
 import { sweepUploads } from "./routes/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
 import { isBlobReferenced, warmSearchIndex } from "./services/market.ts";
+import { createPiscinaExecutor, inProcessExecutor, type SearchExecutor } from "./services/searchPool.ts";
 import { openSpecIndex, saveSpecIndex } from "./services/specIndex.ts";
 
 export interface Started {
@@ -52,7 +53,7 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
 }
 
 /** Opens everything under `config.dataDir` and builds the app. */
-export async function startServer(config: ServerConfig, opts: { log?: (m: string) => void; staticRoot?: string } = {}): Promise<Started> {
+export async function startServer(config: ServerConfig, opts: { log?: (m: string) => void; staticRoot?: string; searchExecutor?: SearchExecutor } = {}): Promise<Started> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase(config.dbUrl);
   // The search index: back from the snapshot a clean shutdown left, else rebuilt from the rows.
@@ -60,7 +61,10 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
   const reopened = await openSpecIndex(db, { ivfMinSize: config.indexIvfMinSize, snapshotPath });
   if (reopened > 0) opts.log?.(`search index reopened from ${snapshotPath} (${reopened} learnwares)`);
   const blobs = await new DiskBlobStore(join(config.dataDir, "blobs")).init();
-  const deps: AppDeps = { db, blobs, config, ...(opts.log ? { log: opts.log } : {}), ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}) };
+  // Search work off the event loop: a piscina pool on Node (Deno searches on its own thread for now).
+  const searchExecutor = opts.searchExecutor ??
+    (config.searchThreads > 0 && !("Deno" in globalThis) ? await createPiscinaExecutor(config.searchThreads) : inProcessExecutor());
+  const deps: AppDeps = { db, blobs, config, searchExecutor, ...(opts.log ? { log: opts.log } : {}), ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}) };
   // Crash recovery before serving: half-written uploads never became versions (one
   // transaction commits a version), so only temp files and unreferenced blobs remain.
   const swept = await blobs.sweep(isBlobReferenced(db));
@@ -87,6 +91,7 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
         opts.log?.(`search index snapshot not written: ${(err as Error).message}`);
       }
       db.close();
+      if (!opts.searchExecutor) void searchExecutor.close();
     },
   };
 }

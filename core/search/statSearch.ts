@@ -96,30 +96,61 @@ export function searchStatistical(
   });
   ranked.sort((a, b) => a.dist - b.dist || a.order - b.order);
   if (ranked.length === 0) return { single: [], multiple: null };
-
   const top = ranked.slice(0, maxSearchNum * maxSearchNum);
-  const candidates = top.map((r) => r.item.spec);
+  const done = finishRanked(user, userSelf, ranked.map((r) => r.dist), top.map((r) => r.item.spec), top.map((r) => r.self), { maxSearchNum, method });
+  const single = done.scores.map((score, i) => ({ id: ranked[i]!.item.id, score, dist: ranked[i]!.dist }));
+  const multiple = done.mixture === null
+    ? null
+    : { ids: done.mixture.idx.map((i) => ranked[i]!.item.id), weights: done.mixture.weights, score: done.mixture.score, dist: done.mixture.dist };
+  return { single, multiple };
+}
+
+/** What `finishRanked` returns: kept singles' scores (a prefix of the ranking) and the mixture by rank. */
+export interface RankedOutcome {
+  scores: number[];
+  /** The mixture by positions in the ranking (`idx[k] < maxSearchNum²`), or null. */
+  mixture: { idx: number[]; weights: number[]; score: number; dist: number } | null;
+}
+
+/**
+ * The part of the search after ranking: the mixture search over the first `maxSearchNum²`
+ * ranked specs and the score rules over *all* ranked distances. `sortedDists` are the finite
+ * MMD²s in rank order (ascending, market order on ties); `topSpecs` / `topSelfs` the first
+ * `min(n, maxSearchNum²)` specs and their `ip(L, L)`. `searchStatistical` is ranking + this,
+ * so a caller that ranks elsewhere (shards on worker threads) gets the same answer.
+ */
+export function finishRanked(
+  user: RKMETableSpecification,
+  userSelf: number,
+  sortedDists: ArrayLike<number>,
+  topSpecs: readonly RKMETableSpecification[],
+  topSelfs: ArrayLike<number>,
+  options: { maxSearchNum: number; method: MixtureMethod },
+): RankedOutcome {
+  const { maxSearchNum, method } = options;
+  const n = sortedDists.length;
+  if (n === 0) return { scores: [], mixture: null };
+  const m = Math.min(n, maxSearchNum * maxSearchNum);
+  if (topSpecs.length < m || topSelfs.length < m) {
+    throw new RangeError(`finishRanked: needs the first ${m} ranked specs, got ${topSpecs.length} specs and ${topSelfs.length} self terms`);
+  }
   let mixture: Mixture | null = null;
-  if (ranked[0]!.dist > 0 && (method === "greedy" || method === "auto")) {
-    const qp = new MixtureSystem(candidates, user, userSelf);
-    top.forEach((r, i) => qp.setSelf(i, r.self));
+  if (sortedDists[0]! > 0 && (method === "greedy" || method === "auto")) {
+    const qp = new MixtureSystem(topSpecs.slice(0, m), user, userSelf);
+    for (let i = 0; i < m; i++) qp.setSelf(i, topSelfs[i]!);
     mixture = method === "greedy" ? greedyMixture(qp, maxSearchNum) : autoMixture(qp, maxSearchNum);
     if (mixture !== null && mixture.idx.length <= 1) mixture = null;
   }
   const { scores, mixtureScore } = postProcessScores({
-    sortedDists: ranked.map((r) => r.dist),
+    sortedDists: Array.from(sortedDists),
     mixtureDist: mixture?.dist ?? null,
   });
-  const single = scores.map((score, i) => ({ id: ranked[i]!.item.id, score, dist: ranked[i]!.dist }));
-  const multiple = mixture !== null && mixtureScore !== null
-    ? {
-      ids: mixture.idx.map((i) => ranked[i]!.item.id),
-      weights: mixture.weights,
-      score: mixtureScore,
-      dist: mixture.dist,
-    }
-    : null;
-  return { single, multiple };
+  return {
+    scores,
+    mixture: mixture !== null && mixtureScore !== null
+      ? { idx: mixture.idx, weights: mixture.weights, score: mixtureScore, dist: mixture.dist }
+      : null,
+  };
 }
 
 /**

@@ -160,6 +160,11 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       try {
         return await fn(c, p);
       } catch (err) {
+        if (err instanceof LearnwareError && err.code === "BUSY") {
+          c.header("Retry-After", String((err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1));
+          return c.json({ code: 51, msg: err.message }, 503);
+        }
+        if (err instanceof LearnwareError && err.code === "AUTH_REQUIRED") return c.json({ code: 11, msg: err.message }, 401);
         if (err instanceof LearnwareError) {
           const code =
             err.code === "NOT_FOUND" ? 41 : err.code === "FORBIDDEN" || err.code === "UNAUTHENTICATED" ? 31 : err.code === "SEMANTIC_INVALID" ? 41 : err.code === "BAD_REQUEST" || err.code === "VALIDATION_FAILED" ? 21 : 51;
@@ -398,8 +403,9 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       }
       let result;
       try {
-        result = await searchMarket(ctx, { semantic: semantic ?? {}, stat, statuses: verified === "false" ? [0] : [1] });
+        result = await searchMarket(ctx, { semantic: semantic ?? {}, stat, statuses: verified === "false" ? [0] : [1], principal: p });
       } catch (e) {
+        if (e instanceof LearnwareError && (e.code === "BUSY" || e.code === "AUTH_REQUIRED")) throw e; // 503 + Retry-After / 401 (handle)
         if (e instanceof LearnwareError) return fail(c, 41, e.code === "STAT_SPEC_INVALID" ? "Statistical specification error." : "Engine search learnware error.");
         throw e;
       }

@@ -23,7 +23,10 @@ export const SearchBody = z.object({
   maxSearchNum: z.number().int().min(1).max(20).default(5),
   method: z.enum(["greedy", "auto", "none"]).default("greedy"),
   searcher: z.enum(["fuzzy", "exact"]).default("fuzzy"),
-  exact: z.boolean().default(false).openapi({ description: "Force the exact linear scan; otherwise the RKME index answers large markets (candidates re-ranked exactly)" }),
+  approximate: z.boolean().default(false).openapi({
+    description: "Answer from the RKME index's candidates on large markets (faster; scores converted over the candidates only, near-ties may be missed). Default: the exact scan, the Python market's answer at any size",
+  }),
+  exact: z.boolean().optional().openapi({ description: "The default; kept for older clients (contradicts approximate: true)" }),
   limit: z.number().int().min(1).max(500).default(20),
   offset: z.number().int().min(0).default(0),
 });
@@ -46,6 +49,9 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       if (statuses.some((s) => s !== 1) && !isAdmin(principal)) {
         throw new LearnwareError("FORBIDDEN", "Only admins may search learnwares that are not usable", { field: "statuses" });
       }
+      if (body.exact === true && body.approximate) {
+        throw new LearnwareError("BAD_REQUEST", "exact: true and approximate: true contradict each other; send one of them", { field: "approximate" });
+      }
       const t0 = performance.now();
       const r = await searchMarket(ctx, {
         semantic: body.semantic,
@@ -54,7 +60,8 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         maxSearchNum: body.maxSearchNum,
         method: body.method,
         searcher: body.searcher,
-        exact: body.exact,
+        approximate: body.approximate,
+        principal,
         indexThreshold: ctx.config.indexThreshold,
         indexTopN: ctx.config.indexTopN,
       });
@@ -67,6 +74,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         single: { items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })), total: r.single.length, limit: body.limit, offset: body.offset },
         multiple: r.multiple === null ? null : { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist, learnwares: r.multiple.ids.map(lw) },
         path: r.path,
+        ...(r.ranked !== undefined ? { ranked: r.ranked } : {}),
         tookMs: Math.round((performance.now() - t0) * 100) / 100,
       });
     },

@@ -6,7 +6,8 @@
 import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
-import { indexedSearch } from "../../core/index/indexedSearch.ts";
+import type { PackedSearchResult } from "../../core/search/packedMarket.ts";
+import { userSpecData } from "../../core/search/packedMarket.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { semanticSearch } from "../../core/search/semanticSearch.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
@@ -21,14 +22,16 @@ import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
 import { enqueueCheck } from "./jobs.ts";
-import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import type { SearchExecutor } from "./searchPool.ts";
+import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex } from "./specIndex.ts";
+import { type SpecSlab, specSlabOf } from "./specSlab.ts";
 
 export const MARKET_NAMESPACE = "market";
 
 /** The new version's index row now (a failure only defers it to the next search's sync). */
 async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Promise<void> {
   try {
-    await storeSketches(ctx.db, [{ modelId, versionId }]);
+    await storeSketches(ctx.db, [{ modelId, versionId }], ctx.search.executor);
   } catch {
     /* the search path sketches it on demand */
   }
@@ -267,18 +270,26 @@ export interface MarketSearchRequest {
   maxSearchNum?: number;
   method?: "greedy" | "auto" | "none";
   searcher?: "fuzzy" | "exact";
-  /** Force the exact linear scan even where the index would be used. */
-  exact?: boolean;
-  /** Searchable table specs from which on the index answers (default 2000, `LW_INDEX_THRESHOLD`). */
+  /**
+   * Answer from the RKME index's candidates (faster on large markets, but not the market's
+   * answer: scores are converted over the candidates, near-ties may be missed). Default false:
+   * the exact scan, the Python market's answer at any size.
+   */
+  approximate?: boolean;
+  /** Searchable table specs from which an `approximate` search uses the index (default 2000, `LW_INDEX_THRESHOLD`). */
   indexThreshold?: number;
-  /** Candidates re-ranked exactly on the index path (default max(100, 4·max²)). */
+  /** Candidates re-ranked exactly on the approximate path (default max(100, 4·max²)). */
   indexTopN?: number;
+  /** Who asks (admission: anonymous scans over `anonExactMax` specs queue behind, or are refused). */
+  principal?: Principal | null;
 }
 
 export interface MarketSearchResult extends SearchResult {
   models: Map<string, ModelRow>;
-  /** Which path answered the statistical search. */
-  path: "index" | "exact" | "semantic";
+  /** Which path answered the statistical search: the exact scan, the index's candidates, or none (semantic only). */
+  path: "exact" | "approximate" | "semantic";
+  /** Table specs of the user's dimension the answer was ranked over (what the scores were converted over). */
+  ranked?: number;
 }
 
 type SearchRow = { model: ModelRow; versionId: number };
@@ -385,13 +396,20 @@ export async function searchableListing(db: Database, statuses: readonly number[
 }
 
 /**
- * Brings the search index of the usable learnwares in step ahead of the first search (run
- * in the background at start: a catalogue never searched before sketches every version).
+ * Brings the search index and the packed specs of the usable learnwares in step ahead of the
+ * first search (run in the background at start: a catalogue never searched before parses and
+ * sketches every version, on the search threads).
  */
 export async function warmSearchIndex(ctx: Ctx): Promise<number> {
-  const index = await syncSpecIndex(ctx.db, await searchableListing(ctx.db, [1]));
+  const listing = await searchableListing(ctx.db, [1]);
+  const index = await syncSpecIndex(ctx.db, listing, ctx.search.executor);
+  // The exact scan's packed specs too (parsed on the search threads), so the first search does not wait for them.
+  await specSlabOf(ctx.db).ensure(ctx.db, ctx.search.executor, listing.rows.map((r) => r.versionId));
   return index.size;
 }
+
+/** Searches of more specs than this are split into one scan task per search thread. */
+const SHARD_MIN = 2048;
 
 /** The core's combined search over the learnwares whose latest version has an allowed status. */
 export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
@@ -420,54 +438,110 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
     throw err;
   };
-  // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
-  const index = userStat ? await syncSpecIndex(ctx.db, listing) : undefined;
-  const threshold = req.indexThreshold ?? 2000;
-  if (userStat && index && !req.exact && index.sizeOfDim(userStat.z.cols) >= threshold) {
-    const within = semantic ? semanticSearch(semantic, rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy").ids : undefined;
-    const fetchSpecs = async (ids: readonly string[]) => {
-      const vids = ids.map((id) => indexedVersion(ctx.db, id));
-      const specs = await tableSpecsOf(ctx.db, vids.filter((v): v is number => v !== undefined));
-      return vids.map((v) => (v === undefined ? undefined : specs.get(v) ?? undefined));
-    };
-    try {
-      const r = await indexedSearch(userStat, index, fetchSpecs, {
-        ...(within !== undefined ? { within } : {}),
-        indexThreshold: threshold,
-        ...(req.indexTopN ? { topN: req.indexTopN } : {}),
-        ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
-        ...(req.method !== undefined ? { method: req.method } : {}),
-      });
-      return { single: r.single, multiple: r.multiple, path: r.path, models: modelsOf(r) };
-    } catch (err) {
-      return rethrow(err);
-    }
-  }
-  // The exact path: every searchable spec, ranked as the Python market does.
-  const specs = userStat ? await tableSpecsOf(ctx.db, rows.map((r) => r.versionId)) : new Map<number, RKMETableSpecification | null>();
-  const selfIps = new Map<string, number>();
-  const market = rows.map((r) => {
-    const spec = specs.get(r.versionId) ?? undefined;
-    // The index's ip(L, L) only when it holds this very version (the catalogue may have moved on).
-    const stored = index && indexedVersion(ctx.db, r.model.id) === r.versionId ? index.selfInnerProduct(r.model.id) : undefined;
-    if (spec) selfIps.set(r.model.id, stored ?? spec.innerProduct(spec));
-    return { id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec, stat: spec };
-  });
-  const user: { semantic?: SemanticSpec; stat?: RKMETableSpecification } = {};
-  if (semantic) user.semantic = semantic;
-  if (userStat) user.stat = userStat;
-  let result: SearchResult;
-  try {
-    result = search({
-      user,
+  if (!userStat) {
+    // Semantic only: no kernel work.
+    const market = rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec }));
+    const result = search({
+      user: semantic ? { semantic } : {},
       market,
-      selfInnerProducts: selfIps,
-      ...(req.maxSearchNum !== undefined ? { maxSearchNum: req.maxSearchNum } : {}),
-      ...(req.method !== undefined ? { method: req.method } : {}),
       ...(req.searcher !== undefined ? { searcher: req.searcher } : {}),
     });
+    return { ...result, path: "semantic", models: modelsOf(result) };
+  }
+  // The semantic stage first (its result order is the statistical stage's market order, as in
+  // the core's `search`), then the statistical search over the matches' table specs.
+  let pool: readonly SearchRow[] = rows;
+  if (semantic) {
+    const r = semanticSearch(semantic, rows.map((x) => ({ id: x.model.id, semantic: (x.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy");
+    pool = r.ids.map((id) => listing.byId.get(id)!).filter((x) => x !== undefined);
+  }
+  const user = userStat;
+  const slab = specSlabOf(ctx.db);
+  const exec = ctx.search.executor;
+  const options = { maxSearchNum: req.maxSearchNum ?? 5, method: req.method ?? "greedy" } as const;
+  if (!Number.isInteger(options.maxSearchNum) || options.maxSearchNum < 1) {
+    throw new RangeError(`maxSearchNum must be a positive integer, got ${options.maxSearchNum}`);
+  }
+  const run = async (candidates: readonly SearchRow[], path: "exact" | "approximate"): Promise<MarketSearchResult> => {
+    await slab.ensure(ctx.db, exec, candidates.map((r) => r.versionId));
+    const slots: number[] = [], ids: string[] = [];
+    for (const r of candidates) {
+      const slot = slab.slotOf.get(r.versionId);
+      if (slot === undefined || slot < 0 || slab.colsOf(slot) !== user.z.cols) continue;
+      slots.push(slot);
+      ids.push(r.model.id);
+    }
+    const out = await admit(ctx, req.principal ?? null, path === "exact" ? slots.length : 0, () => rankSlots(exec, slab, Int32Array.from(slots), user, options));
+    const result: SearchResult = {
+      single: Array.from(out.order, (pos, i) => ({ id: ids[pos]!, score: out.scores[i]!, dist: out.dists[i]! })),
+      multiple: out.mixture === null
+        ? null
+        : { ids: out.mixture.positions.map((pos) => ids[pos]!), weights: out.mixture.weights, score: out.mixture.score, dist: out.mixture.dist },
+    };
+    return { ...result, path, ranked: out.ranked, models: modelsOf(result) };
+  };
+  try {
+    if (req.approximate) {
+      // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
+      const index = await syncSpecIndex(ctx.db, listing, exec);
+      const threshold = req.indexThreshold ?? 2000;
+      const within = semantic ? new Set(pool.map((r) => r.model.id)) : undefined;
+      const searchable = within ? pool.filter((r) => index.has(r.model.id) && index.entryDim(r.model.id) === user.z.cols).length : index.sizeOfDim(user.z.cols);
+      const topN = req.indexTopN || Math.max(100, 4 * options.maxSearchNum * options.maxSearchNum);
+      if (searchable >= threshold && searchable > topN) {
+        const found = new Set(index.search(user, { topN, ...(within ? { filter: (id: string) => within.has(id) } : {}) }).map((c) => c.id));
+        // Market order for the exact stage, so equal distances tie as in the linear scan.
+        return await run(pool.filter((r) => found.has(r.model.id) && indexedVersion(ctx.db, r.model.id) === r.versionId), "approximate");
+      }
+    }
+    return await run(pool, "exact");
   } catch (err) {
     return rethrow(err);
   }
-  return { ...result, path: userStat ? "exact" : "semantic", models: modelsOf(result) };
+}
+
+/**
+ * Admission of one statistical search (`ctx.search.gate`): authenticated callers and small
+ * scans at normal priority; anonymous scans of more than `anonExactMax` specs behind them
+ * (`LW_ANON_EXACT_POLICY=queue`, the default) or refused with 401 (`refuse`).
+ */
+async function admit<T>(ctx: Ctx, principal: Principal | null, scanned: number, fn: () => Promise<T>): Promise<T> {
+  const { anonExactMax, anonExactPolicy } = ctx.config;
+  let priority: "high" | "low" = "high";
+  if (principal === null && scanned > anonExactMax) {
+    if (anonExactPolicy === "refuse") {
+      throw new LearnwareError("AUTH_REQUIRED", `An exact search over ${scanned} specs (more than ${anonExactMax}) needs a bearer token; send one, narrow the search semantically, or ask for approximate: true`, {
+        field: "approximate",
+        limit: anonExactMax,
+      });
+    }
+    priority = "low";
+  }
+  return ctx.search.gate.run(priority, fn);
+}
+
+/**
+ * The exact ranking of `slots` on the executor: one task, or — for a large market on a
+ * multi-threaded pool — one scan task per thread (each spec's MMD² is computed alone, so
+ * shard boundaries do not change a bit) and a finishing task (rank, mixture, scores).
+ */
+async function rankSlots(exec: SearchExecutor, slab: SpecSlab, slots: Int32Array, user: RKMETableSpecification, options: { maxSearchNum: number; method: "greedy" | "auto" | "none" }): Promise<PackedSearchResult> {
+  const packed = slab.packed();
+  const u = userSpecData(user);
+  if (exec.threads < 2 || slots.length < SHARD_MIN) return exec.run({ kind: "search", packed, slots, user: u, ...options });
+  const parts = splitRange(slots.length, exec.threads);
+  const shards = await Promise.all(parts.map(([from, to]) => exec.run({ kind: "scan", packed, slots, from, to, user: u })));
+  const dists = new Float64Array(slots.length);
+  parts.forEach(([from], k) => dists.set(shards[k]!, from));
+  return exec.run({ kind: "finish", packed, slots, dists, user: u, ...options });
+}
+
+/** Contiguous, balanced `[start, end)` ranges of `n` items for `parts` workers. */
+function splitRange(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = 0; t < parts; t++) {
+    const a = Math.floor((n * t) / parts), b = Math.floor((n * (t + 1)) / parts);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
 }

@@ -20,6 +20,7 @@ import { sketchSpec } from "../../core/index/sketch.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import type { Database } from "../db/client.ts";
 import { settings, specSketches, versions } from "../db/schema.ts";
+import type { SearchExecutor } from "./searchPool.ts";
 
 /** A learnware's latest searchable version. */
 export interface LiveVersion {
@@ -152,15 +153,15 @@ export interface SyncListing {
  * The index of `db`, brought in step with `listing`: only the learnwares changed since the
  * last sync when the listing can name them, else a walk over all of it.
  */
-export async function syncSpecIndex(db: Database, listing: SyncListing): Promise<RkmeIndex> {
+export async function syncSpecIndex(db: Database, listing: SyncListing, exec?: SearchExecutor): Promise<RkmeIndex> {
   const st = stateOf(db);
   if (st.syncedWith === listing.key) return st.index;
-  const run = st.queue.then(() => syncNow(db, st, listing));
+  const run = st.queue.then(() => syncNow(db, st, listing, exec));
   st.queue = run.catch(() => undefined);
   return run;
 }
 
-async function syncNow(db: Database, st: State, listing: SyncListing): Promise<RkmeIndex> {
+async function syncNow(db: Database, st: State, listing: SyncListing, exec: SearchExecutor | undefined): Promise<RkmeIndex> {
   const listingKey = listing.key;
   if (st.syncedWith === listingKey) return st.index;
   const changed: LiveVersion[] = [];
@@ -198,7 +199,7 @@ async function syncNow(db: Database, st: State, listing: SyncListing): Promise<R
     const stored = new Map(rows.filter(fresh).map((r) => [r.versionId, r]));
     const missing = part.filter((v) => !stored.has(v.versionId));
     if (missing.length > 0) {
-      for (const r of await computeEntries(db, st, missing)) stored.set(r.versionId, r);
+      for (const r of await computeEntries(db, st, missing, exec)) stored.set(r.versionId, r);
     }
     for (const v of part) {
       const r = stored.get(v.versionId)!;
@@ -241,8 +242,8 @@ async function preload(db: Database, st: State, live: readonly LiveVersion[]): P
  * Sketches new versions as they are created (an upload pays about a millisecond), so that no
  * search has to: the next sync finds their rows stored.
  */
-export async function storeSketches(db: Database, created: readonly LiveVersion[]): Promise<void> {
-  await computeEntries(db, stateOf(db), created);
+export async function storeSketches(db: Database, created: readonly LiveVersion[], exec?: SearchExecutor): Promise<void> {
+  await computeEntries(db, stateOf(db), created, exec);
 }
 
 type SketchRow = typeof specSketches.$inferSelect;
@@ -252,26 +253,42 @@ function isFresh(r: SketchRow, features: number, seed: number): boolean {
   return r.features === features && r.seed === seed && (r.sketch === null || r.sketch.byteLength === features * 4);
 }
 
-/** Sketches the versions `missing` from their stored specs and persists the rows. */
-async function computeEntries(db: Database, st: State, missing: readonly LiveVersion[]): Promise<SketchRow[]> {
-  const specs = await tableSpecsOf(db, missing.map((v) => v.versionId));
+/**
+ * Sketches the versions `missing` from their stored specs and persists the rows: on the
+ * executor's threads when one is given (parsed from the stored text there), else here.
+ */
+async function computeEntries(db: Database, st: State, missing: readonly LiveVersion[], exec?: SearchExecutor): Promise<SketchRow[]> {
   const { features, seed } = st.index.options;
-  const out: SketchRow[] = missing.map((v) => {
-    const spec = specs.get(v.versionId) ?? null;
-    if (!spec) return { versionId: v.versionId, modelId: v.modelId, dim: 0, gamma: 0, features, seed, selfIp: 0, sketch: null };
-    const sketch = sketchSpec(spec, st.index.featureMap(spec.z.cols, spec.gamma));
-    return {
-      versionId: v.versionId,
-      modelId: v.modelId,
-      dim: spec.z.cols,
-      gamma: spec.gamma,
-      features,
-      seed,
-      selfIp: spec.innerProduct(spec),
-      // Bytes as they are (drizzle types buffer-mode blobs as Buffer; libSQL takes any Uint8Array).
-      sketch: new Uint8Array(sketch.buffer, sketch.byteOffset, sketch.byteLength) as Buffer,
-    };
+  const empty = (v: LiveVersion): SketchRow => ({ versionId: v.versionId, modelId: v.modelId, dim: 0, gamma: 0, features, seed, selfIp: 0, sketch: null });
+  const row = (v: LiveVersion, dim: number, gamma: number, selfIp: number, sketch: Float32Array): SketchRow => ({
+    versionId: v.versionId,
+    modelId: v.modelId,
+    dim,
+    gamma,
+    features,
+    seed,
+    selfIp,
+    // Bytes as they are (drizzle types buffer-mode blobs as Buffer; libSQL takes any Uint8Array).
+    sketch: new Uint8Array(sketch.buffer, sketch.byteOffset, sketch.byteLength) as Buffer,
   });
+  let out: SketchRow[];
+  if (exec) {
+    const raw = await db.db.select({ id: versions.id, text: sql<string | null>`${versions.statSpecs}`.mapWith((x: unknown) => (x == null ? null : String(x))) })
+      .from(versions).where(inArray(versions.id, missing.map((v) => v.versionId)));
+    const text = new Map(raw.map((r) => [r.id, r.text]));
+    const parsed = await exec.run({ kind: "parse", items: missing.map((v) => ({ versionId: v.versionId, text: text.get(v.versionId) ?? null })), sketch: { features, seed } });
+    out = missing.map((v, i) => {
+      const p = parsed[i]!.spec;
+      return p === null || !p.sketch ? empty(v) : row(v, p.cols, p.gamma, p.self, p.sketch);
+    });
+  } else {
+    const specs = await tableSpecsOf(db, missing.map((v) => v.versionId));
+    out = missing.map((v) => {
+      const spec = specs.get(v.versionId) ?? null;
+      if (!spec) return empty(v);
+      return row(v, spec.z.cols, spec.gamma, spec.innerProduct(spec), sketchSpec(spec, st.index.featureMap(spec.z.cols, spec.gamma)));
+    });
+  }
   await db.write(async (tx) => {
     for (const r of out) {
       await tx.insert(specSketches).values(r).onConflictDoUpdate({

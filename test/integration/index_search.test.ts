@@ -1,6 +1,7 @@
-// The server's statistical search through the RKME index (LW_INDEX_THRESHOLD lowered so the
-// small demo market takes the index path): same results as the exact scan, the index follows
-// deletes and new versions, and its sketches persist in libSQL across restarts.
+// The server's approximate statistical search through the RKME index (`approximate: true`,
+// LW_INDEX_THRESHOLD lowered so the small demo market takes the index path): its best match is
+// the exact scan's, the index follows deletes and new versions, and its sketches persist in
+// libSQL across restarts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -17,10 +18,10 @@ test("indexed search equals the exact scan and stays in step with deletes", asyn
   const s = await startTestServer({ LW_SEED_DEMO: "true", LW_INDEX_THRESHOLD: "3", LW_INDEX_TOP_N: "2" });
   try {
     const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 30, seed: 5 }).toJSON();
-    const indexed = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } });
-    const exact = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", exact: true } });
+    const indexed = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", approximate: true } });
+    const exact = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } });
     assert.equal(indexed.status, 200, JSON.stringify(indexed.data));
-    assert.equal(indexed.data.path, "index");
+    assert.equal(indexed.data.path, "approximate");
     assert.equal(exact.data.path, "exact");
     const ids = (r: { data: { single: { items: { id: string }[] } } }) => r.data.single.items.map((i) => i.id);
     assert.ok(ids(exact).length >= 2);
@@ -33,8 +34,8 @@ test("indexed search equals the exact scan and stays in step with deletes", asyn
     const top = ids(exact)[0]!;
     const del = await api(s.url, "DELETE", `/v1/learnwares/${top}`, { token: ADMIN });
     assert.ok(del.status === 200 || del.status === 204, JSON.stringify(del.data));
-    const after = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } });
-    const afterExact = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", exact: true } });
+    const after = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", approximate: true } });
+    const afterExact = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } });
     assert.ok(!ids(after).includes(top), "a deleted learnware must leave the index");
     assert.equal(ids(after)[0], ids(afterExact)[0]);
   } finally {
@@ -49,15 +50,15 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
   const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 30, seed: 5 }).toJSON();
   const ids = (r: { data: { single: { items: { id: string }[] } } }) => r.data.single.items.map((i) => i.id);
   const searchBoth = async () => ({
-    indexed: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } }),
-    exact: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", exact: true } }),
+    indexed: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", approximate: true } }),
+    exact: await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } }),
   });
   const db = createClient({ url: `file:${join(dir, "lw.db")}` });
   // This test is about the rows: drop the snapshot a clean shutdown writes (tested below).
   const dropSnapshot = () => rmSync(join(dir, "rkme-index.bin"), { force: true });
   try {
     const first = await searchBoth();
-    assert.equal(first.indexed.data.path, "index");
+    assert.equal(first.indexed.data.path, "approximate");
     const top = ids(first.exact)[0]!;
     assert.equal(ids(first.indexed)[0], top);
     const rows = (await db.execute("SELECT model_id, dim, features, length(sketch) AS bytes FROM spec_sketches WHERE sketch IS NOT NULL")).rows;
@@ -70,7 +71,7 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     dropSnapshot();
     s = await startTestServer(env, dir);
     const again = await searchBoth();
-    assert.equal(again.indexed.data.path, "index");
+    assert.equal(again.indexed.data.path, "approximate");
     assert.deepEqual(ids(again.indexed), ids(first.indexed));
     assert.deepEqual(again.indexed.data.single.items.map((i: { score: number }) => i.score), first.indexed.data.single.items.map((i: { score: number }) => i.score));
 
@@ -167,11 +168,11 @@ test("a clean shutdown leaves an index snapshot that the next start reopens (lis
   let s = await startTestServer(env);
   const dir = s.dir;
   const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 30, seed: 5 }).toJSON();
-  const search = async () => (await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto" } })).data;
+  const search = async () => (await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "auto", approximate: true } })).data;
   const indexNow = async () => syncSpecIndex(s.started.ctx.db, await searchableListing(s.started.ctx.db, [1]));
   try {
     const before = await search();
-    assert.equal(before.path, "index");
+    assert.equal(before.path, "approximate");
     await indexTrained(s.started.ctx.db);
     assert.ok((await indexNow()).stats().some((b) => b.ivfLists !== null), "inverted files trained");
     await s.close({ keep: true });
