@@ -34,7 +34,7 @@ export function inProcessExecutor(): SearchExecutor {
 }
 
 /** A piscina pool of `threads` search workers (started at once, so no search pays a start-up). */
-export async function createPiscinaExecutor(threads = Math.max(1, Math.min(8, availableParallelism()))): Promise<SearchExecutor> {
+export async function createPiscinaExecutor(threads = Math.max(1, Math.min(8, availableParallelism())), taskTimeoutMs = 120_000): Promise<SearchExecutor> {
   const { Piscina } = await import("piscina");
   const pool = new Piscina({
     // A path, not a URL: the worker then loads through the same TypeScript loader as this thread.
@@ -50,7 +50,18 @@ export async function createPiscinaExecutor(threads = Math.max(1, Math.min(8, av
   return {
     threads,
     kind: "workers",
-    run: async <T extends SearchTask>(task: T) => unwrapTaskResult<TaskResult<T>>(await pool.run(task)),
+    // A bound on every task: a worker that cannot start (or a runaway task) fails the search
+    // instead of leaving it waiting forever.
+    run: async <T extends SearchTask>(task: T) => {
+      try {
+        return unwrapTaskResult<TaskResult<T>>(await pool.run(task, { signal: AbortSignal.timeout(taskTimeoutMs) }));
+      } catch (err) {
+        if ((err as Error)?.name === "AbortError" || (err as Error)?.name === "TimeoutError") {
+          throw new LearnwareError("UNAVAILABLE", `A search task did not finish within ${taskTimeoutMs} ms`);
+        }
+        throw err;
+      }
+    },
     close: () => pool.destroy(),
   };
 }

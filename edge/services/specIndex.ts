@@ -289,11 +289,16 @@ async function computeEntries(db: Database, st: State, missing: readonly LiveVer
       return row(v, spec.z.cols, spec.gamma, spec.innerProduct(spec), sketchSpec(spec, st.index.featureMap(spec.z.cols, spec.gamma)));
     });
   }
+  // One statement per 100 rows: a first search over a bulk-filled catalogue writes thousands,
+  // and a statement per row kept the event loop busy for seconds.
   await db.write(async (tx) => {
-    for (const r of out) {
-      await tx.insert(specSketches).values(r).onConflictDoUpdate({
+    for (let c = 0; c < out.length; c += 100) {
+      await tx.insert(specSketches).values(out.slice(c, c + 100)).onConflictDoUpdate({
         target: specSketches.versionId,
-        set: { modelId: r.modelId, dim: r.dim, gamma: r.gamma, features: r.features, seed: r.seed, selfIp: r.selfIp, sketch: r.sketch },
+        set: {
+          modelId: sql`excluded.model_id`, dim: sql`excluded.dim`, gamma: sql`excluded.gamma`, features: sql`excluded.features`,
+          seed: sql`excluded.seed`, selfIp: sql`excluded.self_ip`, sketch: sql`excluded.sketch`,
+        },
       });
     }
   });
