@@ -285,7 +285,8 @@ export interface MarketSearchRequest {
 }
 
 export interface MarketSearchResult extends SearchResult {
-  models: Map<string, ModelRow>;
+  /** The rows of the returned ids (looked up when asked: an exact answer may hold thousands). */
+  models: Pick<ReadonlyMap<string, ModelRow>, "get">;
   /** Which path answered the statistical search: the exact scan, the index's candidates, or none (semantic only). */
   path: "exact" | "approximate" | "semantic";
   /** Table specs of the user's dimension the answer was ranked over (what the scores were converted over). */
@@ -408,6 +409,9 @@ export async function warmSearchIndex(ctx: Ctx): Promise<number> {
   return index.size;
 }
 
+/** Per listing: its slots of the last dimension searched, in market order, and their model ids. */
+const slotLists = new WeakMap<Listing, { key: string; slots: Int32Array; ids: string[] }>();
+
 /** Searches of more specs than this are split into one scan task per search thread. */
 const SHARD_MIN = 2048;
 
@@ -417,13 +421,15 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   const listing = await searchableListing(ctx.db, statuses);
   const rows = listing.rows;
   // The rows of the returned ids as they are now (the listing may be patched meanwhile).
-  const modelsOf = (r: SearchResult): Map<string, ModelRow> => {
-    const out = new Map<string, ModelRow>();
-    for (const id of [...r.single.map((x) => x.id), ...(r.multiple?.ids ?? [])]) {
-      const m = listing.byId.get(id)?.model;
-      if (m) out.set(id, m);
-    }
-    return out;
+  const modelsOf = (r: SearchResult): MarketSearchResult["models"] => {
+    const returned = new Set<string>(r.multiple?.ids ?? []);
+    let singles: Set<string> | null = null;
+    return {
+      get: (id: string) => {
+        singles ??= new Set(r.single.map((x) => x.id));
+        return returned.has(id) || singles.has(id) ? listing.byId.get(id)?.model : undefined;
+      },
+    };
   };
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
@@ -463,15 +469,24 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     throw new RangeError(`maxSearchNum must be a positive integer, got ${options.maxSearchNum}`);
   }
   const run = async (candidates: readonly SearchRow[], path: "exact" | "approximate"): Promise<MarketSearchResult> => {
-    await slab.ensure(ctx.db, exec, candidates.map((r) => r.versionId));
-    const slots: number[] = [], ids: string[] = [];
-    for (const r of candidates) {
-      const slot = slab.slotOf.get(r.versionId);
-      if (slot === undefined || slot < 0 || slab.colsOf(slot) !== user.z.cols) continue;
-      slots.push(slot);
-      ids.push(r.model.id);
+    // The whole listing's slots of one dimension are kept per listing state (most searches have no semantic filter).
+    const whole = candidates === rows;
+    const key = `${listing.key}#${user.z.cols}`;
+    let hit = whole ? slotLists.get(listing) : undefined;
+    if (hit?.key !== key) {
+      await slab.ensure(ctx.db, exec, candidates.map((r) => r.versionId));
+      const list: number[] = [], ids: string[] = [];
+      for (const r of candidates) {
+        const slot = slab.slotOf.get(r.versionId);
+        if (slot === undefined || slot < 0 || slab.colsOf(slot) !== user.z.cols) continue;
+        list.push(slot);
+        ids.push(r.model.id);
+      }
+      hit = { key, slots: Int32Array.from(list), ids };
+      if (whole) slotLists.set(listing, hit);
     }
-    const out = await admit(ctx, req.principal ?? null, path === "exact" ? slots.length : 0, () => rankSlots(exec, slab, Int32Array.from(slots), user, options));
+    const { slots, ids } = hit;
+    const out = await admit(ctx, req.principal ?? null, path === "exact" ? slots.length : 0, () => rankSlots(exec, slab, slots, user, options));
     const result: SearchResult = {
       single: Array.from(out.order, (pos, i) => ({ id: ids[pos]!, score: out.scores[i]!, dist: out.dists[i]! })),
       multiple: out.mixture === null
