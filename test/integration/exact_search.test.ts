@@ -1,6 +1,6 @@
 // The server's default statistical search is the market's exact answer at any size — every
-// single with its score, in order, and the mixture — through `POST /v1/search` and the `/api`
-// route the Python LearnwareClient uses, whether the search runs on the worker pool or on the
+// single with its score, in order, and the mixture — through `POST /v1/search`, the `/api`
+// route the Python LearnwareClient uses and `lw search --server`, whether the search runs on the worker pool or on the
 // server's own thread; `approximate: true` is labelled; admission control answers 503 with
 // Retry-After when its queue is full and, configured so, refuses large anonymous scans.
 import { after, before, test } from "node:test";
@@ -9,7 +9,12 @@ import { createRng } from "../../core/random.ts";
 import { searchStatistical, type SearchResult } from "../../core/search/statSearch.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createPiscinaExecutor, type SearchExecutor } from "../../edge/services/searchPool.ts";
-import { assertClose, loadCases } from "../_util.ts";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertClose, loadCases, repoRoot } from "../_util.ts";
 import { type Answer, marketServer, searchCompat, searchV1 } from "./_market.ts";
 import { ADMIN } from "./_server.ts";
 import type { SearchCase } from "../conformance/search.test.ts";
@@ -102,6 +107,14 @@ test("a 10k market with near-ties: the default answer equals the exact scan thro
       assert.equal(v1.ranked, 10_000, "scores are converted over the whole market");
       assertSameAnswer(v1, want, idOf, `user ${u} /v1`);
       assertSameAnswer(await searchCompat(s.url, user), want, idOf, `user ${u} /api`);
+      if (u === 0) {
+        // `lw search --server` reads every page of singles.
+        const file = join(mkdtempSync(join(tmpdir(), "lw-cli-")), "user.json");
+        writeFileSync(file, JSON.stringify(user));
+        // Asynchronously: this process serves the requests.
+        const cli = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/main.ts", "search", "--server", s.url, "--spec", file, "--json"], { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 << 20 });
+        assertSameAnswer(JSON.parse(cli.stdout) as Answer, want, idOf, `user ${u} lw search --server`);
+      }
       const auto = searchStatistical(RKMETableSpecification.fromJSON(user), market, { maxSearchNum: 3, method: "auto" });
       assertSameAnswer(await searchV1(s.url, { stat: user, maxSearchNum: 3, method: "auto" }), auto, idOf, `user ${u} /v1 auto`);
       // Asked for, the approximate path answers and says so (its answer is not checked against the scan).
