@@ -2,7 +2,7 @@
  * The server's statistical search on a large catalogue, over real HTTP on loopback (libSQL
  * file in a temp dir): N learnwares in √N clustered tasks (K = 20 points, d = 10), written
  * straight into the catalogue (the upload path is measured by `measure.ts`). Reports the
- * first search (every version sketched and its row written), warm index-path searches, the
+ * first search (every version sketched and its row written), warm index-path (`approximate: true`) searches, the
  * first search after one catalogue change (a delete), the exact scan, and the first search
  * after a restart (the index rebuilt from `spec_sketches`).
  *
@@ -81,7 +81,7 @@ const fillS = (performance.now() - t0) / 1000;
 const users = Array.from({ length: RUNS }, (_, u) => stat(u % tasks, 0.8));
 async function search(user: unknown, exact = false): Promise<{ ms: number; path: string }> {
   const t = performance.now();
-  const r = await fetch(`${s.base}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ stat: user, exact }) });
+  const r = await fetch(`${s.base}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ stat: user, approximate: !exact }) });
   const body = (await r.json()) as { path?: string; error?: unknown };
   if (r.status !== 200) throw new Error(`search failed: ${r.status} ${JSON.stringify(body)}`);
   return { ms: performance.now() - t, path: body.path ?? "?" };
