@@ -99,9 +99,14 @@ function policy(v: string | undefined): "queue" | "refuse" {
   throw new RangeError(`LW_ANON_EXACT_POLICY must be queue or refuse, got '${v}'`);
 }
 
-/** One search thread per core (at most 8); a machine of one core still gets one, off the event loop. */
+/**
+ * One search thread per core but one (at most 8), so the event loop keeps a core to itself; a
+ * machine of one core still gets one. On the 2-core development machine one thread gave both a
+ * lower /healthz p99 (13.8 vs 120 ms) and more searches per second (9.6 vs 6.7) than two under
+ * 4 clients (bench/server/responsiveness.ts).
+ */
 function defaultSearchThreads(): number {
-  return Math.max(1, Math.min(8, availableParallelism()));
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
 function normalizePrefix(p: string): string {
