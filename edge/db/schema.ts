@@ -168,6 +168,8 @@ export const jobs = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(5),
     runner: text("runner"),
+    /** The token that holds the lease: a runner token reads the package of the jobs it holds only. */
+    leaseToken: text("lease_token"),
     leaseUntil: integer("lease_until"),
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     log: text("log").notNull().default(""),

@@ -364,7 +364,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       if (!m || m.kind !== "learnware") return fail(c, 41, "Learnware not found.", 404);
       const v = await resolveVersion(ctx.db.db, m, "latest");
       try {
-        assertCanReadVersion(p, m, v);
+        await assertCanReadVersion(ctx, p, m, v);
       } catch {
         return fail(c, p === null ? 61 : 62, "cannot download unverified learnware.", p === null ? 401 : 403);
       }

@@ -15,7 +15,7 @@ import { readJsonBody } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { defineRoute } from "../http/route.ts";
 import { getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
-import { jobView } from "../services/jobs.ts";
+import { holdsCheckLease, jobView } from "../services/jobs.ts";
 import { assertSemantic, deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
 
@@ -57,11 +57,15 @@ export async function readSubmission(ctx: Ctx, req: Request, opts: { requirePack
   return { semantic, staged };
 }
 
-/** Pending / invalid versions are readable by their owner, admins and runners only. */
-export function assertCanReadVersion(p: Principal | null, m: ModelRow, v: VersionRow): void {
+/**
+ * Pending / invalid versions are readable by their owner and admins, and by a runner token
+ * only while it holds the lease of the version's check job.
+ */
+export async function assertCanReadVersion(ctx: Ctx, p: Principal | null, m: ModelRow, v: VersionRow): Promise<void> {
   if (v.checkStatus === 1) return;
-  if (p !== null && (isAdmin(p) || hasScope(p, "runner") || p.owner === m.owner)) return;
-  throw new LearnwareError(p === null ? "UNAUTHENTICATED" : "FORBIDDEN", `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and runners may read it`);
+  if (p !== null && (isAdmin(p) || p.owner === m.owner)) return;
+  if (p !== null && hasScope(p, "runner") && (await holdsCheckLease(ctx.db.db, p.tokenId, m.id, v.number, ctx.now()))) return;
+  throw new LearnwareError(p === null ? "UNAUTHENTICATED" : "FORBIDDEN", `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and the runner checking it may read it`);
 }
 
 export async function packageResponse(ctx: Ctx, m: ModelRow, v: VersionRow, head = false): Promise<Response> {
@@ -244,7 +248,7 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
   const download = async (c: Context<AppEnv>, id: string, ref: string, principal: Principal | null) => {
     const m = await getModel(ctx.db.db, id);
     const v = await resolveVersion(ctx.db.db, m, ref);
-    assertCanReadVersion(principal, m, v);
+    await assertCanReadVersion(ctx, principal, m, v);
     return packageResponse(ctx, m, v, c.req.method === "HEAD");
   };
 
@@ -293,7 +297,7 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
     async (c, { params, principal }) => {
       const m = await getModel(ctx.db.db, params.id);
       const v = await resolveVersion(ctx.db.db, m, params.ref);
-      assertCanReadVersion(principal, m, v);
+      await assertCanReadVersion(ctx, principal, m, v);
       let secs = ctx.config.signedLinkSeconds;
       const raw = c.req.header("content-length") && c.req.header("content-length") !== "0" ? ((await readJsonBody(c.req.raw, 4096)) as { expiresInSeconds?: number }) : {};
       if (raw && typeof raw.expiresInSeconds === "number") secs = Math.min(Math.max(1, Math.floor(raw.expiresInSeconds)), 86400);

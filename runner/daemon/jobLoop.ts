@@ -78,8 +78,22 @@ export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
     const t = setTimeout(() => { opts.signal.removeEventListener("abort", onAbort); r(); }, ms);
     opts.signal.addEventListener("abort", onAbort, { once: true });
   });
+  // No job is leased while no sandbox can start: the versions stay pending (NONUSABLE), never
+  // INVALID, and the reason is logged once per change.
+  let refused: string | null = null;
+  const safe = async (): Promise<boolean> => {
+    const s = await opts.runtime.safety();
+    const reason = s.ok ? null : (s.reason ?? "no sandbox");
+    if (reason !== refused) log(reason === null ? "a sandbox is available again: leasing check jobs" : `not leasing check jobs: ${reason}`);
+    refused = reason;
+    return s.ok;
+  };
   const slot = async (): Promise<void> => {
     while (!opts.signal.aborted) {
+      if (!(await safe())) {
+        await sleep(opts.pollMs * 5);
+        continue;
+      }
       let job: Job | null = null;
       try {
         job = await opts.client.lease(["check"], opts.leaseSeconds);

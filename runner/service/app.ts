@@ -21,17 +21,20 @@ import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, toNested, type Tensor } from "../tensor.ts";
 import { type MixtureStore, registerMixtureRoutes } from "./mixtures.ts";
 import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
+import { callerContext } from "./auth.ts";
 
 export const FRAME_TYPE = "application/vnd.lw.frame";
 
 /** The one place error codes map to HTTP statuses. */
-export function statusOf(code: string): 400 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
+export function statusOf(code: string): 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
   switch (code) {
     case "BAD_REQUEST": case "TYPE_ERROR": case "RANGE_ERROR": case "PACKAGE_INVALID": case "PACKAGE_UNSAFE": return 400;
+    case "UNAUTHENTICATED": return 401;
+    case "FORBIDDEN": return 403;
     case "NOT_FOUND": return 404;
     case "CONFLICT": return 409;
     case "LOAD_FAILED": case "MODEL_ERROR": case "MODEL_CLASS_MISSING": case "WORKER_CRASHED": case "NOT_SUPPORTED": case "OUTPUT_NOT_NUMERIC": case "OUTPUT_NOT_ARRAY": return 422;
-    case "BACKEND_UNAVAILABLE": case "UPSTREAM_ERROR": return 503;
+    case "BACKEND_UNAVAILABLE": case "UPSTREAM_ERROR": case "SANDBOX_UNAVAILABLE": case "SANDBOX_FAILED": return 503;
     case "TIMEOUT": return 504;
     case "MEMORY_LIMIT": return 507;
     default: return 500;
@@ -62,6 +65,11 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   app.onError((err, c) => {
     const p = toErrorPayload(err);
     return c.json(p, statusOf(p.code));
+  });
+  // The caller's token goes with the request to every authorisation the service makes.
+  app.use("*", (c, next) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+    return callerContext.run({ token: m ? m[1]! : null }, next);
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/metrics", (c) => c.json(service.metrics()));

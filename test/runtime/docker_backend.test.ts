@@ -13,18 +13,19 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DockerBackend } from "../../runner/backends/docker.ts";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
-import type { PythonModelHandle } from "../../runner/backends/pythonModel.ts";
+import type { WorkerModelHandle } from "../../runner/worker/workerModel.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { numpyPackage, pythonPackage, scratch, semantic } from "./_fixtures.ts";
+import { sandbox } from "./_sandbox.ts";
 
 const dir = scratch("lw-docker-");
 const backend = new DockerBackend({ envDir: join(dir, "envs"), memoryLimitBytes: 256 * 1024 * 1024 });
 const avail = await backend.available();
 const skip = avail.ok ? false : `docker backend unavailable: ${avail.reason}`;
 const pkgs = join(dir, "pkgs");
-const handles: PythonModelHandle[] = [];
+const handles: WorkerModelHandle[] = [];
 after(async () => {
   for (const h of handles) await h.dispose();
 });
@@ -92,7 +93,7 @@ class Model(BaseModel):
   try {
     const lw = await materializePackage(pythonPackage(src, { d: 1, kwargs: { secret: secretFile, port } }), pkgs);
     // Control: outside the sandbox (python-venv backend) the same code does read the secret and reach the host.
-    const host = await new VenvBackend({ envDir: join(dir, "envs") }).load(lw);
+    const host = await new VenvBackend({ sandbox, envDir: join(dir, "envs") }).load(lw);
     const yHost = await host.predict(tensor([[0]]));
     await host.dispose();
     assert.equal(yHost.data[0], 1, "control: the venv worker reads the host secret");

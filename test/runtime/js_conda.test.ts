@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { JsBackend } from "../../runner/backends/js.ts";
+import { NodeBackend } from "../../runner/backends/node.ts";
+import { sandbox } from "./_sandbox.ts";
 import { CondaBackend } from "../../runner/backends/conda.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
@@ -11,8 +12,8 @@ import { jsPackage, scratch, semantic } from "./_fixtures.ts";
 const dir = scratch("lw-js-");
 const pkgs = join(dir, "pkgs");
 
-test("a JS learnware (runner hooks) runs in a worker thread: pre → predict → post, fit, saveModel", async () => {
-  const backend = new JsBackend();
+test("a JS learnware (runner hooks) runs in a sandboxed worker process: pre → predict → post, fit, saveModel", async () => {
+  const backend = new NodeBackend("js", { sandbox, workDir: join(dir, "node") });
   const h = await backend.load(await materializePackage(jsPackage(3), pkgs));
   assert.deepEqual(h.input_shape, [3]);
   assert.deepEqual(h.output_shape, [1]);
@@ -36,14 +37,14 @@ export default function createModel(kwargs) {
     },
   };
 }`;
-  const h = await new JsBackend({ callTimeoutMs: 500 }).load(await materializePackage(jsPackage(2, { source: src }), pkgs));
+  const h = await new NodeBackend("js", { sandbox, workDir: join(dir, "node"), callTimeoutMs: 500 }).load(await materializePackage(jsPackage(2, { source: src }), pkgs));
   await assert.rejects(h.predict(tensor([[-1, 0]])), (e: any) => e.code === "TIMEOUT");
   // The replacement thread re-imports the module first: give that call room on a busy machine.
   assert.deepEqual(toNested(await h.predict(tensor([[1, 2]]), { timeoutMs: 30_000 })), [[5]]);
   await h.dispose();
 });
 
-const conda = new CondaBackend({ envDir: join(dir, "envs") });
+const conda = new CondaBackend({ sandbox, envDir: join(dir, "envs") });
 const condaAvail = await conda.available();
 
 test("conda backend reports clearly when conda is absent", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { decodeFrame, encodeFrame, FrameReader } from "../../runner/protocol.ts";
 import { tensor, type Tensor } from "../../runner/tensor.ts";
 import { WorkerProcess } from "../../runner/worker/workerProcess.ts";
-import { PYTHON_SHIM_DIR, workerEnv } from "../../runner/backends/pythonModel.ts";
+import { PYTHON_SHIM_DIR, workerEnv } from "../../runner/worker/workerModel.ts";
 import { PYTHON } from "./_fixtures.ts";
 
 test("frames round-trip JSON with float64 and float32 arrays anywhere inside", () => {

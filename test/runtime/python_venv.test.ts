@@ -5,13 +5,14 @@ import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
-import type { PythonModelHandle } from "../../runner/backends/pythonModel.ts";
+import type { WorkerModelHandle } from "../../runner/worker/workerModel.ts";
 import { numpyPackage, pythonPackage, scratch, semantic, sklearnPackage } from "./_fixtures.ts";
+import { sandbox } from "./_sandbox.ts";
 
 const dir = scratch();
-const backend = new VenvBackend({ envDir: join(dir, "envs") });
+const backend = new VenvBackend({ sandbox, envDir: join(dir, "envs") });
 const pkgs = join(dir, "pkgs");
-const handles: PythonModelHandle[] = [];
+const handles: WorkerModelHandle[] = [];
 after(async () => {
   for (const h of handles) await h.dispose();
 });

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
-import { JsBackend } from "../../runner/backends/js.ts";
+import { NodeBackend } from "../../runner/backends/node.ts";
+import { sandbox } from "./_sandbox.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { buildRegisteredPackage, expandArtifactGlob, registerModel, runRegisterCommand } from "../../runner/register.ts";
 import { tensor, toNested } from "../../runner/tensor.ts";
@@ -51,7 +52,7 @@ test("registerModel packs runner hooks, saved props, requirements, artifacts and
   const pkg = readLearnwarePackage(zip);
   assert.equal(pkg.model.kind, "js");
   assert.deepEqual(pkg.model.kwargs, { scale: 2, input_shape: [3], output_shape: [1] });
-  const h = await new JsBackend().load(await materializePackage(zip, join(dir, "pkgs")));
+  const h = await new NodeBackend("js", { sandbox, workDir: join(dir, "node") }).load(await materializePackage(zip, join(dir, "pkgs")));
   assert.deepEqual(toNested(await h.predict(tensor([[1, 0, 0], [5, 0, 0]]))), [[12], [20]]);
   await h.dispose();
 

@@ -1,0 +1,44 @@
+/**
+ * Bundles `worker.ts` (and what it imports from the runner) into one ES module that a
+ * sandboxed `node` runs without a TypeScript loader. onnxruntime-node stays external: the
+ * backend mounts its package beside the bundle.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SOURCES = ["node/worker.ts", "protocol.ts", "tensor.ts", "contract.ts"].map((f) => join(HERE, "..", f));
+let building: Promise<string> | null = null;
+
+/** Writes the bundle into `dir` (once per source version) and returns its path. */
+export function nodeWorkerBundle(dir: string): Promise<string> {
+  building ??= (async () => {
+    const hash = createHash("sha256");
+    for (const f of SOURCES) hash.update(readFileSync(f));
+    const file = join(dir, `worker-${hash.digest("hex").slice(0, 16)}.mjs`);
+    if (existsSync(file)) return file;
+    const { build } = await import("esbuild");
+    const out = await build({
+      entryPoints: [SOURCES[0]!],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      external: ["onnxruntime-node"],
+      write: false,
+      logLevel: "silent",
+    });
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, out.outputFiles[0]!.contents, { mode: 0o644 });
+    await rename(tmp, file);
+    return file;
+  })().catch((e) => {
+    building = null;
+    throw e;
+  });
+  return building;
+}
