@@ -20,8 +20,8 @@ export function nodeWorkerBundle(dir: string): Promise<string> {
     for (const f of SOURCES) hash.update(readFileSync(f));
     const file = join(dir, `worker-${hash.digest("hex").slice(0, 16)}.mjs`);
     if (existsSync(file)) return file;
-    const { build } = await import("esbuild");
-    const out = await build({
+    const esbuild = await import("esbuild");
+    const out = await esbuild.build({
       entryPoints: [SOURCES[0]!],
       bundle: true,
       format: "esm",
@@ -30,7 +30,7 @@ export function nodeWorkerBundle(dir: string): Promise<string> {
       external: ["onnxruntime-node"],
       write: false,
       logLevel: "silent",
-    });
+    }).finally(() => esbuild.stop()); // no esbuild service process stays behind
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, out.outputFiles[0]!.contents, { mode: 0o644 });
