@@ -17,6 +17,7 @@
  * | `LW_SANDBOX` | bwrap | `bwrap` (bubblewrap, the default; the runner refuses uploaded code when it cannot start) or `none` (no sandbox: a single trusted user only) |
  * | `LW_SANDBOX_PIDS`, `LW_SANDBOX_TMP`, `LW_SANDBOX_CPU_SECONDS`, `LW_SANDBOX_VM_SLACK` | 64, 64m, 3600, 2g | per-sandbox processes, `/tmp` and file size, CPU seconds per worker, address space beyond the memory limit |
  * | `LW_SANDBOX_UID_BASE` | 200000 | first of the uids given to sandboxes (runner as root) |
+ * | `LW_BWRAP` | /usr/bin/bwrap | the bubblewrap executable |
  * | `LW_PYTHON_BACKEND` | python-venv | backend for Python learnwares: python-venv, conda, docker |
  * | `LW_PYTHON` | /usr/bin/python3 | base interpreter for venvs |
  * | `LW_PIP_INDEX_URL`, `LW_PIP_WHEELHOUSE` | unset | where requirements are installed from (else only checked) |
@@ -49,6 +50,7 @@ export interface RunnerConfig {
   sandbox: SandboxMode;
   sandboxLimits: Omit<SandboxLimits, "memoryBytes">;
   sandboxUidBase: number;
+  bwrap: string;
   pythonBackend: PythonBackendName;
   python: string;
   pipIndexUrl?: string;
@@ -109,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       openFiles: 1024,
     },
     sandboxUidBase: int(env, "LW_SANDBOX_UID_BASE", 200_000),
+    bwrap: env.LW_BWRAP || "/usr/bin/bwrap",
     pythonBackend: backend,
     python: env.LW_PYTHON ?? "/usr/bin/python3",
     docker: env.LW_DOCKER ?? "docker",

@@ -33,7 +33,7 @@ export class Runtime {
     this.config = config;
     const envDir = join(config.dataDir, "envs");
     const pip = { ...(config.pipIndexUrl ? { pipIndexUrl: config.pipIndexUrl } : {}), ...(config.wheelhouse ? { wheelhouse: config.wheelhouse } : {}) };
-    const sandbox = createSandbox({ mode: config.sandbox, uidBase: config.sandboxUidBase, limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes } });
+    const sandbox = createSandbox({ mode: config.sandbox, bwrap: config.bwrap, uidBase: config.sandboxUidBase, limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes } });
     this.sandbox = sandbox;
     const timeouts = { callTimeoutMs: config.callTimeoutMs, loadTimeoutMs: config.loadTimeoutMs };
     const node = { sandbox, workDir: join(config.dataDir, "node"), ...timeouts };
