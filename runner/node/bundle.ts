@@ -11,11 +11,17 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCES = ["node/worker.ts", "protocol.ts", "tensor.ts", "contract.ts"].map((f) => join(HERE, "..", f));
-let building: Promise<string> | null = null;
+const building = new Map<string, Promise<string>>();
 
 /** Writes the bundle into `dir` (once per source version) and returns its path. */
-export function nodeWorkerBundle(dir: string): Promise<string> {
-  building ??= (async () => {
+export async function nodeWorkerBundle(dir: string): Promise<string> {
+  const cached = building.get(dir);
+  if (cached) {
+    const file = await cached.catch(() => null);
+    if (file !== null && existsSync(file)) return file;
+    building.delete(dir);
+  }
+  const p = (async () => {
     const hash = createHash("sha256");
     for (const f of SOURCES) hash.update(readFileSync(f));
     const file = join(dir, `worker-${hash.digest("hex").slice(0, 16)}.mjs`);
@@ -36,9 +42,8 @@ export function nodeWorkerBundle(dir: string): Promise<string> {
     await writeFile(tmp, out.outputFiles[0]!.contents, { mode: 0o644 });
     await rename(tmp, file);
     return file;
-  })().catch((e) => {
-    building = null;
-    throw e;
-  });
-  return building;
+  })();
+  building.set(dir, p);
+  p.catch(() => building.delete(dir));
+  return p;
 }

@@ -63,5 +63,11 @@ export function serverAuthorizer(serverUrl: string, fetchImpl: typeof fetch = fe
  * caller may run what the source holds; the digest is the package's.
  */
 export function sourceAuthorizer(source: PackageSource): Authorizer {
-  return async (token, model, version) => createHash("sha256").update(await source(model, version, token)).digest("hex");
+  const digests = new WeakMap<Uint8Array, string>();
+  return async (token, model, version) => {
+    const zip = await source(model, version, token);
+    let d = digests.get(zip);
+    if (d === undefined) digests.set(zip, (d = createHash("sha256").update(zip).digest("hex")));
+    return d;
+  };
 }

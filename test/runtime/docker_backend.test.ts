@@ -18,7 +18,7 @@ import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { numpyPackage, pythonPackage, scratch, semantic } from "./_fixtures.ts";
-import { sandbox } from "./_sandbox.ts";
+import { createSandbox } from "../../runner/sandbox/sandbox.ts";
 
 const dir = scratch("lw-docker-");
 const backend = new DockerBackend({ envDir: join(dir, "envs"), memoryLimitBytes: 256 * 1024 * 1024 });
@@ -92,8 +92,8 @@ class Model(BaseModel):
 `;
   try {
     const lw = await materializePackage(pythonPackage(src, { d: 1, kwargs: { secret: secretFile, port } }), pkgs);
-    // Control: outside the sandbox (python-venv backend) the same code does read the secret and reach the host.
-    const host = await new VenvBackend({ sandbox, envDir: join(dir, "envs") }).load(lw);
+    // Control: without a sandbox (LW_SANDBOX=none) the same code does read the secret and reach the host.
+    const host = await new VenvBackend({ sandbox: createSandbox({ mode: "none" }), envDir: join(dir, "envs") }).load(lw);
     const yHost = await host.predict(tensor([[0]]));
     await host.dispose();
     assert.equal(yHost.data[0], 1, "control: the venv worker reads the host secret");
