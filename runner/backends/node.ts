@@ -8,7 +8,7 @@
  * native memory.
  */
 import { dirname, join } from "node:path";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { LearnwareDir } from "../learnwareDir.ts";
 import { nodeWorkerBundle } from "../node/bundle.ts";
@@ -57,14 +57,25 @@ export class NodeBackend implements Backend {
     const model = lw.pkg.model;
     if (model.kind !== this.name) throw new TypeError(`${this.name} backend cannot run a ${model.kind} learnware`);
     const sandbox = this.#opts.sandbox;
-    const bundle = await nodeWorkerBundle(this.#opts.workDir);
+    const bundle = await nodeWorkerBundle(join(this.#opts.workDir, "app"));
     const node = realpathSync(this.#opts.node ?? process.execPath);
     const root: Mount = { src: lw.root, dest: "/learnware" };
     const dir: Mount = { src: dirname(bundle), dest: "/opt/lw/node/app" };
     const mounts: Mount[] = [root, dir];
     if (!node.startsWith("/usr/")) mounts.push({ src: dirname(node) });
     if (this.name === "onnx") {
-      for (const pkg of ["onnxruntime-node", "onnxruntime-common"]) mounts.push({ src: packageDir(pkg), dest: `/opt/lw/node/node_modules/${pkg}` });
+      for (const pkg of ["onnxruntime-node", "onnxruntime-common"]) {
+        const src = packageDir(pkg);
+        mounts.push({ src, dest: `/opt/lw/node/node_modules/${pkg}` });
+        // The same layout on the host, for LW_SANDBOX=none: <workDir>/{app,node_modules}.
+        const link = join(this.#opts.workDir, "node_modules", pkg);
+        if (!existsSync(link)) {
+          mkdirSync(dirname(link), { recursive: true });
+          try {
+            symlinkSync(src, link, "dir");
+          } catch { /* made meanwhile */ }
+        }
+      }
     }
     const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
     if (opts.memoryLimitBytes !== undefined) limits.memoryBytes = opts.memoryLimitBytes;
