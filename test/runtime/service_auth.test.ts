@@ -11,8 +11,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadConfig } from "../../runner/config.ts";
 import { startDaemon, type Daemon } from "../../runner/daemon/main.ts";
-import { ADMIN, startEdge } from "./_edge.ts";
-import { jsPackage, scratch, semantic } from "./_fixtures.ts";
+import { writeFileSync } from "node:fs";
+import { ADMIN, spawnDaemon, startEdge } from "./_edge.ts";
+import { jsPackage, pythonPackage, scratch, semantic } from "./_fixtures.ts";
 import { needsSandbox } from "./_sandbox.ts";
 
 const dir = scratch("lw-auth-");
@@ -120,3 +121,60 @@ test("without a sandbox the runner checks nothing (the version stays pending) an
   assert.equal(r.status, 503);
   assert.match(JSON.stringify(await r.json()), /refuses to run uploaded code/);
 });
+
+test("end to end: a learnware uploaded with a write token, checked by a runner daemon as npm start runs it, finds neither the admin token nor the runner's", { skip: needsSandbox }, async () => {
+  const adminFile = join(dir, "server", "admin-token");
+  writeFileSync(adminFile, `${ADMIN}\n`, { mode: 0o600 });
+  const src = `import os
+import numpy as np
+from learnware.model import BaseModel
+
+def loot(admin_file):
+    found = []
+    try:
+        found.append(open(admin_file).read().strip())
+    except OSError:
+        pass
+    for pid in os.listdir("/proc"):
+        try:
+            env = open("/proc/%s/environ" % pid, "rb").read().split(b"\\0")
+            found += [e.decode() for e in env if e.startswith(b"LW_TOKEN=") or e.startswith(b"LW_ADMIN_TOKEN=")]
+        except OSError:
+            pass
+    return found
+
+class Model(BaseModel):
+    def __init__(self, admin_file):
+        super().__init__(input_shape=(3,), output_shape=(1,))
+        found = loot(admin_file)
+        if found:
+            raise RuntimeError("STOLEN " + " ".join(found))
+    def predict(self, X):
+        return X[:, :1]
+`;
+  const lw = await edge.upload(sem, pythonPackage(src, { d: 3, kwargs: { admin_file: adminFile } }), alice);
+  const runnerToken = await edge.token("runner", ["runner"]);
+  const d = spawnDaemon({ LW_SERVER_URL: edge.url, LW_TOKEN: runnerToken, LW_DATA_DIR: join(dir, "server"), LW_RUNNER_NAME: "e2e" });
+  try {
+    const c = await edge.waitFor(lw.id, lw.version, 120_000);
+    assert.equal(c.status, "usable", c.log ?? "");
+    assert.doesNotMatch(c.log ?? "", /STOLEN|lw_|lw-test-admin/);
+  } finally {
+    await d.stop();
+  }
+  // The same code without the sandbox does find them: the probe works.
+  const none = await loadNone();
+  await assert.rejects(none(src, adminFile), /STOLEN/);
+});
+
+/** Loads a Python learnware once with LW_SANDBOX=none (the control of the test above). */
+async function loadNone() {
+  const { VenvBackend } = await import("../../runner/backends/pythonVenv.ts");
+  const { createSandbox } = await import("../../runner/sandbox/sandbox.ts");
+  const { materializePackage } = await import("../../runner/learnwareDir.ts");
+  const backend = new VenvBackend({ sandbox: createSandbox({ mode: "none" }), envDir: join(dir, "envs") });
+  return async (src: string, adminFile: string) => {
+    const h = await backend.load(await materializePackage(pythonPackage(src, { d: 3, kwargs: { admin_file: adminFile } }), join(dir, "pkgs")));
+    await h.dispose();
+  };
+}
