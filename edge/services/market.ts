@@ -15,11 +15,12 @@ import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { isAdmin, type Principal } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
-import type { Database, Tx } from "../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { artifacts, events, jobs, metrics, models, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
+import { collectBlobs } from "./gc.ts";
 import { enqueueCheck } from "./jobs.ts";
 import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
 
@@ -223,23 +224,18 @@ export async function updateLearnware(
   return res;
 }
 
-async function blobReferenced(tx: Tx | Database["db"], sha: string): Promise<boolean> {
-  const [v] = await tx.select({ n: sql<number>`1` }).from(versions).where(eq(versions.packageSha256, sha)).limit(1);
-  if (v) return true;
-  const [a] = await tx.select({ n: sql<number>`1` }).from(artifacts).where(eq(artifacts.sha256, sha)).limit(1);
-  return a !== undefined;
-}
+export { isBlobReferenced } from "./gc.ts";
 
-export function isBlobReferenced(db: Database): (sha: string) => Promise<boolean> {
-  return (sha) => blobReferenced(db.db, sha);
-}
-
-/** Deletes a model with its versions, tags, metrics, artifacts and jobs; unreferenced blobs go too. */
+/**
+ * Deletes a model with its versions, tags, metrics, artifacts and jobs in one transaction;
+ * the blobs only they referenced are collected after the commit (a crash in between leaves
+ * garbage for the next collection, never a row without its blob).
+ */
 export async function deleteModel(ctx: Ctx, id: string, principal: Principal | null): Promise<void> {
   const model = await getModel(ctx.db.db, id);
   assertCanWrite(principal, model);
   const at = ctx.now();
-  await ctx.db.write(async (tx) => {
+  const shas = await ctx.db.write(async (tx) => {
     const shas = new Set<string>();
     for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
     for (const a of await tx.select({ s: artifacts.sha256 }).from(artifacts).where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored")))) if (a.s) shas.add(a.s);
@@ -251,10 +247,14 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
     await tx.delete(jobs).where(or(eq(jobs.modelId, id)));
     await tx.delete(models).where(eq(models.id, id));
     await appendEvent(tx, at, { type: "model.deleted", namespace: model.namespace, modelId: id, actor: principal?.owner ?? null, data: { name: model.name } });
-    // Blob removal runs under the write lock, so no concurrent commit can re-reference them.
-    for (const sha of shas) if (!(await blobReferenced(tx, sha))) await ctx.blobs.delete(sha);
+    return shas;
   });
   ctx.hub.notify();
+  try {
+    await collectBlobs(ctx, shas);
+  } catch (err) {
+    ctx.log(`blob collection after deleting '${id}' deferred: ${(err as Error).message}`);
+  }
 }
 
 // ---------------------------------------------------------------- search
