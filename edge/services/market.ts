@@ -4,12 +4,9 @@
  * delete, and the search over the catalogue.
  */
 import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
-import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
-import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { indexedSearch } from "../../core/index/indexedSearch.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { semanticSearch } from "../../core/search/semanticSearch.ts";
-import { checkSemanticSpec } from "../../core/semantic/checker.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { isAdmin, type Principal } from "../auth/tokens.ts";
@@ -35,43 +32,10 @@ async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Prom
   }
 }
 
-/** Rejects an invalid semantic spec at once (422 naming the key). */
-export function assertSemantic(spec: unknown): void {
-  const r = checkSemanticSpec(spec);
-  if (r.status === -1) {
-    const first = r.issues[0];
-    throw new LearnwareError("SEMANTIC_INVALID", `Semantic specification is invalid: ${r.message}`, {
-      field: first ? `semantic.${first.key}` : "semantic",
-      issues: r.issues,
-    });
-  }
-}
+import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
+import { inspectPackageBytes } from "./packageInspect.ts";
 
-export interface Inspected {
-  statSpecs: { className: string; fileName: string; json: unknown }[];
-  framework: string;
-  packageName: string | undefined;
-}
-
-/** Parses a package and runs the static checks against `semantic` (422 on failure). */
-export function inspectPackage(bytes: Uint8Array, semantic: unknown): Inspected {
-  assertSemantic(semantic);
-  const pkg = readLearnwarePackage(bytes);
-  const statSpecs = pkg.statSpecs.map((s) => ({ className: s.className, fileName: s.fileName, json: s.json }));
-  checkStatic(statSpecs, semantic);
-  return { statSpecs, framework: pkg.model.kind, packageName: pkg.name };
-}
-
-function checkStatic(statSpecs: Inspected["statSpecs"], semantic: unknown): void {
-  const r = checkLearnwareStatic({ statSpecs }, semantic);
-  if (!r.ok) {
-    const first = r.issues[0]!;
-    throw new LearnwareError("STAT_SPEC_INVALID", `Learnware check failed: ${r.message}`, {
-      field: first.rule.startsWith("semantic.") ? `semantic.${first.key ?? ""}` : `package.${first.key ?? "stat"}`,
-      issues: r.issues,
-    });
-  }
-}
+export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
 
 /** Ownership: the owner or an admin may write. */
 export function assertCanWrite(p: Principal | null, m: ModelRow): void {
@@ -97,7 +61,7 @@ export async function submitLearnware(
   let info = args.inspected;
   if (!info) {
     try {
-      info = inspectPackage(await ctx.blobs.readStaged(args.staged), args.semantic);
+      info = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), args.semantic, ctx.config);
     } catch (err) {
       await ctx.blobs.discard(args.staged);
       throw err;
@@ -167,7 +131,7 @@ export async function updateLearnware(
     semantic = args.semantic ?? model.semantic;
     [base] = await ctx.db.db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
-      inspected = inspectPackage(await ctx.blobs.readStaged(args.staged), semantic);
+      inspected = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), semantic, ctx.config);
     } else {
       if (!base || base.packageSha256 === null) throw new LearnwareError("BAD_REQUEST", "The learnware has no package yet", { field: "package" });
       assertSemantic(semantic);
