@@ -14,6 +14,7 @@ import type { App, AppDeps, AppEnv, Ctx } from "./context.ts";
 import { settings } from "./db/schema.ts";
 import { renderError } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
+import { securityHeaders } from "./middleware/securityHeaders.ts";
 import { staticFiles } from "./middleware/static.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { compatRoutes } from "./routes/compat.ts";
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps, shared?: Ctx): App {
   });
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
+  app.use("*", securityHeaders(ctx.config.compatPrefix));
   // Compat routes carry their own envelope and their own auth handling.
   compatRoutes(app, ctx);
 

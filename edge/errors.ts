@@ -73,6 +73,9 @@ export function renderError(err: unknown): [number, ErrorBody] {
     // Misuse reached from input (e.g. a malformed matrix in a spec): a client mistake.
     return [400, { error: { code: err instanceof RangeError ? "RANGE_ERROR" : "TYPE_ERROR", message: err.message } }];
   }
+  if (err instanceof URIError) {
+    return [400, { error: { code: "BAD_REQUEST", message: `Malformed percent-encoding: ${err.message}` } }];
+  }
   if (err instanceof SyntaxError) {
     return [400, { error: { code: "BAD_REQUEST", message: `Malformed JSON: ${err.message}` } }];
   }

@@ -28,7 +28,10 @@ import { assertCanWrite, deleteModel } from "../services/market.ts";
 
 export const NameSchema = z.string().min(1).max(200);
 const Namespace = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "Use letters, digits, '.', '_' or '-' (max 64)");
-const Tag = z.string().regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64)");
+const Tag = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64), so it never reads as a version number")
+  .refine((t) => t.toLowerCase() !== "latest", { message: "'latest' is reserved (it always means the newest version)" });
 const Metadata = z.record(z.unknown());
 export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
 const IdParams = z.object({ id: z.string().min(1) });

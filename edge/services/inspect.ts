@@ -7,9 +7,11 @@ import { LearnwareError } from "../../core/errors.ts";
 import type { PackageLimits } from "../../core/package/types.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
+import { assertSaneSemantic, assertSaneStatSpec } from "./validate.ts";
 
 /** Rejects an invalid semantic spec at once (422 naming the key). */
 export function assertSemantic(spec: unknown): void {
+  assertSaneSemantic(spec);
   const r = checkSemanticSpec(spec);
   if (r.status === -1) {
     const first = r.issues[0];
@@ -31,6 +33,7 @@ export function inspectPackage(bytes: Uint8Array, semantic: unknown, limits?: Pa
   assertSemantic(semantic);
   const pkg = readLearnwarePackage(bytes, limits);
   const statSpecs = pkg.statSpecs.map((s) => ({ className: s.className, fileName: s.fileName, json: s.json }));
+  for (const s of statSpecs) if (s.className === "RKMETableSpecification") assertSaneStatSpec(s.json, `package.${s.fileName}`);
   checkStatic(statSpecs, semantic);
   return { statSpecs, framework: pkg.model.kind, packageName: pkg.name };
 }

@@ -34,6 +34,7 @@ async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Prom
 
 import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
 import { inspectPackageBytes } from "./packageInspect.ts";
+import { assertSaneStatSpec } from "./validate.ts";
 
 export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
 
@@ -373,6 +374,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   };
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
+    assertSaneStatSpec(req.stat);
     try {
       userStat = RKMETableSpecification.fromJSON(req.stat);
     } catch (err) {

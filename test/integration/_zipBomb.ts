@@ -6,7 +6,7 @@
 import { deflateSync } from "fflate";
 import { crc32 } from "../../core/package/crc32.ts";
 
-export function zipBomb(n = 1000, entryBytes = 1024 * 1024, opts: { lie?: number } = {}): Uint8Array {
+export function zipBomb(n = 1000, entryBytes = 1024 * 1024, opts: { lie?: number } = {}): Uint8Array<ArrayBuffer> {
   const zeros = new Uint8Array(entryBytes);
   const data = deflateSync(zeros, { level: 9 });
   const crc = crc32(zeros);
