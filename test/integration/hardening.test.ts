@@ -115,7 +115,7 @@ describe("hardening", () => {
       const text = JSON.stringify(semantic).replace('"Dimension":null', '"Dimension":1e999');
       const fd = new FormData();
       fd.set("semantic", text);
-      fd.set("package", new Blob([f.zip]), "lw.zip");
+      fd.set("package", new Blob([f.zip as Uint8Array<ArrayBuffer>]), "lw.zip");
       const r = await api(s.url, "POST", "/v1/learnwares", { token: tok, body: fd });
       assert.ok(r.status >= 400 && r.status < 500, `${what}: ${r.status}`);
       assert.ok(String(r.data.error.details?.field ?? "").startsWith(field), `${what}: ${JSON.stringify(r.data.error).slice(0, 300)}`);
