@@ -12,6 +12,7 @@ import { defineRoute } from "../http/route.ts";
 import { getModel, resolveVersion } from "../services/catalog.ts";
 import { appendEvent } from "../services/events.ts";
 import { assertCanWrite } from "../services/market.ts";
+import { assertStorageQuota } from "../services/quota.ts";
 
 /** Windows device names, which no file may be called on Windows (with or without an extension). */
 const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
@@ -101,6 +102,12 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
       if (expected !== undefined && expected !== staged.sha256) {
         await ctx.blobs.discard(staged);
         throw new LearnwareError("CHECKSUM_MISMATCH", `Artifact sha256 is ${staged.sha256}, the client declared ${expected}`, { field: "x-checksum-sha256", actual: staged.sha256 });
+      }
+      try {
+        await assertStorageQuota(ctx, m.owner, staged.size);
+      } catch (err) {
+        await ctx.blobs.discard(staged);
+        throw err;
       }
       const mime = guessMime(query.path, c.req.header("content-type"));
       const at = ctx.now();

@@ -16,6 +16,7 @@ import { LearnwareError, statusForCode } from "../errors.ts";
 import { readBodyBytes } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { bearerOf, principalForToken } from "../middleware/auth.ts";
+import { checkRate, clientAddress } from "../middleware/rateLimit.ts";
 import { findModel, latestStatuses, listModels, type ModelRow, resolveVersion } from "../services/catalog.ts";
 import { deleteModel, searchMarket, submitLearnware, updateLearnware } from "../services/market.ts";
 import { createToken } from "./tokens.ts";
@@ -159,7 +160,16 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       let p: Principal | null = null;
       if (auth !== "none") {
         const token = bearerOf(c.req.header("authorization"));
-        if (token !== null) p = await principalForToken(ctx, token);
+        if (token !== null) {
+          const addr = `a:${clientAddress(c)}`;
+          try {
+            checkRate(ctx, "auth", addr, false);
+          } catch (err) {
+            return failWith(c, 11, err as LearnwareError);
+          }
+          p = await principalForToken(ctx, token);
+          if (p === null) checkRate(ctx, "auth", addr, true);
+        }
         if (auth === "required" && p === null) {
           return c.json({ code: 11, msg: token === null ? "Missing Authorization Header" : "Token has expired or is invalid" }, 401);
         }
@@ -185,9 +195,12 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const email = body.email;
       const token = body.token;
       if (typeof email !== "string" || typeof token !== "string") return fail(c, 21, "Request parameters error.");
+      const addr = `a:${clientAddress(c)}`;
+      checkRate(ctx, "auth", addr, false);
       const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, await sha256Hex(token)));
       const now = ctx.now();
       if (!row || row.parentId !== null || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now) || (row.email !== email && row.owner !== email)) {
+        checkRate(ctx, "auth", addr);
         return fail(c, 53, "Invalid token.");
       }
       const session = await createToken(ctx.db, now, {

@@ -34,6 +34,7 @@ async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Prom
 
 import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
 import { inspectPackageBytes } from "./packageInspect.ts";
+import { assertStorageQuota } from "./quota.ts";
 import { assertSaneStatSpec } from "./validate.ts";
 
 export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
@@ -62,6 +63,7 @@ export async function submitLearnware(
   let info = args.inspected;
   if (!info) {
     try {
+      await assertStorageQuota(ctx, args.owner, args.staged.size);
       info = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), args.semantic, ctx.config);
     } catch (err) {
       await ctx.blobs.discard(args.staged);
@@ -132,6 +134,7 @@ export async function updateLearnware(
     semantic = args.semantic ?? model.semantic;
     [base] = await ctx.db.db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
+      await assertStorageQuota(ctx, model.owner, args.staged.size);
       inspected = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), semantic, ctx.config);
     } else {
       if (!base || base.packageSha256 === null) throw new LearnwareError("BAD_REQUEST", "The learnware has no package yet", { field: "package" });
