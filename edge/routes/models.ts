@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import type { Tx } from "../db/client.ts";
-import { models, tags, versions } from "../db/schema.ts";
+import { models, namespaces, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
 import {
@@ -24,7 +24,9 @@ import {
   versionView,
 } from "../services/catalog.ts";
 import { appendEvent } from "../services/events.ts";
-import { assertCanWrite, deleteModel } from "../services/market.ts";
+import { assertCanWrite, deleteModel, MARKET_NAMESPACE } from "../services/market.ts";
+import { assertCanWriteNamespace, ensureNamespace, findNamespace, namespaceView } from "../services/namespaces.ts";
+import { isAdmin } from "../auth/tokens.ts";
 
 export const NameSchema = z.string().min(1).max(200);
 const Namespace = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "Use letters, digits, '.', '_' or '-' (max 64)");
@@ -84,7 +86,11 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const at = ctx.now();
+      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) {
+        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' holds the market's learnwares; upload them through /v1/learnwares`, { field: "namespace" });
+      }
       const model = await ctx.db.write(async (tx) => {
+        assertCanWriteNamespace(principal, await ensureNamespace(tx, params.namespace, principal!.owner, at));
         const m = await insertModel(
           tx,
           {
@@ -121,6 +127,48 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, query }) => {
       return c.json(await modelListView(ctx.db.db, await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset), query.limit, query.offset));
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    { method: "get", path: "/v1/namespaces/{namespace}", tags: ["registry"], summary: "A namespace's owner and members", auth: "read", params: z.object({ namespace: Namespace }) },
+    async (c, { params }) => {
+      const ns = await findNamespace(ctx.db.db, params.namespace);
+      if (!ns) throw new LearnwareError("NOT_FOUND", `Namespace '${params.namespace}' has no owner yet`, { field: "namespace" });
+      return c.json(namespaceView(ns));
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "put",
+      path: "/v1/namespaces/{namespace}",
+      tags: ["registry"],
+      summary: "Claim a namespace (or, as an admin, name its owner); its owner or an admin sets the members",
+      auth: "write",
+      params: z.object({ namespace: Namespace }),
+      body: z.object({ owner: z.string().min(1).max(200).optional(), members: z.array(z.string().min(1).max(200)).max(1000).optional() }),
+    },
+    async (c, { params, body, principal }) => {
+      const at = ctx.now();
+      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' is reserved`, { field: "namespace" });
+      if (body.owner !== undefined && body.owner !== principal!.owner && !isAdmin(principal)) {
+        throw new LearnwareError("FORBIDDEN", "Only an admin may name another user as a namespace's owner", { field: "body.owner" });
+      }
+      const ns = await ctx.db.write(async (tx) => {
+        const ns = await ensureNamespace(tx, params.namespace, body.owner ?? principal!.owner, at);
+        if (!isAdmin(principal) && ns.owner !== principal!.owner) {
+          throw new LearnwareError("FORBIDDEN", `Namespace '${ns.name}' belongs to '${ns.owner}'`, { field: "namespace" });
+        }
+        const next = { owner: body.owner ?? ns.owner, members: body.members ? [...new Set(body.members)] : ns.members };
+        await tx.update(namespaces).set(next).where(eq(namespaces.name, ns.name));
+        return { ...ns, ...next };
+      });
+      return c.json(namespaceView(ns));
     },
   );
 
