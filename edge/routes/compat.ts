@@ -340,7 +340,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const body = await jsonBody(ctx, c.req.raw);
       const limit = Number(body.limit);
       const page = Number(body.page);
-      if (!Number.isInteger(limit) || !Number.isInteger(page) || limit <= 0 || page < 0) return fail(c, 21, "Request parameters error.");
+      if (!Number.isInteger(limit) || !Number.isInteger(page) || limit <= 0 || page < 0 || page > 1_000_000) return fail(c, 21, "Request parameters error.");
       const isVerified = body.is_verified;
       const cap = Math.min(limit, 10_000);
       const { rows, total } = await listModels(
