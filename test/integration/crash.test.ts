@@ -150,3 +150,100 @@ describe("kill -9 during large deletes (node entry as a child process)", () => {
     console.log(`# kill -9 mid-delete: ${TRIALS} trials (${outcomes.committed} committed, ${outcomes.rolledBack} rolled back), ${rows} rows checked, 0 lost, ${((performance.now() - started) / 1000).toFixed(1)} s`);
   });
 });
+
+/**
+ * The fault suite: kill -9 while uploads, resumable finishes, version writes, tag moves,
+ * artifact writes and deletes run together, at a different instant each trial
+ * (`LW_FAULT_TRIALS`, default 10); after each restart the consistency rules hold.
+ */
+describe("kill -9 during mixed writes (fault suite)", () => {
+  let dir = "";
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const TRIALS = Number(process.env.LW_FAULT_TRIALS ?? 10);
+
+  it(`consistency after ${TRIALS} kills during mixed writes`, { timeout: 600_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), "lw-fault-"));
+    const env = { LW_DATA_DIR: dir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false", LW_RATE_UPLOADS: "0" };
+    let child = await spawnEntry("node", env);
+    const H = { authorization: `Bearer ${ADMIN}` };
+    const reg = await api(child.url, "POST", "/v1/namespaces/fault/models", { token: ADMIN, json: { name: "tagged" } });
+    const regId = reg.data.id as string;
+    await api(child.url, "POST", `/v1/models/${regId}/versions`, { token: ADMIN, json: { tags: ["prod"] } });
+    let lost = 0;
+    let checked = 0;
+    try {
+      for (let t = 0; t < TRIALS; t++) {
+        const url = child.url;
+        let stop = false;
+        const loop = async (fn: (i: number) => Promise<unknown>) => {
+          for (let i = 0; !stop; i++) await fn(i).catch(() => undefined);
+        };
+        const f = fixture(t % 5, ` fault ${t}`, 200_000);
+        const writers = [
+          loop(() => api(url, "POST", "/v1/learnwares", { token: ADMIN, body: uploadForm(f.semantic, f.zip) })),
+          loop(async () => {
+            const v = await api(url, "POST", `/v1/models/${regId}/versions`, { token: ADMIN, json: { metadata: { t } } });
+            await api(url, "PUT", `/v1/models/${regId}/tags/prod`, { token: ADMIN, json: { version: v.data.number } });
+          }),
+          loop(async (i) => {
+            await fetch(`${url}/v1/models/${regId}/versions/1/artifacts?path=${encodeURIComponent(`t${t}/${i}.bin`)}`, { method: "PUT", headers: H, body: new TextEncoder().encode(`artifact ${t} ${i}`) });
+          }),
+          loop(async () => {
+            const c = await api(url, "POST", "/v1/uploads", { token: ADMIN, json: { size: f.zip.length } });
+            await api(url, "PUT", `/v1/uploads/${c.data.id}?offset=0&sha256=${await sha256(f.zip)}`, { token: ADMIN, body: f.zip });
+            await api(url, "POST", `/v1/uploads/${c.data.id}/finish`, { token: ADMIN, json: { sha256: await sha256(f.zip), semantic: f.semantic } });
+          }),
+          loop(async () => {
+            const l = await api(url, "GET", "/v1/learnwares?limit=5", { token: ADMIN });
+            const victim = l.data.items?.[(t * 7) % Math.max(1, l.data.items.length)];
+            if (victim) await api(url, "DELETE", `/v1/learnwares/${victim.id}`, { token: ADMIN });
+          }),
+        ];
+        await new Promise((r) => setTimeout(r, 300 + ((t * 173) % 700)));
+        await child.kill("SIGKILL");
+        stop = true;
+        await Promise.all(writers);
+        child = await spawnEntry("node", env);
+        // The rules, checked over HTTP on the restarted server.
+        assert.deepEqual(await readdir(join(dir, "blobs", "tmp")), [], `trial ${t}: temp files swept`);
+        const ids = new Set<string>();
+        for (let offset = 0; ; offset += 500) {
+          const page = await api(child.url, "GET", `/v1/models?limit=500&offset=${offset}`, { token: ADMIN });
+          for (const m of page.data.items) {
+            assert.ok(!ids.has(m.id), `trial ${t}: id ${m.id} twice`);
+            ids.add(m.id);
+            const vs = await api(child.url, "GET", `/v1/models/${m.id}/versions`, { token: ADMIN });
+            const numbers = vs.data.items.map((v: any) => v.number);
+            assert.equal(Math.max(0, ...numbers), m.latestVersion, `trial ${t}: ${m.id} latest version`);
+            for (const [tag, n] of Object.entries((await api(child.url, "GET", `/v1/models/${m.id}/tags`, { token: ADMIN })).data.tags)) {
+              assert.ok(numbers.includes(n), `trial ${t}: tag ${tag} → missing version ${n}`);
+            }
+            for (const v of vs.data.items) {
+              if (v.packageSha256) {
+                const dl = await fetch(`${child.url}/v1/learnwares/${m.id}/versions/${v.number}/package`, { headers: H });
+                const bytes = new Uint8Array(await dl.arrayBuffer());
+                if (dl.status !== 200 || (await sha256(bytes)) !== v.packageSha256) lost++;
+                checked++;
+              }
+            }
+            if (m.kind === "model") {
+              const arts = await api(child.url, "GET", `/v1/models/${m.id}/versions/1/artifacts`, { token: ADMIN });
+              for (const a of arts.data.items) {
+                const dl = await fetch(`${child.url}/v1/models/${m.id}/versions/1/artifacts/content?path=${encodeURIComponent(a.path)}`, { headers: H });
+                if (dl.status !== 200 || (await sha256(new Uint8Array(await dl.arrayBuffer()))) !== a.sha256) lost++;
+                checked++;
+              }
+            }
+          }
+          if (page.data.items.length < 500) break;
+        }
+        assert.equal(lost, 0, `trial ${t}: ${lost} rows without their bytes`);
+      }
+    } finally {
+      await child.kill();
+    }
+    console.log(`# fault suite: ${TRIALS} kill -9 trials during mixed writes, ${checked} packages and artifacts checked, ${lost} lost`);
+  });
+});
