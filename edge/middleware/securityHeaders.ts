@@ -46,9 +46,11 @@ export function securityHeaders(compatPrefix = "/api"): MiddlewareHandler<AppEnv
       await next();
     }
     const h = c.res.headers;
-    // Only the page and the docs are pages; anything under the API (artifacts included) is data.
-    const html = !path.startsWith("/v1/") && (compat === null || !path.startsWith(compat)) && /^text\/html/i.test(h.get("content-type") ?? "");
-    if (!h.has("content-security-policy")) h.set("content-security-policy", html ? PAGE_CSP : API_CSP);
+    // The page's files (its HTML, scripts, module worker, wasm) and the docs carry the page's
+    // policy (a worker runs under the policy of its own script's response); anything under the
+    // API, artifacts and packages included, is data.
+    const api = path.startsWith("/v1/") || (compat !== null && path.startsWith(compat)) || !/^(text\/html|text\/javascript|application\/javascript|application\/wasm)/i.test(h.get("content-type") ?? "");
+    if (!h.has("content-security-policy")) h.set("content-security-policy", api ? API_CSP : PAGE_CSP);
     h.set("x-content-type-options", "nosniff");
     h.set("x-frame-options", "DENY");
     h.set("referrer-policy", "no-referrer");

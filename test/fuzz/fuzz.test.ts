@@ -176,6 +176,7 @@ describe("fuzz: malformed requests over every route", () => {
       if (method === "DELETE" && (token === fx.tokens[0] || token === fx.tokens[3])) headers.authorization = `Bearer ${fx.tokens[1]}`;
       // Logging out revokes the token: only a throwaway one may.
       if (template.endsWith("/auth/logout") && token !== "") headers.authorization = "Bearer lw_not_a_token";
+      if (template.endsWith("/delete_learnware") && token !== "") headers.authorization = `Bearer ${fx.tokens[1]}`;
       return { method, path, body: b.body, headers };
     });
     const statuses = new Map<number, number>();
@@ -230,7 +231,7 @@ describe("fuzz: malformed requests over every route", () => {
     const grew = Object.entries(afterCounts).reduce((a, [k, v]) => a + Math.max(0, v - before[k]!), 0);
     assert.ok(grew <= created * 3, `rows grew by ${grew} for ${created} accepted writes: ${JSON.stringify(before)} → ${JSON.stringify(afterCounts)}`);
     // The fixtures are intact and downloadable.
-    const dl = await fetch(`${s.url}/v1/learnwares/${fx.ids[0]}/download`);
+    const dl = await fetch(`${s.url}/v1/learnwares/${fx.ids[0]}/versions/1/package`, { headers: { authorization: `Bearer ${fx.tokens[0]}` } });
     assert.equal(dl.status, 200);
     assert.equal(await sha256(new Uint8Array(await dl.arrayBuffer())), await sha256(fixture(0).zip));
     void ADMIN;
