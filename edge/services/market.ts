@@ -95,7 +95,7 @@ export async function submitLearnware(
       },
       at,
     );
-    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts);
+    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256);
     await appendEvent(tx, at, { type: "model.created", namespace: model.namespace, modelId: model.id, actor: args.owner, data: { kind: "learnware", name: model.name } });
     await appendEvent(tx, at, {
       type: "version.created",
@@ -175,7 +175,7 @@ export async function updateLearnware(
       at,
     );
     await tx.update(models).set({ semantic, ...d, updatedAt: at }).where(eq(models.id, current.id));
-    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts);
+    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha);
     await appendEvent(tx, at, {
       type: "version.created",
       namespace: current.namespace,

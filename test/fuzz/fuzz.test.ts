@@ -105,7 +105,7 @@ function multipart(r: Rng, fx: Fx): { body: BodyInit; headers: Record<string, st
 }
 
 function body(r: Rng, fx: Fx, method: string): { body?: BodyInit; headers: Record<string, string> } {
-  if (method === "GET" || method === "DELETE") return r.chance(0.1) ? { body: undefined, headers: { "content-type": "application/json" } } : { headers: {} };
+  if (method === "GET" || method === "DELETE") return r.chance(0.1) ? { headers: { "content-type": "application/json" } } : { headers: {} };
   switch (r.int(6)) {
     case 0: return { body: String(r.pick(WEIRD_JSON_TEXT)), headers: { "content-type": "application/json" } };
     case 1: return { body: JSON.stringify(weirdValue(r)), headers: { "content-type": r.pick(["application/json", "text/plain", "application/x-www-form-urlencoded"]) } };
