@@ -182,20 +182,22 @@ export const jobs = sqliteTable(
 export const uploads = sqliteTable(
   "uploads",
   {
-  id: text("id").primaryKey(),
-  owner: text("owner").notNull(),
-  /** Declared total size, when the client gave one. */
-  size: integer("size"),
-  received: integer("received").notNull().default(0),
-  /** For compat sessions, the client's md5 file hash. */
-  clientHash: text("client_hash"),
-  createdAt: integer("created_at").notNull().default(now),
-  expiresAt: integer("expires_at").notNull(),
-  /** `open` while chunks arrive; `finished` keeps the answer so a repeated finish gets it again. */
-  state: text("state", { enum: ["open", "finished"] }).notNull().default("open"),
-  /** The finish answer (`{ status, body }`), kept until the session expires. */
-  result: text("result", { mode: "json" }).$type<{ status: number; body: unknown }>(),
-}, (t) => [index("uploads_owner_idx").on(t.owner, t.state)]);
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull(),
+    /** Declared total size, when the client gave one. */
+    size: integer("size"),
+    received: integer("received").notNull().default(0),
+    /** For compat sessions, the client's md5 file hash. */
+    clientHash: text("client_hash"),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    /** `open` while chunks arrive; `finished` keeps the answer so a repeated finish gets it again. */
+    state: text("state", { enum: ["open", "finished"] }).notNull().default("open"),
+    /** The finish answer (`{ status, body }`), kept until the session expires. */
+    result: text("result", { mode: "json" }).$type<{ status: number; body: unknown }>(),
+  },
+  (t) => [index("uploads_owner_idx").on(t.owner, t.state)],
+);
 
 /**
  * Registry namespaces: owned by the user who created the first model in them (or named by

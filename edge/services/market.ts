@@ -18,8 +18,14 @@ import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
 import { collectBlobs } from "./gc.ts";
+import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
 import { enqueueCheck } from "./jobs.ts";
+import { inspectPackageBytes } from "./packageInspect.ts";
+import { assertStorageQuota } from "./quota.ts";
 import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import { assertSaneStatSpec } from "./validate.ts";
+
+export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
 
 export const MARKET_NAMESPACE = "market";
 
@@ -31,13 +37,6 @@ async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Prom
     /* the search path sketches it on demand */
   }
 }
-
-import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
-import { inspectPackageBytes } from "./packageInspect.ts";
-import { assertStorageQuota } from "./quota.ts";
-import { assertSaneStatSpec } from "./validate.ts";
-
-export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
 
 /** Ownership: the owner or an admin may write. */
 export function assertCanWrite(p: Principal | null, m: ModelRow): void {
