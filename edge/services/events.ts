@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.ts";
-import { events, models } from "../db/schema.ts";
+import { events } from "../db/schema.ts";
 
 export type EventType =
   | "model.created"
@@ -70,16 +70,14 @@ export interface EventViewer {
 }
 
 /**
- * The events `v` may read: token events only for admins, job events for admins and runners,
- * and an object's events while it is in the catalogue (which anyone may list), or when the
- * viewer owns it or did it. Nobody learns another user's tokens, scopes or deleted objects.
+ * The events `v` may read: token events (owners, scopes) only for admins, job events for admins
+ * and runners. Catalogue events (created, updated, deleted, checked, tags, metrics, artifacts)
+ * describe the public catalogue and stay readable to everyone who may read it: watchers and
+ * replicas follow deletions through them.
  */
 export function visibleTo(v: EventViewer): SQL | undefined {
   if (v.admin) return undefined;
-  const me = v.owner ?? "\u0000";
-  return sql`(${events.type} not like 'token.%' and (${events.type} not like 'job.%' or ${v.runner ? sql`1` : sql`0`})
-    and (${events.modelId} is null or ${events.actor} = ${me}
-      or exists (select 1 from ${models} where ${models.id} = ${events.modelId})))`;
+  return sql`(${events.type} not like 'token.%' and (${events.type} not like 'job.%' or ${v.runner ? sql`1` : sql`0`}))`;
 }
 
 export async function listEvents(db: Db, f: EventFilter, limit: number, viewer?: EventViewer): Promise<EventRow[]> {
