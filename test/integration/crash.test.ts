@@ -79,14 +79,15 @@ describe("crash recovery (node entry as a child process)", () => {
 /**
  * kill -9 during a 600-artifact delete, again and again: the delete's rows go in one
  * transaction and its blobs are collected after the commit, so whatever instant the kill
- * lands on, every row left is downloadable after the restart (`LW_CRASH_TRIALS`, default 20).
+ * lands on, every row left is downloadable after the restart (`LW_CRASH_TRIALS`, default 10).
  */
 describe("kill -9 during large deletes (node entry as a child process)", () => {
   let dir = "";
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-  const TRIALS = Number(process.env.LW_CRASH_TRIALS ?? 20);
+  // 20 trials took 200–345 s on the shared 2-core machine; `npm test` runs 10 (LW_CRASH_TRIALS=20 for the full run).
+  const TRIALS = Number(process.env.LW_CRASH_TRIALS ?? 10);
   const ARTIFACTS = 600;
 
   it(`every remaining row is downloadable after ${TRIALS} kills mid-delete`, { timeout: 900_000 }, async () => {
