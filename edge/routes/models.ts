@@ -34,7 +34,9 @@ const Tag = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64), so it never reads as a version number")
   .refine((t) => t.toLowerCase() !== "latest", { message: "'latest' is reserved (it always means the newest version)" });
-const Metadata = z.record(z.unknown());
+/** Metadata is shown with every listing: 64 KiB of JSON at most (merged patches included). */
+export const MAX_METADATA_CHARS = 64 * 1024;
+const Metadata = z.record(z.unknown()).refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { message: `Metadata must be at most ${MAX_METADATA_CHARS} characters of JSON` });
 export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0) };
 const IdParams = z.object({ id: z.string().min(1) });
 const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
@@ -54,6 +56,10 @@ function mergeMetadata(base: Record<string, unknown>, patch: Record<string, unkn
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = v;
+  }
+  const size = JSON.stringify(out).length;
+  if (size > MAX_METADATA_CHARS) {
+    throw new LearnwareError("PAYLOAD_TOO_LARGE", `Merged metadata would be ${size} characters of JSON, more than the limit of ${MAX_METADATA_CHARS}`, { field: "body.metadata", limit: MAX_METADATA_CHARS });
   }
   return out;
 }

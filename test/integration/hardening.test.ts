@@ -127,6 +127,13 @@ describe("hardening", () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.data));
   });
 
+  it("caps metadata (shown in every listing) at 64 KiB, merged patches included", async () => {
+    const big = await api(s.url, "PATCH", `/v1/models/${model}/metadata`, { token: tok, json: { metadata: { blob: "x".repeat(7 * 1024 * 1024) } } });
+    assert.equal(big.status, 400);
+    assert.equal(big.data.error.details.field, "body.metadata");
+    for (let i = 0; i < 2; i++) assert.equal((await api(s.url, "PATCH", `/v1/models/${model}/metadata`, { token: tok, json: { metadata: { [`k${i}`]: "y".repeat(40_000) } } })).status, i === 0 ? 200 : 413);
+  });
+
   it("refuses degenerate stat specs in search and upload", async () => {
     const f = fixture(0);
     const st = (patch: (s: any) => void) => {
