@@ -93,10 +93,10 @@ export function rateLimited(kind: RateKind, limiter: RateLimiter, retryAfter: nu
   });
 }
 
-/** The client's address (Node adapter; `unknown` elsewhere). */
+/** The client's address: the Node adapter's socket, or `Deno.serve`'s handler info; `unknown` elsewhere. */
 export function clientAddress(c: Context<AppEnv>): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? "unknown";
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname ?? "unknown";
 }
 
 /** Throws a 429 when `key` is over `kind`'s limit; otherwise counts the request when `count`. */

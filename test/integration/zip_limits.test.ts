@@ -99,6 +99,7 @@ describe("zip limits on every upload path", () => {
     stop = true;
     await pinger;
     const grown = (process.memoryUsage().rss - rss0) / 2 ** 20;
+    console.log(`# zip bomb: ${paths.length} paths + 3 concurrent refused; RSS grew ${grown.toFixed(0)} MiB; slowest of ${health} /healthz ${slowest.toFixed(0)} ms`);
     assert.ok(grown < 150, `RSS grew by ${grown.toFixed(0)} MiB`);
     assert.ok(health > 0 && slowest < 1000, `slowest /healthz ${slowest.toFixed(0)} ms over ${health}`);
     // Nothing kept: no version, no temp file, no blob beyond the one good package.
