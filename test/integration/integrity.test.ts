@@ -3,6 +3,8 @@
  * it was made for, so it never serves another object that came after.
  */
 import assert from "node:assert/strict";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ADMIN, api, fixture, mintToken, sha256, startTestServer, type TestServer, uploadForm } from "./_server.ts";
 
@@ -66,5 +68,29 @@ describe("ids and links are never reused", () => {
     const after = await api(s.url, "GET", link.data.url);
     assert.equal(after.status, 410);
     assert.equal((await api(s.url, "GET", `/v1/learnwares/${other.data.learnware.id}`, { token: ADMIN })).status, 200);
+  });
+});
+
+describe("the blob collector runs while serving", () => {
+  it("removes a blob no row references, and only that one, without a restart", async () => {
+    const s = await startTestServer({ LW_GC_INTERVAL_SECONDS: "1" });
+    try {
+      const tok = await mintToken(s.url, "gc");
+      const f = fixture(0);
+      const up = await api(s.url, "POST", "/v1/learnwares", { token: tok, body: uploadForm(f.semantic, f.zip) });
+      assert.equal(up.status, 201);
+      const sha = await sha256(f.zip);
+      // Garbage as a crash between a blob's rename and its transaction would leave it.
+      const orphan = "cd".repeat(32);
+      await mkdir(join(s.dir, "blobs", "sha256", "cd"), { recursive: true });
+      await writeFile(join(s.dir, "blobs", "sha256", "cd", orphan.slice(2)), "garbage");
+      await new Promise((r) => setTimeout(r, 2500));
+      await assert.rejects(stat(join(s.dir, "blobs", "sha256", "cd", orphan.slice(2))), "the orphan is collected");
+      assert.ok((await stat(join(s.dir, "blobs", "sha256", sha.slice(0, 2), sha.slice(2)))).isFile(), "the referenced blob stays");
+      const dl = await fetch(`${s.url}/v1/learnwares/${up.data.learnware.id}/versions/1/package`, { headers: { authorization: `Bearer ${tok}` } });
+      assert.equal(await sha256(new Uint8Array(await dl.arrayBuffer())), sha);
+    } finally {
+      await s.close();
+    }
   });
 });
