@@ -63,8 +63,21 @@ export async function inspectPackageBytes(bytes: Uint8Array, semantic: unknown, 
   if (bytes.byteLength < config.zipWorkerMinBytes || typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
     return inspectPackage(bytes, semantic, limits);
   }
-  return inWorker(bytes, semantic, limits);
+  // At most WORKERS packages inflate at once (each holds its bytes); the others queue.
+  while (running >= WORKERS) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await inWorker(bytes, semantic, limits);
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
 }
+
+/** Concurrent inflation workers (the machine's cores are shared with the event loop and search). */
+const WORKERS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
 
 type Reply = { ok: true; inspected: Inspected } | { ok: false; error: { name: string; code?: string; message: string; details?: unknown } };
 
