@@ -16,6 +16,7 @@ export { LEARNWARE_YAML, readLearnwarePackage } from "./readPackage.ts";
 export { type LearnwarePackageInput, writeLearnwarePackage } from "./writePackage.ts";
 export { inspectZipEntries, type ZipEntryInfo } from "./zipEntries.ts";
 export { type CheckedZipEntry, checkZipEntries, normaliseZipPath } from "./zipSafety.ts";
+export { checkZipLimits, type ZipLimitResult, type ZipTotals, zipTotals } from "./zipLimits.ts";
 export { DEFAULT_MODEL_CLASS, DEFAULT_MODULE_FILE, DEFAULT_STAT_SPECIFICATIONS } from "./learnwareYaml.ts";
 export {
   DEFAULT_PACKAGE_LIMITS,

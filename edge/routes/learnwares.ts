@@ -14,7 +14,7 @@ import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { defineRoute } from "../http/route.ts";
-import { getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
+import { findModel, getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
 import { holdsCheckLease, jobView } from "../services/jobs.ts";
 import { assertSemantic, deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
@@ -83,8 +83,13 @@ export async function packageResponse(ctx: Ctx, m: ModelRow, v: VersionRow, head
   });
 }
 
-async function linkSignature(ctx: Ctx, id: string, n: number, exp: number): Promise<string> {
-  return hmacHex(await ctx.linkSecret(), `${id}:${n}:${exp}`);
+/**
+ * A link's signature covers the package's sha256 as well as the id and the version number, so
+ * a link can only ever serve the bytes it was made for: never another object that came to hold
+ * the id (ids are not reused either, see `nextModelId`).
+ */
+async function linkSignature(ctx: Ctx, id: string, n: number, exp: number, sha: string): Promise<string> {
+  return hmacHex(await ctx.linkSecret(), `v2:${id}:${n}:${exp}:${sha}`);
 }
 
 const ListQuery = z.object({
@@ -301,9 +306,10 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       let secs = ctx.config.signedLinkSeconds;
       const raw = c.req.header("content-length") && c.req.header("content-length") !== "0" ? ((await readJsonBody(c.req.raw, 4096)) as { expiresInSeconds?: number }) : {};
       if (raw && typeof raw.expiresInSeconds === "number") secs = Math.min(Math.max(1, Math.floor(raw.expiresInSeconds)), 86400);
+      if (v.packageSha256 === null) throw new LearnwareError("NOT_FOUND", `Version ${v.number} of '${m.id}' has no package`, { field: "ref" });
       const exp = Math.floor(ctx.now() / 1000) + secs;
-      const sig = await linkSignature(ctx, m.id, v.number, exp);
-      const url = `/v1/links/${encodeURIComponent(m.id)}/${v.number}?exp=${exp}&sig=${sig}`;
+      const sig = await linkSignature(ctx, m.id, v.number, exp, v.packageSha256);
+      const url = `/v1/links/${encodeURIComponent(m.id)}/${v.number}?exp=${exp}&sha256=${v.packageSha256}&sig=${sig}`;
       return c.json({ url, expiresAt: new Date(exp * 1000).toISOString(), version: v.number });
     },
   );
@@ -318,14 +324,18 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       summary: "Download through a signed link (no token needed until it expires)",
       auth: "public",
       params: z.object({ id: z.string(), n: z.coerce.number().int().positive() }),
-      query: z.object({ exp: z.coerce.number().int(), sig: z.string().regex(/^[0-9a-f]{64}$/) }),
+      query: z.object({ exp: z.coerce.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/), sig: z.string().regex(/^[0-9a-f]{64}$/) }),
     },
     async (c, { params, query }) => {
       if (query.exp * 1000 < ctx.now()) throw new LearnwareError("GONE", "The download link has expired", { field: "exp" });
-      const expected = await linkSignature(ctx, params.id, params.n, query.exp);
+      const expected = await linkSignature(ctx, params.id, params.n, query.exp, query.sha256);
       if (!safeEqual(expected, query.sig)) throw new LearnwareError("FORBIDDEN", "The download link signature is invalid", { field: "sig" });
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.n);
+      const m = await findModel(ctx.db.db, params.id);
+      const v = m ? await resolveVersion(ctx.db.db, m, params.n).catch(() => undefined) : undefined;
+      // The link names the bytes: a deleted (or otherwise changed) object is gone for the link.
+      if (!m || !v || v.packageSha256 !== query.sha256) {
+        throw new LearnwareError("GONE", `The package this link was made for (sha256 ${query.sha256}) is no longer in the market`, { field: "sha256" });
+      }
       return packageResponse(ctx, m, v);
     },
   );

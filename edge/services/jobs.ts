@@ -12,9 +12,14 @@ import { appendEvent } from "./events.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 
-export async function enqueueCheck(tx: Tx, modelId: string, version: number, at: number, maxAttempts: number): Promise<string> {
+/**
+ * Queues a check of a version. The payload names the package's sha256, so a runner can key what
+ * it fetches and pools by content, never by an id alone.
+ */
+export async function enqueueCheck(tx: Tx, modelId: string, version: number, at: number, maxAttempts: number, packageSha256?: string | null): Promise<string> {
   const id = "job_" + randomId(12);
-  await tx.insert(jobs).values({ id, kind: "check", modelId, version, status: "queued", maxAttempts, payload: {}, createdAt: at, updatedAt: at });
+  const payload = packageSha256 ? { packageSha256 } : {};
+  await tx.insert(jobs).values({ id, kind: "check", modelId, version, status: "queued", maxAttempts, payload, createdAt: at, updatedAt: at });
   return id;
 }
 
