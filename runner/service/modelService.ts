@@ -104,7 +104,7 @@ export class ModelService {
         await l.handle.dispose();
       },
       onEvict: (key, reason) => {
-        const inst = this.#instances.get(key);
+        const inst = this.#instances.get(key.replace(/#[0-9a-f]{64}$/, ""));
         if (inst) this.#log(inst, `evicted from the pool (${reason})`);
       },
     });

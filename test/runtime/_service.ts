@@ -9,7 +9,7 @@ import { mapPackageSource } from "../../runner/service/packageSource.ts";
 
 export async function startService(dataDir: string, packages: Map<string, Uint8Array>, env: Record<string, string> = {}) {
   // A wide micro-batch window keeps the batching test deterministic on a loaded 2-core machine.
-  const config: RunnerConfig = loadConfig({ LW_DATA_DIR: dataDir, LW_BATCH_WAIT_MS: "150", ...env });
+  const config: RunnerConfig = loadConfig({ LW_DATA_DIR: dataDir, LW_BATCH_WAIT_MS: "40", ...env });
   const runtime = new Runtime(config);
   const service = new ModelService({
     runtime,
