@@ -7,9 +7,9 @@ Porting code written for one of them is an import-line change:
   (``from aipod.rpc.client import AIClient`` / ``from aipod.rpc.server import serve`` likewise)
 * ``from modelbox.modelbox import ModelBoxClient`` → ``from lwpy.modelbox import Client``
 
-Learnware model code keeps ``from learnware.model import BaseModel``: the runner provides
-``learnware.model`` (and ``learnware.model.base``) inside its sandboxed workers, and
-``lwpy.learnware`` re-exports the same class for code that runs outside a worker.
+Learnware model code keeps ``from learnware.model import BaseModel`` (or
+``learnware.model.base``): the runner provides ``learnware.model`` inside its sandboxed
+workers, so nothing of this package is needed for it.
 
 Modules import ``requests`` only when they talk to a server, so the base classes load in a
 runner's sandbox with numpy alone.
