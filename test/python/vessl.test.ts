@@ -9,6 +9,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ModelClient } from "../../runner/service/client.ts";
 import { spawnDaemon, startEdge, type DaemonProc } from "../runtime/_edge.ts";
 import { scratch, semantic } from "../runtime/_fixtures.ts";
 import { needsSandbox } from "../runtime/_sandbox.ts";
@@ -140,6 +141,9 @@ print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), 
   assert.equal(out.d[1].code, "MODEL_ERROR");
   assert.match(out.d[1].message, /KeyError: 'rows'/);
   assert.deepEqual([out.e[0], out.e[1].code], [400, "BAD_REQUEST"]);
+  // The TS client reaches the same route.
+  const client = new ModelClient(daemonUrl, { model: reg.learnware_id, version: 1, token: alice });
+  assert.deepEqual(await client.invoke({ rows: [[0, 1, 0]] }), { predictions: [2.5], count: 1 });
 });
 
 test("the next model number is checked before uploading; a runner without save_model ships its pickled model", { skip }, async () => {
