@@ -12,22 +12,31 @@ import { repoRoot } from "../_util.ts";
 
 export const PYTHON = process.env.LW_PYTHON ?? "/usr/bin/python3";
 
-function probe(): string | null {
+const APT: Record<string, string> = { numpy: "python3-numpy", requests: "python3-requests", venv: "python3-venv", ensurepip: "python3-venv", yaml: "python3-yaml", sklearn: "python3-sklearn" };
+
+function probe(mods: string[]): string | null {
   if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3 python3-venv)`;
-  for (const mod of ["numpy", "requests", "venv", "pip"]) {
+  for (const mod of mods) {
     try {
       execFileSync(PYTHON, ["-c", `import ${mod}`], { stdio: "ignore" });
     } catch {
-      return `python3 has no ${mod} (apt-get install python3-${mod === "venv" ? "venv" : mod === "pip" ? "pip" : mod})`;
+      return `python3 has no ${mod} (apt-get install ${APT[mod] ?? `python3-${mod}`})`;
     }
   }
   return null;
 }
 
-const missing = probe();
+const missing = probe(["numpy", "requests", "venv", "ensurepip"]);
 
-/** `skip` option for node:test: false when python3 + numpy + requests + venv + pip are present (or under LW_CI=1). */
+/** `skip` option for node:test: false when python3 with numpy, requests and venv is present (or under LW_CI=1). */
 export const needsPython: false | string = missing === null || process.env.LW_CI === "1" ? false : `skipped: ${missing}`;
+
+/** Like `needsPython`, also needing these modules (e.g. `yaml`, `sklearn`) for the test's own scripts. */
+export function needsPythonWith(...mods: string[]): false | string {
+  if (needsPython !== false || process.env.LW_CI === "1") return needsPython;
+  const m = probe(mods);
+  return m === null ? false : `skipped: ${m}`;
+}
 
 let venvPromise: Promise<string> | null = null;
 

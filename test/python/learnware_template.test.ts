@@ -14,7 +14,7 @@ import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { scratch, semantic, statJson } from "../runtime/_fixtures.ts";
 import { needsSandbox, sandbox } from "../runtime/_sandbox.ts";
-import { needsPython, PYTHON, pythonJson } from "./_python.ts";
+import { needsPythonWith, PYTHON, pythonJson } from "./_python.ts";
 
 const dir = scratch("lw-pytpl-");
 const backend = new VenvBackend({ sandbox, envDir: join(dir, "envs") });
@@ -87,7 +87,7 @@ with tempfile.TemporaryDirectory(suffix="learnware_template") as tmp:
   return new Uint8Array(readFileSync(zipPath));
 }
 
-const skip = needsPython || needsSandbox;
+const skip = needsPythonWith("yaml", "sklearn") || needsSandbox;
 
 test("a learnware packed as the Python package's template packs it (from learnware.model.base import BaseModel) is USABLE and predicts", { skip }, async () => {
   const zip = await buildTemplateZip();

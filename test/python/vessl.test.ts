@@ -13,9 +13,9 @@ import { ModelClient } from "../../runner/service/client.ts";
 import { spawnDaemon, startEdge, type DaemonProc } from "../runtime/_edge.ts";
 import { scratch, semantic } from "../runtime/_fixtures.ts";
 import { needsSandbox } from "../runtime/_sandbox.ts";
-import { needsPython, packageVenv, pythonJson } from "./_python.ts";
+import { needsPythonWith, packageVenv, pythonJson } from "./_python.ts";
 
-const skip = needsPython || needsSandbox;
+const skip = needsPythonWith("sklearn") || needsSandbox;
 const dir = scratch("lw-vessl-");
 let edge: Awaited<ReturnType<typeof startEdge>> | null = null;
 let daemon: DaemonProc | null = null;
