@@ -7,6 +7,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
@@ -14,6 +16,7 @@ import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { scratch, semantic, statJson } from "../runtime/_fixtures.ts";
 import { needsSandbox, sandbox } from "../runtime/_sandbox.ts";
+import { spawnDaemon, startEdge } from "../runtime/_edge.ts";
 import { needsPythonWith, PYTHON, pythonJson } from "./_python.ts";
 
 const dir = scratch("lw-pytpl-");
@@ -133,4 +136,36 @@ class Model(Base2):
   const lw = await materializePackage(pythonPackage(src, { d: 2 }), join(dir, "pkgs"));
   const r = await checkLearnware({ lw, semantic: semantic({ task: "Regression", inDim: 2, outDim: 1 }), backend, id: "names" });
   assert.equal(r.status, "usable", r.log.join("\n"));
+});
+
+test("end to end: Python uploads the template-built zip to the market, a runner daemon checks it USABLE, Python predicts through the daemon", { skip }, async () => {
+  const edge = await startEdge(join(dir, "server"));
+  const daemon = spawnDaemon({ LW_SERVER_URL: edge.url, LW_TOKEN: await edge.token("runner", ["runner"]), LW_DATA_DIR: join(dir, "runner-data"), LW_RUNNER_NAME: "runner-template" });
+  disposers.push(async () => {
+    await daemon.stop();
+    await edge.close();
+  });
+  const alice = await edge.token("alice", ["read", "write"]);
+  const zipFile = join(mkdtempSync(join(tmpdir(), "lw-pytpl-zip-")), "learnware.zip");
+  writeFileSync(zipFile, await buildTemplateZip());
+  const sem = { ...semantic({ task: "Classification", inDim: 4, outDim: 3 }), Name: { Values: "template-clf", Type: "String" } };
+  const up = await pythonJson(PYTHON, `
+import json, requests
+with open(${JSON.stringify(zipFile)}, "rb") as f:
+    res = requests.post("${edge.url}/v1/learnwares", headers={"authorization": "Bearer ${alice}"},
+                        data={"semantic": json.dumps(${JSON.stringify(sem)})}, files={"package": ("learnware.zip", f, "application/zip")})
+print(json.dumps([res.status_code, res.json()]))
+`);
+  assert.equal(up[0], 201, JSON.stringify(up[1]));
+  const id = up[1].learnware.id as string;
+  const c = await edge.waitFor(id, 1, 120_000);
+  assert.equal(c.status, "usable", c.log ?? "");
+  const daemonUrl = await daemon.address;
+  const out = await pythonJson(PYTHON, `
+import json, requests
+h = {"authorization": "Bearer ${alice}"}
+res = requests.post("${daemonUrl}/v1/models/${id}/versions/1/predict", json={"X": [[3, 3, 3, 3], [-3, -3, -3, -3], [0, 0, 0, 0]]}, headers=h)
+print(json.dumps([res.status_code, res.json()]))
+`);
+  assert.deepEqual(out, [200, { y: [1, 2, 0], shape: [3] }]);
 });
