@@ -8,6 +8,7 @@ corrupt the protocol, and stdin is closed to it.
 """
 import importlib.util
 import json
+import math
 import os
 import re
 import struct
@@ -149,9 +150,9 @@ def is_runner_class(cls):
 def json_safe(v):
     """A runner's answer as JSON: arrays become lists, numpy scalars numbers, bytes {"$bytes": base64}."""
     if np is not None and isinstance(v, np.ndarray):
-        return v.tolist()
+        return json_safe(v.tolist())
     if np is not None and isinstance(v, np.generic):
-        return v.item()
+        return json_safe(v.item())
     if isinstance(v, dict):
         return {str(k): json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -160,6 +161,8 @@ def json_safe(v):
         import base64
 
         return {"$bytes": base64.b64encode(bytes(v)).decode("ascii")}
+    if isinstance(v, float) and not math.isfinite(v):
+        raise WorkerError("OUTPUT_NOT_JSON", f"Runner output contains {v}, which JSON cannot carry")
     if v is None or isinstance(v, (str, int, float, bool)):
         return v
     raise WorkerError("OUTPUT_NOT_JSON", f"Runner output of type {type(v).__module__}.{type(v).__name__} cannot be sent as JSON")

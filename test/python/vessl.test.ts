@@ -132,7 +132,8 @@ b = requests.post(base + "/invoke", json={"data": [[2, 0, 0]]}, headers=h)
 c = requests.post(base + "/predict", json={"X": [[1, 1, 1]]}, headers=h)
 d = requests.post(base + "/invoke", json={"data": {"no_rows": 1}}, headers=h)
 e = requests.post(base + "/invoke", json={"rows": [[1, 1, 1]]}, headers=h)
-print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), "d": [d.status_code, d.json()], "e": [e.status_code, e.json()]}))
+f = requests.post(base + "/invoke", json={"data": [[1e308, 1e308, 0]]}, headers=h)
+print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), "d": [d.status_code, d.json()], "e": [e.status_code, e.json()], "f": [f.status_code, f.json()]}))
 `);
   assert.deepEqual(out.a, [200, { result: { predictions: [2.5, -1.5], count: 2 } }]);
   assert.deepEqual(out.b, { result: { predictions: [2.5], count: 1 } });
@@ -141,6 +142,8 @@ print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), 
   assert.equal(out.d[1].code, "MODEL_ERROR");
   assert.match(out.d[1].message, /KeyError: 'rows'/);
   assert.deepEqual([out.e[0], out.e[1].code], [400, "BAD_REQUEST"]);
+  assert.deepEqual([out.f[0], out.f[1].code], [422, "OUTPUT_NOT_JSON"]);
+  assert.match(out.f[1].message, /contains inf, which JSON cannot carry/);
   // The TS client reaches the same route.
   const client = new ModelClient(daemonUrl, { model: reg.learnware_id, version: 1, token: alice });
   assert.deepEqual(await client.invoke({ rows: [[0, 1, 0]] }), { predictions: [2.5], count: 1 });
