@@ -82,6 +82,8 @@ export interface ModelHandle {
   predictDetailed?(X: Tensor, opts?: CallOptions): Promise<{ y: Tensor; outputType: string }>;
   fit(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
   finetune(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
+  /** Runner learnwares (Python VESSL-style classes): any JSON value through the whole hook chain, a JSON answer. */
+  invoke?(data: unknown, opts?: CallOptions): Promise<unknown>;
   /** Resident memory attributed to this instance, in bytes (best effort). */
   memoryBytes(): number;
   dispose(): Promise<void>;

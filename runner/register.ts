@@ -136,6 +136,17 @@ export async function registerModel(opts: RegisterOptions): Promise<RegisterResu
   form.set("semantic", JSON.stringify(semantic));
   form.set("package", new Blob([zip as Uint8Array<ArrayBuffer>], { type: "application/zip" }), "learnware.zip");
   const server = opts.server.replace(/\/+$/, "");
+  if (opts.number !== undefined) {
+    // The number is checked before anything is uploaded: a refused number leaves no version behind.
+    if (!Number.isInteger(opts.number) || opts.number < 1) throw new LearnwareError("BAD_REQUEST", `Model number must be a positive integer, got ${opts.number}`);
+    let next = 1;
+    if (!opts.create) {
+      const res = await fetch(`${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`, { headers: { authorization: `Bearer ${opts.token}` } });
+      if (!res.ok) throw new LearnwareError(res.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR", `Looking up ${opts.repository} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`);
+      next = (((await res.json()) as { latestVersion?: number | null }).latestVersion ?? 0) + 1;
+    }
+    if (next !== opts.number) throw new LearnwareError("CONFLICT", `${opts.repository} would get version ${next}, not ${opts.number}; nothing was uploaded`);
+  }
   const url = opts.create ? `${server}/v1/learnwares` : `${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`;
   const res = await fetch(url, { method: opts.create ? "POST" : "PATCH", headers: { authorization: `Bearer ${opts.token}` }, body: form });
   const text = await res.text();

@@ -14,7 +14,7 @@ import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
 import type { Availability, Backend, LoadOptions } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
-import { PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
 import { run } from "./pythonVenv.ts";
 
 export interface CondaBackendOptions {
@@ -71,6 +71,7 @@ export class CondaBackend implements Backend {
     // installation inside it); the prefix is mounted read-only where conda made it.
     const sandbox = this.#opts.sandbox;
     const shim: Mount = { src: PYTHON_SHIM_DIR, dest: "/opt/lw/python" };
+    const pkg: Mount = { src: PYTHON_PKG_DIR, dest: "/opt/lw/pkg" };
     const root: Mount = { src: lw.root, dest: "/learnware" };
     const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
     if (opts.memoryLimitBytes !== undefined) limits.memoryBytes = opts.memoryLimitBytes;
@@ -80,9 +81,9 @@ export class CondaBackend implements Backend {
         name: `conda:${lw.digest.slice(0, 12)}`,
         command: join(prefix, "bin", "python"),
         args: ["-u", join(sandbox.inside(shim), "worker.py")],
-        env: workerEnv({ PATH: `${join(prefix, "bin")}:/usr/bin:/bin`, CONDA_PREFIX: prefix }),
+        env: workerEnv({ PATH: `${join(prefix, "bin")}:/usr/bin:/bin`, CONDA_PREFIX: prefix, LW_PYTHON_PKG: sandbox.inside(pkg) }),
         cwd: sandbox.inside(root),
-        mounts: [{ src: prefix }, shim, root],
+        mounts: [{ src: prefix }, shim, pkg, root],
         limits,
       }),
       load: { root: sandbox.inside(root), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },

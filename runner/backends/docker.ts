@@ -20,7 +20,7 @@ import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
 import { WorkerProcess, type ExitInfo, type WorkerSpec } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
-import { PYTHON_SHIM_DIR, WorkerModelHandle } from "../worker/workerModel.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, WorkerModelHandle } from "../worker/workerModel.ts";
 import { condaPipSection, run } from "./pythonVenv.ts";
 
 export interface DockerBackendOptions {
@@ -126,6 +126,7 @@ export class DockerBackend implements Backend {
       "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
       "-e", "HOME=/tmp",
       "-v", `${PYTHON_SHIM_DIR}:/opt/lw:ro`,
+      "-v", `${PYTHON_PKG_DIR}:/opt/lw-pkg:ro`, "-e", "LW_PYTHON_PKG=/opt/lw-pkg",
       ...(root ? ["-v", `${root}:/learnware:ro`, "-w", "/learnware"] : []),
       image, "python3", "-u", "/opt/lw/worker.py",
     ];

@@ -22,7 +22,7 @@ import { envKey, withEnvLock } from "../env/envCache.ts";
 import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
-import { PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
 
 export interface VenvBackendOptions {
   sandbox: Sandbox;
@@ -73,7 +73,8 @@ export class VenvBackend implements Backend {
   #worker(name: string, dir: string, root: string | null, memoryLimitBytes?: number) {
     const sandbox = this.#opts.sandbox;
     const shim: Mount = { src: PYTHON_SHIM_DIR, dest: "/opt/lw/python" };
-    const mounts: Mount[] = [{ src: dir }, shim];
+    const pkg: Mount = { src: PYTHON_PKG_DIR, dest: "/opt/lw/pkg" };
+    const mounts: Mount[] = [{ src: dir }, shim, pkg];
     const lw: Mount | null = root === null ? null : { src: root, dest: "/learnware" };
     if (lw) mounts.push(lw);
     const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
@@ -82,7 +83,7 @@ export class VenvBackend implements Backend {
       name,
       command: join(dir, "bin", "python"),
       args: ["-u", join(sandbox.inside(shim), "worker.py")],
-      env: workerEnv({ VIRTUAL_ENV: dir }),
+      env: workerEnv({ VIRTUAL_ENV: dir, LW_PYTHON_PKG: sandbox.inside(pkg) }),
       ...(lw ? { cwd: sandbox.inside(lw) } : {}),
       mounts,
       limits,

@@ -86,6 +86,12 @@ export class ModelClient {
     return (await this.#request("log", { method: "GET" })).json();
   }
 
+  /** Runs a runner learnware (a Python VESSL-style class) on any JSON value; resolves with its JSON answer. */
+  async invoke(data: unknown): Promise<unknown> {
+    const res = await this.#request("invoke", { method: "POST", body: JSON.stringify({ data }), type: "application/json" });
+    return ((await res.json()) as { result: unknown }).result;
+  }
+
   /** Predicts; `X` as rows or a tensor; the result is a tensor (`toNested` for rows). */
   async predict(X: Tensor | number[][]): Promise<Tensor> {
     const t = Array.isArray(X) ? fromNested(X) : X;

@@ -232,6 +232,19 @@ export class ModelService {
     return this.#use(access, (l) => l.batcher.submit(X));
   }
 
+  /**
+   * Runs a runner learnware (a Python VESSL-style `RunnerBase` class) on any JSON value:
+   * `preprocess_data → predict → postprocess_data`, the last one's output is the answer.
+   */
+  async invoke(model: string, version: string, data: unknown): Promise<unknown> {
+    const access = await this.#instance(model, version);
+    this.#predicts++;
+    return this.#use(access, async (l) => {
+      if (!l.handle.invoke) throw new LearnwareError("NOT_SUPPORTED", `${model} version ${version} runs on the ${l.handle.backend} backend, which takes arrays through predict, not JSON`);
+      return l.handle.invoke(data);
+    });
+  }
+
   /** Starts training in the background; poll `trainStatus` (or `log`). */
   async train(model: string, version: string, options: TrainOptions): Promise<TrainState> {
     const access = await this.#instance(model, version);

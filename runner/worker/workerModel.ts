@@ -17,6 +17,13 @@ import { dirname, join } from "node:path";
 /** Folder of the worker shim (`worker.py` and the `learnware` stand-in package). */
 export const PYTHON_SHIM_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "python");
 
+/**
+ * The repository's Python package folder (`python/`, holding `lwpy`): mounted read-only into
+ * Python workers (path in `LW_PYTHON_PKG`) so model code can subclass `lwpy.vessl.RunnerBase`
+ * or `lwpy.aipod.AIModelBase` without installing anything in its environment.
+ */
+export const PYTHON_PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "python");
+
 /** A request to load the learnware, paths as the worker sees them (`root`, `module_path` … for Python; `kind`, `path` … for Node). */
 export type LoadRequest = Record<string, unknown>;
 
@@ -155,6 +162,14 @@ export class WorkerModelHandle implements ModelHandle {
   }
 
   /** The model's saved props (JS runner hooks' `saveModel`; the load kwargs otherwise). */
+  /**
+   * Runs a VESSL-style runner on any JSON value: `preprocess_data → predict → postprocess_data`;
+   * the answer is JSON (`NOT_SUPPORTED` for other models).
+   */
+  async invoke(data: unknown, opts?: CallOptions): Promise<unknown> {
+    return ((await this.#call("invoke", { data }, opts)) as { result: unknown }).result;
+  }
+
   async save(): Promise<unknown> {
     return ((await this.#call("save", {})) as { props: unknown }).props;
   }

@@ -63,6 +63,14 @@ test("registerModel packs runner hooks, saved props, requirements, artifacts and
   });
   assert.equal(v2.version, 2);
   assert.equal(v2.learnwareId, r.learnwareId);
+
+  // A wrong number is refused before anything is uploaded: the learnware stays at version 2.
+  await assert.rejects(registerModel({
+    repository: r.learnwareId, number: 7, runner: runnerFile, model: { scale: 3 },
+    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }), data: randomData(40, 3), server: edge.url, token: ADMIN,
+  }), (e: any) => e.code === "CONFLICT" && /would get version 3, not 7; nothing was uploaded/.test(e.message));
+  const after = (await (await fetch(`${edge.url}/v1/learnwares/${r.learnwareId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { latestVersion: number };
+  assert.equal(after.latestVersion, 2);
 });
 
 test("lw register (runRegisterCommand) registers a Python learnware with requirements", async () => {
