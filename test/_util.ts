@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const conformanceDir = join(repoRoot, "..", "shared", "conformance");
+/** The conformance corpus, kept in the repository as test fixtures (see its README.md). */
+export const conformanceDir = join(repoRoot, "test", "conformance", "corpus");
 
 /** Decodes the corpus' "NaN" / "Infinity" / "-Infinity" strings into numbers, deeply. */
 export function decodeNonFinite(v: unknown): unknown {
@@ -20,7 +21,7 @@ export function decodeNonFinite(v: unknown): unknown {
   return v;
 }
 
-/** Loads `../shared/conformance/<file>` and returns its cases (non-finite strings decoded unless raw). */
+/** Loads `test/conformance/corpus/<file>` and returns its cases (non-finite strings decoded unless raw). */
 export function loadCases<T = any>(file: string, raw = false): T[] {
   const doc = JSON.parse(readFileSync(join(conformanceDir, file), "utf8")) as { version: number; cases: unknown[] };
   if (doc.version !== 1) throw new Error(`Unexpected corpus version ${doc.version} in ${file}`);

@@ -1,6 +1,6 @@
 /**
  * Distance → score conversion of the Python market's statistical searcher, in IEEE
- * float64 and in its exact order of operations (see the conformance README, scores.json).
+ * float64 and in its exact order of operations (see test/conformance/README.md, scores.json).
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
  * The statistical searcher of the Python market (EasyStatSearcher) for table RKME specs:
  * single results ranked by MMD², the greedy / auto mixture search, and the score rules.
- * See the conformance README, search.json, for the pipeline this reproduces case for case.
+ * See test/conformance/README.md (search.json) for the pipeline this reproduces case for case.
  *
  * @example
  * ```ts
