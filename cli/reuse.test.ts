@@ -19,14 +19,14 @@ import { createServiceApp } from "../runner/service/app.ts";
 import { MixtureStore } from "../runner/service/mixtures.ts";
 import { ModelService } from "../runner/service/modelService.ts";
 import { mapPackageSource } from "../runner/service/packageSource.ts";
-import { numpyPackage, randomData } from "../test/runtime/_fixtures.ts";
+import { numpyPackage, randomData, scratch } from "../test/runtime/_fixtures.ts";
 import { reuseCommand } from "./commands/reuse.ts";
 import { CliError } from "./errors.ts";
 import { parseCsv } from "./readData.ts";
 import { loadMarket } from "./market.ts";
 
 const D = 3, K = 2;
-const dir = mkdtempSync(join(tmpdir(), "lw-reuse-cli-"));
+const dir = scratch("lw-reuse-cli-");
 const marketDir = join(dir, "market");
 const mixedDir = join(dir, "mixed");
 

@@ -1,5 +1,6 @@
-/** Shared helpers for the node test suites: corpus loading and tolerance checks. */
-import { readFileSync } from "node:fs";
+/** Shared helpers for the node test suites: corpus loading, tolerance checks, scratch folders. */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
@@ -35,3 +36,26 @@ export function assertClose(got: number, expected: number, atol: number, rtol = 
     throw new Error(`${label}: got ${got}, expected ${expected} (|diff| ${Math.abs(got - expected)} > atol ${atol} + rtol ${rtol})`);
   }
 }
+
+const scratchDirs = new Set<string>();
+
+/**
+ * A scratch folder for one test file, removed when its process exits: after every `after`
+ * hook has stopped the servers and workers that used it.
+ */
+export function scratch(prefix = "lw-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (scratchDirs.size === 0) {
+    process.once("exit", () => {
+      for (const d of scratchDirs) removeScratch(d);
+    });
+  }
+  scratchDirs.add(dir);
+  return dir;
+}
+
+/** Removes a scratch folder (retrying while a just-stopped worker lets go of its files). */
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
+

@@ -18,11 +18,11 @@ import { demoLearnwares, demoMixtureQuery } from "../../edge/seed/synthetic.ts";
 import type { FileChooser } from "playwright-core";
 import { fixture, pseudoRandom } from "../integration/_server.ts";
 import { repoRoot } from "../_util.ts";
+import { requires } from "../_requires.ts";
 import { ADMIN, ARTIFACTS, CHROMIUM, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
 
 // Skipped only outside CI: under LW_CI=1 (.ci/run) a missing browser is a failure, not a skip.
-if (!existsSync(CHROMIUM) && process.env.LW_CI) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run must apt-get install chromium (or set LW_CHROMIUM)`);
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+const { skip } = requires("chromium");
 
 let server: E2eServer;
 let b: E2eBrowser;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ModelClient } from "../../runner/service/client.ts";
 import { ADMIN, spawnDaemon, startEdge, type DaemonProc } from "./_edge.ts";
 import { onnxPackage, pythonPackage, scratch, semantic } from "./_fixtures.ts";
+import { requires } from "../_requires.ts";
 
 const dir = scratch("lw-e2e-");
 const edge = await startEdge(join(dir, "server"));
@@ -40,7 +41,7 @@ test("an uploaded ONNX learnware becomes USABLE, a broken one INVALID with a log
   await d.stop();
 });
 
-test("a runner killed mid-check loses its lease; another runner picks the job up (attempt 2) and completes it", async () => {
+test("a runner killed mid-check loses its lease; another runner picks the job up (attempt 2) and completes it", requires("python3-numpy", "python3-venv"), async () => {
   const marker = join(dir, "hang-once");
   const src = `import os, time
 import numpy as np

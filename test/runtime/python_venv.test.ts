@@ -1,4 +1,4 @@
-import { test, after } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
@@ -7,7 +7,9 @@ import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
 import type { PythonModelHandle } from "../../runner/backends/pythonModel.ts";
 import { numpyPackage, pythonPackage, scratch, semantic, sklearnPackage } from "./_fixtures.ts";
+import { requires } from "../_requires.ts";
 
+describe("python-venv backend", requires("python3-sklearn", "python3-venv"), () => {
 const dir = scratch();
 const backend = new VenvBackend({ envDir: join(dir, "envs") });
 const pkgs = join(dir, "pkgs");
@@ -126,4 +128,5 @@ test("a hanging call is killed at its timeout; a memory hog is killed at its lim
   // both recover on next use
   assert.equal((await h1.predict(tensor([[1, 2]]))).data.length, 1);
   assert.equal((await h2.predict(tensor([[1, 2]]))).data.length, 1);
+});
 });
