@@ -24,7 +24,7 @@ import { OnnxBackend } from "../backends/onnx.ts";
 import { VenvBackend } from "../backends/pythonVenv.ts";
 import type { ModelHandle } from "../contract.ts";
 import { materializePackage } from "../learnwareDir.ts";
-import { buildDenseOnnx } from "../onnx/onnxBuilder.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 import { fromTyped } from "../tensor.ts";
 
 const args = process.argv.slice(2);

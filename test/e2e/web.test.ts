@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createRng } from "../../core/random.ts";
-import { demoLearnwares, demoMixtureQuery } from "../../edge/seed/synthetic.ts";
+import { demoLearnwares, demoMixtureQuery } from "../../core/demo/synthetic.ts";
 import type { FileChooser } from "playwright-core";
 import { fixture, pseudoRandom } from "../integration/_server.ts";
 import { repoRoot } from "../_util.ts";

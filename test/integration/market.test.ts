@@ -48,7 +48,7 @@ describe("market round trip", () => {
   });
 
   it("finds a mixture for data drawn from two learnwares' regions", async () => {
-    const { demoMixtureQuery } = await import("../../edge/seed/synthetic.ts");
+    const { demoMixtureQuery } = await import("../../core/demo/synthetic.ts");
     const { RKMETableSpecification } = await import("../../core/spec/rkmeTableSpec.ts");
     const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 20, seed: 5 }).toJSON();
     const r = await api(s.url, "POST", "/v1/search", { json: { stat: user, limit: 2, method: "auto" } });

@@ -11,7 +11,7 @@ import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { createRng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { matrix } from "../../core/matrix.ts";
-import { buildDenseOnnx } from "../../runner/onnx/onnxBuilder.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 
 import { PYTHON } from "../_requires.ts";
 import { removeScratch } from "../_util.ts";
