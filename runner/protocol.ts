@@ -9,11 +9,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeFrame, decodeFrame } from "./protocol.ts";
  * import { tensor } from "./tensor.ts";
  * const bytes = encodeFrame({ op: "predict", X: tensor([[1, 2]]) });
  * const msg = decodeFrame(bytes) as { op: string; X: { data: Float64Array } };
- * console.assert(msg.op === "predict" && msg.X.data[1] === 2);
+ * assert.equal(msg.op, "predict");
+ * assert.equal(msg.X.data[1], 2);
  * ```
  */
 import type { DType, Tensor } from "./tensor.ts";

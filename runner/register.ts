@@ -5,7 +5,7 @@
  * market as a new learnware or as a new version of `repository`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { registerModel } from "./register.ts";
  * const r = await registerModel({
  *   repository: "my-model", runner: "./runner.mjs", model: { scale: 2 },

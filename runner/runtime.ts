@@ -3,7 +3,7 @@
  * learnware (ONNX → `onnx`, JS → `js`, Python → the configured Python backend).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Runtime } from "./runtime.ts";
  * import { loadConfig } from "./config.ts";
  * const rt = new Runtime(loadConfig());

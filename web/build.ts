@@ -6,7 +6,7 @@
  * `node --import tsx web/build.ts` runs it by hand. The output is not committed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { buildWeb } from "./build.ts";
  * const { outDir } = await buildWeb();
  * ```

@@ -5,13 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * import { checkZipEntries, normaliseZipPath } from "./zipSafety.ts";
  * const zip = zipSync({ "pkg/a.txt": new TextEncoder().encode("hi") });
  * const [a] = checkZipEntries(inspectZipEntries(zip));
- * console.assert(a!.path === "pkg/a.txt");
- * console.assert(normaliseZipPath("./x\\y.txt") === "x/y.txt");
+ * assert.equal(a!.path, "pkg/a.txt");
+ * assert.equal(normaliseZipPath("./x\\y.txt"), "x/y.txt");
  * ```
  */
 import { LearnwareError } from "../errors.ts";

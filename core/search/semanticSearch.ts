@@ -20,13 +20,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticSearch } from "./semanticSearch.ts";
  * const market = [
  *   { id: "1", semantic: { Name: { Type: "String", Values: "Credit Scoring" }, Description: { Type: "String", Values: "" } } },
  *   { id: "2", semantic: { Name: { Type: "String", Values: "Digit CNN" }, Description: { Type: "String", Values: "" } } },
  * ];
  * const r = semanticSearch({ Name: { Type: "String", Values: "credt scoring" } }, market);
- * console.assert(r.ids.length === 1 && r.ids[0] === "1" && r.scores![0]! > 75);
+ * assert.equal(r.ids.length, 1);
+ * assert.equal(r.ids[0], "1");
+ * assert.ok(r.scores![0]! > 75);
  * ```
  */
 import { partialRatio } from "../fuzzy/rapidfuzz.ts";
@@ -57,9 +60,10 @@ export const FUZZY_MIN_SCORE = 75;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticSearch } from "./semanticSearch.ts";
  * const market = [{ id: "a", semantic: { Data: { Type: "Class", Values: ["Table"] } } }];
- * console.assert(semanticSearch({ Data: { Type: "Class", Values: ["Image"] } }, market, "exact").ids.length === 0);
+ * assert.equal(semanticSearch({ Data: { Type: "Class", Values: ["Image"] } }, market, "exact").ids.length, 0);
  * ```
  */
 export function semanticSearch(

@@ -6,7 +6,7 @@
  * Restarting is the owner's job (see `PythonModelHandle`): a dead worker stays dead.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { WorkerProcess } from "./workerProcess.ts";
  * const w = new WorkerProcess({ name: "demo", command: "/usr/bin/python3", args: ["runner/python/worker.py"] });
  * const hello = await w.call("hello", {}, { timeoutMs: 10_000 });
