@@ -43,7 +43,7 @@ export function encodeFrame(message: unknown): Uint8Array {
   const arrays: ArrayRef[] = [];
   const buffers: Array<Float64Array | Float32Array> = [];
   let body = 0;
-  const header = JSON.stringify(message, function (_key, value: unknown) {
+  const header = JSON.stringify(message, (_key, value: unknown) => {
     if (isTensor(value)) {
       const offset = body;
       arrays.push({ dtype: value.data instanceof Float32Array ? "float32" : "float64", shape: value.shape, offset, bytes: value.data.byteLength });

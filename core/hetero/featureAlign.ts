@@ -124,7 +124,7 @@ export class HeteroAlignedLearnware implements Learnware {
     if (missing.length === 0) return { rows: n, cols: dl, data: out };
     const s = shared.length;
     const auto = (this.options.gamma ?? "auto") === "auto";
-    const h = Math.pow(4 / (s + 2), 1 / (s + 4)) * Math.pow(Math.max(m, 1), -1 / (s + 4));
+    const h = (4 / (s + 2)) ** (1 / (s + 4)) * Math.max(m, 1) ** (-1 / (s + 4));
     const gamma = auto ? 1 / (2 * h * h) : (this.options.gamma as number);
     // per shared column: 1/sd² (auto) or 1 (raw units)
     const colScale = new Float64Array(dl).fill(1);

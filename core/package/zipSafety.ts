@@ -43,6 +43,7 @@ export function showName(name: string): string {
  */
 export function normaliseZipPath(name: string, shown = `Entry '${showName(name)}'`): string {
   // deno-lint-ignore no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) throw unsafe(`${shown} has a control character (such as NUL) in its name`, name);
   const s = name.replaceAll("\\", "/");
   if (s.startsWith("/")) throw unsafe(`${shown} is an absolute path`, name);

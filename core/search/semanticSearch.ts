@@ -138,7 +138,7 @@ const NOT_TAGS = new Set(["Name", "Description", "learnware_id"]);
  */
 export function tagsMatch(user: Record<string, unknown>, learnware: Record<string, unknown>): boolean {
   for (const [key, entry] of Object.entries(user)) {
-    if (NOT_TAGS.has(key) || !Object.prototype.hasOwnProperty.call(learnware, key)) continue;
+    if (NOT_TAGS.has(key) || !Object.hasOwn(learnware, key)) continue;
     const u = asObject(entry);
     const v1 = u["Values"] ?? "";
     const n1 = pyLen(v1);
@@ -161,7 +161,7 @@ export function tagsMatch(user: Record<string, unknown>, learnware: Record<strin
 
 /** The `learnware_id` filter values (a string, or strings in a list), or `null` when absent/empty. */
 function learnwareIdValues(spec: Record<string, unknown>): string[] | null {
-  if (!Object.prototype.hasOwnProperty.call(spec, "learnware_id")) return null;
+  if (!Object.hasOwn(spec, "learnware_id")) return null;
   const v = asObject(spec["learnware_id"])["Values"];
   if (typeof v === "string") return v.length > 0 ? [v] : null;
   if (Array.isArray(v)) {
@@ -192,7 +192,7 @@ function pyIn(x: unknown, container: unknown): boolean {
   if (typeof container === "string") return typeof x === "string" && container.includes(x);
   if (Array.isArray(container)) return container.some((c) => pyEquals(c, x));
   if (container !== null && typeof container === "object") {
-    return typeof x === "string" && Object.prototype.hasOwnProperty.call(container, x);
+    return typeof x === "string" && Object.hasOwn(container, x);
   }
   return false;
 }

@@ -323,7 +323,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function hasOwn(o: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key);
+  return Object.hasOwn(o, key);
 }
 
 /** A short JSON rendering of a value for messages. */

@@ -239,7 +239,7 @@ function parseSpecJson(text: string): unknown {
  * ```
  */
 export function formatPythonFloat(x: number): string {
-  if (x !== x) return "NaN";
+  if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "Infinity";
   if (x === -Infinity) return "-Infinity";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";

@@ -30,6 +30,7 @@ export interface WorkerSpec {
   /** Called when the runner kills the worker (e.g. `docker kill`: killing the CLI leaves the container). */
   terminate?: () => void;
   /** Called after the process exited (e.g. to remove a container). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a cleanup may return nothing (void callbacks are fine)
   cleanup?: (info: ExitInfo) => Promise<ExitInfo | void> | ExitInfo | void;
 }
 

@@ -8,7 +8,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +18,7 @@ import type { FileChooser } from "playwright-core";
 import { fixture, pseudoRandom } from "../integration/_server.ts";
 import { repoRoot } from "../_util.ts";
 import { requires } from "../_requires.ts";
-import { ADMIN, ARTIFACTS, CHROMIUM, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
+import { ADMIN, ARTIFACTS, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
 
 // Skipped only outside CI: under LW_CI=1 (.ci/run) a missing browser is a failure, not a skip.
 const { skip } = requires("chromium");

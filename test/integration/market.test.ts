@@ -1,7 +1,7 @@
 /** The market round trip over real HTTP: upload → check → search → download, update, delete. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, ADMIN, fixture, mintToken, runChecks, sha256, startTestServer, type TestServer, uploadForm } from "./_server.ts";
+import { api, fixture, mintToken, runChecks, sha256, startTestServer, type TestServer, uploadForm } from "./_server.ts";
 
 describe("market round trip", () => {
   let s: TestServer;

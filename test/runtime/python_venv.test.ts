@@ -40,7 +40,7 @@ test("sklearn and numpy learnwares pass the check (classification labels, regres
   assert.equal(np.status, "usable", np.log.join("\n"));
 });
 
-const linear = (d: number, inShape: string, outShape: string, predict: string, init = "") => `import numpy as np
+const linear = (_d: number, inShape: string, outShape: string, predict: string, init = "") => `import numpy as np
 from learnware.model import BaseModel
 class Model(BaseModel):
     def __init__(self):
