@@ -27,7 +27,7 @@ export const PYTHON = process.env.LW_PYTHON ?? "/usr/bin/python3";
 /** The Chromium the browser tests drive (`LW_CHROMIUM`, default Debian's). */
 export const CHROMIUM = process.env.LW_CHROMIUM ?? "/usr/bin/chromium";
 /** The Docker image the docker backend runs learnwares in (`npm run docker:base` builds it). */
-export const DOCKER_BASE_IMAGE = process.env.LW_DOCKER_IMAGE ?? "lw-base:bookworm";
+export const DOCKER_BASE_IMAGE = process.env.LW_DOCKER_BASE_IMAGE ?? "lw-base:bookworm";
 
 /** The optional parts, by the Debian package (or tool) name a user would install. */
 export type PartName =
