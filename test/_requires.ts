@@ -124,23 +124,21 @@ export function missing(name: PartName): string | null {
   return cache.get(name)!;
 }
 
-/** One line: the first missing part, what installs it, and why it counts as missing. */
+/** The most basic missing part behind `name` (no python3 at all → python3, not numpy), or null. */
+function rootMissing(name: PartName): PartName | null {
+  if (missing(name) === null) return null;
+  for (const dep of PARTS[name].after ?? []) {
+    const root = rootMissing(dep);
+    if (root !== null) return root;
+  }
+  return name;
+}
+
+/** One line: the first missing part, and the command that installs it. */
 export function skipReason(...names: PartName[]): string | null {
   for (const name of names) {
-    if (missing(name) === null) continue;
-    // Name the most basic missing part (no python3 at all → "needs python3", not numpy).
-    let first: PartName = name;
-    for (let again = true; again; ) {
-      again = false;
-      for (const dep of PARTS[first].after ?? []) {
-        if (missing(dep) !== null) {
-          first = dep;
-          again = true;
-          break;
-        }
-      }
-    }
-    return `needs ${first} (${PARTS[first].install})`;
+    const root = rootMissing(name);
+    if (root !== null) return `needs ${root} (${PARTS[root].install})`;
   }
   return null;
 }
@@ -157,17 +155,13 @@ export function requires(...names: PartName[]): { skip: string | false } {
   if (reason === null) return { skip: false };
   if (!inCi()) return { skip: reason };
   for (const name of names) {
-    if (missing(name) === null || reported.has(name)) continue;
-    reported.add(name);
-    const why = missing(name);
-    test(`required in CI (LW_CI=1): ${name}`, () => {
-      throw new Error(`${name} is missing (${why}); install it: ${PARTS[name].install}`);
+    const root = rootMissing(name);
+    if (root === null || reported.has(root)) continue;
+    reported.add(root);
+    const why = missing(root);
+    test(`required in CI (LW_CI=1): ${root}`, () => {
+      throw new Error(`${root} is missing (${why}); it is needed for ${PARTS[root].what}; install it: ${PARTS[root].install}`);
     });
   }
   return { skip: false };
-}
-
-/** Every optional part with what it enables and its install command (for the README and `--parts`). */
-export function optionalParts(): { name: PartName; what: string; install: string }[] {
-  return (Object.keys(PARTS) as PartName[]).map((name) => ({ name, what: PARTS[name].what, install: PARTS[name].install }));
 }
