@@ -3,7 +3,7 @@
  * Runtime specifics (listening, files of the data folder) live in `entry/`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const app = createApp({ db, blobs, config });
  * const res = await app.request("/v1/semantic-options");
  * ```

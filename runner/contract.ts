@@ -8,12 +8,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelFromHooks } from "./contract.ts";
  * const m = await modelFromHooks({
  *   loadModel: () => ({ scale: 2 }),
  *   predict: (model, X) => X.map((r) => [r[0]! * model.scale]),
  * }, { input_shape: [1], output_shape: [1] }, {}, new Map());
- * console.assert((await m.predict([[3]]))[0]![0] === 6);
+ * assert.deepEqual(await m.predict([[3]]), [[6]]);
  * ```
  */
 import type { Tensor } from "./tensor.ts";

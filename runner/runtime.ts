@@ -5,7 +5,7 @@
  * in containers); the runtime never loads a learnware's code into its own process.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Runtime } from "./runtime.ts";
  * import { loadConfig } from "./config.ts";
  * const rt = new Runtime(loadConfig());

@@ -4,12 +4,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLearnwarePackage, writeLearnwarePackage } from "./mod.ts";
  * const zip = writeLearnwarePackage({
  *   yaml: { model: { kind: "onnx", file: "model.onnx", input_shape: [4], output_shape: [3] }, stat_specifications: [] },
  *   files: { "model.onnx": new Uint8Array([8, 1]) },
  * });
- * console.assert(readLearnwarePackage(zip).model.file === "model.onnx");
+ * assert.equal(readLearnwarePackage(zip).model.file, "model.onnx");
  * ```
  */
 export { LEARNWARE_YAML, readLearnwarePackage } from "./readPackage.ts";

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLearnwarePackage } from "./readPackage.ts";
  * import { writeLearnwarePackage } from "./writePackage.ts";
  * const zip = writeLearnwarePackage({
@@ -14,7 +15,7 @@
  *   files: { "__init__.py": "class MyModel: ...\n", "stat_spec.json": "{}", "requirements.txt": "numpy\n" },
  * });
  * const pkg = readLearnwarePackage(zip);
- * console.assert(pkg.model.className === "MyModel" && pkg.environment?.kind === "pip");
+ * assert.ok(pkg.model.className === "MyModel" && pkg.environment?.kind === "pip");
  * ```
  */
 import { LearnwareError } from "../errors.ts";

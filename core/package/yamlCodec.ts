@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseYaml, stringifyYaml } from "./yamlCodec.ts";
- * console.assert((parseYaml("a: yes") as { a: unknown }).a === true);
- * console.assert(stringifyYaml({ a: "yes" }) === 'a: "yes"\n');
+ * assert.equal((parseYaml("a: yes") as { a: unknown }).a, true);
+ * assert.equal(stringifyYaml({ a: "yes" }), 'a: "yes"\n');
  * ```
  */
 import { parse, stringify } from "yaml";

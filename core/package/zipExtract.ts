@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
  * import { readZipDirectory } from "./zipEntries.ts";
  * import { checkZipEntries } from "./zipSafety.ts";
@@ -13,7 +14,7 @@
  * const zip = zipSync({ "a.txt": new TextEncoder().encode("hi") });
  * const dir = readZipDirectory(zip);
  * const files = extractZipEntries(zip, checkZipEntries(dir.entries), dir.centralDirectoryOffset);
- * console.assert(new TextDecoder().decode(files.get("a.txt")) === "hi");
+ * assert.equal(new TextDecoder().decode(files.get("a.txt")), "hi");
  * ```
  */
 import { Inflate } from "fflate";

@@ -327,7 +327,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const id = body.learnware_id;
       if (typeof id !== "string") return fail(c, 21, "Request parameters error.");
       const m = await findModel(ctx.db.db, id);
-      if (!m || m.kind !== "learnware") return fail(c, 51, "Learnware not exist.");
+      if (m?.kind !== "learnware") return fail(c, 51, "Learnware not exist.");
       if (m.owner !== p!.owner && !isAdmin(p)) return fail(c, 41, "You do not own this learnware.");
       await deleteModel(ctx, id, p);
       return ok(c, "Delete success.");
@@ -372,7 +372,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const id = c.req.query("learnware_id");
       if (id === undefined) return fail(c, 21, "Request parameters error.");
       const m = await findModel(ctx.db.db, id);
-      if (!m || m.kind !== "learnware") return fail(c, 41, "Learnware not found.");
+      if (m?.kind !== "learnware") return fail(c, 41, "Learnware not found.");
       const st = await latestStatuses(ctx.db.db, [m.id]);
       return ok(c, "Ok", {
         learnware_info: {
@@ -393,7 +393,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const id = c.req.query("learnware_id");
       if (id === undefined) return fail(c, 21, "Request parameters error.", 400);
       const m = await findModel(ctx.db.db, id);
-      if (!m || m.kind !== "learnware") return fail(c, 41, "Learnware not found.", 404);
+      if (m?.kind !== "learnware") return fail(c, 41, "Learnware not found.", 404);
       const v = await resolveVersion(ctx.db.db, m, "latest");
       try {
         await assertCanReadVersion(ctx, p, m, v);
@@ -418,7 +418,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       }
       const verified = form.fields.get("is_verified") ?? "true";
       if (verified === "false" && !isAdmin(p)) return fail(c, 61, "cannot search unverified learnware.");
-      let stat: unknown = undefined;
+      let stat: unknown;
       if (form.file?.bytes && form.file.bytes.byteLength > 0) {
         try {
           stat = JSON.parse(new TextDecoder().decode(form.file.bytes).replace(/\bNaN\b|-?\bInfinity\b/g, "null"));

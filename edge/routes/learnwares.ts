@@ -33,7 +33,7 @@ function parseSemantic(text: string, field = "semantic"): unknown {
 /** Reads `semantic` (JSON text) and `package` (file) from a streamed multipart body. */
 export async function readSubmission(ctx: Ctx, req: Request, opts: { requirePackage: boolean; requireSemantic: boolean }): Promise<{ semantic: unknown; staged: StagedBlob | undefined }> {
   const mp = MultipartReader.fromRequest(req);
-  let semantic: unknown = undefined;
+  let semantic: unknown;
   let staged: StagedBlob | undefined;
   try {
     for (let part = await mp.next(); part; part = await mp.next()) {
@@ -326,7 +326,7 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       params: z.object({ id: z.string(), n: z.coerce.number().int().positive() }),
       query: z.object({ exp: z.coerce.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/), sig: z.string().regex(/^[0-9a-f]{64}$/) }),
     },
-    async (c, { params, query }) => {
+    async (_c, { params, query }) => {
       if (query.exp * 1000 < ctx.now()) throw new LearnwareError("GONE", "The download link has expired", { field: "exp" });
       const expected = await linkSignature(ctx, params.id, params.n, query.exp, query.sha256);
       if (!safeEqual(expected, query.sig)) throw new LearnwareError("FORBIDDEN", "The download link signature is invalid", { field: "sig" });

@@ -27,7 +27,7 @@ import { createSandbox, type SandboxMode } from "../sandbox/sandbox.ts";
 import type { LearnwareDir } from "../learnwareDir.ts";
 import type { ModelHandle } from "../contract.ts";
 import { materializePackage } from "../learnwareDir.ts";
-import { buildDenseOnnx } from "../onnx/onnxBuilder.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 import { fromTyped } from "../tensor.ts";
 
 const args = process.argv.slice(2);

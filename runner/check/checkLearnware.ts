@@ -8,7 +8,7 @@
  * Infrastructure failures (backend unavailable, runner bugs) are `error`, not a verdict.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { checkLearnware } from "./checkLearnware.ts";
  * const r = await checkLearnware({ lw, semantic, backend, id: "00000001" });
  * console.log(r.status, r.log.join("\n"));

@@ -4,7 +4,7 @@
  * Arrays travel as binary frames (raw float64/float32).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { ModelClient } from "./client.ts";
  * const client = new ModelClient("http://127.0.0.1:8790", { model: "00000001", version: "1" });
  * await client.initialize({});

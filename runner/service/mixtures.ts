@@ -19,7 +19,7 @@
  * bodies and shapes → 400.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { createMixture, MixtureClient } from "./mixtures.ts";
  * const info = await createMixture("http://127.0.0.1:8790", { result, kind: "averaging" });
  * const y = await new MixtureClient("http://127.0.0.1:8790", info.id).predict([[0.1, 0.2]]);

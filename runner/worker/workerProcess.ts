@@ -6,7 +6,7 @@
  * Restarting is the owner's job (see `WorkerModelHandle`): a dead worker stays dead.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { WorkerProcess } from "./workerProcess.ts";
  * const w = new WorkerProcess({ name: "demo", command: "/usr/bin/python3", args: ["runner/python/worker.py"] });
  * const hello = await w.call("hello", {}, { timeoutMs: 10_000 });
@@ -36,6 +36,7 @@ export interface WorkerSpec {
    */
   sandboxInfoFd?: boolean;
   /** Called after the process exited (e.g. to remove a container). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a cleanup may return nothing (void callbacks are fine)
   cleanup?: (info: ExitInfo) => Promise<ExitInfo | void> | ExitInfo | void;
 }
 

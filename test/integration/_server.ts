@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { loadConfig, type ServerConfig } from "../../edge/config.ts";
 import { applyTimeouts } from "../../edge/entry/nodeTimeouts.ts";
 import { startServer, type Started } from "../../edge/server.ts";
-import { pythonPackage } from "../../edge/seed/packages.ts";
-import { type DemoLearnware, demoLearnwares, demoSemantic, demoStatSpec } from "../../edge/seed/synthetic.ts";
+import { pythonPackage } from "../../core/demo/packages.ts";
+import { type DemoLearnware, demoLearnwares, demoSemantic, demoStatSpec } from "../../core/demo/synthetic.ts";
 
 export const ADMIN = "lw_test_admin_token_0123456789abcdef";
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ModelClient } from "../../runner/service/client.ts";
 import { spawnDaemon, startEdge, type DaemonProc } from "./_edge.ts";
 import { onnxPackage, pythonPackage, scratch, semantic } from "./_fixtures.ts";
+import { requires } from "../_requires.ts";
 
 const dir = scratch("lw-e2e-");
 const edge = await startEdge(join(dir, "server"));
@@ -39,7 +40,7 @@ test("an uploaded ONNX learnware becomes USABLE, a broken one INVALID with a log
   await d.stop();
 });
 
-test("a runner killed mid-check loses its lease; another runner picks the job up (attempt 2) and completes it", async () => {
+test("a runner killed mid-check loses its lease; another runner picks the job up (attempt 2) and completes it", requires("python3-numpy", "python3-venv"), async () => {
   // The sandbox lets the learnware leave no mark on the host, so the test watches the
   // runner's own log for the lease, and the model takes a few seconds to load every time.
   const src = `import time

@@ -7,6 +7,7 @@ import { CondaBackend } from "../../runner/backends/conda.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor, toNested } from "../../runner/tensor.ts";
+import { requires } from "../_requires.ts";
 import { jsPackage, scratch, semantic } from "./_fixtures.ts";
 
 const dir = scratch("lw-js-");
@@ -44,15 +45,20 @@ export default function createModel(kwargs) {
   await h.dispose();
 });
 
-const conda = new CondaBackend({ sandbox, envDir: join(dir, "envs") });
-const condaAvail = await conda.available();
+// The real conda when it is installed; otherwise a stand-in CLI (test/runtime/bin/conda) that
+// takes the same calls and makes a venv over the system's packages, so the backend's commands
+// (env create from environment.yaml, then the env's interpreter in the sandbox) are exercised everywhere.
+const realConda = new CondaBackend({ sandbox, envDir: join(dir, "envs") });
+const realAvail = await realConda.available();
+const conda = realAvail.ok ? realConda : new CondaBackend({ sandbox, envDir: join(dir, "envs"), conda: join(import.meta.dirname, "bin", "conda") });
 
 test("conda backend reports clearly when conda is absent", async () => {
-  if (condaAvail.ok) return;
-  assert.match(condaAvail.reason!, /conda is not installed here/);
+  const absent = await new CondaBackend({ sandbox, envDir: join(dir, "envs"), conda: join(dir, "no-such-conda") }).available();
+  assert.equal(absent.ok, false);
+  assert.match(absent.reason!, /conda is not installed here/);
 });
 
-test("conda backend creates an env from environment.yaml and runs the worker through conda run", { skip: condaAvail.ok ? false : `skipped: ${condaAvail.reason}` }, async () => {
+test(`conda backend creates an env from environment.yaml and runs the env's interpreter in the sandbox (${realAvail.ok ? "conda" : "stand-in conda CLI"})`, requires("python3-numpy", "python3-venv"), async () => {
   const { numpyPackage } = await import("./_fixtures.ts");
   const h = await conda.load(await materializePackage(numpyPackage(2, 1), pkgs));
   assert.equal((await h.predict(tensor([[1, 2]]))).data.length, 1);

@@ -1,4 +1,4 @@
-import { test, after } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
@@ -8,7 +8,9 @@ import { tensor } from "../../runner/tensor.ts";
 import type { WorkerModelHandle } from "../../runner/worker/workerModel.ts";
 import { numpyPackage, pythonPackage, scratch, semantic, sklearnPackage } from "./_fixtures.ts";
 import { sandbox } from "./_sandbox.ts";
+import { requires } from "../_requires.ts";
 
+describe("python-venv backend", requires("python3-sklearn", "python3-venv"), () => {
 const dir = scratch();
 const backend = new VenvBackend({ sandbox, envDir: join(dir, "envs") });
 const pkgs = join(dir, "pkgs");
@@ -39,7 +41,7 @@ test("sklearn and numpy learnwares pass the check (classification labels, regres
   assert.equal(np.status, "usable", np.log.join("\n"));
 });
 
-const linear = (d: number, inShape: string, outShape: string, predict: string, init = "") => `import numpy as np
+const linear = (_d: number, inShape: string, outShape: string, predict: string, init = "") => `import numpy as np
 from learnware.model import BaseModel
 class Model(BaseModel):
     def __init__(self):
@@ -127,4 +129,5 @@ test("a hanging call is killed at its timeout; a memory hog is killed at its lim
   // both recover on next use
   assert.equal((await h1.predict(tensor([[1, 2]]))).data.length, 1);
   assert.equal((await h2.predict(tensor([[1, 2]]))).data.length, 1);
+});
 });

@@ -1,4 +1,4 @@
-import { test, after } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ModelClient } from "../../runner/service/client.ts";
 import { LruPool } from "../../runner/pool/lruPool.ts";
@@ -6,7 +6,10 @@ import { MicroBatcher } from "../../runner/pool/microBatcher.ts";
 import { tensor, toNested, type Tensor } from "../../runner/tensor.ts";
 import { jsPackage, numpyPackage, onnxPackage, scratch, sklearnPackage } from "./_fixtures.ts";
 import { startService } from "./_service.ts";
+import { requires } from "../_requires.ts";
 
+// The service over real learnwares: ONNX, JS, numpy and sklearn (Python in a venv).
+describe("model service (onnx, js, numpy and sklearn learnwares)", requires("python3-sklearn", "python3-venv"), async () => {
 const packages = new Map<string, Uint8Array>([
   ["onnx1@1", onnxPackage(4, 3)],
   ["sk1@1", sklearnPackage(4)],
@@ -111,6 +114,8 @@ test("a trained instance evicted from the pool comes back trained (its training 
   assert.deepEqual(toNested(await js.predict([[1, 2, 3]])), [[18]]);
   await svc.service.pool.delete("js1@1");
   assert.deepEqual(toNested(await js.predict([[1, 2, 3]])), [[18]]);
+});
+
 });
 
 test("LruPool: memory bound evicts LRU entries, busy entries are kept, concurrent loads are shared", async () => {
