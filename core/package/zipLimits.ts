@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
  * import { readZipDirectory } from "./zipEntries.ts";
  * import { checkZipLimits } from "./zipLimits.ts";
@@ -15,7 +16,8 @@
  * for (let i = 0; i < 20; i++) files[`z${i}.bin`] = new Uint8Array(1024 * 1024);
  * const zip = zipSync(files);
  * const r = checkZipLimits(readZipDirectory(zip).entries, zip.byteLength, { maxCompressionRatio: 100 });
- * console.assert(!r.ok && r.limit === "maxCompressionRatio");
+ * assert.equal(r.ok, false);
+ * assert.equal(!r.ok && r.limit, "maxCompressionRatio");
  * ```
  */
 import { type PackageLimits, RATIO_CHECK_MIN_BYTES, resolveLimits } from "./types.ts";
