@@ -2,13 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadCases, repoRoot } from "../test/_util.ts";
+import { loadCases, repoRoot, scratch } from "../test/_util.ts";
 import type { SearchCase } from "../test/conformance/search.test.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "lw-cli-"));
+const dir = scratch("lw-cli-");
 const lw = join(repoRoot, "cli", "lw.js");
 
 function run(...args: string[]): { code: number; out: string; err: string } {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { demoMixtureQuery } from "../edge/seed/synthetic.ts";
+import { demoMixtureQuery } from "../core/demo/synthetic.ts";
 import { ADMIN, api, fixture, startTestServer, type TestServer } from "../test/integration/_server.ts";
 import { repoRoot } from "../test/_util.ts";
 

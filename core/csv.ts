@@ -6,9 +6,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hasHeaderRow, splitCsv, toNumber } from "./csv.ts";
  * const rows = splitCsv('a;b\n1;"2"\n');
- * console.assert(hasHeaderRow(rows[0]!) && toNumber(rows[1]![1]!) === 2);
+ * assert.ok(hasHeaderRow(rows[0]!));
+ * assert.equal(toNumber(rows[1]![1]!), 2);
  * ```
  */
 

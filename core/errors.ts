@@ -8,9 +8,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LearnwareError } from "./errors.ts";
  * const err = new LearnwareError("SPEC_INVALID", "Spec field 'beta' is missing");
- * console.assert(err.code === "SPEC_INVALID");
+ * assert.equal(err.code, "SPEC_INVALID");
  * ```
  */
 export class LearnwareError extends Error {

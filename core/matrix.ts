@@ -3,10 +3,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, toRows } from "./matrix.ts";
  * const m = fromRows([[1, 2], [3, 4]]);
- * console.assert(m.rows === 2 && m.cols === 2 && m.data[2] === 3);
- * console.assert(toRows(m)[1]![1] === 4);
+ * assert.equal(m.rows, 2);
+ * assert.equal(m.cols, 2);
+ * assert.equal(m.data[2], 3);
+ * assert.equal(toRows(m)[1]![1], 4);
  * ```
  */
 export interface Matrix {

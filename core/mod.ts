@@ -5,10 +5,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, RKMETableSpecification } from "./mod.ts";
  * const X = fromRows([[0, 0], [1, 1], [2, 2], [3, 3]]);
  * const spec = RKMETableSpecification.generate(X, { K: 2, seed: 1 });
- * console.assert(spec.z.rows === 2 && spec.dist(spec) === 0);
+ * assert.equal(spec.z.rows, 2);
+ * assert.equal(spec.dist(spec), 0);
  * ```
  * @module
  */

@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createRng } from "./random.ts";
  * const a = createRng(42), b = createRng(42);
- * console.assert(a.next() === b.next());
+ * assert.equal(a.next(), b.next());
  * ```
  */
 export interface Rng {

@@ -3,7 +3,7 @@
  * Runtime specifics (listening, files of the data folder) live in `entry/`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const app = createApp({ db, blobs, config });
  * const res = await app.request("/v1/semantic-options");
  * ```
@@ -14,6 +14,8 @@ import type { App, AppDeps, AppEnv, Ctx } from "./context.ts";
 import { settings } from "./db/schema.ts";
 import { renderError } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
+import { securityHeaders } from "./middleware/securityHeaders.ts";
+import { rateLimitMiddleware } from "./middleware/rateLimit.ts";
 import { staticFiles } from "./middleware/static.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { compatRoutes } from "./routes/compat.ts";
@@ -69,13 +71,16 @@ export function createApp(deps: AppDeps, shared?: Ctx): App {
 
   app.onError((err, c) => {
     const [status, body] = renderError(err);
-    const retry = (body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-    if (typeof retry === "number") c.header("Retry-After", String(retry));
+    const d = body.error.details as { retryAfterSeconds?: unknown; retryAfter?: number } | undefined;
+    if (typeof d?.retryAfterSeconds === "number") c.header("Retry-After", String(d.retryAfterSeconds));
+    else if (status === 429) c.header("retry-after", String(d?.retryAfter ?? 60));
     if (status >= 500) ctx.log(`error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.stack ?? String(err)}`);
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
+  app.use("*", securityHeaders(ctx.config.compatPrefix));
+  app.use("*", rateLimitMiddleware(ctx));
   // Compat routes carry their own envelope and their own auth handling.
   compatRoutes(app, ctx);
 

@@ -47,6 +47,31 @@ export interface ServerConfig {
   anonExactMax: number;
   /** Anonymous exact searches over more specs: `queue` (behind the others) or `refuse` (401). */
   anonExactPolicy: "queue" | "refuse";
+  /** Zip limits read from the central directory before anything is inflated. */
+  zipMaxEntries: number;
+  zipMaxUncompressedBytes: number;
+  /** Highest uncompressed / compressed ratio of the whole package (and of any entry over 1 MiB). */
+  zipMaxRatio: number;
+  /** Packages from this size on are inflated in a worker thread, off the event loop. */
+  zipWorkerMinBytes: number;
+  /** Open resumable upload sessions per owner. */
+  uploadMaxSessions: number;
+  /** Bytes held by one owner's open upload sessions (declared or received). */
+  uploadMaxBytes: number;
+  /** Lifetime of a resumable upload session (seconds). */
+  uploadSessionSeconds: number;
+  /** Stored bytes (packages and artifacts) per owner; 0 = unlimited. */
+  quotaStorageBytes: number;
+  /** Rate limits per minute (0 = off): failed authentications per address, searches and uploads per token or address. */
+  rateAuthFailures: number;
+  rateSearch: number;
+  rateUploads: number;
+  /** How often the garbage collector and the upload sweeper run (seconds; 0 = only at start). */
+  gcIntervalSeconds: number;
+  /** Node server: headers must arrive within, a whole request within, a socket may idle (seconds). */
+  headersTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
 }
 
 const MiB = 1024 * 1024;
@@ -89,6 +114,21 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     searchQueue: int("LW_SEARCH_QUEUE", env.LW_SEARCH_QUEUE, 64),
     anonExactMax: int("LW_ANON_EXACT_MAX", env.LW_ANON_EXACT_MAX, 20000),
     anonExactPolicy: policy(env.LW_ANON_EXACT_POLICY),
+    zipMaxEntries: int("LW_ZIP_MAX_ENTRIES", env.LW_ZIP_MAX_ENTRIES, 10_000),
+    zipMaxUncompressedBytes: int("LW_ZIP_MAX_UNCOMPRESSED_BYTES", env.LW_ZIP_MAX_UNCOMPRESSED_BYTES, 1024 * MiB),
+    zipMaxRatio: int("LW_ZIP_MAX_RATIO", env.LW_ZIP_MAX_RATIO, 100),
+    zipWorkerMinBytes: int("LW_ZIP_WORKER_MIN_BYTES", env.LW_ZIP_WORKER_MIN_BYTES, 4 * MiB),
+    uploadMaxSessions: int("LW_UPLOAD_MAX_SESSIONS", env.LW_UPLOAD_MAX_SESSIONS, 50),
+    uploadMaxBytes: int("LW_UPLOAD_MAX_BYTES", env.LW_UPLOAD_MAX_BYTES, 2048 * MiB),
+    uploadSessionSeconds: int("LW_UPLOAD_SESSION_SECONDS", env.LW_UPLOAD_SESSION_SECONDS, 24 * 3600),
+    quotaStorageBytes: int("LW_QUOTA_STORAGE_BYTES", env.LW_QUOTA_STORAGE_BYTES, 0),
+    rateAuthFailures: int("LW_RATE_AUTH_FAILURES", env.LW_RATE_AUTH_FAILURES, 300),
+    rateSearch: int("LW_RATE_SEARCH", env.LW_RATE_SEARCH, 3000),
+    rateUploads: int("LW_RATE_UPLOADS", env.LW_RATE_UPLOADS, 3000),
+    gcIntervalSeconds: int("LW_GC_INTERVAL_SECONDS", env.LW_GC_INTERVAL_SECONDS, 600),
+    headersTimeoutSeconds: int("LW_HEADERS_TIMEOUT_SECONDS", env.LW_HEADERS_TIMEOUT_SECONDS, 20),
+    requestTimeoutSeconds: int("LW_REQUEST_TIMEOUT_SECONDS", env.LW_REQUEST_TIMEOUT_SECONDS, 900),
+    idleTimeoutSeconds: int("LW_IDLE_TIMEOUT_SECONDS", env.LW_IDLE_TIMEOUT_SECONDS, 30),
   };
   return { ...cfg, ...overrides };
 }

@@ -24,9 +24,13 @@ const STATUS: Record<string, number> = {
   OFFSET_MISMATCH: 409,
   LEASE_LOST: 409,
   ALREADY_EXISTS: 409,
+  UPLOAD_BUSY: 409,
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   PACKAGE_TOO_LARGE: 413,
+  QUOTA_EXCEEDED: 413,
+  TOO_MANY_UPLOADS: 429,
+  RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SEMANTIC_INVALID: 422,
   PACKAGE_INVALID: 422,
@@ -70,6 +74,9 @@ export function renderError(err: unknown): [number, ErrorBody] {
   if (err instanceof RangeError || err instanceof TypeError) {
     // Misuse reached from input (e.g. a malformed matrix in a spec): a client mistake.
     return [400, { error: { code: err instanceof RangeError ? "RANGE_ERROR" : "TYPE_ERROR", message: err.message } }];
+  }
+  if (err instanceof URIError) {
+    return [400, { error: { code: "BAD_REQUEST", message: `Malformed percent-encoding: ${err.message}` } }];
   }
   if (err instanceof SyntaxError) {
     return [400, { error: { code: "BAD_REQUEST", message: `Malformed JSON: ${err.message}` } }];

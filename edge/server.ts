@@ -16,7 +16,8 @@ import { tokens } from "./db/schema.ts";
 import { createToken } from "./routes/tokens.ts";
 import { sweepUploads } from "./routes/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
-import { isBlobReferenced, warmSearchIndex } from "./services/market.ts";
+import { collectBlobs, isBlobReferenced } from "./services/gc.ts";
+import { warmSearchIndex } from "./services/market.ts";
 import { createPiscinaExecutor, inProcessExecutor, type SearchExecutor } from "./services/searchPool.ts";
 import { openSpecIndex, saveSpecIndex } from "./services/specIndex.ts";
 
@@ -28,6 +29,8 @@ export interface Started {
   adminTokenFile: string | null;
   recovered: { temps: number; blobs: number; uploads: number };
   seeded: string[];
+  /** Runs the upload sweeper and the blob collector now (they also run every `LW_GC_INTERVAL_SECONDS`). */
+  collect(): Promise<void>;
   close(): void;
 }
 
@@ -74,6 +77,24 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
   const seeded = config.seedDemo ? await seedDemo(ctx) : [];
   const app = createApp(deps, ctx);
   let closed = false;
+  // While serving: expired upload sessions and unreferenced blobs (left by deletes, or by a
+  // crash between a blob's rename and its transaction) are collected periodically.
+  let collecting = false;
+  const collect = async () => {
+    if (collecting || closed) return;
+    collecting = true;
+    try {
+      const u = await sweepUploads(ctx);
+      const b = await collectBlobs(ctx);
+      if (u + b > 0) opts.log?.(`collected ${b} unreferenced blob(s), ${u} expired upload session(s)`);
+    } catch (err) {
+      if (!closed) opts.log?.(`collection failed (retried at the next interval): ${(err as Error).message}`);
+    } finally {
+      collecting = false;
+    }
+  };
+  const timer = config.gcIntervalSeconds > 0 ? setInterval(() => void collect(), config.gcIntervalSeconds * 1000) : null;
+  (timer as { unref?: () => void } | null)?.unref?.();
   // The search index, ahead of the first search (sketch rows are written once per version).
   void warmSearchIndex(ctx).then(
     (n) => opts.log?.(`search index ready: ${n} table specs`),
@@ -83,8 +104,10 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
   );
   return {
     app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded,
+    collect,
     close: () => {
       closed = true;
+      if (timer) clearInterval(timer);
       try {
         saveSpecIndex(db, snapshotPath);
       } catch (err) {

@@ -10,21 +10,28 @@
  * | `LW_POOL_MEMORY` | 2g | most resident memory of loaded instances (`512m`, `2g`, bytes) |
  * | `LW_INSTANCE_MEMORY` | 1g | memory limit per worker process / container |
  * | `LW_WORKERS` | 1 | check jobs run concurrently |
- * | `LW_JS_THREADS` | 1 | worker threads per JS learnware |
  * | `LW_BATCH_MAX` | 64 | most rows in one micro-batch |
  * | `LW_BATCH_WAIT_MS` | 2 | longest wait to fill a micro-batch |
  * | `LW_CALL_TIMEOUT_MS` | 60000 | per-call timeout (predict, fit) |
+ * | `LW_LOAD_TIMEOUT_MS` | 30000 | time a learnware may take to load (after its environment is ready) |
+ * | `LW_SANDBOX` | bwrap | `bwrap` (bubblewrap, the default; the runner refuses uploaded code when it cannot start) or `none` (no sandbox: a single trusted user only) |
+ * | `LW_SANDBOX_PIDS`, `LW_SANDBOX_TMP`, `LW_SANDBOX_CPU_SECONDS`, `LW_SANDBOX_VM_SLACK` | 64, 64m, 3600, 2g | per-sandbox processes, `/tmp` and file size, CPU seconds per worker, address space beyond the memory limit |
+ * | `LW_SANDBOX_UID_BASE` | 200000 | first of the uids given to sandboxes (runner as root) |
+ * | `LW_BWRAP` | /usr/bin/bwrap | the bubblewrap executable |
  * | `LW_PYTHON_BACKEND` | python-venv | backend for Python learnwares: python-venv, conda, docker |
  * | `LW_PYTHON` | /usr/bin/python3 | base interpreter for venvs |
  * | `LW_PIP_INDEX_URL`, `LW_PIP_WHEELHOUSE` | unset | where requirements are installed from (else only checked) |
  * | `LW_DOCKER`, `LW_DOCKER_BASE_IMAGE`, `LW_DOCKER_CPUS`, `LW_DOCKER_PIDS` | docker, lw-base:bookworm, 1, 64 | docker backend |
  * | `LW_CONDA` | conda | conda executable |
- * | `LW_SERVER_URL`, `LW_TOKEN` | unset, `<data>/admin-token` | the market server and a runner/admin token (job loop) |
+ * | `LW_SERVER_URL`, `LW_TOKEN` (or `LW_TOKEN_FILE`) | unset | the market server and a `runner`-scoped token (job loop); an admin token is refused |
  * | `LW_RUNNER_NAME` | `runner-<host>-<pid>` | name used in job leases |
  * | `LW_LEASE_SECONDS`, `LW_POLL_MS` | 60, 2000 | job lease length, idle poll interval |
  */
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+
+import type { SandboxLimits, SandboxMode } from "./sandbox/sandbox.ts";
 
 export type PythonBackendName = "python-venv" | "conda" | "docker";
 
@@ -36,10 +43,14 @@ export interface RunnerConfig {
   poolMemoryBytes: number;
   instanceMemoryBytes: number;
   workers: number;
-  jsThreads: number;
   batchMax: number;
   batchWaitMs: number;
   callTimeoutMs: number;
+  loadTimeoutMs: number;
+  sandbox: SandboxMode;
+  sandboxLimits: Omit<SandboxLimits, "memoryBytes">;
+  sandboxUidBase: number;
+  bwrap: string;
   pythonBackend: PythonBackendName;
   python: string;
   pipIndexUrl?: string;
@@ -77,6 +88,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!["python-venv", "conda", "docker"].includes(backend)) {
     throw new RangeError(`LW_PYTHON_BACKEND must be python-venv, conda or docker, got '${backend}'`);
   }
+  const sandbox = (env.LW_SANDBOX || "bwrap") as SandboxMode;
+  if (!["bwrap", "none"].includes(sandbox)) throw new RangeError(`LW_SANDBOX must be bwrap or none, got '${sandbox}'`);
   const cfg: RunnerConfig = {
     port: int(env, "LW_RUNNER_PORT", 8790),
     host: env.LW_RUNNER_HOST ?? "127.0.0.1",
@@ -85,10 +98,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     poolMemoryBytes: parseBytes(env.LW_POOL_MEMORY ?? "2g"),
     instanceMemoryBytes: parseBytes(env.LW_INSTANCE_MEMORY ?? "1g"),
     workers: Math.max(1, int(env, "LW_WORKERS", 1)),
-    jsThreads: Math.max(1, int(env, "LW_JS_THREADS", 1)),
     batchMax: Math.max(1, int(env, "LW_BATCH_MAX", 64)),
     batchWaitMs: int(env, "LW_BATCH_WAIT_MS", 2),
     callTimeoutMs: int(env, "LW_CALL_TIMEOUT_MS", 60_000),
+    loadTimeoutMs: int(env, "LW_LOAD_TIMEOUT_MS", 30_000),
+    sandbox,
+    sandboxLimits: {
+      processes: Math.max(8, int(env, "LW_SANDBOX_PIDS", 64)),
+      tmpBytes: parseBytes(env.LW_SANDBOX_TMP ?? "64m"),
+      cpuSeconds: Math.max(1, int(env, "LW_SANDBOX_CPU_SECONDS", 3600)),
+      addressSlackBytes: parseBytes(env.LW_SANDBOX_VM_SLACK ?? "2g"),
+      openFiles: 1024,
+    },
+    sandboxUidBase: int(env, "LW_SANDBOX_UID_BASE", 200_000),
+    bwrap: env.LW_BWRAP || "/usr/bin/bwrap",
     pythonBackend: backend,
     python: env.LW_PYTHON ?? "/usr/bin/python3",
     docker: env.LW_DOCKER ?? "docker",
@@ -104,5 +127,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (env.LW_PIP_WHEELHOUSE) cfg.wheelhouse = env.LW_PIP_WHEELHOUSE;
   if (env.LW_SERVER_URL) cfg.serverUrl = env.LW_SERVER_URL.replace(/\/+$/, "");
   if (env.LW_TOKEN) cfg.token = env.LW_TOKEN;
+  else if (env.LW_TOKEN_FILE) cfg.token = readFileSync(env.LW_TOKEN_FILE, "utf8").trim();
   return cfg;
 }

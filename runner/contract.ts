@@ -8,12 +8,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelFromHooks } from "./contract.ts";
  * const m = await modelFromHooks({
  *   loadModel: () => ({ scale: 2 }),
  *   predict: (model, X) => X.map((r) => [r[0]! * model.scale]),
  * }, { input_shape: [1], output_shape: [1] }, {}, new Map());
- * console.assert((await m.predict([[3]]))[0]![0] === 6);
+ * assert.deepEqual(await m.predict([[3]]), [[6]]);
  * ```
  */
 import type { Tensor } from "./tensor.ts";
@@ -82,6 +83,8 @@ export interface ModelHandle {
   predictDetailed?(X: Tensor, opts?: CallOptions): Promise<{ y: Tensor; outputType: string }>;
   fit(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
   finetune(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
+  /** Runner learnwares (Python VESSL-style classes): any JSON value through the whole hook chain, a JSON answer. */
+  invoke?(data: unknown, opts?: CallOptions): Promise<unknown>;
   /** Resident memory attributed to this instance, in bytes (best effort). */
   memoryBytes(): number;
   dispose(): Promise<void>;

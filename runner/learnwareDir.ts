@@ -4,7 +4,7 @@
  * written atomically (temp folder + rename) and reused.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { materializePackage } from "./learnwareDir.ts";
  * const lw = await materializePackage(zipBytes, "/var/lib/lw/packages");
  * console.log(lw.root, lw.pkg.model.kind);

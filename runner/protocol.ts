@@ -9,11 +9,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeFrame, decodeFrame } from "./protocol.ts";
  * import { tensor } from "./tensor.ts";
  * const bytes = encodeFrame({ op: "predict", X: tensor([[1, 2]]) });
  * const msg = decodeFrame(bytes) as { op: string; X: { data: Float64Array } };
- * console.assert(msg.op === "predict" && msg.X.data[1] === 2);
+ * assert.equal(msg.op, "predict");
+ * assert.equal(msg.X.data[1], 2);
  * ```
  */
 import type { DType, Tensor } from "./tensor.ts";
@@ -41,7 +43,7 @@ export function encodeFrame(message: unknown): Uint8Array {
   const arrays: ArrayRef[] = [];
   const buffers: Array<Float64Array | Float32Array> = [];
   let body = 0;
-  const header = JSON.stringify(message, function (_key, value: unknown) {
+  const header = JSON.stringify(message, (_key, value: unknown) => {
     if (isTensor(value)) {
       const offset = body;
       arrays.push({ dtype: value.data instanceof Float32Array ? "float32" : "float64", shape: value.shape, offset, bytes: value.data.byteLength });

@@ -5,7 +5,7 @@
  * market as a new learnware or as a new version of `repository`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { registerModel } from "./register.ts";
  * const r = await registerModel({
  *   repository: "my-model", runner: "./runner.mjs", model: { scale: 2 },
@@ -136,6 +136,17 @@ export async function registerModel(opts: RegisterOptions): Promise<RegisterResu
   form.set("semantic", JSON.stringify(semantic));
   form.set("package", new Blob([zip as Uint8Array<ArrayBuffer>], { type: "application/zip" }), "learnware.zip");
   const server = opts.server.replace(/\/+$/, "");
+  if (opts.number !== undefined) {
+    // The number is checked before anything is uploaded: a refused number leaves no version behind.
+    if (!Number.isInteger(opts.number) || opts.number < 1) throw new LearnwareError("BAD_REQUEST", `Model number must be a positive integer, got ${opts.number}`);
+    let next = 1;
+    if (!opts.create) {
+      const res = await fetch(`${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`, { headers: { authorization: `Bearer ${opts.token}` } });
+      if (!res.ok) throw new LearnwareError(res.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR", `Looking up ${opts.repository} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`);
+      next = (((await res.json()) as { latestVersion?: number | null }).latestVersion ?? 0) + 1;
+    }
+    if (next !== opts.number) throw new LearnwareError("CONFLICT", `${opts.repository} would get version ${next}, not ${opts.number}; nothing was uploaded`);
+  }
   const url = opts.create ? `${server}/v1/learnwares` : `${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`;
   const res = await fetch(url, { method: opts.create ? "POST" : "PATCH", headers: { authorization: `Bearer ${opts.token}` }, body: form });
   const text = await res.text();
@@ -161,69 +172,4 @@ export async function registerModel(opts: RegisterOptions): Promise<RegisterResu
     packageBytes: zip.length,
     files,
   };
-}
-
-/**
- * `lw register --repository <id|name> --runner <file> --semantic <sem.json> --data <file.json|csv>
- *   [--create] [--number N] [--class Name] [--model <props.json>] [--requirement <line>]… [--requirements-file f]
- *   [--artifact <target>=<glob>]… [--server URL] [--token T]` — prints the result as JSON; returns the exit code.
- */
-export async function runRegisterCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
-  const flags: Record<string, string[]> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) {
-      io.err(`Unexpected argument '${a}'`);
-      return 2;
-    }
-    const [k, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (k === "create") (flags.create ??= []).push("true");
-    else (flags[k] ??= []).push(inline ?? argv[++i] ?? "");
-  }
-  const one = (k: string) => flags[k]?.[flags[k]!.length - 1];
-  const need = ["repository", "runner", "semantic"].filter((k) => one(k) === undefined);
-  if (need.length > 0) {
-    io.err(`lw register: missing --${need.join(", --")}`);
-    return 2;
-  }
-  try {
-    const requirements = [...(flags.requirement ?? [])];
-    if (one("requirements-file")) requirements.push(...readFileSync(one("requirements-file")!, "utf8").split(/\r?\n/).filter((l) => l.trim() !== ""));
-    const artifacts: Record<string, string> = {};
-    for (const a of flags.artifact ?? []) {
-      const [target, glob] = a.includes("=") ? (a.split(/=(.*)/s, 2) as [string, string]) : [basename(a.replace(/\*$/, "")) + (a.endsWith("*") ? "/" : ""), a];
-      artifacts[target] = glob;
-    }
-    let data: number[][] | Matrix | undefined;
-    if (one("data")) {
-      const { readTableFile } = await import("../cli/readData.ts");
-      data = readTableFile(one("data")!);
-    }
-    const server = one("server") ?? process.env.LW_SERVER_URL ?? "http://127.0.0.1:8787";
-    const token = one("token") ?? process.env.LW_TOKEN;
-    if (!token) {
-      io.err("lw register: no token (--token or LW_TOKEN)");
-      return 2;
-    }
-    const opts: RegisterOptions = {
-      repository: one("repository")!,
-      runner: one("runner")!,
-      semantic: JSON.parse(readFileSync(one("semantic")!, "utf8")) as Record<string, unknown>,
-      requirements,
-      artifacts,
-      server,
-      token,
-    };
-    if (data) opts.data = data;
-    if (one("number")) opts.number = Number(one("number"));
-    if (one("class")) opts.className = one("class")!;
-    if (one("model")) opts.model = JSON.parse(readFileSync(one("model")!, "utf8"));
-    if (flags.create) opts.create = true;
-    const r = await registerModel(opts);
-    io.out(JSON.stringify(r, null, 2));
-    return 0;
-  } catch (e) {
-    io.err(`lw register: ${(e as Error).message}`);
-    return 1;
-  }
 }

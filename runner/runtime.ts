@@ -1,9 +1,11 @@
 /**
- * The runtime: every backend built from one configuration, and the choice of backend per
- * learnware (ONNX → `onnx`, JS → `js`, Python → the configured Python backend).
+ * The runtime: the sandbox and every backend built from one configuration, and the choice
+ * of backend per learnware (ONNX → `onnx`, JS → `js`, Python → the configured Python
+ * backend). Every backend runs learnwares in worker processes inside the sandbox (docker:
+ * in containers); the runtime never loads a learnware's code into its own process.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Runtime } from "./runtime.ts";
  * import { loadConfig } from "./config.ts";
  * const rt = new Runtime(loadConfig());
@@ -11,34 +13,63 @@
  * ```
  */
 import { join } from "node:path";
+import { LearnwareError } from "../core/errors.ts";
 import type { ModelHandle } from "./contract.ts";
 import type { Backend, BackendName, LoadOptions } from "./backends/backend.ts";
 import { CondaBackend } from "./backends/conda.ts";
 import { DockerBackend } from "./backends/docker.ts";
-import { JsBackend } from "./backends/js.ts";
-import { OnnxBackend } from "./backends/onnx.ts";
+import { NodeBackend } from "./backends/node.ts";
 import { VenvBackend } from "./backends/pythonVenv.ts";
+import { createSandbox, type Sandbox } from "./sandbox/sandbox.ts";
 import type { RunnerConfig } from "./config.ts";
 import { materializePackage, type LearnwareDir } from "./learnwareDir.ts";
 
 export class Runtime {
   readonly config: RunnerConfig;
   readonly backends: Record<BackendName, Backend>;
+  readonly sandbox: Sandbox;
 
   constructor(config: RunnerConfig) {
     this.config = config;
     const envDir = join(config.dataDir, "envs");
     const pip = { ...(config.pipIndexUrl ? { pipIndexUrl: config.pipIndexUrl } : {}), ...(config.wheelhouse ? { wheelhouse: config.wheelhouse } : {}) };
+    const sandbox = createSandbox({ mode: config.sandbox, bwrap: config.bwrap, uidBase: config.sandboxUidBase, limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes } });
+    this.sandbox = sandbox;
+    const timeouts = { callTimeoutMs: config.callTimeoutMs, loadTimeoutMs: config.loadTimeoutMs };
+    const node = { sandbox, workDir: join(config.dataDir, "node"), ...timeouts };
     this.backends = {
-      onnx: new OnnxBackend(),
-      js: new JsBackend({ threads: config.jsThreads, callTimeoutMs: config.callTimeoutMs }),
-      "python-venv": new VenvBackend({ envDir, python: config.python, callTimeoutMs: config.callTimeoutMs, ...pip }),
-      conda: new CondaBackend({ envDir, conda: config.conda, callTimeoutMs: config.callTimeoutMs }),
+      onnx: new NodeBackend("onnx", node),
+      js: new NodeBackend("js", node),
+      "python-venv": new VenvBackend({ sandbox, envDir, python: config.python, ...timeouts, ...pip }),
+      conda: new CondaBackend({ sandbox, envDir, conda: config.conda, ...timeouts }),
       docker: new DockerBackend({
         envDir, docker: config.docker, baseImage: config.dockerBaseImage, cpus: config.dockerCpus, pidsLimit: config.dockerPids,
-        memoryLimitBytes: config.instanceMemoryBytes, callTimeoutMs: config.callTimeoutMs, ...pip,
+        memoryLimitBytes: config.instanceMemoryBytes, ...timeouts, ...pip,
       }),
     };
+  }
+
+  /**
+   * Whether this runtime may run uploaded code, and if not, why (one line). Docker runs
+   * Python learnwares in its own sandbox; JS and ONNX learnwares always need the sandbox.
+   */
+  async safety(): Promise<{ ok: boolean; reason?: string }> {
+    if (this.#safety && Date.now() - this.#safety.at < 10_000) return this.#safety.result;
+    const result = await this.#probeSafety();
+    this.#safety = { at: Date.now(), result };
+    return result;
+  }
+
+  #safety: { at: number; result: { ok: boolean; reason?: string } } | null = null;
+
+  async #probeSafety(): Promise<{ ok: boolean; reason?: string }> {
+    const sb = await this.sandbox.check();
+    if (!sb.ok) return { ok: false, reason: `no sandbox can start: ${sb.reason}` };
+    if (this.config.pythonBackend === "docker") {
+      const d = await this.backends.docker.available();
+      if (!d.ok) return { ok: false, reason: `the docker backend is configured but unavailable: ${d.reason}` };
+    }
+    return { ok: true };
   }
 
   /** Unpacks a package zip under the runner's data folder. */
@@ -55,9 +86,15 @@ export class Runtime {
     return this.backends[this.config.pythonBackend];
   }
 
-  load(lw: LearnwareDir, opts: LoadOptions & { backend?: BackendName } = {}): Promise<ModelHandle> {
+  /** Loads a learnware with its backend; refuses (`SANDBOX_UNAVAILABLE`) where no sandbox can start. */
+  async load(lw: LearnwareDir, opts: LoadOptions & { backend?: BackendName } = {}): Promise<ModelHandle> {
     const { backend, ...rest } = opts;
+    const b = this.backendFor(lw, backend);
+    if (b.name !== "docker") {
+      const sb = await this.sandbox.check();
+      if (!sb.ok) throw new LearnwareError("SANDBOX_UNAVAILABLE", `The runner refuses to run uploaded code: ${sb.reason}`);
+    }
     const o: LoadOptions = { memoryLimitBytes: this.config.instanceMemoryBytes, timeoutMs: this.config.callTimeoutMs, ...rest };
-    return this.backendFor(lw, backend).load(lw, o);
+    return b.load(lw, o);
   }
 }

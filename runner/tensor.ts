@@ -4,10 +4,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tensor, rowCount, concatRows, sliceRows } from "./tensor.ts";
  * const a = tensor([[1, 2], [3, 4]]);
  * const b = concatRows([a, a]);
- * console.assert(rowCount(b) === 4 && sliceRows(b, 2, 3).data[0] === 1);
+ * assert.equal(rowCount(b), 4);
+ * assert.equal(sliceRows(b, 2, 3).data[0], 1);
  * ```
  */
 export type DType = "float64" | "float32";

@@ -9,11 +9,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { installWasmBackend } from "./mod.ts";
  * import { getKernelBackend } from "../core/kernel/backend.ts";
  * const backend = await installWasmBackend();
- * console.assert(getKernelBackend() === backend);
- * console.assert(backend.name === "wasm-simd" || backend.name === "reference");
+ * assert.equal(getKernelBackend(), backend);
+ * assert.ok(backend.name === "wasm-simd" || backend.name === "reference");
  * ```
  */
 import { setKernelBackend, type KernelBackend } from "../core/kernel/backend.ts";

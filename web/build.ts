@@ -6,7 +6,7 @@
  * `node --import tsx web/build.ts` runs it by hand. The output is not committed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { buildWeb } from "./build.ts";
  * const { outDir } = await buildWeb();
  * ```
@@ -16,6 +16,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { demoLearnwares, demoMixtureQuery } from "../core/demo/synthetic.ts";
 
 const webDir = fileURLToPath(new URL(".", import.meta.url));
 
@@ -69,17 +70,12 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
  * combines plants A and C.
  */
 async function writeSampleCsv(dir: string): Promise<void> {
-  try {
-    const { demoMixtureQuery, demoLearnwares } = await import("../edge/seed/synthetic.ts");
-    const X = demoMixtureQuery(400);
-    const names = demoLearnwares()[0]!.space.featureNames;
-    const lines = [names.join(",")];
-    for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(4)).join(","));
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "sensors.csv"), lines.join("\n") + "\n");
-  } catch {
-    /* the demo seed is optional for the page */
-  }
+  const X = demoMixtureQuery(400);
+  const names = demoLearnwares()[0]!.space.featureNames;
+  const lines = [names.join(",")];
+  for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(4)).join(","));
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "sensors.csv"), lines.join("\n") + "\n");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

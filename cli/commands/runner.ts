@@ -1,4 +1,4 @@
-/** `lw serve` (the runner daemon) and `lw register` (VESSL-style registration), from runner/. */
+/** `lw serve` (the runner daemon, from runner/) and `lw register` (VESSL-style registration, ./register.ts). */
 export const serveHelp = `lw serve                    the runner daemon: model service on LW_RUNNER_PORT (8790) and, with LW_SERVER_URL, check jobs`;
 export const registerHelp =
   `lw register --repository <id|name> --runner <hooks.js> --semantic <sem.json> [--data X.csv] [--create] [--number N] [--artifact target=glob*]… [--requirement line]…`;
@@ -17,6 +17,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
 }
 
 export async function registerCommand(argv: string[]): Promise<number> {
-  const { runRegisterCommand } = await import("../../runner/register.ts");
+  const { runRegisterCommand } = await import("./register.ts");
   return runRegisterCommand(argv, { out: (s) => console.log(s), err: (s) => console.error(`lw: ${s.replace(/^lw register: /, "")}`) });
 }

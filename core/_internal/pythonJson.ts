@@ -4,9 +4,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePythonJson } from "./pythonJson.ts";
  * const v = parsePythonJson('{"z": [NaN, -Infinity]}') as { z: number[] };
- * console.assert(Number.isNaN(v.z[0]) && v.z[1] === -Infinity);
+ * assert.ok(Number.isNaN(v.z[0]));
+ * assert.equal(v.z[1], -Infinity);
  * ```
  */
 const PY_NONFINITE = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;

@@ -6,9 +6,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkLearnwareStatic } from "./packageCheck.ts";
  * const r = checkLearnwareStatic({ statSpecs: [] }, undefined);
- * console.assert(r.status === 0);
+ * assert.equal(r.status, 0);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

@@ -10,10 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partialRatio, ratio } from "./rapidfuzz.ts";
- * console.assert(ratio("this is a test", "this is a test!") === 96.55172413793103);
- * console.assert(partialRatio("this is a test", "this is a test!") === 100);
- * console.assert(ratio("😀", "😃") === 0); // one code point each, no shared surrogate
+ * assert.equal(ratio("this is a test", "this is a test!"), 96.55172413793103);
+ * assert.equal(partialRatio("this is a test", "this is a test!"), 100);
+ * assert.equal(ratio("😀", "😃"), 0); // one code point each, no shared surrogate
  * ```
  */
 
@@ -158,8 +159,9 @@ function score(lensum: number, lcs: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ratio } from "./rapidfuzz.ts";
- * console.assert(ratio("resnet", "restne") === 83.33333333333334);
+ * assert.equal(ratio("resnet", "restne"), 83.33333333333334);
  * ```
  */
 export function ratio(a: string, b: string): number {
@@ -259,8 +261,9 @@ function windowsMax(needle: Int32Array, longer: Int32Array): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partialRatio } from "./rapidfuzz.ts";
- * console.assert(partialRatio("a certain string", "cetain") === 83.33333333333334);
+ * assert.equal(partialRatio("a certain string", "cetain"), 83.33333333333334);
  * ```
  */
 export function partialRatio(a: string, b: string): number {

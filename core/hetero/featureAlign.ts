@@ -21,14 +21,23 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HeteroAlignedLearnware } from "./featureAlign.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows } from "../matrix.ts";
  * const spec = new RKMETableSpecification(fromRows([[0, 10], [5, 20]]), new Float64Array([0.5, 0.5]), 0.1, 2);
  * const inner = { id: "lw", spec, predict: async (X: { rows: number; cols: number; data: Float64Array }) => X };
  * const a = new HeteroAlignedLearnware(inner, [-1, 0]); // lw column 1 ← user column 0
- * const out = await a.predict(fromRows([[20]]));
- * console.assert(out.data[1] === 20 && Math.abs(out.data[0]! - 5) < 1e-6);
+ * const out = await a.predict(fromRows([[20], [10]]));
+ * // The shared column is copied; the missing one is imputed from the reduced point whose
+ * // shared column matches ([5, 20] and [0, 10]), smoothed by the kernel: near 5 and near 0.
+ * assert.equal(out.data[1], 20);
+ * assert.equal(out.data[3], 10);
+ * assert.ok(Math.abs(out.data[0]! - 5) < 0.1);
+ * assert.ok(Math.abs(out.data[2]! - 0) < 0.1);
+ * // `imputation: "mean"` fills the β-weighted column mean instead.
+ * const flat = await new HeteroAlignedLearnware(inner, [-1, 0], { imputation: "mean" }).predict(fromRows([[20]]));
+ * assert.equal(flat.data[0], 2.5);
  * ```
  */
 import { LearnwareError } from "../errors.ts";
@@ -115,7 +124,7 @@ export class HeteroAlignedLearnware implements Learnware {
     if (missing.length === 0) return { rows: n, cols: dl, data: out };
     const s = shared.length;
     const auto = (this.options.gamma ?? "auto") === "auto";
-    const h = Math.pow(4 / (s + 2), 1 / (s + 4)) * Math.pow(Math.max(m, 1), -1 / (s + 4));
+    const h = (4 / (s + 2)) ** (1 / (s + 4)) * Math.max(m, 1) ** (-1 / (s + 4));
     const gamma = auto ? 1 / (2 * h * h) : (this.options.gamma as number);
     // per shared column: 1/sd² (auto) or 1 (raw units)
     const colScale = new Float64Array(dl).fill(1);

@@ -19,11 +19,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FeatureSpace } from "./featureSpace.ts";
  * const fs = new FeatureSpace();
  * const a = await fs.addColumns(["Age of the customer (years)", "Monthly income"]);
  * const u = await fs.lookup(["income per month", "customer age in years", "shoe size"]);
- * console.assert(u[0] === a[1] && u[1] === a[0] && u[2] === -1);
+ * assert.equal(u[0], a[1]);
+ * assert.equal(u[1], a[0]);
+ * assert.equal(u[2], -1);
  * ```
  */
 

@@ -6,8 +6,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { alignedLearnwares } from "./heteroReuse.ts";
- * console.assert((await alignedLearnwares({ single: [], multiple: null }, async () => { throw new Error(); })).length === 0);
+ * assert.equal((await alignedLearnwares({ single: [], multiple: null }, async () => { throw new Error(); })).length, 0);
  * ```
  */
 import type { Learnware } from "../reuse/types.ts";

@@ -23,6 +23,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HeteroMarket } from "./heteroSearch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows } from "../matrix.ts";
@@ -30,7 +31,8 @@
  * const m = new HeteroMarket();
  * await m.add("a", spec([[1, 2], [3, 4]]), { Dimension: 2, Description: { "0": "age", "1": "income" } });
  * const r = await m.search(spec([[2, 1], [4, 3]]), { Dimension: 2, Description: { "0": "income", "1": "age" } });
- * console.assert(r.single[0]!.id === "a" && r.single[0]!.dist < 1e-12);
+ * assert.equal(r.single[0]!.id, "a");
+ * assert.ok(r.single[0]!.dist < 1e-12);
  * ```
  */
 import { mmd2, type KernelMeanEmbedding } from "../kernel/mmd.ts";

@@ -6,9 +6,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FeatureSpace } from "./mod.ts";
  * const fs = new FeatureSpace();
- * console.assert((await fs.addColumns(["age"]))[0] === 0);
+ * assert.equal((await fs.addColumns(["age"]))[0], 0);
  * ```
  * @module
  */

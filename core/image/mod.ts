@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { imageDistToScore } from "./mod.ts";
- * console.assert(imageDistToScore(0) === 0);
+ * assert.equal(imageDistToScore(0), 0);
  * ```
  * @module
  */

@@ -13,12 +13,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RKMEImageSpecification } from "./rkmeImageSpec.ts";
  * import { createRng } from "../random.ts";
  * const rng = createRng(1);
  * const X = { n: 6, c: 1, h: 8, w: 8, data: Float64Array.from({ length: 384 }, () => rng.next()) };
  * const s = RKMEImageSpecification.generate(X, { K: 2, kernel: { nModels: 1, width: 4 } });
- * console.assert(s.dist(s) === 0 && s.z.n === 2);
+ * assert.equal(s.dist(s), 0);
+ * assert.equal(s.z.n, 2);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

@@ -15,9 +15,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFeatureMap } from "./featureMap.ts";
  * const map = createFeatureMap({ dim: 3, gamma: 0.5, features: 64, seed: 1 });
- * console.assert(map.frequencies.length === 32 * 3 && map.features === 64);
+ * assert.equal(map.frequencies.length, 32 * 3);
+ * assert.equal(map.features, 64);
  * ```
  */
 import { createRng } from "../random.ts";

@@ -16,6 +16,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RkmeIndex } from "./rkmeIndex.ts";
  * import { indexedSearch } from "./indexedSearch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
@@ -25,7 +26,8 @@
  * const index = new RkmeIndex({ features: 64 });
  * for (const [id, s] of specs) index.add(id, s);
  * const r = await indexedSearch(spec(0.1), index, (ids) => ids.map((id) => specs.get(id)));
- * console.assert(r.single[0]!.id === "a" && r.path === "exact");
+ * assert.equal(r.single[0]!.id, "a");
+ * assert.equal(r.path, "exact");
  * ```
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";

@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RkmeIndex, indexedSearch } from "./mod.ts";
- * console.assert(typeof indexedSearch === "function" && new RkmeIndex().size === 0);
+ * assert.equal(typeof indexedSearch, "function");
+ * assert.equal(new RkmeIndex().size, 0);
  * ```
  */
 export { bucketKey, createFeatureMap, type FeatureMap, type FeatureMapOptions } from "./featureMap.ts";

@@ -13,6 +13,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RkmeIndex } from "./rkmeIndex.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows } from "../matrix.ts";
@@ -20,9 +21,10 @@
  * const index = new RkmeIndex({ features: 128 });
  * index.add("a", spec(0));
  * index.add("b", spec(5));
- * console.assert(index.search(spec(0.2), { topN: 1 })[0]!.id === "a");
+ * assert.equal(index.search(spec(0.2), { topN: 1 })[0]!.id, "a");
  * const copy = RkmeIndex.deserialize(index.serialize());
- * console.assert(copy.size === 2 && copy.search(spec(4.8), { topN: 1 })[0]!.id === "b");
+ * assert.equal(copy.size, 2);
+ * assert.equal(copy.search(spec(4.8), { topN: 1 })[0]!.id, "b");
  * ```
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";

@@ -9,6 +9,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFeatureMap } from "./featureMap.ts";
  * import { sketchSpec, sketchDist } from "./sketch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
@@ -17,7 +18,7 @@
  * const a = new RKMETableSpecification(fromRows([[0, 0]]), new Float64Array([1]), 0.1, 1);
  * const b = new RKMETableSpecification(fromRows([[1, 1]]), new Float64Array([1]), 0.1, 1);
  * const approx = sketchDist(sketchSpec(a, map), sketchSpec(b, map));
- * console.assert(Math.abs(approx - a.dist(b)) < 0.1);
+ * assert.ok(Math.abs(approx - a.dist(b)) < 0.1);
  * ```
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";

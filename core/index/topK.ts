@@ -4,10 +4,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TopK } from "./topK.ts";
  * const t = new TopK(2);
  * [5, 1, 4, 2].forEach((d, i) => t.push(d, i));
- * console.assert(t.sorted().map((e) => e.slot).join() === "1,3");
+ * assert.equal(t.sorted().map((e) => e.slot).join(), "1,3");
  * ```
  */
 export class TopK {

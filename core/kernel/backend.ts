@@ -10,12 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getKernelBackend } from "./backend.ts";
  * import { fromRows } from "../matrix.ts";
  * const a = fromRows([[0, 0]]), b = fromRows([[1, 0]]);
  * const out = new Float64Array(1);
  * getKernelBackend().rbfBlockInto(out, a, b, 0.5);
- * console.assert(Math.abs(out[0]! - Math.exp(-0.5)) < 1e-15);
+ * assert.ok(Math.abs(out[0]! - Math.exp(-0.5)) < 1e-15);
  * ```
  */
 import type { Matrix } from "../matrix.ts";

@@ -9,11 +9,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { innerProduct, mmd2 } from "./mmd.ts";
  * import { fromRows } from "../matrix.ts";
  * const a = { z: fromRows([[0, 0], [1, 0]]), beta: new Float64Array([0.5, 0.5]), gamma: 0.1 };
- * console.assert(mmd2(a, a) === 0);
- * console.assert(Math.abs(innerProduct(a, a) - (0.5 + 0.5 * Math.exp(-0.1))) < 1e-15);
+ * assert.equal(mmd2(a, a), 0);
+ * assert.ok(Math.abs(innerProduct(a, a) - (0.5 + 0.5 * Math.exp(-0.1))) < 1e-15);
  * ```
  */
 import type { Matrix } from "../matrix.ts";

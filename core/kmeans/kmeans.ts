@@ -8,12 +8,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kmeans } from "./kmeans.ts";
  * import { fromRows } from "../matrix.ts";
  * const X = fromRows([[0, 0], [0, 1], [10, 10], [10, 11]]);
  * const r = kmeans(X, 2, { seed: 1 });
- * console.assert(r.labels[0] === r.labels[1] && r.labels[2] === r.labels[3]);
- * console.assert(r.labels[0] !== r.labels[2] && Math.abs(r.inertia - 1) < 1e-12);
+ * assert.equal(r.labels[0], r.labels[1]);
+ * assert.equal(r.labels[2], r.labels[3]);
+ * assert.notEqual(r.labels[0], r.labels[2]);
+ * assert.ok(Math.abs(r.inertia - 1) < 1e-12);
  * ```
  */
 import { getKernelBackend } from "../kernel/backend.ts";

@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crc32 } from "./crc32.ts";
- * console.assert(crc32(new TextEncoder().encode("123456789")) === 0xcbf43926);
+ * assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
  * ```
  */
 const TABLES = /* @__PURE__ */ (() => {

@@ -8,11 +8,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpretLearnwareYaml } from "./learnwareYaml.ts";
  * const files = new Map([["__init__.py", new Uint8Array()], ["stat_spec.json", new TextEncoder().encode("{}")]]);
  * const cfg = interpretLearnwareYaml({ model: { class_name: "MyModel" } }, files);
- * console.assert(cfg.model.kind === "python" && cfg.model.modulePath === "__init__.py");
- * console.assert(cfg.statSpecs[0]!.className === "RKMETableSpecification");
+ * assert.equal(cfg.model.kind, "python");
+ * assert.equal(cfg.model.modulePath, "__init__.py");
+ * assert.equal(cfg.statSpecs[0]!.className, "RKMETableSpecification");
  * ```
  */
 import { LearnwareError } from "../errors.ts";

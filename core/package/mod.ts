@@ -4,18 +4,20 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLearnwarePackage, writeLearnwarePackage } from "./mod.ts";
  * const zip = writeLearnwarePackage({
  *   yaml: { model: { kind: "onnx", file: "model.onnx", input_shape: [4], output_shape: [3] }, stat_specifications: [] },
  *   files: { "model.onnx": new Uint8Array([8, 1]) },
  * });
- * console.assert(readLearnwarePackage(zip).model.file === "model.onnx");
+ * assert.equal(readLearnwarePackage(zip).model.file, "model.onnx");
  * ```
  */
 export { LEARNWARE_YAML, readLearnwarePackage } from "./readPackage.ts";
 export { type LearnwarePackageInput, writeLearnwarePackage } from "./writePackage.ts";
 export { inspectZipEntries, type ZipEntryInfo } from "./zipEntries.ts";
 export { type CheckedZipEntry, checkZipEntries, normaliseZipPath } from "./zipSafety.ts";
+export { checkZipLimits, type ZipLimitResult, type ZipTotals, zipTotals } from "./zipLimits.ts";
 export { DEFAULT_MODEL_CLASS, DEFAULT_MODULE_FILE, DEFAULT_STAT_SPECIFICATIONS } from "./learnwareYaml.ts";
 export {
   DEFAULT_PACKAGE_LIMITS,

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLearnwarePackage } from "./readPackage.ts";
  * import { writeLearnwarePackage } from "./writePackage.ts";
  * const zip = writeLearnwarePackage({
@@ -14,7 +15,7 @@
  *   files: { "__init__.py": "class MyModel: ...\n", "stat_spec.json": "{}", "requirements.txt": "numpy\n" },
  * });
  * const pkg = readLearnwarePackage(zip);
- * console.assert(pkg.model.className === "MyModel" && pkg.environment?.kind === "pip");
+ * assert.ok(pkg.model.className === "MyModel" && pkg.environment?.kind === "pip");
  * ```
  */
 import { LearnwareError } from "../errors.ts";
@@ -22,6 +23,7 @@ import { interpretLearnwareYaml } from "./learnwareYaml.ts";
 import { type LearnwarePackage, type PackageEnvironment, type PackageLimits, resolveLimits } from "./types.ts";
 import { readZipDirectory } from "./zipEntries.ts";
 import { extractZipEntries } from "./zipExtract.ts";
+import { checkZipLimits } from "./zipLimits.ts";
 import { checkZipEntries } from "./zipSafety.ts";
 import { parseYaml } from "./yamlCodec.ts";
 
@@ -51,7 +53,15 @@ export function readLearnwarePackage(bytes: Uint8Array, limits?: PackageLimits):
   const checked = checkZipEntries(dir.entries, lim).filter(
     ({ path }) => path !== MACOS_JUNK && !path.startsWith(`${MACOS_JUNK}/`),
   );
-  const all = extractZipEntries(bytes, checked, dir.centralDirectoryOffset);
+  const whole = checkZipLimits(dir.entries, bytes.byteLength, lim);
+  if (!whole.ok) {
+    throw new LearnwareError(whole.limit === "maxCompressionRatio" ? "PACKAGE_UNSAFE" : "PACKAGE_TOO_LARGE", whole.message, {
+      limit: whole.limit,
+      value: whole.value,
+      max: whole.max,
+    });
+  }
+  const all = extractZipEntries(bytes, checked, dir.centralDirectoryOffset, lim.maxTotalUncompressed);
 
   const root = findRoot(all);
   const files = new Map<string, Uint8Array>();

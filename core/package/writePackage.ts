@@ -5,10 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeLearnwarePackage } from "./writePackage.ts";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * const zip = writeLearnwarePackage({ yaml: { model: { kind: "js", module_path: "model.js" } }, files: { "model.js": "export default {}" } });
- * console.assert(inspectZipEntries(zip).map((e) => e.name).join() === "learnware.yaml,model.js");
+ * assert.equal(inspectZipEntries(zip).map((e) => e.name).join(), "learnware.yaml,model.js");
  * ```
  */
 import { type Zippable, zipSync } from "fflate";

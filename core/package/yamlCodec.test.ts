@@ -18,3 +18,7 @@ test("quotes strings that YAML 1.1 would read as booleans", () => {
   assert.equal(stringifyYaml({ a: "yes", b: "on", c: "plain" }), 'a: "yes"\nb: "on"\nc: plain\n');
   assert.deepEqual(parseYaml(stringifyYaml({ a: "yes", n: [1, 2] })), { a: "yes", n: [1, 2] });
 });
+
+test("PyYAML's !!python/tuple (shapes written by the Python learnware package) reads as a sequence", () => {
+  assert.deepEqual(parseYaml("model:\n  kwargs:\n    input_shape: !!python/tuple\n    - 4\n    output_shape: !!python/tuple [1]\n"), { model: { kwargs: { input_shape: [4], output_shape: [1] } } });
+});

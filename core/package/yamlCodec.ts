@@ -10,16 +10,23 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseYaml, stringifyYaml } from "./yamlCodec.ts";
- * console.assert((parseYaml("a: yes") as { a: unknown }).a === true);
- * console.assert(stringifyYaml({ a: "yes" }) === 'a: "yes"\n');
+ * assert.equal((parseYaml("a: yes") as { a: unknown }).a, true);
+ * assert.equal(stringifyYaml({ a: "yes" }), 'a: "yes"\n');
  * ```
  */
 import { parse, stringify } from "yaml";
 
+/**
+ * PyYAML's `!!python/tuple` (how the Python learnware package writes shapes such as
+ * `input_shape: (4,)`) read as a plain sequence, silently, as a list is what a tuple becomes in JSON.
+ */
+const PYTHON_TAGS = [{ tag: "tag:yaml.org,2002:python/tuple", collection: "seq" as const, default: false, resolve: (seq: unknown) => seq }];
+
 /** Parses one YAML 1.1 document; throws the `yaml` package's error on bad input. */
 export function parseYaml(text: string): unknown {
-  return parse(text, { version: "1.1", uniqueKeys: false, maxAliasCount: 100 }) as unknown;
+  return parse(text, { version: "1.1", uniqueKeys: false, maxAliasCount: 100, customTags: PYTHON_TAGS }) as unknown;
 }
 
 /** Serialises a value as a YAML 1.1 document. */

@@ -6,12 +6,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * const zip = zipSync({ "a.txt": new TextEncoder().encode("hi"), "d/": {} });
  * const [a, d] = inspectZipEntries(zip);
- * console.assert(a!.name === "a.txt" && a!.uncompressedSize === 2 && !a!.isDir);
- * console.assert(d!.isDir);
+ * assert.equal(a!.name, "a.txt");
+ * assert.equal(a!.uncompressedSize, 2);
+ * assert.ok(!a!.isDir);
+ * assert.ok(d!.isDir);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

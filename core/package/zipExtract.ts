@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
  * import { readZipDirectory } from "./zipEntries.ts";
  * import { checkZipEntries } from "./zipSafety.ts";
@@ -13,7 +14,7 @@
  * const zip = zipSync({ "a.txt": new TextEncoder().encode("hi") });
  * const dir = readZipDirectory(zip);
  * const files = extractZipEntries(zip, checkZipEntries(dir.entries), dir.centralDirectoryOffset);
- * console.assert(new TextDecoder().decode(files.get("a.txt")) === "hi");
+ * assert.equal(new TextDecoder().decode(files.get("a.txt")), "hi");
  * ```
  */
 import { Inflate } from "fflate";
@@ -26,11 +27,16 @@ const SIG_LOCAL = 0x04034b50;
 /** Compressed bytes fed to the inflater at a time: bounds the overshoot of a lying entry (≈1032× this). */
 const CHUNK = 64 * 1024;
 
-/** Extracts `entries` (from `checkZipEntries`) into a map from normalised path to bytes. */
+/**
+ * Extracts `entries` (from `checkZipEntries`) into a map from normalised path to bytes. A
+ * running count of the bytes really inflated stops at `maxTotal`, whatever the central
+ * directory declared.
+ */
 export function extractZipEntries(
   bytes: Uint8Array,
   entries: readonly CheckedZipEntry[],
   centralDirectoryOffset: number,
+  maxTotal = Infinity,
 ): Map<string, Uint8Array> {
   const located = entries.map((e) => ({ ...e, ...locate(bytes, e, centralDirectoryOffset) }));
   const byOffset = [...located].sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
@@ -46,7 +52,19 @@ export function extractZipEntries(
     }
   }
   const files = new Map<string, Uint8Array>();
-  for (const e of located) files.set(e.path, extractOne(bytes.subarray(e.dataStart, e.dataEnd), e));
+  let total = 0;
+  for (const e of located) {
+    const out = extractOne(bytes.subarray(e.dataStart, e.dataEnd), e);
+    total += out.byteLength;
+    if (total > maxTotal) {
+      throw new LearnwareError("PACKAGE_TOO_LARGE", `Package inflates to more than the limit of ${maxTotal} bytes (reached at entry '${showName(e.entry.name)}')`, {
+        entry: e.entry.name,
+        limit: "maxTotalUncompressed",
+        max: maxTotal,
+      });
+    }
+    files.set(e.path, out);
+  }
   return files;
 }
 

@@ -5,13 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * import { checkZipEntries, normaliseZipPath } from "./zipSafety.ts";
  * const zip = zipSync({ "pkg/a.txt": new TextEncoder().encode("hi") });
  * const [a] = checkZipEntries(inspectZipEntries(zip));
- * console.assert(a!.path === "pkg/a.txt");
- * console.assert(normaliseZipPath("./x\\y.txt") === "x/y.txt");
+ * assert.equal(a!.path, "pkg/a.txt");
+ * assert.equal(normaliseZipPath("./x\\y.txt"), "x/y.txt");
  * ```
  */
 import { LearnwareError } from "../errors.ts";
@@ -42,6 +43,7 @@ export function showName(name: string): string {
  */
 export function normaliseZipPath(name: string, shown = `Entry '${showName(name)}'`): string {
   // deno-lint-ignore no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) throw unsafe(`${shown} has a control character (such as NUL) in its name`, name);
   const s = name.replaceAll("\\", "/");
   if (s.startsWith("/")) throw unsafe(`${shown} is an absolute path`, name);

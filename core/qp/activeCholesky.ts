@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ActiveCholesky } from "./activeCholesky.ts";
  * // A = [[4, 2], [2, 3]]: append 0, then 1 (l = L⁻¹·A[F, 1] = [1], pivot 3 − 1 = 2).
  * const f = new ActiveCholesky(2);
@@ -17,7 +18,8 @@
  * f.append(1, 3 - l[0]! * l[0]!, l);
  * const y = new Float64Array([6, 5]); // A·[1, 1]
  * f.solve(y);
- * console.assert(Math.abs(y[0]! - 1) < 1e-15 && Math.abs(y[1]! - 1) < 1e-15);
+ * assert.ok(Math.abs(y[0]! - 1) < 1e-15);
+ * assert.ok(Math.abs(y[1]! - 1) < 1e-15);
  * ```
  */
 export class ActiveCholesky {

@@ -64,14 +64,16 @@ export interface QpResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { solveSimplexQp } from "./simplexQp.ts";
  * // min ½(b₀² + b₁²) − 0.5·b₀ − 0.4·b₁ + 0.2·b₀b₁ on the simplex: b = [0.5625, 0.4375].
  * const K = new Float64Array([1, 0.2, 0.2, 1]);
  * const C = new Float64Array([0.5, 0.4]);
  * const { status, x, objective } = solveSimplexQp(K, C, 2);
- * console.assert(status === "optimal");
- * console.assert(Math.abs(x[0]! - 0.5625) < 1e-12 && Math.abs(x[1]! - 0.4375) < 1e-12);
- * console.assert(Math.abs(objective + 0.153125) < 1e-12);
+ * assert.equal(status, "optimal");
+ * assert.ok(Math.abs(x[0]! - 0.5625) < 1e-12);
+ * assert.ok(Math.abs(x[1]! - 0.4375) < 1e-12);
+ * assert.ok(Math.abs(objective + 0.153125) < 1e-12);
  * ```
  */
 export function solveSimplexQp(K: Float64Array, C: Float64Array, n: number, options: QpOptions = {}): QpResult {

@@ -13,12 +13,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AveragingReuser } from "./averaging.ts";
  * import { fromRows } from "../matrix.ts";
  * const c = (v: number) => ({ id: String(v), predict: async (X: { rows: number }) => fromRows(Array.from({ length: X.rows }, () => [v])) });
  * const r = new AveragingReuser([c(1), c(3)], "mean");
  * const out = await r.predict(fromRows([[0], [0]]));
- * console.assert(out.data[0] === 2 && out.rows === 2);
+ * assert.equal(out.data[0], 2);
+ * assert.equal(out.rows, 2);
  * ```
  */
 import type { Matrix } from "../matrix.ts";

@@ -16,12 +16,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EnsemblePruningReuser } from "./ensemblePruning.ts";
  * import { fromRows } from "../matrix.ts";
  * const constant = (v: number) => ({ id: String(v), predict: async (X: { rows: number }) => fromRows(Array.from({ length: X.rows }, () => [v])) });
  * const r = new EnsemblePruningReuser([constant(0), constant(1), constant(1)], "classification");
  * await r.fit(fromRows([[0], [0]]), fromRows([[1], [1]]));
- * console.assert(!r.selected.includes(0) && (await r.predict(fromRows([[0]]))).data[0] === 1);
+ * assert.ok(!r.selected.includes(0));
+ * assert.equal((await r.predict(fromRows([[0]]))).data[0], 1);
  * ```
  */
 import type { Matrix } from "../matrix.ts";

@@ -10,12 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FeatureAugmentReuser } from "./featureAugment.ts";
  * import { fromRows } from "../matrix.ts";
  * const twice = { id: "2x", predict: async (X: { rows: number; data: Float64Array }) => ({ rows: X.rows, cols: 1, data: X.data.map((v) => 2 * v) }) };
  * const r = new FeatureAugmentReuser([twice], "regression");
  * await r.fit(fromRows([[0], [1], [2], [3]]), fromRows([[1], [3], [5], [7]]));
- * console.assert(Math.abs((await r.predict(fromRows([[10]]))).data[0]! - 21) < 0.5);
+ * assert.ok(Math.abs((await r.predict(fromRows([[10]]))).data[0]! - 21) < 0.5);
  * ```
  */
 import type { Matrix } from "../matrix.ts";

@@ -8,12 +8,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildReuser, describeReuse } from "./fromSearchResult.ts";
  * import { fromRows } from "../matrix.ts";
  * const d = describeReuse({ single: [{ id: "a", score: 1, dist: 0 }], multiple: null });
- * console.assert(d.kind === "single" && d.ids[0] === "a");
+ * assert.equal(d.kind, "single");
+ * assert.equal(d.ids[0], "a");
  * const r = await buildReuser(d, async (id) => ({ id, predict: async (X) => X }));
- * console.assert((await r.predict(fromRows([[7]]))).data[0] === 7);
+ * assert.equal((await r.predict(fromRows([[7]]))).data[0], 7);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

@@ -16,6 +16,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobSelectorReuser } from "./jobSelector.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows, matrix } from "../matrix.ts";
@@ -26,7 +27,8 @@
  * });
  * const r = new JobSelectorReuser([lw(-5, 0), lw(5, 1)], { herdingNum: 50 });
  * const y = await r.predict(fromRows([[-5], [5]]));
- * console.assert(y.data[0] === 0 && y.data[1] === 1);
+ * assert.equal(y.data[0], 0);
+ * assert.equal(y.data[1], 1);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

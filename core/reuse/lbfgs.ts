@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { minimizeLbfgs } from "./lbfgs.ts";
  * const r = minimizeLbfgs((x, g) => { g[0] = 2 * (x[0]! - 3); return (x[0]! - 3) ** 2; }, new Float64Array(1));
- * console.assert(Math.abs(r.x[0]! - 3) < 1e-6);
+ * assert.ok(Math.abs(r.x[0]! - 3) < 1e-6);
  * ```
  */
 

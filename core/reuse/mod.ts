@@ -5,10 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AveragingReuser } from "./mod.ts";
  * import { fromRows } from "../matrix.ts";
  * const id = { id: "id", predict: async (X: { rows: number; cols: number; data: Float64Array }) => X };
- * console.assert((await new AveragingReuser([id, id]).predict(fromRows([[2]]))).data[0] === 2);
+ * assert.equal((await new AveragingReuser([id, id]).predict(fromRows([[2]]))).data[0], 2);
  * ```
  * @module
  */

@@ -10,11 +10,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fitRidgeCV } from "./simpleModels.ts";
  * import { fromRows } from "../matrix.ts";
  * const X = fromRows([[0], [1], [2], [3]]), y = new Float64Array([1, 3, 5, 7]);
  * const m = fitRidgeCV(X, y, [1e-6]);
- * console.assert(Math.abs(m.predict(fromRows([[4]])).data[0]! - 9) < 1e-3);
+ * assert.ok(Math.abs(m.predict(fromRows([[4]])).data[0]! - 9) < 1e-3);
  * ```
  */
 import type { Matrix } from "../matrix.ts";

@@ -9,10 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Learnware } from "./types.ts";
  * import { matrix } from "../matrix.ts";
  * const zero: Learnware = { id: "zero", predict: async (X) => matrix(X.rows, 1) };
- * console.assert(zero.id === "zero");
+ * assert.equal(zero.id, "zero");
  * ```
  */
 import type { Matrix } from "../matrix.ts";

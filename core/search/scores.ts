@@ -1,12 +1,19 @@
 /**
  * Distance → score conversion of the Python market's statistical searcher, in IEEE
- * float64 and in its exact order of operations (see the conformance README, scores.json).
+ * float64 and in its exact order of operations (see test/conformance/README.md, scores.json).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convertDistToScore } from "./scores.ts";
- * const { scores, branch } = convertDistToScore([0.1, 0.2, 0.4]);
- * console.assert(scores[0] === 1 && branch === "eps=min");
+ * // The best distance is below a tenth of the mean: it scores exactly 1.
+ * const near = convertDistToScore([0.01, 0.2, 0.4]);
+ * assert.equal(near.branch, "eps=min");
+ * assert.deepEqual(near.scores, [1, 0.7, 0]);
+ * // Distances close together: the best is scaled to 0.92 (0.9199999999999999 in float64).
+ * const close = convertDistToScore([0.1, 0.2, 0.4]);
+ * assert.equal(close.branch, "eps=0.92");
+ * assert.ok(Math.abs(close.scores[0]! - 0.92) < 1e-12);
  * ```
  */
 export type ScoreBranch = "all_equal" | "eps=min" | "eps=0.92" | "eps=0.1*mean";

@@ -5,12 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { search } from "./search.ts";
  * const r = search({
  *   user: { semantic: { Data: { Type: "Class", Values: ["Table"] } } },
  *   market: [{ id: "a", semantic: { Data: { Type: "Class", Values: ["Table"] } } }],
  * });
- * console.assert(r.single[0]!.id === "a" && r.multiple === null);
+ * assert.equal(r.single[0]!.id, "a");
+ * assert.equal(r.multiple, null);
  * ```
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";

@@ -20,13 +20,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticSearch } from "./semanticSearch.ts";
  * const market = [
  *   { id: "1", semantic: { Name: { Type: "String", Values: "Credit Scoring" }, Description: { Type: "String", Values: "" } } },
  *   { id: "2", semantic: { Name: { Type: "String", Values: "Digit CNN" }, Description: { Type: "String", Values: "" } } },
  * ];
  * const r = semanticSearch({ Name: { Type: "String", Values: "credt scoring" } }, market);
- * console.assert(r.ids.length === 1 && r.ids[0] === "1" && r.scores![0]! > 75);
+ * assert.equal(r.ids.length, 1);
+ * assert.equal(r.ids[0], "1");
+ * assert.ok(r.scores![0]! > 75);
  * ```
  */
 import { partialRatio } from "../fuzzy/rapidfuzz.ts";
@@ -57,9 +60,10 @@ export const FUZZY_MIN_SCORE = 75;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticSearch } from "./semanticSearch.ts";
  * const market = [{ id: "a", semantic: { Data: { Type: "Class", Values: ["Table"] } } }];
- * console.assert(semanticSearch({ Data: { Type: "Class", Values: ["Image"] } }, market, "exact").ids.length === 0);
+ * assert.equal(semanticSearch({ Data: { Type: "Class", Values: ["Image"] } }, market, "exact").ids.length, 0);
  * ```
  */
 export function semanticSearch(
@@ -134,7 +138,7 @@ const NOT_TAGS = new Set(["Name", "Description", "learnware_id"]);
  */
 export function tagsMatch(user: Record<string, unknown>, learnware: Record<string, unknown>): boolean {
   for (const [key, entry] of Object.entries(user)) {
-    if (NOT_TAGS.has(key) || !Object.prototype.hasOwnProperty.call(learnware, key)) continue;
+    if (NOT_TAGS.has(key) || !Object.hasOwn(learnware, key)) continue;
     const u = asObject(entry);
     const v1 = u["Values"] ?? "";
     const n1 = pyLen(v1);
@@ -157,7 +161,7 @@ export function tagsMatch(user: Record<string, unknown>, learnware: Record<strin
 
 /** The `learnware_id` filter values (a string, or strings in a list), or `null` when absent/empty. */
 function learnwareIdValues(spec: Record<string, unknown>): string[] | null {
-  if (!Object.prototype.hasOwnProperty.call(spec, "learnware_id")) return null;
+  if (!Object.hasOwn(spec, "learnware_id")) return null;
   const v = asObject(spec["learnware_id"])["Values"];
   if (typeof v === "string") return v.length > 0 ? [v] : null;
   if (Array.isArray(v)) {
@@ -188,7 +192,7 @@ function pyIn(x: unknown, container: unknown): boolean {
   if (typeof container === "string") return typeof x === "string" && container.includes(x);
   if (Array.isArray(container)) return container.some((c) => pyEquals(c, x));
   if (container !== null && typeof container === "object") {
-    return typeof x === "string" && Object.prototype.hasOwnProperty.call(container, x);
+    return typeof x === "string" && Object.hasOwn(container, x);
   }
   return false;
 }

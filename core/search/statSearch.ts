@@ -1,16 +1,17 @@
 /**
  * The statistical searcher of the Python market (EasyStatSearcher) for table RKME specs:
  * single results ranked by MMD², the greedy / auto mixture search, and the score rules.
- * See the conformance README, search.json, for the pipeline this reproduces case for case.
+ * See test/conformance/README.md (search.json) for the pipeline this reproduces case for case.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { searchStatistical } from "./statSearch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows } from "../matrix.ts";
  * const spec = (x: number) => new RKMETableSpecification(fromRows([[x, 0]]), new Float64Array([1]), 0.1, 10);
  * const r = searchStatistical(spec(0.1), [{ id: "a", spec: spec(0) }, { id: "b", spec: spec(5) }]);
- * console.assert(r.single[0]!.id === "a");
+ * assert.equal(r.single[0]!.id, "a");
  * ```
  */
 import { LearnwareError } from "../errors.ts";

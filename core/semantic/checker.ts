@@ -13,9 +13,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkSemanticSpec } from "./checker.ts";
  * const r = checkSemanticSpec({ Data: { Type: "Class", Values: ["Tabular"] } });
- * console.assert(r.status === -1 && r.issues[0]!.key === "Data" && r.issues[0]!.rule === "class.value");
+ * assert.equal(r.status, -1);
+ * assert.equal(r.issues[0]!.key, "Data");
+ * assert.equal(r.issues[0]!.rule, "class.value");
  * ```
  */
 import { SEMANTIC_CONFIG, SEMANTIC_KEYS, TASKS_WITH_OUTPUT, type SemanticKeyConfig } from "./config.ts";
@@ -55,9 +58,12 @@ const SUCCESS_MESSAGE = "Semantic specification is valid";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkSemanticSpec } from "./checker.ts";
  * const r = checkSemanticSpec({});
- * console.assert(!r.ok && r.issues.length === 7 && r.message.includes("Data"));
+ * assert.ok(!r.ok);
+ * assert.equal(r.issues.length, 7);
+ * assert.ok(r.message.includes("Data"));
  * ```
  */
 export function checkSemanticSpec(spec: unknown): SemanticCheckResult {
@@ -246,9 +252,12 @@ function decimalValue(c: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePythonInt } from "./checker.ts";
- * console.assert(parsePythonInt(" +007 ") === 7n && parsePythonInt("1_000") === 1000n);
- * console.assert(parsePythonInt("1.0") === null && parsePythonInt("") === null);
+ * assert.equal(parsePythonInt(" +007 "), 7n);
+ * assert.equal(parsePythonInt("1_000"), 1000n);
+ * assert.equal(parsePythonInt("1.0"), null);
+ * assert.equal(parsePythonInt(""), null);
  * ```
  */
 export function parsePythonInt(s: string): bigint | null {
@@ -314,7 +323,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function hasOwn(o: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key);
+  return Object.hasOwn(o, key);
 }
 
 /** A short JSON rendering of a value for messages. */

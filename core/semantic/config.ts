@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SEMANTIC_CONFIG, semanticOptions } from "./config.ts";
- * console.assert(SEMANTIC_CONFIG.Data.Type === "Class");
- * console.assert(semanticOptions().Scenario.values.includes("Health"));
+ * assert.equal(SEMANTIC_CONFIG.Data.Type, "Class");
+ * assert.ok(semanticOptions().Scenario.values.includes("Health"));
  * ```
  */
 
@@ -104,8 +105,9 @@ export interface SemanticOption {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticOptions } from "./config.ts";
- * console.assert(semanticOptions().License.values[0] === "MIT");
+ * assert.equal(semanticOptions().License.values[0], "MIT");
  * ```
  */
 export function semanticOptions(): Record<SemanticKey, SemanticOption> {

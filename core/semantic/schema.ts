@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticSpecSchema, validSemanticSpecSchema } from "./schema.ts";
- * console.assert(semanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
- * console.assert(!validSemanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
+ * assert.ok(semanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
+ * assert.ok(!validSemanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
  * ```
  */
 import { z } from "zod";

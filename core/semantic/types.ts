@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ValidSemanticSpec } from "./types.ts";
  * const spec: ValidSemanticSpec = {
  *   Data: { Type: "Class", Values: ["Table"] },
@@ -22,7 +23,7 @@
  *   Input: { Dimension: 2, Description: { "0": "age", "1": "income" } },
  *   Output: { Dimension: 2, Description: { "0": "reject", "1": "accept" } },
  * };
- * console.assert(spec.Output?.Dimension === 2);
+ * assert.ok(spec.Output?.Dimension === 2);
  * ```
  */
 import type { DataType, License, LibraryType, Scenario, SemanticValueType, TaskType } from "./config.ts";

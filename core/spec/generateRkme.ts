@@ -26,13 +26,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateRkme } from "./generateRkme.ts";
  * import { matrix } from "../matrix.ts";
  * import { createRng } from "../random.ts";
  * const rng = createRng(1), X = matrix(200, 2);
  * for (let i = 0; i < X.data.length; i++) X.data[i] = rng.normal();
  * const r = generateRkme(X, { K: 10 });
- * console.assert(r.z.rows === 10 && Math.abs(r.beta.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+ * assert.equal(r.z.rows, 10);
+ * assert.ok(Math.abs(r.beta.reduce((a, b) => a + b, 0) - 1) < 1e-9);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

@@ -15,10 +15,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { herding } from "./herding.ts";
  * import { fromRows } from "../matrix.ts";
  * const S = herding({ z: fromRows([[0, 0], [5, 5]]), beta: new Float64Array([0.5, 0.5]), gamma: 0.1 }, 4, 1);
- * console.assert(S.rows === 4 && S.cols === 2);
+ * assert.equal(S.rows, 4);
+ * assert.equal(S.cols, 2);
  * ```
  */
 import { LearnwareError } from "../errors.ts";

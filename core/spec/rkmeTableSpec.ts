@@ -9,10 +9,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RKMETableSpecification } from "./rkmeTableSpec.ts";
  * const spec = RKMETableSpecification.parse('{"z":[[0.0,1.0],[2.0,3.0]],"beta":[0.5,0.5],"gamma":0.1,"num_points":10,"type":"RKMETableSpecification"}');
- * console.assert(spec.dim === 2 && spec.dist(spec) === 0);
- * console.assert(RKMETableSpecification.parse(spec.stringify()).stringify() === spec.stringify());
+ * assert.equal(spec.dim, 2);
+ * assert.equal(spec.dist(spec), 0);
+ * assert.equal(RKMETableSpecification.parse(spec.stringify()).stringify(), spec.stringify());
  * ```
  */
 import { LearnwareError } from "../errors.ts";
@@ -228,13 +230,16 @@ function parseSpecJson(text: string): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPythonFloat } from "./rkmeTableSpec.ts";
- * console.assert(formatPythonFloat(1e-5) === "1e-05" && formatPythonFloat(3) === "3.0");
- * console.assert(formatPythonFloat(1.5e16) === "1.5e+16" && formatPythonFloat(0.0001) === "0.0001");
+ * assert.equal(formatPythonFloat(1e-5), "1e-05");
+ * assert.equal(formatPythonFloat(3), "3.0");
+ * assert.equal(formatPythonFloat(1.5e16), "1.5e+16");
+ * assert.equal(formatPythonFloat(0.0001), "0.0001");
  * ```
  */
 export function formatPythonFloat(x: number): string {
-  if (x !== x) return "NaN";
+  if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "Infinity";
   if (x === -Infinity) return "-Infinity";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";

@@ -13,9 +13,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detectLanguages } from "./languageDetect.ts";
- * console.assert(detectLanguages(["The cat is on the table and it is happy."])[0] === "en");
- * console.assert(detectLanguages(["今天天气很好"])[0] === "zh");
+ * assert.equal(detectLanguages(["The cat is on the table and it is happy."])[0], "en");
+ * assert.equal(detectLanguages(["今天天气很好"])[0], "zh");
  * ```
  */
 

@@ -4,8 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { languagesCompatible } from "./mod.ts";
- * console.assert(languagesCompatible(["en"], ["en", "fr"]) && !languagesCompatible(["zh"], ["en"]));
+ * assert.ok(languagesCompatible(["en"], ["en", "fr"]));
+ * assert.ok(!languagesCompatible(["zh"], ["en"]));
  * ```
  * @module
  */

@@ -14,11 +14,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RKMETextSpecification } from "./rkmeTextSpec.ts";
  * const embed = async (t: string[]) => t.map((s) => Float32Array.from([s.length / 10, s.split(" ").length / 5]));
  * const spec = await RKMETextSpecification.generate(["the cat sat", "the dog ran and the cat saw it"], embed, { K: 1 });
- * console.assert(spec.language[0] === "en" && spec.dim === 2);
- * console.assert(RKMETextSpecification.parse(spec.stringify()).language[0] === "en");
+ * assert.equal(spec.language[0], "en");
+ * assert.equal(spec.dim, 2);
+ * assert.equal(RKMETextSpecification.parse(spec.stringify()).language[0], "en");
  * ```
  */
 import { LearnwareError } from "../errors.ts";

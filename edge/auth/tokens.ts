@@ -41,7 +41,7 @@ export function hasScope(p: Principal | null, scope: Scope): boolean {
 }
 
 export function isAdmin(p: Principal | null): boolean {
-  return p !== null && p.scopes.includes("admin");
+  return p?.scopes.includes("admin") ?? false;
 }
 
 /** HMAC-SHA256 (hex) for signed download links. */

@@ -15,7 +15,7 @@ import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { createRng } from "../../core/random.ts";
 import { loadConfig } from "../config.ts";
 import { startServer } from "../server.ts";
-import { demoMixtureQuery, demoSemantic, demoLearnwares } from "../seed/synthetic.ts";
+import { demoMixtureQuery, demoSemantic, demoLearnwares } from "../../core/demo/synthetic.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 
 const arg = (name: string, dflt: number) => {

@@ -168,6 +168,8 @@ export const jobs = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(5),
     runner: text("runner"),
+    /** The token that holds the lease: a runner token reads the package of the jobs it holds only. */
+    leaseToken: text("lease_token"),
     leaseUntil: integer("lease_until"),
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     log: text("log").notNull().default(""),
@@ -179,16 +181,35 @@ export const jobs = sqliteTable(
 );
 
 /** Resumable upload sessions (and the Beimingwu `chunked_upload` files, keyed by md5). */
-export const uploads = sqliteTable("uploads", {
-  id: text("id").primaryKey(),
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull(),
+    /** Declared total size, when the client gave one. */
+    size: integer("size"),
+    received: integer("received").notNull().default(0),
+    /** For compat sessions, the client's md5 file hash. */
+    clientHash: text("client_hash"),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    /** `open` while chunks arrive; `finished` keeps the answer so a repeated finish gets it again. */
+    state: text("state", { enum: ["open", "finished"] }).notNull().default("open"),
+    /** The finish answer (`{ status, body }`), kept until the session expires. */
+    result: text("result", { mode: "json" }).$type<{ status: number; body: unknown }>(),
+  },
+  (t) => [index("uploads_owner_idx").on(t.owner, t.state)],
+);
+
+/**
+ * Registry namespaces: owned by the user who created the first model in them (or named by
+ * an admin); only the owner, the members and admins may create models in them.
+ */
+export const namespaces = sqliteTable("namespaces", {
+  name: text("name").primaryKey(),
   owner: text("owner").notNull(),
-  /** Declared total size, when the client gave one. */
-  size: integer("size"),
-  received: integer("received").notNull().default(0),
-  /** For compat sessions, the client's md5 file hash. */
-  clientHash: text("client_hash"),
+  members: text("members", { mode: "json" }).$type<string[]>().notNull().default([]),
   createdAt: integer("created_at").notNull().default(now),
-  expiresAt: integer("expires_at").notNull(),
 });
 
 /** Key/value settings of the server (e.g. the link-signing secret). */

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config.ts";
 import { startServer } from "../server.ts";
+import { applyTimeouts } from "./nodeTimeouts.ts";
 
 const config = loadConfig(process.env);
 const webRoot = fileURLToPath(new URL("../../web/dist/", import.meta.url));
@@ -22,6 +23,8 @@ const server = serve({ fetch: started.app.fetch, port: config.port, hostname: co
   if (started.adminTokenFile) console.log(`admin token written to ${started.adminTokenFile} (mode 0600)`);
   console.log(`learnware server listening on http://${info.address}:${info.port} (data: ${config.dataDir}; API reference at /docs)`);
 });
+
+applyTimeouts(server, config);
 
 const stop = () => {
   server.close(() => {

@@ -1,5 +1,6 @@
 /** Bounded body readers (size limits enforced while reading, not after). */
 import { LearnwareError } from "../errors.ts";
+import { assertFiniteJson } from "../services/validate.ts";
 
 /** Reads at most `limit` bytes of a request body; throws PAYLOAD_TOO_LARGE beyond. */
 export async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array> {
@@ -39,9 +40,12 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
   const bytes = await readBodyBytes(req, limit);
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") throw new LearnwareError("BAD_REQUEST", "A JSON body is required", { field: "body" });
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new LearnwareError("BAD_REQUEST", `Malformed JSON body: ${(err as Error).message}`, { field: "body" });
   }
+  assertFiniteJson(value);
+  return value;
 }

@@ -4,7 +4,7 @@
  * memory (at most one network chunk plus the boundary length is buffered).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const mp = MultipartReader.fromRequest(req);
  * for (let part = await mp.next(); part; part = await mp.next()) {
  *   if (part.filename === undefined) console.log(part.name, await part.text(1 << 20));

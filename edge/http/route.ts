@@ -109,9 +109,9 @@ export function defineRoute<
   app.on(spec.method.toUpperCase(), honoPath, async (c) => {
     const principal = c.get("principal") ?? null;
     requireAuth(ctx, principal, spec.auth);
-    let params: unknown = undefined;
-    let query: unknown = undefined;
-    let body: unknown = undefined;
+    let params: unknown;
+    let query: unknown;
+    let body: unknown;
     if (spec.params) {
       const r = spec.params.safeParse(c.req.param());
       if (!r.success) throw zodIssuesToError(r.error, "path");

@@ -9,6 +9,7 @@ import { sha256Hex, type Principal, type Scope } from "../auth/tokens.ts";
 import type { AppEnv, Ctx } from "../context.ts";
 import { tokens } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
+import { checkRate, clientAddress } from "./rateLimit.ts";
 
 export async function principalForToken(ctx: Ctx, token: string): Promise<Principal | null> {
   const hash = await sha256Hex(token);
@@ -35,10 +36,19 @@ export function authMiddleware(ctx: Ctx): MiddlewareHandler<AppEnv> {
     const header = c.req.header("authorization");
     c.set("principal", null);
     if (header !== undefined && header !== "") {
+      // An address that keeps failing is refused before its next guess is even looked at.
+      const addr = `a:${clientAddress(c)}`;
+      checkRate(ctx, "auth", addr, false);
       const token = bearerOf(header);
-      if (token === null) throw new LearnwareError("UNAUTHENTICATED", "Authorization header must be 'Bearer <token>'", { field: "authorization" });
+      if (token === null) {
+        checkRate(ctx, "auth", addr);
+        throw new LearnwareError("UNAUTHENTICATED", "Authorization header must be 'Bearer <token>'", { field: "authorization" });
+      }
       const p = await principalForToken(ctx, token);
-      if (p === null) throw new LearnwareError("UNAUTHENTICATED", "The bearer token is unknown, expired or revoked", { field: "authorization" });
+      if (p === null) {
+        checkRate(ctx, "auth", addr);
+        throw new LearnwareError("UNAUTHENTICATED", "The bearer token is unknown, expired or revoked", { field: "authorization" });
+      }
       c.set("principal", p);
     }
     await next();

@@ -12,12 +12,50 @@ import { defineRoute } from "../http/route.ts";
 import { getModel, resolveVersion } from "../services/catalog.ts";
 import { appendEvent } from "../services/events.ts";
 import { assertCanWrite } from "../services/market.ts";
+import { assertStorageQuota } from "../services/quota.ts";
+
+/** Windows device names, which no file may be called on Windows (with or without an extension). */
+const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * An artifact path: relative, `/`-separated, no `.`/`..`/empty segments, no backslash, no
+ * control characters (NUL included), no Windows device names and no segment ending in a dot
+ * or a space, so it names the same file on every system a client may download it to.
+ */
+export function artifactPathProblem(p: string): string | null {
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(p)) return "must not contain control characters (such as NUL)";
+  if (p.includes("\\")) return "must use '/' as the separator, not '\\'";
+  if (p.startsWith("/")) return "must be relative";
+  if (/^[A-Za-z]:/.test(p)) return "must not start with a drive letter";
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === "." || seg === "..") return "must not have '.', '..' or empty segments";
+    if (DEVICE.test(seg)) return `must not use the Windows device name '${seg}'`;
+    if (/[. ]$/.test(seg)) return `segment '${seg}' must not end in a dot or a space`;
+  }
+  return null;
+}
 
 const ArtifactPath = z
   .string()
   .min(1)
   .max(1024)
-  .refine((p) => !p.startsWith("/") && !p.split("/").some((s) => s === ".." || s === "." || s === ""), { message: "Must be a relative path without '.', '..' or empty segments" });
+  .superRefine((p, ctx) => {
+    const problem = artifactPathProblem(p);
+    if (problem) ctx.addIssue({ code: "custom", message: `Artifact path ${problem}` });
+  });
+
+/** Schemes a tracked artifact may point at (never `javascript:`, `data:`, `blob:` …). */
+export const TRACKED_SCHEMES = ["http", "https", "s3", "gs", "gcs", "az", "abfs", "abfss", "wasbs", "file", "hdfs", "ftp", "sftp", "oci", "dbfs", "mlflow-artifacts", "runs", "models"];
+
+const TrackedUri = z
+  .string()
+  .max(4096)
+  .url()
+  .superRefine((u, ctx) => {
+    const scheme = u.slice(0, Math.max(0, u.indexOf(":"))).toLowerCase();
+    if (!TRACKED_SCHEMES.includes(scheme)) ctx.addIssue({ code: "custom", message: `URI scheme '${scheme}:' is not allowed; use one of ${TRACKED_SCHEMES.join(", ")}` });
+  });
 
 const MIME_BY_EXT: Record<string, string> = {
   json: "application/json", txt: "text/plain", csv: "text/csv", onnx: "application/onnx", zip: "application/zip",
@@ -65,6 +103,12 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         await ctx.blobs.discard(staged);
         throw new LearnwareError("CHECKSUM_MISMATCH", `Artifact sha256 is ${staged.sha256}, the client declared ${expected}`, { field: "x-checksum-sha256", actual: staged.sha256 });
       }
+      try {
+        await assertStorageQuota(ctx, m.owner, staged.size);
+      } catch (err) {
+        await ctx.blobs.discard(staged);
+        throw err;
+      }
       const mime = guessMime(query.path, c.req.header("content-type"));
       const at = ctx.now();
       const row = await ctx.db.write(async (tx) => {
@@ -98,7 +142,7 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
       params: P,
       body: z.object({
         path: ArtifactPath,
-        uri: z.string().url().max(4096),
+        uri: TrackedUri,
         mime: z.string().max(200).optional(),
         size: z.number().int().min(0).optional(),
         sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
@@ -154,10 +198,24 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
       const v = await resolveVersion(ctx.db.db, m, params.ref);
       const [a] = await ctx.db.db.select().from(artifacts).where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
       if (!a) throw new LearnwareError("NOT_FOUND", `No artifact '${query.path}' in version ${v.number}`, { field: "path" });
-      if (a.storage === "tracked") return c.redirect(a.uri!, 302);
+      if (a.storage === "tracked") {
+        // Rows from before the allow-list may hold any URI: only web URLs are followed.
+        if (!/^https?:/i.test(a.uri ?? "")) return c.json({ path: a.path, storage: "tracked", uri: a.uri });
+        return c.redirect(a.uri!, 302);
+      }
       const stream = await ctx.blobs.open(a.sha256!);
       if (!stream) throw new LearnwareError("NOT_FOUND", `Artifact blob ${a.sha256} is missing`);
-      return new Response(stream, { headers: { "content-type": a.mime, "content-length": String(a.size), "x-checksum-sha256": a.sha256! } });
+      // Always a download, never a page of this origin (an uploaded .html or .svg would run here).
+      const name = a.path.split("/").pop()!;
+      const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+      return new Response(stream, {
+        headers: {
+          "content-type": a.mime,
+          "content-length": String(a.size),
+          "content-disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+          "x-checksum-sha256": a.sha256!,
+        },
+      });
     },
   );
 }

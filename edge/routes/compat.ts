@@ -12,13 +12,15 @@ import { type Principal, sha256Hex } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
 import { tokens, uploads } from "../db/schema.ts";
-import { LearnwareError } from "../errors.ts";
+import { LearnwareError, statusForCode } from "../errors.ts";
 import { readBodyBytes } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { bearerOf, principalForToken } from "../middleware/auth.ts";
+import { checkRate, clientAddress } from "../middleware/rateLimit.ts";
 import { findModel, latestStatuses, listModels, type ModelRow, resolveVersion } from "../services/catalog.ts";
 import { deleteModel, searchMarket, submitLearnware, updateLearnware } from "../services/market.ts";
 import { createToken } from "./tokens.ts";
+import { assertUploadCaps, withSessionLock } from "./uploads.ts";
 import { assertCanReadVersion, packageResponse } from "./learnwares.ts";
 import { isAdmin } from "../auth/tokens.ts";
 
@@ -144,6 +146,12 @@ export function compatRoutes(app: App, ctx: Ctx): void {
   const r = app as unknown as Hono<AppEnv>;
   const ok = (c: Context<AppEnv>, msg: string, data?: unknown) => c.json(data === undefined ? { code: 0, msg } : { code: 0, msg, data });
   const fail = (c: Context<AppEnv>, code: number, msg: string, status = 200) => c.json({ code, msg } satisfies Env, status as 200);
+  /** Limits (sizes, quotas, rates) keep their HTTP status (413 / 429) under the envelope; other domain errors are 200 + code, as Beimingwu answers. */
+  const failWith = (c: Context<AppEnv>, code: number, err: LearnwareError) => {
+    const status = statusForCode(err.code);
+    if (status === 429) c.header("retry-after", String((err.details as { retryAfter?: number } | undefined)?.retryAfter ?? 60));
+    return fail(c, code, err.message, status === 413 || status === 429 ? status : 200);
+  };
 
   /** Wraps a handler: domain errors become envelopes (never a 500 for bad input). */
   const handle =
@@ -152,7 +160,16 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       let p: Principal | null = null;
       if (auth !== "none") {
         const token = bearerOf(c.req.header("authorization"));
-        if (token !== null) p = await principalForToken(ctx, token);
+        if (token !== null) {
+          const addr = `a:${clientAddress(c)}`;
+          try {
+            checkRate(ctx, "auth", addr, false);
+          } catch (err) {
+            return failWith(c, 11, err as LearnwareError);
+          }
+          p = await principalForToken(ctx, token);
+          if (p === null) checkRate(ctx, "auth", addr, true);
+        }
         if (auth === "required" && p === null) {
           return c.json({ code: 11, msg: token === null ? "Missing Authorization Header" : "Token has expired or is invalid" }, 401);
         }
@@ -168,7 +185,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         if (err instanceof LearnwareError) {
           const code =
             err.code === "NOT_FOUND" ? 41 : err.code === "FORBIDDEN" || err.code === "UNAUTHENTICATED" ? 31 : err.code === "SEMANTIC_INVALID" ? 41 : err.code === "BAD_REQUEST" || err.code === "VALIDATION_FAILED" ? 21 : 51;
-          return fail(c, code, err.message);
+          return failWith(c, code, err);
         }
         if (err instanceof SyntaxError) return fail(c, 21, "Request parameters error.");
         throw err;
@@ -183,9 +200,12 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const email = body.email;
       const token = body.token;
       if (typeof email !== "string" || typeof token !== "string") return fail(c, 21, "Request parameters error.");
+      const addr = `a:${clientAddress(c)}`;
+      checkRate(ctx, "auth", addr, false);
       const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, await sha256Hex(token)));
       const now = ctx.now();
       if (!row || row.parentId !== null || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now) || (row.email !== email && row.owner !== email)) {
+        checkRate(ctx, "auth", addr);
         return fail(c, 53, "Invalid token.");
       }
       const session = await createToken(ctx.db, now, {
@@ -222,13 +242,22 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       if (begin + form.file.bytes.byteLength > ctx.config.maxPackageBytes) return fail(c, 51, `Upload exceeds the limit of ${ctx.config.maxPackageBytes} bytes`);
       const id = await compatUploadId(p!.owner, fileHash.toLowerCase());
       const at = ctx.now();
-      if ((await ctx.blobs.partialSize(id)) === null) {
-        await ctx.blobs.partialCreate(id).catch(() => {});
-        await ctx.db.write((tx) =>
-          tx.insert(uploads).values({ id, owner: p!.owner, clientHash: fileHash.toLowerCase(), received: 0, createdAt: at, expiresAt: at + 24 * 3600 * 1000 }).onConflictDoNothing(),
-        );
-      }
-      await ctx.blobs.partialWriteAt(id, begin, form.file.bytes);
+      const fresh = (await ctx.blobs.partialSize(id)) === null;
+      await assertUploadCaps(ctx, p!.owner, { sessions: fresh ? 1 : 0, bytes: fresh ? begin + form.file.bytes.byteLength : Math.max(0, begin + form.file.bytes.byteLength - ((await ctx.blobs.partialSize(id)) ?? 0)), except: id });
+      await withSessionLock(ctx, id, async () => {
+        if (fresh) {
+          // The row first, then the file (the sweeper never takes a fresh file for an orphan).
+          await ctx.db.write((tx) =>
+            tx
+              .insert(uploads)
+              .values({ id, owner: p!.owner, clientHash: fileHash.toLowerCase(), received: 0, createdAt: at, expiresAt: at + ctx.config.uploadSessionSeconds * 1000 })
+              .onConflictDoUpdate({ target: uploads.id, set: { state: "open", result: null, received: 0, createdAt: at, expiresAt: at + ctx.config.uploadSessionSeconds * 1000 } }),
+          );
+          await ctx.blobs.partialCreate(id).catch(() => {});
+        }
+        const size = await ctx.blobs.partialWriteAt(id, begin, form.file!.bytes!);
+        await ctx.db.write((tx) => tx.update(uploads).set({ received: size }).where(eq(uploads.id, id)));
+      });
       return ok(c, "success");
     }),
   );
@@ -243,8 +272,11 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       if (!/^[0-9a-f]{32}$/.test(fileHash)) return fail(c, 21, "Request parameters error.");
       const id = await compatUploadId(p!.owner, fileHash);
       if ((await ctx.blobs.partialSize(id)) === null) return fail(c, 51, "No uploaded file with this file_hash");
-      const staged = await ctx.blobs.partialStage(id);
-      await ctx.db.write((tx) => tx.delete(uploads).where(eq(uploads.id, id)));
+      const staged = await withSessionLock(ctx, id, async () => {
+        const st = await ctx.blobs.partialStage(id);
+        await ctx.db.write((tx) => tx.delete(uploads).where(eq(uploads.id, id)));
+        return st;
+      });
       if (staged.md5 !== fileHash) {
         await ctx.blobs.discard(staged);
         return fail(c, 51, `file_hash mismatch: received file md5 is ${staged.md5}`);
@@ -253,7 +285,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         const res = await submitLearnware(ctx, { owner: p!.owner, semantic, staged });
         return ok(c, "Add success.", { learnware_id: res.model.id });
       } catch (e) {
-        if (e instanceof LearnwareError) return fail(c, 51, e.message);
+        if (e instanceof LearnwareError) return failWith(c, 51, e);
         throw e;
       }
     }),
@@ -285,7 +317,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       try {
         await updateLearnware(ctx, { id: m.id, principal: p, semantic, ...(staged && staged.size > 0 ? { staged } : {}) });
       } catch (e) {
-        if (e instanceof LearnwareError) return fail(c, e.code === "SEMANTIC_INVALID" ? 41 : 51, e.message);
+        if (e instanceof LearnwareError) return failWith(c, e.code === "SEMANTIC_INVALID" ? 41 : 51, e);
         throw e;
       }
       if (staged && staged.size === 0) await discard();
@@ -300,7 +332,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const id = body.learnware_id;
       if (typeof id !== "string") return fail(c, 21, "Request parameters error.");
       const m = await findModel(ctx.db.db, id);
-      if (!m || m.kind !== "learnware") return fail(c, 51, "Learnware not exist.");
+      if (m?.kind !== "learnware") return fail(c, 51, "Learnware not exist.");
       if (m.owner !== p!.owner && !isAdmin(p)) return fail(c, 41, "You do not own this learnware.");
       await deleteModel(ctx, id, p);
       return ok(c, "Delete success.");
@@ -313,7 +345,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const body = await jsonBody(ctx, c.req.raw);
       const limit = Number(body.limit);
       const page = Number(body.page);
-      if (!Number.isInteger(limit) || !Number.isInteger(page) || limit <= 0 || page < 0) return fail(c, 21, "Request parameters error.");
+      if (!Number.isInteger(limit) || !Number.isInteger(page) || limit <= 0 || page < 0 || page > 1_000_000) return fail(c, 21, "Request parameters error.");
       const isVerified = body.is_verified;
       const cap = Math.min(limit, 10_000);
       const { rows, total } = await listModels(
@@ -345,7 +377,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const id = c.req.query("learnware_id");
       if (id === undefined) return fail(c, 21, "Request parameters error.");
       const m = await findModel(ctx.db.db, id);
-      if (!m || m.kind !== "learnware") return fail(c, 41, "Learnware not found.");
+      if (m?.kind !== "learnware") return fail(c, 41, "Learnware not found.");
       const st = await latestStatuses(ctx.db.db, [m.id]);
       return ok(c, "Ok", {
         learnware_info: {
@@ -366,10 +398,10 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const id = c.req.query("learnware_id");
       if (id === undefined) return fail(c, 21, "Request parameters error.", 400);
       const m = await findModel(ctx.db.db, id);
-      if (!m || m.kind !== "learnware") return fail(c, 41, "Learnware not found.", 404);
+      if (m?.kind !== "learnware") return fail(c, 41, "Learnware not found.", 404);
       const v = await resolveVersion(ctx.db.db, m, "latest");
       try {
-        assertCanReadVersion(p, m, v);
+        await assertCanReadVersion(ctx, p, m, v);
       } catch {
         return fail(c, p === null ? 61 : 62, "cannot download unverified learnware.", p === null ? 401 : 403);
       }
@@ -391,7 +423,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       }
       const verified = form.fields.get("is_verified") ?? "true";
       if (verified === "false" && !isAdmin(p)) return fail(c, 61, "cannot search unverified learnware.");
-      let stat: unknown = undefined;
+      let stat: unknown;
       if (form.file?.bytes && form.file.bytes.byteLength > 0) {
         try {
           stat = JSON.parse(new TextDecoder().decode(form.file.bytes).replace(/\bNaN\b|-?\bInfinity\b/g, "null"));

@@ -8,7 +8,8 @@ import { streamSSE } from "hono/streaming";
 import { events } from "../db/schema.ts";
 import type { App, Ctx } from "../context.ts";
 import { defineRoute } from "../http/route.ts";
-import { type EventRow, listEvents } from "../services/events.ts";
+import { type EventRow, type EventViewer, listEvents } from "../services/events.ts";
+import { hasScope, isAdmin, type Principal } from "../auth/tokens.ts";
 
 const Filter = z.object({
   namespace: z.string().optional(),
@@ -17,6 +18,10 @@ const Filter = z.object({
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+
+function viewerOf(p: Principal | null): EventViewer {
+  return { owner: p?.owner ?? null, admin: p !== null && isAdmin(p), runner: p !== null && hasScope(p, "runner") };
+}
 
 export function eventView(e: EventRow) {
   return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, namespace: e.namespace, modelId: e.modelId, version: e.version, actor: e.actor, data: e.data };
@@ -27,8 +32,8 @@ export function eventRoutes(app: App, ctx: Ctx): void {
     app,
     ctx,
     { method: "get", path: "/v1/events", tags: ["events"], summary: "List events in order (after an id)", auth: "read", query: Filter },
-    async (c, { query }) => {
-      const rows = await listEvents(ctx.db.db, { namespace: query.namespace, modelId: query.model, type: query.type, after: query.after }, query.limit);
+    async (c, { query, principal }) => {
+      const rows = await listEvents(ctx.db.db, { namespace: query.namespace, modelId: query.model, type: query.type, after: query.after }, query.limit, viewerOf(principal));
       return c.json({ items: rows.map(eventView), next: rows.length ? rows[rows.length - 1]!.id : (query.after ?? 0) });
     },
   );
@@ -46,7 +51,8 @@ export function eventRoutes(app: App, ctx: Ctx): void {
       query: Filter.omit({ limit: true }),
       responses: { 200: { description: "An SSE stream" } },
     },
-    async (c, { query }) => {
+    async (c, { query, principal }) => {
+      const viewer = viewerOf(principal);
       const lastHeader = c.req.header("last-event-id");
       let after = query.after ?? (lastHeader !== undefined && /^\d+$/.test(lastHeader) ? Number(lastHeader) : undefined);
       if (after === undefined) {
@@ -60,7 +66,7 @@ export function eventRoutes(app: App, ctx: Ctx): void {
         await stream.writeSSE({ event: "ready", data: JSON.stringify({ after }) });
         let idle = 0;
         while (!abort.signal.aborted) {
-          const rows = await listEvents(ctx.db.db, { ...filter, after }, 200);
+          const rows = await listEvents(ctx.db.db, { ...filter, after }, 200, viewer);
           for (const e of rows) {
             await stream.writeSSE({ id: String(e.id), event: e.type, data: JSON.stringify(eventView(e)) });
             after = e.id;

@@ -22,8 +22,8 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       body: z.object({ runner: z.string().min(1).max(128), kinds: z.array(z.string()).min(1).default(["check"]), leaseSeconds: z.number().int().positive().optional() }),
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
-    async (c, { body }) => {
-      const job = await leaseJob(ctx.db, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now());
+    async (c, { body, principal }) => {
+      const job = await leaseJob(ctx.db, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now(), principal?.tokenId ?? null);
       ctx.hub.notify();
       if (job === null) return c.body(null, 204);
       return c.json({ job: jobView(job) });

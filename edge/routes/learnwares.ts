@@ -14,8 +14,8 @@ import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { defineRoute } from "../http/route.ts";
-import { getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
-import { jobView } from "../services/jobs.ts";
+import { findModel, getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
+import { holdsCheckLease, jobView } from "../services/jobs.ts";
 import { assertSemantic, deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
 
@@ -33,7 +33,7 @@ function parseSemantic(text: string, field = "semantic"): unknown {
 /** Reads `semantic` (JSON text) and `package` (file) from a streamed multipart body. */
 export async function readSubmission(ctx: Ctx, req: Request, opts: { requirePackage: boolean; requireSemantic: boolean }): Promise<{ semantic: unknown; staged: StagedBlob | undefined }> {
   const mp = MultipartReader.fromRequest(req);
-  let semantic: unknown = undefined;
+  let semantic: unknown;
   let staged: StagedBlob | undefined;
   try {
     for (let part = await mp.next(); part; part = await mp.next()) {
@@ -57,11 +57,15 @@ export async function readSubmission(ctx: Ctx, req: Request, opts: { requirePack
   return { semantic, staged };
 }
 
-/** Pending / invalid versions are readable by their owner, admins and runners only. */
-export function assertCanReadVersion(p: Principal | null, m: ModelRow, v: VersionRow): void {
+/**
+ * Pending / invalid versions are readable by their owner and admins, and by a runner token
+ * only while it holds the lease of the version's check job.
+ */
+export async function assertCanReadVersion(ctx: Ctx, p: Principal | null, m: ModelRow, v: VersionRow): Promise<void> {
   if (v.checkStatus === 1) return;
-  if (p !== null && (isAdmin(p) || hasScope(p, "runner") || p.owner === m.owner)) return;
-  throw new LearnwareError(p === null ? "UNAUTHENTICATED" : "FORBIDDEN", `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and runners may read it`);
+  if (p !== null && (isAdmin(p) || p.owner === m.owner)) return;
+  if (p !== null && hasScope(p, "runner") && (await holdsCheckLease(ctx.db.db, p.tokenId, m.id, v.number, ctx.now()))) return;
+  throw new LearnwareError(p === null ? "UNAUTHENTICATED" : "FORBIDDEN", `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and the runner checking it may read it`);
 }
 
 export async function packageResponse(ctx: Ctx, m: ModelRow, v: VersionRow, head = false): Promise<Response> {
@@ -79,8 +83,13 @@ export async function packageResponse(ctx: Ctx, m: ModelRow, v: VersionRow, head
   });
 }
 
-async function linkSignature(ctx: Ctx, id: string, n: number, exp: number): Promise<string> {
-  return hmacHex(await ctx.linkSecret(), `${id}:${n}:${exp}`);
+/**
+ * A link's signature covers the package's sha256 as well as the id and the version number, so
+ * a link can only ever serve the bytes it was made for: never another object that came to hold
+ * the id (ids are not reused either, see `nextModelId`).
+ */
+async function linkSignature(ctx: Ctx, id: string, n: number, exp: number, sha: string): Promise<string> {
+  return hmacHex(await ctx.linkSecret(), `v2:${id}:${n}:${exp}:${sha}`);
 }
 
 const ListQuery = z.object({
@@ -244,7 +253,7 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
   const download = async (c: Context<AppEnv>, id: string, ref: string, principal: Principal | null) => {
     const m = await getModel(ctx.db.db, id);
     const v = await resolveVersion(ctx.db.db, m, ref);
-    assertCanReadVersion(principal, m, v);
+    await assertCanReadVersion(ctx, principal, m, v);
     return packageResponse(ctx, m, v, c.req.method === "HEAD");
   };
 
@@ -293,13 +302,14 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
     async (c, { params, principal }) => {
       const m = await getModel(ctx.db.db, params.id);
       const v = await resolveVersion(ctx.db.db, m, params.ref);
-      assertCanReadVersion(principal, m, v);
+      await assertCanReadVersion(ctx, principal, m, v);
       let secs = ctx.config.signedLinkSeconds;
       const raw = c.req.header("content-length") && c.req.header("content-length") !== "0" ? ((await readJsonBody(c.req.raw, 4096)) as { expiresInSeconds?: number }) : {};
       if (raw && typeof raw.expiresInSeconds === "number") secs = Math.min(Math.max(1, Math.floor(raw.expiresInSeconds)), 86400);
+      if (v.packageSha256 === null) throw new LearnwareError("NOT_FOUND", `Version ${v.number} of '${m.id}' has no package`, { field: "ref" });
       const exp = Math.floor(ctx.now() / 1000) + secs;
-      const sig = await linkSignature(ctx, m.id, v.number, exp);
-      const url = `/v1/links/${encodeURIComponent(m.id)}/${v.number}?exp=${exp}&sig=${sig}`;
+      const sig = await linkSignature(ctx, m.id, v.number, exp, v.packageSha256);
+      const url = `/v1/links/${encodeURIComponent(m.id)}/${v.number}?exp=${exp}&sha256=${v.packageSha256}&sig=${sig}`;
       return c.json({ url, expiresAt: new Date(exp * 1000).toISOString(), version: v.number });
     },
   );
@@ -314,14 +324,18 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       summary: "Download through a signed link (no token needed until it expires)",
       auth: "public",
       params: z.object({ id: z.string(), n: z.coerce.number().int().positive() }),
-      query: z.object({ exp: z.coerce.number().int(), sig: z.string().regex(/^[0-9a-f]{64}$/) }),
+      query: z.object({ exp: z.coerce.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/), sig: z.string().regex(/^[0-9a-f]{64}$/) }),
     },
-    async (c, { params, query }) => {
+    async (_c, { params, query }) => {
       if (query.exp * 1000 < ctx.now()) throw new LearnwareError("GONE", "The download link has expired", { field: "exp" });
-      const expected = await linkSignature(ctx, params.id, params.n, query.exp);
+      const expected = await linkSignature(ctx, params.id, params.n, query.exp, query.sha256);
       if (!safeEqual(expected, query.sig)) throw new LearnwareError("FORBIDDEN", "The download link signature is invalid", { field: "sig" });
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.n);
+      const m = await findModel(ctx.db.db, params.id);
+      const v = m ? await resolveVersion(ctx.db.db, m, params.n).catch(() => undefined) : undefined;
+      // The link names the bytes: a deleted (or otherwise changed) object is gone for the link.
+      if (!m || !v || v.packageSha256 !== query.sha256) {
+        throw new LearnwareError("GONE", `The package this link was made for (sha256 ${query.sha256}) is no longer in the market`, { field: "sha256" });
+      }
       return packageResponse(ctx, m, v);
     },
   );

@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import type { Tx } from "../db/client.ts";
-import { models, tags, versions } from "../db/schema.ts";
+import { models, namespaces, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
 import {
@@ -24,13 +24,20 @@ import {
   versionView,
 } from "../services/catalog.ts";
 import { appendEvent } from "../services/events.ts";
-import { assertCanWrite, deleteModel } from "../services/market.ts";
+import { assertCanWrite, deleteModel, MARKET_NAMESPACE } from "../services/market.ts";
+import { assertCanWriteNamespace, ensureNamespace, findNamespace, namespaceView } from "../services/namespaces.ts";
+import { isAdmin } from "../auth/tokens.ts";
 
 export const NameSchema = z.string().min(1).max(200);
 const Namespace = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "Use letters, digits, '.', '_' or '-' (max 64)");
-const Tag = z.string().regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64)");
-const Metadata = z.record(z.unknown());
-export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
+const Tag = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64), so it never reads as a version number")
+  .refine((t) => t.toLowerCase() !== "latest", { message: "'latest' is reserved (it always means the newest version)" });
+/** Metadata is shown with every listing: 64 KiB of JSON at most (merged patches included). */
+export const MAX_METADATA_CHARS = 64 * 1024;
+const Metadata = z.record(z.unknown()).refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { message: `Metadata must be at most ${MAX_METADATA_CHARS} characters of JSON` });
+export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0) };
 const IdParams = z.object({ id: z.string().min(1) });
 const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
 
@@ -49,6 +56,10 @@ function mergeMetadata(base: Record<string, unknown>, patch: Record<string, unkn
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = v;
+  }
+  const size = JSON.stringify(out).length;
+  if (size > MAX_METADATA_CHARS) {
+    throw new LearnwareError("PAYLOAD_TOO_LARGE", `Merged metadata would be ${size} characters of JSON, more than the limit of ${MAX_METADATA_CHARS}`, { field: "body.metadata", limit: MAX_METADATA_CHARS });
   }
   return out;
 }
@@ -81,7 +92,11 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const at = ctx.now();
+      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) {
+        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' holds the market's learnwares; upload them through /v1/learnwares`, { field: "namespace" });
+      }
       const model = await ctx.db.write(async (tx) => {
+        assertCanWriteNamespace(principal, await ensureNamespace(tx, params.namespace, principal!.owner, at));
         const m = await insertModel(
           tx,
           {
@@ -118,6 +133,48 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, query }) => {
       return c.json(await modelListView(ctx.db.db, await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset), query.limit, query.offset));
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    { method: "get", path: "/v1/namespaces/{namespace}", tags: ["registry"], summary: "A namespace's owner and members", auth: "read", params: z.object({ namespace: Namespace }) },
+    async (c, { params }) => {
+      const ns = await findNamespace(ctx.db.db, params.namespace);
+      if (!ns) throw new LearnwareError("NOT_FOUND", `Namespace '${params.namespace}' has no owner yet`, { field: "namespace" });
+      return c.json(namespaceView(ns));
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "put",
+      path: "/v1/namespaces/{namespace}",
+      tags: ["registry"],
+      summary: "Claim a namespace (or, as an admin, name its owner); its owner or an admin sets the members",
+      auth: "write",
+      params: z.object({ namespace: Namespace }),
+      body: z.object({ owner: z.string().min(1).max(200).optional(), members: z.array(z.string().min(1).max(200)).max(1000).optional() }),
+    },
+    async (c, { params, body, principal }) => {
+      const at = ctx.now();
+      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' is reserved`, { field: "namespace" });
+      if (body.owner !== undefined && body.owner !== principal!.owner && !isAdmin(principal)) {
+        throw new LearnwareError("FORBIDDEN", "Only an admin may name another user as a namespace's owner", { field: "body.owner" });
+      }
+      const ns = await ctx.db.write(async (tx) => {
+        const ns = await ensureNamespace(tx, params.namespace, body.owner ?? principal!.owner, at);
+        if (!isAdmin(principal) && ns.owner !== principal!.owner) {
+          throw new LearnwareError("FORBIDDEN", `Namespace '${ns.name}' belongs to '${ns.owner}'`, { field: "namespace" });
+        }
+        const next = { owner: body.owner ?? ns.owner, members: body.members ? [...new Set(body.members)] : ns.members };
+        await tx.update(namespaces).set(next).where(eq(namespaces.name, ns.name));
+        return { ...ns, ...next };
+      });
+      return c.json(namespaceView(ns));
     },
   );
 

@@ -2,38 +2,132 @@
  * Resumable chunked uploads: create a session, append chunks at the received offset
  * (each with its sha256), ask for the offset after a dropped connection, and finish
  * with the whole file's sha256 — which creates the learnware (or a new version).
+ *
+ * tus-like rules: a chunk at another offset than the received size is a 409; one writer per
+ * session (a second concurrent PUT or finish is a 409, never a torn write); `finish` is
+ * idempotent (a simultaneous or repeated finish gets the first one's answer, kept on the
+ * session row until it expires); a session whose partial file is lost answers 410 and is
+ * closed; expired sessions answer 410 and are swept periodically; per-owner caps on open
+ * sessions (429) and the bytes they hold (413).
  */
 import { z } from "@hono/zod-openapi";
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, gt, lt, ne, sql } from "drizzle-orm";
 import { randomId, sha256Hex } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import { uploads } from "../db/schema.ts";
-import { LearnwareError } from "../errors.ts";
+import { LearnwareError, renderError } from "../errors.ts";
 import { readBodyBytes } from "../http/body.ts";
 import { defineRoute } from "../http/route.ts";
 import type { Principal } from "../auth/tokens.ts";
 import { modelView, versionView } from "../services/catalog.ts";
 import { assertSemantic, submitLearnware, updateLearnware } from "../services/market.ts";
 
-const SESSION_MS = 24 * 3600 * 1000;
+/** One writer per session (in this process): the session ids being written or finished. */
+const busy = new WeakMap<Ctx, Set<string>>();
+/** Finishes under way, so a second simultaneous finish gets the same answer. */
+const finishing = new WeakMap<Ctx, Map<string, Promise<FinishAnswer>>>();
 
-export async function getSession(ctx: Ctx, id: string, p: Principal | null) {
-  const [s] = await ctx.db.db.select().from(uploads).where(eq(uploads.id, id));
-  if (!s || s.expiresAt < ctx.now()) throw new LearnwareError("NOT_FOUND", `Upload session '${id}' not found or expired`, { field: "id" });
-  if (p === null || (p.owner !== s.owner && !p.scopes.includes("admin"))) throw new LearnwareError("FORBIDDEN", "The upload session belongs to another owner");
+interface FinishAnswer {
+  status: number;
+  body: unknown;
+  sha256: string;
+}
+
+function busySet(ctx: Ctx): Set<string> {
+  let s = busy.get(ctx);
+  if (!s) busy.set(ctx, (s = new Set()));
   return s;
 }
 
-/** Removes expired sessions and their partial files. */
-export async function sweepUploads(ctx: Ctx): Promise<number> {
-  const old = await ctx.db.db.select().from(uploads).where(lt(uploads.expiresAt, ctx.now()));
-  for (const s of old) {
-    await ctx.blobs.partialRemove(s.id);
-    await ctx.db.write((tx) => tx.delete(uploads).where(eq(uploads.id, s.id)));
+/** Runs `fn` holding the session's writer lock; a second writer gets a 409 at once (tus: one writer per upload). */
+export async function withSessionLock<T>(ctx: Ctx, id: string, fn: () => Promise<T>): Promise<T> {
+  const set = busySet(ctx);
+  if (set.has(id)) {
+    throw new LearnwareError("UPLOAD_BUSY", `Upload session '${id}' is being written by another request; one writer per session`, { field: "id" });
   }
-  // Partial files without a session row (crash between file creation and insert).
+  set.add(id);
+  try {
+    return await fn();
+  } finally {
+    set.delete(id);
+  }
+}
+
+type SessionRow = typeof uploads.$inferSelect;
+
+/** Closes a session (row and partial file). */
+export async function closeSession(ctx: Ctx, id: string): Promise<void> {
+  await ctx.db.write((tx) => tx.delete(uploads).where(eq(uploads.id, id)));
+  await ctx.blobs.partialRemove(id);
+}
+
+export async function getSession(ctx: Ctx, id: string, p: Principal | null): Promise<SessionRow> {
+  const [s] = await ctx.db.db.select().from(uploads).where(eq(uploads.id, id));
+  if (!s) throw new LearnwareError("NOT_FOUND", `Upload session '${id}' not found`, { field: "id" });
+  if (p === null || (p.owner !== s.owner && !p.scopes.includes("admin"))) throw new LearnwareError("FORBIDDEN", "The upload session belongs to another owner");
+  if (s.expiresAt < ctx.now()) {
+    await closeSession(ctx, s.id);
+    throw new LearnwareError("GONE", `Upload session '${id}' expired at ${new Date(s.expiresAt).toISOString()}; start a new one`, { field: "id" });
+  }
+  return s;
+}
+
+/** The partial file's size; a session whose file is lost is closed with a 410. */
+async function partialSizeOr410(ctx: Ctx, s: SessionRow): Promise<number> {
+  const size = await ctx.blobs.partialSize(s.id);
+  if (size === null) {
+    await closeSession(ctx, s.id);
+    throw new LearnwareError("GONE", `The data of upload session '${s.id}' is lost; the session is closed, start a new one`, { field: "id" });
+  }
+  return size;
+}
+
+/** Open sessions and the bytes they hold (declared size or received), of one owner. */
+export async function openUsage(ctx: Ctx, owner: string, except?: string): Promise<{ sessions: number; bytes: number }> {
+  const [r] = await ctx.db.db
+    .select({
+      n: sql<number>`count(*)`,
+      bytes: sql<number | null>`sum(max(coalesce(${uploads.size}, 0), ${uploads.received}))`,
+    })
+    .from(uploads)
+    .where(and(eq(uploads.owner, owner), eq(uploads.state, "open"), gt(uploads.expiresAt, ctx.now()), except === undefined ? undefined : ne(uploads.id, except)));
+  return { sessions: r?.n ?? 0, bytes: r?.bytes ?? 0 };
+}
+
+/** Per-owner caps on open sessions (429) and the bytes they hold (413). */
+export async function assertUploadCaps(ctx: Ctx, owner: string, add: { sessions: number; bytes: number; except?: string }): Promise<void> {
+  const u = await openUsage(ctx, owner, add.except);
+  const { uploadMaxSessions: maxS, uploadMaxBytes: maxB } = ctx.config;
+  if (maxS > 0 && add.sessions > 0 && u.sessions + add.sessions > maxS) {
+    throw new LearnwareError("TOO_MANY_UPLOADS", `Owner '${owner}' has ${u.sessions} open upload sessions, the limit is ${maxS} (LW_UPLOAD_MAX_SESSIONS); finish or delete one first`, {
+      field: "owner",
+      limit: maxS,
+      open: u.sessions,
+    });
+  }
+  if (maxB > 0 && u.bytes + add.bytes > maxB) {
+    throw new LearnwareError("QUOTA_EXCEEDED", `Open upload sessions of '${owner}' would hold ${u.bytes + add.bytes} bytes, more than the limit of ${maxB} (LW_UPLOAD_MAX_BYTES)`, {
+      field: "size",
+      limit: maxB,
+      held: u.bytes,
+    });
+  }
+}
+
+/**
+ * Removes expired sessions and their partial files, and partial files without a session row.
+ * Runs at start and periodically; safe while serving (a session's row is written before its
+ * file, and the files are listed before the rows are read).
+ */
+export async function sweepUploads(ctx: Ctx): Promise<number> {
+  const files = await ctx.blobs.partialList();
+  const old = await ctx.db.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.expiresAt, ctx.now()));
+  for (const s of old) {
+    if (busySet(ctx).has(s.id)) continue;
+    await closeSession(ctx, s.id);
+  }
   const ids = new Set((await ctx.db.db.select({ id: uploads.id }).from(uploads)).map((r) => r.id));
-  for (const f of await ctx.blobs.partialList()) if (!ids.has(f)) await ctx.blobs.partialRemove(f);
+  for (const f of files) if (!ids.has(f) && !busySet(ctx).has(f)) await ctx.blobs.partialRemove(f);
   return old.length;
 }
 
@@ -56,11 +150,14 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       if (body.size !== undefined && body.size > ctx.config.maxPackageBytes) {
         throw new LearnwareError("PAYLOAD_TOO_LARGE", `Declared size ${body.size} exceeds the limit of ${ctx.config.maxPackageBytes} bytes`, { field: "size", limit: ctx.config.maxPackageBytes });
       }
+      await assertUploadCaps(ctx, principal!.owner, { sessions: 1, bytes: body.size ?? 0 });
       const id = "up_" + randomId(12);
       const at = ctx.now();
+      const ttl = ctx.config.uploadSessionSeconds * 1000;
+      // The row first, then the file: the sweeper never takes a new session's file for an orphan.
+      await ctx.db.write((tx) => tx.insert(uploads).values({ id, owner: principal!.owner, size: body.size ?? null, received: 0, createdAt: at, expiresAt: at + ttl }));
       await ctx.blobs.partialCreate(id);
-      await ctx.db.write((tx) => tx.insert(uploads).values({ id, owner: principal!.owner, size: body.size ?? null, received: 0, createdAt: at, expiresAt: at + SESSION_MS }));
-      return c.json({ id, offset: 0, size: body.size ?? null, expiresAt: new Date(at + SESSION_MS).toISOString(), maxChunkBytes: ctx.config.maxChunkBytes }, 201);
+      return c.json({ id, offset: 0, size: body.size ?? null, expiresAt: new Date(at + ttl).toISOString(), maxChunkBytes: ctx.config.maxChunkBytes }, 201);
     },
   );
 
@@ -70,8 +167,12 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
     { method: "get", path: "/v1/uploads/{id}", tags: ["uploads"], summary: "The received offset (resume from here)", auth: "write", params: IdP },
     async (c, { params, principal }) => {
       const s = await getSession(ctx, params.id, principal);
-      const offset = (await ctx.blobs.partialSize(s.id)) ?? 0;
-      return c.json({ id: s.id, offset, size: s.size, expiresAt: new Date(s.expiresAt).toISOString() });
+      if (s.state === "finished") {
+        const r = s.result as FinishAnswer | null;
+        return c.json({ id: s.id, offset: s.received, size: s.size, state: s.state, finished: r ? { status: r.status } : null, expiresAt: new Date(s.expiresAt).toISOString() });
+      }
+      const offset = await partialSizeOr410(ctx, s);
+      return c.json({ id: s.id, offset, size: s.size, state: s.state, expiresAt: new Date(s.expiresAt).toISOString() });
     },
   );
 
@@ -82,7 +183,7 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       method: "put",
       path: "/v1/uploads/{id}",
       tags: ["uploads"],
-      summary: "Append a chunk at `offset` with its sha256 (409 if the offset is not the received size)",
+      summary: "Append a chunk at `offset` with its sha256 (409 if the offset is not the received size or another request is writing)",
       auth: "write",
       params: IdP,
       query: z.object({ offset: z.coerce.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits") }),
@@ -90,19 +191,61 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, query, principal }) => {
       const s = await getSession(ctx, params.id, principal);
-      const bytes = await readBodyBytes(c.req.raw, ctx.config.maxChunkBytes);
-      const actual = await sha256Hex(bytes);
-      if (actual !== query.sha256) {
-        throw new LearnwareError("CHECKSUM_MISMATCH", `Chunk sha256 is ${actual}, the client declared ${query.sha256}`, { field: "sha256", actual });
-      }
-      const limit = s.size ?? ctx.config.maxPackageBytes;
-      if (query.offset + bytes.byteLength > limit) {
-        throw new LearnwareError("PAYLOAD_TOO_LARGE", `Chunk ends at ${query.offset + bytes.byteLength}, past the ${s.size !== null ? "declared size" : "limit"} ${limit}`, { field: "offset", limit });
-      }
-      const offset = await ctx.blobs.partialAppend(s.id, query.offset, bytes);
-      return c.json({ id: s.id, offset });
+      if (s.state !== "open") throw new LearnwareError("NOT_FOUND", `Upload session '${s.id}' is finished; it takes no more chunks`, { field: "id" });
+      return withSessionLock(ctx, s.id, async () => {
+        const received = await partialSizeOr410(ctx, s);
+        if (query.offset !== received) {
+          throw new LearnwareError("OFFSET_MISMATCH", `Chunk offset ${query.offset} does not match the received size ${received}`, { field: "offset", received });
+        }
+        const bytes = await readBodyBytes(c.req.raw, ctx.config.maxChunkBytes);
+        const actual = await sha256Hex(bytes);
+        if (actual !== query.sha256) {
+          throw new LearnwareError("CHECKSUM_MISMATCH", `Chunk sha256 is ${actual}, the client declared ${query.sha256}`, { field: "sha256", actual });
+        }
+        const limit = s.size ?? ctx.config.maxPackageBytes;
+        const end = query.offset + bytes.byteLength;
+        if (end > limit) {
+          throw new LearnwareError("PAYLOAD_TOO_LARGE", `Chunk ends at ${end}, past the ${s.size !== null ? "declared size" : "limit"} ${limit}`, { field: "offset", limit });
+        }
+        if (s.size === null) await assertUploadCaps(ctx, s.owner, { sessions: 0, bytes: end, except: s.id });
+        const offset = await ctx.blobs.partialAppend(s.id, query.offset, bytes);
+        await ctx.db.write((tx) => tx.update(uploads).set({ received: offset }).where(eq(uploads.id, s.id)));
+        return c.json({ id: s.id, offset });
+      });
     },
   );
+
+  const finish = async (s: SessionRow, principal: Principal | null, body: { sha256: string; semantic?: Record<string, unknown> | undefined; learnwareId?: string | undefined }): Promise<FinishAnswer> => {
+    const answer = (status: number, json: unknown): FinishAnswer => ({ status, body: json, sha256: body.sha256 });
+    return withSessionLock(ctx, s.id, async () => {
+      const size = await partialSizeOr410(ctx, s);
+      if (s.size !== null && size !== s.size) {
+        throw new LearnwareError("CONFLICT", `Received ${size} of the declared ${s.size} bytes`, { field: "size", offset: size });
+      }
+      // From here on the partial file is consumed: whatever happens, the answer is kept.
+      let result: FinishAnswer;
+      try {
+        const staged = await ctx.blobs.partialStage(s.id);
+        if (staged.sha256 !== body.sha256) {
+          await ctx.blobs.discard(staged);
+          throw new LearnwareError("CHECKSUM_MISMATCH", `File sha256 is ${staged.sha256}, the client declared ${body.sha256}; the session is discarded`, { field: "sha256", actual: staged.sha256 });
+        }
+        if (body.learnwareId !== undefined) {
+          const r = await updateLearnware(ctx, { id: body.learnwareId, principal, staged, ...(body.semantic !== undefined ? { semantic: body.semantic } : {}) });
+          result = answer(201, { learnware: modelView(r.model, { status: 0 }), version: versionView(r.version), jobId: r.jobId });
+        } else {
+          const r = await submitLearnware(ctx, { owner: principal!.owner, semantic: body.semantic, staged });
+          result = answer(201, { learnware: modelView(r.model, { status: 0 }), version: versionView(r.version), jobId: r.jobId });
+        }
+      } catch (err) {
+        const [status, json] = renderError(err);
+        if (status >= 500) ctx.log(`upload finish ${s.id} failed: ${(err as Error)?.stack ?? String(err)}`);
+        result = answer(status, json);
+      }
+      await ctx.db.write((tx) => tx.update(uploads).set({ state: "finished", result, received: size }).where(eq(uploads.id, s.id)));
+      return result;
+    });
+  };
 
   defineRoute(
     app,
@@ -111,32 +254,34 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       method: "post",
       path: "/v1/uploads/{id}/finish",
       tags: ["uploads"],
-      summary: "Finish with the whole file's sha256 and the semantic spec → a learnware (or a new version of `learnwareId`)",
+      summary: "Finish with the whole file's sha256 and the semantic spec → a learnware (or a new version of `learnwareId`); idempotent",
       auth: "write",
       params: IdP,
-      body: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), semantic: z.record(z.unknown()).optional(), learnwareId: z.string().optional() }),
+      body: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), semantic: z.record(z.unknown()).optional(), learnwareId: z.string().max(64).optional() }),
       responses: { 201: { description: "Created" } },
     },
     async (c, { params, body, principal }) => {
       const s = await getSession(ctx, params.id, principal);
+      const reply = (a: FinishAnswer) => {
+        if (a.sha256 !== body.sha256) {
+          throw new LearnwareError("CONFLICT", `Upload session '${s.id}' was already finished with sha256 ${a.sha256}`, { field: "sha256" });
+        }
+        return c.json(a.body as object, a.status as 201);
+      };
+      if (s.state === "finished" && s.result) return reply(s.result as FinishAnswer);
+      let map = finishing.get(ctx);
+      if (!map) finishing.set(ctx, (map = new Map()));
+      const running = map.get(s.id);
+      if (running) return reply(await running);
       if (body.learnwareId === undefined && body.semantic === undefined) throw new LearnwareError("BAD_REQUEST", "A semantic spec is required for a new learnware", { field: "body.semantic" });
       if (body.semantic !== undefined) assertSemantic(body.semantic);
-      const size = (await ctx.blobs.partialSize(s.id)) ?? 0;
-      if (s.size !== null && size !== s.size) {
-        throw new LearnwareError("CONFLICT", `Received ${size} of the declared ${s.size} bytes`, { field: "size", offset: size });
+      const p = finish(s, principal, body);
+      map.set(s.id, p);
+      try {
+        return reply(await p);
+      } finally {
+        map.delete(s.id);
       }
-      const staged = await ctx.blobs.partialStage(s.id);
-      await ctx.db.write((tx) => tx.delete(uploads).where(and(eq(uploads.id, s.id))));
-      if (staged.sha256 !== body.sha256) {
-        await ctx.blobs.discard(staged);
-        throw new LearnwareError("CHECKSUM_MISMATCH", `File sha256 is ${staged.sha256}, the client declared ${body.sha256}; the session is discarded`, { field: "sha256", actual: staged.sha256 });
-      }
-      if (body.learnwareId !== undefined) {
-        const r = await updateLearnware(ctx, { id: body.learnwareId, principal, staged, ...(body.semantic !== undefined ? { semantic: body.semantic } : {}) });
-        return c.json({ learnware: modelView(r.model, { status: 0 }), version: versionView(r.version), jobId: r.jobId }, 201);
-      }
-      const r = await submitLearnware(ctx, { owner: principal!.owner, semantic: body.semantic, staged });
-      return c.json({ learnware: modelView(r.model, { status: 0 }), version: versionView(r.version), jobId: r.jobId }, 201);
     },
   );
 
@@ -146,8 +291,7 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
     { method: "delete", path: "/v1/uploads/{id}", tags: ["uploads"], summary: "Abandon an upload", auth: "write", params: IdP },
     async (c, { params, principal }) => {
       const s = await getSession(ctx, params.id, principal);
-      await ctx.blobs.partialRemove(s.id);
-      await ctx.db.write((tx) => tx.delete(uploads).where(eq(uploads.id, s.id)));
+      await withSessionLock(ctx, s.id, () => closeSession(ctx, s.id));
       return c.json({ id: s.id, deleted: true });
     },
   );

@@ -9,20 +9,19 @@ import type { Ctx } from "../context.ts";
 import { models } from "../db/schema.ts";
 import { completeJob, leaseJob } from "../services/jobs.ts";
 import { submitLearnware } from "../services/market.ts";
-import { loadOnnxBuilder, onnxPackage, pythonPackage } from "./packages.ts";
-import { demoLearnwares, demoSemantic, demoStatSpec } from "./synthetic.ts";
+import { onnxPackage, pythonPackage } from "../../core/demo/packages.ts";
+import { demoLearnwares, demoSemantic, demoStatSpec } from "../../core/demo/synthetic.ts";
 
 export const SEED_OWNER = "demo";
 
 export async function seedDemo(ctx: Ctx, opts: { verify?: boolean } = {}): Promise<string[]> {
   const [c] = await ctx.db.db.select({ n: sql<number>`count(*)` }).from(models);
   if ((c?.n ?? 0) > 0) return [];
-  const build = await loadOnnxBuilder();
   const ids: string[] = [];
   for (const lw of demoLearnwares()) {
     const { spec, centres } = demoStatSpec(lw);
     const statJson = JSON.stringify(spec.toJSON());
-    const zip = lw.onnx && build ? onnxPackage(lw, statJson, centres, build) : pythonPackage(lw, statJson, centres);
+    const zip = lw.onnx ? onnxPackage(lw, statJson, centres) : pythonPackage(lw, statJson, centres);
     const staged = await ctx.blobs.stage(new Blob([zip as Uint8Array<ArrayBuffer>]).stream());
     const r = await submitLearnware(ctx, { owner: SEED_OWNER, semantic: demoSemantic(lw), staged });
     ids.push(r.model.id);

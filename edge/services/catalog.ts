@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.ts";
-import { models, tags, versions } from "../db/schema.ts";
+import { events, models, settings, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 
 export type ModelRow = typeof models.$inferSelect;
@@ -14,10 +14,33 @@ export const STATUS_NAMES: Record<number, "invalid" | "pending" | "usable"> = { 
 export const STATUS_CODES = { invalid: -1, pending: 0, usable: 1 } as const;
 export type StatusName = keyof typeof STATUS_CODES;
 
-/** Allocates the next zero-padded model id (inside a write transaction). */
+/** The `settings` key of the model id allocator's high-water mark. */
+export const MODEL_SEQ_KEY = "model_seq";
+
+/**
+ * Allocates the next zero-padded model id (inside a write transaction). Ids are never reused:
+ * the high-water mark is kept in `settings` and only grows, so deleting the newest model does
+ * not free its id, and a restart continues from the mark. A database from before the mark
+ * existed starts from the largest id it has ever seen (models and the event log, which
+ * remembers deleted ones).
+ */
 export async function nextModelId(tx: Tx): Promise<{ id: string; seq: number }> {
-  const r = await tx.select({ m: sql<number | null>`max(${models.seq})` }).from(models);
-  const seq = (r[0]?.m ?? 0) + 1;
+  const [mark] = await tx.select({ v: settings.value }).from(settings).where(eq(settings.key, MODEL_SEQ_KEY));
+  let high = mark ? Number(mark.v) : 0;
+  const [m] = await tx.select({ m: sql<number | null>`max(${models.seq})` }).from(models);
+  high = Math.max(high, m?.m ?? 0);
+  if (!mark) {
+    const [e] = await tx
+      .select({ m: sql<number | null>`max(cast(${events.modelId} as integer))` })
+      .from(events)
+      .where(sql`${events.modelId} glob '[0-9]*'`);
+    high = Math.max(high, e?.m ?? 0);
+  }
+  const seq = high + 1;
+  await tx
+    .insert(settings)
+    .values({ key: MODEL_SEQ_KEY, value: String(seq) })
+    .onConflictDoUpdate({ target: settings.key, set: { value: String(seq) } });
   return { id: String(seq).padStart(8, "0"), seq };
 }
 

@@ -3,7 +3,7 @@
  * feeds when an event is committed. Feeds re-read the table, so events written by another
  * instance are seen too (a slow poll covers that case).
  */
-import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 
@@ -62,8 +62,28 @@ export interface EventFilter {
   after?: number | undefined;
 }
 
-export async function listEvents(db: Db, f: EventFilter, limit: number): Promise<EventRow[]> {
+/** Who reads the log: admins see everything; others see what the catalogue shows them. */
+export interface EventViewer {
+  owner: string | null;
+  admin: boolean;
+  runner: boolean;
+}
+
+/**
+ * The events `v` may read: token events (owners, scopes) only for admins, job events for admins
+ * and runners. Catalogue events (created, updated, deleted, checked, tags, metrics, artifacts)
+ * describe the public catalogue and stay readable to everyone who may read it: watchers and
+ * replicas follow deletions through them.
+ */
+export function visibleTo(v: EventViewer): SQL | undefined {
+  if (v.admin) return undefined;
+  return sql`(${events.type} not like 'token.%' and (${events.type} not like 'job.%' or ${v.runner ? sql`1` : sql`0`}))`;
+}
+
+export async function listEvents(db: Db, f: EventFilter, limit: number, viewer?: EventViewer): Promise<EventRow[]> {
   const conds: SQL[] = [];
+  const vis = viewer ? visibleTo(viewer) : undefined;
+  if (vis) conds.push(vis);
   if (f.namespace !== undefined) conds.push(eq(events.namespace, f.namespace));
   if (f.modelId !== undefined) conds.push(eq(events.modelId, f.modelId));
   if (f.type !== undefined) conds.push(eq(events.type, f.type));

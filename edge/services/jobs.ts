@@ -12,9 +12,14 @@ import { appendEvent } from "./events.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 
-export async function enqueueCheck(tx: Tx, modelId: string, version: number, at: number, maxAttempts: number): Promise<string> {
+/**
+ * Queues a check of a version. The payload names the package's sha256, so a runner can key what
+ * it fetches and pools by content, never by an id alone.
+ */
+export async function enqueueCheck(tx: Tx, modelId: string, version: number, at: number, maxAttempts: number, packageSha256?: string | null): Promise<string> {
   const id = "job_" + randomId(12);
-  await tx.insert(jobs).values({ id, kind: "check", modelId, version, status: "queued", maxAttempts, payload: {}, createdAt: at, updatedAt: at });
+  const payload = packageSha256 ? { packageSha256 } : {};
+  await tx.insert(jobs).values({ id, kind: "check", modelId, version, status: "queued", maxAttempts, payload, createdAt: at, updatedAt: at });
   return id;
 }
 
@@ -42,7 +47,7 @@ async function failVersion(tx: Tx, j: JobRow, log: string, at: number): Promise<
 }
 
 /** Leases the oldest available job of the given kinds, or returns null. */
-export async function leaseJob(db: Database, runner: string, kinds: string[], leaseSeconds: number, now: number): Promise<JobRow | null> {
+export async function leaseJob(db: Database, runner: string, kinds: string[], leaseSeconds: number, now: number, tokenId: string | null = null): Promise<JobRow | null> {
   return db.write(async (tx) => {
     for (;;) {
       // `kinds` filter in code keeps the query simple (few kinds exist).
@@ -61,11 +66,20 @@ export async function leaseJob(db: Database, runner: string, kinds: string[], le
       }
       const leaseUntil = now + leaseSeconds * 1000;
       const attempts = job.attempts + 1;
-      await tx.update(jobs).set({ status: "leased", runner, leaseUntil, attempts, updatedAt: now }).where(eq(jobs.id, job.id));
+      await tx.update(jobs).set({ status: "leased", runner, leaseToken: tokenId, leaseUntil, attempts, updatedAt: now }).where(eq(jobs.id, job.id));
       await appendEvent(tx, now, { type: "job.leased", modelId: job.modelId, version: job.version, actor: runner, data: { jobId: job.id, attempts } });
-      return { ...job, status: "leased" as const, runner, leaseUntil, attempts };
+      return { ...job, status: "leased" as const, runner, leaseToken: tokenId, leaseUntil, attempts };
     }
   });
+}
+
+/** Whether the token holds a live lease on a check job of this version (a runner may then read its package). */
+export async function holdsCheckLease(db: Database["db"], tokenId: string, modelId: string, version: number, now: number): Promise<boolean> {
+  const rows = await db
+    .select({ id: jobs.id, leaseUntil: jobs.leaseUntil })
+    .from(jobs)
+    .where(and(eq(jobs.modelId, modelId), eq(jobs.version, version), eq(jobs.status, "leased"), eq(jobs.leaseToken, tokenId)));
+  return rows.some((r) => r.leaseUntil !== null && r.leaseUntil >= now);
 }
 
 async function leasedBy(tx: Tx, id: string, runner: string): Promise<JobRow> {
@@ -101,14 +115,19 @@ export async function completeJob(db: Database, id: string, c: Completion, now: 
     const [m] = await tx.select({ ns: models.namespace }).from(models).where(eq(models.id, j.modelId));
     if (c.status === "error") {
       const exhausted = j.attempts >= j.maxAttempts;
+      // The runner could not run the check (no sandbox, a missing image, the server's own
+      // failure): retried, and when the attempts are used up the version stays pending
+      // (NONUSABLE) with the log — an infrastructure failure is never the learnware's fault.
       await tx
         .update(jobs)
-        .set({ status: exhausted ? "failed" : "queued", runner: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now })
+        .set({ status: exhausted ? "failed" : "queued", runner: null, leaseToken: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now })
         .where(eq(jobs.id, id));
-      if (exhausted && j.kind === "check") await failVersion(tx, j, log, now);
+      if (exhausted && j.kind === "check") {
+        await tx.update(versions).set({ checkLog: `${log}The check could not run (runner errors, attempts used up); the version stays pending until it is checked again.\n` }).where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
+      }
       await appendEvent(tx, now, { type: "job.completed", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { jobId: id, status: c.status, requeued: !exhausted } });
     } else {
-      await tx.update(jobs).set({ status: "done", leaseUntil: null, log, result: c.details ?? null, updatedAt: now }).where(eq(jobs.id, id));
+      await tx.update(jobs).set({ status: "done", leaseToken: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now }).where(eq(jobs.id, id));
       if (j.kind === "check") {
         await tx
           .update(versions)

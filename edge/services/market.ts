@@ -8,23 +8,30 @@ import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import type { PackedSearchResult } from "../../core/search/packedMarket.ts";
 import { userSpecData } from "../../core/search/packedMarket.ts";
+import { indexedSearch } from "../../core/index/indexedSearch.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { semanticSearch } from "../../core/search/semanticSearch.ts";
-import { checkSemanticSpec } from "../../core/semantic/checker.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { isAdmin, type Principal } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
-import type { Database, Tx } from "../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { artifacts, events, jobs, metrics, models, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
 import { appendEvent } from "./events.ts";
+import { collectBlobs } from "./gc.ts";
+import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
 import { enqueueCheck } from "./jobs.ts";
 import type { SearchExecutor } from "./searchPool.ts";
-import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex } from "./specIndex.ts";
 import { type SpecSlab, specSlabOf } from "./specSlab.ts";
+import { inspectPackageBytes } from "./packageInspect.ts";
+import { assertStorageQuota } from "./quota.ts";
+import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import { assertSaneStatSpec } from "./validate.ts";
+
+export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
 
 export const MARKET_NAMESPACE = "market";
 
@@ -34,44 +41,6 @@ async function sketchCreated(ctx: Ctx, modelId: string, versionId: number): Prom
     await storeSketches(ctx.db, [{ modelId, versionId }], ctx.search.executor);
   } catch {
     /* the search path sketches it on demand */
-  }
-}
-
-/** Rejects an invalid semantic spec at once (422 naming the key). */
-export function assertSemantic(spec: unknown): void {
-  const r = checkSemanticSpec(spec);
-  if (r.status === -1) {
-    const first = r.issues[0];
-    throw new LearnwareError("SEMANTIC_INVALID", `Semantic specification is invalid: ${r.message}`, {
-      field: first ? `semantic.${first.key}` : "semantic",
-      issues: r.issues,
-    });
-  }
-}
-
-export interface Inspected {
-  statSpecs: { className: string; fileName: string; json: unknown }[];
-  framework: string;
-  packageName: string | undefined;
-}
-
-/** Parses a package and runs the static checks against `semantic` (422 on failure). */
-export function inspectPackage(bytes: Uint8Array, semantic: unknown): Inspected {
-  assertSemantic(semantic);
-  const pkg = readLearnwarePackage(bytes);
-  const statSpecs = pkg.statSpecs.map((s) => ({ className: s.className, fileName: s.fileName, json: s.json }));
-  checkStatic(statSpecs, semantic);
-  return { statSpecs, framework: pkg.model.kind, packageName: pkg.name };
-}
-
-function checkStatic(statSpecs: Inspected["statSpecs"], semantic: unknown): void {
-  const r = checkLearnwareStatic({ statSpecs }, semantic);
-  if (!r.ok) {
-    const first = r.issues[0]!;
-    throw new LearnwareError("STAT_SPEC_INVALID", `Learnware check failed: ${r.message}`, {
-      field: first.rule.startsWith("semantic.") ? `semantic.${first.key ?? ""}` : `package.${first.key ?? "stat"}`,
-      issues: r.issues,
-    });
   }
 }
 
@@ -99,7 +68,8 @@ export async function submitLearnware(
   let info = args.inspected;
   if (!info) {
     try {
-      info = inspectPackage(await ctx.blobs.readStaged(args.staged), args.semantic);
+      await assertStorageQuota(ctx, args.owner, args.staged.size);
+      info = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), args.semantic, ctx.config);
     } catch (err) {
       await ctx.blobs.discard(args.staged);
       throw err;
@@ -130,7 +100,7 @@ export async function submitLearnware(
       },
       at,
     );
-    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts);
+    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256);
     await appendEvent(tx, at, { type: "model.created", namespace: model.namespace, modelId: model.id, actor: args.owner, data: { kind: "learnware", name: model.name } });
     await appendEvent(tx, at, {
       type: "version.created",
@@ -169,7 +139,8 @@ export async function updateLearnware(
     semantic = args.semantic ?? model.semantic;
     [base] = await ctx.db.db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
-      inspected = inspectPackage(await ctx.blobs.readStaged(args.staged), semantic);
+      await assertStorageQuota(ctx, model.owner, args.staged.size);
+      inspected = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), semantic, ctx.config);
     } else {
       if (!base || base.packageSha256 === null) throw new LearnwareError("BAD_REQUEST", "The learnware has no package yet", { field: "package" });
       assertSemantic(semantic);
@@ -209,7 +180,7 @@ export async function updateLearnware(
       at,
     );
     await tx.update(models).set({ semantic, ...d, updatedAt: at }).where(eq(models.id, current.id));
-    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts);
+    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha);
     await appendEvent(tx, at, {
       type: "version.created",
       namespace: current.namespace,
@@ -226,23 +197,18 @@ export async function updateLearnware(
   return res;
 }
 
-async function blobReferenced(tx: Tx | Database["db"], sha: string): Promise<boolean> {
-  const [v] = await tx.select({ n: sql<number>`1` }).from(versions).where(eq(versions.packageSha256, sha)).limit(1);
-  if (v) return true;
-  const [a] = await tx.select({ n: sql<number>`1` }).from(artifacts).where(eq(artifacts.sha256, sha)).limit(1);
-  return a !== undefined;
-}
+export { isBlobReferenced } from "./gc.ts";
 
-export function isBlobReferenced(db: Database): (sha: string) => Promise<boolean> {
-  return (sha) => blobReferenced(db.db, sha);
-}
-
-/** Deletes a model with its versions, tags, metrics, artifacts and jobs; unreferenced blobs go too. */
+/**
+ * Deletes a model with its versions, tags, metrics, artifacts and jobs in one transaction;
+ * the blobs only they referenced are collected after the commit (a crash in between leaves
+ * garbage for the next collection, never a row without its blob).
+ */
 export async function deleteModel(ctx: Ctx, id: string, principal: Principal | null): Promise<void> {
   const model = await getModel(ctx.db.db, id);
   assertCanWrite(principal, model);
   const at = ctx.now();
-  await ctx.db.write(async (tx) => {
+  const shas = await ctx.db.write(async (tx) => {
     const shas = new Set<string>();
     for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
     for (const a of await tx.select({ s: artifacts.sha256 }).from(artifacts).where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored")))) if (a.s) shas.add(a.s);
@@ -254,10 +220,14 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
     await tx.delete(jobs).where(or(eq(jobs.modelId, id)));
     await tx.delete(models).where(eq(models.id, id));
     await appendEvent(tx, at, { type: "model.deleted", namespace: model.namespace, modelId: id, actor: principal?.owner ?? null, data: { name: model.name } });
-    // Blob removal runs under the write lock, so no concurrent commit can re-reference them.
-    for (const sha of shas) if (!(await blobReferenced(tx, sha))) await ctx.blobs.delete(sha);
+    return shas;
   });
   ctx.hub.notify();
+  try {
+    await collectBlobs(ctx, shas);
+  } catch (err) {
+    ctx.log(`blob collection after deleting '${id}' deferred: ${(err as Error).message}`);
+  }
 }
 
 // ---------------------------------------------------------------- search
@@ -433,6 +403,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   };
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
+    assertSaneStatSpec(req.stat);
     try {
       userStat = RKMETableSpecification.fromJSON(req.stat);
     } catch (err) {

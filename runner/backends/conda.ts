@@ -13,10 +13,13 @@ import { LearnwareError } from "../../core/errors.ts";
 import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
 import type { Availability, Backend, LoadOptions } from "./backend.ts";
-import { PYTHON_SHIM_DIR, PythonModelHandle, workerEnv } from "./pythonModel.ts";
+import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
 import { run } from "./pythonVenv.ts";
 
 export interface CondaBackendOptions {
+  sandbox: Sandbox;
+  limits?: Partial<SandboxLimits>;
   envDir: string;
   conda?: string;
   callTimeoutMs?: number;
@@ -36,7 +39,7 @@ export class CondaBackend implements Backend {
   async available(): Promise<Availability> {
     const r = spawnSync(this.conda, ["--version"], { encoding: "utf8", timeout: 30_000 });
     if (r.error || r.status !== 0) return { ok: false, reason: `conda is not installed here ('${this.conda} --version' failed); use the python-venv or docker backend` };
-    return { ok: true };
+    return this.#opts.sandbox.check();
   }
 
   /** Creates (or reuses) the prefix for an environment.yaml text. */
@@ -53,7 +56,7 @@ export class CondaBackend implements Backend {
     });
   }
 
-  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<PythonModelHandle> {
+  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<WorkerModelHandle> {
     const model = lw.pkg.model;
     if (model.kind !== "python") throw new TypeError(`conda backend cannot run a ${model.kind} learnware`);
     const avail = await this.available();
@@ -64,18 +67,27 @@ export class CondaBackend implements Backend {
       ? env.text
       : `dependencies:\n  - python=3.11\n  - numpy\n  - pip\n  - pip:\n${(env?.text ?? "").split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith("#")).map((l) => `    - ${l.trim()}`).join("\n")}\n`;
     const prefix = await this.prepare(text, opts.log);
-    const handle = new PythonModelHandle({
+    // The env's own interpreter runs in the sandbox (`conda run` would need conda's whole
+    // installation inside it); the prefix is mounted read-only where conda made it.
+    const sandbox = this.#opts.sandbox;
+    const shim: Mount = { src: PYTHON_SHIM_DIR, dest: "/opt/lw/python" };
+    const pkg: Mount = { src: PYTHON_PKG_DIR, dest: "/opt/lw/pkg" };
+    const root: Mount = { src: lw.root, dest: "/learnware" };
+    const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
+    if (opts.memoryLimitBytes !== undefined) limits.memoryBytes = opts.memoryLimitBytes;
+    const handle = new WorkerModelHandle({
       backend: "conda",
-      launch: () => ({
+      launch: () => sandboxedWorker(sandbox, {
         name: `conda:${lw.digest.slice(0, 12)}`,
-        command: this.conda,
-        args: ["run", "-p", prefix, "--no-capture-output", "python", "-u", join(PYTHON_SHIM_DIR, "worker.py")],
-        env: workerEnv({ PATH: process.env.PATH ?? "/usr/bin:/bin" }),
-        cwd: lw.root,
-        ...(opts.memoryLimitBytes !== undefined ? { memoryLimitBytes: opts.memoryLimitBytes } : {}),
+        command: join(prefix, "bin", "python"),
+        args: ["-u", join(sandbox.inside(shim), "worker.py")],
+        env: workerEnv({ PATH: `${join(prefix, "bin")}:/usr/bin:/bin`, CONDA_PREFIX: prefix, LW_PYTHON_PKG: sandbox.inside(pkg) }),
+        cwd: sandbox.inside(root),
+        mounts: [{ src: prefix }, shim, pkg, root],
+        limits,
       }),
-      load: { root: lw.root, module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
-      loadTimeoutMs: this.#opts.loadTimeoutMs ?? 300_000,
+      load: { root: sandbox.inside(root), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
+      loadTimeoutMs: this.#opts.loadTimeoutMs ?? 30_000,
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),
     });
     await handle.start();

@@ -20,7 +20,7 @@ import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
 import { WorkerProcess, type ExitInfo, type WorkerSpec } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
-import { PYTHON_SHIM_DIR, PythonModelHandle } from "./pythonModel.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, WorkerModelHandle } from "../worker/workerModel.ts";
 import { condaPipSection, run } from "./pythonVenv.ts";
 
 export interface DockerBackendOptions {
@@ -90,7 +90,7 @@ export class DockerBackend implements Backend {
             copy = "COPY wheels /tmp/wheels\n";
             source = "--no-index --find-links /tmp/wheels";
           }
-          await writeFile(join(ctx, "Dockerfile"), `FROM ${this.baseImage}\nUSER 0\nCOPY requirements.txt /opt/lw-env/requirements.txt\n${copy}RUN python3 -m pip install --no-cache-dir --break-system-packages ${source} -r /opt/lw-env/requirements.txt && rm -rf /tmp/wheels\nUSER 65534:65534\nLABEL lw.env=${key}\n`);
+          await writeFile(join(ctx, "Dockerfile"), `FROM ${this.baseImage}\nUSER 0\nCOPY requirements.txt /opt/lw-env/requirements.txt\n${copy}RUN python3 -m pip install --no-cache-dir --break-system-packages --only-binary=:all: ${source} -r /opt/lw-env/requirements.txt && rm -rf /tmp/wheels\nUSER 65534:65534\nLABEL lw.env=${key}\n`);
           log(`building env image ${image} from ${this.baseImage}`);
           log(await run(this.docker, ["build", "-q", "-t", image, ctx], { timeoutMs: 30 * 60_000 }));
         } finally {
@@ -126,6 +126,7 @@ export class DockerBackend implements Backend {
       "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
       "-e", "HOME=/tmp",
       "-v", `${PYTHON_SHIM_DIR}:/opt/lw:ro`,
+      "-v", `${PYTHON_PKG_DIR}:/opt/lw-pkg:ro`, "-e", "LW_PYTHON_PKG=/opt/lw-pkg",
       ...(root ? ["-v", `${root}:/learnware:ro`, "-w", "/learnware"] : []),
       image, "python3", "-u", "/opt/lw/worker.py",
     ];
@@ -146,7 +147,7 @@ export class DockerBackend implements Backend {
     };
   }
 
-  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<PythonModelHandle> {
+  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<WorkerModelHandle> {
     const model = lw.pkg.model;
     if (model.kind !== "python") throw new TypeError(`docker backend cannot run a ${model.kind} learnware`);
     const avail = await this.available();
@@ -155,11 +156,11 @@ export class DockerBackend implements Backend {
     const requirements = lw.pkg.environment?.kind === "pip" ? lw.pkg.environment.text : condaPipSection(lw.pkg.environment?.text ?? "");
     const env = await this.prepare(requirements, log);
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
-    const handle = new PythonModelHandle({
+    const handle = new WorkerModelHandle({
       backend: "docker",
       launch: () => this.#spec(env.image, lw.root, lw.digest.slice(0, 12), opts.memoryLimitBytes),
       load: { root: "/learnware", module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
-      loadTimeoutMs: this.#opts.loadTimeoutMs ?? 180_000,
+      loadTimeoutMs: this.#opts.loadTimeoutMs ?? 30_000,
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),
     });
     await handle.start();

@@ -6,9 +6,11 @@
  * is present and the report says which requirements are missing. Venvs are cached by a
  * hash of the requirements and reused.
  *
- * The worker runs as a separate process with a clean environment (no daemon secrets), a
- * resident-memory watchdog and per-call timeouts. It is not a sandbox: use the docker
- * backend for code you do not trust with the host's files.
+ * The worker runs inside the sandbox (`../sandbox/sandbox.ts`): the learnware folder at
+ * `/learnware`, the venv and the worker shim read-only, nothing else of the host's files,
+ * no network, a clean environment, resource limits, a resident-memory watchdog and
+ * per-call timeouts. Requirements are installed as wheels only (`--only-binary=:all:`),
+ * so no package's build script runs outside the sandbox.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -19,9 +21,12 @@ import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
 import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
-import { PYTHON_SHIM_DIR, PythonModelHandle, workerEnv } from "./pythonModel.ts";
+import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
 
 export interface VenvBackendOptions {
+  sandbox: Sandbox;
+  limits?: Partial<SandboxLimits>;
   /** Base interpreter (default `LW_PYTHON` or `/usr/bin/python3`). */
   python?: string;
   /** Where venvs are kept (one folder per requirements hash). */
@@ -61,7 +66,28 @@ export class VenvBackend implements Backend {
 
   async available(): Promise<Availability> {
     if (!existsSync(this.python)) return { ok: false, reason: `Python interpreter ${this.python} not found (install python3)` };
-    return { ok: true };
+    return this.#opts.sandbox.check();
+  }
+
+  /** The spec of a sandboxed worker in the venv `dir`, with `root` (if any) at `/learnware`. */
+  #worker(name: string, dir: string, root: string | null, memoryLimitBytes?: number) {
+    const sandbox = this.#opts.sandbox;
+    const shim: Mount = { src: PYTHON_SHIM_DIR, dest: "/opt/lw/python" };
+    const pkg: Mount = { src: PYTHON_PKG_DIR, dest: "/opt/lw/pkg" };
+    const mounts: Mount[] = [{ src: dir }, shim, pkg];
+    const lw: Mount | null = root === null ? null : { src: root, dest: "/learnware" };
+    if (lw) mounts.push(lw);
+    const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
+    if (memoryLimitBytes !== undefined) limits.memoryBytes = memoryLimitBytes;
+    return sandboxedWorker(sandbox, {
+      name,
+      command: join(dir, "bin", "python"),
+      args: ["-u", join(sandbox.inside(shim), "worker.py")],
+      env: workerEnv({ VIRTUAL_ENV: dir, LW_PYTHON_PKG: sandbox.inside(pkg) }),
+      ...(lw ? { cwd: sandbox.inside(lw) } : {}),
+      mounts,
+      limits,
+    });
   }
 
   /** Creates (or reuses) the venv for a requirements text; returns its folder and report. */
@@ -83,10 +109,10 @@ export class VenvBackend implements Backend {
         const source = this.#opts.wheelhouse ? ["--no-index", "--find-links", this.#opts.wheelhouse] : ["--index-url", this.#opts.pipIndexUrl!];
         log(`installing requirements from ${this.#opts.wheelhouse ?? this.#opts.pipIndexUrl}`);
         // The venv has no pip of its own; Debian's pip (system site packages) installs into it.
-        log(await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "-r", reqFile, ...source], { timeoutMs: 20 * 60_000 }));
+        log(await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", "-r", reqFile, ...source], { timeoutMs: 20 * 60_000 }));
         installed = true;
       }
-      const w = new WorkerProcess({ name: "requirements-check", command: join(dir, "bin", "python"), args: [join(PYTHON_SHIM_DIR, "worker.py")], env: workerEnv() });
+      const w = new WorkerProcess(this.#worker("requirements-check", dir, null));
       try {
         const { report } = (await w.call("requirements", { text: requirements }, { timeoutMs: 60_000 })) as { report: RequirementReport[] };
         const result = { dir, report, installed };
@@ -98,7 +124,7 @@ export class VenvBackend implements Backend {
     });
   }
 
-  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<PythonModelHandle> {
+  async load(lw: LearnwareDir, opts: LoadOptions = {}): Promise<WorkerModelHandle> {
     const model = lw.pkg.model;
     if (model.kind !== "python") throw new TypeError(`python-venv backend cannot run a ${model.kind} learnware`);
     const log = opts.log ?? (() => {});
@@ -106,20 +132,10 @@ export class VenvBackend implements Backend {
     const requirements = lw.pkg.environment?.kind === "pip" ? lw.pkg.environment.text : condaPipSection(lw.pkg.environment?.text ?? "");
     const env = await this.prepare(requirements, log);
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
-    const python = join(env.dir, "bin", "python");
-    const handle = new PythonModelHandle({
+    const handle = new WorkerModelHandle({
       backend: "python-venv",
-      launch: () => {
-        const spec = {
-          name: `python-venv:${lw.digest.slice(0, 12)}`,
-          command: python,
-          args: ["-u", join(PYTHON_SHIM_DIR, "worker.py")],
-          env: workerEnv({ VIRTUAL_ENV: env.dir }),
-          cwd: lw.root,
-        };
-        return opts.memoryLimitBytes === undefined ? spec : { ...spec, memoryLimitBytes: opts.memoryLimitBytes };
-      },
-      load: { root: lw.root, module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
+      launch: () => this.#worker(`python-venv:${lw.digest.slice(0, 12)}`, env.dir, lw.root, opts.memoryLimitBytes),
+      load: { root: this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" }), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
       ...(this.#opts.loadTimeoutMs !== undefined ? { loadTimeoutMs: this.#opts.loadTimeoutMs } : {}),
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),
     });

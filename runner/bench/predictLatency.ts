@@ -1,12 +1,13 @@
 /**
- * Warm predict latency per backend, against calling the model directly and against
- * spawning a process per call (as the Python market runs learnwares: a fresh interpreter
- * that loads the model and reads/writes pickle files for every call).
+ * Warm predict latency and cold start per backend, in the sandbox (bubblewrap, the
+ * default) and without it (`LW_SANDBOX=none`), against calling the model directly and
+ * against spawning a process per call (as the Python market runs learnwares: a fresh
+ * interpreter that loads the model and reads/writes pickle files for every call).
  *
- *   node --import tsx runner/bench/predictLatency.ts [--calls 300] [--spawn-calls 8] [--docker]
+ *   node --import tsx runner/bench/predictLatency.ts [--calls 300] [--spawn-calls 8] [--cold 5] [--docker]
  *
- * Targets: ONNX in process ≤ 1 ms overhead, warm Python worker ≤ 5 ms overhead, warm
- * worker ≥ 50× faster than spawn-per-call. Writes runner/bench/results/predictLatency.{json,md}.
+ * Targets: the sandbox adds at most a few ms to a warm predict; warm worker ≥ 50× faster
+ * than spawn-per-call. Writes runner/bench/results/predictLatency.{json,md}.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -19,12 +20,14 @@ import { createRng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { matrix } from "../../core/matrix.ts";
 import { DockerBackend } from "../backends/docker.ts";
-import { JsBackend } from "../backends/js.ts";
-import { OnnxBackend } from "../backends/onnx.ts";
+import type { Backend } from "../backends/backend.ts";
+import { NodeBackend } from "../backends/node.ts";
 import { VenvBackend } from "../backends/pythonVenv.ts";
+import { createSandbox, type SandboxMode } from "../sandbox/sandbox.ts";
+import type { LearnwareDir } from "../learnwareDir.ts";
 import type { ModelHandle } from "../contract.ts";
 import { materializePackage } from "../learnwareDir.ts";
-import { buildDenseOnnx } from "../onnx/onnxBuilder.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 import { fromTyped } from "../tensor.ts";
 
 const args = process.argv.slice(2);
@@ -35,6 +38,10 @@ const opt = (k: string, d: number) => {
 const CALLS = opt("calls", 300);
 const SPAWN_CALLS = opt("spawn-calls", 8);
 const WITH_DOCKER = args.includes("--docker");
+const COLD = opt("cold", 5);
+const sandboxes = { bwrap: createSandbox({ mode: "bwrap" }), none: createSandbox({ mode: "none" }) };
+const bwrapOk = await sandboxes.bwrap.check();
+if (!bwrapOk.ok) throw new Error(`the sandbox cannot start here: ${bwrapOk.reason}`);
 const D = 16, K = 4;
 const PY = "/usr/bin/python3";
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,6 +65,27 @@ async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<St
   return stats(out);
 }
 
+/** Warm predicts and cold starts (load + first predict) of `lw` with a backend made for each sandbox mode. */
+async function bothModes(make: (mode: SandboxMode) => Backend, lw: LearnwareDir) {
+  const out: Record<string, { warm: Stat; cold: Stat }> = {};
+  for (const mode of ["bwrap", "none"] as const) {
+    const backend = make(mode);
+    const h = await backend.load(lw);
+    const warm = await time(CALLS, () => h.predict(x1));
+    await h.dispose();
+    const cold: number[] = [];
+    for (let i = 0; i < COLD; i++) {
+      const t = performance.now();
+      const c = await backend.load(lw);
+      await c.predict(x1);
+      cold.push(performance.now() - t);
+      await c.dispose();
+    }
+    out[mode] = { warm, cold: stats(cold) };
+  }
+  return { runner: out.bwrap!.warm, unsandboxed: out.none!.warm, coldMs: out.bwrap!.cold, coldUnsandboxedMs: out.none!.cold, sandboxCostMs: out.bwrap!.warm.median - out.none!.warm.median };
+}
+
 const statJson = RKMETableSpecification.generate((() => { const m = matrix(50, D); for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(); return m; })(), { K: 5 }).stringify();
 const x1 = fromTyped(Float64Array.from(randn(1, D).flat()), [1, D]);
 const rows: Record<string, unknown> = {};
@@ -69,14 +97,12 @@ const onnxBytes = buildDenseOnnx({ layers: [{ weights: randn(D, 32), bias: Array
   const x32 = Float32Array.from(x1.data);
   const direct = await time(CALLS, () => session.run({ input: new ort.Tensor("float32", x32, [1, D]) }));
   const lw = await materializePackage(writeLearnwarePackage({ yaml: { model: { kind: "onnx", file: "model.onnx" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] }, files: { "model.onnx": onnxBytes, "stat.json": statJson } }), join(dir, "pkgs"));
-  const h = await new OnnxBackend().load(lw);
-  const viaRunner = await time(CALLS, () => h.predict(x1));
-  rows.onnx = { direct, runner: viaRunner, overheadMs: viaRunner.median - direct.median };
-  await h.dispose();
+  const r = await bothModes((mode) => new NodeBackend("onnx", { sandbox: sandboxes[mode], workDir: join(dir, "node") }), lw);
+  rows.onnx = { direct, ...r, overheadMs: r.runner.median - direct.median };
   await session.release();
 }
 
-// ---- JS: direct function call vs piscina worker thread ----
+// ---- JS: direct function call vs the sandboxed worker process ----
 {
   const src = `export const input_shape=[${D}]; export const output_shape=[1];
 export const runner = { predict(m, X) { return X.map((r) => [r.reduce((a, b) => a + b, 0)]); } };`;
@@ -84,10 +110,8 @@ export const runner = { predict(m, X) { return X.map((r) => [r.reduce((a, b) => 
   const mod = await import(join(lw.root, "m.mjs"));
   const X = [Array.from(x1.data)];
   const direct = await time(CALLS, () => mod.runner.predict({}, X));
-  const h = await new JsBackend().load(lw);
-  const viaRunner = await time(CALLS, () => h.predict(x1));
-  rows.js = { direct, runner: viaRunner, overheadMs: viaRunner.median - direct.median };
-  await h.dispose();
+  const r = await bothModes((mode) => new NodeBackend("js", { sandbox: sandboxes[mode], workDir: join(dir, "node") }), lw);
+  rows.js = { direct, ...r, overheadMs: r.runner.median - direct.median };
 }
 
 // ---- Python: in-interpreter call vs warm worker vs spawn-per-call (pickle files) ----
@@ -120,10 +144,7 @@ ts.sort()
 print(json.dumps({"median": ts[len(ts)//2], "p95": ts[int(len(ts)*0.95)], "mean": sum(ts)/len(ts)}))
 `], { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1" } });
   const direct = JSON.parse(out) as Stat;
-  const venv = new VenvBackend({ envDir: join(dir, "envs") });
-  const h = await venv.load(pyLw);
-  const warm = await time(CALLS, () => h.predict(x1));
-  await h.dispose();
+  const r = await bothModes((mode) => new VenvBackend({ sandbox: sandboxes[mode], envDir: join(dir, "envs") }), pyLw);
 
   // Spawn per call, as the Python market's env containers do: fresh interpreter, pickle in/out.
   const runModel = join(dir, "run_model.py");
@@ -146,7 +167,7 @@ with open(outp, "wb") as f: pickle.dump(model.predict(X), f)
     spawnTimes.push(performance.now() - t);
   }
   const spawn = stats(spawnTimes);
-  rows["python-venv"] = { direct, runner: warm, overheadMs: warm.median - direct.median, spawnPerCall: spawn, speedupVsSpawn: spawn.median / warm.median };
+  rows["python-venv"] = { direct, ...r, overheadMs: r.runner.median - direct.median, spawnPerCall: spawn, speedupVsSpawn: spawn.median / r.runner.median };
 }
 
 // ---- Docker (optional: container start is slow under vfs) ----
@@ -170,14 +191,17 @@ if (WITH_DOCKER) {
 
 const f = (x: number) => x.toFixed(3);
 const md: string[] = [
-  `# Warm predict latency (1 row × ${D} features, ${CALLS} calls, median / p95 in ms)`,
+  `# Warm predict latency and cold start (1 row × ${D} features, ${CALLS} warm calls, ${COLD} cold starts; median / p95 in ms)`,
   "",
-  "| backend | direct call | through the runner | overhead (median) | spawn per call | warm speed-up vs spawn |",
-  "|---|---|---|---|---|---|",
+  "Sandboxed = bubblewrap (the default); unsandboxed = `LW_SANDBOX=none`, the same worker process without the sandbox. Cold start = load (sandbox + interpreter + model) and the first predict.",
+  "",
+  "| backend | direct call | warm, sandboxed | warm, unsandboxed | sandbox cost (median) | cold start sandboxed / unsandboxed (median) | spawn per call | warm speed-up vs spawn |",
+  "|---|---|---|---|---|---|---|---|",
 ];
 for (const [name, r] of Object.entries(rows) as [string, any][]) {
-  if (r.skipped) { md.push(`| ${name} | skipped: ${r.skipped} | | | | |`); continue; }
-  md.push(`| ${name} | ${r.direct ? `${f(r.direct.median)} / ${f(r.direct.p95)}` : "—"} | ${f(r.runner.median)} / ${f(r.runner.p95)} | ${r.overheadMs !== undefined ? f(r.overheadMs) : "—"} | ${r.spawnPerCall ? f(r.spawnPerCall.median) : r.spawnPerCallMs ? f(r.spawnPerCallMs) : "—"} | ${r.speedupVsSpawn ? `${r.speedupVsSpawn.toFixed(0)}×` : "—"} |`);
+  if (r.skipped) { md.push(`| ${name} | skipped: ${r.skipped} | | | | | | |`); continue; }
+  const fs = (x: Stat | undefined) => (x ? `${f(x.median)} / ${f(x.p95)}` : "—");
+  md.push(`| ${name} | ${fs(r.direct)} | ${fs(r.runner)} | ${fs(r.unsandboxed)} | ${r.sandboxCostMs !== undefined ? f(r.sandboxCostMs) : "—"} | ${r.coldMs ? `${r.coldMs.median.toFixed(0)} / ${r.coldUnsandboxedMs.median.toFixed(0)}` : "—"} | ${r.spawnPerCall ? f(r.spawnPerCall.median) : r.spawnPerCallMs ? f(r.spawnPerCallMs) : "—"} | ${r.speedupVsSpawn ? `${r.speedupVsSpawn.toFixed(0)}×` : "—"} |`);
 }
 const resultsDir = join(here, "results");
 mkdirSync(resultsDir, { recursive: true });

@@ -8,7 +8,7 @@
  * Infrastructure failures (backend unavailable, runner bugs) are `error`, not a verdict.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { checkLearnware } from "./checkLearnware.ts";
  * const r = await checkLearnware({ lw, semantic, backend, id: "00000001" });
  * console.log(r.status, r.log.join("\n"));
@@ -34,7 +34,8 @@ export type CheckRule =
   | "output_shape"
   | "regression_dimension"
   | "classification_labels"
-  | "classification_dimension";
+  | "classification_dimension"
+  | "worker_crash";
 
 export interface CheckResult {
   /** `usable` / `invalid` are verdicts; `error` means the check could not run (retry). */
@@ -58,13 +59,15 @@ export interface CheckInput {
   seed?: number;
   timeoutMs?: number;
   memoryLimitBytes?: number;
+  /** How many times the learnware's worker may crash before the check gives up on it (default 3). */
+  crashAttempts?: number;
 }
 
 /** Output types the Python checker accepts (`np.ndarray`, `torch.Tensor`); typed outputs of ONNX/JS models count as arrays. */
 const ARRAY_OUTPUTS = new Set(["numpy.ndarray", "torch.Tensor", "tensor"]);
 const KNOWN_SPECS = ["RKMETableSpecification", "RKMEImageSpecification", "RKMETextSpecification"];
 /** Load failures that are the learnware's fault (a verdict), not the runner's. */
-const LEARNWARE_FAULTS = new Set(["LOAD_FAILED", "MODEL_CLASS_MISSING", "MODEL_ERROR", "WORKER_CRASHED", "TIMEOUT", "MEMORY_LIMIT", "ENV_FAILED", "NOT_LOADED"]);
+const LEARNWARE_FAULTS = new Set(["LOAD_FAILED", "MODEL_CLASS_MISSING", "MODEL_ERROR", "WORKER_CRASHED", "TIMEOUT", "MEMORY_LIMIT", "ENV_FAILED", "NOT_LOADED", "OUTPUT_NOT_ARRAY", "OUTPUT_NOT_NUMERIC"]);
 
 function firstValue(sem: Record<string, any>, key: string): string | undefined {
   const v = sem?.[key]?.Values;
@@ -77,16 +80,35 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 const fmt = (s: readonly number[] | null | undefined): string => (s == null ? "None" : `(${s.join(", ")}${s.length === 1 ? "," : ""})`);
 
-/** Loads the learnware with `backend`, runs the rules, disposes the instance. */
+/**
+ * Loads the learnware with `backend`, runs the rules, disposes the instance. A worker
+ * that crashes (exits or is killed by a signal other than the runner's limits) is given
+ * `crashAttempts` fresh starts; crashing every time makes the learnware INVALID under the
+ * rule `worker_crash`. A sandbox that cannot start is the runner's failure (`error`).
+ */
 export async function checkLearnware(input: CheckInput): Promise<CheckResult> {
   const log: string[] = [];
   const id = input.id ?? input.lw.digest.slice(0, 12);
   log.push(`check of learnware ${id} (${input.lw.pkg.model.kind} model, backend ${input.backend.name})`);
   const avail = await input.backend.available();
   if (!avail.ok) {
-    log.push(`backend ${input.backend.name} unavailable: ${avail.reason}`);
+    log.push(`backend ${input.backend.name} unavailable: ${avail.reason}; the check stays pending`);
     return { status: "error", code: null, message: `Backend ${input.backend.name} is unavailable: ${avail.reason}`, log };
   }
+  const attempts = Math.max(1, input.crashAttempts ?? 3);
+  for (let i = 1; ; i++) {
+    const r = await checkOnce(input, id, log);
+    if (r.details?.errorCode !== "WORKER_CRASHED") return r;
+    if (i >= attempts) {
+      const message = `The learnware [${id}] crashed its worker ${i} times (${r.rule}: ${r.message.split("\n")[0]})`;
+      log.push(`✗ worker_crash: ${message}`);
+      return { status: "invalid", code: CHECK_STATUS.INVALID, rule: "worker_crash", message, log };
+    }
+    log.push(`worker crashed (attempt ${i} of ${attempts}); starting it again`);
+  }
+}
+
+async function checkOnce(input: CheckInput, id: string, log: string[]): Promise<CheckResult> {
   let handle: ModelHandle;
   const started = Date.now();
   try {
@@ -105,7 +127,7 @@ export async function checkLearnware(input: CheckInput): Promise<CheckResult> {
     log.push(`✗ instantiate: ${message}`);
     if (tb?.traceback) log.push(tb.traceback.trimEnd());
     else if (tb?.stderr) log.push(tb.stderr.trimEnd());
-    return { status: "invalid", code: CHECK_STATUS.INVALID, rule: "instantiate", message, log };
+    return { status: "invalid", code: CHECK_STATUS.INVALID, rule: "instantiate", message, log, details: { errorCode: code } };
   }
   log.push(`✓ instantiate (${Date.now() - started} ms): input_shape=${fmt(handle.input_shape)}, output_shape=${fmt(handle.output_shape)}`);
   try {
@@ -171,9 +193,14 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
     if (handle.predictDetailed) ({ y, outputType } = await handle.predictDetailed(X, opts));
     else y = await handle.predict(X, opts);
   } catch (e) {
+    const code = e instanceof LearnwareError ? e.code : "INTERNAL";
+    if (!LEARNWARE_FAULTS.has(code)) {
+      log.push(`could not run the learnware: ${(e as Error).message}`);
+      return { status: "error", code: null, message: `The runner could not run learnware ${id}: ${(e as Error).message}`, log };
+    }
     const details = e instanceof LearnwareError ? (e.details as { traceback?: string } | undefined) : undefined;
     const msg = `The learnware ${id} prediction is not avaliable! ${(e as Error).message}${details?.traceback ? `\r\n${details.traceback}` : ""}`;
-    return fail("predict", msg);
+    return fail("predict", msg, { errorCode: code });
   }
   log.push(`✓ predict on ${rowCount(X)} random inputs of shape ${fmt(inputShape)} → output shape [${y.shape.join(", ")}]`);
 

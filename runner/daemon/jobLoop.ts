@@ -8,6 +8,7 @@ import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
 import { checkLearnware, type CheckResult } from "../check/checkLearnware.ts";
 import type { BackendName } from "../backends/backend.ts";
 import type { Runtime } from "../runtime.ts";
+import { sha256Hex } from "../learnwareDir.ts";
 import type { Job, JobClient } from "./jobClient.ts";
 
 export interface JobLoopOptions {
@@ -41,6 +42,10 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
     let result: CheckResult;
     try {
       const [info, zip] = await Promise.all([client.version(job.learnwareId, job.version), client.package(job.learnwareId, job.version)]);
+      const expected = job.payload?.packageSha256;
+      if (typeof expected === "string" && sha256Hex(zip) !== expected) {
+        throw new LearnwareError("PACKAGE_CHANGED", `The package of ${job.learnwareId} v${job.version} is not the one this job was made for (sha256 ${expected.slice(0, 12)}…)`);
+      }
       const lw = await runtime.materialize(zip);
       const prefer = typeof job.payload?.backend === "string" ? (job.payload.backend as BackendName) : undefined;
       const input: Parameters<typeof checkLearnware>[0] = {
@@ -78,8 +83,22 @@ export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
     const t = setTimeout(() => { opts.signal.removeEventListener("abort", onAbort); r(); }, ms);
     opts.signal.addEventListener("abort", onAbort, { once: true });
   });
+  // No job is leased while no sandbox can start: the versions stay pending (NONUSABLE), never
+  // INVALID, and the reason is logged once per change.
+  let refused: string | null = null;
+  const safe = async (): Promise<boolean> => {
+    const s = await opts.runtime.safety();
+    const reason = s.ok ? null : (s.reason ?? "no sandbox");
+    if (reason !== refused) log(reason === null ? "a sandbox is available again: leasing check jobs" : `not leasing check jobs: ${reason}`);
+    refused = reason;
+    return s.ok;
+  };
   const slot = async (): Promise<void> => {
     while (!opts.signal.aborted) {
+      if (!(await safe())) {
+        await sleep(opts.pollMs * 5);
+        continue;
+      }
       let job: Job | null = null;
       try {
         job = await opts.client.lease(["check"], opts.leaseSeconds);

@@ -6,14 +6,13 @@
  *   node --import tsx runner/daemon/main.ts
  */
 import { serve } from "@hono/node-server";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { loadConfig, type RunnerConfig } from "../config.ts";
 import { Runtime } from "../runtime.ts";
 import { createServiceApp } from "../service/app.ts";
 import { MixtureStore } from "../service/mixtures.ts";
 import { ModelService } from "../service/modelService.ts";
 import { mapPackageSource, serverPackageSource } from "../service/packageSource.ts";
+import { serverAuthorizer } from "../service/auth.ts";
 import { JobClient } from "./jobClient.ts";
 import { runJobLoop } from "./jobLoop.ts";
 
@@ -24,19 +23,38 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** The token: `LW_TOKEN`, else the server's generated `<data>/admin-token` (same data folder). */
-function findToken(config: RunnerConfig): string | undefined {
-  if (config.token) return config.token;
-  const file = join(dirname(config.dataDir), "admin-token");
-  return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
+/**
+ * The runner's own token must carry the `runner` scope and nothing more: it leases check
+ * jobs, fetches the packages of the jobs it holds and posts results. An admin (or write)
+ * token is refused, so no secret that could take over the market sits in the runner.
+ */
+async function checkRunnerToken(serverUrl: string, token: string): Promise<string | null> {
+  let who: { owner?: string | null; scopes?: string[] };
+  try {
+    const res = await fetch(`${serverUrl}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    who = (await res.json()) as typeof who;
+  } catch {
+    return null; // the server is not up yet: the job loop retries, and the server checks every call
+  }
+  const scopes = who.scopes ?? [];
+  if (who.owner == null) return "the token is not accepted by the server";
+  const extra = scopes.filter((s) => s !== "runner");
+  if (!scopes.includes("runner") || extra.length > 0) {
+    return `the token has scopes [${scopes.join(", ")}]; the runner takes a token with the 'runner' scope only (create one: lw tokens create --owner runner --scopes runner)`;
+  }
+  return null;
 }
 
 export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: string) => void = (l) => console.error(`[runner] ${l}`)): Promise<Daemon> {
   const runtime = new Runtime(config);
-  const token = findToken(config);
-  const source = config.serverUrl ? serverPackageSource(config.serverUrl, token) : mapPackageSource(new Map());
+  const token = config.token;
+  const source = config.serverUrl ? serverPackageSource(config.serverUrl) : mapPackageSource(new Map());
+  const safety = await runtime.safety();
+  if (config.sandbox === "none") log("WARNING: LW_SANDBOX=none — learnwares run UNSANDBOXED on this host with the runner's rights; use this only for a single trusted user");
+  else if (!safety.ok) log(`refusing to check or serve uploaded learnwares: ${safety.reason}`);
   const service = new ModelService({
     runtime, source, dataDir: config.dataDir,
+    ...(config.serverUrl ? { authorize: serverAuthorizer(config.serverUrl) } : {}),
     poolSize: config.poolSize, poolMemoryBytes: config.poolMemoryBytes,
     batchMax: config.batchMax, batchWaitMs: config.batchWaitMs,
   });
@@ -49,9 +67,11 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
   log(`model service listening on ${address} (pool ${config.poolSize} instances / ${config.poolMemoryBytes} bytes, python backend ${config.pythonBackend})`);
   const abort = new AbortController();
   let loop: Promise<void> = Promise.resolve();
-  if (config.serverUrl) {
-    if (!token) log(`no LW_TOKEN and no admin-token file: job leases to ${config.serverUrl} will be refused`);
-    const client = new JobClient(config.serverUrl, token ?? "", config.runnerName);
+  const tokenProblem = config.serverUrl && token ? await checkRunnerToken(config.serverUrl, token) : null;
+  if (config.serverUrl && !token) log(`no LW_TOKEN: no check jobs are leased from ${config.serverUrl}`);
+  else if (tokenProblem) log(`no check jobs are leased: ${tokenProblem}`);
+  if (config.serverUrl && token && !tokenProblem) {
+    const client = new JobClient(config.serverUrl, token, config.runnerName);
     loop = runJobLoop({ client, runtime, concurrency: config.workers, leaseSeconds: config.leaseSeconds, pollMs: config.pollMs, signal: abort.signal, log });
     log(`leasing check jobs from ${config.serverUrl} as ${config.runnerName} (${config.workers} at a time)`);
   }

@@ -5,8 +5,9 @@
  * makes concurrent builders (in this process and in others) build an environment once.
  */
 import { createHash } from "node:crypto";
-import { mkdir, rmdir, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 
 /** A short stable key for an environment: kind + normalised dependency text (+ extra salt). */
 export function envKey(kind: string, text: string, salt = ""): string {
@@ -20,7 +21,8 @@ const inProcess = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `build` once per `lockPath` at a time: in-process callers share the promise,
- * other processes wait on a lock folder (stale after `staleMs`).
+ * other processes wait on a lock folder that names its holder: a lock whose holder died
+ * on this host (a killed runner) is taken over at once, any other after `staleMs`.
  */
 export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, staleMs = 30 * 60_000): Promise<T> {
   const running = inProcess.get(lockPath);
@@ -31,11 +33,12 @@ export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, 
     for (;;) {
       try {
         await mkdir(lock, { recursive: false });
+        await writeFile(join(lock, "holder"), `${hostname()} ${process.pid}`);
         break;
       } catch {
         try {
           const s = await stat(lock);
-          if (Date.now() - s.mtimeMs > staleMs) await rmdir(lock).catch(() => {});
+          if (Date.now() - s.mtimeMs > staleMs || (await holderDied(lock))) await rm(lock, { recursive: true, force: true });
         } catch { /* released meanwhile */ }
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -43,7 +46,7 @@ export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, 
     try {
       return await build();
     } finally {
-      await rmdir(lock).catch(() => {});
+      await rm(lock, { recursive: true, force: true }).catch(() => {});
     }
   })();
   inProcess.set(lockPath, p);
@@ -51,5 +54,18 @@ export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, 
     return await p;
   } finally {
     inProcess.delete(lockPath);
+  }
+}
+
+/** Whether the lock's holder was a process of this host that no longer runs. */
+async function holderDied(lock: string): Promise<boolean> {
+  const text = await readFile(join(lock, "holder"), "utf8").catch(() => "");
+  const [host, pid] = text.split(" ");
+  if (host !== hostname() || !pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
   }
 }

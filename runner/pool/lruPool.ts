@@ -6,10 +6,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LruPool } from "./lruPool.ts";
  * const pool = new LruPool<{ n: number }>({ maxEntries: 2, maxBytes: 1e9, sizeOf: () => 1, dispose: async () => {} });
  * const v = await pool.use("a", async () => ({ n: 1 }), async (x) => x.n);
- * console.assert(v === 1 && pool.metrics().size === 1);
+ * assert.equal(v, 1);
+ * assert.equal(pool.metrics().size, 1);
  * ```
  */
 export interface LruPoolOptions<V> {

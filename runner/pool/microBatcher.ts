@@ -6,7 +6,7 @@
  * match its input falls back to one call per request.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { MicroBatcher } from "./microBatcher.ts";
  * const b = new MicroBatcher(async (X) => X, { maxBatch: 64, maxWaitMs: 2 });
  * const [y1, y2] = await Promise.all([b.submit(x1), b.submit(x2)]); // one call

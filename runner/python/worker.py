@@ -8,6 +8,7 @@ corrupt the protocol, and stdin is closed to it.
 """
 import importlib.util
 import json
+import math
 import os
 import re
 import struct
@@ -21,6 +22,11 @@ _devnull = os.open(os.devnull, os.O_RDONLY)
 os.dup2(_devnull, 0)
 os.dup2(2, 1)
 sys.stdout = sys.stderr
+
+# The repository's Python package (lwpy: VESSL RunnerBase, AIPOD AIModelBase), mounted read-only.
+_PKG = os.environ.get("LW_PYTHON_PKG")
+if _PKG and os.path.isdir(_PKG) and _PKG not in sys.path:
+    sys.path.append(_PKG)
 
 try:
     import numpy as np
@@ -136,6 +142,59 @@ def as_shape(v):
 STATE = {"model": None}
 
 
+def is_runner_class(cls):
+    """A VESSL-style runner: a class deriving from a `RunnerBase` (lwpy.vessl's, or one that mimics it)."""
+    return isinstance(cls, type) and any(b.__name__ == "RunnerBase" for b in cls.__mro__[1:])
+
+
+def json_safe(v):
+    """A runner's answer as JSON: arrays become lists, numpy scalars numbers, bytes {"$bytes": base64}."""
+    if np is not None and isinstance(v, np.ndarray):
+        return json_safe(v.tolist())
+    if np is not None and isinstance(v, np.generic):
+        return json_safe(v.item())
+    if isinstance(v, dict):
+        return {str(k): json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    if isinstance(v, (bytes, bytearray)):
+        import base64
+
+        return {"$bytes": base64.b64encode(bytes(v)).decode("ascii")}
+    if isinstance(v, float) and not math.isfinite(v):
+        raise WorkerError("OUTPUT_NOT_JSON", f"Runner output contains {v}, which JSON cannot carry")
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    raise WorkerError("OUTPUT_NOT_JSON", f"Runner output of type {type(v).__module__}.{type(v).__name__} cannot be sent as JSON")
+
+
+class RunnerModel:
+    """A VESSL-style runner class as a model: `load_model(props, artifacts)` once, then
+    `predict` (arrays: preprocess_data → predict, the model's own output, for checks and the
+    tensor API) and `invoke` (any JSON: preprocess_data → predict → postprocess_data).
+    `artifacts` is the `{local_path: volume_path}` mapping given to register_model; the
+    worker runs in the package folder, where each file is at its volume path."""
+
+    def __init__(self, runner, kwargs):
+        unknown = set(kwargs) - {"props", "artifacts", "input_shape", "output_shape"}
+        if unknown:
+            raise WorkerError("LOAD_FAILED", f"Runner {runner.__name__} got unknown learnware.yaml kwargs {sorted(unknown)}; a runner takes props, artifacts, input_shape, output_shape")
+        artifacts = kwargs.get("artifacts") or {}
+        if not isinstance(artifacts, dict):
+            raise WorkerError("LOAD_FAILED", f"Runner artifacts must be a mapping {{local_path: volume_path}}, got {type(artifacts).__name__}")
+        self.runner = runner
+        self.input_shape = kwargs.get("input_shape")
+        self.output_shape = kwargs.get("output_shape")
+        self.model = runner.load_model(kwargs.get("props"), dict(artifacts))
+
+    def predict(self, X):
+        return self.runner.predict(self.model, self.runner.preprocess_data(self.model, X))
+
+    def invoke(self, data):
+        out = self.runner.predict(self.model, self.runner.preprocess_data(self.model, data))
+        return self.runner.postprocess_data(self.model, out)
+
+
 def to_array(out):
     kind = type(out).__module__ + "." + type(out).__name__
     if hasattr(out, "detach") and hasattr(out, "cpu"):  # torch.Tensor
@@ -166,7 +225,9 @@ def op_load(req):
     class_name = req.get("class_name") or "Model"
     if not hasattr(module, class_name):
         raise WorkerError("MODEL_CLASS_MISSING", f"Module {os.path.relpath(module_path, root)} has no class {class_name}")
-    model = getattr(module, class_name)(**(req.get("kwargs") or {}))
+    cls = getattr(module, class_name)
+    kwargs = req.get("kwargs") or {}
+    model = RunnerModel(cls, kwargs) if is_runner_class(cls) else cls(**kwargs)
     STATE["model"] = model
     base = sys.modules.get("learnware.model")
     return {
@@ -175,6 +236,7 @@ def op_load(req):
         "has_fit": callable(getattr(model, "fit", None)),
         "has_finetune": callable(getattr(model, "finetune", None)),
         "is_base_model": bool(base is not None and isinstance(model, base.BaseModel)),
+        "is_runner": isinstance(model, RunnerModel),
         "class": type(model).__module__ + "." + type(model).__name__,
     }
 
@@ -189,6 +251,13 @@ def op_predict(req):
     model = need_model()
     y, kind, dtype = to_array(model.predict(req["X"]))
     return {"y": y.astype(np.float32 if y.dtype == np.float32 else np.float64, copy=False), "outputType": kind, "dtype": dtype}
+
+
+def op_invoke(req):
+    model = need_model()
+    if not isinstance(model, RunnerModel):
+        raise WorkerError("NOT_SUPPORTED", f"invoke takes JSON input for runner classes (RunnerBase) only; {type(model).__name__} takes arrays through predict")
+    return {"result": json_safe(model.invoke(req.get("data")))}
 
 
 def op_train(req, method):
@@ -245,6 +314,7 @@ OPS = {
     "hello": lambda req: {"pid": os.getpid(), "python": sys.version.split()[0], "numpy": getattr(np, "__version__", None)},
     "load": op_load,
     "predict": op_predict,
+    "invoke": op_invoke,
     "fit": lambda req: op_train(req, "fit"),
     "finetune": lambda req: op_train(req, "finetune"),
     "requirements": op_requirements,

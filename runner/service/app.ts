@@ -8,6 +8,7 @@
  * | GET | `/v1/models/{model}/versions/{version}/train` | → train state (`status`, `progress`, …) |
  * | GET | `/v1/models/{model}/versions/{version}/log` | → `{lines, train}` |
  * | POST | `/v1/models/{model}/versions/{version}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}` |
+ * | POST | `/v1/models/{model}/versions/{version}/invoke` | JSON `{data: any}` → `{result: any}` (runner learnwares: preprocess → predict → postprocess) |
  * | GET | `/metrics` | pool (size, bytes, hits, misses, evictions), batching, counts |
  * | GET | `/healthz` | `{ok: true}` |
  * | POST, GET, DELETE | `/mixtures…` | served mixtures of learnwares (when a `MixtureStore` is given; see `mixtures.ts`) |
@@ -21,17 +22,20 @@ import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, toNested, type Tensor } from "../tensor.ts";
 import { type MixtureStore, registerMixtureRoutes } from "./mixtures.ts";
 import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
+import { callerContext } from "./auth.ts";
 
 export const FRAME_TYPE = "application/vnd.lw.frame";
 
 /** The one place error codes map to HTTP statuses. */
-export function statusOf(code: string): 400 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
+export function statusOf(code: string): 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
   switch (code) {
     case "BAD_REQUEST": case "TYPE_ERROR": case "RANGE_ERROR": case "PACKAGE_INVALID": case "PACKAGE_UNSAFE": return 400;
+    case "UNAUTHENTICATED": return 401;
+    case "FORBIDDEN": return 403;
     case "NOT_FOUND": return 404;
     case "CONFLICT": return 409;
-    case "LOAD_FAILED": case "MODEL_ERROR": case "MODEL_CLASS_MISSING": case "WORKER_CRASHED": case "NOT_SUPPORTED": case "OUTPUT_NOT_NUMERIC": case "OUTPUT_NOT_ARRAY": return 422;
-    case "BACKEND_UNAVAILABLE": case "UPSTREAM_ERROR": return 503;
+    case "LOAD_FAILED": case "MODEL_ERROR": case "MODEL_CLASS_MISSING": case "WORKER_CRASHED": case "NOT_SUPPORTED": case "OUTPUT_NOT_NUMERIC": case "OUTPUT_NOT_ARRAY": case "OUTPUT_NOT_JSON": return 422;
+    case "BACKEND_UNAVAILABLE": case "UPSTREAM_ERROR": case "SANDBOX_UNAVAILABLE": case "SANDBOX_FAILED": return 503;
     case "TIMEOUT": return 504;
     case "MEMORY_LIMIT": return 507;
     default: return 500;
@@ -63,6 +67,11 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
     const p = toErrorPayload(err);
     return c.json(p, statusOf(p.code));
   });
+  // The caller's token goes with the request to every authorisation the service makes.
+  app.use("*", (c, next) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+    return callerContext.run({ token: m ? m[1]! : null }, next);
+  });
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/metrics", (c) => c.json(service.metrics()));
   const base = "/v1/models/:model/versions/:version";
@@ -90,6 +99,12 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
     const y = await service.predict(c.req.param("model"), c.req.param("version"), X);
     if (binary) return new Response(encodeFrame({ y }) as Uint8Array<ArrayBuffer>, { headers: { "content-type": FRAME_TYPE } });
     return c.json({ y: toNested(y), shape: y.shape });
+  });
+  app.post(`${base}/invoke`, async (c) => {
+    if (!(c.req.header("content-type") ?? "").includes("json")) throw new LearnwareError("BAD_REQUEST", "invoke takes a JSON body {data: any}");
+    const body = await readBody(c.req.raw);
+    if (body === null || typeof body !== "object" || Array.isArray(body) || !("data" in body)) throw new LearnwareError("BAD_REQUEST", "invoke takes a JSON body {data: any}");
+    return c.json({ result: await service.invoke(c.req.param("model"), c.req.param("version"), body.data) });
   });
   if (options.mixtures) registerMixtureRoutes(app, options.mixtures);
   return app;

@@ -4,7 +4,7 @@
  * Arrays travel as binary frames (raw float64/float32).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { ModelClient } from "./client.ts";
  * const client = new ModelClient("http://127.0.0.1:8790", { model: "00000001", version: "1" });
  * await client.initialize({});
@@ -84,6 +84,12 @@ export class ModelClient {
 
   async log(): Promise<{ lines: string[]; train: TrainState }> {
     return (await this.#request("log", { method: "GET" })).json();
+  }
+
+  /** Runs a runner learnware (a Python VESSL-style class) on any JSON value; resolves with its JSON answer. */
+  async invoke(data: unknown): Promise<unknown> {
+    const res = await this.#request("invoke", { method: "POST", body: JSON.stringify({ data }), type: "application/json" });
+    return ((await res.json()) as { result: unknown }).result;
   }
 
   /** Predicts; `X` as rows or a tensor; the result is a tensor (`toNested` for rows). */

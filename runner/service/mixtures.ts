@@ -19,7 +19,7 @@
  * bodies and shapes → 400.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { createMixture, MixtureClient } from "./mixtures.ts";
  * const info = await createMixture("http://127.0.0.1:8790", { result, kind: "averaging" });
  * const y = await new MixtureClient("http://127.0.0.1:8790", info.id).predict([[0.1, 0.2]]);
@@ -32,6 +32,7 @@ import { join } from "node:path";
 import type { Hono } from "hono";
 import { fromErrorPayload, LearnwareError } from "../../core/errors.ts";
 import type { Matrix } from "../../core/matrix.ts";
+import { currentToken } from "./auth.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { buildReuser, describeReuse, type ReuseDescriptor } from "../../core/reuse/fromSearchResult.ts";
 import type { Learnware, Predictor } from "../../core/reuse/types.ts";
@@ -149,14 +150,15 @@ export class MixtureStore {
   }
 
   /** The learnware's table RKME from its package's stat file (cached per id@version); 404 if the package is unknown. */
-  spec(id: string, version: string): Promise<RKMETableSpecification | undefined> {
+  async spec(id: string, version: string): Promise<RKMETableSpecification | undefined> {
+    await this.#opts.service.authorize(id, version);
     const key = `${id}@${version}`;
     let p = this.#specs.get(key);
     if (!p) {
       p = (async () => {
         let zip: Uint8Array;
         try {
-          zip = await this.#opts.source(id, version);
+          zip = await this.#opts.source(id, version, currentToken());
         } catch (e) {
           if (e instanceof LearnwareError && e.code === "NOT_FOUND") throw new LearnwareError("NOT_FOUND", `Unknown learnware '${id}' (version ${version}): ${e.message}`, { learnware: id, version });
           throw e;

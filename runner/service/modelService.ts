@@ -10,19 +10,22 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
 import type { ModelHandle } from "../contract.ts";
-import type { BackendName } from "../backends/backend.ts";
 import { LruPool, type PoolMetrics } from "../pool/lruPool.ts";
 import { MicroBatcher, type BatchStats } from "../pool/microBatcher.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Tensor } from "../tensor.ts";
 import type { PackageSource } from "./packageSource.ts";
+import { currentToken, sourceAuthorizer, type Authorizer } from "./auth.ts";
+import { sha256Hex } from "../learnwareDir.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 
+/**
+ * Settings that belong to the runner's configuration alone: a caller who could choose the
+ * backend, the limits or the sandbox could turn the sandbox off (400 when sent).
+ */
+export const RESERVED_INSTANCE_KEYS = ["backend", "memoryLimitBytes", "timeoutMs", "sandbox", "limits", "cpus", "pids", "network", "privileged", "env"] as const;
+
 export interface InstanceConfig {
-  /** Backend for Python learnwares (python-venv, conda, docker); default from the runtime config. */
-  backend?: BackendName;
-  memoryLimitBytes?: number;
-  timeoutMs?: number;
   /** Disable micro-batching for models that are not row-independent. */
   batching?: boolean;
   /** Anything else the caller wants kept with the instance. */
@@ -58,6 +61,7 @@ interface Instance {
 }
 
 interface Loaded {
+  digest: string;
   handle: ModelHandle;
   batcher: MicroBatcher;
 }
@@ -71,6 +75,8 @@ export interface ServiceOptions {
   poolMemoryBytes: number;
   batchMax: number;
   batchWaitMs: number;
+  /** Who may run what (default: whatever `source` holds, for embedded use). */
+  authorize?: Authorizer;
 }
 
 const SAFE = /^[A-Za-z0-9._-]{1,128}$/;
@@ -82,9 +88,11 @@ export class ModelService {
   readonly pool: LruPool<Loaded>;
   #batchTotals: BatchStats = { calls: 0, batches: 0, batchedRequests: 0, maxBatchRows: 0 };
   #predicts = 0;
+  #authorize: Authorizer;
 
   constructor(opts: ServiceOptions) {
     this.#opts = opts;
+    this.#authorize = opts.authorize ?? sourceAuthorizer(opts.source);
     this.pool = new LruPool<Loaded>({
       maxEntries: opts.poolSize,
       maxBytes: opts.poolMemoryBytes,
@@ -96,7 +104,7 @@ export class ModelService {
         await l.handle.dispose();
       },
       onEvict: (key, reason) => {
-        const inst = this.#instances.get(key);
+        const inst = this.#instances.get(key.replace(/#[0-9a-f]{64}$/, ""));
         if (inst) this.#log(inst, `evicted from the pool (${reason})`);
       },
     });
@@ -122,6 +130,12 @@ export class ModelService {
   /** Creates the instance's data folder and stores its parameters (idempotent; updates config). */
   async initialize(model: string, version: string, config: InstanceConfig = {}): Promise<{ model: string; version: string; dataPath: string; config: InstanceConfig }> {
     this.#check(model, version);
+    if (config === null || typeof config !== "object" || Array.isArray(config)) throw new LearnwareError("BAD_REQUEST", "initialize takes a JSON object of instance parameters");
+    const reserved = RESERVED_INSTANCE_KEYS.filter((k) => k in config);
+    if (reserved.length > 0) {
+      throw new LearnwareError("BAD_REQUEST", `${reserved.map((k) => `'${k}'`).join(", ")} cannot be set by a caller: the backend, limits and sandbox come from the runner's configuration`, { fields: reserved });
+    }
+    await this.#authorize(currentToken(), model, version);
     const key = ModelService.key(model, version);
     const dataPath = join(this.#opts.dataDir, "instances", model, version);
     await mkdir(dataPath, { recursive: true });
@@ -138,28 +152,37 @@ export class ModelService {
     return { model, version, dataPath, config };
   }
 
-  async #instance(model: string, version: string): Promise<Instance> {
+  /** Throws unless the current caller may run `model@version`; returns the package's sha256. */
+  authorize(model: string, version: string): Promise<string> {
     this.#check(model, version);
-    const inst = this.#instances.get(ModelService.key(model, version));
-    if (inst) return inst;
-    // Instances survive restarts through their instance.json; otherwise initialize with defaults.
-    const file = join(this.#opts.dataDir, "instances", model, version, "instance.json");
-    const config = existsSync(file) ? ((JSON.parse(await readFile(file, "utf8")) as { config: InstanceConfig }).config ?? {}) : {};
-    await this.initialize(model, version, config);
-    return this.#instances.get(ModelService.key(model, version))!;
+    return this.#authorize(currentToken(), model, version);
   }
 
-  async #use<R>(inst: Instance, fn: (l: Loaded) => Promise<R>): Promise<R> {
-    const key = ModelService.key(inst.model, inst.version);
+  /** The instance, after the caller was allowed to run it; `digest` is its package's sha256. */
+  async #instance(model: string, version: string): Promise<{ inst: Instance; digest: string }> {
+    this.#check(model, version);
+    const digest = await this.#authorize(currentToken(), model, version);
+    let inst = this.#instances.get(ModelService.key(model, version));
+    if (!inst) {
+      // Instances survive restarts through their instance.json; otherwise initialize with defaults.
+      const file = join(this.#opts.dataDir, "instances", model, version, "instance.json");
+      const stored = existsSync(file) ? ((JSON.parse(await readFile(file, "utf8")) as { config: InstanceConfig }).config ?? {}) : {};
+      const config = Object.fromEntries(Object.entries(stored).filter(([k]) => !(RESERVED_INSTANCE_KEYS as readonly string[]).includes(k)));
+      await this.initialize(model, version, config);
+      inst = this.#instances.get(ModelService.key(model, version))!;
+    }
+    return { inst, digest };
+  }
+
+  async #use<R>({ inst, digest }: { inst: Instance; digest: string }, fn: (l: Loaded) => Promise<R>): Promise<R> {
+    const key = `${ModelService.key(inst.model, inst.version)}#${digest}`;
+    const token = currentToken();
     return this.pool.use(key, async () => {
       const t0 = Date.now();
-      const zip = await this.#opts.source(inst.model, inst.version);
+      const zip = await this.#opts.source(inst.model, inst.version, token);
+      if (sha256Hex(zip) !== digest) throw new LearnwareError("CONFLICT", `The package of ${inst.model} version ${inst.version} changed while it was being loaded; try again`);
       const lw = await this.#opts.runtime.materialize(zip);
-      const opts: Parameters<Runtime["load"]>[1] = { log: (l) => this.#log(inst, l) };
-      if (inst.config.backend) opts.backend = inst.config.backend;
-      if (inst.config.memoryLimitBytes) opts.memoryLimitBytes = inst.config.memoryLimitBytes;
-      if (inst.config.timeoutMs) opts.timeoutMs = inst.config.timeoutMs;
-      const handle = await this.#opts.runtime.load(lw, opts);
+      const handle = await this.#opts.runtime.load(lw, { log: (l) => this.#log(inst, l) });
       const steps = await this.#replayTraining(inst, handle).catch(async (e) => {
         await handle.dispose();
         throw e;
@@ -170,7 +193,7 @@ export class ModelService {
         maxWaitMs: batching ? this.#opts.batchWaitMs : 0,
       });
       this.#log(inst, `loaded with backend ${handle.backend} in ${Date.now() - t0} ms${steps > 0 ? ` (trained state restored: ${steps} training step(s) replayed)` : ""}`);
-      return { handle, batcher };
+      return { digest, handle, batcher };
     }, fn);
   }
 
@@ -204,14 +227,28 @@ export class ModelService {
   }
 
   async predict(model: string, version: string, X: Tensor): Promise<Tensor> {
-    const inst = await this.#instance(model, version);
+    const access = await this.#instance(model, version);
     this.#predicts++;
-    return this.#use(inst, (l) => l.batcher.submit(X));
+    return this.#use(access, (l) => l.batcher.submit(X));
+  }
+
+  /**
+   * Runs a runner learnware (a Python VESSL-style `RunnerBase` class) on any JSON value:
+   * `preprocess_data → predict → postprocess_data`, the last one's output is the answer.
+   */
+  async invoke(model: string, version: string, data: unknown): Promise<unknown> {
+    const access = await this.#instance(model, version);
+    this.#predicts++;
+    return this.#use(access, async (l) => {
+      if (!l.handle.invoke) throw new LearnwareError("NOT_SUPPORTED", `${model} version ${version} runs on the ${l.handle.backend} backend, which takes arrays through predict, not JSON`);
+      return l.handle.invoke(data);
+    });
   }
 
   /** Starts training in the background; poll `trainStatus` (or `log`). */
   async train(model: string, version: string, options: TrainOptions): Promise<TrainState> {
-    const inst = await this.#instance(model, version);
+    const access = await this.#instance(model, version);
+    const inst = access.inst;
     if (inst.train.status === "running") throw new LearnwareError("CONFLICT", `Instance ${model}@${version} is already training`);
     let { X, y } = options;
     if (options.dataFile !== undefined) {
@@ -223,7 +260,7 @@ export class ModelService {
     inst.train = { status: "running", progress: 0, startedAt: new Date().toISOString(), samples: X.shape[0] ?? 0 };
     this.#log(inst, `training started on ${X.shape[0]} samples`);
     const Xt = X, yt = y;
-    void this.#use(inst, async (l) => {
+    void this.#use(access, async (l) => {
       const method = options.method ?? (l.handle.canFinetune ? "finetune" : "fit");
       inst.train.method = method;
       inst.train.progress = 0.1;
@@ -244,11 +281,11 @@ export class ModelService {
   }
 
   async trainStatus(model: string, version: string): Promise<TrainState> {
-    return { ...(await this.#instance(model, version)).train };
+    return { ...(await this.#instance(model, version)).inst.train };
   }
 
   async log(model: string, version: string): Promise<{ lines: string[]; train: TrainState }> {
-    const inst = await this.#instance(model, version);
+    const { inst } = await this.#instance(model, version);
     return { lines: [...inst.log], train: { ...inst.train } };
   }
 

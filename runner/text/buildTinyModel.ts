@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ProtoWriter } from "../onnx/protoWriter.ts";
+import { ProtoWriter } from "../../core/onnx/protoWriter.ts";
 import { createRng } from "../../core/random.ts";
 
 export const TINY_MODEL_NAME = "tiny-embedder";

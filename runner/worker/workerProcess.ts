@@ -3,10 +3,10 @@
  * speaking the framed protocol over stdio. Calls are serialised (the worker is
  * single-threaded), each with its own timeout; a timeout or a memory overrun kills the
  * process, and a crash rejects every pending call with the tail of the worker's stderr.
- * Restarting is the owner's job (see `PythonModelHandle`): a dead worker stays dead.
+ * Restarting is the owner's job (see `WorkerModelHandle`): a dead worker stays dead.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { WorkerProcess } from "./workerProcess.ts";
  * const w = new WorkerProcess({ name: "demo", command: "/usr/bin/python3", args: ["runner/python/worker.py"] });
  * const hello = await w.call("hello", {}, { timeoutMs: 10_000 });
@@ -29,7 +29,14 @@ export interface WorkerSpec {
   memoryLimitBytes?: number;
   /** Called when the runner kills the worker (e.g. `docker kill`: killing the CLI leaves the container). */
   terminate?: () => void;
+  /**
+   * The worker is a sandbox that writes to fd 3 once it is set up (see `sandbox.ts`), so an
+   * exit before that is the sandbox's failure (`SANDBOX_FAILED`, an infrastructure error),
+   * not the learnware's.
+   */
+  sandboxInfoFd?: boolean;
   /** Called after the process exited (e.g. to remove a container). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a cleanup may return nothing (void callbacks are fine)
   cleanup?: (info: ExitInfo) => Promise<ExitInfo | void> | ExitInfo | void;
 }
 
@@ -71,6 +78,7 @@ export class WorkerProcess {
   #killReason: ExitInfo["reason"] | undefined;
   #exited: Promise<ExitInfo>;
   #watchdog: ReturnType<typeof setInterval> | undefined;
+  #sandboxUp = false;
   /** Resident set size last reported by the worker (bytes). */
   lastRss = 0;
 
@@ -79,9 +87,16 @@ export class WorkerProcess {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env ?? (process.env as Record<string, string>),
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: spec.sandboxInfoFd ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],
     });
     this.child = child;
+    if (spec.sandboxInfoFd) {
+      const info = child.stdio[3] as NodeJS.ReadableStream | null;
+      info?.on("data", () => (this.#sandboxUp = true));
+      info?.on("error", () => {});
+    } else {
+      this.#sandboxUp = true;
+    }
     child.stdout!.on("data", (chunk: Buffer) => {
       let messages: unknown[];
       try {
@@ -202,6 +217,9 @@ export class WorkerProcess {
       case "closed":
         return new LearnwareError("WORKER_CLOSED", `Worker ${this.spec.name} was shut down${what}`, details);
       default:
+        if (!this.#sandboxUp) {
+          return new LearnwareError("SANDBOX_FAILED", `The sandbox of worker ${this.spec.name} could not start${tail ? `: ${tail.split("\n")[0]}` : ""}`, details);
+        }
         return new LearnwareError(
           "WORKER_CRASHED",
           `Worker ${this.spec.name} exited${what} (code ${info.code}, signal ${info.signal})${tail ? `; stderr tail:\n${tail}` : ""}`,

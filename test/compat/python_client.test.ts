@@ -3,19 +3,19 @@
  * system python3 + requests) against the Beimingwu-compatible API under `/api`.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { PYTHON, requires } from "../_requires.ts";
 import { api, fixture, mintToken, runChecks, startTestServer, type TestServer } from "../integration/_server.ts";
 
-const PY = process.env.LW_PYTHON ?? "/usr/bin/python3";
+const PY = PYTHON;
 const script = fileURLToPath(new URL("./beimingwu_client.py", import.meta.url));
-const hasRequests = spawnSync(PY, ["-c", "import requests"]).status === 0;
 
-describe("Python LearnwareClient compatibility", { skip: hasRequests ? false : `${PY} with requests is missing (apt-get install python3-requests)` }, () => {
+describe("Python LearnwareClient compatibility", requires("python3-requests"), () => {
   let s: TestServer;
   let work: string;
   before(async () => {

@@ -1,4 +1,4 @@
-// Conformance: every case of ../shared/conformance/qp.json through the public solver, with
+// Conformance: every case of test/conformance/corpus/qp.json through the public solver, with
 // the README's checks exactly (feasibility, objective, beta when unique, KKT).
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -15,7 +15,8 @@ import { buildWeb } from "../../web/build.ts";
 import { repoRoot } from "../_util.ts";
 
 export const ADMIN = "lw_e2e_admin_token_0123456789abcdef";
-export const CHROMIUM = process.env.LW_CHROMIUM ?? "/usr/bin/chromium";
+export { CHROMIUM } from "../_requires.ts";
+import { CHROMIUM } from "../_requires.ts";
 export const ARTIFACTS = join(repoRoot, "test-artifacts");
 export const SCREENSHOTS = join(repoRoot, "docs", "screenshots");
 

@@ -8,21 +8,20 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createRng } from "../../core/random.ts";
-import { demoLearnwares, demoMixtureQuery } from "../../edge/seed/synthetic.ts";
+import { demoLearnwares, demoMixtureQuery } from "../../core/demo/synthetic.ts";
 import type { FileChooser } from "playwright-core";
 import { fixture, pseudoRandom } from "../integration/_server.ts";
 import { repoRoot } from "../_util.ts";
-import { ADMIN, ARTIFACTS, CHROMIUM, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
+import { requires } from "../_requires.ts";
+import { ADMIN, ARTIFACTS, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
 
 // Skipped only outside CI: under LW_CI=1 (.ci/run) a missing browser is a failure, not a skip.
-if (!existsSync(CHROMIUM) && process.env.LW_CI) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run must apt-get install chromium (or set LW_CHROMIUM)`);
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+const { skip } = requires("chromium");
 
 let server: E2eServer;
 let b: E2eBrowser;

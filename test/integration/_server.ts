@@ -8,9 +8,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type ServerConfig } from "../../edge/config.ts";
+import { applyTimeouts } from "../../edge/entry/nodeTimeouts.ts";
 import { startServer, type Started } from "../../edge/server.ts";
-import { pythonPackage } from "../../edge/seed/packages.ts";
-import { type DemoLearnware, demoLearnwares, demoSemantic, demoStatSpec } from "../../edge/seed/synthetic.ts";
+import { pythonPackage } from "../../core/demo/packages.ts";
+import { type DemoLearnware, demoLearnwares, demoSemantic, demoStatSpec } from "../../core/demo/synthetic.ts";
 
 export const ADMIN = "lw_test_admin_token_0123456789abcdef";
 
@@ -28,6 +29,7 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
   const logs: string[] = [];
   const started = await startServer(config, { log: (m) => logs.push(m) });
   const server = serve({ fetch: started.app.fetch, port: 0, hostname: "127.0.0.1" });
+  applyTimeouts(server, config);
   await new Promise<void>((r) => server.once("listening", () => r()));
   const { port } = server.address() as AddressInfo;
   return {

@@ -25,7 +25,9 @@ export async function spawnEntry(kind: "node" | "deno", env: Record<string, stri
   const port = await freePort();
   const cmd = kind === "node" ? process.execPath : join(repoRoot, "node_modules", ".bin", "deno");
   const args = kind === "node" ? ["--import", "tsx", "edge/entry/node.ts"] : ["run", "-A", "edge/entry/deno.ts"];
-  const proc = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group (POSIX), so kill() also stops what a launcher such as npm's bin
+  // wrapper started.
+  const proc = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32" });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
@@ -52,6 +54,14 @@ export async function spawnEntry(kind: "node" | "deno", env: Record<string, stri
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
         proc.once("exit", () => resolve());
+        if (process.platform !== "win32" && proc.pid !== undefined) {
+          try {
+            process.kill(-proc.pid, signal);
+            return;
+          } catch {
+            /* the group is gone already: signal the process itself */
+          }
+        }
         proc.kill(signal);
       }),
   };

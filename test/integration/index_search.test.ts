@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
-import { demoMixtureQuery } from "../../edge/seed/synthetic.ts";
+import { demoMixtureQuery } from "../../core/demo/synthetic.ts";
 import { searchableListing, type Listing } from "../../edge/services/market.ts";
 import { indexedVersion, indexTrained, syncSpecIndex } from "../../edge/services/specIndex.ts";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

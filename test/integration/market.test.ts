@@ -1,7 +1,7 @@
 /** The market round trip over real HTTP: upload → check → search → download, update, delete. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, ADMIN, fixture, mintToken, runChecks, sha256, startTestServer, type TestServer, uploadForm } from "./_server.ts";
+import { api, fixture, mintToken, runChecks, sha256, startTestServer, type TestServer, uploadForm } from "./_server.ts";
 
 describe("market round trip", () => {
   let s: TestServer;
@@ -48,7 +48,7 @@ describe("market round trip", () => {
   });
 
   it("finds a mixture for data drawn from two learnwares' regions", async () => {
-    const { demoMixtureQuery } = await import("../../edge/seed/synthetic.ts");
+    const { demoMixtureQuery } = await import("../../core/demo/synthetic.ts");
     const { RKMETableSpecification } = await import("../../core/spec/rkmeTableSpec.ts");
     const user = RKMETableSpecification.generate(demoMixtureQuery(200), { K: 20, seed: 5 }).toJSON();
     const r = await api(s.url, "POST", "/v1/search", { json: { stat: user, limit: 2, method: "auto" } });

@@ -19,11 +19,17 @@ export async function startEdge(dataDir: string) {
   const auth = { authorization: `Bearer ${ADMIN}` };
   return {
     url,
-    async upload(semantic: unknown, zip: Uint8Array): Promise<{ id: string; version: number }> {
+    /** A new token (admin creates it): e.g. `token("runner", ["runner"])` for a runner daemon. */
+    async token(owner: string, scopes: string[]): Promise<string> {
+      const res = await fetch(`${url}/v1/tokens`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ owner, scopes }) });
+      if (res.status !== 201) throw new Error(`token creation failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
+    },
+    async upload(semantic: unknown, zip: Uint8Array, token = ADMIN): Promise<{ id: string; version: number }> {
       const form = new FormData();
       form.set("semantic", JSON.stringify(semantic));
       form.set("package", new Blob([zip as Uint8Array<ArrayBuffer>], { type: "application/zip" }), "learnware.zip");
-      const res = await fetch(`${url}/v1/learnwares`, { method: "POST", headers: auth, body: form });
+      const res = await fetch(`${url}/v1/learnwares`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { learnware: { id: string }; version: { number: number } };
       return { id: body.learnware.id, version: body.version.number };

@@ -11,14 +11,14 @@ import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { createRng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { matrix } from "../../core/matrix.ts";
-import { buildDenseOnnx } from "../../runner/onnx/onnxBuilder.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 
-export const PYTHON = "/usr/bin/python3";
+import { PYTHON } from "../_requires.ts";
+import { removeScratch } from "../_util.ts";
 
-/** A scratch folder for one test file. */
-export function scratch(prefix = "lw-rt-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { PYTHON };
+
+export { removeScratch, scratch } from "../_util.ts";
 
 /** Random data (seeded) as a Matrix. */
 export function randomData(rows: number, cols: number, seed = 1) {
@@ -80,16 +80,20 @@ ${extra}`,
 
 /** Trains and pickles an sklearn LogisticRegression (3 classes) with Debian's python3. */
 export function sklearnPickle(d: number): Uint8Array {
-  const dir = scratch("lw-sk-");
-  const out = join(dir, "model.pkl");
-  execFileSync(PYTHON, ["-c", `
+  const dir = mkdtempSync(join(tmpdir(), "lw-sk-"));
+  try {
+    const out = join(dir, "model.pkl");
+    execFileSync(PYTHON, ["-c", `
 import pickle, numpy as np
 from sklearn.linear_model import LogisticRegression
 rng = np.random.default_rng(0)
 X = rng.normal(size=(90, ${d})); y = np.repeat([0, 1, 2], 30); X[y == 1] += 2; X[y == 2] -= 2
 pickle.dump(LogisticRegression(max_iter=500).fit(X, y), open(${JSON.stringify(out)}, "wb"))
 `]);
-  return new Uint8Array(readFileSync(out));
+    return new Uint8Array(readFileSync(out));
+  } finally {
+    removeScratch(dir);
+  }
 }
 
 export const SKLEARN_MODEL = (d: number) => `import os, pickle

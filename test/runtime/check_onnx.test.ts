@@ -1,14 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { OnnxBackend } from "../../runner/backends/onnx.ts";
+import { NodeBackend } from "../../runner/backends/node.ts";
+import { sandbox } from "./_sandbox.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { onnxPackage, scratch, semantic } from "./_fixtures.ts";
 
 const dir = scratch();
-const backend = new OnnxBackend();
+const backend = new NodeBackend("onnx", { sandbox, workDir: join(dir, "node") });
 
 test("onnx backend: shapes from the graph, predictions as float32 rows that sum to 1", async () => {
   const lw = await materializePackage(onnxPackage(4, 3), join(dir, "pkgs"));

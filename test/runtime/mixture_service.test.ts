@@ -13,7 +13,7 @@ import { createRng } from "../../core/random.ts";
 import { search } from "../../core/search/search.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { loadConfig } from "../../runner/config.ts";
-import { buildDenseOnnx } from "../../runner/onnx/onnxBuilder.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 import { Runtime } from "../../runner/runtime.ts";
 import { createServiceApp } from "../../runner/service/app.ts";
 import { ModelClient } from "../../runner/service/client.ts";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { buildDenseOnnx, denseForward, type DenseOnnxOptions } from "../../runner/onnx/onnxBuilder.ts";
+import { buildDenseOnnx, denseForward, type DenseOnnxOptions } from "../../core/onnx/onnxBuilder.ts";
 import { createRng } from "../../core/random.ts";
 
 function randMat(rows: number, cols: number, seed: number): number[][] {

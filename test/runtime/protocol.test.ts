@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { decodeFrame, encodeFrame, FrameReader } from "../../runner/protocol.ts";
 import { tensor, type Tensor } from "../../runner/tensor.ts";
 import { WorkerProcess } from "../../runner/worker/workerProcess.ts";
-import { PYTHON_SHIM_DIR, workerEnv } from "../../runner/backends/pythonModel.ts";
-import { PYTHON } from "./_fixtures.ts";
+import { PYTHON_SHIM_DIR, workerEnv } from "../../runner/worker/workerModel.ts";
+import { PYTHON, requires } from "../_requires.ts";
 
 test("frames round-trip JSON with float64 and float32 arrays anywhere inside", () => {
   const msg = { op: "predict", X: tensor([[1, 2, 3], [4, 5, 6]]), nested: [{ y: tensor([1.5, 2.5], "float32") }], s: "é" };
@@ -32,7 +32,7 @@ test("the frame reader reassembles frames split across arbitrary chunks", () => 
   assert.equal(reader.pending, 0);
 });
 
-test("the Python worker speaks the protocol: arrays both ways, errors as payloads, prints do not corrupt stdout", async () => {
+test("the Python worker speaks the protocol: arrays both ways, errors as payloads, prints do not corrupt stdout", requires("python3-numpy"), async () => {
   const w = new WorkerProcess({ name: "t", command: PYTHON, args: [join(PYTHON_SHIM_DIR, "worker.py")], env: workerEnv() });
   try {
     const hello = (await w.call("hello", {}, { timeoutMs: 20_000 })) as { numpy: string };

@@ -1,17 +1,20 @@
-import { test, after } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
 import { tensor } from "../../runner/tensor.ts";
-import type { PythonModelHandle } from "../../runner/backends/pythonModel.ts";
+import type { WorkerModelHandle } from "../../runner/worker/workerModel.ts";
 import { numpyPackage, pythonPackage, scratch, semantic, sklearnPackage } from "./_fixtures.ts";
+import { sandbox } from "./_sandbox.ts";
+import { requires } from "../_requires.ts";
 
+describe("python-venv backend", requires("python3-sklearn", "python3-venv"), () => {
 const dir = scratch();
-const backend = new VenvBackend({ envDir: join(dir, "envs") });
+const backend = new VenvBackend({ sandbox, envDir: join(dir, "envs") });
 const pkgs = join(dir, "pkgs");
-const handles: PythonModelHandle[] = [];
+const handles: WorkerModelHandle[] = [];
 after(async () => {
   for (const h of handles) await h.dispose();
 });
@@ -38,7 +41,7 @@ test("sklearn and numpy learnwares pass the check (classification labels, regres
   assert.equal(np.status, "usable", np.log.join("\n"));
 });
 
-const linear = (d: number, inShape: string, outShape: string, predict: string, init = "") => `import numpy as np
+const linear = (_d: number, inShape: string, outShape: string, predict: string, init = "") => `import numpy as np
 from learnware.model import BaseModel
 class Model(BaseModel):
     def __init__(self):
@@ -126,4 +129,5 @@ test("a hanging call is killed at its timeout; a memory hog is killed at its lim
   // both recover on next use
   assert.equal((await h1.predict(tensor([[1, 2]]))).data.length, 1);
   assert.equal((await h2.predict(tensor([[1, 2]]))).data.length, 1);
+});
 });

@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
-import { JsBackend } from "../../runner/backends/js.ts";
+import { NodeBackend } from "../../runner/backends/node.ts";
+import { sandbox } from "./_sandbox.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
-import { buildRegisteredPackage, expandArtifactGlob, registerModel, runRegisterCommand } from "../../runner/register.ts";
+import { buildRegisteredPackage, expandArtifactGlob, registerModel } from "../../runner/register.ts";
+import { runRegisterCommand } from "../../cli/commands/register.ts";
 import { tensor, toNested } from "../../runner/tensor.ts";
 import { ADMIN, startEdge } from "./_edge.ts";
 import { randomData, scratch, semantic } from "./_fixtures.ts";
@@ -51,7 +53,7 @@ test("registerModel packs runner hooks, saved props, requirements, artifacts and
   const pkg = readLearnwarePackage(zip);
   assert.equal(pkg.model.kind, "js");
   assert.deepEqual(pkg.model.kwargs, { scale: 2, input_shape: [3], output_shape: [1] });
-  const h = await new JsBackend().load(await materializePackage(zip, join(dir, "pkgs")));
+  const h = await new NodeBackend("js", { sandbox, workDir: join(dir, "node") }).load(await materializePackage(zip, join(dir, "pkgs")));
   assert.deepEqual(toNested(await h.predict(tensor([[1, 0, 0], [5, 0, 0]]))), [[12], [20]]);
   await h.dispose();
 
@@ -62,6 +64,14 @@ test("registerModel packs runner hooks, saved props, requirements, artifacts and
   });
   assert.equal(v2.version, 2);
   assert.equal(v2.learnwareId, r.learnwareId);
+
+  // A wrong number is refused before anything is uploaded: the learnware stays at version 2.
+  await assert.rejects(registerModel({
+    repository: r.learnwareId, number: 7, runner: runnerFile, model: { scale: 3 },
+    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }), data: randomData(40, 3), server: edge.url, token: ADMIN,
+  }), (e: any) => e.code === "CONFLICT" && /would get version 3, not 7; nothing was uploaded/.test(e.message));
+  const after = (await (await fetch(`${edge.url}/v1/learnwares/${r.learnwareId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { latestVersion: number };
+  assert.equal(after.latestVersion, 2);
 });
 
 test("lw register (runRegisterCommand) registers a Python learnware with requirements", async () => {

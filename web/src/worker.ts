@@ -71,7 +71,7 @@ const api = {
     if (req.columns.length === 0) throw new Error("Choose at least one numeric column");
     for (const c of req.columns) {
       const col = table.profile.columns[c];
-      if (!col || col.type !== "number") throw new Error(`Column ${c + 1} is not numeric and cannot be part of the specification`);
+      if (col?.type !== "number") throw new Error(`Column ${c + 1} is not numeric and cannot be part of the specification`);
     }
     const X = selectColumns(table, req.columns);
     let last = 0;

@@ -151,7 +151,7 @@ export function uploadView(): HTMLElement {
     const lwId = updateId.value.trim();
     if (!lwId && !name.value.trim()) return void mount(status, errorBox(new Error("Give the learnware a name")));
     const r = await inspect();
-    if (!r || !r.ok) return;
+    if (!r?.ok) return;
     uploadBtn.disabled = true;
     pauseBtn.hidden = false;
     prog.el.hidden = false;

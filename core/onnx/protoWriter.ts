@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProtoWriter } from "./protoWriter.ts";
  * const w = new ProtoWriter().int64(1, 8).string(2, "x");
- * console.assert(w.finish().length === 5);
+ * assert.equal(w.finish().length, 5);
  * ```
  */
 export class ProtoWriter {

@@ -3,9 +3,9 @@
  * few feature spaces, a nearest-centroid linear classifier (as Python-with-numpy and as
  * ONNX), an RKME of the training data, and a valid semantic spec.
  */
-import { createRng } from "../../core/random.ts";
-import { matrix, type Matrix } from "../../core/matrix.ts";
-import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { createRng } from "../random.ts";
+import { matrix, type Matrix } from "../matrix.ts";
+import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 
 export interface DemoSpace {
   key: string;

@@ -1,27 +1,31 @@
 /**
- * The model contract over a Python worker process, shared by the `python-venv`, `conda`
- * and `docker` backends (they differ only in how the worker is launched). The worker is
- * started lazily and restarted (with the model loaded again) on the next call after a
- * crash, a timeout or a memory kill.
+ * The model contract over a worker process, shared by every backend (Python in a venv,
+ * conda or docker; JS and ONNX in a Node worker): they differ only in how the worker is
+ * launched. The worker is started lazily and restarted (with the model loaded again) on
+ * the next call after a crash, a timeout or a memory kill. `sandboxedWorker` turns a
+ * command into the spec of a sandboxed worker process.
  */
 import { LearnwareError } from "../../core/errors.ts";
 import type { CallOptions, ModelHandle } from "../contract.ts";
 import type { Tensor } from "../tensor.ts";
-import { WorkerProcess, type WorkerSpec } from "../worker/workerProcess.ts";
-import type { BackendName } from "./backend.ts";
+import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
+import { WorkerProcess, type WorkerSpec } from "./workerProcess.ts";
+import type { BackendName } from "../backends/backend.ts";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 /** Folder of the worker shim (`worker.py` and the `learnware` stand-in package). */
 export const PYTHON_SHIM_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "python");
 
-/** A request to load the learnware's class, paths as the worker sees them. */
-export interface PythonLoadRequest {
-  root: string;
-  module_path: string;
-  class_name: string;
-  kwargs: Record<string, unknown>;
-}
+/**
+ * The repository's Python package folder (`python/`, holding `lwpy`): mounted read-only into
+ * Python workers (path in `LW_PYTHON_PKG`) so model code can subclass `lwpy.vessl.RunnerBase`
+ * or `lwpy.aipod.AIModelBase` without installing anything in its environment.
+ */
+export const PYTHON_PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "python");
+
+/** A request to load the learnware, paths as the worker sees them (`root`, `module_path` … for Python; `kind`, `path` … for Node). */
+export type LoadRequest = Record<string, unknown>;
 
 interface LoadReply {
   input_shape: number[] | null;
@@ -46,16 +50,44 @@ export function workerEnv(extra: Record<string, string> = {}): Record<string, st
   };
 }
 
-export interface PythonHandleOptions {
+/** Where a sandboxed worker's files are: the shim, the learnware and its environment. */
+export interface SandboxedWorkerRequest {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Working directory inside the sandbox. */
+  cwd?: string;
+  mounts: Mount[];
+  limits: SandboxLimits;
+}
+
+/** The spec of a worker process that runs `req` inside `sandbox`, with the runner's watchdog on its memory. */
+export function sandboxedWorker(sandbox: Sandbox, req: SandboxedWorkerRequest): WorkerSpec {
+  const cmd = sandbox.wrap({ command: req.command, args: req.args, env: req.env, mounts: req.mounts, ...(req.cwd ? { cwd: req.cwd } : {}) }, req.limits);
+  return {
+    name: req.name,
+    command: cmd.command,
+    args: cmd.args,
+    env: cmd.env,
+    // Unsandboxed, the payload's paths are host paths: run it from its own folder.
+    cwd: sandbox.mode === "none" ? (req.cwd ?? "/") : "/",
+    memoryLimitBytes: req.limits.memoryBytes,
+    sandboxInfoFd: cmd.infoFd,
+    cleanup: () => cmd.release(),
+  };
+}
+
+export interface WorkerHandleOptions {
   backend: BackendName;
   /** Builds the spec of a fresh worker process (called on start and on every restart). */
   launch: () => WorkerSpec;
-  load: PythonLoadRequest;
+  load: LoadRequest;
   loadTimeoutMs?: number;
   callTimeoutMs?: number;
 }
 
-export class PythonModelHandle implements ModelHandle {
+export class WorkerModelHandle implements ModelHandle {
   readonly backend: BackendName;
   input_shape: number[] = [];
   output_shape: number[] = [];
@@ -66,12 +98,12 @@ export class PythonModelHandle implements ModelHandle {
   starts = 0;
   /** The loaded class (`module.Class`). */
   className = "";
-  #opts: PythonHandleOptions;
+  #opts: WorkerHandleOptions;
   #worker: WorkerProcess | null = null;
   #starting: Promise<WorkerProcess> | null = null;
   #disposed = false;
 
-  constructor(opts: PythonHandleOptions) {
+  constructor(opts: WorkerHandleOptions) {
     this.backend = opts.backend;
     this.#opts = opts;
   }
@@ -89,7 +121,7 @@ export class PythonModelHandle implements ModelHandle {
       const w = new WorkerProcess(this.#opts.launch());
       this.starts++;
       try {
-        const info = (await w.call("load", { ...this.#opts.load }, { timeoutMs: this.#opts.loadTimeoutMs ?? 120_000 })) as LoadReply;
+        const info = (await w.call("load", { ...this.#opts.load }, { timeoutMs: this.#opts.loadTimeoutMs ?? 30_000 })) as LoadReply;
         this.input_shape = info.input_shape ?? [];
         this.output_shape = info.output_shape ?? [];
         this.canFit = info.has_fit;
@@ -127,6 +159,19 @@ export class PythonModelHandle implements ModelHandle {
 
   async finetune(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void> {
     await this.#call("finetune", { X, y }, opts);
+  }
+
+  /** The model's saved props (JS runner hooks' `saveModel`; the load kwargs otherwise). */
+  /**
+   * Runs a VESSL-style runner on any JSON value: `preprocess_data → predict → postprocess_data`;
+   * the answer is JSON (`NOT_SUPPORTED` for other models).
+   */
+  async invoke(data: unknown, opts?: CallOptions): Promise<unknown> {
+    return ((await this.#call("invoke", { data }, opts)) as { result: unknown }).result;
+  }
+
+  async save(): Promise<unknown> {
+    return ((await this.#call("save", {})) as { props: unknown }).props;
   }
 
   memoryBytes(): number {

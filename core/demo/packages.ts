@@ -1,9 +1,11 @@
 /** Builds demo learnware zips: Python packages with a numpy model, or ONNX packages. */
-import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
+import { buildDenseOnnx } from "../onnx/onnxBuilder.ts";
+import { writeLearnwarePackage } from "../package/writePackage.ts";
 import { centroidLinear, type DemoLearnware } from "./synthetic.ts";
 
 const STAT = { module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat_spec.json", kwargs: {} };
 
+/** A Python learnware (numpy) computing the nearest-centroid scores with weights from a JSON file. */
 export function pythonPackage(lw: DemoLearnware, statJson: string, centres: number[][], extra: Record<string, Uint8Array> = {}): Uint8Array {
   const { W, b } = centroidLinear(centres);
   const d = lw.space.dim;
@@ -41,26 +43,10 @@ class Model(BaseModel):
   });
 }
 
-type OnnxBuilder = (opts: { layers: { weights: number[][]; bias: number[]; activation?: "relu" | "none" }[]; output?: "softmax" | "none" }) => Uint8Array;
-
-let builder: OnnxBuilder | null | undefined;
-
-/** The runner's ONNX builder when it is present (null otherwise). */
-export async function loadOnnxBuilder(): Promise<OnnxBuilder | null> {
-  if (builder !== undefined) return builder;
-  try {
-    const path = "../../runner/onnx/onnxBuilder.ts";
-    const mod = (await import(path)) as { buildDenseOnnx?: OnnxBuilder };
-    builder = mod.buildDenseOnnx ?? null;
-  } catch {
-    builder = null;
-  }
-  return builder;
-}
-
-export function onnxPackage(lw: DemoLearnware, statJson: string, centres: number[][], build: OnnxBuilder): Uint8Array {
+/** The same nearest-centroid classifier as an ONNX learnware (softmax over the class scores). */
+export function onnxPackage(lw: DemoLearnware, statJson: string, centres: number[][]): Uint8Array {
   const { W, b } = centroidLinear(centres);
-  const onnx = build({ layers: [{ weights: W, bias: b, activation: "none" }], output: "softmax" });
+  const onnx = buildDenseOnnx({ layers: [{ weights: W, bias: b, activation: "none" }], output: "softmax" });
   return writeLearnwarePackage({
     yaml: {
       name: lw.name,

@@ -8,9 +8,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildDenseOnnx } from "./onnxBuilder.ts";
  * const bytes = buildDenseOnnx({ layers: [{ weights: [[1, 0], [0, 1]], bias: [0, 0] }] });
- * console.assert(bytes.length > 0);
+ * assert.ok(bytes.length > 0);
  * ```
  */
 import { ProtoWriter } from "./protoWriter.ts";
