@@ -44,7 +44,10 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
   const file = join(config.dataDir, "admin-token");
   try {
     const existing = (await readFile(file, "utf8")).trim();
-    const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, await sha256Hex(existing)));
+    const [row] = await ctx.db.db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.hash, await sha256Hex(existing)));
     if (row && row.revokedAt === null) return null;
   } catch {
     /* no file yet */
@@ -56,7 +59,10 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
 }
 
 /** Opens everything under `config.dataDir` and builds the app. */
-export async function startServer(config: ServerConfig, opts: { log?: (m: string) => void; staticRoot?: string; searchExecutor?: SearchExecutor } = {}): Promise<Started> {
+export async function startServer(
+  config: ServerConfig,
+  opts: { log?: (m: string) => void; staticRoot?: string; searchExecutor?: SearchExecutor } = {},
+): Promise<Started> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase(config.dbUrl);
   // The search index: back from the snapshot a clean shutdown left, else rebuilt from the rows.
@@ -65,9 +71,16 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
   if (reopened > 0) opts.log?.(`search index reopened from ${snapshotPath} (${reopened} learnwares)`);
   const blobs = await new DiskBlobStore(join(config.dataDir, "blobs")).init();
   // Search work off the event loop: a piscina pool on Node (Deno searches on its own thread for now).
-  const searchExecutor = opts.searchExecutor ??
-    (config.searchThreads > 0 && !("Deno" in globalThis) ? await createPiscinaExecutor(config.searchThreads) : inProcessExecutor());
-  const deps: AppDeps = { db, blobs, config, searchExecutor, ...(opts.log ? { log: opts.log } : {}), ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}) };
+  const searchExecutor =
+    opts.searchExecutor ?? (config.searchThreads > 0 && !("Deno" in globalThis) ? await createPiscinaExecutor(config.searchThreads) : inProcessExecutor());
+  const deps: AppDeps = {
+    db,
+    blobs,
+    config,
+    searchExecutor,
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}),
+  };
   // Crash recovery before serving: half-written uploads never became versions (one
   // transaction commits a version), so only temp files and unreferenced blobs remain.
   const swept = await blobs.sweep(isBlobReferenced(db));
@@ -103,7 +116,12 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
     },
   );
   return {
-    app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded,
+    app,
+    deps,
+    ctx,
+    adminTokenFile,
+    recovered: { ...swept, uploads },
+    seeded,
     collect,
     close: () => {
       closed = true;

@@ -35,8 +35,12 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-const N = arg("market", 10_000), CLIENTS = arg("clients", 4), SECONDS = arg("seconds", 20);
-const K = arg("K", 20), D = arg("d", 10), USER_K = arg("userK", 50);
+const N = arg("market", 10_000),
+  CLIENTS = arg("clients", 4),
+  SECONDS = arg("seconds", 20);
+const K = arg("K", 20),
+  D = arg("d", 10),
+  USER_K = arg("userK", 50);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const ADMIN = "lw_bench_admin_token";
 
@@ -49,10 +53,14 @@ const stat = (t: number, k: number, spread: number) => {
   return { z, beta: Array(k).fill(1 / k), gamma: 0.1, num_points: 500, type: "RKMETableSpecification" };
 };
 const semantic = {
-  Data: { Values: ["Table"], Type: "Class" }, Task: { Values: ["Regression"], Type: "Class" },
-  Library: { Values: ["Scikit-learn"], Type: "Class" }, Scenario: { Values: ["Business"], Type: "Tag" },
-  License: { Values: ["MIT"], Type: "Class" }, Description: { Values: "responsiveness benchmark", Type: "String" },
-  Name: { Values: "bench", Type: "String" }, Input: { Dimension: D },
+  Data: { Values: ["Table"], Type: "Class" },
+  Task: { Values: ["Regression"], Type: "Class" },
+  Library: { Values: ["Scikit-learn"], Type: "Class" },
+  Scenario: { Values: ["Business"], Type: "Tag" },
+  License: { Values: ["MIT"], Type: "Class" },
+  Description: { Values: "responsiveness benchmark", Type: "String" },
+  Name: { Values: "bench", Type: "String" },
+  Input: { Dimension: D },
 };
 
 const dir = await mkdtemp(join(tmpdir(), "lw-resp-"));
@@ -65,7 +73,12 @@ let t0 = performance.now();
       for (let i = i0; i < Math.min(N, i0 + 1000); i++) {
         const m = await insertModel(tx, { kind: "learnware", namespace: MARKET_NAMESPACE, owner: "bench", name: `lw ${i}`, semantic }, 0);
         const json = stat(i % tasks, K, 0.5 + rng.next());
-        await insertVersion(tx, m.id, { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json }], semantic, checkStatus: 1, createdBy: "bench" }, 0);
+        await insertVersion(
+          tx,
+          m.id,
+          { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json }], semantic, checkStatus: 1, createdBy: "bench" },
+          0,
+        );
         await appendEvent(tx, 0, { type: "model.created", namespace: MARKET_NAMESPACE, modelId: m.id, actor: "bench" });
       }
     });
@@ -122,7 +135,11 @@ async function run(config: string, env: Record<string, string>): Promise<RunResu
   let result: Omit<RunResult, "loop_delay"> | undefined;
   try {
     const search = async (user: unknown) => {
-      const res = await fetch(`${base}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ stat: user, limit: 5 }) });
+      const res = await fetch(`${base}/v1/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ stat: user, limit: 5 }),
+      });
       const body = (await res.json()) as { path?: string; ranked?: number };
       if (res.status === 200 && (body.path !== "exact" || body.ranked !== N)) throw new Error(`not the exact answer: ${JSON.stringify(body).slice(0, 300)}`);
       return res.status;
@@ -154,7 +171,8 @@ async function run(config: string, env: Record<string, string>): Promise<RunResu
     await Promise.all(users.slice(0, 4).map(search));
     const end = performance.now() + SECONDS * 1000;
     const lat: number[] = [];
-    let busy = 0, errors = 0;
+    let busy = 0,
+      errors = 0;
     const client = async (c: number) => {
       for (let i = 0; performance.now() < end; i++) {
         const t = performance.now();
@@ -175,7 +193,14 @@ async function run(config: string, env: Record<string, string>): Promise<RunResu
       config,
       idle_healthz: { p50_ms: r1(pct(idle, 0.5)), p99_ms: r1(pct(idle, 0.99)), max_ms: r1(Math.max(...idle)) },
       healthz: { n: health.length, p50_ms: r1(pct(health, 0.5)), p99_ms: r1(pct(health, 0.99)), max_ms: r1(Math.max(...health)) },
-      search: { completed: lat.length, per_s: Math.round((lat.length / wall) * 100) / 100, p50_ms: r1(pct(lat, 0.5)), p99_ms: r1(pct(lat, 0.99)), busy_503: busy, other_errors: errors },
+      search: {
+        completed: lat.length,
+        per_s: Math.round((lat.length / wall) * 100) / 100,
+        p50_ms: r1(pct(lat, 0.5)),
+        p99_ms: r1(pct(lat, 0.99)),
+        busy_503: busy,
+        other_errors: errors,
+      },
       first_search_ms: Math.round(firstMs),
     };
   } finally {
@@ -188,9 +213,16 @@ async function run(config: string, env: Record<string, string>): Promise<RunResu
 
 const results: RunResult[] = [];
 const THREADS = arg("threads", 0);
-if (only !== "inline") results.push(await run(THREADS > 0 ? `worker pool, LW_SEARCH_THREADS=${THREADS}` : "worker pool (default: cores − 1 search threads)", THREADS > 0 ? { LW_SEARCH_THREADS: String(THREADS) } : {}));
+if (only !== "inline")
+  results.push(
+    await run(
+      THREADS > 0 ? `worker pool, LW_SEARCH_THREADS=${THREADS}` : "worker pool (default: cores − 1 search threads)",
+      THREADS > 0 ? { LW_SEARCH_THREADS: String(THREADS) } : {},
+    ),
+  );
 // One search thread per core, for comparison (what the default was first).
-if (only === undefined && THREADS === 0 && cpus().length >= 2) results.push(await run(`worker pool, LW_SEARCH_THREADS=${cpus().length} (one per core)`, { LW_SEARCH_THREADS: String(cpus().length) }));
+if (only === undefined && THREADS === 0 && cpus().length >= 2)
+  results.push(await run(`worker pool, LW_SEARCH_THREADS=${cpus().length} (one per core)`, { LW_SEARCH_THREADS: String(cpus().length) }));
 if (only !== "pool") results.push(await run("LW_SEARCH_THREADS=0 (search on the event loop, kernels on every core)", { LW_SEARCH_THREADS: "0" }));
 await rm(dir, { recursive: true, force: true });
 
@@ -205,7 +237,10 @@ const md = [
   ``,
   `| configuration | /healthz p50 | p99 | max | idle /healthz p99 | server event-loop delay p99 / max | searches/s | search p50 | p99 | 503s | first search |`,
   `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
-  ...results.map((r) => `| ${r.config} | ${r.healthz.p50_ms} ms | ${r.healthz.p99_ms} ms | ${r.healthz.max_ms} ms | ${r.idle_healthz.p99_ms} ms | ${r.loop_delay ? `${r.loop_delay.p99_ms} / ${r.loop_delay.max_ms} ms` : "?"} | ${r.search.per_s} | ${r.search.p50_ms} ms | ${r.search.p99_ms} ms | ${r.search.busy_503} | ${r.first_search_ms} ms |`),
+  ...results.map(
+    (r) =>
+      `| ${r.config} | ${r.healthz.p50_ms} ms | ${r.healthz.p99_ms} ms | ${r.healthz.max_ms} ms | ${r.idle_healthz.p99_ms} ms | ${r.loop_delay ? `${r.loop_delay.p99_ms} / ${r.loop_delay.max_ms} ms` : "?"} | ${r.search.per_s} | ${r.search.p50_ms} ms | ${r.search.p99_ms} ms | ${r.search.busy_503} | ${r.first_search_ms} ms |`,
+  ),
   ``,
   `Target: /healthz p99 ≤ 20 ms with the worker pool — ${met === null ? "not run" : met ? "met" : "not met"}. Every answer was checked to be the exact one (\`path: "exact"\`, ranked over all ${N} specs).`,
   ``,

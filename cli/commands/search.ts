@@ -7,8 +7,7 @@ import { readJson, readStatSpec } from "../files.ts";
 import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
 
-export const searchHelp =
-  `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
+export const searchHelp = `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
 lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)`;
 
 export async function searchCommand(argv: string[]): Promise<number> {
@@ -16,9 +15,16 @@ export async function searchCommand(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     options: {
-      market: { type: "string", short: "m" }, spec: { type: "string" }, semantic: { type: "string" },
-      max: { type: "string" }, method: { type: "string" }, searcher: { type: "string" }, json: { type: "boolean" },
-      server: { type: "string" }, token: { type: "string" }, approximate: { type: "boolean" },
+      market: { type: "string", short: "m" },
+      spec: { type: "string" },
+      semantic: { type: "string" },
+      max: { type: "string" },
+      method: { type: "string" },
+      searcher: { type: "string" },
+      json: { type: "boolean" },
+      server: { type: "string" },
+      token: { type: "string" },
+      approximate: { type: "boolean" },
     },
   });
   if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
@@ -36,7 +42,10 @@ export async function searchCommand(argv: string[]): Promise<number> {
       ...(values.spec ? { stat: readStatSpec(values.spec).toJSON() } : {}),
       ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
       ...(values.approximate ? { approximate: true } : {}),
-      maxSearchNum: Math.min(max, 20), method, searcher, limit: 500,
+      maxSearchNum: Math.min(max, 20),
+      method,
+      searcher,
+      limit: 500,
     };
     // Every page of singles (the server's answer keeps every single the market's rules keep).
     const r = await client.json<Page>("POST", "/v1/search", { json: { ...body, offset: 0 } });
@@ -45,7 +54,10 @@ export async function searchCommand(argv: string[]): Promise<number> {
       if (next.single.items.length === 0) break;
       r.single.items.push(...next.single.items);
     }
-    const result = { single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })), multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist } } as SearchResult;
+    const result = {
+      single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })),
+      multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist },
+    } as SearchResult;
     process.stdout.write(values.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result));
     return 0;
   }

@@ -41,27 +41,29 @@ export interface PackedSpecs {
 /** The spec in slot `s`, as views over the packed arrays (no copy). */
 export function packedSpec(p: PackedSpecs, s: number): RKMETableSpecification {
   const at = 4 * s;
-  const z0 = p.meta[at]!, rows = p.meta[at + 1]!, cols = p.meta[at + 2]!, gamma = p.meta[at + 3]!;
+  const z0 = p.meta[at]!,
+    rows = p.meta[at + 1]!,
+    cols = p.meta[at + 2]!,
+    gamma = p.meta[at + 3]!;
   if (!(rows >= 1)) throw new RangeError(`packedSpec: slot ${s} is empty`);
   const b0 = p.betaStart[s]!;
-  return new RKMETableSpecification(
-    { rows, cols, data: p.z.subarray(z0, z0 + rows * cols) },
-    p.beta.subarray(b0, b0 + rows),
-    gamma,
-    0,
-  );
+  return new RKMETableSpecification({ rows, cols, data: p.z.subarray(z0, z0 + rows * cols) }, p.beta.subarray(b0, b0 + rows), gamma, 0);
 }
 
 /** Packs specs into fresh (non-shared) arrays, slot i = specs[i], self terms computed. */
 export function packSpecs(specs: readonly RKMETableSpecification[]): PackedSpecs {
-  let values = 0, points = 0;
+  let values = 0,
+    points = 0;
   for (const s of specs) {
     values += s.z.data.length;
     points += s.z.rows;
   }
-  const z = new Float64Array(values), beta = new Float64Array(points);
-  const meta = new Float64Array(4 * specs.length), betaStart = new Float64Array(specs.length);
-  let v = 0, q = 0;
+  const z = new Float64Array(values),
+    beta = new Float64Array(points);
+  const meta = new Float64Array(4 * specs.length),
+    betaStart = new Float64Array(specs.length);
+  let v = 0,
+    q = 0;
   specs.forEach((s, i) => {
     z.set(s.z.data, v);
     beta.set(s.beta, q);
@@ -157,7 +159,8 @@ export function finishPacked(
   const sorted = new Float64Array(n);
   for (let i = 0; i < n; i++) sorted[i] = dists[ranked[i]!]!;
   const m = Math.min(n, maxSearchNum * maxSearchNum);
-  const top: RKMETableSpecification[] = [], topSelf = new Float64Array(m);
+  const top: RKMETableSpecification[] = [],
+    topSelf = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     const s = slots[ranked[i]!]!;
     top.push(packedSpec(p, s));
@@ -169,9 +172,10 @@ export function finishPacked(
     order: ranked.slice(0, k),
     dists: sorted.slice(0, k),
     scores: Float64Array.from(done.scores),
-    mixture: done.mixture === null
-      ? null
-      : { positions: done.mixture.idx.map((i) => ranked[i]!), weights: done.mixture.weights, score: done.mixture.score, dist: done.mixture.dist },
+    mixture:
+      done.mixture === null
+        ? null
+        : { positions: done.mixture.idx.map((i) => ranked[i]!), weights: done.mixture.weights, score: done.mixture.score, dist: done.mixture.dist },
     ranked: n,
   };
 }

@@ -4,11 +4,8 @@
  * delete, and the search over the catalogue.
  */
 import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
-import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
-import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import type { PackedSearchResult } from "../../core/search/packedMarket.ts";
 import { userSpecData } from "../../core/search/packedMarket.ts";
-import { indexedSearch } from "../../core/index/indexedSearch.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { semanticSearch } from "../../core/search/semanticSearch.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
@@ -28,7 +25,7 @@ import type { SearchExecutor } from "./searchPool.ts";
 import { type SpecSlab, specSlabOf } from "./specSlab.ts";
 import { inspectPackageBytes } from "./packageInspect.ts";
 import { assertStorageQuota } from "./quota.ts";
-import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex, tableSpecsOf } from "./specIndex.ts";
+import { deleteSketchRows, indexedVersion, type LiveVersion, storeSketches, type SyncListing, syncSpecIndex } from "./specIndex.ts";
 import { assertSaneStatSpec } from "./validate.ts";
 
 export { assertSemantic, checkStatic, type Inspected, inspectPackage } from "./inspect.ts";
@@ -101,7 +98,13 @@ export async function submitLearnware(
       at,
     );
     const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256);
-    await appendEvent(tx, at, { type: "model.created", namespace: model.namespace, modelId: model.id, actor: args.owner, data: { kind: "learnware", name: model.name } });
+    await appendEvent(tx, at, {
+      type: "model.created",
+      namespace: model.namespace,
+      modelId: model.id,
+      actor: args.owner,
+      data: { kind: "learnware", name: model.name },
+    });
     await appendEvent(tx, at, {
       type: "version.created",
       namespace: model.namespace,
@@ -137,7 +140,10 @@ export async function updateLearnware(
       throw new LearnwareError("BAD_REQUEST", "Give a semantic spec, a package, or both", { field: "semantic" });
     }
     semantic = args.semantic ?? model.semantic;
-    [base] = await ctx.db.db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
+    [base] = await ctx.db.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
       await assertStorageQuota(ctx, model.owner, args.staged.size);
       inspected = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), semantic, ctx.config);
@@ -179,7 +185,10 @@ export async function updateLearnware(
       },
       at,
     );
-    await tx.update(models).set({ semantic, ...d, updatedAt: at }).where(eq(models.id, current.id));
+    await tx
+      .update(models)
+      .set({ semantic, ...d, updatedAt: at })
+      .where(eq(models.id, current.id));
     const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha);
     await appendEvent(tx, at, {
       type: "version.created",
@@ -211,7 +220,11 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
   const shas = await ctx.db.write(async (tx) => {
     const shas = new Set<string>();
     for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
-    for (const a of await tx.select({ s: artifacts.sha256 }).from(artifacts).where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored")))) if (a.s) shas.add(a.s);
+    for (const a of await tx
+      .select({ s: artifacts.sha256 })
+      .from(artifacts)
+      .where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored"))))
+      if (a.s) shas.add(a.s);
     await tx.delete(versions).where(eq(versions.modelId, id));
     await deleteSketchRows(tx, id);
     await tx.delete(tags).where(eq(tags.modelId, id));
@@ -375,7 +388,11 @@ export async function warmSearchIndex(ctx: Ctx): Promise<number> {
   const listing = await searchableListing(ctx.db, [1]);
   const index = await syncSpecIndex(ctx.db, listing, ctx.search.executor);
   // The exact scan's packed specs too (parsed on the search threads), so the first search does not wait for them.
-  await specSlabOf(ctx.db).ensure(ctx.db, ctx.search.executor, listing.rows.map((r) => r.versionId));
+  await specSlabOf(ctx.db).ensure(
+    ctx.db,
+    ctx.search.executor,
+    listing.rows.map((r) => r.versionId),
+  );
   return index.size;
 }
 
@@ -412,7 +429,8 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   }
   const semantic = req.semantic !== undefined && req.semantic !== null ? (req.semantic as SemanticSpec) : undefined;
   const rethrow = (err: unknown): never => {
-    if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
+    if (err instanceof LearnwareError)
+      throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
     throw err;
   };
   if (!userStat) {
@@ -429,7 +447,11 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   // the core's `search`), then the statistical search over the matches' table specs.
   let pool: readonly SearchRow[] = rows;
   if (semantic) {
-    const r = semanticSearch(semantic, rows.map((x) => ({ id: x.model.id, semantic: (x.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy");
+    const r = semanticSearch(
+      semantic,
+      rows.map((x) => ({ id: x.model.id, semantic: (x.model.semantic ?? {}) as SemanticSpec })),
+      req.searcher ?? "fuzzy",
+    );
     pool = r.ids.map((id) => listing.byId.get(id)!).filter((x) => x !== undefined);
   }
   const user = userStat;
@@ -445,8 +467,13 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     const key = `${listing.key}#${user.z.cols}`;
     let hit = whole ? slotLists.get(listing) : undefined;
     if (hit?.key !== key) {
-      await slab.ensure(ctx.db, exec, candidates.map((r) => r.versionId));
-      const list: number[] = [], ids: string[] = [];
+      await slab.ensure(
+        ctx.db,
+        exec,
+        candidates.map((r) => r.versionId),
+      );
+      const list: number[] = [],
+        ids: string[] = [];
       for (const r of candidates) {
         const slot = slab.slotOf.get(r.versionId);
         if (slot === undefined || slot < 0 || slab.colsOf(slot) !== user.z.cols) continue;
@@ -460,9 +487,10 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     const out = await admit(ctx, req.principal ?? null, path === "exact" ? slots.length : 0, () => rankSlots(exec, slab, slots, user, options));
     const result: SearchResult = {
       single: Array.from(out.order, (pos, i) => ({ id: ids[pos]!, score: out.scores[i]!, dist: out.dists[i]! })),
-      multiple: out.mixture === null
-        ? null
-        : { ids: out.mixture.positions.map((pos) => ids[pos]!), weights: out.mixture.weights, score: out.mixture.score, dist: out.mixture.dist },
+      multiple:
+        out.mixture === null
+          ? null
+          : { ids: out.mixture.positions.map((pos) => ids[pos]!), weights: out.mixture.weights, score: out.mixture.score, dist: out.mixture.dist },
     };
     return { ...result, path, ranked: out.ranked, models: modelsOf(result) };
   };
@@ -477,7 +505,10 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       if (searchable >= threshold && searchable > topN) {
         const found = new Set(index.search(user, { topN, ...(within ? { filter: (id: string) => within.has(id) } : {}) }).map((c) => c.id));
         // Market order for the exact stage, so equal distances tie as in the linear scan.
-        return await run(pool.filter((r) => found.has(r.model.id) && indexedVersion(ctx.db, r.model.id) === r.versionId), "approximate");
+        return await run(
+          pool.filter((r) => found.has(r.model.id) && indexedVersion(ctx.db, r.model.id) === r.versionId),
+          "approximate",
+        );
       }
     }
     return await run(pool, "exact");
@@ -496,10 +527,14 @@ async function admit<T>(ctx: Ctx, principal: Principal | null, scanned: number, 
   let priority: "high" | "low" = "high";
   if (principal === null && scanned > anonExactMax) {
     if (anonExactPolicy === "refuse") {
-      throw new LearnwareError("AUTH_REQUIRED", `An exact search over ${scanned} specs (more than ${anonExactMax}) needs a bearer token; send one, narrow the search semantically, or ask for approximate: true`, {
-        field: "approximate",
-        limit: anonExactMax,
-      });
+      throw new LearnwareError(
+        "AUTH_REQUIRED",
+        `An exact search over ${scanned} specs (more than ${anonExactMax}) needs a bearer token; send one, narrow the search semantically, or ask for approximate: true`,
+        {
+          field: "approximate",
+          limit: anonExactMax,
+        },
+      );
     }
     priority = "low";
   }
@@ -511,7 +546,13 @@ async function admit<T>(ctx: Ctx, principal: Principal | null, scanned: number, 
  * multi-threaded pool — one scan task per thread (each spec's MMD² is computed alone, so
  * shard boundaries do not change a bit) and a finishing task (rank, mixture, scores).
  */
-async function rankSlots(exec: SearchExecutor, slab: SpecSlab, slots: Int32Array, user: RKMETableSpecification, options: { maxSearchNum: number; method: "greedy" | "auto" | "none" }): Promise<PackedSearchResult> {
+async function rankSlots(
+  exec: SearchExecutor,
+  slab: SpecSlab,
+  slots: Int32Array,
+  user: RKMETableSpecification,
+  options: { maxSearchNum: number; method: "greedy" | "auto" | "none" },
+): Promise<PackedSearchResult> {
   const packed = slab.packed();
   const u = userSpecData(user);
   if (exec.threads < 2 || slots.length < SHARD_MIN) return exec.run({ kind: "search", packed, slots, user: u, ...options });
@@ -526,7 +567,8 @@ async function rankSlots(exec: SearchExecutor, slab: SpecSlab, slots: Int32Array
 function splitRange(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) {
-    const a = Math.floor((n * t) / parts), b = Math.floor((n * (t + 1)) / parts);
+    const a = Math.floor((n * t) / parts),
+      b = Math.floor((n * (t + 1)) / parts);
     if (b > a) out.push([a, b]);
   }
   return out;

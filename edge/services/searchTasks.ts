@@ -10,7 +10,15 @@ import { LearnwareError } from "../../core/errors.ts";
 import { createFeatureMap, type FeatureMap } from "../../core/index/featureMap.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
 import { selfInnerProductsMany } from "../../core/kernel/mmd.ts";
-import { finishPacked, type PackedSearchResult, type PackedSpecs, scanPacked, searchPacked, type UserSpecData, userSpecOf } from "../../core/search/packedMarket.ts";
+import {
+  finishPacked,
+  type PackedSearchResult,
+  type PackedSpecs,
+  scanPacked,
+  searchPacked,
+  type UserSpecData,
+  userSpecOf,
+} from "../../core/search/packedMarket.ts";
 import type { MixtureMethod } from "../../core/search/statSearch.ts";
 import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { tableSpecOfJson } from "./specIndex.ts";
@@ -36,9 +44,7 @@ export type SearchTask =
   | { kind: "finish"; packed: PackedSpecs; slots: Int32Array; dists: Float64Array; user: UserSpecData; maxSearchNum: number; method: MixtureMethod }
   | { kind: "search"; packed: PackedSpecs; slots: Int32Array; user: UserSpecData; maxSearchNum: number; method: MixtureMethod };
 
-export type TaskResult<T extends SearchTask> = T extends { kind: "parse" } ? ParsedSpec[]
-  : T extends { kind: "scan" } ? Float64Array
-  : PackedSearchResult;
+export type TaskResult<T extends SearchTask> = T extends { kind: "parse" } ? ParsedSpec[] : T extends { kind: "scan" } ? Float64Array : PackedSearchResult;
 
 /** An error as it crosses a thread: rebuilt by `rebuildError` on the other side. */
 export interface TaskError {
@@ -91,7 +97,10 @@ export function runSearchTask<T extends SearchTask>(task: T): TaskResult<T> {
     case "scan":
       return scanPacked(userSpecOf(task.user), task.packed, task.slots, task.from, task.to) as TaskResult<T>;
     case "finish":
-      return finishPacked(userSpecOf(task.user), task.packed, task.slots, task.dists, { maxSearchNum: task.maxSearchNum, method: task.method }) as TaskResult<T>;
+      return finishPacked(userSpecOf(task.user), task.packed, task.slots, task.dists, {
+        maxSearchNum: task.maxSearchNum,
+        method: task.method,
+      }) as TaskResult<T>;
     case "search":
       return searchPacked(userSpecOf(task.user), task.packed, task.slots, { maxSearchNum: task.maxSearchNum, method: task.method }) as TaskResult<T>;
     default:

@@ -52,7 +52,15 @@ function stateOf(db: Database, index?: RkmeIndex): State {
   if (!s) {
     // Inverted files are trained in slices between requests (a blocking training at 80k or
     // 320k specs would stall the server for seconds).
-    s = { index: index ?? new RkmeIndex({ autoTrain: false }), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve(), training: null, dbId: null };
+    s = {
+      index: index ?? new RkmeIndex({ autoTrain: false }),
+      indexed: new Map(),
+      specs: new Map(),
+      syncedWith: null,
+      queue: Promise.resolve(),
+      training: null,
+      dbId: null,
+    };
     states.set(db, s);
   }
   return s;
@@ -195,7 +203,15 @@ async function syncNow(db: Database, st: State, listing: SyncListing, exec: Sear
   const fresh = (r: SketchRow) => isFresh(r, features, seed);
   for (let c = 0; c < changed.length; c += CHUNK) {
     const part = changed.slice(c, c + CHUNK);
-    const rows = await db.db.select().from(specSketches).where(inArray(specSketches.versionId, part.map((v) => v.versionId)));
+    const rows = await db.db
+      .select()
+      .from(specSketches)
+      .where(
+        inArray(
+          specSketches.versionId,
+          part.map((v) => v.versionId),
+        ),
+      );
     const stored = new Map(rows.filter(fresh).map((r) => [r.versionId, r]));
     const missing = part.filter((v) => !stored.has(v.versionId));
     if (missing.length > 0) {
@@ -210,9 +226,12 @@ async function syncNow(db: Database, st: State, listing: SyncListing, exec: Sear
   }
   st.syncedWith = listingKey;
   if (st.training === null && st.index.needsTraining()) {
-    st.training = st.index.trainInBackground().catch(() => undefined).finally(() => {
-      st.training = null;
-    });
+    st.training = st.index
+      .trainInBackground()
+      .catch(() => undefined)
+      .finally(() => {
+        st.training = null;
+      });
   }
   return st.index;
 }
@@ -273,16 +292,30 @@ async function computeEntries(db: Database, st: State, missing: readonly LiveVer
   });
   let out: SketchRow[];
   if (exec) {
-    const raw = await db.db.select({ id: versions.id, text: sql<string | null>`${versions.statSpecs}`.mapWith((x: unknown) => (x == null ? null : String(x))) })
-      .from(versions).where(inArray(versions.id, missing.map((v) => v.versionId)));
+    const raw = await db.db
+      .select({ id: versions.id, text: sql<string | null>`${versions.statSpecs}`.mapWith((x: unknown) => (x == null ? null : String(x))) })
+      .from(versions)
+      .where(
+        inArray(
+          versions.id,
+          missing.map((v) => v.versionId),
+        ),
+      );
     const text = new Map(raw.map((r) => [r.id, r.text]));
-    const parsed = await exec.run({ kind: "parse", items: missing.map((v) => ({ versionId: v.versionId, text: text.get(v.versionId) ?? null })), sketch: { features, seed } });
+    const parsed = await exec.run({
+      kind: "parse",
+      items: missing.map((v) => ({ versionId: v.versionId, text: text.get(v.versionId) ?? null })),
+      sketch: { features, seed },
+    });
     out = missing.map((v, i) => {
       const p = parsed[i]!.spec;
       return p === null || !p.sketch ? empty(v) : row(v, p.cols, p.gamma, p.self, p.sketch);
     });
   } else {
-    const specs = await tableSpecsOf(db, missing.map((v) => v.versionId));
+    const specs = await tableSpecsOf(
+      db,
+      missing.map((v) => v.versionId),
+    );
     out = missing.map((v) => {
       const spec = specs.get(v.versionId) ?? null;
       if (!spec) return empty(v);
@@ -293,13 +326,21 @@ async function computeEntries(db: Database, st: State, missing: readonly LiveVer
   // and a statement per row kept the event loop busy for seconds.
   await db.write(async (tx) => {
     for (let c = 0; c < out.length; c += 100) {
-      await tx.insert(specSketches).values(out.slice(c, c + 100)).onConflictDoUpdate({
-        target: specSketches.versionId,
-        set: {
-          modelId: sql`excluded.model_id`, dim: sql`excluded.dim`, gamma: sql`excluded.gamma`, features: sql`excluded.features`,
-          seed: sql`excluded.seed`, selfIp: sql`excluded.self_ip`, sketch: sql`excluded.sketch`,
-        },
-      });
+      await tx
+        .insert(specSketches)
+        .values(out.slice(c, c + 100))
+        .onConflictDoUpdate({
+          target: specSketches.versionId,
+          set: {
+            modelId: sql`excluded.model_id`,
+            dim: sql`excluded.dim`,
+            gamma: sql`excluded.gamma`,
+            features: sql`excluded.features`,
+            seed: sql`excluded.seed`,
+            selfIp: sql`excluded.self_ip`,
+            sketch: sql`excluded.sketch`,
+          },
+        });
     }
   });
   return out;

@@ -17,9 +17,12 @@ import type { SearchExecutor } from "../../edge/services/searchPool.ts";
 import { ADMIN } from "./_server.ts";
 
 export const SEMANTIC = {
-  Data: { Values: ["Table"], Type: "Class" }, Task: { Values: ["Regression"], Type: "Class" },
-  Library: { Values: ["Scikit-learn"], Type: "Class" }, Scenario: { Values: ["Business"], Type: "Tag" },
-  License: { Values: ["MIT"], Type: "Class" }, Description: { Values: "search test", Type: "String" },
+  Data: { Values: ["Table"], Type: "Class" },
+  Task: { Values: ["Regression"], Type: "Class" },
+  Library: { Values: ["Scikit-learn"], Type: "Class" },
+  Scenario: { Values: ["Business"], Type: "Tag" },
+  License: { Values: ["MIT"], Type: "Class" },
+  Description: { Values: "search test", Type: "String" },
   Name: { Values: "search test", Type: "String" },
 };
 
@@ -32,7 +35,10 @@ export interface MarketServer {
 }
 
 /** A server over a fresh catalogue of usable learnwares with these stat specs (JSON), in order. */
-export async function marketServer(statJsons: readonly unknown[], opts: { env?: Record<string, string>; searchExecutor?: SearchExecutor } = {}): Promise<MarketServer> {
+export async function marketServer(
+  statJsons: readonly unknown[],
+  opts: { env?: Record<string, string>; searchExecutor?: SearchExecutor } = {},
+): Promise<MarketServer> {
   const dir = await mkdtemp(join(tmpdir(), "lw-exact-"));
   const config = loadConfig({ LW_DATA_DIR: dir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false", ...(opts.env ?? {}) });
   // Filled before start, through a server without workers, so the test's server starts on a full catalogue.
@@ -42,7 +48,17 @@ export async function marketServer(statJsons: readonly unknown[], opts: { env?: 
     await filler.ctx.db.write(async (tx) => {
       for (let i = i0; i < Math.min(statJsons.length, i0 + 1000); i++) {
         const m = await insertModel(tx, { kind: "learnware", namespace: MARKET_NAMESPACE, owner: "test", name: `lw ${i}`, semantic: SEMANTIC }, 0);
-        await insertVersion(tx, m.id, { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json: statJsons[i] }], semantic: SEMANTIC, checkStatus: 1, createdBy: "test" }, 0);
+        await insertVersion(
+          tx,
+          m.id,
+          {
+            statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json: statJsons[i] }],
+            semantic: SEMANTIC,
+            checkStatus: 1,
+            createdBy: "test",
+          },
+          0,
+        );
         await appendEvent(tx, 0, { type: "model.created", namespace: MARKET_NAMESPACE, modelId: m.id, actor: "test" });
         ids.push(m.id);
       }
@@ -72,11 +88,21 @@ export interface Answer {
 }
 
 /** `POST /v1/search`, every page of singles. */
-export async function searchV1(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer & { status: number; ranked?: number }> {
+export async function searchV1(
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Answer & { status: number; ranked?: number }> {
   const single: Answer["single"] = [];
-  let multiple: Answer["multiple"] = null, path: string | undefined, ranked: number | undefined;
+  let multiple: Answer["multiple"] = null,
+    path: string | undefined,
+    ranked: number | undefined;
   for (let offset = 0; ; offset += 500) {
-    const res = await fetch(`${url}/v1/search`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ ...body, limit: 500, offset }) });
+    const res = await fetch(`${url}/v1/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ ...body, limit: 500, offset }),
+    });
     const data = (await res.json()) as any;
     if (res.status !== 200) return { status: res.status, single, multiple, ...data };
     single.push(...data.single.items.map((x: any) => ({ id: x.id, score: x.score, dist: x.dist })));

@@ -35,7 +35,10 @@ function assertSameAnswer(got: Answer, want: SearchResult, idOf: (id: string) =>
     // Near-ties may swap between kernel backends only when their distances agree to the tolerance.
     if (idOf(s.id) !== w.id) {
       const other = want.single.find((x) => x.id === idOf(s.id));
-      assert.ok(other && Math.abs((other.dist ?? 0) - (w.dist ?? 0)) <= 1e-12 + 1e-9 * Math.abs(w.dist ?? 0), `${label}: single[${i}] is ${idOf(s.id)}, expected ${w.id}`);
+      assert.ok(
+        other && Math.abs((other.dist ?? 0) - (w.dist ?? 0)) <= 1e-12 + 1e-9 * Math.abs(w.dist ?? 0),
+        `${label}: single[${i}] is ${idOf(s.id)}, expected ${w.id}`,
+      );
     }
     assertClose(s.score, w.score, 1e-6, 0, `${label} single[${i}].score`);
     if (s.dist !== undefined) assertClose(s.dist, w.dist ?? NaN, 1e-12, 1e-9, `${label} single[${i}].dist`);
@@ -52,7 +55,10 @@ function assertSameAnswer(got: Answer, want: SearchResult, idOf: (id: string) =>
 test("conformance corpus through the server: /v1/search and /api give the Python market's answers (worker pool and own thread)", async () => {
   for (const c of loadCases<SearchCase>("search.json")) {
     for (const threads of ["pool", "0"] as const) {
-      const s = await marketServer(c.market.map((m) => m.spec), threads === "pool" ? { searchExecutor: pool } : { env: { LW_SEARCH_THREADS: "0" } });
+      const s = await marketServer(
+        c.market.map((m) => m.spec),
+        threads === "pool" ? { searchExecutor: pool } : { env: { LW_SEARCH_THREADS: "0" } },
+      );
       try {
         const name = new Map(s.ids.map((id, i) => [id, c.market[i]!.id]));
         const idOf = (id: string) => name.get(id) ?? id;
@@ -88,7 +94,8 @@ function specJson(rng: ReturnType<typeof createRng>, centre: number[], K: number
 
 test("a 10k market with near-ties: the default answer equals the exact scan through /v1/search and /api; approximate is labelled", async () => {
   const rng = createRng(16);
-  const d = 4, K = 5;
+  const d = 4,
+    K = 5;
   // 7,000 learnwares of one task drawn from one distribution (near-ties everywhere), 3,000 of 30 others.
   const centres = Array.from({ length: 31 }, () => Array.from({ length: d }, () => 3 * rng.normal()));
   const specs = Array.from({ length: 10_000 }, (_, i) => specJson(rng, centres[i < 7000 ? 0 : 1 + (i % 30)]!, K, 1));
@@ -97,7 +104,15 @@ test("a 10k market with near-ties: the default answer equals the exact scan thro
     const name = new Map(s.ids.map((id, i) => [id, String(i)]));
     const idOf = (id: string) => name.get(id) ?? id;
     const market = specs.map((j, i) => ({ id: String(i), spec: RKMETableSpecification.fromJSON(j) }));
-    const users = [specJson(rng, centres[0]!, 20, 1), specJson(rng, centres[5]!.map((c, k) => (c + centres[0]![k]!) / 2), 20, 1.5)];
+    const users = [
+      specJson(rng, centres[0]!, 20, 1),
+      specJson(
+        rng,
+        centres[5]!.map((c, k) => (c + centres[0]![k]!) / 2),
+        20,
+        1.5,
+      ),
+    ];
     for (const [u, user] of users.entries()) {
       const want = searchStatistical(RKMETableSpecification.fromJSON(user), market, { maxSearchNum: 5, method: "greedy" });
       assert.ok(want.single.length > 100, `user ${u}: the exact scan keeps many singles (${want.single.length})`);
@@ -112,7 +127,11 @@ test("a 10k market with near-ties: the default answer equals the exact scan thro
         const file = join(mkdtempSync(join(tmpdir(), "lw-cli-")), "user.json");
         writeFileSync(file, JSON.stringify(user));
         // Asynchronously: this process serves the requests.
-        const cli = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/main.ts", "search", "--server", s.url, "--spec", file, "--json"], { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 << 20 });
+        const cli = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/main.ts", "search", "--server", s.url, "--spec", file, "--json"], {
+          cwd: repoRoot,
+          encoding: "utf8",
+          maxBuffer: 64 << 20,
+        });
         assertSameAnswer(JSON.parse(cli.stdout) as Answer, want, idOf, `user ${u} lw search --server`);
       }
       const auto = searchStatistical(RKMETableSpecification.fromJSON(user), market, { maxSearchNum: 3, method: "auto" });
@@ -147,7 +166,12 @@ test("admission control: a full queue answers 503 with Retry-After; large anonym
     const compat = await searchCompat(s.url, user);
     assert.equal(compat.status, 401);
     // With a token: one runs, one waits, the rest are turned away at once with Retry-After.
-    const send = () => fetch(`${s.url}/v1/search`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ stat: user }) });
+    const send = () =>
+      fetch(`${s.url}/v1/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ stat: user }),
+      });
     const replies = await Promise.all(Array.from({ length: 6 }, send));
     const statuses = replies.map((r) => r.status).sort();
     assert.ok(statuses.filter((x) => x === 200).length >= 2, statuses.join());
