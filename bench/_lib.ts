@@ -80,14 +80,20 @@ export async function interleaved(
   for (const f of ours) f();
   const np: number[] = [];
   const us: number[][] = ours.map(() => []);
-  const runOurs = () => ours.forEach((f, i) => {
-    const t = performance.now();
-    f();
-    us[i]!.push((performance.now() - t) / 1000);
-  });
+  const runOurs = () =>
+    ours.forEach((f, i) => {
+      const t = performance.now();
+      f();
+      us[i]!.push((performance.now() - t) / 1000);
+    });
   for (let r = 0; r < runs; r++) {
-    if (r % 2 === 0) { np.push(await numpyRun()); runOurs(); }
-    else { runOurs(); np.push(await numpyRun()); }
+    if (r % 2 === 0) {
+      np.push(await numpyRun());
+      runOurs();
+    } else {
+      runOurs();
+      np.push(await numpyRun());
+    }
   }
   return { numpy: np, ours: us };
 }
@@ -133,7 +139,9 @@ export function timeRuns(fn: () => void, runs: number, warmup = 1): number[] {
 
 /** Times `reps` back-to-back calls per run (for sub-millisecond kernels); seconds per call. */
 export function timeRepeated(fn: () => void, runs: number, reps: number): number[] {
-  return timeRuns(() => { for (let r = 0; r < reps; r++) fn(); }, runs).map((t) => t / reps);
+  return timeRuns(() => {
+    for (let r = 0; r < reps; r++) fn();
+  }, runs).map((t) => t / reps);
 }
 
 /**
@@ -148,7 +156,10 @@ export function gaussianMixture(n: number, d: number, seed: number, clusters = 2
   const weights = new Float64Array(clusters).map(() => 0.2 + rng.next());
   const cum = new Float64Array(clusters);
   let s = 0;
-  weights.forEach((w, c) => { s += w; cum[c] = s; });
+  weights.forEach((w, c) => {
+    s += w;
+    cum[c] = s;
+  });
   const data = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const u = rng.next() * s;
@@ -195,7 +206,9 @@ export function findPython(): string {
     try {
       execFileSync(py, ["-c", "import numpy, scipy"], { stdio: "ignore" });
       return py;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   throw new Error("No python3 with numpy and scipy found (apt-get install python3-numpy python3-scipy)");
 }

@@ -27,16 +27,30 @@ function objective(backend: KernelBackend, z: Matrix, beta: Float64Array, X: Mat
 }
 
 export async function benchGeneration(ctx: BenchContext, impls: readonly GenerationImpl[], evalBackend: KernelBackend): Promise<ResultRow[]> {
-  const sizes: [number, number][] = ctx.quick ? [[1000, 10], [10000, 20]] : [[1000, 10], [10000, 50], [100000, 50]];
-  const K = 100, steps = 3, gamma = 0.1, seed = 7;
+  const sizes: [number, number][] = ctx.quick
+    ? [
+        [1000, 10],
+        [10000, 20],
+      ]
+    : [
+        [1000, 10],
+        [10000, 50],
+        [100000, 50],
+      ];
+  const K = 100,
+    steps = 3,
+    gamma = 0.1,
+    seed = 7;
   const rows: ResultRow[] = [];
   for (const [n, d] of sizes) {
     const key = `gen-${n}x${d}`;
     const X = gaussianMixture(n, d, 1000 + n + d);
     const xPath = writeF64(`${key}.f64`, X.data);
     ctx.log(`generation ${n}×${d}: data self-term`);
-    const selfTerm = await cached(`${key}-selfterm`, async () =>
-      (await runNumpy<{ value: number }>(ctx, { kind: "self_term", x: xPath, x_shape: [n, d], gamma })).value);
+    const selfTerm = await cached(
+      `${key}-selfterm`,
+      async () => (await runNumpy<{ value: number }>(ctx, { kind: "self_term", x: xPath, x_shape: [n, d], gamma })).value,
+    );
     const job = { kind: "generate", x: xPath, x_shape: [n, d], K, gamma, steps, seed };
     ctx.log(`generation ${n}×${d}: numpy result`);
     const np = await ctx.numpy.request<{ objective: number; kmeans_iterations: number; kmeans_share: number; K: number }>({ ...job, runs: 1, warmup: 0 });
@@ -46,7 +60,11 @@ export async function benchGeneration(ctx: BenchContext, impls: readonly Generat
     const specs: (ReturnType<typeof generateRkme> | null)[] = use.map(() => null);
     const fns = use.map(({ backend }, i) => () => {
       const prev = setKernelBackend(backend);
-      try { specs[i] = generateRkme(X, { K, gamma, steps, seed }); } finally { setKernelBackend(prev); }
+      try {
+        specs[i] = generateRkme(X, { K, gamma, steps, seed });
+      } finally {
+        setKernelBackend(prev);
+      }
     });
     ctx.log(`generation ${n}×${d}: timing numpy and ${use.map((i) => i.impl).join(", ")} interleaved`);
     const t = await interleaved(ctx.runs, () => numpyOnce(ctx, job), fns);
@@ -55,9 +73,14 @@ export async function benchGeneration(ctx: BenchContext, impls: readonly Generat
       const mmd2 = selfTerm + objective(evalBackend, s.z, s.beta, X, gamma);
       return { impl, times: t.ours[i]!, extra: { mmd2, mmd2_vs_numpy: mmd2 / npMmd, K: s.z.rows } };
     });
-    rows.push(...compareRows("generation", `${n / 1000}k×${d}`, t.numpy, ours, {
-      mmd2: npMmd, K: np.K, kmeans_iterations: np.kmeans_iterations, kmeans_share: np.kmeans_share,
-    }));
+    rows.push(
+      ...compareRows("generation", `${n / 1000}k×${d}`, t.numpy, ours, {
+        mmd2: npMmd,
+        K: np.K,
+        kmeans_iterations: np.kmeans_iterations,
+        kmeans_share: np.kmeans_share,
+      }),
+    );
   }
   return rows;
 }

@@ -34,16 +34,21 @@ export async function benchKernels(ctx: BenchContext, impls: readonly KernelImpl
 
   // the 100×100 block, d = 50 (each run: the mean of many back-to-back calls)
   {
-    const a = gaussianMixture(100, 50, 301), b = gaussianMixture(100, 50, 302);
+    const a = gaussianMixture(100, 50, 301),
+      b = gaussianMixture(100, 50, 302);
     const flops = 2 * 100 * 100 * 50;
     const reps = 200;
     const job = { kind: "kernel_block", a: writeF64("kb-a.f64", a.data), b: writeF64("kb-b.f64", b.data), a_shape: [100, 50], b_shape: [100, 50], gamma, reps };
     const out = new Float64Array(100 * 100);
     const use = impls.filter((i) => i.f64);
-    const t = await interleaved(ctx.runs, () => numpyOnce(ctx, job), use.map(({ backend }) => () => {
-      const r = backend === referenceBackend ? 5 : reps;
-      for (let k = 0; k < r; k++) backend.rbfBlockInto(out, a, b, gamma);
-    }));
+    const t = await interleaved(
+      ctx.runs,
+      () => numpyOnce(ctx, job),
+      use.map(({ backend }) => () => {
+        const r = backend === referenceBackend ? 5 : reps;
+        for (let k = 0; k < r; k++) backend.rbfBlockInto(out, a, b, gamma);
+      }),
+    );
     const ours = use.map(({ impl, backend }, i) => {
       const times = t.ours[i]!.map((x) => x / (backend === referenceBackend ? 5 : reps));
       return { impl, times, extra: rates(flops, times) };
@@ -55,15 +60,27 @@ export async function benchKernels(ctx: BenchContext, impls: readonly KernelImpl
   // the C vector: mean_n k(z_i, x_n), Z 100×50 vs X 100k×50
   {
     const nx = ctx.quick ? 20000 : 100000;
-    const z = gaussianMixture(100, 50, 303), x = gaussianMixture(nx, 50, 304);
+    const z = gaussianMixture(100, 50, 303),
+      x = gaussianMixture(nx, 50, 304);
     const flops = 2 * 100 * nx * 50;
     const job = { kind: "kernel_cvec", z: writeF64("kc-z.f64", z.data), x: writeF64("kc-x.f64", x.data), z_shape: [100, 50], x_shape: [nx, 50], gamma };
-    const w = new Float64Array(nx).fill(1 / nx), out = new Float64Array(100);
+    const w = new Float64Array(nx).fill(1 / nx),
+      out = new Float64Array(100);
     const use = impls.filter((i) => i.backend !== referenceBackend);
-    const t = await interleaved(ctx.runs, () => numpyOnce(ctx, job), use.map(({ backend }) => () => backend.rbfRowSumsInto(out, z, x, w, gamma)));
+    const t = await interleaved(
+      ctx.runs,
+      () => numpyOnce(ctx, job),
+      use.map(
+        ({ backend }) =>
+          () =>
+            backend.rbfRowSumsInto(out, z, x, w, gamma),
+      ),
+    );
     const ours = use.map(({ impl }, i) => ({ impl, times: t.ours[i]!, extra: rates(flops, t.ours[i]!) }));
     const npT = summarize(t.numpy).median;
-    rows.push(...compareRows("kernels", `C vector 100 vs ${nx / 1000}k, d=50`, t.numpy, ours, { gflops: flops / npT / 1e9, of_dgemm: flops / npT / 1e9 / dgemm }));
+    rows.push(
+      ...compareRows("kernels", `C vector 100 vs ${nx / 1000}k, d=50`, t.numpy, ours, { gflops: flops / npT / 1e9, of_dgemm: flops / npT / 1e9 / dgemm }),
+    );
   }
   return rows;
 }

@@ -14,7 +14,8 @@ import { gaussianMixture } from "./_lib.ts";
 
 const backend = await createParallelWasmBackend();
 setKernelBackend(backend);
-const gamma = 0.1, K = 100;
+const gamma = 0.1,
+  K = 100;
 
 function objective(z: Matrix, beta: Float64Array, X: Matrix): number {
   const C = new Float64Array(z.rows);
@@ -26,11 +27,17 @@ function objective(z: Matrix, beta: Float64Array, X: Matrix): number {
 
 console.log("| data | k-means rows | βᵀKβ − 2βᵀC, seed 7 / 8 | time (ms), seed 7 / 8 |");
 console.log("|---|---:|---:|---:|");
-for (const [n, d] of [[100000, 5], [100000, 20], [100000, 50], [10000, 50]] as const) {
+for (const [n, d] of [
+  [100000, 5],
+  [100000, 20],
+  [100000, 50],
+  [10000, 50],
+] as const) {
   const X = gaussianMixture(n, d, n + d);
   for (const rows of [20000, 5000, 2000, 1000]) {
     if (rows > n) continue;
-    const objs: string[] = [], times: string[] = [];
+    const objs: string[] = [],
+      times: string[] = [];
     for (const seed of [7, 8]) {
       const t0 = performance.now();
       const r = generateRkme(X, { K, gamma, seed, kmeansMaxRows: rows });

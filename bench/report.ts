@@ -30,13 +30,14 @@ function targets(rows: ResultRow[]): string[] {
   const out: string[] = [];
   const find = (w: string, c: string, impl: string) => rows.find((r) => r.workload === w && r.case.startsWith(c) && r.impl === impl);
   const best = (w: string, c: string) =>
-    rows.filter((r) => r.workload === w && r.case.startsWith(c) && r.impl !== "numpy" && r.speedup !== undefined)
-      .sort((a, b) => b.speedup! - a.speedup!)[0];
+    rows.filter((r) => r.workload === w && r.case.startsWith(c) && r.impl !== "numpy" && r.speedup !== undefined).sort((a, b) => b.speedup! - a.speedup!)[0];
   const gen = best("generation", "100k×50");
   if (gen) {
     const q = gen.extra?.mmd2_vs_numpy as number | undefined;
     const ok = 1 / gen.speedup! <= 0.5 && (q === undefined || q <= 1.05);
-    out.push(`generation 100k×50 ≤ 0.5× numpy's time with MMD² ≤ 1.05× numpy's: ${ok ? "met" : "not met"} (${gen.impl}: ${(1 / gen.speedup!).toFixed(2)}× the time, MMD² ${q?.toFixed(3) ?? "?"}×)`);
+    out.push(
+      `generation 100k×50 ≤ 0.5× numpy's time with MMD² ≤ 1.05× numpy's: ${ok ? "met" : "not met"} (${gen.impl}: ${(1 / gen.speedup!).toFixed(2)}× the time, MMD² ${q?.toFixed(3) ?? "?"}×)`,
+    );
   }
   const s = best("search", "10000 specs");
   if (s) out.push(`search over 10 000 specs ≤ 0.25× numpy's time: ${1 / s.speedup! <= 0.25 ? "met" : "not met"} (${s.impl}: ${(1 / s.speedup!).toFixed(2)}×)`);
@@ -77,8 +78,12 @@ export function renderMarkdown(r: BenchResult): string {
     if (!rs.length) continue;
     lines.push(`## ${w}`, ``, `| case | implementation | median | min–max | ratio | notes |`, `|---|---|---:|---:|---:|---|`);
     for (const x of rs) {
-      const notes = Object.entries(x.extra ?? {}).map(([k, v]) => `${k} ${fmtExtra(v)}`).join(", ");
-      lines.push(`| ${x.case} | ${x.impl} | ${fmtTime(x.time.median)} | ${fmtTime(x.time.min)}–${fmtTime(x.time.max)} | ${x.speedup === undefined ? "" : x.speedup.toFixed(2)} | ${notes} |`);
+      const notes = Object.entries(x.extra ?? {})
+        .map(([k, v]) => `${k} ${fmtExtra(v)}`)
+        .join(", ");
+      lines.push(
+        `| ${x.case} | ${x.impl} | ${fmtTime(x.time.median)} | ${fmtTime(x.time.min)}–${fmtTime(x.time.max)} | ${x.speedup === undefined ? "" : x.speedup.toFixed(2)} | ${notes} |`,
+      );
     }
     lines.push(``);
   }
@@ -87,8 +92,11 @@ export function renderMarkdown(r: BenchResult): string {
   if (t.length) {
     lines.push(`## Targets`, ``);
     if (busy) {
-      lines.push(`**Unreliable: the machine was busy (1-minute load average above ${0.5 * m.cores + 1}); ` +
-        `numpy and our runs alternate, but contention distorts multi-threaded rows. Re-run on a quiet machine before quoting.**`, ``);
+      lines.push(
+        `**Unreliable: the machine was busy (1-minute load average above ${0.5 * m.cores + 1}); ` +
+          `numpy and our runs alternate, but contention distorts multi-threaded rows. Re-run on a quiet machine before quoting.**`,
+        ``,
+      );
     }
     lines.push(...t.map((x) => `* ${x}`), ``);
   }

@@ -11,11 +11,17 @@ export function benchRss(ctx: BenchContext): ResultRow[] {
   const out: ResultRow[] = [];
   for (const backend of ["parallel", "wasm"]) {
     ctx.log(`rss: generation ${rows / 1e6}M×50, ${backend}`);
-    const res = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", join(benchDir, "rss1m.ts"), `--rows=${rows}`, `--backend=${backend}`], {
-      encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
-    })) as { seconds: number; maxRssMiB: number; backend: string; K: number };
+    const res = JSON.parse(
+      execFileSync(process.execPath, ["--import", "tsx", join(benchDir, "rss1m.ts"), `--rows=${rows}`, `--backend=${backend}`], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      }),
+    ) as { seconds: number; maxRssMiB: number; backend: string; K: number };
     out.push({
-      workload: "rss", case: `generation ${rows / 1e6}M×50 f64`, impl: res.backend, time: summarize([res.seconds]),
+      workload: "rss",
+      case: `generation ${rows / 1e6}M×50 f64`,
+      impl: res.backend,
+      time: summarize([res.seconds]),
       extra: { max_rss_MiB: res.maxRssMiB, within_2GB: res.maxRssMiB <= 2048, K: res.K },
     });
   }

@@ -11,7 +11,8 @@ import { createParallelWasmBackend } from "../wasm/parallel.ts";
 import { gaussianMixture } from "./_lib.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
-const rows = Number(args.get("rows") ?? 1_000_000), cols = 50;
+const rows = Number(args.get("rows") ?? 1_000_000),
+  cols = 50;
 const kind = args.get("backend") ?? "wasm";
 const backend = kind === "parallel" ? await createParallelWasmBackend() : kind === "wasm" ? await createWasmBackend() : null;
 if (backend) setKernelBackend(backend);
@@ -20,7 +21,13 @@ const t = performance.now();
 const spec = generateRkme(X, { K: 100, steps: 3, seed: 7 });
 const seconds = (performance.now() - t) / 1000;
 if (backend && "close" in backend) (backend as { close(): void }).close();
-process.stdout.write(JSON.stringify({
-  rows, cols, K: spec.z.rows, seconds, backend: backend?.name ?? "reference",
-  maxRssMiB: Math.round(resourceUsage().maxRSS / 1024),
-}) + "\n");
+process.stdout.write(
+  JSON.stringify({
+    rows,
+    cols,
+    K: spec.z.rows,
+    seconds,
+    backend: backend?.name ?? "reference",
+    maxRssMiB: Math.round(resourceUsage().maxRSS / 1024),
+  }) + "\n",
+);

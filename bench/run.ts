@@ -23,10 +23,12 @@ import { benchRss } from "./rss.ts";
 import { renderMarkdown } from "./report.ts";
 import { extraBackends, type BenchBackend } from "./extraBackends.ts";
 
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, "").split("=");
-  return [k!, v ?? "true"] as const;
-}));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k!, v ?? "true"] as const;
+  }),
+);
 const only = new Set((args.get("only") ?? "generation,search,kernels,rss").split(","));
 const runs = Number(args.get("runs") ?? 5);
 if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer, got ${args.get("runs")}`);
@@ -51,9 +53,15 @@ const machine = await describeMachine(ctx);
 ctx.log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.join(" ")}`);
 const started = new Date();
 const rows: ResultRow[] = [];
-if (only.has("kernels")) rows.push(...await benchKernels(ctx, backends));
-if (only.has("generation")) rows.push(...await benchGeneration(ctx, backends, wasm));
-if (only.has("search")) rows.push(...await benchSearch(ctx, backends.filter((b) => b.f64)));
+if (only.has("kernels")) rows.push(...(await benchKernels(ctx, backends)));
+if (only.has("generation")) rows.push(...(await benchGeneration(ctx, backends, wasm)));
+if (only.has("search"))
+  rows.push(
+    ...(await benchSearch(
+      ctx,
+      backends.filter((b) => b.f64),
+    )),
+  );
 if (only.has("rss")) rows.push(...benchRss(ctx));
 for (const b of backends) (b.backend as { close?: () => void }).close?.();
 ctx.numpy.close();

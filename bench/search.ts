@@ -18,14 +18,17 @@ export interface SearchImpl {
   backend: KernelBackend;
 }
 
-const M = 100, D = 20, GAMMA = 0.1;
+const M = 100,
+  D = 20,
+  GAMMA = 0.1;
 
 /** A market of `n` specs drawn around 50 "tasks"; the user mixes three of them. */
 function makeMarket(n: number, seed: number): { market: StatMarketItem[]; user: RKMETableSpecification; z: Float64Array; beta: Float64Array } {
   const rng = createRng(seed);
   const tasks = 50;
   const centres = new Float64Array(tasks * D).map(() => 2 * rng.normal());
-  const z = new Float64Array(n * M * D), beta = new Float64Array(n * M);
+  const z = new Float64Array(n * M * D),
+    beta = new Float64Array(n * M);
   const spec = (zs: Float64Array, bs: Float64Array, task: number, off: number, boff: number) => {
     const scale = 0.5 + rng.next();
     let s = 0;
@@ -44,11 +47,16 @@ function makeMarket(n: number, seed: number): { market: StatMarketItem[]; user: 
       spec: new RKMETableSpecification({ rows: M, cols: D, data: z.subarray(s * M * D, (s + 1) * M * D) }, beta.subarray(s * M, (s + 1) * M), GAMMA, 1000),
     });
   }
-  const uz = new Float64Array(M * D), ub = new Float64Array(M);
+  const uz = new Float64Array(M * D),
+    ub = new Float64Array(M);
   for (let part = 0; part < 3; part++) {
-    const tz = new Float64Array(M * D), tb = new Float64Array(M);
+    const tz = new Float64Array(M * D),
+      tb = new Float64Array(M);
     spec(tz, tb, [3, 17, 29][part]!, 0, 0);
-    for (let i = part * 33; i < Math.min(M, (part + 1) * 34); i++) { uz.set(tz.subarray(i * D, (i + 1) * D), i * D); ub[i] = 1 / M; }
+    for (let i = part * 33; i < Math.min(M, (part + 1) * 34); i++) {
+      uz.set(tz.subarray(i * D, (i + 1) * D), i * D);
+      ub[i] = 1 / M;
+    }
   }
   return { market, user: new RKMETableSpecification({ rows: M, cols: D, data: uz }, ub, GAMMA, 5000), z, beta };
 }
@@ -59,9 +67,15 @@ export async function benchSearch(ctx: BenchContext, impls: readonly SearchImpl[
   for (const n of sizes) {
     const { market, user, z, beta } = makeMarket(n, 500 + n);
     const job = {
-      kind: "search", z: writeF64(`search-${n}-z.f64`, z), beta: writeF64(`search-${n}-beta.f64`, beta),
-      market_shape: [n, M, D], user_z: writeF64(`search-${n}-uz.f64`, user.z.data),
-      user_beta: writeF64(`search-${n}-ub.f64`, user.beta), user_shape: [M, D], gamma: GAMMA, max_search_num: 5,
+      kind: "search",
+      z: writeF64(`search-${n}-z.f64`, z),
+      beta: writeF64(`search-${n}-beta.f64`, beta),
+      market_shape: [n, M, D],
+      user_z: writeF64(`search-${n}-uz.f64`, user.z.data),
+      user_beta: writeF64(`search-${n}-ub.f64`, user.beta),
+      user_shape: [M, D],
+      gamma: GAMMA,
+      max_search_num: 5,
     };
     ctx.log(`search ${n}: numpy result`);
     const np = await ctx.numpy.request<{ top: number[]; mixture: [number[], number[], number] | null }>({ ...job, runs: 1, warmup: 0 });
@@ -71,10 +85,18 @@ export async function benchSearch(ctx: BenchContext, impls: readonly SearchImpl[
     for (const { impl, backend } of impls) {
       const withBackend = <T>(f: () => T): T => {
         const prev = setKernelBackend(backend);
-        try { return f(); } finally { setKernelBackend(prev); }
+        try {
+          return f();
+        } finally {
+          setKernelBackend(prev);
+        }
       };
       const res = withBackend(() => searchStatistical(user, market, { maxSearchNum: 5, method: "greedy" }));
-      const agree = res.single.slice(0, 5).map((r) => r.id).join() === npIds.slice(0, Math.min(5, res.single.length)).join();
+      const agree =
+        res.single
+          .slice(0, 5)
+          .map((r) => r.id)
+          .join() === npIds.slice(0, Math.min(5, res.single.length)).join();
       const mixIds = res.multiple?.ids.join() ?? "";
       // the market keeps ip(spec, spec) with each spec: computed once here, timed separately
       const built = withBackend(() => {
@@ -97,7 +119,11 @@ export async function benchSearch(ctx: BenchContext, impls: readonly SearchImpl[
     const slow = (v: { impl: string }) => v.impl.startsWith("ts-reference") && n > 1000;
     const fast = variants.filter((v) => !slow(v));
     ctx.log(`search ${n}: timing numpy and ${fast.map((v) => v.impl).join(", ")} interleaved`);
-    const t = await interleaved(ctx.runs, () => numpyOnce(ctx, job), fast.map((v) => v.run));
+    const t = await interleaved(
+      ctx.runs,
+      () => numpyOnce(ctx, job),
+      fast.map((v) => v.run),
+    );
     const ours = fast.map((v, i) => ({ impl: v.impl, times: t.ours[i]!, extra: v.extra() }));
     for (const v of variants.filter(slow)) ours.push({ impl: v.impl, times: timeRuns(v.run, 1, 0), extra: v.extra() });
     rows.push(...compareRows("search", `${n} specs`, t.numpy, ours, { mixture: npMix }));

@@ -27,7 +27,7 @@ function assertCleanFailure(r: { code: number; err: string }, mentions: RegExp):
 
 function writeCsv(name: string, rows: number, cols: number, seed: number, header = true): string {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const lines = header ? [Array.from({ length: cols }, (_, j) => `f${j}`).join(",")] : [];
   for (let i = 0; i < rows; i++) lines.push(Array.from({ length: cols }, () => (rnd() * 4 - 2).toFixed(5)).join(","));
   writeFileSync(join(dir, name), lines.join("\n") + "\n");
@@ -92,10 +92,25 @@ test("lw search on each search.json scenario prints the expected ids, scores and
   for (const c of loadCases<SearchCase>("search.json", true)) {
     writeFileSync(join(dir, `${c.id}.market.json`), pyJson(c.market));
     writeFileSync(join(dir, `${c.id}.user.json`), JSON.stringify(c.user));
-    const r = run("search", "--market", `${c.id}.market.json`, "--spec", `${c.id}.user.json`, "--max", String(c.max_search_num), "--method", c.search_method, "--json");
+    const r = run(
+      "search",
+      "--market",
+      `${c.id}.market.json`,
+      "--spec",
+      `${c.id}.user.json`,
+      "--max",
+      String(c.max_search_num),
+      "--method",
+      c.search_method,
+      "--json",
+    );
     assert.equal(r.code, 0, `${c.id}: ${r.err}`);
     const got = JSON.parse(r.out);
-    assert.deepEqual(got.single.map((s: { id: string }) => s.id), c.expected.single.map((s) => s.id), `${c.id} single ids`);
+    assert.deepEqual(
+      got.single.map((s: { id: string }) => s.id),
+      c.expected.single.map((s) => s.id),
+      `${c.id} single ids`,
+    );
     got.single.forEach((s: { score: number }, i: number) => assert.ok(Math.abs(s.score - c.expected.single[i]!.score) <= 1e-6, `${c.id} score ${i}`));
     if (c.expected.multiple === null) assert.equal(got.multiple, null, c.id);
     else {
@@ -152,7 +167,10 @@ test("lw check package and lw search over a folder of learnware zips", async () 
   const sem = (d: number) => ({ ...(validSemantic as object), Input: { Dimension: d, Description: {} } });
   for (const m of c.market) {
     const zip = writeLearnwarePackage({
-      yaml: { model: { class_name: "MyModel", kwargs: {} }, stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat_spec.json", kwargs: {} }] },
+      yaml: {
+        model: { class_name: "MyModel", kwargs: {} },
+        stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat_spec.json", kwargs: {} }],
+      },
       files: { "__init__.py": "class MyModel: pass\n", "stat_spec.json": JSON.stringify(m.spec), "requirements.txt": "numpy\n" },
     });
     writeFileSync(join(folder, `${m.id}.zip`), zip);
@@ -175,7 +193,10 @@ test("lw check package and lw search over a folder of learnware zips", async () 
   const fromFolder = run("search", "--market", "market", "--spec", `${c.id}.user.json`, "--json");
   assert.equal(fromFolder.code, 0, fromFolder.err);
   const got = JSON.parse(fromFolder.out);
-  assert.deepEqual(got.single.map((s: { id: string }) => s.id), c.expected.single.map((s) => s.id));
+  assert.deepEqual(
+    got.single.map((s: { id: string }) => s.id),
+    c.expected.single.map((s) => s.id),
+  );
   assert.deepEqual(got.multiple.ids, c.expected.multiple!.ids);
   const semanticOnly = run("search", "--market", "market", "--semantic", "sem5.json", "--json");
   assert.equal(semanticOnly.code, 0, semanticOnly.err);

@@ -62,7 +62,12 @@ export class MarketClient {
     }
     let res: Response;
     try {
-      res = await fetch(this.url(path, init.query), { method, headers, ...(body !== undefined ? { body, duplex: "half" } : {}), ...(init.signal ? { signal: init.signal } : {}) } as RequestInit);
+      res = await fetch(this.url(path, init.query), {
+        method,
+        headers,
+        ...(body !== undefined ? { body, duplex: "half" } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+      } as RequestInit);
     } catch (e) {
       if ((e as Error).name === "AbortError") throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -96,13 +101,16 @@ export class ApiCliError extends CliError {
 
 /** One line from the API's `{ error: { code, message, details } }` envelope. */
 export async function apiError(res: Response, method: string, path: string): Promise<ApiCliError> {
-  let code = `HTTP_${res.status}`, message = res.statusText || "request failed", field = "";
+  let code = `HTTP_${res.status}`,
+    message = res.statusText || "request failed",
+    field = "";
   try {
     const data = (await res.json()) as { error?: { code?: string; message?: string; details?: { field?: unknown } } };
     if (data.error) {
       code = data.error.code ?? code;
       message = data.error.message ?? message;
-      if (data.error.details && typeof data.error.details === "object" && data.error.details.field !== undefined) field = ` (field ${String(data.error.details.field)})`;
+      if (data.error.details && typeof data.error.details === "object" && data.error.details.field !== undefined)
+        field = ` (field ${String(data.error.details.field)})`;
     }
   } catch {
     /* not JSON */
@@ -120,7 +128,9 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<{ id: string | null; event: string; data: string }> {
   const reader = body.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>).getReader();
   let buf = "";
-  let id: string | null = null, event = "message", data: string[] = [];
+  let id: string | null = null,
+    event = "message",
+    data: string[] = [];
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
@@ -131,7 +141,9 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
       buf = buf.slice(nl + 1);
       if (line === "") {
         if (data.length > 0) yield { id, event, data: data.join("\n") };
-        id = null; event = "message"; data = [];
+        id = null;
+        event = "message";
+        data = [];
       } else if (line.startsWith(":")) continue;
       else {
         const c = line.indexOf(":");

@@ -34,9 +34,17 @@ Exit codes: 0 ok, 1 INVALID verdict, 2 bad usage or input.`;
 
 type Command = (argv: string[]) => number | Promise<number>;
 const commands: Record<string, Command> = {
-  spec: specCommand, search: searchCommand, check: checkCommand,
-  upload: uploadCommand, download: downloadCommand, models: modelsCommand, tokens: tokensCommand, watch: watchCommand,
-  serve: serveCommand, register: registerCommand, reuse: reuseCommand,
+  spec: specCommand,
+  search: searchCommand,
+  check: checkCommand,
+  upload: uploadCommand,
+  download: downloadCommand,
+  models: modelsCommand,
+  tokens: tokensCommand,
+  watch: watchCommand,
+  serve: serveCommand,
+  register: registerCommand,
+  reuse: reuseCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

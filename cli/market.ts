@@ -35,7 +35,9 @@ function loadJson(path: string): MarketEntry[] {
 }
 
 function loadFolder(dir: string): MarketEntry[] {
-  const zips = readdirSync(dir).filter((n) => n.endsWith(".zip")).sort();
+  const zips = readdirSync(dir)
+    .filter((n) => n.endsWith(".zip"))
+    .sort();
   if (zips.length === 0) throw new CliError(`Market folder ${dir} holds no .zip learnware packages`);
   return zips.map((name) => {
     const id = basename(name, ".zip");

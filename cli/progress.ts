@@ -8,7 +8,8 @@ export function progressBar(label: string): { update(fraction: number, stage?: s
       const pct = Math.max(0, Math.min(100, Math.round(fraction * 100)));
       if (pct === last) return;
       last = pct;
-      const width = 30, fill = Math.round((pct / 100) * width);
+      const width = 30,
+        fill = Math.round((pct / 100) * width);
       process.stderr.write(`\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${stage}`.padEnd(80));
     },
     done() {

@@ -92,14 +92,23 @@ export function parseNpy(bytes: Uint8Array, name = "NPY"): Table {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1] === "True";
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new CliError(`${name} has a malformed header`);
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map(Number);
   if (shape.length < 1 || shape.length > 2) throw new CliError(`${name} must be 1-D or 2-D, got shape (${shape.join(", ")})`);
   if (fortran && shape.length === 2) throw new CliError(`${name} is in Fortran order; save it with np.ascontiguousarray first`);
-  const n = shape[0]!, d = shape[1] ?? 1;
+  const n = shape[0]!,
+    d = shape[1] ?? 1;
   const readers: Record<string, [number, (o: number) => number]> = {
-    "<f8": [8, (o) => view.getFloat64(o, true)], "<f4": [4, (o) => view.getFloat32(o, true)],
-    "<i8": [8, (o) => Number(view.getBigInt64(o, true))], "<i4": [4, (o) => view.getInt32(o, true)],
-    "<i2": [2, (o) => view.getInt16(o, true)], "|u1": [1, (o) => view.getUint8(o)], "|i1": [1, (o) => view.getInt8(o)],
+    "<f8": [8, (o) => view.getFloat64(o, true)],
+    "<f4": [4, (o) => view.getFloat32(o, true)],
+    "<i8": [8, (o) => Number(view.getBigInt64(o, true))],
+    "<i4": [4, (o) => view.getInt32(o, true)],
+    "<i2": [2, (o) => view.getInt16(o, true)],
+    "|u1": [1, (o) => view.getUint8(o)],
+    "|i1": [1, (o) => view.getInt8(o)],
     "|b1": [1, (o) => view.getUint8(o)],
   };
   const rd = readers[descr];

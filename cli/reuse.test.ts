@@ -24,12 +24,18 @@ import { CliError } from "./errors.ts";
 import { parseCsv } from "./readData.ts";
 import { loadMarket } from "./market.ts";
 
-const D = 3, K = 2;
+const D = 3,
+  K = 2;
 const dir = scratch("lw-reuse-cli-");
 const marketDir = join(dir, "market");
 const mixedDir = join(dir, "mixed");
 
-interface Net { W1: number[][]; b1: number[]; W2: number[][]; b2: number[] }
+interface Net {
+  W1: number[][];
+  b1: number[];
+  W2: number[][];
+  b2: number[];
+}
 
 /** A dense net d → 5 relu → k softmax, from `seed`. */
 function net(seed: number): Net {
@@ -41,16 +47,27 @@ function net(seed: number): Net {
 function forward(n: Net, x: number[]): number[] {
   const h = n.b1.map((b, j) => Math.max(0, b + x.reduce((s, xi, i) => s + xi * n.W1[i]![j]!, 0)));
   const z = n.b2.map((b, j) => b + h.reduce((s, hi, i) => s + hi * n.W2[i]![j]!, 0));
-  const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+  const m = Math.max(...z),
+    e = z.map((v) => Math.exp(v - m)),
+    s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
 }
 
 function onnxZip(n: Net, seed: number, shift: number): Uint8Array {
-  const onnx = buildDenseOnnx({ layers: [{ weights: n.W1, bias: n.b1, activation: "relu" }, { weights: n.W2, bias: n.b2 }], output: "softmax" });
+  const onnx = buildDenseOnnx({
+    layers: [
+      { weights: n.W1, bias: n.b1, activation: "relu" },
+      { weights: n.W2, bias: n.b2 },
+    ],
+    output: "softmax",
+  });
   const data = randomData(60, D, seed);
   for (let i = 0; i < data.data.length; i++) data.data[i]! += shift;
   return writeLearnwarePackage({
-    yaml: { model: { kind: "onnx", file: "model.onnx" }, stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }] },
+    yaml: {
+      model: { kind: "onnx", file: "model.onnx" },
+      stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+    },
     files: { "model.onnx": onnx, "stat.json": RKMETableSpecification.generate(data, { K: 8, seed }).stringify() },
   });
 }
@@ -111,7 +128,22 @@ test("lw reuse (in process, ONNX zips): averaging writes the search mixture's we
 });
 
 test("lw reuse: feature_augment fits on the labels; job_selector predicts with each row's learnware", async () => {
-  assert.equal(await reuseCommand([...base, "--kind", "feature_augment", "--mode", "regression", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "fitY.csv"), "--output", join(dir, "fa.csv")]), 0);
+  assert.equal(
+    await reuseCommand([
+      ...base,
+      "--kind",
+      "feature_augment",
+      "--mode",
+      "regression",
+      "--fit-input",
+      join(dir, "fitX.csv"),
+      "--labels",
+      join(dir, "fitY.csv"),
+      "--output",
+      join(dir, "fa.csv"),
+    ]),
+    0,
+  );
   const fa = readPred("fa.csv");
   assert.equal(fa.length, 10);
   userRows.forEach((x, i) => assert.ok(Math.abs(fa[i]![0]! - (x[0]! - 2 * x[2]!)) < 0.3, `row ${i}: ${fa[i]![0]} vs ${x[0]! - 2 * x[2]!}`));
@@ -120,24 +152,74 @@ test("lw reuse: feature_augment fits on the labels; job_selector predicts with e
   const js = readPred("js.csv");
   const ids = expectedAveraging().ids;
   // every row is exactly one of the mixture's learnwares' outputs
-  userRows.forEach((x, i) => assert.ok(ids.some((id) => forward(nets[id]!, x).every((v, j) => Math.abs(v - js[i]![j]!) < 1e-5)), `row ${i}`));
+  userRows.forEach((x, i) =>
+    assert.ok(
+      ids.some((id) => forward(nets[id]!, x).every((v, j) => Math.abs(v - js[i]![j]!) < 1e-5)),
+      `row ${i}`,
+    ),
+  );
 });
 
 test("lw reuse: bad inputs are one-line CliErrors", async () => {
-  const rejects = (argv: string[], re: RegExp) => assert.rejects(reuseCommand(argv), (e: unknown) => e instanceof CliError && re.test(e.message) && !e.message.includes("\n"));
+  const rejects = (argv: string[], re: RegExp) =>
+    assert.rejects(reuseCommand(argv), (e: unknown) => e instanceof CliError && re.test(e.message) && !e.message.includes("\n"));
   await rejects([...base, "--kind", "feature_augment", "--output", join(dir, "x.csv")], /--fit-input/);
   await rejects([...base, "--kind", "stacking", "--output", join(dir, "x.csv")], /--kind must be one of/);
   await rejects([...base, "--kind", "averaging", "--mode", "regression", "--output", join(dir, "x.csv")], /--mode for --kind averaging/);
-  await rejects([...base, "--kind", "averaging", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "fitY.csv"), "--output", join(dir, "x.csv")], /takes no fit/);
-  await rejects([...base, "--kind", "feature_augment", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "X.csv"), "--output", join(dir, "x.csv")], /rows/);
+  await rejects(
+    [...base, "--kind", "averaging", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "fitY.csv"), "--output", join(dir, "x.csv")],
+    /takes no fit/,
+  );
+  await rejects(
+    [...base, "--kind", "feature_augment", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "X.csv"), "--output", join(dir, "x.csv")],
+    /rows/,
+  );
   writeFileSync(join(dir, "X2.csv"), "1,2\n3,4\n");
-  await rejects(["--market", marketDir, "--spec", join(dir, "user_stat.json"), "--input", join(dir, "X2.csv"), "--kind", "averaging", "--output", join(dir, "x.csv")], /2 columns/);
-  await rejects(["--market", marketDir, "--spec", join(dir, "nope.json"), "--input", join(dir, "X.csv"), "--kind", "averaging", "--output", join(dir, "x.csv")], /nope\.json/);
+  await rejects(
+    ["--market", marketDir, "--spec", join(dir, "user_stat.json"), "--input", join(dir, "X2.csv"), "--kind", "averaging", "--output", join(dir, "x.csv")],
+    /2 columns/,
+  );
+  await rejects(
+    ["--market", marketDir, "--spec", join(dir, "nope.json"), "--input", join(dir, "X.csv"), "--kind", "averaging", "--output", join(dir, "x.csv")],
+    /nope\.json/,
+  );
   // A Python learnware cannot run in process: the error names it.
-  await rejects(["--market", mixedDir, "--spec", join(dir, "user_stat.json"), "--input", join(dir, "X.csv"), "--kind", "averaging", "--method", "none", "--top-k", "2", "--output", join(dir, "x.csv")], /"pyth" \(a python learnware\).*--service/);
+  await rejects(
+    [
+      "--market",
+      mixedDir,
+      "--spec",
+      join(dir, "user_stat.json"),
+      "--input",
+      join(dir, "X.csv"),
+      "--kind",
+      "averaging",
+      "--method",
+      "none",
+      "--top-k",
+      "2",
+      "--output",
+      join(dir, "x.csv"),
+    ],
+    /"pyth" \(a python learnware\).*--service/,
+  );
   // A market.json holds no packages.
   writeFileSync(join(dir, "market.json"), JSON.stringify([{ id: "alpha", spec: userSpec.toJSON() }]));
-  await rejects(["--market", join(dir, "market.json"), "--spec", join(dir, "user_stat.json"), "--input", join(dir, "X.csv"), "--kind", "averaging", "--output", join(dir, "x.csv")], /market\.json holds no model packages/);
+  await rejects(
+    [
+      "--market",
+      join(dir, "market.json"),
+      "--spec",
+      join(dir, "user_stat.json"),
+      "--input",
+      join(dir, "X.csv"),
+      "--kind",
+      "averaging",
+      "--output",
+      join(dir, "x.csv"),
+    ],
+    /market\.json holds no model packages/,
+  );
   await rejects([...base, "--kind", "averaging", "--output", join(dir, "x.csv"), "--service", "http://127.0.0.1:9"], /Cannot reach the model service/);
 });
 
@@ -145,8 +227,13 @@ test("lw reuse --service: the same predictions through a served mixture", async 
   const config = loadConfig({ LW_DATA_DIR: join(dir, "svc") });
   const source = mapPackageSource(new Map(Object.entries(zips).map(([id, z]) => [`${id}@latest`, z])));
   const service = new ModelService({
-    runtime: new Runtime(config), source, dataDir: config.dataDir,
-    poolSize: config.poolSize, poolMemoryBytes: config.poolMemoryBytes, batchMax: config.batchMax, batchWaitMs: config.batchWaitMs,
+    runtime: new Runtime(config),
+    source,
+    dataDir: config.dataDir,
+    poolSize: config.poolSize,
+    poolMemoryBytes: config.poolMemoryBytes,
+    batchMax: config.batchMax,
+    batchWaitMs: config.batchWaitMs,
   });
   const app = createServiceApp(service, { mixtures: new MixtureStore({ service, source, dataDir: config.dataDir }) });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -159,7 +246,24 @@ test("lw reuse --service: the same predictions through a served mixture", async 
   const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   assert.equal(await reuseCommand([...base, "--kind", "averaging", "--output", join(dir, "svc.csv"), "--service", address]), 0);
   assertClose(readPred("svc.csv"), expectedAveraging().rows);
-  assert.equal(await reuseCommand([...base, "--kind", "feature_augment", "--mode", "regression", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "fitY.csv"), "--output", join(dir, "svcfa.csv"), "--service", address]), 0);
+  assert.equal(
+    await reuseCommand([
+      ...base,
+      "--kind",
+      "feature_augment",
+      "--mode",
+      "regression",
+      "--fit-input",
+      join(dir, "fitX.csv"),
+      "--labels",
+      join(dir, "fitY.csv"),
+      "--output",
+      join(dir, "svcfa.csv"),
+      "--service",
+      address,
+    ]),
+    0,
+  );
   assertClose(readPred("svcfa.csv"), readPred("fa.csv"), 1e-6);
   assert.ok(service.metrics().predicts > 0);
 });

@@ -19,7 +19,8 @@ let dir: string;
 function lw(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [lwBin, ...args], { cwd: dir, env: { ...process.env, LW_SERVER: "", LW_TOKEN: "", ...env } });
-    let out = "", err = "";
+    let out = "",
+      err = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     child.on("close", (code) => resolve({ code: code ?? -1, out, err }));
@@ -91,11 +92,19 @@ describe("lw server commands", { timeout: 120_000 }, () => {
     assert.equal(up2.code, 0, up2.err);
     assert.match(up2.out, new RegExp(`^${id} v2 pending `));
     const versions = await api(server.url, "GET", `/v1/learnwares/${id}/versions`, { token: ADMIN });
-    assert.deepEqual(versions.data.items.map((v: any) => v.number), [1, 2]);
+    assert.deepEqual(
+      versions.data.items.map((v: any) => v.number),
+      [1, 2],
+    );
 
     const dl = await lw(["download", id, "--version", "2", "--output", "got.zip"], withServer());
     assert.equal(dl.code, 0, dl.err);
-    assert.equal(createHash("sha256").update(readFileSync(join(dir, "got.zip"))).digest("hex"), createHash("sha256").update(fx.zip).digest("hex"));
+    assert.equal(
+      createHash("sha256")
+        .update(readFileSync(join(dir, "got.zip")))
+        .digest("hex"),
+      createHash("sha256").update(fx.zip).digest("hex"),
+    );
     assertOneLineFailure(await lw(["download", "99999999"], withServer()), /404 NOT_FOUND: Model '99999999' not found/);
   });
 
@@ -125,7 +134,10 @@ describe("lw server commands", { timeout: 120_000 }, () => {
     assert.equal(s.code, 0, s.err);
     const got = JSON.parse(s.out);
     const ref = await api(server.url, "POST", "/v1/search", { json: { stat: JSON.parse(readFileSync(join(dir, "q.json"), "utf8")), limit: 500 } });
-    assert.deepEqual(got.single.map((x: any) => x.id), ref.data.single.items.map((x: any) => x.id));
+    assert.deepEqual(
+      got.single.map((x: any) => x.id),
+      ref.data.single.items.map((x: any) => x.id),
+    );
     assert.ok(["00000001", "00000003"].includes(got.single[0].id));
     assert.deepEqual(got.multiple.ids, ref.data.multiple.ids);
     const table = await lw(["search", "--server", server.url, "--spec", "q.json"]);
@@ -141,7 +153,10 @@ describe("lw server commands", { timeout: 120_000 }, () => {
     assert.equal((await lw(["models", "new-version", id, "--framework", "onnx", "--metadata", '{"epochs":3}'], withServer())).out.trim(), `${id} v2`);
     assert.equal((await lw(["models", "tag", id, "staging", "2"], withServer())).code, 0);
     const vs = await lw(["models", "versions", id, "--json"], withServer());
-    assert.deepEqual(JSON.parse(vs.out).items.map((v: any) => v.tags), [[], ["staging"]]);
+    assert.deepEqual(
+      JSON.parse(vs.out).items.map((v: any) => v.tags),
+      [[], ["staging"]],
+    );
     assert.equal((await lw(["models", "log", id, "2", "acc=0.9", "note=fine", "--step", "3"], withServer())).code, 0);
     const m = JSON.parse((await lw(["models", "metrics", id, "staging", "--json"], withServer())).out);
     assert.deepEqual(m.metrics.acc, [{ value: 0.9, step: 3, wallClock: m.metrics.acc[0].wallClock }]);
@@ -160,9 +175,15 @@ describe("lw server commands", { timeout: 120_000 }, () => {
   test("watch prints the event feed from an event id", async () => {
     const w = await lw(["watch", "--after", "0", "--count", "3", "--json"], withServer());
     assert.equal(w.code, 0, w.err);
-    const events = w.out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = w.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(events.length, 3);
-    assert.deepEqual(events.map((e) => e.id), [...events.map((e) => e.id)].sort((x, y) => x - y));
+    assert.deepEqual(
+      events.map((e) => e.id),
+      [...events.map((e) => e.id)].sort((x, y) => x - y),
+    );
     assert.ok(events.every((e) => typeof e.type === "string" && e.id > 0));
     const text = await lw(["watch", "--after", "0", "--count", "1", "--type", "tag.moved"], withServer());
     assert.match(text.out, /#\d+ +tag\.moved/);

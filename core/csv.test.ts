@@ -5,8 +5,15 @@ import { CsvError, hasHeaderRow, isMissingField, sniffDelimiter, splitCsv, toNum
 test("delimiters are sniffed from the first line; quotes, CRLF and blank lines follow RFC 4180", () => {
   assert.equal(sniffDelimiter("a;b;c\n1,2;3;4"), ";");
   assert.equal(sniffDelimiter("a\tb\n"), "\t");
-  assert.deepEqual(splitCsv('x,"y, z"\r\n1,"say ""hi"""\r\n\r\n2,3'), [["x", "y, z"], ["1", 'say "hi"'], ["2", "3"]]);
-  assert.throws(() => splitCsv('a,"b\n1,2'), (e: unknown) => e instanceof CsvError && /quoted field is not closed/.test((e as Error).message));
+  assert.deepEqual(splitCsv('x,"y, z"\r\n1,"say ""hi"""\r\n\r\n2,3'), [
+    ["x", "y, z"],
+    ["1", 'say "hi"'],
+    ["2", "3"],
+  ]);
+  assert.throws(
+    () => splitCsv('a,"b\n1,2'),
+    (e: unknown) => e instanceof CsvError && /quoted field is not closed/.test((e as Error).message),
+  );
 });
 
 test("numbers, missing values and headers", () => {

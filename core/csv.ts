@@ -54,18 +54,26 @@ export function hasHeaderRow(first: readonly string[]): boolean {
 /** Splits CSV text into rows of fields; blank lines are skipped. */
 export function splitCsv(text: string, delim = sniffDelimiter(text)): string[][] {
   const rows: string[][] = [];
-  let field = "", row: string[] = [], inQuotes = false;
+  let field = "",
+    row: string[] = [],
+    inQuotes = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (inQuotes) {
       if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else inQuotes = false;
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else inQuotes = false;
       } else field += ch;
     } else if (ch === '"') inQuotes = true;
-    else if (ch === delim) { row.push(field); field = ""; }
-    else if (ch === "\n" || ch === "\r") {
+    else if (ch === delim) {
+      row.push(field);
+      field = "";
+    } else if (ch === "\n" || ch === "\r") {
       if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); field = "";
+      row.push(field);
+      field = "";
       if (row.length > 1 || row[0]!.trim() !== "") rows.push(row);
       row = [];
     } else field += ch;

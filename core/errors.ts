@@ -35,9 +35,7 @@ export interface ErrorPayload {
 /** Converts any thrown value to `{ code, message, details? }`. */
 export function toErrorPayload(err: unknown): ErrorPayload {
   if (err instanceof LearnwareError) {
-    return err.details === undefined
-      ? { code: err.code, message: err.message }
-      : { code: err.code, message: err.message, details: err.details };
+    return err.details === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, details: err.details };
   }
   if (err instanceof RangeError) return { code: "RANGE_ERROR", message: err.message };
   if (err instanceof TypeError) return { code: "TYPE_ERROR", message: err.message };

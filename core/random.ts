@@ -34,12 +34,20 @@ function splitmix32(seed: number): () => number {
 export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new TypeError(`Seed must be a finite number, got ${seed}`);
   const sm = splitmix32(Math.floor(seed) ^ Math.floor(seed / 0x100000000));
-  let s0 = sm(), s1 = sm(), s2 = sm(), s3 = sm();
+  let s0 = sm(),
+    s1 = sm(),
+    s2 = sm(),
+    s3 = sm();
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   const u32 = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
     return result;
   };
   let spare: number | null = null;
@@ -51,7 +59,11 @@ export function createRng(seed: number): Rng {
       return Math.floor(next() * n);
     },
     normal(): number {
-      if (spare !== null) { const v = spare; spare = null; return v; }
+      if (spare !== null) {
+        const v = spare;
+        spare = null;
+        return v;
+      }
       let u = 0;
       while (u === 0) u = next();
       const v = next();

@@ -43,7 +43,10 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
   const file = join(config.dataDir, "admin-token");
   try {
     const existing = (await readFile(file, "utf8")).trim();
-    const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, await sha256Hex(existing)));
+    const [row] = await ctx.db.db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.hash, await sha256Hex(existing)));
     if (row && row.revokedAt === null) return null;
   } catch {
     /* no file yet */
@@ -99,7 +102,12 @@ export async function startServer(config: ServerConfig, opts: { log?: (m: string
     },
   );
   return {
-    app, deps, ctx, adminTokenFile, recovered: { ...swept, uploads }, seeded,
+    app,
+    deps,
+    ctx,
+    adminTokenFile,
+    recovered: { ...swept, uploads },
+    seeded,
     collect,
     close: () => {
       closed = true;

@@ -33,7 +33,10 @@ const textDecoder = new TextDecoder();
 
 function isTensor(v: unknown): v is Tensor {
   return (
-    typeof v === "object" && v !== null && "data" in v && "shape" in v &&
+    typeof v === "object" &&
+    v !== null &&
+    "data" in v &&
+    "shape" in v &&
     ((v as Tensor).data instanceof Float64Array || (v as Tensor).data instanceof Float32Array)
   );
 }
@@ -88,9 +91,7 @@ function decodeParts(head: Uint8Array, body: Uint8Array): unknown {
   aligned.set(body);
   const views = refs.map((r): Tensor => {
     const n = r.bytes / (r.dtype === "float32" ? 4 : 8);
-    const data = r.dtype === "float32"
-      ? new Float32Array(aligned.buffer, r.offset, n)
-      : new Float64Array(aligned.buffer, r.offset, n);
+    const data = r.dtype === "float32" ? new Float32Array(aligned.buffer, r.offset, n) : new Float64Array(aligned.buffer, r.offset, n);
     return { dtype: r.dtype, shape: r.shape, data };
   });
   const revive = (v: unknown): unknown => {

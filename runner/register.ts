@@ -71,17 +71,22 @@ export function expandArtifactGlob(pattern: string): string[] {
   const prefix = pattern.slice(0, -1);
   const dir = prefix.endsWith("/") ? prefix : dirname(prefix) + "/";
   const namePrefix = prefix.endsWith("/") ? "" : basename(prefix);
-  return readdirSync(dir).filter((n) => n.startsWith(namePrefix)).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
+  return readdirSync(dir)
+    .filter((n) => n.startsWith(namePrefix))
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
 }
 
 /** Builds the package (zip bytes) without uploading. */
@@ -94,7 +99,11 @@ export async function buildRegisteredPackage(opts: Omit<RegisterOptions, "server
     model = { class_name: opts.className ?? "Model", kwargs: {} };
   } else {
     files["runner.mjs"] = readFileSync(opts.runner);
-    const mod = (await import(pathToFileURL(opts.runner).href)) as { runner?: { saveModel?: (m: unknown) => unknown }; input_shape?: number[]; output_shape?: number[] };
+    const mod = (await import(pathToFileURL(opts.runner).href)) as {
+      runner?: { saveModel?: (m: unknown) => unknown };
+      input_shape?: number[];
+      output_shape?: number[];
+    };
     const props = opts.model === undefined ? {} : mod.runner?.saveModel ? await mod.runner.saveModel(opts.model) : opts.model;
     const kwargs: Record<string, unknown> = typeof props === "object" && props !== null ? { ...(props as object) } : { value: props };
     const inShape = opts.inputShape ?? mod.input_shape;
@@ -110,7 +119,9 @@ export async function buildRegisteredPackage(opts: Omit<RegisterOptions, "server
     if (matches.length === 0) throw new LearnwareError("BAD_REQUEST", `Artifact glob '${pattern}' matched no files`);
     const base = pattern.includes("*")
       ? pattern.slice(0, pattern.lastIndexOf("/") + 1)
-      : statSync(pattern).isDirectory() ? `${pattern.replace(/\/+$/, "")}/` : `${dirname(pattern)}/`;
+      : statSync(pattern).isDirectory()
+        ? `${pattern.replace(/\/+$/, "")}/`
+        : `${dirname(pattern)}/`;
     for (const m of matches) {
       const single = matches.length === 1 && !pattern.includes("*") && !target.endsWith("/");
       const rel = single ? target : `${target.replace(/\/?$/, "/")}${m.slice(base.length)}`;
@@ -138,11 +149,16 @@ export async function registerModel(opts: RegisterOptions): Promise<RegisterResu
   const server = opts.server.replace(/\/+$/, "");
   if (opts.number !== undefined) {
     // The number is checked before anything is uploaded: a refused number leaves no version behind.
-    if (!Number.isInteger(opts.number) || opts.number < 1) throw new LearnwareError("BAD_REQUEST", `Model number must be a positive integer, got ${opts.number}`);
+    if (!Number.isInteger(opts.number) || opts.number < 1)
+      throw new LearnwareError("BAD_REQUEST", `Model number must be a positive integer, got ${opts.number}`);
     let next = 1;
     if (!opts.create) {
       const res = await fetch(`${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`, { headers: { authorization: `Bearer ${opts.token}` } });
-      if (!res.ok) throw new LearnwareError(res.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR", `Looking up ${opts.repository} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`);
+      if (!res.ok)
+        throw new LearnwareError(
+          res.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR",
+          `Looking up ${opts.repository} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`,
+        );
       next = (((await res.json()) as { latestVersion?: number | null }).latestVersion ?? 0) + 1;
     }
     if (next !== opts.number) throw new LearnwareError("CONFLICT", `${opts.repository} would get version ${next}, not ${opts.number}; nothing was uploaded`);
@@ -157,7 +173,9 @@ export async function registerModel(opts: RegisterOptions): Promise<RegisterResu
       const e = (JSON.parse(text) as { error: { code: string; message: string } }).error;
       code = e.code;
       message = e.message;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
     throw new LearnwareError(code, `Registering ${opts.repository} failed (HTTP ${res.status}): ${message}`);
   }
   const body = JSON.parse(text) as { learnware?: { id: string }; version?: { number: number; status?: string; learnwareId?: string } };

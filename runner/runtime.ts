@@ -33,7 +33,12 @@ export class Runtime {
     this.config = config;
     const envDir = join(config.dataDir, "envs");
     const pip = { ...(config.pipIndexUrl ? { pipIndexUrl: config.pipIndexUrl } : {}), ...(config.wheelhouse ? { wheelhouse: config.wheelhouse } : {}) };
-    const sandbox = createSandbox({ mode: config.sandbox, bwrap: config.bwrap, uidBase: config.sandboxUidBase, limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes } });
+    const sandbox = createSandbox({
+      mode: config.sandbox,
+      bwrap: config.bwrap,
+      uidBase: config.sandboxUidBase,
+      limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes },
+    });
     this.sandbox = sandbox;
     const timeouts = { callTimeoutMs: config.callTimeoutMs, loadTimeoutMs: config.loadTimeoutMs };
     const node = { sandbox, workDir: join(config.dataDir, "node"), ...timeouts };
@@ -43,8 +48,14 @@ export class Runtime {
       "python-venv": new VenvBackend({ sandbox, envDir, python: config.python, ...timeouts, ...pip }),
       conda: new CondaBackend({ sandbox, envDir, conda: config.conda, ...timeouts }),
       docker: new DockerBackend({
-        envDir, docker: config.docker, baseImage: config.dockerBaseImage, cpus: config.dockerCpus, pidsLimit: config.dockerPids,
-        memoryLimitBytes: config.instanceMemoryBytes, ...timeouts, ...pip,
+        envDir,
+        docker: config.docker,
+        baseImage: config.dockerBaseImage,
+        cpus: config.dockerCpus,
+        pidsLimit: config.dockerPids,
+        memoryLimitBytes: config.instanceMemoryBytes,
+        ...timeouts,
+        ...pip,
       }),
     };
   }

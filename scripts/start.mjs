@@ -16,7 +16,11 @@ const server = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
 const children = [];
 
 function start(name, args, extraEnv = {}, opts = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: opts.replaceEnv ? extraEnv : { ...env, ...extraEnv }, stdio: "inherit" });
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: root,
+    env: opts.replaceEnv ? extraEnv : { ...env, ...extraEnv },
+    stdio: "inherit",
+  });
   child.on("exit", (code, signal) => {
     if (stopping) return;
     console.error(`${name} exited (${signal ?? code}); stopping`);
@@ -51,7 +55,9 @@ async function waitReady() {
     try {
       const r = await fetch(`${server}/healthz`);
       if (r.ok) return true;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
@@ -78,7 +84,9 @@ async function runnerToken() {
   const file = join(env.LW_DATA_DIR, "runner-token");
   if (existsSync(file)) {
     const t = readFileSync(file, "utf8").trim();
-    const who = await fetch(`${server}/v1/whoami`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.json()).catch(() => ({}));
+    const who = await fetch(`${server}/v1/whoami`, { headers: { authorization: `Bearer ${t}` } })
+      .then((r) => r.json())
+      .catch(() => ({}));
     if (who.owner && Array.isArray(who.scopes) && who.scopes.length === 1 && who.scopes[0] === "runner") return t;
   }
   const adminFile = join(env.LW_DATA_DIR, "admin-token");

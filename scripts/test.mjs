@@ -39,7 +39,12 @@ function run(label, cmd, args, opts = {}) {
   const shown = args.length > 8 ? `${args.slice(0, 8).join(" ")} …` : args.join(" ");
   const shownCmd = cmd.startsWith(root) ? relative(root, cmd) : cmd;
   console.log(`\n## ${label}: ${shownCmd} ${shown}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...env, ...(opts.env ?? {}) }, shell: process.platform === "win32" && cmd.endsWith(".cmd") });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...env, ...(opts.env ?? {}) },
+    shell: process.platform === "win32" && cmd.endsWith(".cmd"),
+  });
   if (r.error) console.error(`${label}: ${r.error.message}`);
   return r.status === 0;
 }
@@ -58,7 +63,10 @@ if (only.length === 0) {
   if (!formatted) console.error("format check: files differ from `npm run format` (run it and commit the result)");
   step("format check", formatted);
   const deno = bin("deno");
-  step("core under Deno (no permissions) with its doc examples", run("core under Deno (no permissions) with its doc examples", deno, ["test", "--doc", "--quiet", "core/"]));
+  step(
+    "core under Deno (no permissions) with its doc examples",
+    run("core under Deno (no permissions) with its doc examples", deno, ["test", "--doc", "--quiet", "core/"]),
+  );
   // Doc examples elsewhere may use Node APIs and the file system: all permissions, no tests.
   const documented = ["wasm", "edge", "runner", "cli", "web", "bench"].flatMap((d) =>
     walk(join(root, d), (n, p) => n.endsWith(".ts") && !n.endsWith(".test.ts") && /```ts\s*$/m.test(readFileSync(p, "utf8"))),
@@ -66,14 +74,35 @@ if (only.length === 0) {
   if (documented.length > 0) step("doc examples outside core/", run("doc examples outside core/", deno, ["test", "--doc", "--quiet", "-A", ...documented]));
   if (existsSync(join(root, "wasm", "preload.ts"))) {
     const conf = files.filter((f) => f.startsWith("test/conformance/"));
-    step("conformance (wasm backend)", run("conformance under the wasm backend", process.execPath, ["--import", "tsx", "--import", "./wasm/preload.ts", "--test", "--test-reporter=dot", ...conf]));
+    step(
+      "conformance (wasm backend)",
+      run("conformance under the wasm backend", process.execPath, [
+        "--import",
+        "tsx",
+        "--import",
+        "./wasm/preload.ts",
+        "--test",
+        "--test-reporter=dot",
+        ...conf,
+      ]),
+    );
   }
 }
 
 // The main suite reports to the terminal and, as TAP, to a file read for the summary below.
 const tap = join(scratch, "main-suite.tap");
 const reporter = process.stdout.isTTY ? "spec" : "tap";
-const args = ["--import", "tsx", "--test", "--test-concurrency=2", `--test-reporter=${reporter}`, "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tap}`, ...files];
+const args = [
+  "--import",
+  "tsx",
+  "--test",
+  "--test-concurrency=2",
+  `--test-reporter=${reporter}`,
+  "--test-reporter-destination=stdout",
+  "--test-reporter=tap",
+  `--test-reporter-destination=${tap}`,
+  ...files,
+];
 step("main suite", run("main suite (node --test)", process.execPath, args));
 
 // Leftovers: every test removes what it creates.

@@ -73,10 +73,29 @@ export function postgresBin(name: "initdb" | "pg_ctl" | "postgres"): string | nu
 }
 
 const PARTS: Record<PartName, Part> = {
-  python3: { what: "Python learnwares (venv worker, protocol, compat client)", install: "apt-get install python3", check: () => runs(PYTHON, ["-c", "import sys"]) },
-  "python3-numpy": { what: "numpy learnwares and the numpy benchmark baseline", install: "apt-get install python3-numpy", after: ["python3"], check: pyImports("import numpy; numpy.zeros(1)") },
-  "python3-sklearn": { what: "scikit-learn learnwares (pickled models)", install: "apt-get install python3-sklearn", after: ["python3-numpy"], check: pyImports("import sklearn.linear_model") },
-  "python3-requests": { what: "the Python LearnwareClient compatibility test", install: "apt-get install python3-requests", after: ["python3"], check: pyImports("import requests; requests.Session") },
+  python3: {
+    what: "Python learnwares (venv worker, protocol, compat client)",
+    install: "apt-get install python3",
+    check: () => runs(PYTHON, ["-c", "import sys"]),
+  },
+  "python3-numpy": {
+    what: "numpy learnwares and the numpy benchmark baseline",
+    install: "apt-get install python3-numpy",
+    after: ["python3"],
+    check: pyImports("import numpy; numpy.zeros(1)"),
+  },
+  "python3-sklearn": {
+    what: "scikit-learn learnwares (pickled models)",
+    install: "apt-get install python3-sklearn",
+    after: ["python3-numpy"],
+    check: pyImports("import sklearn.linear_model"),
+  },
+  "python3-requests": {
+    what: "the Python LearnwareClient compatibility test",
+    install: "apt-get install python3-requests",
+    after: ["python3"],
+    check: pyImports("import requests; requests.Session"),
+  },
   "python3-venv": {
     what: "the python-venv backend's environments",
     install: "apt-get install python3-venv",
@@ -101,14 +120,26 @@ const PARTS: Record<PartName, Part> = {
     after: ["docker"],
     check: () => (runs(process.env.LW_DOCKER ?? "docker", ["image", "inspect", DOCKER_BASE_IMAGE]) === null ? null : `image ${DOCKER_BASE_IMAGE} is missing`),
   },
-  bwrap: { what: "the bubblewrap sandbox", install: "apt-get install bubblewrap", check: () => runs("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"]) },
-  chromium: { what: "the browser (e2e) tests of the web page", install: "apt-get install chromium", check: () => (existsSync(CHROMIUM) ? runs(CHROMIUM, ["--version"]) : `no ${CHROMIUM}`) },
+  bwrap: {
+    what: "the bubblewrap sandbox",
+    install: "apt-get install bubblewrap",
+    check: () => runs("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"]),
+  },
+  chromium: {
+    what: "the browser (e2e) tests of the web page",
+    install: "apt-get install chromium",
+    check: () => (existsSync(CHROMIUM) ? runs(CHROMIUM, ["--version"]) : `no ${CHROMIUM}`),
+  },
   postgresql: {
     what: "the PostgreSQL catalogue tests (a throwaway cluster)",
     install: "apt-get install postgresql",
     check: () => (postgresBin("initdb") && postgresBin("pg_ctl") ? null : "initdb/pg_ctl not found"),
   },
-  clang: { what: "rebuilding the wasm kernels from C", install: "apt-get install clang lld", check: () => runs("clang", ["--version"]) ?? runs("wasm-ld", ["--version"]) },
+  clang: {
+    what: "rebuilding the wasm kernels from C",
+    install: "apt-get install clang lld",
+    check: () => runs("clang", ["--version"]) ?? runs("wasm-ld", ["--version"]),
+  },
 };
 
 const cache = new Map<PartName, string | null>();

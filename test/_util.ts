@@ -58,4 +58,3 @@ export function scratch(prefix = "lw-test-"): string {
 export function removeScratch(dir: string): void {
   rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
-

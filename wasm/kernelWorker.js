@@ -6,7 +6,11 @@
 // fork–join jobs: wait on ctrl[SEQ], call the named export with the f64 arguments, publish
 // ctrl[DONE] and notify. Between jobs it sleeps in Atomics.wait (no spinning).
 
-const SEQ = 0, DONE = 1, FN = 2, ARGC = 3, STATUS = 4;
+const SEQ = 0,
+  DONE = 1,
+  FN = 2,
+  ARGC = 3,
+  STATUS = 4;
 const ARGS_BYTE_OFFSET = 64;
 
 function serve(init, post) {
@@ -38,8 +42,7 @@ function serve(init, post) {
   }
 }
 
-const isNode = typeof globalThis.process === "object" && !!globalThis.process?.versions?.node &&
-  typeof globalThis.Deno === "undefined";
+const isNode = typeof globalThis.process === "object" && !!globalThis.process?.versions?.node && typeof globalThis.Deno === "undefined";
 if (isNode) {
   const { parentPort } = await import("node:worker_threads");
   parentPort.once("message", (init) => serve(init, (m) => parentPort.postMessage(m)));

@@ -29,7 +29,8 @@ function randWeights(rng: Rng, n: number, signed = false): Float64Array {
 function assertAllClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, label: string): void {
   assert.equal(got.length, want.length, `${label}: length`);
   for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!;
+    const g = got[i]!,
+      w = want[i]!;
     if (Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w))) continue;
     if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) {
       assert.fail(`${label}[${i}]: got ${g}, expected ${w} (|diff| ${Math.abs(g - w)} > ${atol} + ${rtol}·|expected|)`);
@@ -37,18 +38,40 @@ function assertAllClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: n
   }
 }
 
-interface Case { na: number; nb: number; d: number; gamma: number; scale: number; offset: number }
+interface Case {
+  na: number;
+  nb: number;
+  d: number;
+  gamma: number;
+  scale: number;
+  offset: number;
+}
 
 function cases(): Case[] {
   const out: Case[] = [];
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [1, 2, 3], [2, 1, 2], [3, 5, 4], [4, 4, 7], [5, 3, 1], [7, 9, 5], [8, 8, 8],
-    [13, 257, 3], [4, 513, 2], [33, 31, 30], [100, 100, 50], [9, 40, 200], [1, 600, 20],
+    [1, 1, 1],
+    [1, 2, 3],
+    [2, 1, 2],
+    [3, 5, 4],
+    [4, 4, 7],
+    [5, 3, 1],
+    [7, 9, 5],
+    [8, 8, 8],
+    [13, 257, 3],
+    [4, 513, 2],
+    [33, 31, 30],
+    [100, 100, 50],
+    [9, 40, 200],
+    [1, 600, 20],
   ];
   const gammas = [1e-4, 0.01, 0.1, 1, 10, 1000];
   let g = 0;
   for (const [na, nb, d] of shapes) {
-    for (const [scale, offset] of [[1, 0], [3, 1000]] as const) {
+    for (const [scale, offset] of [
+      [1, 0],
+      [3, 1000],
+    ] as const) {
       const gamma = gammas[g++ % gammas.length]!;
       // keep far-off points interesting: spread comparable to 1/√γ so kernels are not all 0
       const s = offset === 0 ? scale : Math.min(scale, 2 / Math.sqrt(gamma * d));
@@ -69,8 +92,10 @@ test("wasm SIMD is available on this runtime", () => {
 test("rbfBlockInto matches the reference to 4e-16 relative (distances are bit-identical)", () => {
   const rng = createRng(11);
   for (const c of cases()) {
-    const a = randMatrix(rng, c.na, c.d, c.scale, c.offset), b = randMatrix(rng, c.nb, c.d, c.scale, c.offset);
-    const want = new Float64Array(c.na * c.nb), got = new Float64Array(c.na * c.nb);
+    const a = randMatrix(rng, c.na, c.d, c.scale, c.offset),
+      b = randMatrix(rng, c.nb, c.d, c.scale, c.offset);
+    const want = new Float64Array(c.na * c.nb),
+      got = new Float64Array(c.na * c.nb);
     ref.rbfBlockInto(want, a, b, c.gamma);
     wasm.rbfBlockInto(got, a, b, c.gamma);
     assertAllClose(got, want, 1e-320, 4.5e-16, `block ${name(c)}`);
@@ -81,11 +106,15 @@ test("rbfRowSumsInto (with and without the Z-gradient points) matches the refere
   const rng = createRng(12);
   for (const c of cases()) {
     for (const signed of [false, true]) {
-      const a = randMatrix(rng, c.na, c.d, c.scale, c.offset), b = randMatrix(rng, c.nb, c.d, c.scale, c.offset);
+      const a = randMatrix(rng, c.na, c.d, c.scale, c.offset),
+        b = randMatrix(rng, c.nb, c.d, c.scale, c.offset);
       const wb = randWeights(rng, c.nb, signed);
       const absW = wb.map(Math.abs);
-      const want = new Float64Array(c.na), got = new Float64Array(c.na), mag = new Float64Array(c.na);
-      const wantP = new Float64Array(c.na * c.d), gotP = new Float64Array(c.na * c.d);
+      const want = new Float64Array(c.na),
+        got = new Float64Array(c.na),
+        mag = new Float64Array(c.na);
+      const wantP = new Float64Array(c.na * c.d),
+        gotP = new Float64Array(c.na * c.d);
       ref.rbfRowSumsInto(want, a, b, wb, c.gamma, wantP);
       ref.rbfRowSumsInto(mag, a, b, absW, c.gamma);
       wasm.rbfRowSumsInto(got, a, b, wb, c.gamma);
@@ -101,8 +130,7 @@ test("rbfRowSumsInto (with and without the Z-gradient points) matches the refere
         let bmax = 0;
         for (let j = 0; j < c.nb; j++) for (let k = 0; k < c.d; k++) bmax = Math.max(bmax, Math.abs(b.data[j * c.d + k]!));
         const tol = 4e-16 * (c.nb + 4) * mag[i]! * bmax + 1e-300;
-        assertAllClose(gotP.subarray(i * c.d, (i + 1) * c.d), wantP.subarray(i * c.d, (i + 1) * c.d), tol, 0,
-          `points ${name(c)} row ${i}`);
+        assertAllClose(gotP.subarray(i * c.d, (i + 1) * c.d), wantP.subarray(i * c.d, (i + 1) * c.d), tol, 0, `points ${name(c)} row ${i}`);
       }
     }
   }
@@ -111,8 +139,10 @@ test("rbfRowSumsInto (with and without the Z-gradient points) matches the refere
 test("rbfWeightedSum matches the reference (signed and unnormalised weights)", () => {
   const rng = createRng(13);
   for (const c of cases()) {
-    const a = randMatrix(rng, c.na, c.d, c.scale, c.offset), b = randMatrix(rng, c.nb, c.d, c.scale, c.offset);
-    const wa = randWeights(rng, c.na, true), wb = randWeights(rng, c.nb, true);
+    const a = randMatrix(rng, c.na, c.d, c.scale, c.offset),
+      b = randMatrix(rng, c.nb, c.d, c.scale, c.offset);
+    const wa = randWeights(rng, c.na, true),
+      wb = randWeights(rng, c.nb, true);
     const want = ref.rbfWeightedSum(a, wa, b, wb, c.gamma);
     const mag = ref.rbfWeightedSum(a, wa.map(Math.abs), b, wb.map(Math.abs), c.gamma);
     const got = wasm.rbfWeightedSum(a, wa, b, wb, c.gamma);
@@ -123,8 +153,12 @@ test("rbfWeightedSum matches the reference (signed and unnormalised weights)", (
 test("nearestCentersInto gives the reference's labels and bit-identical distances", () => {
   const rng = createRng(14);
   for (const c of cases()) {
-    const x = randMatrix(rng, c.nb, c.d, c.scale, c.offset), centers = randMatrix(rng, c.na, c.d, c.scale, c.offset);
-    const lw = new Int32Array(c.nb), lg = new Int32Array(c.nb), dw = new Float64Array(c.nb), dg = new Float64Array(c.nb);
+    const x = randMatrix(rng, c.nb, c.d, c.scale, c.offset),
+      centers = randMatrix(rng, c.na, c.d, c.scale, c.offset);
+    const lw = new Int32Array(c.nb),
+      lg = new Int32Array(c.nb),
+      dw = new Float64Array(c.nb),
+      dg = new Float64Array(c.nb);
     ref.nearestCentersInto(lw, dw, x, centers);
     wasm.nearestCentersInto(lg, dg, x, centers);
     for (let i = 0; i < c.nb; i++) {
@@ -136,12 +170,16 @@ test("nearestCentersInto gives the reference's labels and bit-identical distance
 });
 
 test("nearestCentersInto: ties go to the lowest index, also across chunks of 256 centres", () => {
-  const d = 3, k = 600;
+  const d = 3,
+    k = 600;
   const centers = new Float64Array(k * d);
   for (let c = 0; c < k; c++) centers[c * d] = 10 + (c % 7); // many duplicates
   const cm: Matrix = { rows: k, cols: d, data: centers };
-  const x: Matrix = { rows: 9, cols: d, data: new Float64Array(9 * d).map((_, i) => (i % d === 0 ? 8 + (i / d) : 0)) };
-  const lw = new Int32Array(9), lg = new Int32Array(9), dw = new Float64Array(9), dg = new Float64Array(9);
+  const x: Matrix = { rows: 9, cols: d, data: new Float64Array(9 * d).map((_, i) => (i % d === 0 ? 8 + i / d : 0)) };
+  const lw = new Int32Array(9),
+    lg = new Int32Array(9),
+    dw = new Float64Array(9),
+    dg = new Float64Array(9);
   ref.nearestCentersInto(lw, dw, x, cm);
   wasm.nearestCentersInto(lg, dg, x, cm);
   assert.deepEqual(lg, lw);
@@ -149,7 +187,10 @@ test("nearestCentersInto: ties go to the lowest index, also across chunks of 256
   // a duplicated single centre and a NaN row
   const one: Matrix = { rows: 1, cols: 2, data: new Float64Array([1, 1]) };
   const xs: Matrix = { rows: 3, cols: 2, data: new Float64Array([0, 0, NaN, 1, 5, 5]) };
-  const l1 = new Int32Array(3), d1 = new Float64Array(3), l2 = new Int32Array(3), d2 = new Float64Array(3);
+  const l1 = new Int32Array(3),
+    d1 = new Float64Array(3),
+    l2 = new Int32Array(3),
+    d2 = new Float64Array(3);
   ref.nearestCentersInto(l1, d1, xs, one);
   wasm.nearestCentersInto(l2, d2, xs, one);
   assert.deepEqual(l2, l1);
@@ -158,8 +199,38 @@ test("nearestCentersInto: ties go to the lowest index, also across chunks of 256
 
 test("the vectorised exp is within 1 ulp-ish of Math.exp and handles the edges", async () => {
   const ex = instantiateKernels(await compileKernels());
-  const xs: number[] = [0, -0, -1e-300, -1e-17, -1, -10, -0.5 * Math.LN2, 0.5 * Math.LN2, -700, -708, -708.4, -709,
-    -720, -740, -744.4, -745, -745.13, -745.2, -746, -1e6, -Infinity, NaN, 1, 10, 700, 709.7, 709.8, 710, 1e6, Infinity];
+  const xs: number[] = [
+    0,
+    -0,
+    -1e-300,
+    -1e-17,
+    -1,
+    -10,
+    -0.5 * Math.LN2,
+    0.5 * Math.LN2,
+    -700,
+    -708,
+    -708.4,
+    -709,
+    -720,
+    -740,
+    -744.4,
+    -745,
+    -745.13,
+    -745.2,
+    -746,
+    -1e6,
+    -Infinity,
+    NaN,
+    1,
+    10,
+    700,
+    709.7,
+    709.8,
+    710,
+    1e6,
+    Infinity,
+  ];
   const rng = createRng(15);
   for (let i = 0; i < 200000; i++) xs.push(-rng.next() * 750);
   for (let i = 0; i < 20000; i++) xs.push((rng.next() - 0.5) * 2 * Math.LN2);
@@ -173,9 +244,17 @@ test("the vectorised exp is within 1 ulp-ish of Math.exp and handles the edges",
   ex.lw_exp_array(base + 8 * n, base, n);
   const got = new Float64Array(ex.memory.buffer).slice(base / 8 + n, base / 8 + 2 * n);
   for (let i = 0; i < n; i++) {
-    const x = xs[i]!, want = Math.exp(x), g = got[i]!;
-    if (Number.isNaN(want)) { assert.ok(Number.isNaN(g), `exp(${x}) = ${g}, expected NaN`); continue; }
-    if (!Number.isFinite(want) || want === 0) { assert.equal(g, want, `exp(${x})`); continue; }
+    const x = xs[i]!,
+      want = Math.exp(x),
+      g = got[i]!;
+    if (Number.isNaN(want)) {
+      assert.ok(Number.isNaN(g), `exp(${x}) = ${g}, expected NaN`);
+      continue;
+    }
+    if (!Number.isFinite(want) || want === 0) {
+      assert.equal(g, want, `exp(${x})`);
+      continue;
+    }
     // normal results: 2.5e-16 relative; subnormal results: within one unit of the last place (5e-324)
     const tol = want < 2.2250738585072014e-308 ? 5e-324 : 2.5e-16 * want;
     if (!(Math.abs(g - want) <= tol)) assert.fail(`exp(${x})[${i}]: got ${g}, expected ${want}`);
@@ -185,15 +264,25 @@ test("the vectorised exp is within 1 ulp-ish of Math.exp and handles the edges",
 
 test("determinism: identical inputs give bit-identical sums; a row's sum does not depend on its companions", () => {
   const rng = createRng(16);
-  const a = randMatrix(rng, 37, 20, 1, 0), b = randMatrix(rng, 700, 20, 1, 0);
-  const wa = randWeights(rng, 37), wb = randWeights(rng, 700);
+  const a = randMatrix(rng, 37, 20, 1, 0),
+    b = randMatrix(rng, 700, 20, 1, 0);
+  const wa = randWeights(rng, 37),
+    wb = randWeights(rng, 700);
   const s1 = wasm.rbfWeightedSum(a, wa, b, wb, 0.1);
   for (let r = 0; r < 3; r++) assert.equal(wasm.rbfWeightedSum(a, wa, b, wb, 0.1), s1);
-  const full = new Float64Array(37), fullP = new Float64Array(37 * 20);
+  const full = new Float64Array(37),
+    fullP = new Float64Array(37 * 20);
   wasm.rbfRowSumsInto(full, a, b, wb, 0.1, fullP);
-  for (const [start, len] of [[0, 1], [5, 3], [9, 4], [30, 7], [1, 17]] as const) {
+  for (const [start, len] of [
+    [0, 1],
+    [5, 3],
+    [9, 4],
+    [30, 7],
+    [1, 17],
+  ] as const) {
     const sub: Matrix = { rows: len, cols: 20, data: a.data.slice(start * 20, (start + len) * 20) };
-    const part = new Float64Array(len), partP = new Float64Array(len * 20);
+    const part = new Float64Array(len),
+      partP = new Float64Array(len * 20);
     wasm.rbfRowSumsInto(part, sub, b, wb, 0.1, partP);
     assert.deepEqual(part, full.subarray(start, start + len), `rows ${start}..${start + len}`);
     assert.deepEqual(partP, fullP.subarray(start * 20, (start + len) * 20), `points ${start}..${start + len}`);
@@ -222,7 +311,9 @@ test("batched inner products equal the single calls bit for bit", () => {
 
 test("arena: repeated calls do not grow memory; misuse throws RangeError", () => {
   const rng = createRng(18);
-  const a = randMatrix(rng, 50, 10, 1, 0), b = randMatrix(rng, 3000, 10, 1, 0), w = randWeights(rng, 3000);
+  const a = randMatrix(rng, 50, 10, 1, 0),
+    b = randMatrix(rng, 3000, 10, 1, 0),
+    w = randWeights(rng, 3000);
   const out = new Float64Array(50);
   wasm.rbfRowSumsInto(out, a, b, w, 0.1);
   const bytes = wasm.memoryBytes;
@@ -251,9 +342,13 @@ test("installWasmBackend installs the wasm backend where SIMD is available", asy
 
 test("resident matrices: same bits as the copying calls, memory reused after release", () => {
   const rng = createRng(19);
-  const x = randMatrix(rng, 1001, 13, 1, 0), c = randMatrix(rng, 37, 13, 1, 0);
+  const x = randMatrix(rng, 1001, 13, 1, 0),
+    c = randMatrix(rng, 37, 13, 1, 0);
   const R = wasm.resident(x);
-  const l1 = new Int32Array(1001), d1 = new Float64Array(1001), l2 = new Int32Array(1001), d2 = new Float64Array(1001);
+  const l1 = new Int32Array(1001),
+    d1 = new Float64Array(1001),
+    l2 = new Int32Array(1001),
+    d2 = new Float64Array(1001);
   wasm.nearestCentersInto(l1, d1, x, c);
   R.nearestCentersInto(l2, d2, c);
   assert.deepEqual(l2, l1);
@@ -264,13 +359,18 @@ test("resident matrices: same bits as the copying calls, memory reused after rel
   R.sqDistToRowsInto(all, rows);
   rows.forEach((r, t) => {
     const one: Matrix = { rows: 1, cols: 13, data: x.data.slice(r * 13, r * 13 + 13) };
-    const l = new Int32Array(1001), dd = new Float64Array(1001);
+    const l = new Int32Array(1001),
+      dd = new Float64Array(1001);
     ref.nearestCentersInto(l, dd, x, one);
     for (let i = 0; i < 1001; i++) {
       if (!Object.is(all[i * rows.length + t], dd[i])) assert.fail(`sqDistToRows [${i}, ${t}]: got ${all[i * rows.length + t]}, expected ${dd[i]}`);
     }
   });
-  const w = randWeights(rng, 1001), o1 = new Float64Array(37), o2 = new Float64Array(37), p1 = new Float64Array(37 * 13), p2 = new Float64Array(37 * 13);
+  const w = randWeights(rng, 1001),
+    o1 = new Float64Array(37),
+    o2 = new Float64Array(37),
+    p1 = new Float64Array(37 * 13),
+    p2 = new Float64Array(37 * 13);
   wasm.rbfRowSumsInto(o1, c, x, w, 0.3, p1);
   R.rbfRowSumsInto(o2, c, w, 0.3, p2);
   assert.deepEqual(o2, o1);

@@ -14,7 +14,8 @@ import { createWasmBackend } from "./mod.ts";
 import { createParallelWasmBackend } from "./parallel.ts";
 
 function data(n: number, d: number, seed: number) {
-  const rng = createRng(seed), X = matrix(n, d);
+  const rng = createRng(seed),
+    X = matrix(n, d);
   for (let i = 0; i < n; i++) {
     const c = i % 7;
     for (let j = 0; j < d; j++) X.data[i * d + j] = 3 * ((c * 31 + j * 7) % 5) + rng.normal();
@@ -25,7 +26,10 @@ function data(n: number, d: number, seed: number) {
 test("k-means: wasm (one and two threads) and the reference give the same bits", async () => {
   const backends = [await createWasmBackend(), await createParallelWasmBackend({ threads: 2, minWork: 1 })];
   try {
-    for (const [n, d, k] of [[3000, 4, 30], [2500, 40, 60]] as const) {
+    for (const [n, d, k] of [
+      [3000, 4, 30],
+      [2500, 40, 60],
+    ] as const) {
       const X = data(n, d, n + d);
       const prev = setKernelBackend(referenceBackend);
       const ref = kmeans(X, k, { seed: 3 });
@@ -34,7 +38,10 @@ test("k-means: wasm (one and two threads) and the reference give the same bits",
         const r = kmeans(X, k, { seed: 3 });
         assert.equal(r.iterations, ref.iterations, `${be.name} ${n}x${d}: iterations`);
         assert.deepEqual(Array.from(r.labels), Array.from(ref.labels), `${be.name} ${n}x${d}: labels`);
-        assert.ok(r.centers.data.every((v, i) => Object.is(v, ref.centers.data[i])), `${be.name} ${n}x${d}: centres`);
+        assert.ok(
+          r.centers.data.every((v, i) => Object.is(v, ref.centers.data[i])),
+          `${be.name} ${n}x${d}: centres`,
+        );
         assert.ok(Object.is(r.inertia, ref.inertia), `${be.name} ${n}x${d}: inertia`);
       }
       setKernelBackend(prev);

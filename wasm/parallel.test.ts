@@ -15,7 +15,9 @@ if (parallelSupported()) {
   // minWork 0: split even the small calls, so the splitting itself is under test
   for (const threads of [1, 2, 3]) pools.push(await createParallelWasmBackend({ threads, minWork: 0 }));
 }
-after(() => { for (const p of pools) p.close(); });
+after(() => {
+  for (const p of pools) p.close();
+});
 
 function rand(seed: number, rows: number, cols: number): Matrix {
   const rng = createRng(seed);
@@ -33,23 +35,39 @@ function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, label: string
 
 test("parallel backend is available on Node", () => {
   assert.equal(parallelSupported(), true);
-  assert.deepEqual(pools.map((p) => p.threads), [1, 2, 3]);
+  assert.deepEqual(
+    pools.map((p) => p.threads),
+    [1, 2, 3],
+  );
 });
 
-for (const [na, nb, d] of [[1, 5, 3], [2, 300, 7], [7, 1000, 20], [37, 2000, 50]] as const) {
+for (const [na, nb, d] of [
+  [1, 5, 3],
+  [2, 300, 7],
+  [7, 1000, 20],
+  [37, 2000, 50],
+] as const) {
   test(`bit-identical to one thread for ${na}×${nb}, d=${d}, at 1, 2 and 3 threads`, () => {
-    const a = rand(na * 7 + 1, na, d), b = rand(nb * 7 + 2, nb, d);
-    const wa = rand(3, 1, na).data, wb = rand(4, 1, nb).data;
-    const block = new Float64Array(na * nb), rows = new Float64Array(na), pts = new Float64Array(na * d);
-    const labels = new Int32Array(nb), dists = new Float64Array(nb);
+    const a = rand(na * 7 + 1, na, d),
+      b = rand(nb * 7 + 2, nb, d);
+    const wa = rand(3, 1, na).data,
+      wb = rand(4, 1, nb).data;
+    const block = new Float64Array(na * nb),
+      rows = new Float64Array(na),
+      pts = new Float64Array(na * d);
+    const labels = new Int32Array(nb),
+      dists = new Float64Array(nb);
     single.rbfBlockInto(block, a, b, 0.1);
     single.rbfRowSumsInto(rows, a, b, wb, 0.1, pts);
     single.nearestCentersInto(labels, dists, b, a);
     const ws = single.rbfWeightedSum(a, wa, b, wb, 0.1);
     for (const p of pools) {
       const tag = `${p.threads} threads`;
-      const blk = new Float64Array(na * nb), r = new Float64Array(na), pp = new Float64Array(na * d);
-      const l = new Int32Array(nb), dd = new Float64Array(nb);
+      const blk = new Float64Array(na * nb),
+        r = new Float64Array(na),
+        pp = new Float64Array(na * d);
+      const l = new Int32Array(nb),
+        dd = new Float64Array(nb);
       p.rbfBlockInto(blk, a, b, 0.1);
       p.rbfRowSumsInto(r, a, b, wb, 0.1, pp);
       p.nearestCentersInto(l, dd, b, a);
@@ -66,7 +84,8 @@ for (const [na, nb, d] of [[1, 5, 3], [2, 300, 7], [7, 1000, 20], [37, 2000, 50]
 test("batched inner products split over specs, bit-identical", () => {
   const sets = Array.from({ length: 9 }, (_, s) => ({ z: rand(100 + s, 5 + s, 4), beta: rand(200 + s, 1, 5 + s).data, gamma: 0.05 * (s + 1) }));
   const user = { z: rand(300, 11, 4), beta: rand(301, 1, 11).data };
-  const many = single.rbfWeightedSumsMany(sets, user), self = single.rbfSelfSumsMany(sets);
+  const many = single.rbfWeightedSumsMany(sets, user),
+    self = single.rbfSelfSumsMany(sets);
   for (const p of pools) {
     sameBits(p.rbfWeightedSumsMany(sets, user), many, `many, ${p.threads} threads`);
     sameBits(p.rbfSelfSumsMany(sets), self, `self, ${p.threads} threads`);
@@ -81,15 +100,20 @@ test("a closed backend refuses work", async () => {
 });
 
 test("resident matrices split across threads give the same bits", () => {
-  const x = rand(41, 999, 9), c = rand(42, 21, 9);
-  const l0 = new Int32Array(999), d0 = new Float64Array(999), all0 = new Float64Array(999 * 3);
+  const x = rand(41, 999, 9),
+    c = rand(42, 21, 9);
+  const l0 = new Int32Array(999),
+    d0 = new Float64Array(999),
+    all0 = new Float64Array(999 * 3);
   const R0 = single.resident(x);
   R0.nearestCentersInto(l0, d0, c);
   R0.sqDistToRowsInto(all0, Int32Array.of(3, 500, 998));
   R0.release();
   for (const p of pools) {
     const R = p.resident(x);
-    const l = new Int32Array(999), d = new Float64Array(999), all = new Float64Array(999 * 3);
+    const l = new Int32Array(999),
+      d = new Float64Array(999),
+      all = new Float64Array(999 * 3);
     R.nearestCentersInto(l, d, c);
     R.sqDistToRowsInto(all, Int32Array.of(3, 500, 998));
     R.release();

@@ -28,8 +28,13 @@ import { SPLIT_KERNELS, wasmBackendFromExports, type KernelExports, type KernelP
 /** The shared-memory build of the same sources (`build.sh` makes both). */
 export const KERNELS_MT_URL: URL = new URL("./kernels-mt.wasm", import.meta.url);
 
-const SEQ = 0, DONE = 1, FN = 2, ARGC = 3, STATUS = 4;
-const ARGS_BYTE_OFFSET = 64, CONTROL_BYTES = 64 + 8 * 32;
+const SEQ = 0,
+  DONE = 1,
+  FN = 2,
+  ARGC = 3,
+  STATUS = 4;
+const ARGS_BYTE_OFFSET = 64,
+  CONTROL_BYTES = 64 + 8 * 32;
 const STACK_BYTES = 1 << 16;
 /** kernels-mt.wasm's fixed initial memory (build.sh: --initial-memory). */
 const INITIAL_PAGES = 16;
@@ -87,23 +92,27 @@ type PostInit = (init: Record<string, unknown>) => Promise<{ terminate(): void }
 /** Starts one helper (a Node worker or a Web Worker) and resolves once it is serving. */
 async function startWorker(): Promise<PostInit> {
   const url = new URL("./kernelWorker.js", import.meta.url);
-  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string" &&
-    !("Deno" in globalThis);
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string" && !("Deno" in globalThis);
   if (isNode) {
     const { Worker } = await import("node:worker_threads");
-    return (init) => new Promise((resolve, reject) => {
-      const w = new Worker(url, { execArgv: [] });
-      w.once("error", reject);
-      w.once("message", () => { w.unref(); resolve({ terminate: () => void w.terminate() }); });
+    return (init) =>
+      new Promise((resolve, reject) => {
+        const w = new Worker(url, { execArgv: [] });
+        w.once("error", reject);
+        w.once("message", () => {
+          w.unref();
+          resolve({ terminate: () => void w.terminate() });
+        });
+        w.postMessage(init);
+      });
+  }
+  return (init) =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(url, { type: "module" });
+      w.addEventListener("error", (e) => reject(e), { once: true });
+      w.addEventListener("message", () => resolve({ terminate: () => w.terminate() }), { once: true });
       w.postMessage(init);
     });
-  }
-  return (init) => new Promise((resolve, reject) => {
-    const w = new Worker(url, { type: "module" });
-    w.addEventListener("error", (e) => reject(e), { once: true });
-    w.addEventListener("message", () => resolve({ terminate: () => w.terminate() }), { once: true });
-    w.postMessage(init);
-  });
 }
 
 /**
@@ -129,7 +138,11 @@ export async function createParallelWasmBackend(options: ParallelOptions = {}): 
     for (let t = 1; t < threads; t++) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
       const handle = await spawn!({
-        module, memory, control, stackTop: heapBase + t * STACK_BYTES, names: [...SPLIT_KERNELS],
+        module,
+        memory,
+        control,
+        stackTop: heapBase + t * STACK_BYTES,
+        names: [...SPLIT_KERNELS],
       });
       helpers.push({ control: new Int32Array(control), args: new Float64Array(control, ARGS_BYTE_OFFSET), seq: 0, terminate: handle.terminate });
     }
@@ -147,7 +160,8 @@ export async function createParallelWasmBackend(options: ParallelOptions = {}): 
       if (jobs.length - 1 > helpers.length) throw new RangeError(`${jobs.length} jobs for ${helpers.length + 1} threads`);
       const fn = SPLIT_KERNELS.indexOf(kernel);
       for (let t = 1; t < jobs.length; t++) {
-        const h = helpers[t - 1]!, job = jobs[t]!;
+        const h = helpers[t - 1]!,
+          job = jobs[t]!;
         h.args.set(job);
         h.control[FN] = fn;
         h.control[ARGC] = job.length;
@@ -171,7 +185,9 @@ export async function createParallelWasmBackend(options: ParallelOptions = {}): 
   };
 
   const base = wasmBackendFromExports(ex, {
-    pool, memory, arenaBase: stacksEnd,
+    pool,
+    memory,
+    arenaBase: stacksEnd,
     name: `wasm-simd-x${threads}${options.f32Generation ? "-f32gen" : ""}`,
     ...(options.f32Generation ? { f32Generation: true } : {}),
   });
@@ -210,4 +226,3 @@ export async function installParallelWasmBackend(options: ParallelOptions = {}):
   }
   return installWasmBackend(options.f32Generation ? { f32Generation: true } : {});
 }
-

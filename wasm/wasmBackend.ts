@@ -18,7 +18,20 @@ export interface KernelExports {
   lw_rbf_block(out: number, a: number, na: number, b: number, nb: number, d: number, gamma: number, scratch: number): void;
   lw_rbf_rowsums(out: number, a: number, na: number, b: number, wb: number, nb: number, d: number, gamma: number, pts: number, scratch: number): void;
   lw_rbf_weighted_sum(a: number, wa: number, na: number, b: number, wb: number, nb: number, d: number, gamma: number, rows: number, scratch: number): number;
-  lw_rbf_weighted_sums_many(out: number, a: number, wa: number, off: number, gammas: number, ns: number, b: number, wb: number, nb: number, d: number, rows: number, scratch: number): void;
+  lw_rbf_weighted_sums_many(
+    out: number,
+    a: number,
+    wa: number,
+    off: number,
+    gammas: number,
+    ns: number,
+    b: number,
+    wb: number,
+    nb: number,
+    d: number,
+    rows: number,
+    scratch: number,
+  ): void;
   lw_rbf_self_sums_many(out: number, a: number, wa: number, off: number, gammas: number, ns: number, d: number, rows: number, scratch: number): void;
   lw_nearest_centers(labels: number, dists: number, x: number, n: number, c: number, k: number, d: number, scratch: number): void;
   lw_exp_array(out: number, x: number, n: number): void;
@@ -114,7 +127,8 @@ function need(what: string, have: number, want: number): void {
 export function splitRange(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) {
-    const a = Math.floor((n * t) / parts), b = Math.floor((n * (t + 1)) / parts);
+    const a = Math.floor((n * t) / parts),
+      b = Math.floor((n * (t + 1)) / parts);
     if (b > a) out.push([a, b]);
   }
   return out;
@@ -175,16 +189,24 @@ export function wasmBackendFromExports(
   /** `out` (a.rows × b.rows) from a block kernel taking (out, a, na, b, nb, d, ...extra, scratch). */
   const blockInto = (kernel: "lw_rbf_block" | "lw_sqdist_block", out: Float64Array, a: Matrix, b: Matrix, extra: number[]): void => {
     check(a, b);
-    const na = a.rows, nb = b.rows, d = a.cols;
+    const na = a.rows,
+      nb = b.rows,
+      d = a.cols;
     need("out", out.length, na * nb);
     if (na === 0 || nb === 0) return;
     arena.reset();
     const parts = ranges(na, na * nb * d);
-    const po = arena.alloc(na * nb * 8), pa = mat(a), pb = mat(b), ps = scratchFor(parts.length, d);
+    const po = arena.alloc(na * nb * 8),
+      pa = mat(a),
+      pb = mat(b),
+      ps = scratchFor(parts.length, d);
     arena.commit();
     put(pa, a.data, na * d);
     put(pb, b.data, nb * d);
-    exec(kernel, parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, ...extra, ps[t]!]));
+    exec(
+      kernel,
+      parts.map(([i0, i1], t) => [po + i0 * nb * 8, pa + i0 * d * 8, i1 - i0, pb, nb, d, ...extra, ps[t]!]),
+    );
     get(out, po, na * nb);
   };
 
@@ -197,14 +219,20 @@ export function wasmBackendFromExports(
 
     rbfWeightedSum(a, wa, b, wb, gamma) {
       check(a, b);
-      const na = a.rows, nb = b.rows, d = a.cols;
+      const na = a.rows,
+        nb = b.rows,
+        d = a.cols;
       need("wa", wa.length, na);
       need("wb", wb.length, nb);
       if (na === 0 || nb === 0) return 0;
       arena.reset();
       const parts = ranges(na, na * nb * d);
-      const pa = mat(a), pwa = arena.alloc(na * 8), pb = mat(b), pwb = arena.alloc(nb * 8);
-      const pr = arena.alloc(na * 8), ps = scratchFor(parts.length, d);
+      const pa = mat(a),
+        pwa = arena.alloc(na * 8),
+        pb = mat(b),
+        pwb = arena.alloc(nb * 8);
+      const pr = arena.alloc(na * 8),
+        ps = scratchFor(parts.length, d);
       arena.commit();
       put(pa, a.data, na * d);
       put(pwa, wa, na);
@@ -212,8 +240,12 @@ export function wasmBackendFromExports(
       put(pwb, wb, nb);
       if (parts.length === 1) return ex.lw_rbf_weighted_sum(pa, pwa, na, pb, pwb, nb, d, gamma, pr, ps[0]!);
       // Row sums in parallel, then Σ wa_i·rows_i in order: the same operations as the C kernel.
-      exec("lw_rbf_rowsums", parts.map(([i0, i1], t) => [pr + i0 * 8, pa + i0 * d * 8, i1 - i0, pb, pwb, nb, d, gamma, 0, ps[t]!]));
-      const f = arena.f64(), r0 = pr >>> 3;
+      exec(
+        "lw_rbf_rowsums",
+        parts.map(([i0, i1], t) => [pr + i0 * 8, pa + i0 * d * 8, i1 - i0, pb, pwb, nb, d, gamma, 0, ps[t]!]),
+      );
+      const f = arena.f64(),
+        r0 = pr >>> 3;
       let total = 0;
       for (let i = 0; i < na; i++) total += wa[i]! * f[r0 + i]!;
       return total;
@@ -221,7 +253,9 @@ export function wasmBackendFromExports(
 
     rbfRowSumsInto(out, a, b, wb, gamma, outPoints) {
       check(a, b);
-      const na = a.rows, nb = b.rows, d = a.cols;
+      const na = a.rows,
+        nb = b.rows,
+        d = a.cols;
       need("out", out.length, na);
       need("wb", wb.length, nb);
       if (outPoints) need("outPoints", outPoints.length, na * d);
@@ -229,25 +263,30 @@ export function wasmBackendFromExports(
       arena.reset();
       const parts = ranges(na, na * nb * d);
       // The f32 path stores a, b and wb as f32 (4 bytes); sums and outputs stay f64.
-      const [w, alloc, store, kernel] = f32
-        ? [4, mat32, put32, "lw_rbf_rowsums_f32" as const]
-        : [8, mat, put, "lw_rbf_rowsums" as const];
-      const po = arena.alloc(na * 8), pa = alloc(a), pb = alloc(b), pwb = arena.alloc(nb * w);
+      const [w, alloc, store, kernel] = f32 ? [4, mat32, put32, "lw_rbf_rowsums_f32" as const] : [8, mat, put, "lw_rbf_rowsums" as const];
+      const po = arena.alloc(na * 8),
+        pa = alloc(a),
+        pb = alloc(b),
+        pwb = arena.alloc(nb * w);
       const pp = outPoints ? arena.alloc(na * d * 8) : 0;
       const ps = f32 ? scratch32(parts.length, d) : scratchFor(parts.length, d);
       arena.commit();
       store(pa, a.data, na * d);
       store(pb, b.data, nb * d);
       store(pwb, wb, nb);
-      exec(kernel, parts.map(([i0, i1], t) =>
-        [po + i0 * 8, pa + i0 * d * w, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]));
+      exec(
+        kernel,
+        parts.map(([i0, i1], t) => [po + i0 * 8, pa + i0 * d * w, i1 - i0, pb, pwb, nb, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[t]!]),
+      );
       get(out, po, na);
       if (outPoints) get(outPoints, pp, na * d);
     },
 
     nearestCentersInto(labels, dists, x, centers) {
       check(x, centers);
-      const n = x.rows, k = centers.rows, d = x.cols;
+      const n = x.rows,
+        k = centers.rows,
+        d = x.cols;
       need("labels", labels.length, n);
       need("dists", dists.length, n);
       if (n === 0) return;
@@ -259,15 +298,19 @@ export function wasmBackendFromExports(
       arena.reset();
       const parts = ranges(n, n * k * d);
       // The f32 path stores x and the centres as f32 (4 bytes); distances come back in f64.
-      const [w, alloc, store, kernel] = f32
-        ? [4, mat32, put32, "lw_nearest_centers_f32" as const]
-        : [8, mat, put, "lw_nearest_centers" as const];
-      const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), px = alloc(x), pc = alloc(centers);
+      const [w, alloc, store, kernel] = f32 ? [4, mat32, put32, "lw_nearest_centers_f32" as const] : [8, mat, put, "lw_nearest_centers" as const];
+      const pl = arena.alloc(n * 4),
+        pd = arena.alloc(n * 8),
+        px = alloc(x),
+        pc = alloc(centers);
       const ps = f32 ? scratch32(parts.length, d) : scratchFor(parts.length, d);
       arena.commit();
       store(px, x.data, n * d);
       store(pc, centers.data, k * d);
-      exec(kernel, parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * w, i1 - i0, pc, k, d, ps[t]!]));
+      exec(
+        kernel,
+        parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * w, i1 - i0, pc, k, d, ps[t]!]),
+      );
       labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
       get(dists, pd, n);
     },
@@ -277,11 +320,14 @@ export function wasmBackendFromExports(
     },
 
     rbfWeightedSumsMany(sets, b) {
-      const ns = sets.length, nb = b.z.rows, d = b.z.cols;
+      const ns = sets.length,
+        nb = b.z.rows,
+        d = b.z.cols;
       need("b.beta", b.beta.length, nb);
       const out = new Float64Array(ns);
       if (ns === 0) return out;
-      let total = 0, maxRows = 0;
+      let total = 0,
+        maxRows = 0;
       for (const s of sets) {
         check(s.z, b.z);
         need("beta", s.beta.length, s.z.rows);
@@ -290,16 +336,23 @@ export function wasmBackendFromExports(
       }
       arena.reset();
       const parts = ranges(ns, total * nb * d);
-      const po = arena.alloc(ns * 8), pa = arena.alloc(total * d * 8), pwa = arena.alloc(total * 8);
-      const poff = arena.alloc((ns + 1) * 4), pg = arena.alloc(ns * 8);
-      const pb = mat(b.z), pwb = arena.alloc(nb * 8);
-      const pr = parts.map(() => arena.alloc(maxRows * 8)), ps = scratchFor(parts.length, d);
+      const po = arena.alloc(ns * 8),
+        pa = arena.alloc(total * d * 8),
+        pwa = arena.alloc(total * 8);
+      const poff = arena.alloc((ns + 1) * 4),
+        pg = arena.alloc(ns * 8);
+      const pb = mat(b.z),
+        pwb = arena.alloc(nb * 8);
+      const pr = parts.map(() => arena.alloc(maxRows * 8)),
+        ps = scratchFor(parts.length, d);
       arena.commit();
       fillSets(arena, sets, d, pa, pwa, poff, pg);
       put(pb, b.z.data, nb * d);
       put(pwb, b.beta, nb);
-      exec("lw_rbf_weighted_sums_many", parts.map(([s0, s1], t) =>
-        [po + s0 * 8, pa, pwa, poff + s0 * 4, pg + s0 * 8, s1 - s0, pb, pwb, nb, d, pr[t]!, ps[t]!]));
+      exec(
+        "lw_rbf_weighted_sums_many",
+        parts.map(([s0, s1], t) => [po + s0 * 8, pa, pwa, poff + s0 * 4, pg + s0 * 8, s1 - s0, pb, pwb, nb, d, pr[t]!, ps[t]!]),
+      );
       get(out, po, ns);
       return out;
     },
@@ -309,7 +362,8 @@ export function wasmBackendFromExports(
       const out = new Float64Array(ns);
       if (ns === 0) return out;
       const d = sets[0]!.z.cols;
-      let total = 0, maxRows = 0;
+      let total = 0,
+        maxRows = 0;
       for (const s of sets) {
         check(s.z, sets[0]!.z);
         need("beta", s.beta.length, s.z.rows);
@@ -318,19 +372,26 @@ export function wasmBackendFromExports(
       }
       arena.reset();
       const parts = ranges(ns, total * maxRows * d);
-      const po = arena.alloc(ns * 8), pa = arena.alloc(total * d * 8), pwa = arena.alloc(total * 8);
-      const poff = arena.alloc((ns + 1) * 4), pg = arena.alloc(ns * 8);
-      const pr = parts.map(() => arena.alloc(maxRows * 8)), ps = scratchFor(parts.length, d);
+      const po = arena.alloc(ns * 8),
+        pa = arena.alloc(total * d * 8),
+        pwa = arena.alloc(total * 8);
+      const poff = arena.alloc((ns + 1) * 4),
+        pg = arena.alloc(ns * 8);
+      const pr = parts.map(() => arena.alloc(maxRows * 8)),
+        ps = scratchFor(parts.length, d);
       arena.commit();
       fillSets(arena, sets, d, pa, pwa, poff, pg);
-      exec("lw_rbf_self_sums_many", parts.map(([s0, s1], t) =>
-        [po + s0 * 8, pa, pwa, poff + s0 * 4, pg + s0 * 8, s1 - s0, d, pr[t]!, ps[t]!]));
+      exec(
+        "lw_rbf_self_sums_many",
+        parts.map(([s0, s1], t) => [po + s0 * 8, pa, pwa, poff + s0 * 4, pg + s0 * 8, s1 - s0, d, pr[t]!, ps[t]!]),
+      );
       get(out, po, ns);
       return out;
     },
 
     resident(m) {
-      const n = m.rows, d = m.cols;
+      const n = m.rows,
+        d = m.cols;
       need("matrix data", m.data.length, n * d);
       const px = arena.allocPersistent(n * d * 8);
       put(px, m.data, n * d);
@@ -348,13 +409,23 @@ export function wasmBackendFromExports(
           need("labels", labels.length, n);
           need("dists", dists.length, n);
           if (n === 0) return;
-          if (k === 0) { labels.fill(0, 0, n); dists.fill(Infinity, 0, n); return; }
+          if (k === 0) {
+            labels.fill(0, 0, n);
+            dists.fill(Infinity, 0, n);
+            return;
+          }
           arena.reset();
           const parts = ranges(n, n * k * d);
-          const pl = arena.alloc(n * 4), pd = arena.alloc(n * 8), pc = mat(centers), ps = scratchFor(parts.length, d);
+          const pl = arena.alloc(n * 4),
+            pd = arena.alloc(n * 8),
+            pc = mat(centers),
+            ps = scratchFor(parts.length, d);
           arena.commit();
           put(pc, centers.data, k * d);
-          exec("lw_nearest_centers", parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 8, i1 - i0, pc, k, d, ps[t]!]));
+          exec(
+            "lw_nearest_centers",
+            parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 8, i1 - i0, pc, k, d, ps[t]!]),
+          );
           labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
           get(dists, pd, n);
         },
@@ -365,7 +436,9 @@ export function wasmBackendFromExports(
           if (n === 0 || t === 0) return;
           arena.reset();
           const parts = ranges(n, n * t * d);
-          const po = arena.alloc(n * t * 8), pc = arena.alloc(t * d * 8), ps = scratchFor(parts.length, d);
+          const po = arena.alloc(n * t * 8),
+            pc = arena.alloc(t * d * 8),
+            ps = scratchFor(parts.length, d);
           arena.commit();
           const f = arena.f64();
           for (let c = 0; c < t; c++) {
@@ -373,7 +446,10 @@ export function wasmBackendFromExports(
             if (!(r >= 0 && r < n)) throw new RangeError(`Row index ${r} out of range for ${n} rows`);
             f.copyWithin((pc >>> 3) + c * d, (px >>> 3) + r * d, (px >>> 3) + (r + 1) * d);
           }
-          exec("lw_sqdist_block", parts.map(([i0, i1], q) => [po + i0 * t * 8, px + i0 * d * 8, i1 - i0, pc, t, d, ps[q]!]));
+          exec(
+            "lw_sqdist_block",
+            parts.map(([i0, i1], q) => [po + i0 * t * 8, px + i0 * d * 8, i1 - i0, pc, t, d, ps[q]!]),
+          );
           get(out, po, n * t);
         },
         rbfRowSumsInto(out, a, wb, gamma, outPoints) {
@@ -386,14 +462,18 @@ export function wasmBackendFromExports(
           if (na === 0) return;
           arena.reset();
           const parts = ranges(na, na * n * d);
-          const po = arena.alloc(na * 8), pa = mat(a), pwb = arena.alloc(n * 8);
+          const po = arena.alloc(na * 8),
+            pa = mat(a),
+            pwb = arena.alloc(n * 8);
           const pp = outPoints ? arena.alloc(na * d * 8) : 0;
           const ps = scratchFor(parts.length, d);
           arena.commit();
           put(pa, a.data, na * d);
           put(pwb, wb, n);
-          exec("lw_rbf_rowsums", parts.map(([i0, i1], q) =>
-            [po + i0 * 8, pa + i0 * d * 8, i1 - i0, px, pwb, n, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[q]!]));
+          exec(
+            "lw_rbf_rowsums",
+            parts.map(([i0, i1], q) => [po + i0 * 8, pa + i0 * d * 8, i1 - i0, px, pwb, n, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[q]!]),
+          );
           get(out, po, na);
           if (outPoints) get(outPoints, pp, na * d);
         },
@@ -412,16 +492,9 @@ export function wasmBackendFromExports(
   return backend;
 }
 
-function fillSets(
-  arena: Arena,
-  sets: readonly WeightedPoints[],
-  d: number,
-  pa: number,
-  pwa: number,
-  poff: number,
-  pg: number,
-): void {
-  const f64 = arena.f64(), i32 = arena.i32();
+function fillSets(arena: Arena, sets: readonly WeightedPoints[], d: number, pa: number, pwa: number, poff: number, pg: number): void {
+  const f64 = arena.f64(),
+    i32 = arena.i32();
   let row = 0;
   i32[poff >>> 2] = 0;
   sets.forEach((s, k) => {

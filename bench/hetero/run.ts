@@ -27,11 +27,19 @@ import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createRng, DOMAINS, inputOf, project, randomView, sampleDomain, type View } from "./tasks.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const usersPerDomain = arg("users", 10), lwPerDomain = arg("lw", 5), seed = arg("seed", 1);
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const usersPerDomain = arg("users", 10),
+  lwPerDomain = arg("lw", 5),
+  seed = arg("seed", 1);
 
 const rng = createRng(seed);
-interface Lw extends Learnware { view: View; spec: RKMETableSpecification }
+interface Lw extends Learnware {
+  view: View;
+  spec: RKMETableSpecification;
+}
 const learnwares: Lw[] = [];
 for (let d = 0; d < DOMAINS.length; d++) {
   for (let k = 0; k < lwPerDomain; k++) {
@@ -40,7 +48,8 @@ for (let d = 0; d < DOMAINS.length; d++) {
     const Xm = project(X, view.columns);
     const model = fitLogisticCV(Xm, y, { Cs: [1] });
     learnwares.push({
-      id: `${DOMAINS[d]!.name}-${k}`, view,
+      id: `${DOMAINS[d]!.name}-${k}`,
+      view,
       spec: RKMETableSpecification.generate(Xm, { K: 50, seed: k }),
       predict: async (Z: Matrix) => model.predictProba(Z),
     });
@@ -50,7 +59,7 @@ for (let d = 0; d < DOMAINS.length; d++) {
 const accuracy = (P: Matrix, y: number[]) => {
   let ok = 0;
   for (let i = 0; i < y.length; i++) {
-    const lab = P.cols === 1 ? Math.round(P.data[i]!) : (P.data[i * P.cols + 1]! > P.data[i * P.cols]! ? 1 : 0);
+    const lab = P.cols === 1 ? Math.round(P.data[i]!) : P.data[i * P.cols + 1]! > P.data[i * P.cols]! ? 1 : 0;
     if (lab === y[i]) ok++;
   }
   return ok / y.length;
@@ -65,7 +74,8 @@ const ks = [1, 3, 5];
 const recall: Record<string, number[][]> = {};
 const reuse: Record<string, number[]> = {};
 const push = (k: string, v: number) => (reuse[k] ??= []).push(v);
-let homoEmpty = 0, conceptCount = 0;
+let homoEmpty = 0,
+  conceptCount = 0;
 
 const market = new HeteroMarket();
 for (const l of learnwares) await market.add(l.id, l.spec, inputOf(l.view.descriptions));
@@ -79,10 +89,11 @@ for (let d = 0; d < DOMAINS.length; d++) {
     const Xu = project(X, view.columns);
     const uspec = RKMETableSpecification.generate(Xu, { K: 50, seed: u });
     const relevant = new Set(learnwares.filter((l) => l.view.domain === d).map((l) => l.id));
-    const recallAt = (ids: string[]) => ks.map((k) => {
-      const kk = Math.min(k, relevant.size);
-      return ids.slice(0, kk).filter((id) => relevant.has(id)).length / kk;
-    });
+    const recallAt = (ids: string[]) =>
+      ks.map((k) => {
+        const kk = Math.min(k, relevant.size);
+        return ids.slice(0, kk).filter((id) => relevant.has(id)).length / kk;
+      });
     for (const v of variants) {
       const r = await market.search(uspec, inputOf(view.descriptions), { ...v, minNum: 15 });
       (recall[v.name] ??= []).push(recallAt(r.single.map((s) => s.id)));
@@ -92,14 +103,21 @@ for (let d = 0; d < DOMAINS.length; d++) {
         push("hetero top-3, aligned, AveragingReuser(vote_by_prob)", accuracy(await new AveragingReuser(aligned, "vote_by_prob").predict(Xu), y));
         // oracle: best aligned learnware of the user's domain (sharing ≥ 1 concept)
         let best = 0;
-        for (const s of r.single) if (relevant.has(s.id)) best = Math.max(best, accuracy(await new HeteroAlignedLearnware(byId.get(s.id)!, s.columnMap).predict(Xu), y));
+        for (const s of r.single)
+          if (relevant.has(s.id)) best = Math.max(best, accuracy(await new HeteroAlignedLearnware(byId.get(s.id)!, s.columnMap).predict(Xu), y));
         push("oracle: best aligned learnware of the domain", best);
       }
     }
-    const homo = searchStatistical(uspec, learnwares.map((l) => ({ id: l.id, spec: l.spec })), { method: "none" });
+    const homo = searchStatistical(
+      uspec,
+      learnwares.map((l) => ({ id: l.id, spec: l.spec })),
+      { method: "none" },
+    );
     (recall["homogeneous (equal dimension only)"] ??= []).push(recallAt(homo.single.map((s) => s.id)));
-    if (homo.single.length === 0) { homoEmpty++; push("homogeneous top-1, columns as given", 0.5); }
-    else push("homogeneous top-1, columns as given", accuracy(await byId.get(homo.single[0]!.id)!.predict(Xu), y));
+    if (homo.single.length === 0) {
+      homoEmpty++;
+      push("homogeneous top-1, columns as given", 0.5);
+    } else push("homogeneous top-1, columns as given", accuracy(await byId.get(homo.single[0]!.id)!.predict(Xu), y));
   }
 }
 

@@ -78,12 +78,14 @@ export const DOMAINS: Domain[] = [
 
 /** Full-width rows of a domain and their labels. */
 export function sampleDomain(dom: Domain, n: number, rng: Rng): { X: number[][]; y: number[] } {
-  const X: number[][] = [], y: number[] = [];
+  const X: number[][] = [],
+    y: number[] = [];
   for (let i = 0; i < n; i++) {
     const lat = [rng.normal(), rng.normal(), rng.normal()];
     const x = dom.features.map((ft) => ft.mean + ft.load.reduce((s, l, k) => s + l * lat[k]!, 0) + ft.noise * rng.normal());
     const s = x.reduce((a, v, j) => a + dom.w[j]! * (v - dom.features[j]!.mean), 0) + 0.3 * rng.normal();
-    X.push(x); y.push(s > 0 ? 1 : 0);
+    X.push(x);
+    y.push(s > 0 ? 1 : 0);
   }
   return { X, y };
 }
@@ -99,9 +101,15 @@ export interface View {
 export function randomView(domain: number, rng: Rng, minCols = 4, maxCols = 7): View {
   const k = minCols + rng.nextInt(maxCols - minCols + 1);
   const idx = Array.from({ length: 10 }, (_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) { const j = rng.nextInt(i + 1); [idx[i], idx[j]] = [idx[j]!, idx[i]!]; }
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
   const columns = idx.slice(0, k);
-  const descriptions = columns.map((c) => { const v = DOMAINS[domain]!.features[c]!.variants; return v[rng.nextInt(v.length)]!; });
+  const descriptions = columns.map((c) => {
+    const v = DOMAINS[domain]!.features[c]!.variants;
+    return v[rng.nextInt(v.length)]!;
+  });
   return { domain, columns, descriptions };
 }
 

@@ -13,7 +13,14 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { marketSpec, type MarketShape, D, GAMMA, RECORD_BYTES, writeSpecRecord } from "./market.ts";
 
 /** `specFile`: the spec file (sized by the parent) this worker writes its records into. */
-interface Job { shape: MarketShape; start: number; end: number; features: number; mapSeed: number; specFile: string }
+interface Job {
+  shape: MarketShape;
+  start: number;
+  end: number;
+  features: number;
+  mapSeed: number;
+  specFile: string;
+}
 
 await installWasmBackend();
 const be = getKernelBackend() as Partial<WasmKernelBackend>;
@@ -23,7 +30,9 @@ const map = createFeatureMap({ dim: D, gamma: GAMMA, features, seed: mapSeed });
 const n = end - start;
 const sketches = new Float32Array(n * features);
 const selfIp = new Float64Array(n);
-let sketchMs = 0, selfMs = 0, genMs = 0;
+let sketchMs = 0,
+  selfMs = 0,
+  genMs = 0;
 const batch = 256;
 for (let b = start; b < end; b += batch) {
   const e = Math.min(end, b + batch);

@@ -18,7 +18,9 @@ import { openSync, readSync } from "node:fs";
 import { createRng, type Rng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 
-export const K = 100, D = 20, GAMMA = 0.1;
+export const K = 100,
+  D = 20,
+  GAMMA = 0.1;
 
 export interface MarketShape {
   n: number;
@@ -69,7 +71,8 @@ function drawSpec(rng: Rng, shape: MarketShape, tasks: readonly number[], z: Flo
   }
   let bs = 0;
   for (let i = 0; i < K; i++) {
-    let u = rng.next() * ws, c = 0;
+    let u = rng.next() * ws,
+      c = 0;
     while (c < w.length - 1 && u > w[c]!) u -= w[c++]!;
     const modes = modesOf(shape, tasks[Math.floor(c / 3)]!);
     const m = c % 3;
@@ -93,7 +96,8 @@ export function numberOf(id: string): number {
 /** Learnware number i of the market (regenerated identically on every call). */
 export function marketSpec(shape: MarketShape, i: number): RKMETableSpecification {
   const rng = createRng(hash(shape.seed, 2, i));
-  const z = new Float64Array(K * D), beta = new Float64Array(K);
+  const z = new Float64Array(K * D),
+    beta = new Float64Array(K);
   drawSpec(rng, shape, [taskOf(shape, i)], z, beta);
   return new RKMETableSpecification({ rows: K, cols: D, data: z }, beta, GAMMA, 1000);
 }
@@ -101,7 +105,8 @@ export function marketSpec(shape: MarketShape, i: number): RKMETableSpecificatio
 /** User spec number u (not in the market); every fifth one mixes two tasks. */
 export function userSpec(shape: MarketShape, u: number): RKMETableSpecification {
   const rng = createRng(hash(shape.seed, 4, u));
-  const z = new Float64Array(K * D), beta = new Float64Array(K);
+  const z = new Float64Array(K * D),
+    beta = new Float64Array(K);
   drawSpec(rng, shape, userTasks(shape, u), z, beta);
   return new RKMETableSpecification({ rows: K, cols: D, data: z }, beta, GAMMA, 5000);
 }
@@ -137,9 +142,10 @@ export function readSpecRecord(rec: Uint8Array): RKMETableSpecification {
 export function openSpecFile(path: string): (nums: readonly number[]) => RKMETableSpecification[] {
   const fd = openSync(path, "r");
   const rec = new Uint8Array(RECORD_BYTES);
-  return (nums) => nums.map((i) => {
-    const got = readSync(fd, rec, 0, RECORD_BYTES, i * RECORD_BYTES);
-    if (got !== RECORD_BYTES) throw new RangeError(`spec file ${path}: record ${i} is short (${got} bytes)`);
-    return readSpecRecord(rec);
-  });
+  return (nums) =>
+    nums.map((i) => {
+      const got = readSync(fd, rec, 0, RECORD_BYTES, i * RECORD_BYTES);
+      if (got !== RECORD_BYTES) throw new RangeError(`spec file ${path}: record ${i} is short (${got} bytes)`);
+      return readSpecRecord(rec);
+    });
 }

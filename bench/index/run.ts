@@ -28,7 +28,12 @@ import { searchStatistical } from "../../core/search/statSearch.ts";
 import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { D, GAMMA, idOf, marketShape, numberOf, openSpecFile, RECORD_BYTES, taskOf, userSpec, userTasks, type MarketShape } from "./market.ts";
 
-const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, "").split("="); return [k!, v ?? "true"]; }));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k!, v ?? "true"];
+  }),
+);
 const sizes = (args.get("sizes") ?? "10000,100000").split(",").map(Number);
 if (args.has("1m")) sizes.push(1_000_000);
 const USERS = Number(args.get("users") ?? 200);
@@ -69,7 +74,13 @@ async function cachedEntries(shape: MarketShape, features: number): Promise<Buil
   }
   const built = await buildEntries(shape, features);
   mkdirSync(join(resultsDir, "tmp"), { recursive: true });
-  writeFileSync(`${base}.bin`, Buffer.concat([Buffer.from(built.sketches.buffer, built.sketches.byteOffset, built.sketches.byteLength), Buffer.from(built.selfIp.buffer, built.selfIp.byteOffset, built.selfIp.byteLength)]));
+  writeFileSync(
+    `${base}.bin`,
+    Buffer.concat([
+      Buffer.from(built.sketches.buffer, built.sketches.byteOffset, built.sketches.byteLength),
+      Buffer.from(built.selfIp.buffer, built.selfIp.byteOffset, built.selfIp.byteLength),
+    ]),
+  );
   writeFileSync(`${base}.json`, JSON.stringify({ wallMs: built.wallMs, cpu: built.cpu }));
   return { ...built, cached: false };
 }
@@ -87,22 +98,36 @@ async function buildEntries(shape: MarketShape, features: number): Promise<Built
   truncateSync(specFile, shape.n * RECORD_BYTES);
   const n = shape.n;
   const parts = Array.from({ length: WORKERS }, (_, w) => [Math.floor((n * w) / WORKERS), Math.floor((n * (w + 1)) / WORKERS)] as const);
-  const sketches = new Float32Array(n * features), selfIp = new Float64Array(n);
+  const sketches = new Float32Array(n * features),
+    selfIp = new Float64Array(n);
   const cpu = { genMs: 0, selfMs: 0, sketchMs: 0 };
-  await Promise.all(parts.map(([start, end]) => new Promise<void>((resolve, reject) => {
-    // tsx's loader is registered inside the worker (a `--import` in execArgv is not honoured there).
-    const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(new URL("./buildWorker.ts", import.meta.url).href)}); })`;
-    const w = new Worker(boot, { eval: true, workerData: { shape, start, end, features, mapSeed: 0, specFile } });
-    w.on("message", (m: { progress?: number; done?: boolean; sketches: Float32Array; selfIp: Float64Array; genMs: number; selfMs: number; sketchMs: number }) => {
-      if (m.progress !== undefined) { if (start === 0 && m.progress > 0) log(`  built ${m.progress * WORKERS} / ${n}`); return; }
-      sketches.set(m.sketches, start * features);
-      selfIp.set(m.selfIp, start);
-      cpu.genMs += m.genMs; cpu.selfMs += m.selfMs; cpu.sketchMs += m.sketchMs;
-      void w.terminate();
-      resolve();
-    });
-    w.on("error", reject);
-  })));
+  await Promise.all(
+    parts.map(
+      ([start, end]) =>
+        new Promise<void>((resolve, reject) => {
+          // tsx's loader is registered inside the worker (a `--import` in execArgv is not honoured there).
+          const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(new URL("./buildWorker.ts", import.meta.url).href)}); })`;
+          const w = new Worker(boot, { eval: true, workerData: { shape, start, end, features, mapSeed: 0, specFile } });
+          w.on(
+            "message",
+            (m: { progress?: number; done?: boolean; sketches: Float32Array; selfIp: Float64Array; genMs: number; selfMs: number; sketchMs: number }) => {
+              if (m.progress !== undefined) {
+                if (start === 0 && m.progress > 0) log(`  built ${m.progress * WORKERS} / ${n}`);
+                return;
+              }
+              sketches.set(m.sketches, start * features);
+              selfIp.set(m.selfIp, start);
+              cpu.genMs += m.genMs;
+              cpu.selfMs += m.selfMs;
+              cpu.sketchMs += m.sketchMs;
+              void w.terminate();
+              resolve();
+            },
+          );
+          w.on("error", reject);
+        }),
+    ),
+  );
   return { sketches, selfIp, wallMs: performance.now() - t0, cpu };
 }
 
@@ -116,7 +141,13 @@ function fillIndex(index: RkmeIndex, n: number, sketches: Float32Array, selfIp: 
 }
 
 /** Exact MMD² of `user` to learnwares `nums` (wasm batch when available). */
-function exactDists(read: (nums: readonly number[]) => RKMETableSpecification[], user: RKMETableSpecification, nums: readonly number[], selfIp: Float64Array, cache?: RKMETableSpecification[]): Float64Array {
+function exactDists(
+  read: (nums: readonly number[]) => RKMETableSpecification[],
+  user: RKMETableSpecification,
+  nums: readonly number[],
+  selfIp: Float64Array,
+  cache?: RKMETableSpecification[],
+): Float64Array {
   const specs = cache ? nums.map((i) => cache[i]!) : read(nums);
   const uu = user.innerProduct(user);
   const cross = wasm.rbfWeightedSumsMany ? wasm.rbfWeightedSumsMany(specs, user) : Float64Array.from(specs, (s) => s.innerProduct(user));
@@ -124,10 +155,15 @@ function exactDists(read: (nums: readonly number[]) => RKMETableSpecification[],
 }
 
 function topIds(nums: readonly number[], d: Float64Array, k: number): number[] {
-  return [...nums.keys()].sort((a, b) => d[a]! - d[b]! || nums[a]! - nums[b]!).slice(0, k).map((j) => nums[j]!);
+  return [...nums.keys()]
+    .sort((a, b) => d[a]! - d[b]! || nums[a]! - nums[b]!)
+    .slice(0, k)
+    .map((j) => nums[j]!);
 }
 
-interface SizeResult { [k: string]: unknown }
+interface SizeResult {
+  [k: string]: unknown;
+}
 
 async function runSize(n: number): Promise<SizeResult> {
   const shape = marketShape(n);
@@ -139,7 +175,9 @@ async function runSize(n: number): Promise<SizeResult> {
   const selfIp = built.selfIp;
   const serialized = index.serialize();
   const stats = index.stats();
-  log(`n=${n}: build wall ${(built.wallMs / 1000).toFixed(1)} s + insert/train ${(insertMs / 1000).toFixed(1)} s; ${stats.map((s) => `${s.size} specs, ivf ${s.ivfLists}`).join()}`);
+  log(
+    `n=${n}: build wall ${(built.wallMs / 1000).toFixed(1)} s + insert/train ${(insertMs / 1000).toFixed(1)} s; ${stats.map((s) => `${s.size} specs, ivf ${s.ivfLists}`).join()}`,
+  );
 
   // Cache the specs in memory only for small markets (the exact scan needs them all).
   const read = openSpecFile(specFileOf(shape));
@@ -184,7 +222,8 @@ async function runSize(n: number): Promise<SizeResult> {
 
   // Recall of the candidate sets (the exact re-rank's top k = ground truth's top k iff these are in it).
   const recallAt = (topN: number, probeLists?: number) => {
-    let r1 = 0, r5 = 0;
+    let r1 = 0,
+      r5 = 0;
     const times: number[] = [];
     users.forEach((user, u) => {
       const t = performance.now();
@@ -203,9 +242,17 @@ async function runSize(n: number): Promise<SizeResult> {
 
   // End-to-end indexed search latency (greedy mixture, max 5).
   log(`n=${n}: timing indexed search (topN ${TOPN})`);
-  const lat: number[] = [], fetchMs: number[] = [], stage: number[] = [];
-  let top1Agree = 0, mixtures = 0;
-  const timedFetch = (ids: readonly string[]) => { const t = performance.now(); const r = fetchSpecs(ids); fetchMs.push(performance.now() - t); return r; };
+  const lat: number[] = [],
+    fetchMs: number[] = [],
+    stage: number[] = [];
+  let top1Agree = 0,
+    mixtures = 0;
+  const timedFetch = (ids: readonly string[]) => {
+    const t = performance.now();
+    const r = fetchSpecs(ids);
+    fetchMs.push(performance.now() - t);
+    return r;
+  };
   await indexedSearch(users[0]!, index, fetchSpecs, { topN: TOPN }); // warm-up
   for (let u = 0; u < USERS; u++) {
     const t = performance.now();
@@ -239,16 +286,29 @@ async function runSize(n: number): Promise<SizeResult> {
   const mem = process.memoryUsage();
   const main = recallAt(TOPN);
   const res: SizeResult = {
-    n, tasks: shape.tasks, users: USERS, features: FEATURES, topN: TOPN, backend: backend.name,
+    n,
+    tasks: shape.tasks,
+    users: USERS,
+    features: FEATURES,
+    topN: TOPN,
+    backend: backend.name,
     build: {
-      wall_s: built.wallMs / 1000, workers: WORKERS,
+      wall_s: built.wallMs / 1000,
+      workers: WORKERS,
       cpu_s: { spec_generation: built.cpu.genMs / 1000, self_inner_products: built.cpu.selfMs / 1000, sketches: built.cpu.sketchMs / 1000 },
       insert_and_train_s: insertMs / 1000,
       index_build_s_excluding_generation: (built.cpu.selfMs + built.cpu.sketchMs) / 1000 / WORKERS + insertMs / 1000,
     },
-    size: { index_bytes: stats.reduce((s, b) => s + b.bytes, 0), serialized_bytes: serialized.length, bytes_per_spec: serialized.length / n, ivf_lists: stats[0]!.ivfLists },
+    size: {
+      index_bytes: stats.reduce((s, b) => s + b.bytes, 0),
+      serialized_bytes: serialized.length,
+      bytes_per_spec: serialized.length / n,
+      ivf_lists: stats[0]!.ivfLists,
+    },
     latency_ms: {
-      p50: pct(lat, 0.5), p99: pct(lat, 0.99), mean: lat.reduce((a, b) => a + b, 0) / lat.length,
+      p50: pct(lat, 0.5),
+      p99: pct(lat, 0.99),
+      mean: lat.reduce((a, b) => a + b, 0) / lat.length,
       excluding_fetch: { p50: pct(noFetch, 0.5), p99: pct(noFetch, 0.99) },
       fetch: { p50: pct(fetchMs, 0.5), p99: pct(fetchMs, 0.99) },
       index_stage: { p50: pct(stage, 0.5), p99: pct(stage, 0.99) },
@@ -260,7 +320,12 @@ async function runSize(n: number): Promise<SizeResult> {
     exact_linear_scan: exact,
     speedup_vs_exact: exact ? exact.p50_ms / pct(lat, 0.5) : null,
     ground_truth: { seconds: gtMs / 1000, check: gtCheck },
-    memory_mb: { rss: mem.rss / 2 ** 20, rss_growth: (mem.rss - rssBefore) / 2 ** 20, heap_used: mem.heapUsed / 2 ** 20, array_buffers: mem.arrayBuffers / 2 ** 20 },
+    memory_mb: {
+      rss: mem.rss / 2 ** 20,
+      rss_growth: (mem.rss - rssBefore) / 2 ** 20,
+      heap_used: mem.heapUsed / 2 ** 20,
+      array_buffers: mem.arrayBuffers / 2 ** 20,
+    },
     load_average: (await import("node:os")).loadavg(),
   };
   log(JSON.stringify(res));
@@ -274,7 +339,8 @@ writeMarkdown();
 
 function writeMarkdown(): void {
   const files = readdirSync(resultsDir).filter((f) => /^index-\d+(-D\d+)?\.json$/.test(f));
-  const rows = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as Record<string, any>)
+  const rows = files
+    .map((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as Record<string, any>)
     .sort((a, b) => a.n - b.n || a.features - b.features);
   const f = (x: number, d = 1) => x.toFixed(d);
   const lines = [
@@ -287,7 +353,10 @@ function writeMarkdown(): void {
     "",
     "| n | D | topN | build (s, wall) | index MB | process RSS MB | p50 ms | p99 ms | p50 excl. fetch | index stage p50 | recall@1 | recall@5 | exact scan p50 | speed-up |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.n} | ${r.features} | ${r.topN} | ${f(r.build.wall_s + r.build.insert_and_train_s)} | ${f(r.size.serialized_bytes / 2 ** 20)} | ${f(r.memory_mb.rss, 0)} | ${f(r.latency_ms.p50)} | ${f(r.latency_ms.p99)} | ${f(r.latency_ms.excluding_fetch.p50)} | ${f(r.latency_ms.index_stage.p50, 2)} | ${f(r.recall.recall1, 3)} | ${f(r.recall.recall5, 3)} | ${r.exact_linear_scan ? f(r.exact_linear_scan.p50_ms) : "–"} | ${r.speedup_vs_exact ? f(r.speedup_vs_exact) + "×" : "–"} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.n} | ${r.features} | ${r.topN} | ${f(r.build.wall_s + r.build.insert_and_train_s)} | ${f(r.size.serialized_bytes / 2 ** 20)} | ${f(r.memory_mb.rss, 0)} | ${f(r.latency_ms.p50)} | ${f(r.latency_ms.p99)} | ${f(r.latency_ms.excluding_fetch.p50)} | ${f(r.latency_ms.index_stage.p50, 2)} | ${f(r.recall.recall1, 3)} | ${f(r.recall.recall5, 3)} | ${r.exact_linear_scan ? f(r.exact_linear_scan.p50_ms) : "–"} | ${r.speedup_vs_exact ? f(r.speedup_vs_exact) + "×" : "–"} |`,
+    ),
     "",
     "Process RSS is the whole benchmark process at the end of a size (the market's sketches as built, the index, a",
     "serialized snapshot and the ground-truth state); the index itself is the `index MB` column.",
@@ -302,7 +371,14 @@ function writeMarkdown(): void {
     "",
     "| n | D | lists | " + [1, 2, 4, 8, 16, 32].map((p) => `${p} probed: r@1 / r@5 / ms`).join(" | ") + " | full sketch scan |",
     "|---:|---:|---:|" + "---:|".repeat(7),
-    ...rows.filter((r) => r.recall_vs_probe_lists).map((r) => `| ${r.n} | ${r.features} | ${r.size.ivf_lists} | ` + r.recall_vs_probe_lists.map((s: any) => `${f(s.recall1, 3)} / ${f(s.recall5, 3)} / ${f(s.index_stage_p50_ms, 1)}`).join(" | ") + ` | ${f(r.recall_full_scan_no_ivf.recall1, 3)} / ${f(r.recall_full_scan_no_ivf.recall5, 3)} / ${f(r.recall_full_scan_no_ivf.index_stage_p50_ms, 1)} |`),
+    ...rows
+      .filter((r) => r.recall_vs_probe_lists)
+      .map(
+        (r) =>
+          `| ${r.n} | ${r.features} | ${r.size.ivf_lists} | ` +
+          r.recall_vs_probe_lists.map((s: any) => `${f(s.recall1, 3)} / ${f(s.recall5, 3)} / ${f(s.index_stage_p50_ms, 1)}`).join(" | ") +
+          ` | ${f(r.recall_full_scan_no_ivf.recall1, 3)} / ${f(r.recall_full_scan_no_ivf.recall5, 3)} / ${f(r.recall_full_scan_no_ivf.index_stage_p50_ms, 1)} |`,
+      ),
     "",
   ];
   writeFileSync(join(resultsDir, "index.md"), lines.join("\n"));

@@ -24,7 +24,10 @@ const argSeeds = process.argv.indexOf("--seeds");
 const seeds = argSeeds > 0 ? Number(process.argv[argSeeds + 1]) : 5;
 
 type Method = { name: string; build: (t: ReuseTask) => Promise<Predictor> };
-const fitted = async <R extends Predictor & { fit(X: Matrix, y: Matrix): Promise<void> }>(r: R, t: ReuseTask) => { await r.fit(t.fitX, t.fitY); return r; };
+const fitted = async <R extends Predictor & { fit(X: Matrix, y: Matrix): Promise<void> }>(r: R, t: ReuseTask) => {
+  await r.fit(t.fitX, t.fitY);
+  return r;
+};
 const methods: Method[] = [
   { name: "JobSelector", build: async (t) => new JobSelectorReuser(t.learnwares, { herdingNum: 500 }) },
   { name: "Averaging", build: async (t) => new AveragingReuser(t.learnwares, t.mode === "regression" ? "mean" : "vote_by_prob") },
@@ -33,8 +36,12 @@ const methods: Method[] = [
   {
     name: "user-only model",
     build: async (t) => {
-      if (t.mode === "regression") { const m = fitRidgeCV(t.fitX, t.fitY.data); return { predict: async (X) => m.predict(X) }; }
-      const m = fitLogisticCV(t.fitX, t.fitY.data); return { predict: async (X) => m.predictProba(X) };
+      if (t.mode === "regression") {
+        const m = fitRidgeCV(t.fitX, t.fitY.data);
+        return { predict: async (X) => m.predict(X) };
+      }
+      const m = fitLogisticCV(t.fitX, t.fitY.data);
+      return { predict: async (X) => m.predictProba(X) };
     },
   },
 ];
@@ -51,10 +58,12 @@ for (const { target, make } of tasks) {
   const acc: Record<string, number[]> = {};
   const best: number[] = [];
   let wins = 0;
-  let name = "", mode = "";
+  let name = "",
+    mode = "";
   for (let s = 0; s < seeds; s++) {
     const t = make(s);
-    name = t.name; mode = t.mode;
+    name = t.name;
+    mode = t.mode;
     let b = -Infinity;
     for (const l of t.learnwares) b = Math.max(b, score(t.mode, await l.predict(t.testX), t.testY));
     best.push(b);
@@ -68,7 +77,10 @@ for (const { target, make } of tasks) {
   const metric = mode === "regression" ? "RMSE (lower is better)" : "accuracy";
   const sign = mode === "regression" ? -1 : 1;
   rows.push({
-    task: name, target, metric, bestSingle: sign * mean(best),
+    task: name,
+    target,
+    metric,
+    bestSingle: sign * mean(best),
     methods: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, sign * mean(v)])),
     targetBeatsBest: wins / seeds,
   });
@@ -82,8 +94,9 @@ const md = [
   "",
   `| task | metric | best single | ${methods.map((m) => m.name).join(" | ")} | target ≥ best single |`,
   `|---|---|---|${methods.map(() => "---").join("|")}|---|`,
-  ...rows.map((r) =>
-    `| ${r.task} | ${r.metric} | ${f(r.bestSingle)} | ${methods.map((m) => (m.name === r.target ? `**${f(r.methods[m.name]!)}**` : f(r.methods[m.name]!))).join(" | ")} | ${Math.round(r.targetBeatsBest * seeds)}/${seeds} |`
+  ...rows.map(
+    (r) =>
+      `| ${r.task} | ${r.metric} | ${f(r.bestSingle)} | ${methods.map((m) => (m.name === r.target ? `**${f(r.methods[m.name]!)}**` : f(r.methods[m.name]!))).join(" | ")} | ${Math.round(r.targetBeatsBest * seeds)}/${seeds} |`,
   ),
   "",
 ].join("\n");

@@ -10,7 +10,11 @@ import { readBytes, readJson } from "../files.ts";
 export const checkHelp = `lw check semantic spec.json [--json]
 lw check package pkg.zip [--semantic spec.json] [--json]`;
 
-interface Verdict { status: number; message: string; issues: { rule: string; key?: string; message: string }[] }
+interface Verdict {
+  status: number;
+  message: string;
+  issues: { rule: string; key?: string; message: string }[];
+}
 
 function print(v: Verdict, json: boolean | undefined): number {
   const label = v.status === -1 ? "INVALID" : v.status === 0 ? "NONUSABLE" : "USABLE";
@@ -25,7 +29,9 @@ function print(v: Verdict, json: boolean | undefined): number {
 export function checkCommand(argv: string[]): number {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
-    args: rest, allowPositionals: true, strict: true,
+    args: rest,
+    allowPositionals: true,
+    strict: true,
     options: { json: { type: "boolean" }, semantic: { type: "string" } },
   });
   if (positionals.length !== 1) throw new CliError(`check ${sub ?? ""} needs exactly one file. Usage:\n${checkHelp}`);

@@ -37,49 +37,79 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
     options: {
-      ...serverArgs, json: { type: "boolean" }, namespace: { type: "string" }, q: { type: "string" }, kind: { type: "string" },
-      limit: { type: "string" }, offset: { type: "string" }, task: { type: "string" }, description: { type: "string" },
-      framework: { type: "string" }, tag: { type: "string", multiple: true }, metadata: { type: "string" }, step: { type: "string" }, path: { type: "string" },
+      ...serverArgs,
+      json: { type: "boolean" },
+      namespace: { type: "string" },
+      q: { type: "string" },
+      kind: { type: "string" },
+      limit: { type: "string" },
+      offset: { type: "string" },
+      task: { type: "string" },
+      description: { type: "string" },
+      framework: { type: "string" },
+      tag: { type: "string", multiple: true },
+      metadata: { type: "string" },
+      step: { type: "string" },
+      path: { type: "string" },
     },
   });
   const c = new MarketClient(values);
   switch (sub) {
     case "list": {
       if (values.kind && values.kind !== "model" && values.kind !== "learnware") throw new CliError(`--kind must be model or learnware, got "${values.kind}"`);
-      const r = await c.json<{ items: { id: string; namespace: string; name: string; kind: string; latestVersion: number; status?: string }[]; total: number }>("GET", "/v1/models", {
-        query: { namespace: values.namespace, q: values.q, kind: values.kind, limit: values.limit, offset: values.offset },
-      });
-      if (values.json) return out(r), 0;
-      for (const m of r.items) process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} v${m.latestVersion} ${m.status ?? ""}\n`);
+      const r = await c.json<{ items: { id: string; namespace: string; name: string; kind: string; latestVersion: number; status?: string }[]; total: number }>(
+        "GET",
+        "/v1/models",
+        {
+          query: { namespace: values.namespace, q: values.q, kind: values.kind, limit: values.limit, offset: values.offset },
+        },
+      );
+      if (values.json) return (out(r), 0);
+      for (const m of r.items)
+        process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} v${m.latestVersion} ${m.status ?? ""}\n`);
       process.stdout.write(`${r.items.length} of ${r.total}\n`);
       return 0;
     }
     case "create": {
       const [ns, name] = need(positionals, 2, "create NAMESPACE NAME");
-      const r = await c.json("POST", `/v1/namespaces/${enc(ns!)}/models`, { json: { name, ...(values.task ? { task: values.task } : {}), ...(values.description ? { description: values.description } : {}) } });
-      return values.json ? out(r) : process.stdout.write(`${(r as { id: string }).id}\n`), 0;
+      const r = await c.json("POST", `/v1/namespaces/${enc(ns!)}/models`, {
+        json: { name, ...(values.task ? { task: values.task } : {}), ...(values.description ? { description: values.description } : {}) },
+      });
+      return (values.json ? out(r) : process.stdout.write(`${(r as { id: string }).id}\n`), 0);
     }
     case "get": {
       const [id] = need(positionals, 1, "get ID");
-      return out(await c.json("GET", `/v1/models/${enc(id!)}`)), 0;
+      return (out(await c.json("GET", `/v1/models/${enc(id!)}`)), 0);
     }
     case "versions": {
       const [id] = need(positionals, 1, "versions ID");
-      const r = await c.json<{ items: { number: number; status: string; framework: string | null; tags: string[]; createdAt: string }[] }>("GET", `/v1/models/${enc(id!)}/versions`);
-      if (values.json) return out(r), 0;
-      for (const v of r.items) process.stdout.write(`v${v.number}  ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`);
+      const r = await c.json<{ items: { number: number; status: string; framework: string | null; tags: string[]; createdAt: string }[] }>(
+        "GET",
+        `/v1/models/${enc(id!)}/versions`,
+      );
+      if (values.json) return (out(r), 0);
+      for (const v of r.items)
+        process.stdout.write(`v${v.number}  ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`);
       return 0;
     }
     case "new-version": {
       const [id] = need(positionals, 1, "new-version ID");
       let metadata: unknown;
       if (values.metadata) {
-        try { metadata = JSON.parse(values.metadata); } catch (e) { throw new CliError(`--metadata is not valid JSON: ${(e as Error).message}`); }
+        try {
+          metadata = JSON.parse(values.metadata);
+        } catch (e) {
+          throw new CliError(`--metadata is not valid JSON: ${(e as Error).message}`);
+        }
       }
       const r = await c.json<{ number: number }>("POST", `/v1/models/${enc(id!)}/versions`, {
-        json: { ...(values.framework ? { framework: values.framework } : {}), ...(metadata !== undefined ? { metadata } : {}), ...(values.tag ? { tags: values.tag } : {}) },
+        json: {
+          ...(values.framework ? { framework: values.framework } : {}),
+          ...(metadata !== undefined ? { metadata } : {}),
+          ...(values.tag ? { tags: values.tag } : {}),
+        },
       });
-      return values.json ? out(r) : process.stdout.write(`${id} v${r.number}\n`), 0;
+      return (values.json ? out(r) : process.stdout.write(`${id} v${r.number}\n`), 0);
     }
     case "tag": {
       const [id, tag, version] = need(positionals, 3, "tag ID TAG VERSION");
@@ -105,14 +135,19 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     case "metrics": {
       const [id, ref] = need(positionals, 2, "metrics ID VERSION");
       const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>("GET", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/metrics`);
-      if (values.json) return out(r), 0;
-      for (const [k, pts] of Object.entries(r.metrics)) process.stdout.write(`${k}: ${pts.map((p) => `${p.step}:${String(p.value ?? "(bytes)")}`).join(" ")}\n`);
+      if (values.json) return (out(r), 0);
+      for (const [k, pts] of Object.entries(r.metrics))
+        process.stdout.write(`${k}: ${pts.map((p) => `${p.step}:${String(p.value ?? "(bytes)")}`).join(" ")}\n`);
       return 0;
     }
     case "put-artifact": {
       const [id, ref, file] = need(positionals, 3, "put-artifact ID VERSION FILE [--path P]");
       let size: number;
-      try { size = statSync(file!).size; } catch { throw new CliError(`Cannot find artifact file ${file}`); }
+      try {
+        size = statSync(file!).size;
+      } catch {
+        throw new CliError(`Cannot find artifact file ${file}`);
+      }
       const bytes = size < 512 * 1048576 ? readBytes(file!, "artifact") : readFileSync(file!);
       const bar = progressBar(`uploading ${basename(file!)}`);
       // Stream in slices so the bar moves on a big artifact.
@@ -138,12 +173,17 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     case "artifacts": {
       const [id, ref] = need(positionals, 2, "artifacts ID VERSION");
-      const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; storage: string }[] }>("GET", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`);
-      if (values.json) return out(r), 0;
+      const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; storage: string }[] }>(
+        "GET",
+        `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`,
+      );
+      if (values.json) return (out(r), 0);
       for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.storage}\n`);
       return 0;
     }
     default:
-      throw new CliError(`Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, put-artifact, artifacts); see "lw help"`);
+      throw new CliError(
+        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, put-artifact, artifacts); see "lw help"`,
+      );
   }
 }

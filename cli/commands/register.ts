@@ -13,7 +13,10 @@ import { readTableFile } from "../readData.ts";
  *   [--create] [--number N] [--class Name] [--model <props.json>] [--requirement <line>]… [--requirements-file f]
  *   [--artifact <target>=<glob>]… [--server URL] [--token T]` — prints the result as JSON; returns the exit code.
  */
-export async function runRegisterCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function runRegisterCommand(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) },
+): Promise<number> {
   const flags: Record<string, string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -33,7 +36,12 @@ export async function runRegisterCommand(argv: string[], io: { out: (s: string) 
   }
   try {
     const requirements = [...(flags.requirement ?? [])];
-    if (one("requirements-file")) requirements.push(...readFileSync(one("requirements-file")!, "utf8").split(/\r?\n/).filter((l) => l.trim() !== ""));
+    if (one("requirements-file"))
+      requirements.push(
+        ...readFileSync(one("requirements-file")!, "utf8")
+          .split(/\r?\n/)
+          .filter((l) => l.trim() !== ""),
+      );
     const artifacts: Record<string, string> = {};
     for (const a of flags.artifact ?? []) {
       const [target, glob] = a.includes("=") ? (a.split(/=(.*)/s, 2) as [string, string]) : [basename(a.replace(/\*$/, "")) + (a.endsWith("*") ? "/" : ""), a];

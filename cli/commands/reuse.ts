@@ -23,8 +23,7 @@ import { readBytes, readJson, readStatSpec, writeText } from "../files.ts";
 import { loadMarket } from "../market.ts";
 import { readTableFile } from "../readData.ts";
 
-export const reuseHelp =
-  `lw reuse --market <market.json | folder of zips> --spec user_stat.json [--semantic user_semantic.json] --kind job_selector|averaging|ensemble_pruning|feature_augment
+export const reuseHelp = `lw reuse --market <market.json | folder of zips> --spec user_stat.json [--semantic user_semantic.json] --kind job_selector|averaging|ensemble_pruning|feature_augment
          [--mode mean|vote_by_label|vote_by_prob|classification|regression] [--top-k N] [--max 5] [--method greedy|auto|none]
          --input X.csv [--fit-input X.csv --labels y.csv] --output pred.csv [--service URL [--token T]]
          (runs the search, builds the reuser, fits it when it needs labels — ensemble_pruning, feature_augment — and writes the predictions;
@@ -43,10 +42,20 @@ export async function reuseCommand(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     options: {
-      market: { type: "string", short: "m" }, spec: { type: "string" }, semantic: { type: "string" },
-      kind: { type: "string" }, mode: { type: "string" }, "top-k": { type: "string" }, max: { type: "string" }, method: { type: "string" },
-      input: { type: "string", short: "i" }, "fit-input": { type: "string" }, labels: { type: "string" }, output: { type: "string", short: "o" },
-      service: { type: "string" }, token: { type: "string" },
+      market: { type: "string", short: "m" },
+      spec: { type: "string" },
+      semantic: { type: "string" },
+      kind: { type: "string" },
+      mode: { type: "string" },
+      "top-k": { type: "string" },
+      max: { type: "string" },
+      method: { type: "string" },
+      input: { type: "string", short: "i" },
+      "fit-input": { type: "string" },
+      labels: { type: "string" },
+      output: { type: "string", short: "o" },
+      service: { type: "string" },
+      token: { type: "string" },
     },
   });
   if (!values.market) throw new CliError(`reuse needs --market. Usage:\n${reuseHelp}`);
@@ -57,7 +66,9 @@ export async function reuseCommand(argv: string[]): Promise<number> {
   if (!KINDS.includes(kind)) throw new CliError(`--kind must be one of ${KINDS.join(", ")}, got "${values.kind}"`);
   const modes = modesOf(kind);
   if (values.mode !== undefined && !modes.includes(values.mode)) {
-    throw new CliError(modes.length === 0 ? `--mode does not apply to --kind ${kind}` : `--mode for --kind ${kind} must be one of ${modes.join(", ")}, got "${values.mode}"`);
+    throw new CliError(
+      modes.length === 0 ? `--mode does not apply to --kind ${kind}` : `--mode for --kind ${kind} must be one of ${modes.join(", ")}, got "${values.mode}"`,
+    );
   }
   const topK = values["top-k"] === undefined ? undefined : Number(values["top-k"]);
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) throw new CliError(`--top-k must be a positive integer, got "${values["top-k"]}"`);
@@ -66,8 +77,10 @@ export async function reuseCommand(argv: string[]): Promise<number> {
   const method = values.method ?? "greedy";
   if (method !== "greedy" && method !== "auto" && method !== "none") throw new CliError(`--method must be greedy, auto or none, got "${method}"`);
   const needsFit = NEEDS_FIT.has(kind);
-  if (needsFit && (!values["fit-input"] || !values.labels)) throw new CliError(`--kind ${kind} is fitted on labelled rows: pass --fit-input X.csv and --labels y.csv`);
-  if (!needsFit && (values["fit-input"] || values.labels)) throw new CliError(`--kind ${kind} takes no fit: drop --fit-input / --labels (only ensemble_pruning and feature_augment use them)`);
+  if (needsFit && (!values["fit-input"] || !values.labels))
+    throw new CliError(`--kind ${kind} is fitted on labelled rows: pass --fit-input X.csv and --labels y.csv`);
+  if (!needsFit && (values["fit-input"] || values.labels))
+    throw new CliError(`--kind ${kind} takes no fit: drop --fit-input / --labels (only ensemble_pruning and feature_augment use them)`);
 
   const X = readTableFile(values.input);
   let fitX: Matrix | undefined, fitY: Matrix | undefined;
@@ -89,7 +102,11 @@ export async function reuseCommand(argv: string[]): Promise<number> {
   if (values.service) {
     ({ pred, used } = await viaService(values.service, values.token, { result, kind, mode: values.mode, topK }, X, fitX, fitY));
   } else {
-    let d: ReuseDescriptor = describeReuse(result, { kind, ...(values.mode !== undefined ? { mode: values.mode as "mean" } : {}), ...(topK !== undefined ? { topK } : {}) });
+    let d: ReuseDescriptor = describeReuse(result, {
+      kind,
+      ...(values.mode !== undefined ? { mode: values.mode as "mean" } : {}),
+      ...(topK !== undefined ? { topK } : {}),
+    });
     if (d.kind === "single" && needsFit) d = { ...d, kind, ...(values.mode !== undefined ? { mode: values.mode as "mean" } : {}) };
     used = d.ids;
     for (const id of d.ids) {
@@ -99,7 +116,9 @@ export async function reuseCommand(argv: string[]): Promise<number> {
     pred = await inProcess(values.market, d, market, X, fitX, fitY);
   }
   writeText(values.output, toCsv(pred));
-  process.stdout.write(`wrote ${pred.rows}×${pred.cols} predictions to ${values.output} (${kind === "averaging" || used.length > 1 ? kind : "single"} over ${used.join(", ")})\n`);
+  process.stdout.write(
+    `wrote ${pred.rows}×${pred.cols} predictions to ${values.output} (${kind === "averaging" || used.length > 1 ? kind : "single"} over ${used.join(", ")})\n`,
+  );
   return 0;
 }
 
@@ -107,21 +126,29 @@ async function viaService(
   address: string,
   token: string | undefined,
   body: { result: SearchResult; kind: Kind; mode: string | undefined; topK: number | undefined },
-  X: Matrix, fitX: Matrix | undefined, fitY: Matrix | undefined,
+  X: Matrix,
+  fitX: Matrix | undefined,
+  fitY: Matrix | undefined,
 ): Promise<{ pred: Matrix; used: string[] }> {
   const { createMixture, MixtureClient } = await import("../../runner/service/mixtures.ts");
   const t = (m: Matrix) => ({ dtype: "float64" as const, shape: [m.rows, m.cols], data: m.data });
   const opts = token ? { token } : {};
   try {
-    const info = await createMixture(address, {
-      result: body.result, kind: body.kind,
-      ...(body.mode !== undefined ? { mode: body.mode } : {}),
-      ...(body.topK !== undefined ? { topK: body.topK } : {}),
-    }, opts);
+    const info = await createMixture(
+      address,
+      {
+        result: body.result,
+        kind: body.kind,
+        ...(body.mode !== undefined ? { mode: body.mode } : {}),
+        ...(body.topK !== undefined ? { topK: body.topK } : {}),
+      },
+      opts,
+    );
     const client = new MixtureClient(address, info.id, opts);
     if (fitX && fitY) await client.fit(t(fitX), t(fitY));
     const y = await client.predict(t(X));
-    const rows = y.shape[0] ?? 1, cols = y.shape.length <= 1 ? 1 : y.shape.slice(1).reduce((a, b) => a * b, 1);
+    const rows = y.shape[0] ?? 1,
+      cols = y.shape.length <= 1 ? 1 : y.shape.slice(1).reduce((a, b) => a * b, 1);
     return { pred: { rows, cols, data: Float64Array.from(y.data) }, used: info.learnwares.map((l) => l.id) };
   } catch (e) {
     if (e instanceof LearnwareError) throw new CliError(`Model service ${address}: ${e.message} (${e.code})`);
@@ -135,10 +162,14 @@ async function inProcess(
   marketPath: string,
   d: ReuseDescriptor,
   market: ReturnType<typeof loadMarket>,
-  X: Matrix, fitX: Matrix | undefined, fitY: Matrix | undefined,
+  X: Matrix,
+  fitX: Matrix | undefined,
+  fitY: Matrix | undefined,
 ): Promise<Matrix> {
   if (!(existsSync(marketPath) && statSync(marketPath).isDirectory())) {
-    throw new CliError(`Learnware "${d.ids[0]}" cannot run in this process: a market.json holds no model packages. Use a folder market of learnware zips, or --service URL`);
+    throw new CliError(
+      `Learnware "${d.ids[0]}" cannot run in this process: a market.json holds no model packages. Use a folder market of learnware zips, or --service URL`,
+    );
   }
   // Check every learnware first, so the error names each one that cannot run here.
   const pkgs = d.ids.map((id) => {
@@ -147,7 +178,9 @@ async function inProcess(
   });
   const foreign = pkgs.filter((p) => p.pkg.model.kind !== "onnx" && p.pkg.model.kind !== "js");
   if (foreign.length > 0) {
-    throw new CliError(`Cannot run ${foreign.map((p) => `"${p.id}" (a ${p.pkg.model.kind} learnware)`).join(", ")} in this process: only ONNX and JS learnwares run without a model service. Pass --service URL`);
+    throw new CliError(
+      `Cannot run ${foreign.map((p) => `"${p.id}" (a ${p.pkg.model.kind} learnware)`).join(", ")} in this process: only ONNX and JS learnwares run without a model service. Pass --service URL`,
+    );
   }
   const [{ loadConfig }, { Runtime }] = await Promise.all([import("../../runner/config.ts"), import("../../runner/runtime.ts")]);
   const scratch = mkdtempSync(join(tmpdir(), "lw-reuse-"));
@@ -164,7 +197,8 @@ async function inProcess(
         spec,
         async predict(M: Matrix): Promise<Matrix> {
           const y = await handle.predict({ dtype: "float64", shape: [M.rows, M.cols], data: M.data });
-          const rows = y.shape[0] ?? 1, cols = y.shape.length <= 1 ? 1 : y.shape.slice(1).reduce((a, b) => a * b, 1);
+          const rows = y.shape[0] ?? 1,
+            cols = y.shape.length <= 1 ? 1 : y.shape.slice(1).reduce((a, b) => a * b, 1);
           return { rows, cols, data: Float64Array.from(y.data) };
         },
       });

@@ -7,8 +7,7 @@ import { readJson, readStatSpec } from "../files.ts";
 import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
 
-export const searchHelp =
-  `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
+export const searchHelp = `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
 lw search --server URL …  (the same options, searched on a market server; LW_SERVER, --token/LW_TOKEN)`;
 
 export async function searchCommand(argv: string[]): Promise<number> {
@@ -16,9 +15,15 @@ export async function searchCommand(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     options: {
-      market: { type: "string", short: "m" }, spec: { type: "string" }, semantic: { type: "string" },
-      max: { type: "string" }, method: { type: "string" }, searcher: { type: "string" }, json: { type: "boolean" },
-      server: { type: "string" }, token: { type: "string" },
+      market: { type: "string", short: "m" },
+      spec: { type: "string" },
+      semantic: { type: "string" },
+      max: { type: "string" },
+      method: { type: "string" },
+      searcher: { type: "string" },
+      json: { type: "boolean" },
+      server: { type: "string" },
+      token: { type: "string" },
     },
   });
   if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
@@ -31,14 +36,24 @@ export async function searchCommand(argv: string[]): Promise<number> {
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
   if (values.server) {
     const client = new MarketClient(values);
-    const r = await client.json<{ single: { items: { id: string; score: number; dist: number | null }[] }; multiple: SearchResult["multiple"] }>("POST", "/v1/search", {
-      json: {
-        ...(values.spec ? { stat: readStatSpec(values.spec).toJSON() } : {}),
-        ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
-        maxSearchNum: Math.min(max, 20), method, searcher, limit: 500,
+    const r = await client.json<{ single: { items: { id: string; score: number; dist: number | null }[] }; multiple: SearchResult["multiple"] }>(
+      "POST",
+      "/v1/search",
+      {
+        json: {
+          ...(values.spec ? { stat: readStatSpec(values.spec).toJSON() } : {}),
+          ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
+          maxSearchNum: Math.min(max, 20),
+          method,
+          searcher,
+          limit: 500,
+        },
       },
-    });
-    const result = { single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })), multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist } } as SearchResult;
+    );
+    const result = {
+      single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })),
+      multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist },
+    } as SearchResult;
     process.stdout.write(values.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result));
     return 0;
   }

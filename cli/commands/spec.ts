@@ -29,16 +29,22 @@ function generate(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
     options: {
-      input: { type: "string", short: "i" }, output: { type: "string", short: "o" },
-      K: { type: "string" }, gamma: { type: "string" }, steps: { type: "string" },
-      "step-size": { type: "string" }, seed: { type: "string" },
+      input: { type: "string", short: "i" },
+      output: { type: "string", short: "o" },
+      K: { type: "string" },
+      gamma: { type: "string" },
+      steps: { type: "string" },
+      "step-size": { type: "string" },
+      seed: { type: "string" },
     },
     strict: true,
   });
   if (!values.input) throw new CliError("spec generate needs --input <data.csv|.json|.npy>");
   if (!values.output) throw new CliError("spec generate needs --output <stat.json>");
-  const K = num(values.K, "K", true), gamma = num(values.gamma, "gamma", false);
-  const steps = num(values.steps, "steps", true), stepSize = num(values["step-size"], "step-size", false);
+  const K = num(values.K, "K", true),
+    gamma = num(values.gamma, "gamma", false);
+  const steps = num(values.steps, "steps", true),
+    stepSize = num(values["step-size"], "step-size", false);
   const seed = num(values.seed, "seed", true);
   if (K !== undefined && K < 1) throw new CliError(`--K must be at least 1, got ${K}`);
   if (gamma !== undefined && gamma <= 0) throw new CliError(`--gamma must be positive, got ${gamma}`);
@@ -46,8 +52,10 @@ function generate(argv: string[]): number {
   const X = readTableFile(values.input);
   const bar = progressBar("generating");
   const spec = RKMETableSpecification.generate(X, {
-    ...(K !== undefined ? { K } : {}), ...(gamma !== undefined ? { gamma } : {}),
-    ...(steps !== undefined ? { steps } : {}), ...(stepSize !== undefined ? { stepSize } : {}),
+    ...(K !== undefined ? { K } : {}),
+    ...(gamma !== undefined ? { gamma } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+    ...(stepSize !== undefined ? { stepSize } : {}),
     ...(seed !== undefined ? { seed } : {}),
     onProgress: (f, stage) => bar.update(f, stage),
   });
@@ -60,7 +68,8 @@ function generate(argv: string[]): number {
 function dist(argv: string[]): number {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} });
   if (positionals.length !== 2) throw new CliError("spec dist needs two stat spec files: lw spec dist A.json B.json");
-  const a = readStatSpec(positionals[0]!), b = readStatSpec(positionals[1]!);
+  const a = readStatSpec(positionals[0]!),
+    b = readStatSpec(positionals[1]!);
   if (a.dim !== b.dim) throw new CliError(`Specs have different dimensions: ${positionals[0]} is d=${a.dim}, ${positionals[1]} is d=${b.dim}`);
   const out = { dist: a.dist(b), ip_ab: a.innerProduct(b), ip_aa: a.innerProduct(a), ip_bb: b.innerProduct(b) };
   process.stdout.write(JSON.stringify(out) + "\n");

@@ -14,13 +14,24 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     args: rest,
     allowPositionals: true,
     strict: true,
-    options: { ...serverArgs, owner: { type: "string" }, scopes: { type: "string" }, email: { type: "string" }, name: { type: "string" }, "expires-in": { type: "string" }, json: { type: "boolean" } },
+    options: {
+      ...serverArgs,
+      owner: { type: "string" },
+      scopes: { type: "string" },
+      email: { type: "string" },
+      name: { type: "string" },
+      "expires-in": { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   const c = new MarketClient(values);
   switch (sub) {
     case "create": {
       if (!values.owner) throw new CliError("tokens create needs --owner NAME");
-      const scopes = (values.scopes ?? "read,write").split(",").map((s) => s.trim()).filter(Boolean);
+      const scopes = (values.scopes ?? "read,write")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = scopes.find((s) => !SCOPES.includes(s));
       if (bad) throw new CliError(`--scopes: unknown scope "${bad}" (use ${SCOPES.join(", ")})`);
       let expires: number | undefined;
@@ -30,7 +41,13 @@ export async function tokensCommand(argv: string[]): Promise<number> {
       }
       c.requireToken("tokens create");
       const r = await c.json<{ token: string; id: string; owner: string; scopes: string[] }>("POST", "/v1/tokens", {
-        json: { owner: values.owner, scopes, ...(values.email ? { email: values.email } : {}), ...(values.name ? { name: values.name } : {}), ...(expires ? { expiresInSeconds: expires } : {}) },
+        json: {
+          owner: values.owner,
+          scopes,
+          ...(values.email ? { email: values.email } : {}),
+          ...(values.name ? { name: values.name } : {}),
+          ...(expires ? { expiresInSeconds: expires } : {}),
+        },
       });
       if (values.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
       else {
@@ -41,9 +58,15 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     }
     case "list": {
       c.requireToken("tokens list");
-      const r = await c.json<{ items: { id: string; owner: string; name: string; scopes: string[]; expiresAt: string | null; revokedAt: string | null }[] }>("GET", "/v1/tokens");
-      if (values.json) return process.stdout.write(JSON.stringify(r, null, 2) + "\n"), 0;
-      for (const t of r.items) process.stdout.write(`${t.id}  ${t.owner.padEnd(16)} ${t.scopes.join(",").padEnd(18)} ${t.revokedAt ? "revoked" : t.expiresAt ? `expires ${t.expiresAt}` : "active"}  ${t.name}\n`);
+      const r = await c.json<{ items: { id: string; owner: string; name: string; scopes: string[]; expiresAt: string | null; revokedAt: string | null }[] }>(
+        "GET",
+        "/v1/tokens",
+      );
+      if (values.json) return (process.stdout.write(JSON.stringify(r, null, 2) + "\n"), 0);
+      for (const t of r.items)
+        process.stdout.write(
+          `${t.id}  ${t.owner.padEnd(16)} ${t.scopes.join(",").padEnd(18)} ${t.revokedAt ? "revoked" : t.expiresAt ? `expires ${t.expiresAt}` : "active"}  ${t.name}\n`,
+        );
       return 0;
     }
     case "revoke": {

@@ -16,7 +16,14 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { ...serverArgs, semantic: { type: "string" }, learnware: { type: "string" }, resume: { type: "string" }, "chunk-mb": { type: "string" }, json: { type: "boolean" } },
+    options: {
+      ...serverArgs,
+      semantic: { type: "string" },
+      learnware: { type: "string" },
+      resume: { type: "string" },
+      "chunk-mb": { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   if (positionals.length !== 1) throw new CliError(`upload needs one package zip: ${uploadHelp}`);
   const file = positionals[0]!;
@@ -78,9 +85,13 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     throw e;
   }
   bar.done();
-  const res = await client.json<{ learnware: { id: string; name: string }; version: { number: number; status: string; packageSha256: string } }>("POST", `/v1/uploads/${id}/finish`, {
-    json: { sha256, ...(semantic !== undefined ? { semantic } : {}), ...(values.learnware ? { learnwareId: values.learnware } : {}) },
-  });
+  const res = await client.json<{ learnware: { id: string; name: string }; version: { number: number; status: string; packageSha256: string } }>(
+    "POST",
+    `/v1/uploads/${id}/finish`,
+    {
+      json: { sha256, ...(semantic !== undefined ? { semantic } : {}), ...(values.learnware ? { learnwareId: values.learnware } : {}) },
+    },
+  );
   if (values.json) process.stdout.write(JSON.stringify(res, null, 2) + "\n");
   else process.stdout.write(`${res.learnware.id} v${res.version.number} ${res.version.status} ${res.learnware.name} (sha256 ${res.version.packageSha256})\n`);
   return 0;

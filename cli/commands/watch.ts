@@ -5,13 +5,30 @@ import { CliError } from "../errors.ts";
 
 export const watchHelp = `lw watch [--namespace NS] [--model ID] [--type T] [--after EVENT_ID] [--count N] [--json]   (--server/LW_SERVER, --token/LW_TOKEN)`;
 
-interface EventView { id: number; at: string; type: string; namespace: string | null; modelId: string | null; version: number | null; actor: string | null; data: unknown }
+interface EventView {
+  id: number;
+  at: string;
+  type: string;
+  namespace: string | null;
+  modelId: string | null;
+  version: number | null;
+  actor: string | null;
+  data: unknown;
+}
 
 export async function watchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { ...serverArgs, namespace: { type: "string" }, model: { type: "string" }, type: { type: "string" }, after: { type: "string" }, count: { type: "string" }, json: { type: "boolean" } },
+    options: {
+      ...serverArgs,
+      namespace: { type: "string" },
+      model: { type: "string" },
+      type: { type: "string" },
+      after: { type: "string" },
+      count: { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   const count = values.count === undefined ? Infinity : Number(values.count);
   if (!(count > 0) || (count !== Infinity && !Number.isInteger(count))) throw new CliError(`--count must be a positive integer, got "${values.count}"`);
@@ -24,7 +41,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once("SIGINT", stop);
-  let seen = 0, retries = 0;
+  let seen = 0,
+    retries = 0;
   try {
     while (!abort.signal.aborted && seen < count) {
       let res: Response;

@@ -22,7 +22,8 @@ export function parsePythonJson(text: string): unknown {
     const rewritten = text.replace(PY_NONFINITE, (m) => (m.charCodeAt(0) === 34 ? m : `"\\u0000pyfloat:${m}"`));
     try {
       return JSON.parse(rewritten, (_key, value: unknown) =>
-        typeof value === "string" && value.startsWith(SENTINEL) ? Number(value.slice(SENTINEL.length)) : value);
+        typeof value === "string" && value.startsWith(SENTINEL) ? Number(value.slice(SENTINEL.length)) : value,
+      );
     } catch {
       throw first;
     }

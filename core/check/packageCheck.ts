@@ -52,7 +52,11 @@ export function checkLearnwareStatic(pkg: { statSpecs: readonly StatSpecEntry[] 
       const spec = RKMETableSpecification.fromJSON(entry.json);
       const self = spec.innerProduct(spec);
       if (!Number.isFinite(self)) {
-        issues.push({ rule: "stat.finite", key: entry.fileName, message: `Stat spec ${entry.fileName} has a non-finite self-MMD (NaN or Infinity in z or beta)` });
+        issues.push({
+          rule: "stat.finite",
+          key: entry.fileName,
+          message: `Stat spec ${entry.fileName} has a non-finite self-MMD (NaN or Infinity in z or beta)`,
+        });
         continue;
       }
       tableSpecs.push({ fileName: entry.fileName, spec });

@@ -22,7 +22,8 @@ function refRatio(a: readonly number[], b: readonly number[]): number {
   return (1.0 - (n - 2 * refLcs(a, b)) / n) * 100;
 }
 function refWindows(needle: number[], longer: number[]): number {
-  const l1 = needle.length, l2 = longer.length;
+  const l1 = needle.length,
+    l2 = longer.length;
   let best = 0;
   for (let i = 1; i < l1; i++) best = Math.max(best, refRatio(needle, longer.slice(0, i)));
   for (let i = 0; i < l2 - l1; i++) best = Math.max(best, refRatio(needle, longer.slice(i, i + l1)));
@@ -30,7 +31,8 @@ function refWindows(needle: number[], longer: number[]): number {
   return best;
 }
 function refPartial(s1: string, s2: string): number {
-  const a = Array.from(s1, (c) => c.codePointAt(0)!), b = Array.from(s2, (c) => c.codePointAt(0)!);
+  const a = Array.from(s1, (c) => c.codePointAt(0)!),
+    b = Array.from(s2, (c) => c.codePointAt(0)!);
   if (a.length === 0 && b.length === 0) return 100;
   if (a.length === 0 || b.length === 0) return 0;
   const [n, l] = a.length <= b.length ? [a, b] : [b, a];
@@ -87,8 +89,10 @@ test("LCS is bit-exact against dynamic programming, across word boundaries", () 
   const rng = createRng(7);
   for (const len of [1, 2, 31, 32, 33, 63, 64, 65, 100, 200]) {
     for (let t = 0; t < 5; t++) {
-      const a = randomString(rng, len, 4), b = randomString(rng, len + rng.nextInt(50), 4);
-      const ca = Array.from(codePoints(a)), cb = Array.from(codePoints(b));
+      const a = randomString(rng, len, 4),
+        b = randomString(rng, len + rng.nextInt(50), 4);
+      const ca = Array.from(codePoints(a)),
+        cb = Array.from(codePoints(b));
       assert.equal(lcsLength(ca, cb), refLcs(ca, cb), `len ${len}: ${a} / ${b}`);
       assert.equal(ratio(a, b), refRatio(ca, cb), `ratio len ${len}`);
     }
@@ -98,17 +102,26 @@ test("LCS is bit-exact against dynamic programming, across word boundaries", () 
 test("partial_ratio equals the README's window definition on random strings", () => {
   const rng = createRng(11);
   for (let t = 0; t < 400; t++) {
-    const l1 = rng.nextInt(12), l2 = rng.nextInt(20);
+    const l1 = rng.nextInt(12),
+      l2 = rng.nextInt(20);
     const k = 2 + rng.nextInt(ALPHABET.length - 1);
-    const a = randomString(rng, l1, k), b = randomString(rng, l2, k);
+    const a = randomString(rng, l1, k),
+      b = randomString(rng, l2, k);
     assert.equal(partialRatio(a, b), refPartial(a, b), `${JSON.stringify(a)} / ${JSON.stringify(b)}`);
   }
 });
 
 test("partial_ratio with long (multiword) needles equals the reference", () => {
   const rng = createRng(5);
-  for (const [l1, l2] of [[33, 50], [64, 64], [65, 90], [100, 160], [130, 130]] as const) {
-    const a = randomString(rng, l1, 4), b = randomString(rng, l2, 4);
+  for (const [l1, l2] of [
+    [33, 50],
+    [64, 64],
+    [65, 90],
+    [100, 160],
+    [130, 130],
+  ] as const) {
+    const a = randomString(rng, l1, 4),
+      b = randomString(rng, l2, 4);
     assert.equal(partialRatio(a, b), refPartial(a, b), `needle ${l1}, text ${l2}`);
   }
 });

@@ -90,14 +90,7 @@ function popcount32(x: number): number {
  * calling `onStep(position, lcs)` after each character when given; returns the final LCS.
  * `V` must hold `pm.words` words (it is reset to all ones).
  */
-function runLcs(
-  pm: PatternMasks,
-  mapped: Int32Array,
-  start: number,
-  end: number,
-  v: Uint32Array,
-  onStep?: (pos: number, lcs: number) => void,
-): number {
+function runLcs(pm: PatternMasks, mapped: Int32Array, start: number, end: number, v: Uint32Array, onStep?: (pos: number, lcs: number) => void): number {
   const { words, masks, length } = pm;
   if (words === 1 && !onStep) {
     let x = -1;

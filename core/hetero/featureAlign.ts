@@ -83,7 +83,8 @@ export class HeteroAlignedLearnware implements Learnware {
   /** Records the user's per-column moments for `matchMoments`. */
   fitMoments(X: Matrix): void {
     const { rows: n, cols: d } = X;
-    const mean = new Float64Array(d), sd = new Float64Array(d);
+    const mean = new Float64Array(d),
+      sd = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X.data[i * d + j]! / n;
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j]! += (X.data[i * d + j]! - mean[j]!) ** 2 / n;
     for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]!);
@@ -95,17 +96,24 @@ export class HeteroAlignedLearnware implements Learnware {
     const spec = this.inner.spec!;
     const X = fillNonFinite(Xraw);
     const { z, beta } = spec;
-    const m = z.rows, dl = z.cols, n = X.rows;
+    const m = z.rows,
+      dl = z.cols,
+      n = X.rows;
     for (const j of this.columnMap) {
       if (j >= X.cols) throw new RangeError(`columnMap refers to user column ${j} but the user table has ${X.cols} columns`);
     }
-    const shared: number[] = [], missing: number[] = [];
+    const shared: number[] = [],
+      missing: number[] = [];
     this.columnMap.forEach((j, i) => (j >= 0 ? shared : missing).push(i));
     const w = new Float64Array(m);
     let wsum = 0;
-    for (let i = 0; i < m; i++) { w[i] = beta[i]! > 0 ? beta[i]! : 0; wsum += w[i]!; }
+    for (let i = 0; i < m; i++) {
+      w[i] = beta[i]! > 0 ? beta[i]! : 0;
+      wsum += w[i]!;
+    }
     // β-weighted marginal moments of the learnware's columns.
-    const lwMean = new Float64Array(dl), lwSd = new Float64Array(dl);
+    const lwMean = new Float64Array(dl),
+      lwSd = new Float64Array(dl);
     for (let i = 0; i < m; i++) for (let c = 0; c < dl; c++) lwMean[c]! += (w[i]! / wsum) * z.data[i * dl + c]!;
     for (let i = 0; i < m; i++) for (let c = 0; c < dl; c++) lwSd[c]! += (w[i]! / wsum) * (z.data[i * dl + c]! - lwMean[c]!) ** 2;
     for (let c = 0; c < dl; c++) lwSd[c] = Math.sqrt(lwSd[c]!);
@@ -115,7 +123,8 @@ export class HeteroAlignedLearnware implements Learnware {
       for (const c of shared) {
         let v = X.data[r * X.cols + this.columnMap[c]!]!;
         if (this.options.matchMoments) {
-          const j = this.columnMap[c]!, um = this.userMoments!;
+          const j = this.columnMap[c]!,
+            um = this.userMoments!;
           v = um.sd[j]! > 1e-12 ? lwMean[c]! + ((v - um.mean[j]!) / um.sd[j]!) * lwSd[c]! : lwMean[c]!;
         }
         out[r * dl + c] = v;
@@ -132,10 +141,15 @@ export class HeteroAlignedLearnware implements Learnware {
     const conditional = (this.options.imputation ?? "conditional") !== "mean" && shared.length > 0;
     const k = new Float64Array(m);
     const local = (this.options.imputation ?? "conditional") === "conditional";
-    const colMin = new Float64Array(dl).fill(Infinity), colMax = new Float64Array(dl).fill(-Infinity);
+    const colMin = new Float64Array(dl).fill(Infinity),
+      colMax = new Float64Array(dl).fill(-Infinity);
     for (let i = 0; i < m; i++) {
       if (w[i]! <= 0) continue;
-      for (let c = 0; c < dl; c++) { const v = z.data[i * dl + c]!; if (v < colMin[c]!) colMin[c] = v; if (v > colMax[c]!) colMax[c] = v; }
+      for (let c = 0; c < dl; c++) {
+        const v = z.data[i * dl + c]!;
+        if (v < colMin[c]!) colMin[c] = v;
+        if (v > colMax[c]!) colMax[c] = v;
+      }
     }
     for (let r = 0; r < n; r++) {
       let ks = 0;
@@ -144,11 +158,17 @@ export class HeteroAlignedLearnware implements Learnware {
         let minD = Infinity;
         for (let i = 0; i < m; i++) {
           let d2 = 0;
-          for (const c of shared) { const t = out[r * dl + c]! - z.data[i * dl + c]!; d2 += t * t * colScale[c]!; }
+          for (const c of shared) {
+            const t = out[r * dl + c]! - z.data[i * dl + c]!;
+            d2 += t * t * colScale[c]!;
+          }
           k[i] = d2;
           if (w[i]! > 0 && d2 < minD) minD = d2;
         }
-        for (let i = 0; i < m; i++) { k[i] = w[i]! * Math.exp(-gamma * (k[i]! - minD)); ks += k[i]!; }
+        for (let i = 0; i < m; i++) {
+          k[i] = w[i]! * Math.exp(-gamma * (k[i]! - minD));
+          ks += k[i]!;
+        }
       }
       if (ks > 0 && local) {
         localLinear(out, r, dl, z, k, ks, shared, missing, lwSd, colMin, colMax);
@@ -176,10 +196,20 @@ export class HeteroAlignedLearnware implements Learnware {
  * shrinkage towards the mean a local-constant estimate has on linear relations).
  */
 function localLinear(
-  out: Float64Array, r: number, dl: number, z: Matrix, k: Float64Array, ks: number,
-  shared: readonly number[], missing: readonly number[], sd: Float64Array, lo: Float64Array, hi: Float64Array,
+  out: Float64Array,
+  r: number,
+  dl: number,
+  z: Matrix,
+  k: Float64Array,
+  ks: number,
+  shared: readonly number[],
+  missing: readonly number[],
+  sd: Float64Array,
+  lo: Float64Array,
+  hi: Float64Array,
 ): void {
-  const s = shared.length, m = z.rows;
+  const s = shared.length,
+    m = z.rows;
   const mu = new Float64Array(dl);
   for (let i = 0; i < m; i++) {
     const wi = k[i]! / ks;
@@ -187,14 +217,17 @@ function localLinear(
     for (const c of shared) mu[c]! += wi * z.data[i * dl + c]!;
     for (const c of missing) mu[c]! += wi * z.data[i * dl + c]!;
   }
-  const A = new Float64Array(s * s), B = new Float64Array(s * missing.length);
+  const A = new Float64Array(s * s),
+    B = new Float64Array(s * missing.length);
   for (let i = 0; i < m; i++) {
     const wi = k[i]! / ks;
     if (wi === 0) continue;
     for (let a = 0; a < s; a++) {
       const da = z.data[i * dl + shared[a]!]! - mu[shared[a]!]!;
       for (let b = 0; b < s; b++) A[a * s + b]! += wi * da * (z.data[i * dl + shared[b]!]! - mu[shared[b]!]!);
-      missing.forEach((c, t) => { B[a * missing.length + t]! += wi * da * (z.data[i * dl + c]! - mu[c]!); });
+      missing.forEach((c, t) => {
+        B[a * missing.length + t]! += wi * da * (z.data[i * dl + c]! - mu[c]!);
+      });
     }
   }
   // ridge: 5 % of the learnware's marginal variance keeps the slope tame where few points weigh
@@ -209,13 +242,22 @@ function localLinear(
 
 /** Solves A X = B (A s×s symmetric positive definite) by Gaussian elimination with partial pivoting. */
 function solveSpd(A: Float64Array, B: Float64Array, s: number, r: number): Float64Array {
-  const a = Float64Array.from(A), b = Float64Array.from(B);
+  const a = Float64Array.from(A),
+    b = Float64Array.from(B);
   for (let p = 0; p < s; p++) {
     let piv = p;
     for (let i = p + 1; i < s; i++) if (Math.abs(a[i * s + p]!) > Math.abs(a[piv * s + p]!)) piv = i;
     if (piv !== p) {
-      for (let j = 0; j < s; j++) { const t = a[p * s + j]!; a[p * s + j] = a[piv * s + j]!; a[piv * s + j] = t; }
-      for (let j = 0; j < r; j++) { const t = b[p * r + j]!; b[p * r + j] = b[piv * r + j]!; b[piv * r + j] = t; }
+      for (let j = 0; j < s; j++) {
+        const t = a[p * s + j]!;
+        a[p * s + j] = a[piv * s + j]!;
+        a[piv * s + j] = t;
+      }
+      for (let j = 0; j < r; j++) {
+        const t = b[p * r + j]!;
+        b[p * r + j] = b[piv * r + j]!;
+        b[piv * r + j] = t;
+      }
     }
     const d = a[p * s + p]!;
     if (Math.abs(d) < 1e-300) continue;

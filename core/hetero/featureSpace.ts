@@ -40,13 +40,43 @@ export interface FeatureSpaceOptions {
 }
 
 const STOP = new Set([
-  "a", "an", "the", "of", "in", "on", "at", "for", "to", "by", "per", "and", "or", "with", "is", "are", "as",
-  "its", "their", "this", "that", "from", "value", "feature", "number", "measured", "unit", "units",
+  "a",
+  "an",
+  "the",
+  "of",
+  "in",
+  "on",
+  "at",
+  "for",
+  "to",
+  "by",
+  "per",
+  "and",
+  "or",
+  "with",
+  "is",
+  "are",
+  "as",
+  "its",
+  "their",
+  "this",
+  "that",
+  "from",
+  "value",
+  "feature",
+  "number",
+  "measured",
+  "unit",
+  "units",
 ]);
 
 /** Tokens of a description: NFKC, lower case, alphanumeric words, stop words dropped, plural `s` and `-ly` trimmed. */
 export function descriptionTokens(text: string): string[] {
-  const words = text.normalize("NFKC").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  const words = text
+    .normalize("NFKC")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
   const out: string[] = [];
   for (let w of words) {
     if (STOP.has(w)) continue;
@@ -66,7 +96,8 @@ export function normalizeDescription(text: string): string {
 
 /** Dice coefficient of two token sets (1 for two empty sets). */
 export function tokenSimilarity(a: readonly string[], b: readonly string[]): number {
-  const A = new Set(a), B = new Set(b);
+  const A = new Set(a),
+    B = new Set(b);
   if (A.size === 0 && B.size === 0) return 1;
   let inter = 0;
   for (const t of A) if (B.has(t)) inter++;
@@ -74,8 +105,14 @@ export function tokenSimilarity(a: readonly string[], b: readonly string[]): num
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += a[i]! * b[i]!; aa += a[i]! * a[i]!; bb += b[i]! * b[i]!; }
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
   return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
@@ -122,7 +159,8 @@ export class FeatureSpace {
     if (tokens.length === 0) return -1;
     const exact = this.byKey.get(key);
     if (exact !== undefined) return exact;
-    let best = -1, bestScore = -Infinity;
+    let best = -1,
+      bestScore = -Infinity;
     this.concepts.forEach((c, i) => {
       if (c.anonymous) return;
       const t = tokenSimilarity(tokens, c.tokens);
@@ -131,7 +169,10 @@ export class FeatureSpace {
         const e = cosine(emb, c.embedding);
         if (e >= this.embeddingThreshold) s = Math.max(s, e);
       }
-      if (s > bestScore) { bestScore = s; best = i; }
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
     });
     return bestScore > -Infinity ? best : -1;
   }
@@ -140,7 +181,8 @@ export class FeatureSpace {
   async addColumns(descriptions: readonly string[]): Promise<number[]> {
     const embs = await this.embed([...descriptions]);
     return descriptions.map((text, j) => {
-      const tokens = descriptionTokens(text), key = normalizeDescription(text);
+      const tokens = descriptionTokens(text),
+        key = normalizeDescription(text);
       const found = this.best(tokens, key, embs[j] ?? null);
       if (found >= 0) return found;
       const id = this.concepts.length;

@@ -45,7 +45,8 @@ test("columnMapping and the Python hetero score conversion", () => {
 
 test("hetero search finds the learnware of the user's domain across column orders and subsets", async () => {
   // domain A: age, income, debt, tenure; domain B: age, height, weight, blood pressure (other distribution)
-  const A = sample(1, 300, [0, 2, -1, 1]), B = sample(2, 300, [4, -2, 3, 0]);
+  const A = sample(1, 300, [0, 2, -1, 1]),
+    B = sample(2, 300, [4, -2, 3, 0]);
   const mk = (X: Matrix) => RKMETableSpecification.generate(X, { K: 20, seed: 1 });
   const m = new HeteroMarket();
   await m.add("a1", mk(pick(A, [0, 1, 2])), input(["customer age", "monthly income", "total debt"]));
@@ -56,19 +57,31 @@ test("hetero search finds the learnware of the user's domain across column order
   const U = sample(3, 200, [0, 2, -1, 1]);
   const user = mk(pick(U, [2, 3, 0]));
   const r = await m.search(user, input(["Total debt", "tenure of the account", "age of customer"]));
-  assert.deepEqual(r.single.slice(0, 2).map((s) => s.id).sort(), ["a1", "a2"]);
+  assert.deepEqual(
+    r.single
+      .slice(0, 2)
+      .map((s) => s.id)
+      .sort(),
+    ["a1", "a2"],
+  );
   const a1 = r.single.find((s) => s.id === "a1")!;
   assert.deepEqual(a1.columnMap, [2, -1, 0]);
   assert.ok(r.single[0]!.score >= r.single[1]!.score);
   assert.ok(!r.single.some((s) => s.id === "b1"), "b1 shares no feature with the user");
   const limited = await m.search(user, input(["Total debt", "tenure of the account", "age of customer"]), { candidates: ["b1"] });
-  assert.deepEqual(limited.single.map((s) => s.id), []);
+  assert.deepEqual(
+    limited.single.map((s) => s.id),
+    [],
+  );
 });
 
 test("HeteroAlignedLearnware copies shared columns and imputes the rest from the spec", async () => {
   const rng = createRng(5);
   // x1 = 2·x0 exactly in the learnware's data, so the conditional mean recovers x1 from x0.
-  const rows = Array.from({ length: 400 }, () => { const x = rng.normal() * 2; return [x, 2 * x]; });
+  const rows = Array.from({ length: 400 }, () => {
+    const x = rng.normal() * 2;
+    return [x, 2 * x];
+  });
   const spec = RKMETableSpecification.generate(fromRows(rows), { K: 60, seed: 2 });
   const inner = { id: "lw", spec, predict: async (X: Matrix) => X };
   const aligned = new HeteroAlignedLearnware(inner, [0, -1]);

@@ -82,7 +82,9 @@ export interface HeteroSearchOptions {
  */
 export function columnMapping(lwConcepts: readonly number[], userConcepts: readonly number[]): number[] {
   const at = new Map<number, number>();
-  userConcepts.forEach((c, j) => { if (c >= 0 && !at.has(c)) at.set(c, j); });
+  userConcepts.forEach((c, j) => {
+    if (c >= 0 && !at.has(c)) at.set(c, j);
+  });
   const used = new Set<number>();
   return lwConcepts.map((c) => {
     const j = at.get(c);
@@ -93,7 +95,8 @@ export function columnMapping(lwConcepts: readonly number[], userConcepts: reado
 }
 
 function selectColumns(m: Matrix, cols: readonly number[]): Matrix {
-  const k = cols.length, data = new Float64Array(m.rows * k);
+  const k = cols.length,
+    data = new Float64Array(m.rows * k);
   for (let i = 0; i < m.rows; i++) for (let t = 0; t < k; t++) data[i * k + t] = m.data[i * m.cols + cols[t]!]!;
   return { rows: m.rows, cols: k, data };
 }
@@ -105,8 +108,14 @@ export function heteroDistance(
   options: HeteroSearchOptions = {},
 ): { dist: number; sharedMmd2: number; columnMap: number[] } {
   const map = columnMapping(lw.concepts, user.concepts);
-  const lwCols: number[] = [], userCols: number[] = [];
-  map.forEach((j, i) => { if (j >= 0) { lwCols.push(i); userCols.push(j); } });
+  const lwCols: number[] = [],
+    userCols: number[] = [];
+  map.forEach((j, i) => {
+    if (j >= 0) {
+      lwCols.push(i);
+      userCols.push(j);
+    }
+  });
   if (lwCols.length === 0) return { dist: Infinity, sharedMmd2: Infinity, columnMap: map };
   const a: KernelMeanEmbedding = { z: selectColumns(lw.spec.z, lwCols), beta: lw.spec.beta, gamma: lw.spec.gamma };
   const b: KernelMeanEmbedding = { z: selectColumns(user.spec.z, userCols), beta: user.spec.beta, gamma: user.spec.gamma };
@@ -119,8 +128,12 @@ export function heteroDistance(
 /** Python `HeteroMapTableSearcher._convert_dist_to_score`. */
 export function heteroDistToScore(dists: readonly number[], distEpsilon = 0.01, minScore = 0.92): number[] {
   if (dists.length === 0) return [];
-  let lo = Infinity, hi = -Infinity;
-  for (const d of dists) { if (d < lo) lo = d; if (d > hi) hi = d; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const d of dists) {
+    if (d < lo) lo = d;
+    if (d > hi) hi = d;
+  }
   if (lo === hi) return dists.map(() => 1);
   const maxScore = (hi - lo) / (hi - distEpsilon);
   let eps = distEpsilon;
@@ -173,10 +186,15 @@ export class HeteroMarket {
     options: HeteroSearchOptions & { candidates?: readonly string[] } = {},
   ): Promise<HeteroSearchResult> {
     const user = { spec, concepts: await this.userConcepts(spec, input) };
-    const pool = options.candidates === undefined
-      ? [...this.entries.values()]
-      : options.candidates.flatMap((id) => { const e = this.entries.get(id); return e ? [e] : []; });
-    const ranked = pool.map((e, order) => ({ e, order, ...heteroDistance(e, user, options) }))
+    const pool =
+      options.candidates === undefined
+        ? [...this.entries.values()]
+        : options.candidates.flatMap((id) => {
+            const e = this.entries.get(id);
+            return e ? [e] : [];
+          });
+    const ranked = pool
+      .map((e, order) => ({ e, order, ...heteroDistance(e, user, options) }))
       .filter((r) => Number.isFinite(r.dist))
       .sort((a, b) => a.dist - b.dist || a.order - b.order);
     const scores = heteroDistToScore(ranked.map((r) => r.dist));
@@ -184,7 +202,11 @@ export class HeteroMarket {
     while (keep < ranked.length && scores[keep]! >= (options.filterScore ?? 0.5)) keep++;
     return {
       single: ranked.slice(0, keep).map((r, i) => ({
-        id: r.e.id, score: scores[i]!, dist: r.dist, sharedMmd2: r.sharedMmd2, columnMap: r.columnMap,
+        id: r.e.id,
+        score: scores[i]!,
+        dist: r.dist,
+        sharedMmd2: r.sharedMmd2,
+        columnMap: r.columnMap,
       })),
       multiple: null,
     };

@@ -13,10 +13,25 @@
  * ```
  * @module
  */
-export { descriptionTokens, FeatureSpace, type FeatureSpaceOptions, inputDescriptions, normalizeDescription, type TextEmbedder, tokenSimilarity } from "./featureSpace.ts";
 export {
-  columnMapping, heteroDistance, heteroDistToScore, type HeteroEntry, HeteroMarket, type HeteroSearchOptions, type HeteroSearchResult,
-  type HeteroSingleResult, type InputDescription,
+  descriptionTokens,
+  FeatureSpace,
+  type FeatureSpaceOptions,
+  inputDescriptions,
+  normalizeDescription,
+  type TextEmbedder,
+  tokenSimilarity,
+} from "./featureSpace.ts";
+export {
+  columnMapping,
+  heteroDistance,
+  heteroDistToScore,
+  type HeteroEntry,
+  HeteroMarket,
+  type HeteroSearchOptions,
+  type HeteroSearchResult,
+  type HeteroSingleResult,
+  type InputDescription,
 } from "./heteroSearch.ts";
 export { type AlignOptions, HeteroAlignedLearnware } from "./featureAlign.ts";
 export { alignedLearnwares } from "./heteroReuse.ts";

@@ -5,16 +5,25 @@ import { type ImageBatch, preprocessImages, resizeImages, standardizeChannels, z
 import { imageDistToScore, RKMEImageSpecification } from "./rkmeImageSpec.ts";
 
 function images(seed: number, n: number, side: number, kind: "stripes-h" | "stripes-v" | "blob"): ImageBatch {
-  const rng = createRng(seed), c = 3;
+  const rng = createRng(seed),
+    c = 3;
   const data = new Float64Array(n * c * side * side);
   for (let i = 0; i < n; i++) {
-    const phase = rng.next() * 6, tint = [rng.next(), rng.next(), rng.next()];
-    const cx = side * (0.3 + 0.4 * rng.next()), cy = side * (0.3 + 0.4 * rng.next());
-    for (let ch = 0; ch < c; ch++) for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
-      const v = kind === "stripes-h" ? Math.sin(y * 1.2 + phase) : kind === "stripes-v" ? Math.sin(x * 1.2 + phase)
-        : Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (side * side * 0.02));
-      data[((i * c + ch) * side + y) * side + x] = 128 + 100 * v * (0.5 + tint[ch]!) + 10 * rng.normal();
-    }
+    const phase = rng.next() * 6,
+      tint = [rng.next(), rng.next(), rng.next()];
+    const cx = side * (0.3 + 0.4 * rng.next()),
+      cy = side * (0.3 + 0.4 * rng.next());
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < side; y++)
+        for (let x = 0; x < side; x++) {
+          const v =
+            kind === "stripes-h"
+              ? Math.sin(y * 1.2 + phase)
+              : kind === "stripes-v"
+                ? Math.sin(x * 1.2 + phase)
+                : Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (side * side * 0.02));
+          data[((i * c + ch) * side + y) * side + x] = 128 + 100 * v * (0.5 + tint[ch]!) + 10 * rng.normal();
+        }
   }
   return { n, c, h: side, w: side, data };
 }
@@ -27,7 +36,7 @@ test("preprocessing: area resize, per-channel standardisation, channel ZCA", () 
   assert.deepEqual(Array.from(up.data), [0, 0.25, 0.75, 1]);
   const X = standardizeChannels(images(1, 4, 8, "blob"));
   let s = 0;
-  for (let t = 0; t < 4 * 64; t++) s += X.data[t % 64 + Math.floor(t / 64) * 192]!;
+  for (let t = 0; t < 4 * 64; t++) s += X.data[(t % 64) + Math.floor(t / 64) * 192]!;
   assert.ok(Math.abs(s) < 1e-9);
   const W = zcaChannels(X, 0);
   const cov = (a: number, b: number) => {
@@ -36,7 +45,14 @@ test("preprocessing: area resize, per-channel standardisation, channel ZCA", () 
     return v / 256;
   };
   assert.ok(Math.abs(cov(0, 0) - 1) < 1e-6 && Math.abs(cov(0, 1)) < 1e-6, `cov ${cov(0, 0)} ${cov(0, 1)}`);
-  const P = preprocessImages({ ...images(2, 2, 40, "blob"), data: (() => { const d = images(2, 2, 40, "blob").data; d[5] = NaN; return d; })() });
+  const P = preprocessImages({
+    ...images(2, 2, 40, "blob"),
+    data: (() => {
+      const d = images(2, 2, 40, "blob").data;
+      d[5] = NaN;
+      return d;
+    })(),
+  });
   assert.equal(P.h, 32);
   assert.ok(P.data.every(Number.isFinite));
 });
@@ -47,7 +63,9 @@ test("image specs tell image distributions apart and round-trip through JSON", (
   const B = RKMEImageSpecification.generate(images(11, 24, 40, "stripes-v"), { K: 4, kernel });
   const C = RKMEImageSpecification.generate(images(12, 24, 32, "blob"), { K: 4, kernel });
   const user = RKMEImageSpecification.generate(images(13, 16, 28, "stripes-h"), { K: 3, kernel });
-  const dA = A.dist(user), dB = B.dist(user), dC = C.dist(user);
+  const dA = A.dist(user),
+    dB = B.dist(user),
+    dC = C.dist(user);
   assert.ok(dA < dB && dA < dC, `dists ${dA} ${dB} ${dC}`);
   assert.equal(A.dist(A), 0);
   assert.ok(Math.abs(A.beta.reduce((a, b) => a + b, 0) - 1) < 1e-9);

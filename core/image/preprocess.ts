@@ -45,8 +45,16 @@ export function fillImages(X: ImageBatch): ImageBatch {
   const size = X.c * X.h * X.w;
   const data = Float64Array.from(X.data);
   for (let i = 0; i < X.n; i++) {
-    let s = 0, k = 0, bad = false;
-    for (let t = i * size; t < (i + 1) * size; t++) { const v = data[t]!; if (Number.isFinite(v)) { s += v; k++; } else bad = true; }
+    let s = 0,
+      k = 0,
+      bad = false;
+    for (let t = i * size; t < (i + 1) * size; t++) {
+      const v = data[t]!;
+      if (Number.isFinite(v)) {
+        s += v;
+        k++;
+      } else bad = true;
+    }
     if (!bad) continue;
     if (k === 0) throw new LearnwareError("DATA_INVALID", `All values in image ${i} are non-finite (NaN or ±Infinity)`);
     for (let t = i * size; t < (i + 1) * size; t++) if (!Number.isFinite(data[t]!)) data[t] = s / k;
@@ -61,34 +69,45 @@ export function resizeImages(X: ImageBatch, H: number, W: number): ImageBatch {
     const out: { idx: number[]; w: number[] }[] = [];
     const scale = from / to;
     for (let o = 0; o < to; o++) {
-      if (scale >= 1) { // area: the source interval [o·s, (o+1)·s)
-        const a = o * scale, b = (o + 1) * scale, idx: number[] = [], w: number[] = [];
+      if (scale >= 1) {
+        // area: the source interval [o·s, (o+1)·s)
+        const a = o * scale,
+          b = (o + 1) * scale,
+          idx: number[] = [],
+          w: number[] = [];
         for (let s = Math.floor(a); s < Math.ceil(b) && s < from; s++) {
           const overlap = Math.min(b, s + 1) - Math.max(a, s);
-          if (overlap > 1e-12) { idx.push(s); w.push(overlap / scale); }
+          if (overlap > 1e-12) {
+            idx.push(s);
+            w.push(overlap / scale);
+          }
         }
         out.push({ idx, w });
       } else {
         const x = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), from - 1);
-        const x0 = Math.floor(x), x1 = Math.min(x0 + 1, from - 1), f = x - x0;
+        const x0 = Math.floor(x),
+          x1 = Math.min(x0 + 1, from - 1),
+          f = x - x0;
         out.push({ idx: [x0, x1], w: [1 - f, f] });
       }
     }
     return out;
   };
-  const wy = weights(X.h, H), wx = weights(X.w, W);
+  const wy = weights(X.h, H),
+    wx = weights(X.w, W);
   const { n, c } = X;
   const data = new Float64Array(n * c * H * W);
   const tmp = new Float64Array(X.h * W);
   for (let p = 0; p < n * c; p++) {
     const src = X.data.subarray(p * X.h * X.w, (p + 1) * X.h * X.w);
     tmp.fill(0);
-    for (let y = 0; y < X.h; y++) for (let ox = 0; ox < W; ox++) {
-      const { idx, w } = wx[ox]!;
-      let s = 0;
-      for (let k = 0; k < idx.length; k++) s += w[k]! * src[y * X.w + idx[k]!]!;
-      tmp[y * W + ox] = s;
-    }
+    for (let y = 0; y < X.h; y++)
+      for (let ox = 0; ox < W; ox++) {
+        const { idx, w } = wx[ox]!;
+        let s = 0;
+        for (let k = 0; k < idx.length; k++) s += w[k]! * src[y * X.w + idx[k]!]!;
+        tmp[y * W + ox] = s;
+      }
     for (let oy = 0; oy < H; oy++) {
       const { idx, w } = wy[oy]!;
       for (let ox = 0; ox < W; ox++) {
@@ -103,7 +122,8 @@ export function resizeImages(X: ImageBatch, H: number, W: number): ImageBatch {
 
 /** Per-channel standardisation over all images and pixels (torch.std: unbiased). */
 export function standardizeChannels(X: ImageBatch): ImageBatch {
-  const { n, c, h, w } = X, hw = h * w;
+  const { n, c, h, w } = X,
+    hw = h * w;
   const data = Float64Array.from(X.data);
   for (let ch = 0; ch < c; ch++) {
     let s = 0;
@@ -119,59 +139,72 @@ export function standardizeChannels(X: ImageBatch): ImageBatch {
 
 /** Channel ZCA: x ← U(Λ + εI)^{-1/2}Uᵀ x per pixel, with the C×C channel covariance (Jacobi eigensolver). */
 export function zcaChannels(X: ImageBatch, eps = 0.1): ImageBatch {
-  const { n, c, h, w } = X, hw = h * w;
+  const { n, c, h, w } = X,
+    hw = h * w;
   if (c < 2) return X;
   const cov = new Float64Array(c * c);
-  for (let i = 0; i < n; i++) for (let t = 0; t < hw; t++) {
-    for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) cov[a * c + b]! += X.data[(i * c + a) * hw + t]! * X.data[(i * c + b) * hw + t]!;
-  }
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < hw; t++) {
+      for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) cov[a * c + b]! += X.data[(i * c + a) * hw + t]! * X.data[(i * c + b) * hw + t]!;
+    }
   for (let k = 0; k < c * c; k++) cov[k]! /= n * hw;
   const { values, vectors } = jacobiEigen(cov, c);
   const Wm = new Float64Array(c * c);
-  for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) {
-    let s = 0;
-    for (let k = 0; k < c; k++) s += vectors[a * c + k]! * vectors[b * c + k]! / Math.sqrt(Math.max(values[k]!, 0) + eps);
-    Wm[a * c + b] = s;
-  }
+  for (let a = 0; a < c; a++)
+    for (let b = 0; b < c; b++) {
+      let s = 0;
+      for (let k = 0; k < c; k++) s += (vectors[a * c + k]! * vectors[b * c + k]!) / Math.sqrt(Math.max(values[k]!, 0) + eps);
+      Wm[a * c + b] = s;
+    }
   const data = new Float64Array(X.data.length);
   const px = new Float64Array(c);
-  for (let i = 0; i < n; i++) for (let t = 0; t < hw; t++) {
-    for (let a = 0; a < c; a++) px[a] = X.data[(i * c + a) * hw + t]!;
-    for (let a = 0; a < c; a++) {
-      let s = 0;
-      for (let b = 0; b < c; b++) s += Wm[a * c + b]! * px[b]!;
-      data[(i * c + a) * hw + t] = s;
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < hw; t++) {
+      for (let a = 0; a < c; a++) px[a] = X.data[(i * c + a) * hw + t]!;
+      for (let a = 0; a < c; a++) {
+        let s = 0;
+        for (let b = 0; b < c; b++) s += Wm[a * c + b]! * px[b]!;
+        data[(i * c + a) * hw + t] = s;
+      }
     }
-  }
   return { ...X, data };
 }
 
 function jacobiEigen(S: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(S), V = new Float64Array(n * n);
+  const A = Float64Array.from(S),
+    V = new Float64Array(n * n);
   for (let i = 0; i < n; i++) V[i * n + i] = 1;
   for (let sweep = 0; sweep < 50; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
     if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      const apq = A[p * n + q]!;
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const cs = 1 / Math.sqrt(t * t + 1), sn = t * cs;
-      for (let k = 0; k < n; k++) {
-        const akp = A[k * n + p]!, akq = A[k * n + q]!;
-        A[k * n + p] = cs * akp - sn * akq; A[k * n + q] = sn * akp + cs * akq;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        const apq = A[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const cs = 1 / Math.sqrt(t * t + 1),
+          sn = t * cs;
+        for (let k = 0; k < n; k++) {
+          const akp = A[k * n + p]!,
+            akq = A[k * n + q]!;
+          A[k * n + p] = cs * akp - sn * akq;
+          A[k * n + q] = sn * akp + cs * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = A[p * n + k]!,
+            aqk = A[q * n + k]!;
+          A[p * n + k] = cs * apk - sn * aqk;
+          A[q * n + k] = sn * apk + cs * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = V[k * n + p]!,
+            vkq = V[k * n + q]!;
+          V[k * n + p] = cs * vkp - sn * vkq;
+          V[k * n + q] = sn * vkp + cs * vkq;
+        }
       }
-      for (let k = 0; k < n; k++) {
-        const apk = A[p * n + k]!, aqk = A[q * n + k]!;
-        A[p * n + k] = cs * apk - sn * aqk; A[q * n + k] = sn * apk + cs * aqk;
-      }
-      for (let k = 0; k < n; k++) {
-        const vkp = V[k * n + p]!, vkq = V[k * n + q]!;
-        V[k * n + p] = cs * vkp - sn * vkq; V[k * n + q] = sn * vkp + cs * vkq;
-      }
-    }
   }
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = A[i * n + i]!;

@@ -35,7 +35,11 @@ export interface ConvKernelConfig {
   modelSeed?: number;
 }
 
-interface Conv { cin: number; cout: number; w: Float64Array; }
+interface Conv {
+  cin: number;
+  cout: number;
+  w: Float64Array;
+}
 
 export class RandomConvFeatures {
   readonly channels: number;
@@ -52,13 +56,16 @@ export class RandomConvFeatures {
     this.depth = config.depth ?? 3;
     this.modelSeed = config.modelSeed ?? 0;
     const rng = createRng(this.modelSeed);
-    this.nets = Array.from({ length: this.nModels }, () => Array.from({ length: this.depth }, (_, l) => {
-      const cin = l === 0 ? this.channels : this.width, cout = this.width;
-      const sd = Math.sqrt(2 / (cin * 9));
-      const w = new Float64Array(cout * cin * 9);
-      for (let k = 0; k < w.length; k++) w[k] = sd * rng.normal();
-      return { cin, cout, w };
-    }));
+    this.nets = Array.from({ length: this.nModels }, () =>
+      Array.from({ length: this.depth }, (_, l) => {
+        const cin = l === 0 ? this.channels : this.width,
+          cout = this.width;
+        const sd = Math.sqrt(2 / (cin * 9));
+        const w = new Float64Array(cout * cin * 9);
+        for (let k = 0; k < w.length; k++) w[k] = sd * rng.normal();
+        return { cin, cout, w };
+      }),
+    );
   }
 
   /** Side of the final feature map. */
@@ -76,12 +83,15 @@ export class RandomConvFeatures {
     if (X.c !== this.channels || X.h !== 32 || X.w !== 32) {
       throw new RangeError(`Random conv features expect ?x${this.channels}x32x32 images, got ${X.n}x${X.c}x${X.h}x${X.w}`);
     }
-    const D = this.dim, out = new Float64Array(X.n * D), norm = 1 / Math.sqrt(D);
+    const D = this.dim,
+      out = new Float64Array(X.n * D),
+      norm = 1 / Math.sqrt(D);
     const per = this.width * this.side * this.side;
     for (let i = 0; i < X.n; i++) {
       const img = X.data.subarray(i * X.c * 1024, (i + 1) * X.c * 1024);
       this.nets.forEach((net, m) => {
-        let cur: Float64Array = img, side = 32;
+        let cur: Float64Array = img,
+          side = 32;
         for (const conv of net) {
           const act = conv3x3Relu(cur, conv, side);
           cur = avgPool2(act, conv.cout, side);
@@ -101,14 +111,19 @@ function conv3x3Relu(x: Float64Array, conv: Conv, s: number): Float64Array {
     const acc = out.subarray(o * s * s, (o + 1) * s * s);
     for (let c = 0; c < cin; c++) {
       const src = x.subarray(c * s * s, (c + 1) * s * s);
-      for (let ky = -1; ky <= 1; ky++) for (let kx = -1; kx <= 1; kx++) {
-        const wt = w[((o * cin + c) * 3 + (ky + 1)) * 3 + (kx + 1)]!;
-        const y0 = Math.max(0, -ky), y1 = Math.min(s, s - ky), x0 = Math.max(0, -kx), x1 = Math.min(s, s - kx);
-        for (let y = y0; y < y1; y++) {
-          const ro = y * s, ri = (y + ky) * s + kx;
-          for (let xx = x0; xx < x1; xx++) acc[ro + xx]! += wt * src[ri + xx]!;
+      for (let ky = -1; ky <= 1; ky++)
+        for (let kx = -1; kx <= 1; kx++) {
+          const wt = w[((o * cin + c) * 3 + (ky + 1)) * 3 + (kx + 1)]!;
+          const y0 = Math.max(0, -ky),
+            y1 = Math.min(s, s - ky),
+            x0 = Math.max(0, -kx),
+            x1 = Math.min(s, s - kx);
+          for (let y = y0; y < y1; y++) {
+            const ro = y * s,
+              ri = (y + ky) * s + kx;
+            for (let xx = x0; xx < x1; xx++) acc[ro + xx]! += wt * src[ri + xx]!;
+          }
         }
-      }
     }
     for (let t = 0; t < acc.length; t++) if (acc[t]! < 0) acc[t] = 0;
   }
@@ -116,10 +131,13 @@ function conv3x3Relu(x: Float64Array, conv: Conv, s: number): Float64Array {
 }
 
 function avgPool2(x: Float64Array, ch: number, s: number): Float64Array {
-  const h = s >> 1, out = new Float64Array(ch * h * h);
-  for (let c = 0; c < ch; c++) for (let y = 0; y < h; y++) for (let xx = 0; xx < h; xx++) {
-    const b = c * s * s + 2 * y * s + 2 * xx;
-    out[c * h * h + y * h + xx] = 0.25 * (x[b]! + x[b + 1]! + x[b + s]! + x[b + s + 1]!);
-  }
+  const h = s >> 1,
+    out = new Float64Array(ch * h * h);
+  for (let c = 0; c < ch; c++)
+    for (let y = 0; y < h; y++)
+      for (let xx = 0; xx < h; xx++) {
+        const b = c * s * s + 2 * y * s + 2 * xx;
+        out[c * h * h + y * h + xx] = 0.25 * (x[b]! + x[b + 1]! + x[b + s]! + x[b + s + 1]!);
+      }
   return out;
 }

@@ -61,12 +61,14 @@ function featureMap(c: number, cfg: Omit<ConvKernelConfig, "channels"> = {}): Ra
 }
 
 function gram(A: Matrix, B: Matrix): Float64Array {
-  const out = new Float64Array(A.rows * B.rows), D = A.cols;
-  for (let i = 0; i < A.rows; i++) for (let j = 0; j < B.rows; j++) {
-    let s = KERNEL_OFFSET;
-    for (let t = 0; t < D; t++) s += A.data[i * D + t]! * B.data[j * D + t]!;
-    out[i * B.rows + j] = s;
-  }
+  const out = new Float64Array(A.rows * B.rows),
+    D = A.cols;
+  for (let i = 0; i < A.rows; i++)
+    for (let j = 0; j < B.rows; j++) {
+      let s = KERNEL_OFFSET;
+      for (let t = 0; t < D; t++) s += A.data[i * D + t]! * B.data[j * D + t]!;
+      out[i * B.rows + j] = s;
+    }
   return out;
 }
 
@@ -94,15 +96,22 @@ export class RKMEImageSpecification {
 
   static generate(X: ImageBatch, options: ImageGenerateOptions = {}): RKMEImageSpecification {
     const P = preprocessImages(X, options.whitening === undefined ? {} : { whitening: options.whitening });
-    const n = P.n, size = P.c * 1024;
+    const n = P.n,
+      size = P.c * 1024;
     const K = Math.max(1, Math.min(options.K ?? 50, n));
     const km = kmeans({ rows: n, cols: size, data: P.data }, K, { seed: options.seed ?? 0, maxIterations: 50 });
     const z: ImageBatch = { n: K, c: P.c, h: 32, w: 32, data: Float64Array.from(km.centers.data) };
     const f = featureMap(P.c, options.kernel);
-    const phiZ = f.features(z), phiX = f.features(P);
-    const Kzz = gram(phiZ, phiZ), Kzx = gram(phiZ, phiX);
+    const phiZ = f.features(z),
+      phiX = f.features(P);
+    const Kzz = gram(phiZ, phiZ),
+      Kzx = gram(phiZ, phiX);
     const C = new Float64Array(K);
-    for (let i = 0; i < K; i++) { let s = 0; for (let j = 0; j < n; j++) s += Kzx[i * n + j]!; C[i] = s / n; }
+    for (let i = 0; i < K; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Kzx[i * n + j]!;
+      C[i] = s / n;
+    }
     const beta = solveSimplexQp(Kzz, C, K).x;
     const spec = new RKMEImageSpecification(z, beta, n, options.kernel ?? {});
     spec.phiZ = phiZ;
@@ -110,7 +119,8 @@ export class RKMEImageSpecification {
   }
 
   private sameKernel(o: RKMEImageSpecification): void {
-    const a = this.features, b = o.features;
+    const a = this.features,
+      b = o.features;
     if (a.channels !== b.channels || a.nModels !== b.nModels || a.width !== b.width || a.depth !== b.depth || a.modelSeed !== b.modelSeed) {
       throw new RangeError("Image specs use different kernels (channels or random-net configuration differ)");
     }
@@ -130,14 +140,23 @@ export class RKMEImageSpecification {
   }
 
   toJSON(): ImageSpecJson {
-    const { n, c } = this.z, z: number[][][][] = [];
+    const { n, c } = this.z,
+      z: number[][][][] = [];
     for (let i = 0; i < n; i++) {
-      z.push(Array.from({ length: c }, (_, ch) => Array.from({ length: 32 }, (_, y) =>
-        Array.from(this.z.data.subarray(((i * c + ch) * 32 + y) * 32, ((i * c + ch) * 32 + y + 1) * 32)))));
+      z.push(
+        Array.from({ length: c }, (_, ch) =>
+          Array.from({ length: 32 }, (_, y) => Array.from(this.z.data.subarray(((i * c + ch) * 32 + y) * 32, ((i * c + ch) * 32 + y + 1) * 32))),
+        ),
+      );
     }
     const f = this.features;
     return {
-      z, beta: Array.from(this.beta), num_points: this.numPoints, type: TYPE, RKME_IMAGE_VERSION: 1, n_models: f.nModels,
+      z,
+      beta: Array.from(this.beta),
+      num_points: this.numPoints,
+      type: TYPE,
+      RKME_IMAGE_VERSION: 1,
+      n_models: f.nModels,
       model_config: { net_width: f.width, net_depth: f.depth, model_seed: f.modelSeed, kernel: "random-conv-relu-avgpool" },
     };
   }
@@ -147,8 +166,10 @@ export class RKMEImageSpecification {
     if (o === null || typeof o !== "object" || !Array.isArray(o.z) || !Array.isArray(o.beta)) {
       throw new LearnwareError("SPEC_INVALID", "Image stat spec must be an object with arrays 'z' and 'beta'");
     }
-    if (o.type !== undefined && o.type !== TYPE) throw new LearnwareError("SPEC_INVALID", `Stat spec field 'type' is ${JSON.stringify(o.type)}, expected "${TYPE}"`);
-    const n = o.z.length, c = o.z[0]?.length ?? 0;
+    if (o.type !== undefined && o.type !== TYPE)
+      throw new LearnwareError("SPEC_INVALID", `Stat spec field 'type' is ${JSON.stringify(o.type)}, expected "${TYPE}"`);
+    const n = o.z.length,
+      c = o.z[0]?.length ?? 0;
     const data = new Float64Array(n * c * 1024);
     o.z.forEach((img, i) => {
       if (!Array.isArray(img) || img.length !== c) throw new LearnwareError("SPEC_INVALID", `Image spec z[${i}] must have ${c} channels`);

@@ -35,9 +35,7 @@ import { type MixtureMethod, type SearchResult, searchStatistical, type StatMark
 import type { RkmeIndex } from "./rkmeIndex.ts";
 
 /** Loads specs by id, in the order asked (undefined for an id no longer stored). */
-export type FetchSpecs = (
-  ids: readonly string[],
-) => readonly (RKMETableSpecification | undefined)[] | Promise<readonly (RKMETableSpecification | undefined)[]>;
+export type FetchSpecs = (ids: readonly string[]) => readonly (RKMETableSpecification | undefined)[] | Promise<readonly (RKMETableSpecification | undefined)[]>;
 
 export interface IndexedSearchOptions {
   /** Mixture size limit (as `searchStatistical`). Default 5. */

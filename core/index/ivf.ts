@@ -102,7 +102,8 @@ export class IvfQuantizer {
   /** The list a sketch belongs to (the centroid of largest inner product). */
   assign(store: Float32Array, offset: number): number {
     const { centroids: c, dim, lists } = this;
-    let best = 0, bd = -Infinity;
+    let best = 0,
+      bd = -Infinity;
     for (let l = 0; l < lists; l++) {
       const d = dot(c, l * dim, store, offset, dim);
       if (d > bd) {
@@ -177,7 +178,8 @@ export class IvfQuantizer {
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s0 = 0, s1 = 0;
+  let s0 = 0,
+    s1 = 0;
   let k = 0;
   for (; k + 1 < n; k += 2) {
     s0 += a[ao + k]! * b[bo + k]!;
@@ -194,7 +196,8 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number
 function nearestRows(x: Float64Array, m: number, C: Float64Array, L: number, dim: number, dist: Float64Array, best: Int32Array): void {
   getKernelBackend().sqDistBlockInto(dist, { rows: m, cols: dim, data: x.subarray(0, m * dim) }, { rows: L, cols: dim, data: C });
   for (let i = 0; i < m; i++) {
-    let b = 0, bd = Infinity;
+    let b = 0,
+      bd = Infinity;
     for (let l = 0; l < L; l++) {
       const d = dist[i * L + l]!;
       if (d < bd) {

@@ -9,14 +9,17 @@ import { RkmeIndex } from "./rkmeIndex.ts";
 import { indexedSearch } from "./indexedSearch.ts";
 import { TopK } from "./topK.ts";
 
-const D = 4, M = 12, GAMMA = 0.2;
+const D = 4,
+  M = 12,
+  GAMMA = 0.2;
 
 /** A small clustered market: `clusters` centres, specs = noisy point sets around one. */
 function clusteredMarket(n: number, clusters: number, seed: number, dim = D, gamma = GAMMA) {
   const rng = createRng(seed);
   const centres = Array.from({ length: clusters }, () => Array.from({ length: dim }, () => 4 * rng.normal()));
   const make = (c: number, spread: number): RKMETableSpecification => {
-    const z = new Float64Array(M * dim), beta = new Float64Array(M);
+    const z = new Float64Array(M * dim),
+      beta = new Float64Array(M);
     const shift = Array.from({ length: dim }, () => spread * rng.normal());
     for (let i = 0; i < M; i++) {
       for (let k = 0; k < dim; k++) z[i * dim + k] = centres[c]![k]! + shift[k]! + 0.7 * rng.normal();
@@ -58,8 +61,15 @@ test("TopK keeps the k smallest, nearest first", () => {
   const rng = createRng(5);
   const xs = Array.from({ length: 200 }, () => rng.next());
   xs.forEach((x, i) => t.push(x, i));
-  const want = xs.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x).slice(0, 3).map((e) => e.i);
-  assert.deepEqual(t.sorted().map((e) => e.slot), want);
+  const want = xs
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => a.x - b.x)
+    .slice(0, 3)
+    .map((e) => e.i);
+  assert.deepEqual(
+    t.sorted().map((e) => e.slot),
+    want,
+  );
 });
 
 test("known answer: each user's nearest learnwares are found (recall on a clustered market)", async () => {
@@ -67,7 +77,8 @@ test("known answer: each user's nearest learnwares are found (recall on a cluste
   const index = new RkmeIndex({ features: 256, seed: 1 });
   for (const m of market) index.add(m.id, m.spec);
   const byId = new Map(market.map((m) => [m.id, m.spec]));
-  let hit1 = 0, hit5 = 0;
+  let hit1 = 0,
+    hit5 = 0;
   const users = Array.from({ length: 10 }, (_, u) => make(u % 8, 0.6));
   for (const user of users) {
     const exact = market.map((m) => ({ id: m.id, d: m.spec.dist(user) })).sort((a, b) => a.d - b.d);
@@ -162,7 +173,10 @@ test("serialize → deserialize gives identical search results (restart)", async
   const bytes = index.serialize();
   const copy = RkmeIndex.deserialize(bytes);
   assert.equal(copy.size, index.size);
-  assert.deepEqual(copy.stats().map((s) => [s.dim, s.gamma, s.size, s.ivfLists]), index.stats().map((s) => [s.dim, s.gamma, s.size, s.ivfLists]));
+  assert.deepEqual(
+    copy.stats().map((s) => [s.dim, s.gamma, s.size, s.ivfLists]),
+    index.stats().map((s) => [s.dim, s.gamma, s.size, s.ivfLists]),
+  );
   assert.deepEqual(copy.serialize(), bytes);
   for (let u = 0; u < 5; u++) {
     const user = make(u, 0.6);
@@ -179,8 +193,14 @@ test("serialize → deserialize gives identical search results (restart)", async
   for (const id of index.idsOfDim(D)) rebuilt.addEntry(index.entry(id)!);
   const user = make(3, 0.6);
   assert.deepEqual(
-    rebuilt.search(user, { topN: 200, probeFraction: 1 }).map((c) => c.id).sort(),
-    index.search(user, { topN: 200, probeFraction: 1 }).map((c) => c.id).sort(),
+    rebuilt
+      .search(user, { topN: 200, probeFraction: 1 })
+      .map((c) => c.id)
+      .sort(),
+    index
+      .search(user, { topN: 200, probeFraction: 1 })
+      .map((c) => c.id)
+      .sort(),
   );
   assert.throws(() => RkmeIndex.deserialize(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])), RangeError);
 });
@@ -200,7 +220,10 @@ test("mixed gammas: candidates from every bucket of the user's dimension, none o
   const exact = [...a, ...b].map((m) => ({ id: m.id, d: m.spec.dist(user) })).sort((x, y) => x.d - y.d);
   assert.equal(exact[0]!.id, "b-lw-4");
   assert.equal(found[0]!.id, exact[0]!.id);
-  assert.deepEqual(index.search(user, { topN: 5, filter: (id) => id.startsWith("b-") }).map((f) => f.id.slice(0, 2)), ["b-", "b-", "b-", "b-", "b-"]);
+  assert.deepEqual(
+    index.search(user, { topN: 5, filter: (id) => id.startsWith("b-") }).map((f) => f.id.slice(0, 2)),
+    ["b-", "b-", "b-", "b-", "b-"],
+  );
 });
 
 test("the semantic filter (within) restricts both paths", async () => {
@@ -216,7 +239,10 @@ test("the semantic filter (within) restricts both paths", async () => {
   const allowed = new Set(within);
   assert.ok(viaIndex.single.every((s) => allowed.has(s.id)));
   const exact = await indexedSearch(user, index, fetch, { within, exact: true });
-  const want = searchStatistical(user, market.filter((m) => allowed.has(m.id)));
+  const want = searchStatistical(
+    user,
+    market.filter((m) => allowed.has(m.id)),
+  );
   assert.deepEqual({ single: exact.single, multiple: exact.multiple }, want);
   assert.equal(viaIndex.single[0]!.id, want.single[0]!.id);
 });
@@ -225,7 +251,9 @@ test("the inverted file follows the clusters when spreads differ: one probed lis
   // 40 well-separated clusters; specs of very different spreads (short and long sketches).
   // Plain k-means on sketches grows hub lists of broad specs from every cluster here.
   const rng = createRng(77);
-  const dim = 6, clusters = 40, n = 2000;
+  const dim = 6,
+    clusters = 40,
+    n = 2000;
   const centres = Array.from({ length: clusters }, () => Array.from({ length: dim }, () => 6 * rng.normal()));
   const make = (c: number): RKMETableSpecification => {
     const spread = 0.3 + 1.7 * rng.next();

@@ -328,7 +328,8 @@ export class RkmeIndex {
       const live = b.liveSlots();
       const F = this.options.features;
       const sketches = new Float32Array(live.length * F);
-      const selfIp = new Float64Array(live.length), seq = new Float64Array(live.length);
+      const selfIp = new Float64Array(live.length),
+        seq = new Float64Array(live.length);
       const lists = b.ivf ? new Int32Array(live.length) : null;
       live.forEach((s, i) => {
         sketches.set(b.store.subarray(s * F, (s + 1) * F), i * F);
@@ -475,7 +476,10 @@ export class RkmeIndex {
 
 /** `⟨store[o, o + F), u⟩`, four partial sums (a top-level function keeps V8's optimisation stable). */
 function dotAt(store: Float32Array, o: number, u: Float32Array, F: number): number {
-  let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+  let d0 = 0,
+    d1 = 0,
+    d2 = 0,
+    d3 = 0;
   for (let k = 0; k < F; k += 4) {
     d0 += store[o + k]! * u[k]!;
     d1 += store[o + k + 1]! * u[k + 1]!;

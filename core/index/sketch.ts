@@ -45,11 +45,16 @@ export function sketchSpec(
     // Four points at a time: one load of w_f·k feeds four independent sums (about 2× faster
     // than a point at a time in V8). Rows past the end repeat the last row with weight 0.
     const o0 = i0 * cols;
-    const o1 = Math.min(i0 + 1, rows - 1) * cols, o2 = Math.min(i0 + 2, rows - 1) * cols, o3 = Math.min(i0 + 3, rows - 1) * cols;
+    const o1 = Math.min(i0 + 1, rows - 1) * cols,
+      o2 = Math.min(i0 + 2, rows - 1) * cols,
+      o3 = Math.min(i0 + 3, rows - 1) * cols;
     for (let j = 0; j < 4; j++) w4[j] = i0 + j < rows ? beta[i0 + j]! : 0;
     for (let f = 0; f < nf; f++) {
       const wo = f * cols;
-      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      let t0 = 0,
+        t1 = 0,
+        t2 = 0,
+        t3 = 0;
       for (let k = 0; k < cols; k++) {
         const w = W[wo + k]!;
         t0 += w * data[o0 + k]!;
@@ -76,8 +81,10 @@ export function sketchSpec(
         const sn = r * (1 + r2 * (-1 / 6 + r2 * (1 / 120 + r2 * (-1 / 5040 + r2 * (1 / 362880)))));
         const cs = 1 + r2 * (-0.5 + r2 * (1 / 24 + r2 * (-1 / 720 + r2 * (1 / 40320 - r2 / 3628800))));
         // Quadrant rotation without branches (q mod 4 is random, so branches mispredict).
-        const odd = q & 1, even = 1 - odd;
-        const bs = b * (1 - (q & 2)), bc = b * (1 - ((q + 1) & 2));
+        const odd = q & 1,
+          even = 1 - odd;
+        const bs = b * (1 - (q & 2)),
+          bc = b * (1 - ((q + 1) & 2));
         acc[2 * f] = acc[2 * f]! + bc * (sn * odd + cs * even);
         acc[2 * f + 1] = acc[2 * f + 1]! + bs * (cs * odd + sn * even);
       }

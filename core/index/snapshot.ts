@@ -39,14 +39,16 @@ export function writeSnapshot(snap: IndexSnapshot): Uint8Array {
   const header = JSON.stringify({
     options: snap.options,
     nextSeq: snap.nextSeq,
-    buckets: snap.buckets.map((b): HeaderBucket => ({
-      dim: b.map.dim,
-      gamma: b.map.gamma,
-      features: b.map.features,
-      seed: b.map.seed,
-      ids: b.ids,
-      ivf: b.ivf ? { lists: b.ivf.centroids.length / b.map.features, trainedSize: b.ivf.trainedSize } : null,
-    })),
+    buckets: snap.buckets.map(
+      (b): HeaderBucket => ({
+        dim: b.map.dim,
+        gamma: b.map.gamma,
+        features: b.map.features,
+        seed: b.map.seed,
+        ids: b.ids,
+        ivf: b.ivf ? { lists: b.ivf.centroids.length / b.map.features, trainedSize: b.ivf.trainedSize } : null,
+      }),
+    ),
   });
   const head = new TextEncoder().encode(header);
   const sections: ArrayBufferView[] = [];
@@ -92,7 +94,8 @@ export function readSnapshot(bytes: Uint8Array): IndexSnapshot {
     return new ctor(copy);
   };
   const buckets = header.buckets.map((h): BucketSnapshot => {
-    const n = h.ids.length, F = h.features;
+    const n = h.ids.length,
+      F = h.features;
     const frequencies = take(Float64Array, (F / 2) * h.dim);
     const selfIp = take(Float64Array, n);
     const seq = take(Float64Array, n);

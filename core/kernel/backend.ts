@@ -36,14 +36,7 @@ export interface KernelBackend {
    * `out[i] = Σ_j wb_j · exp(−γ‖a_i − b_j‖²)`. When `outPoints` (length a.rows·a.cols) is
    * given it also receives `outPoints[i,:] = Σ_j wb_j · k(a_i, b_j) · b_j` (the Z-gradient term).
    */
-  rbfRowSumsInto(
-    out: Float64Array,
-    a: Matrix,
-    b: Matrix,
-    wb: Float64Array,
-    gamma: number,
-    outPoints?: Float64Array,
-  ): void;
+  rbfRowSumsInto(out: Float64Array, a: Matrix, b: Matrix, wb: Float64Array, gamma: number, outPoints?: Float64Array): void;
   /**
    * k-means assignment: `labels[i] = argmin_c ‖x_i − c_c‖²` (lowest index on ties) and
    * `dists[i]` that squared distance.

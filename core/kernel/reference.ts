@@ -22,7 +22,8 @@ export const referenceBackend: KernelBackend = {
   name: "reference",
   rbfBlockInto(out, a, b, gamma) {
     check(a, b);
-    const d = a.cols, nb = b.rows;
+    const d = a.cols,
+      nb = b.rows;
     for (let i = 0; i < a.rows; i++) {
       for (let j = 0; j < nb; j++) out[i * nb + j] = Math.exp(-gamma * sqDist(a.data, i * d, b.data, j * d, d));
     }
@@ -56,10 +57,14 @@ export const referenceBackend: KernelBackend = {
     check(x, centers);
     const d = x.cols;
     for (let i = 0; i < x.rows; i++) {
-      let best = Infinity, bi = 0;
+      let best = Infinity,
+        bi = 0;
       for (let c = 0; c < centers.rows; c++) {
         const s = sqDist(x.data, i * d, centers.data, c * d, d);
-        if (s < best) { best = s; bi = c; }
+        if (s < best) {
+          best = s;
+          bi = c;
+        }
       }
       labels[i] = bi;
       dists[i] = best;
@@ -67,7 +72,8 @@ export const referenceBackend: KernelBackend = {
   },
   sqDistBlockInto(out, a, b) {
     check(a, b);
-    const d = a.cols, nb = b.rows;
+    const d = a.cols,
+      nb = b.rows;
     for (let i = 0; i < a.rows; i++) {
       for (let j = 0; j < nb; j++) out[i * nb + j] = sqDist(a.data, i * d, b.data, j * d, d);
     }

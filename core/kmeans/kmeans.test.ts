@@ -6,7 +6,8 @@ import { createRng } from "../random.ts";
 
 function blobs(n: number, d: number, k: number, seed: number): { X: Matrix; truth: Int32Array } {
   const rng = createRng(seed);
-  const X = matrix(n, d), truth = new Int32Array(n);
+  const X = matrix(n, d),
+    truth = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % k;
     truth[i] = c;
@@ -54,7 +55,8 @@ test("labels are the nearest centres, inertia their squared distances, centres t
 
 test("seeded determinism; more inits never give a higher inertia", () => {
   const { X } = blobs(400, 4, 6, 5);
-  const a = kmeans(X, 8, { seed: 7 }), b = kmeans(X, 8, { seed: 7 });
+  const a = kmeans(X, 8, { seed: 7 }),
+    b = kmeans(X, 8, { seed: 7 });
   assert.deepEqual(Array.from(a.centers.data), Array.from(b.centers.data));
   assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
   const many = kmeans(X, 8, { seed: 7, nInit: 4 });
@@ -62,9 +64,20 @@ test("seeded determinism; more inits never give a higher inertia", () => {
 });
 
 test("k = n gives zero inertia; duplicate points and empty clusters stay finite", () => {
-  const X = fromRows([[0, 0], [1, 1], [2, 2], [3, 3]]);
+  const X = fromRows([
+    [0, 0],
+    [1, 1],
+    [2, 2],
+    [3, 3],
+  ]);
   assert.equal(kmeans(X, 4).inertia, 0);
-  const same = fromRows([[1, 1], [1, 1], [1, 1], [1, 1], [1, 1]]);
+  const same = fromRows([
+    [1, 1],
+    [1, 1],
+    [1, 1],
+    [1, 1],
+    [1, 1],
+  ]);
   const r = kmeans(same, 3, { seed: 1 });
   for (const v of r.centers.data) assert.equal(v, 1);
   assert.equal(r.inertia, 0);
@@ -75,7 +88,11 @@ test("k = n gives zero inertia; duplicate points and empty clusters stay finite"
 });
 
 test("the input is not modified; a single cluster is the mean", () => {
-  const X = fromRows([[1, 2], [3, 6], [5, 10]]);
+  const X = fromRows([
+    [1, 2],
+    [3, 6],
+    [5, 10],
+  ]);
   const copy = X.data.slice();
   const r = kmeans(X, 1);
   assert.deepEqual(Array.from(X.data), Array.from(copy));
@@ -100,13 +117,18 @@ test("misuse throws RangeError naming the problem", () => {
  * same bits: its triangle-inequality skips may only save work.
  */
 function plainKmeans(X: Matrix, k: number, seed: number, maxIterations = 300, tolerance = 1e-4) {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   const dist = (i: number, c: Float64Array, co: number) => {
     let s = 0;
-    for (let j = 0; j < d; j++) { const t = X.data[i * d + j]! - c[co + j]!; s += t * t; }
+    for (let j = 0; j < d; j++) {
+      const t = X.data[i * d + j]! - c[co + j]!;
+      s += t * t;
+    }
     return s;
   };
-  let mean = new Float64Array(d), varSum = 0;
+  let mean = new Float64Array(d),
+    varSum = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X.data[i * d + j]!;
   mean = mean.map((v) => v / n);
   const m2 = new Float64Array(d);
@@ -122,8 +144,13 @@ function plainKmeans(X: Matrix, k: number, seed: number, maxIterations = 300, to
   for (let c = 1; c < k; c++) {
     const cum = new Float64Array(n);
     let pot = 0;
-    for (let i = 0; i < n; i++) { pot += closest[i]!; cum[i] = pot; }
-    let best: Float64Array | null = null, bestPot = Infinity, bestIdx = 0;
+    for (let i = 0; i < n; i++) {
+      pot += closest[i]!;
+      cum[i] = pot;
+    }
+    let best: Float64Array | null = null,
+      bestPot = Infinity,
+      bestIdx = 0;
     for (let t = 0; t < trials; t++) {
       let idx: number;
       if (pot > 0) {
@@ -134,33 +161,57 @@ function plainKmeans(X: Matrix, k: number, seed: number, maxIterations = 300, to
       const dd = Float64Array.from({ length: n }, (_, i) => dist(i, X.data, idx * d));
       let p = 0;
       for (let i = 0; i < n; i++) p += Math.min(closest[i]!, dd[i]!);
-      if (p < bestPot) { bestPot = p; best = dd; bestIdx = idx; }
+      if (p < bestPot) {
+        bestPot = p;
+        best = dd;
+        bestIdx = idx;
+      }
     }
     C.set(X.data.subarray(bestIdx * d, bestIdx * d + d), c * d);
     for (let i = 0; i < n; i++) if (best![i]! < closest[i]!) closest[i] = best![i]!;
   }
-  const labels = new Int32Array(n), dists = new Float64Array(n);
+  const labels = new Int32Array(n),
+    dists = new Float64Array(n);
   const assign = () => {
     for (let i = 0; i < n; i++) {
-      let b = Infinity, bi = 0;
-      for (let c = 0; c < k; c++) { const v = dist(i, C, c * d); if (v < b) { b = v; bi = c; } }
-      labels[i] = bi; dists[i] = b;
+      let b = Infinity,
+        bi = 0;
+      for (let c = 0; c < k; c++) {
+        const v = dist(i, C, c * d);
+        if (v < b) {
+          b = v;
+          bi = c;
+        }
+      }
+      labels[i] = bi;
+      dists[i] = b;
     }
   };
-  let prev: Int32Array | null = null, iterations = 0, consistent = false;
+  let prev: Int32Array | null = null,
+    iterations = 0,
+    consistent = false;
   for (let it = 0; it < maxIterations; it++) {
     assign();
     iterations = it + 1;
-    if (prev && labels.every((v, i) => v === prev![i])) { consistent = true; break; }
-    const sums = new Float64Array(k * d), counts = new Float64Array(k);
+    if (prev && labels.every((v, i) => v === prev![i])) {
+      consistent = true;
+      break;
+    }
+    const sums = new Float64Array(k * d),
+      counts = new Float64Array(k);
     for (let i = 0; i < n; i++) {
       counts[labels[i]!]! += 1;
       for (let j = 0; j < d; j++) sums[labels[i]! * d + j]! += X.data[i * d + j]!;
     }
     for (let c = 0; c < k; c++) {
       if (counts[c]! > 0) continue;
-      let far = -1, farD = -1;
-      for (let i = 0; i < n; i++) if (dists[i]! > farD && counts[labels[i]!]! > 1) { farD = dists[i]!; far = i; }
+      let far = -1,
+        farD = -1;
+      for (let i = 0; i < n; i++)
+        if (dists[i]! > farD && counts[labels[i]!]! > 1) {
+          farD = dists[i]!;
+          far = i;
+        }
       const old = labels[far]!;
       counts[old]! -= 1;
       for (let j = 0; j < d; j++) sums[old * d + j]! -= X.data[far * d + j]!;
@@ -190,7 +241,8 @@ test("the skipping k-means gives the same bits as plain k-means++ and Lloyd", ()
   const cases: [string, Matrix, number][] = [];
   const rng = createRng(11);
   const gauss = (n: number, d: number, clusters: number) => {
-    const X = matrix(n, d), centres = Array.from({ length: clusters * d }, () => 4 * rng.normal());
+    const X = matrix(n, d),
+      centres = Array.from({ length: clusters * d }, () => 4 * rng.normal());
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X.data[i * d + j] = centres[(i % clusters) * d + j]! + rng.normal();
     return X;
   };
@@ -201,10 +253,14 @@ test("the skipping k-means gives the same bits as plain k-means++ and Lloyd", ()
   cases.push(["integer grid with ties and duplicates", grid, 12]);
   for (const [name, X, k] of cases) {
     for (const seed of [0, 5]) {
-      const a = kmeans(X, k, { seed }), b = plainKmeans(X, k, seed);
+      const a = kmeans(X, k, { seed }),
+        b = plainKmeans(X, k, seed);
       assert.equal(a.iterations, b.iterations, `${name}, seed ${seed}: iterations`);
       assert.deepEqual(Array.from(a.labels), Array.from(b.labels), `${name}, seed ${seed}: labels`);
-      assert.ok(a.centers.data.every((v, i) => Object.is(v, b.centers[i])), `${name}, seed ${seed}: centres differ`);
+      assert.ok(
+        a.centers.data.every((v, i) => Object.is(v, b.centers[i])),
+        `${name}, seed ${seed}: centres differ`,
+      );
       assert.ok(Object.is(a.inertia, b.inertia), `${name}, seed ${seed}: inertia ${a.inertia} vs ${b.inertia}`);
     }
   }

@@ -55,7 +55,8 @@ export interface KMeansOptions {
 
 /** Clusters the rows of `X` into `k` groups. */
 export function kmeans(X: Matrix, k: number, options: KMeansOptions = {}): KMeansResult {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
   if (n < k) throw new RangeError(`k-means needs at least k = ${k} rows, got a ${n}x${d} matrix`);
   if (d < 1) throw new RangeError(`k-means needs at least one column, got a ${n}x${d} matrix`);
@@ -81,17 +82,17 @@ export function kmeans(X: Matrix, k: number, options: KMeansOptions = {}): KMean
     options.signal?.throwIfAborted();
     const centers = kmeansPlusPlus(X, k, rng);
     const onProgress = options.onProgress;
-    const res = lloyd(X, centers, maxIterations, tolAbs, options.signal, onProgress
-      ? (f) => onProgress((run + f) / nInit)
-      : undefined);
+    const res = lloyd(X, centers, maxIterations, tolAbs, options.signal, onProgress ? (f) => onProgress((run + f) / nInit) : undefined);
     if (best === null || res.inertia < best.inertia) best = res;
   }
   return best!;
 }
 
 function meanColumnVariance(X: Matrix): number {
-  const n = X.rows, d = X.cols;
-  const mean = new Float64Array(d), m2 = new Float64Array(d);
+  const n = X.rows,
+    d = X.cols;
+  const mean = new Float64Array(d),
+    m2 = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const o = i * d;
     for (let j = 0; j < d; j++) mean[j]! += X.data[o + j]!;
@@ -120,7 +121,8 @@ const MARGIN = 1e-9;
 
 /** Index of the first cumulative sum strictly above `r` (clamped to the last index). */
 function searchSorted(cum: Float64Array, r: number): number {
-  let lo = 0, hi = cum.length - 1;
+  let lo = 0,
+    hi = cum.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (cum[mid]! > r) hi = mid;
@@ -148,7 +150,8 @@ function gather(X: Matrix, idx: Int32Array, m: number, dst: Float64Array): Matri
  * in row order exactly as without the skipping, so the centres are the same bits.
  */
 function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   const backend = getKernelBackend();
   const centers = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
@@ -174,7 +177,10 @@ function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
 
   for (let c = 1; c < k; c++) {
     let pot = 0;
-    for (let i = 0; i < n; i++) { pot += closest[i]!; cum[i] = pot; }
+    for (let i = 0; i < n; i++) {
+      pot += closest[i]!;
+      cum[i] = pot;
+    }
     for (let t = 0; t < trials; t++) {
       const r = pot > 0 ? searchSorted(cum, rng.next() * pot) : rng.nextInt(n);
       cand[t] = r;
@@ -185,16 +191,27 @@ function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
     // Rows some candidate may bring closer: their distances to all candidates, in blocks.
     let m = 0;
     for (let i = 0; i < n; i++) {
-      const lim = 4 * closest[i]! * (1 + MARGIN), o = owner[i]! * trials;
+      const lim = 4 * closest[i]! * (1 + MARGIN),
+        o = owner[i]! * trials;
       let needed = false;
-      for (let t = 0; t < trials; t++) if (ccSq[o + t]! < lim) { needed = true; break; }
-      if (needed) { pos[i] = m; idx[m++] = i; } else pos[i] = -1;
+      for (let t = 0; t < trials; t++)
+        if (ccSq[o + t]! < lim) {
+          needed = true;
+          break;
+        }
+      if (needed) {
+        pos[i] = m;
+        idx[m++] = i;
+      } else pos[i] = -1;
     }
     if (m > n >> 1) {
       // In high dimensions distances concentrate and few rows are skipped: measure all of them
       // straight from X rather than gathering (the sums below read the same values either way).
       m = n;
-      for (let i = 0; i < n; i++) { pos[i] = i; idx[i] = i; }
+      for (let i = 0; i < n; i++) {
+        pos[i] = i;
+        idx[i] = i;
+      }
       for (let b0 = 0; b0 < n; b0 += BLOCK_ROWS) {
         const rows = Math.min(BLOCK_ROWS, n - b0);
         backend.sqDistBlockInto(near.subarray(b0 * trials), { rows, cols: d, data: X.data.subarray(b0 * d, (b0 + rows) * d) }, candM);
@@ -208,8 +225,12 @@ function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
     for (let t = 0; t < trials; t++) {
       let p = 0;
       for (let i = 0; i < n; i++) {
-        const v = closest[i]!, q = pos[i]!;
-        if (q >= 0) { const w = near[q * trials + t]!; p += w < v ? w : v; } else p += v;
+        const v = closest[i]!,
+          q = pos[i]!;
+        if (q >= 0) {
+          const w = near[q * trials + t]!;
+          p += w < v ? w : v;
+        } else p += v;
       }
       pots[t] = p;
     }
@@ -217,8 +238,12 @@ function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
     for (let t = 1; t < trials; t++) if (pots[t]! < pots[bestT]!) bestT = t;
     centers.set(candData.subarray(bestT * d, bestT * d + d), c * d);
     for (let q = 0; q < m; q++) {
-      const w = near[q * trials + bestT]!, i = idx[q]!;
-      if (w < closest[i]!) { closest[i] = w; owner[i] = c; }
+      const w = near[q * trials + bestT]!,
+        i = idx[q]!;
+      if (w < closest[i]!) {
+        closest[i] = w;
+        owner[i] = c;
+      }
     }
   }
   return centers;
@@ -239,15 +264,22 @@ function lloyd(
   signal: AbortSignal | undefined,
   onProgress: ((fraction: number) => void) | undefined,
 ): KMeansResult {
-  const n = X.rows, d = X.cols, k = centerData.length / d, x = X.data;
+  const n = X.rows,
+    d = X.cols,
+    k = centerData.length / d,
+    x = X.data;
   const backend = getKernelBackend();
   const centers: Matrix = { rows: k, cols: d, data: centerData };
-  const labels = new Int32Array(n), prev = new Int32Array(n);
-  const upper = new Float64Array(n).fill(Infinity), lower = new Float64Array(n);
+  const labels = new Int32Array(n),
+    prev = new Int32Array(n);
+  const upper = new Float64Array(n).fill(Infinity),
+    lower = new Float64Array(n);
   const dists = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
-  const shiftOf = new Float64Array(k), half = new Float64Array(k), cc = new Float64Array(k * k);
+  const shiftOf = new Float64Array(k),
+    half = new Float64Array(k),
+    cc = new Float64Array(k * k);
   const idx = new Int32Array(n);
   const rowsBuf = new Float64Array(Math.min(n, BLOCK_ROWS) * d);
   const block = new Float64Array(Math.min(n, BLOCK_ROWS) * k);
@@ -267,7 +299,8 @@ function lloyd(
       const a = labels[i]!;
       const bound = (half[a]! > lower[i]! ? half[a]! : lower[i]!) * (1 - MARGIN);
       if (upper[i]! < bound) continue;
-      if (upper[i]! !== Infinity) { // a loose bound: tighten it before measuring all k
+      if (upper[i]! !== Infinity) {
+        // a loose bound: tighten it before measuring all k
         const u = Math.sqrt(sqDist(x, i * d, centerData, a * d, d));
         upper[i] = u;
         if (u < bound) continue;
@@ -279,10 +312,16 @@ function lloyd(
       backend.sqDistBlockInto(block, gather(X, idx.subarray(g0), rows, rowsBuf), centers);
       for (let q = 0; q < rows; q++) {
         const o = q * k;
-        let b1 = Infinity, b2 = Infinity, l1 = 0;
+        let b1 = Infinity,
+          b2 = Infinity,
+          l1 = 0;
         for (let c = 0; c < k; c++) {
           const v = block[o + c]!;
-          if (v < b1) { b2 = b1; b1 = v; l1 = c; } else if (v < b2) b2 = v;
+          if (v < b1) {
+            b2 = b1;
+            b1 = v;
+            l1 = c;
+          } else if (v < b2) b2 = v;
         }
         const i = idx[g0 + q]!;
         labels[i] = l1;
@@ -291,16 +330,25 @@ function lloyd(
       }
     }
     iterations = it + 1;
-    if (it > 0 && sameLabels(labels, prev)) { consistent = true; break; }
+    if (it > 0 && sameLabels(labels, prev)) {
+      consistent = true;
+      break;
+    }
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
-      const c = labels[i]!, o = i * d, co = c * d;
+      const c = labels[i]!,
+        o = i * d,
+        co = c * d;
       counts[c]! += 1;
       for (let j = 0; j < d; j++) sums[co + j]! += x[o + j]!;
     }
     let empty = false;
-    for (let c = 0; c < k; c++) if (counts[c] === 0) { empty = true; break; }
+    for (let c = 0; c < k; c++)
+      if (counts[c] === 0) {
+        empty = true;
+        break;
+      }
     if (empty) {
       for (let i = 0; i < n; i++) dists[i] = sqDist(x, i * d, centerData, labels[i]! * d, d);
       relocateEmptyClusters(X, labels, dists, sums, counts);
@@ -308,9 +356,13 @@ function lloyd(
       lower.fill(0);
     }
     prev.set(labels);
-    let shift = 0, max1 = 0, max2 = 0, maxC = -1;
+    let shift = 0,
+      max1 = 0,
+      max2 = 0,
+      maxC = -1;
     for (let c = 0; c < k; c++) {
-      const co = c * d, inv = 1 / counts[c]!;
+      const co = c * d,
+        inv = 1 / counts[c]!;
       let sc = 0;
       for (let j = 0; j < d; j++) {
         const v = sums[co + j]! * inv;
@@ -321,7 +373,11 @@ function lloyd(
       shift += sc;
       const r = Math.sqrt(sc);
       shiftOf[c] = r;
-      if (r > max1) { max2 = max1; max1 = r; maxC = c; } else if (r > max2) max2 = r;
+      if (r > max1) {
+        max2 = max1;
+        max1 = r;
+        maxC = c;
+      } else if (r > max2) max2 = r;
     }
     for (let i = 0; i < n; i++) {
       const a = labels[i]!;
@@ -348,22 +404,23 @@ function sameLabels(a: Int32Array, b: Int32Array): boolean {
  * Gives each empty cluster the point farthest from its centre (scikit-learn's rule), moving
  * that point's contribution out of its old cluster. `dists` is scratch afterwards.
  */
-function relocateEmptyClusters(
-  X: Matrix,
-  labels: Int32Array,
-  dists: Float64Array,
-  sums: Float64Array,
-  counts: Float64Array,
-): void {
-  const n = X.rows, d = X.cols, k = counts.length;
+function relocateEmptyClusters(X: Matrix, labels: Int32Array, dists: Float64Array, sums: Float64Array, counts: Float64Array): void {
+  const n = X.rows,
+    d = X.cols,
+    k = counts.length;
   for (let c = 0; c < k; c++) {
     if (counts[c]! > 0) continue;
-    let far = -1, farD = -1;
+    let far = -1,
+      farD = -1;
     for (let i = 0; i < n; i++) {
-      if (dists[i]! > farD && counts[labels[i]!]! > 1) { farD = dists[i]!; far = i; }
+      if (dists[i]! > farD && counts[labels[i]!]! > 1) {
+        farD = dists[i]!;
+        far = i;
+      }
     }
     if (far < 0) continue; // cannot happen when n ≥ k
-    const old = labels[far]!, o = far * d;
+    const old = labels[far]!,
+      o = far * d;
     counts[old]! -= 1;
     for (let j = 0; j < d; j++) sums[old * d + j]! -= X.data[o + j]!;
     counts[c] = 1;

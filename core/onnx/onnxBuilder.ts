@@ -96,7 +96,8 @@ export function buildDenseOnnx(opts: DenseOnnxOptions): Uint8Array {
       }
       for (let j = 0; j < dout; j++) flat[i * dout + j] = row[j]!;
     });
-    const w = `W${li}`, b = `B${li}`;
+    const w = `W${li}`,
+      b = `B${li}`;
     initializers.push(floatTensor(w, [din, dout], flat), floatTensor(b, [dout], layer.bias));
     const isFinal = li === last && !softmax && layer.activation !== "relu";
     const gemmOut = isFinal ? outputName : `gemm${li}`;

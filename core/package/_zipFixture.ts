@@ -37,7 +37,7 @@ export function rawZip(entries: readonly RawEntry[], options: RawZipOptions = {}
   const centrals: Uint8Array[] = [];
   let offset = 0;
   for (const e of entries) {
-    const raw = typeof e.data === "string" ? enc.encode(e.data) : e.data ?? new Uint8Array(0);
+    const raw = typeof e.data === "string" ? enc.encode(e.data) : (e.data ?? new Uint8Array(0));
     const method = e.method ?? 8;
     const body = method === 8 ? deflateSync(raw) : raw;
     const crc = e.crc ?? crc32(raw);

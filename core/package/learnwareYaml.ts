@@ -99,11 +99,9 @@ function interpretStatSpecs(raw: unknown, files: ReadonlyMap<string, Uint8Array>
     try {
       json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(files.get(fileName)));
     } catch (e) {
-      throw new LearnwareError(
-        "PACKAGE_INVALID",
-        `Stat file '${showName(fileName)}' is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-        { entry: fileName },
-      );
+      throw new LearnwareError("PACKAGE_INVALID", `Stat file '${showName(fileName)}' is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, {
+        entry: fileName,
+      });
     }
     return { className, modulePath, fileName, kwargs, json };
   });

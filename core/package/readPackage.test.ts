@@ -59,7 +59,9 @@ test("reads a package zipped as one top-level folder, ignoring __MACOSX", () => 
   const files = { ...pythonFiles("my_learnware/"), "my_learnware/": new Uint8Array(0) } as Record<string, Uint8Array>;
   const zip = rawZip([
     { name: "my_learnware/", externalAttrs: (0o040755 << 16) >>> 0 },
-    ...Object.entries(files).filter(([n]) => !n.endsWith("/")).map(([name, data]) => ({ name, data })),
+    ...Object.entries(files)
+      .filter(([n]) => !n.endsWith("/"))
+      .map(([name, data]) => ({ name, data })),
     { name: "__MACOSX/my_learnware/._stat.json", data: "junk" },
   ]);
   const pkg = readLearnwarePackage(zip);
@@ -82,14 +84,13 @@ test("applies the Python defaults: class Model, __init__.py, stat_spec.json; con
   const pkg = readLearnwarePackage(zip);
   assert.equal(pkg.name, "defaults");
   assert.deepEqual(pkg.model, { kind: "python", className: "Model", modulePath: "__init__.py", kwargs: {} });
-  assert.deepEqual(pkg.statSpecs.map((s) => [s.className, s.modulePath, s.fileName, s.kwargs]), [
-    ["RKMETableSpecification", "learnware.specification", "stat_spec.json", {}],
-  ]);
+  assert.deepEqual(
+    pkg.statSpecs.map((s) => [s.className, s.modulePath, s.fileName, s.kwargs]),
+    [["RKMETableSpecification", "learnware.specification", "stat_spec.json", {}]],
+  );
   assert.equal(pkg.environment?.kind, "conda");
   // model given without module_path and kwargs: merged over the defaults
-  const pkg2 = readLearnwarePackage(
-    writeLearnwarePackage({ yaml: { model: { class_name: "M" } }, files: { "__init__.py": "", "stat_spec.json": STAT } }),
-  );
+  const pkg2 = readLearnwarePackage(writeLearnwarePackage({ yaml: { model: { class_name: "M" } }, files: { "__init__.py": "", "stat_spec.json": STAT } }));
   assert.deepEqual(pkg2.model, { kind: "python", className: "M", modulePath: "__init__.py", kwargs: {} });
   assert.equal(pkg2.environment, null);
 });
@@ -108,7 +109,10 @@ test("reads an ONNX learnware and puts its shapes in kwargs", () => {
   });
   assert.deepEqual(pkg.statSpecs, []);
   rejects(
-    () => readLearnwarePackage(writeLearnwarePackage({ yaml: { model: { kind: "onnx", input_shape: [0] }, stat_specifications: [] }, files: { "model.onnx": "x" } })),
+    () =>
+      readLearnwarePackage(
+        writeLearnwarePackage({ yaml: { model: { kind: "onnx", input_shape: [0] }, stat_specifications: [] }, files: { "model.onnx": "x" } }),
+      ),
     "PACKAGE_INVALID",
     /model\.input_shape/,
   );
@@ -128,18 +132,26 @@ test("reads a JS learnware; class_name is optional", () => {
 });
 
 test("rejects an entry escaping the folder with ../", () => {
-  rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "../evil.sh", data: "x" }])), "PACKAGE_UNSAFE", /Entry '\.\.\/evil\.sh' escapes/);
+  rejects(
+    () => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "../evil.sh", data: "x" }])),
+    "PACKAGE_UNSAFE",
+    /Entry '\.\.\/evil\.sh' escapes/,
+  );
   rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "a/..\\..\\evil", data: "x" }])), "PACKAGE_UNSAFE", /escapes/);
 });
 
 test("rejects absolute paths, drive letters and NUL bytes", () => {
-  rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "/etc/passwd", data: "x" }])), "PACKAGE_UNSAFE", /'\/etc\/passwd' is an absolute path/);
+  rejects(
+    () => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "/etc/passwd", data: "x" }])),
+    "PACKAGE_UNSAFE",
+    /'\/etc\/passwd' is an absolute path/,
+  );
   rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "C:\\x.txt", data: "x" }])), "PACKAGE_UNSAFE", /Windows drive/);
   rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "a.py\u0000.txt", data: "x" }])), "PACKAGE_UNSAFE", /control character/);
 });
 
 test("rejects a symbolic link entry (crafted with fflate's attrs and with raw bytes)", () => {
-  const link = zipSync({ ...pythonFiles(), "link": [enc.encode("/etc/passwd"), { attrs: (0o120777 << 16) >>> 0, os: 3 }] });
+  const link = zipSync({ ...pythonFiles(), link: [enc.encode("/etc/passwd"), { attrs: (0o120777 << 16) >>> 0, os: 3 }] });
   rejects(() => readLearnwarePackage(link), "PACKAGE_UNSAFE", /Entry 'link' is a symbolic link/);
   const raw = rawZip([...entries(pythonFiles()), { name: "stat2.json", data: "stat.json", externalAttrs: (0o120644 << 16) >>> 0 }]);
   rejects(() => readLearnwarePackage(raw), "PACKAGE_UNSAFE", /symbolic link/);
@@ -148,11 +160,19 @@ test("rejects a symbolic link entry (crafted with fflate's attrs and with raw by
 });
 
 test("rejects duplicate names, also after normalisation, and file/folder clashes", () => {
-  rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "stat.json", data: "{}" }])), "PACKAGE_UNSAFE", /Entry 'stat\.json' duplicates 'stat\.json'/);
+  rejects(
+    () => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "stat.json", data: "{}" }])),
+    "PACKAGE_UNSAFE",
+    /Entry 'stat\.json' duplicates 'stat\.json'/,
+  );
   rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "./stat.json", data: "{}" }])), "PACKAGE_UNSAFE", /duplicates/);
   const nfd = rawZip([...entries(pythonFiles()), { name: "caf\u00e9.txt", data: "a" }, { name: "cafe\u0301.txt", data: "b" }]);
   rejects(() => readLearnwarePackage(nfd), "PACKAGE_UNSAFE", /duplicates/);
-  rejects(() => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "model.pkl/x", data: "b" }])), "PACKAGE_UNSAFE", /inside 'model\.pkl', which is a file/);
+  rejects(
+    () => readLearnwarePackage(rawZip([...entries(pythonFiles()), { name: "model.pkl/x", data: "b" }])),
+    "PACKAGE_UNSAFE",
+    /inside 'model\.pkl', which is a file/,
+  );
 });
 
 test("rejects too many entries before reading them", () => {
@@ -163,7 +183,10 @@ test("rejects too many entries before reading them", () => {
 });
 
 test("rejects declared sizes over the limits", () => {
-  const lying = rawZip([...entries(pythonFiles()), { name: "big.bin", data: "x", method: 0, declaredSize: 600 * 1024 * 1024, declaredCompressedSize: 600 * 1024 * 1024 }]);
+  const lying = rawZip([
+    ...entries(pythonFiles()),
+    { name: "big.bin", data: "x", method: 0, declaredSize: 600 * 1024 * 1024, declaredCompressedSize: 600 * 1024 * 1024 },
+  ]);
   rejects(() => readLearnwarePackage(lying), "PACKAGE_TOO_LARGE", /Entry 'big\.bin' declares 629145600 bytes/);
   const files = { ...pythonFiles(), "w.bin": new Uint8Array(5000).fill(7) };
   rejects(() => readLearnwarePackage(zipSync(files), { maxEntryUncompressed: 4096 }), "PACKAGE_TOO_LARGE", /'w\.bin' declares 5000 bytes/);
@@ -200,18 +223,30 @@ test("rejects a package without learnware.yaml", () => {
 });
 
 test("rejects bad YAML and a YAML that is not a mapping", () => {
-  rejects(() => readLearnwarePackage(zipSync({ ...pythonFiles(), "learnware.yaml": enc.encode("model: [unclosed\n") })), "PACKAGE_INVALID", /learnware\.yaml is not valid YAML/);
+  rejects(
+    () => readLearnwarePackage(zipSync({ ...pythonFiles(), "learnware.yaml": enc.encode("model: [unclosed\n") })),
+    "PACKAGE_INVALID",
+    /learnware\.yaml is not valid YAML/,
+  );
   rejects(() => readLearnwarePackage(zipSync({ ...pythonFiles(), "learnware.yaml": enc.encode("") })), "PACKAGE_INVALID", /must be a mapping/);
 });
 
 test("rejects a missing stat file, a stat file that is not JSON, and a missing model module", () => {
   const { "stat.json": _s, ...noStat } = pythonFiles();
   rejects(() => readLearnwarePackage(zipSync(noStat)), "PACKAGE_INVALID", /Stat file 'stat\.json' named in learnware\.yaml is missing/);
-  rejects(() => readLearnwarePackage(zipSync({ ...pythonFiles(), "stat.json": enc.encode("{z: 1") })), "PACKAGE_INVALID", /Stat file 'stat\.json' is not valid JSON/);
+  rejects(
+    () => readLearnwarePackage(zipSync({ ...pythonFiles(), "stat.json": enc.encode("{z: 1") })),
+    "PACKAGE_INVALID",
+    /Stat file 'stat\.json' is not valid JSON/,
+  );
   const { "__init__.py": _m, ...noModule } = pythonFiles();
   rejects(() => readLearnwarePackage(zipSync(noModule)), "PACKAGE_INVALID", /Model module '__init__\.py' named in learnware\.yaml is missing/);
   const escaping = YAML_PY.replace("file_name: stat.json", "file_name: ../stat.json");
-  rejects(() => readLearnwarePackage(zipSync({ ...pythonFiles(), "learnware.yaml": enc.encode(escaping) })), "PACKAGE_UNSAFE", /Stat file '\.\.\/stat\.json' in learnware\.yaml/);
+  rejects(
+    () => readLearnwarePackage(zipSync({ ...pythonFiles(), "learnware.yaml": enc.encode(escaping) })),
+    "PACKAGE_UNSAFE",
+    /Stat file '\.\.\/stat\.json' in learnware\.yaml/,
+  );
 });
 
 test("rejects a corrupt zip", () => {

@@ -50,9 +50,7 @@ export function readLearnwarePackage(bytes: Uint8Array, limits?: PackageLimits):
   if (!(bytes instanceof Uint8Array)) throw new TypeError("readLearnwarePackage expects the zip as a Uint8Array");
   const lim = resolveLimits(limits);
   const dir = readZipDirectory(bytes, lim.maxEntries);
-  const checked = checkZipEntries(dir.entries, lim).filter(
-    ({ path }) => path !== MACOS_JUNK && !path.startsWith(`${MACOS_JUNK}/`),
-  );
+  const checked = checkZipEntries(dir.entries, lim).filter(({ path }) => path !== MACOS_JUNK && !path.startsWith(`${MACOS_JUNK}/`));
   const whole = checkZipLimits(dir.entries, bytes.byteLength, lim);
   if (!whole.ok) {
     throw new LearnwareError(whole.limit === "maxCompressionRatio" ? "PACKAGE_UNSAFE" : "PACKAGE_TOO_LARGE", whole.message, {
@@ -72,11 +70,7 @@ export function readLearnwarePackage(bytes: Uint8Array, limits?: PackageLimits):
   try {
     doc = parseYaml(yamlText);
   } catch (e) {
-    throw new LearnwareError(
-      "PACKAGE_INVALID",
-      `learnware.yaml is not valid YAML: ${e instanceof Error ? e.message : String(e)}`,
-      { entry: LEARNWARE_YAML },
-    );
+    throw new LearnwareError("PACKAGE_INVALID", `learnware.yaml is not valid YAML: ${e instanceof Error ? e.message : String(e)}`, { entry: LEARNWARE_YAML });
   }
   const config = interpretLearnwareYaml(doc, files);
   const pkg: LearnwarePackage = {
@@ -103,11 +97,7 @@ function findRoot(files: ReadonlyMap<string, Uint8Array>): string {
   }
   const [top] = tops;
   if (nested && tops.size === 1 && top !== undefined && files.has(`${top}/${LEARNWARE_YAML}`)) return `${top}/`;
-  throw new LearnwareError(
-    "PACKAGE_INVALID",
-    "Package has no learnware.yaml at its root or inside a single top-level folder",
-    { entry: LEARNWARE_YAML },
-  );
+  throw new LearnwareError("PACKAGE_INVALID", "Package has no learnware.yaml at its root or inside a single top-level folder", { entry: LEARNWARE_YAML });
 }
 
 /** `environment.yaml` (conda) wins over `requirements.txt` (pip), as in the Python client. */

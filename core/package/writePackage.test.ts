@@ -13,7 +13,10 @@ test("writes learnware.yaml first and the files as given; reading gives them bac
     files: { "__init__.py": "class M: pass\n", "stat_spec.json": STAT, "weights/w.bin": new Uint8Array([0, 255]) },
   });
   const list = inspectZipEntries(zip);
-  assert.deepEqual(list.map((e) => e.name), ["learnware.yaml", "__init__.py", "stat_spec.json", "weights/w.bin"]);
+  assert.deepEqual(
+    list.map((e) => e.name),
+    ["learnware.yaml", "__init__.py", "stat_spec.json", "weights/w.bin"],
+  );
   assert.ok(list.every((e) => !e.isDir && !e.isSymlink && e.unixMode === 0o100644));
   const pkg = readLearnwarePackage(zip);
   assert.equal(pkg.name, "w");

@@ -10,7 +10,10 @@ test("parses YAML 1.1 as PyYAML does", () => {
 
 test("refuses alias bombs", () => {
   let doc = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
-  for (let i = 1; i < 8; i++) doc += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
+  for (let i = 1; i < 8; i++)
+    doc += `a${i}: &a${i} [${Array(10)
+      .fill(`*a${i - 1}`)
+      .join(", ")}]\n`;
   assert.throws(() => parseYaml(doc));
 });
 
@@ -20,5 +23,7 @@ test("quotes strings that YAML 1.1 would read as booleans", () => {
 });
 
 test("PyYAML's !!python/tuple (shapes written by the Python learnware package) reads as a sequence", () => {
-  assert.deepEqual(parseYaml("model:\n  kwargs:\n    input_shape: !!python/tuple\n    - 4\n    output_shape: !!python/tuple [1]\n"), { model: { kwargs: { input_shape: [4], output_shape: [1] } } });
+  assert.deepEqual(parseYaml("model:\n  kwargs:\n    input_shape: !!python/tuple\n    - 4\n    output_shape: !!python/tuple [1]\n"), {
+    model: { kwargs: { input_shape: [4], output_shape: [1] } },
+  });
 });

@@ -31,10 +31,13 @@ test("lists names, sizes, methods, folders and symlinks from the central directo
     dir: {},
     "dir/a.txt": enc.encode("hello hello hello hello"),
     "raw.bin": [new Uint8Array([1, 2, 3]), { level: 0 }],
-    "link": [enc.encode("a.txt"), { attrs: (0o120777 << 16) >>> 0 }],
+    link: [enc.encode("a.txt"), { attrs: (0o120777 << 16) >>> 0 }],
   });
   const list = inspectZipEntries(zip);
-  assert.deepEqual(list.map((e) => e.name), ["dir/", "dir/a.txt", "raw.bin", "link"]);
+  assert.deepEqual(
+    list.map((e) => e.name),
+    ["dir/", "dir/a.txt", "raw.bin", "link"],
+  );
   const [dir, a, raw, link] = list;
   assert.equal(dir!.isDir, true);
   assert.equal(a!.isDir, false);
@@ -49,9 +52,21 @@ test("lists names, sizes, methods, folders and symlinks from the central directo
 });
 
 test("reads zip64 extra fields and the zip64 end record", () => {
-  const zip = rawZip([{ name: "a.txt", data: "abc", zip64: true }, { name: "b.txt", data: "de" }], { zip64Eocd: true });
+  const zip = rawZip(
+    [
+      { name: "a.txt", data: "abc", zip64: true },
+      { name: "b.txt", data: "de" },
+    ],
+    { zip64Eocd: true },
+  );
   const dir = readZipDirectory(zip);
-  assert.deepEqual(dir.entries.map((e) => [e.name, e.uncompressedSize]), [["a.txt", 3], ["b.txt", 2]]);
+  assert.deepEqual(
+    dir.entries.map((e) => [e.name, e.uncompressedSize]),
+    [
+      ["a.txt", 3],
+      ["b.txt", 2],
+    ],
+  );
   assert.equal(dir.entries[1]!.localHeaderOffset > 0, true);
 });
 
@@ -71,8 +86,20 @@ test("rejects non-zips, spanned archives and too many entries", () => {
     }
     return "no error";
   };
-  assert.match(code(() => inspectZipEntries(enc.encode("PK not really"))), /^PACKAGE_INVALID: Package is not a zip archive/);
-  assert.match(code(() => inspectZipEntries(rawZip([{ name: "a" }], { patchEocd: (v) => v.setUint16(10, 2, true) }))), /multi-disk/);
-  assert.match(code(() => inspectZipEntries(rawZip([{ name: "a" }], { patchEocd: (v) => v.setUint32(16, 5000, true) }))), /PACKAGE_INVALID: .*central directory/);
-  assert.match(code(() => readZipDirectory(rawZip([{ name: "a" }, { name: "b" }]), 1)), /^PACKAGE_TOO_LARGE: Package has 2 entries/);
+  assert.match(
+    code(() => inspectZipEntries(enc.encode("PK not really"))),
+    /^PACKAGE_INVALID: Package is not a zip archive/,
+  );
+  assert.match(
+    code(() => inspectZipEntries(rawZip([{ name: "a" }], { patchEocd: (v) => v.setUint16(10, 2, true) }))),
+    /multi-disk/,
+  );
+  assert.match(
+    code(() => inspectZipEntries(rawZip([{ name: "a" }], { patchEocd: (v) => v.setUint32(16, 5000, true) }))),
+    /PACKAGE_INVALID: .*central directory/,
+  );
+  assert.match(
+    code(() => readZipDirectory(rawZip([{ name: "a" }, { name: "b" }]), 1)),
+    /^PACKAGE_TOO_LARGE: Package has 2 entries/,
+  );
 });

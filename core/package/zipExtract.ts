@@ -57,11 +57,15 @@ export function extractZipEntries(
     const out = extractOne(bytes.subarray(e.dataStart, e.dataEnd), e);
     total += out.byteLength;
     if (total > maxTotal) {
-      throw new LearnwareError("PACKAGE_TOO_LARGE", `Package inflates to more than the limit of ${maxTotal} bytes (reached at entry '${showName(e.entry.name)}')`, {
-        entry: e.entry.name,
-        limit: "maxTotalUncompressed",
-        max: maxTotal,
-      });
+      throw new LearnwareError(
+        "PACKAGE_TOO_LARGE",
+        `Package inflates to more than the limit of ${maxTotal} bytes (reached at entry '${showName(e.entry.name)}')`,
+        {
+          entry: e.entry.name,
+          limit: "maxTotalUncompressed",
+          max: maxTotal,
+        },
+      );
     }
     files.set(e.path, out);
   }

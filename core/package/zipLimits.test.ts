@@ -7,8 +7,18 @@ const MiB = 1024 * 1024;
 
 function entry(name: string, compressedSize: number, uncompressedSize: number): ZipEntryInfo {
   return {
-    index: 0, name, compressedSize, uncompressedSize, method: 8, crc32: 0, flags: 0,
-    encrypted: false, unixMode: 0o100644, isDir: false, isSymlink: false, localHeaderOffset: 0,
+    index: 0,
+    name,
+    compressedSize,
+    uncompressedSize,
+    method: 8,
+    crc32: 0,
+    flags: 0,
+    encrypted: false,
+    unixMode: 0o100644,
+    isDir: false,
+    isSymlink: false,
+    localHeaderOffset: 0,
   };
 }
 

@@ -111,8 +111,7 @@ function meanEmbedding(pts: number[][], data: number[][], gamma: number): Float6
   return C;
 }
 
-const gaussian = (rng: Rng, n: number, d: number): number[][] =>
-  Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
+const gaussian = (rng: Rng, n: number, d: number): number[][] => Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
 
 /** A·Aᵀ for a random n×r A: PSD of rank min(n, r). */
 function lowRank(rng: Rng, n: number, r: number): Float64Array {
@@ -148,9 +147,14 @@ test("n = 1 with zero and negative data", () => {
 test("n = 2: matches the closed form t* = clamp((K11 − K01 + C0 − C1)/(K00 − 2K01 + K11))", () => {
   const rng = createRng(2);
   for (let rep = 0; rep < 300; rep++) {
-    const a = rng.normal(), b = rng.normal(), c = rng.normal(), e = rng.normal();
+    const a = rng.normal(),
+      b = rng.normal(),
+      c = rng.normal(),
+      e = rng.normal();
     // K = MᵀM for M = [[a, b], [c, e]] (PSD, sometimes nearly singular).
-    const k00 = a * a + c * c, k01 = a * b + c * e, k11 = b * b + e * e;
+    const k00 = a * a + c * c,
+      k01 = a * b + c * e,
+      k11 = b * b + e * e;
     const C = f64([rng.normal(), rng.normal()]);
     const K = f64([k00, k01, k01, k11]);
     const den = k00 - 2 * k01 + k11;
@@ -333,8 +337,16 @@ test("property: K + c·11ᵀ and C + c·1 leave the minimiser unchanged", () => 
     const C = meanEmbedding(pts, gaussian(rng, 30, 4), 0.2);
     const c = rng.normal();
     const r0 = solveSimplexQp(K, C, n);
-    const r1 = solveSimplexQp(K.map((v) => v + c), C, n);
-    const r2 = solveSimplexQp(K, C.map((v) => v + c), n);
+    const r1 = solveSimplexQp(
+      K.map((v) => v + c),
+      C,
+      n,
+    );
+    const r2 = solveSimplexQp(
+      K,
+      C.map((v) => v + c),
+      n,
+    );
     for (let i = 0; i < n; i++) {
       assert.ok(Math.abs(r1.x[i]! - r0.x[i]!) < 1e-9, `rep ${rep} K shift i=${i}: ${r1.x[i]} vs ${r0.x[i]}`);
       assert.ok(Math.abs(r2.x[i]! - r0.x[i]!) < 1e-9, `rep ${rep} C shift i=${i}: ${r2.x[i]} vs ${r0.x[i]}`);

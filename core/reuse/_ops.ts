@@ -10,11 +10,18 @@ export function toLabels(P: Matrix): Int32Array {
   const out = new Int32Array(P.rows);
   const { cols, data } = P;
   for (let i = 0; i < P.rows; i++) {
-    if (cols === 1) { out[i] = Math.round(data[i]!); continue; }
-    let best = 0, bv = data[i * cols]!;
+    if (cols === 1) {
+      out[i] = Math.round(data[i]!);
+      continue;
+    }
+    let best = 0,
+      bv = data[i * cols]!;
     for (let j = 1; j < cols; j++) {
       const v = data[i * cols + j]!;
-      if (v > bv) { bv = v; best = j; }
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
     }
     out[i] = best;
   }
@@ -29,7 +36,11 @@ export function softmaxRows(P: Matrix): Matrix {
     let mx = -Infinity;
     for (let j = 0; j < cols; j++) mx = Math.max(mx, data[i * cols + j]!);
     let s = 0;
-    for (let j = 0; j < cols; j++) { const e = Math.exp(data[i * cols + j]! - mx); out[i * cols + j] = e; s += e; }
+    for (let j = 0; j < cols; j++) {
+      const e = Math.exp(data[i * cols + j]! - mx);
+      out[i * cols + j] = e;
+      s += e;
+    }
     for (let j = 0; j < cols; j++) out[i * cols + j]! /= s;
   }
   return { rows, cols, data: out };
@@ -77,10 +88,15 @@ export function fillNonFinite(X: Matrix): Matrix {
   const { rows, cols } = X;
   const data = Float64Array.from(X.data);
   for (let j = 0; j < cols; j++) {
-    let s = 0, c = 0, bad = false;
+    let s = 0,
+      c = 0,
+      bad = false;
     for (let i = 0; i < rows; i++) {
       const v = data[i * cols + j]!;
-      if (Number.isFinite(v)) { s += v; c++; } else bad = true;
+      if (Number.isFinite(v)) {
+        s += v;
+        c++;
+      } else bad = true;
     }
     if (!bad) continue;
     if (c === 0) throw new LearnwareError("DATA_INVALID", `All values in column ${j} are non-finite (NaN or ±Infinity)`);
@@ -104,8 +120,13 @@ export function checkPrediction(P: Matrix, n: number, id: string): Matrix {
 /** The most frequent label (smallest on ties, as numpy's bincount().argmax()). */
 export function majority(labels: ArrayLike<number>, counts: Int32Array): number {
   counts.fill(0);
-  let best = 0, bc = -1;
+  let best = 0,
+    bc = -1;
   for (let k = 0; k < labels.length; k++) counts[labels[k]!]! += 1;
-  for (let c = 0; c < counts.length; c++) if (counts[c]! > bc) { bc = counts[c]!; best = c; }
+  for (let c = 0; c < counts.length; c++)
+    if (counts[c]! > bc) {
+      bc = counts[c]!;
+      best = c;
+    }
   return best;
 }

@@ -49,21 +49,21 @@ function regressorLearnware(id: string, X: number[][], y: number[], alphas: numb
  */
 export function jobSelectorTask(seed = 1, n = 400): ReuseTask {
   const rng = createRng(seed);
-  const label = (x: number[]): number => ((x[0]! < 0) === (x[1]! > 0) ? 1 : 0);
+  const label = (x: number[]): number => (x[0]! < 0 === x[1]! > 0 ? 1 : 0);
   const domain = (c: number, m: number) => gauss(rng, m, 2, [c, 0]);
-  const A = domain(-3, n), B = domain(3, n);
-  const lws = [
-    classifierLearnware("domain-left", A, A.map(label), true, seed),
-    classifierLearnware("domain-right", B, B.map(label), true, seed + 1),
-  ];
+  const A = domain(-3, n),
+    B = domain(3, n);
+  const lws = [classifierLearnware("domain-left", A, A.map(label), true, seed), classifierLearnware("domain-right", B, B.map(label), true, seed + 1)];
   const test = [...domain(-3, n / 2), ...domain(3, n / 2)];
   const fit = [...domain(-3, 20), ...domain(3, 20)];
   return {
     name: "job_selector: two domains with opposite rules",
     mode: "classification",
     learnwares: lws,
-    fitX: fromRows(fit), fitY: col(fit.map(label)),
-    testX: fromRows(test), testY: col(test.map(label)),
+    fitX: fromRows(fit),
+    fitY: col(fit.map(label)),
+    testX: fromRows(test),
+    testY: col(test.map(label)),
   };
 }
 
@@ -78,15 +78,22 @@ export function averagingTask(seed = 2, L = 7): ReuseTask {
   const f = (x: number[]): number => x.reduce((s, v, j) => s + v * w[j]!, 0);
   const lws = Array.from({ length: L }, (_, k) => {
     const X = gauss(rng, 25, d, []);
-    return regressorLearnware(`noisy-${k}`, X, X.map((x) => f(x) + 2 * rng.normal()));
+    return regressorLearnware(
+      `noisy-${k}`,
+      X,
+      X.map((x) => f(x) + 2 * rng.normal()),
+    );
   });
-  const test = gauss(rng, 500, d, []), fit = gauss(rng, 20, d, []);
+  const test = gauss(rng, 500, d, []),
+    fit = gauss(rng, 20, d, []);
   return {
     name: "averaging: independent noisy regressors",
     mode: "regression",
     learnwares: lws,
-    fitX: fromRows(fit), fitY: col(fit.map((x) => f(x) + 2 * rng.normal())),
-    testX: fromRows(test), testY: col(test.map(f)),
+    fitX: fromRows(fit),
+    fitY: col(fit.map((x) => f(x) + 2 * rng.normal())),
+    testX: fromRows(test),
+    testY: col(test.map(f)),
   };
 }
 
@@ -101,10 +108,20 @@ export function pruningTask(seed = 3): ReuseTask {
   const other = (x: number[]): number => (x[3]! - x[4]! > 0 ? 1 : 0);
   const mask = (x: number[], keep: number[]): number[] => x.map((v, j) => (keep.includes(j) ? v : 0));
   const lws: Learnware[] = [];
-  const good = [[0, 1], [1, 2], [0, 2]];
+  const good = [
+    [0, 1],
+    [1, 2],
+    [0, 2],
+  ];
   good.forEach((keep, k) => {
     const X = gauss(rng, 300, d, []);
-    const inner = classifierLearnware(`partial-${k}`, X.map((x) => mask(x, keep)), X.map(label), false, seed + k);
+    const inner = classifierLearnware(
+      `partial-${k}`,
+      X.map((x) => mask(x, keep)),
+      X.map(label),
+      false,
+      seed + k,
+    );
     const spec = RKMETableSpecification.generate(fromRows(X), { K: 30, seed });
     lws.push({ id: inner.id, spec, predict: (Z) => inner.predict(maskMatrix(Z, keep)) });
   });
@@ -112,13 +129,16 @@ export function pruningTask(seed = 3): ReuseTask {
     const X = gauss(rng, 300, d, []);
     lws.push(classifierLearnware(`other-task-${k}`, X, X.map(other), true, seed + 10 + k));
   }
-  const test = gauss(rng, 1000, d, []), fit = gauss(rng, 40, d, []);
+  const test = gauss(rng, 1000, d, []),
+    fit = gauss(rng, 40, d, []);
   return {
     name: "ensemble_pruning: 3 partial-view + 4 wrong-task classifiers",
     mode: "classification",
     learnwares: lws,
-    fitX: fromRows(fit), fitY: col(fit.map(label)),
-    testX: fromRows(test), testY: col(test.map(label)),
+    fitX: fromRows(fit),
+    fitY: col(fit.map(label)),
+    testX: fromRows(test),
+    testY: col(test.map(label)),
   };
 }
 
@@ -147,13 +167,16 @@ export function featureAugmentTask(seed = 4): ReuseTask {
     },
   };
   const t = (x: number[]): number => g(x) + drift(x);
-  const test = gauss(rng, 500, d, []), fit = gauss(rng, 40, d, []);
+  const test = gauss(rng, 500, d, []),
+    fit = gauss(rng, 40, d, []);
   return {
     name: "feature_augment: learnware knows the non-linear part, the user's labels the drift",
     mode: "regression",
     learnwares: [lw],
-    fitX: fromRows(fit), fitY: col(fit.map((x) => t(x) + 0.1 * rng.normal())),
-    testX: fromRows(test), testY: col(test.map(t)),
+    fitX: fromRows(fit),
+    fitY: col(fit.map((x) => t(x) + 0.1 * rng.normal())),
+    testX: fromRows(test),
+    testY: col(test.map(t)),
   };
 }
 

@@ -50,7 +50,8 @@ export class AveragingReuser implements Predictor {
 
   async predict(X: Matrix): Promise<Matrix> {
     const preds = await Promise.all(this.learnwares.map(async (l) => checkPrediction(await l.predict(X), X.rows, l.id)));
-    const L = preds.length, n = X.rows;
+    const L = preds.length,
+      n = X.rows;
     const w = this.weights ?? new Float64Array(L).fill(1);
     let wsum = 0;
     for (let k = 0; k < L; k++) wsum += w[k]!;
@@ -76,10 +77,10 @@ export class AveragingReuser implements Predictor {
     }
     const out = new Float64Array(n * cols);
     for (let k = 0; k < L; k++) {
-      const d = parts[k]!.data, wk = w[k]! / wsum;
+      const d = parts[k]!.data,
+        wk = w[k]! / wsum;
       for (let t = 0; t < out.length; t++) out[t]! += wk * d[t]!;
     }
     return { rows: n, cols, data: out };
   }
 }
-

@@ -60,18 +60,23 @@ export class EnsemblePruningReuser implements FittableReuser {
   }
 
   private async columns(X: Matrix, idx: readonly number[]): Promise<Float64Array[]> {
-    return Promise.all(idx.map(async (i) => {
-      const l = this.learnwares[i]!;
-      const P = checkPrediction(await l.predict(X), X.rows, l.id);
-      return P.cols > 1 ? Float64Array.from(toLabels(P)) : Float64Array.from(P.data);
-    }));
+    return Promise.all(
+      idx.map(async (i) => {
+        const l = this.learnwares[i]!;
+        const P = checkPrediction(await l.predict(X), X.rows, l.id);
+        return P.cols > 1 ? Float64Array.from(toLabels(P)) : Float64Array.from(P.data);
+      }),
+    );
   }
 
   /** Selects the subset on validation data `(X, y)`; `y` is n×1. */
   async fit(X: Matrix, y: Matrix): Promise<void> {
     if (y.rows !== X.rows) throw new RangeError(`EnsemblePruningReuser.fit: ${y.rows} labels for ${X.rows} rows`);
     const L = this.learnwares.length;
-    const preds = await this.columns(X, this.learnwares.map((_, i) => i));
+    const preds = await this.columns(
+      X,
+      this.learnwares.map((_, i) => i),
+    );
     const truth = y.cols > 1 ? Float64Array.from(toLabels(y)) : y.data;
     const minSize = Math.min(L, Math.max(1, this.options.minSize ?? 2));
     const objective = this.mode === "regression" ? regressionObjective(preds, truth) : classificationObjective(preds, truth);
@@ -83,13 +88,17 @@ export class EnsemblePruningReuser implements FittableReuser {
       }
       return false;
     };
-    let bestMask: boolean[] | null = null, bestObj: number[] | null = null;
+    let bestMask: boolean[] | null = null,
+      bestObj: number[] | null = null;
     const consider = (mask: boolean[]): void => {
       let size = 0;
       for (const m of mask) if (m) size++;
       if (size < minSize) return;
       const o = objective(mask, size);
-      if (better(o, bestObj)) { bestObj = o; bestMask = mask.slice(); }
+      if (better(o, bestObj)) {
+        bestObj = o;
+        bestMask = mask.slice();
+      }
     };
     if (L <= (this.options.exhaustiveLimit ?? 14)) {
       for (let bits = 1; bits < 1 << L; bits++) consider(Array.from({ length: L }, (_, i) => ((bits >> i) & 1) === 1));
@@ -105,7 +114,10 @@ export class EnsemblePruningReuser implements FittableReuser {
         for (const m of child) if (m) size++;
         if (size < minSize) continue;
         const o = objective(child, size);
-        if (!better(currentObj, o)) { current = child; currentObj = o; }
+        if (!better(currentObj, o)) {
+          current = child;
+          currentObj = o;
+        }
         consider(child);
       }
     }
@@ -115,7 +127,8 @@ export class EnsemblePruningReuser implements FittableReuser {
 
   async predict(X: Matrix): Promise<Matrix> {
     const cols = await this.columns(X, this.selected);
-    const n = X.rows, k = cols.length;
+    const n = X.rows,
+      k = cols.length;
     const out = new Float64Array(n);
     if (this.mode === "regression") {
       for (const c of cols) for (let i = 0; i < n; i++) out[i]! += c[i]! / k;
@@ -129,10 +142,15 @@ export class EnsemblePruningReuser implements FittableReuser {
 function vote(cols: readonly Float64Array[], i: number): { label: number; top: number; second: number; truthCount: (t: number) => number } {
   const counts = new Map<number, number>();
   for (const c of cols) counts.set(c[i]!, (counts.get(c[i]!) ?? 0) + 1);
-  let label = Infinity, top = -1, second = 0;
+  let label = Infinity,
+    top = -1,
+    second = 0;
   for (const [l, n] of counts) {
-    if (n > top || (n === top && l < label)) { second = Math.max(second, top); top = n; label = l; }
-    else if (n > second) second = n;
+    if (n > top || (n === top && l < label)) {
+      second = Math.max(second, top);
+      top = n;
+      label = l;
+    } else if (n > second) second = n;
   }
   return { label, top, second: Math.max(second, 0), truthCount: (t) => counts.get(t) ?? 0 };
 }
@@ -146,8 +164,10 @@ function classificationObjective(preds: readonly Float64Array[], truth: ArrayLik
     const margins = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const v = vote(cols, i);
-      if (v.label !== truth[i]) { errors++; margins[i] = (v.truthCount(truth[i]!) - v.top) / size; }
-      else margins[i] = (v.top - (v.top === size ? 0 : v.second)) / size;
+      if (v.label !== truth[i]) {
+        errors++;
+        margins[i] = (v.truthCount(truth[i]!) - v.top) / size;
+      } else margins[i] = (v.top - (v.top === size ? 0 : v.second)) / size;
     }
     let mean = 0;
     for (const m of margins) mean += m / n;

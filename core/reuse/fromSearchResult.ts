@@ -88,10 +88,6 @@ export async function buildReuser(
 }
 
 /** One call: search result + loader → a ready predictor. */
-export async function reuserFromSearchResult(
-  result: SearchResult,
-  load: (id: string) => Promise<Learnware>,
-  options: DescribeOptions = {},
-) {
+export async function reuserFromSearchResult(result: SearchResult, load: (id: string) => Promise<Learnware>, options: DescribeOptions = {}) {
   return buildReuser(describeReuse(result, options), load);
 }

@@ -92,16 +92,22 @@ export class JobSelectorReuser implements Predictor {
     }
     let total = 0;
     for (const p of parts) total += p.rows;
-    const Xs = new Float64Array(total * d), ys = new Int32Array(total);
+    const Xs = new Float64Array(total * d),
+      ys = new Int32Array(total);
     let at = 0;
-    parts.forEach((p, i) => { Xs.set(p.data, at * d); ys.fill(i, at, at + p.rows); at += p.rows; });
+    parts.forEach((p, i) => {
+      Xs.set(p.data, at * d);
+      ys.fill(i, at, at + p.rows);
+      at += p.rows;
+    });
     const train: Matrix = { rows: total, cols: d, data: Xs };
     const sel = this.options.selector ?? "knn";
-    const clf = sel === "knn"
-      ? new KnnClassifier(train, ys, this.options.k ?? 5, L)
-      : sel === "logistic"
-      ? fitLogisticCV(train, ys, { numClasses: L, Cs: [1] })
-      : sel(train, ys, L);
+    const clf =
+      sel === "knn"
+        ? new KnnClassifier(train, ys, this.options.k ?? 5, L)
+        : sel === "logistic"
+          ? fitLogisticCV(train, ys, { numClasses: L, Cs: [1] })
+          : sel(train, ys, L);
     return clf.predict(X);
   }
 
@@ -110,7 +116,8 @@ export class JobSelectorReuser implements Predictor {
     const L = this.learnwares.length;
     const specs = this.learnwares.map((l) => l.spec!);
     const user: KernelMeanEmbedding = { z: X, beta: new Float64Array(X.rows).fill(1 / X.rows), gamma: this.options.gamma ?? 0.1 };
-    const K = new Float64Array(L * L), C = new Float64Array(L);
+    const K = new Float64Array(L * L),
+      C = new Float64Array(L);
     for (let i = 0; i < L; i++) {
       K[i * L + i] = innerProduct(specs[i]!, specs[i]!);
       for (let j = i + 1; j < L; j++) K[i * L + j] = K[j * L + i] = innerProduct(specs[i]!, specs[j]!);
@@ -124,16 +131,18 @@ export class JobSelectorReuser implements Predictor {
     const jobs = this.selectJobs(clean);
     const n = X.rows;
     let out: Matrix | null = null;
-    await Promise.all(this.learnwares.map(async (l, i) => {
-      const idx: number[] = [];
-      for (let r = 0; r < n; r++) if (jobs[r] === i) idx.push(r);
-      if (idx.length === 0) return;
-      const P = checkPrediction(await l.predict(takeRows(X, idx)), idx.length, l.id);
-      out ??= { rows: n, cols: P.cols, data: new Float64Array(n * P.cols) };
-      const o: Matrix = out;
-      if (P.cols !== o.cols) throw new RangeError(`JobSelectorReuser: learnware outputs have different widths (${o.cols} and ${P.cols})`);
-      idx.forEach((r, k) => o.data.set(P.data.subarray(k * P.cols, (k + 1) * P.cols), r * P.cols));
-    }));
+    await Promise.all(
+      this.learnwares.map(async (l, i) => {
+        const idx: number[] = [];
+        for (let r = 0; r < n; r++) if (jobs[r] === i) idx.push(r);
+        if (idx.length === 0) return;
+        const P = checkPrediction(await l.predict(takeRows(X, idx)), idx.length, l.id);
+        out ??= { rows: n, cols: P.cols, data: new Float64Array(n * P.cols) };
+        const o: Matrix = out;
+        if (P.cols !== o.cols) throw new RangeError(`JobSelectorReuser: learnware outputs have different widths (${o.cols} and ${P.cols})`);
+        idx.forEach((r, k) => o.data.set(P.data.subarray(k * P.cols, (k + 1) * P.cols), r * P.cols));
+      }),
+    );
     return out ?? { rows: 0, cols: 1, data: new Float64Array(0) };
   }
 }

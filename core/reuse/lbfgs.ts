@@ -29,11 +29,18 @@ export interface LbfgsResult {
 }
 
 export function minimizeLbfgs(f: LossFn, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
-  const maxIt = options.maxIterations ?? 200, tol = options.tol ?? 1e-7, M = options.memory ?? 8;
+  const maxIt = options.maxIterations ?? 200,
+    tol = options.tol ?? 1e-7,
+    M = options.memory ?? 8;
   const n = x0.length;
   const x = Float64Array.from(x0);
-  const g = new Float64Array(n), gNew = new Float64Array(n), xNew = new Float64Array(n), dir = new Float64Array(n);
-  const S: Float64Array[] = [], Y: Float64Array[] = [], rho: number[] = [];
+  const g = new Float64Array(n),
+    gNew = new Float64Array(n),
+    xNew = new Float64Array(n),
+    dir = new Float64Array(n);
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    rho: number[] = [];
   const alpha = new Float64Array(M);
   let fx = f(x, g);
   let it = 0;
@@ -51,9 +58,14 @@ export function minimizeLbfgs(f: LossFn, x0: Float64Array, options: LbfgsOptions
       for (let i = 0; i < n; i++) dir[i]! -= a * Y[k]![i]!;
     }
     if (S.length > 0) {
-      const s = S[S.length - 1]!, y = Y[Y.length - 1]!;
-      let sy = 0, yy = 0;
-      for (let i = 0; i < n; i++) { sy += s[i]! * y[i]!; yy += y[i]! * y[i]!; }
+      const s = S[S.length - 1]!,
+        y = Y[Y.length - 1]!;
+      let sy = 0,
+        yy = 0;
+      for (let i = 0; i < n; i++) {
+        sy += s[i]! * y[i]!;
+        yy += y[i]! * y[i]!;
+      }
       const h = sy / yy;
       for (let i = 0; i < n; i++) dir[i]! *= h;
     } else {
@@ -68,31 +80,54 @@ export function minimizeLbfgs(f: LossFn, x0: Float64Array, options: LbfgsOptions
     }
     let slope = 0;
     for (let i = 0; i < n; i++) slope -= g[i]! * dir[i]!;
-    if (!(slope < 0)) { // not a descent direction: restart from steepest descent
-      S.length = 0; Y.length = 0; rho.length = 0;
+    if (!(slope < 0)) {
+      // not a descent direction: restart from steepest descent
+      S.length = 0;
+      Y.length = 0;
+      rho.length = 0;
       for (let i = 0; i < n; i++) dir[i] = g[i]! / Math.max(1, gmax);
       slope = 0;
       for (let i = 0; i < n; i++) slope -= g[i]! * dir[i]!;
     }
-    let step = 1, fNew = Infinity, ok = false;
+    let step = 1,
+      fNew = Infinity,
+      ok = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i]! - step * dir[i]!;
       fNew = f(xNew, gNew);
-      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) { ok = true; break; }
+      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) {
+        ok = true;
+        break;
+      }
       step *= 0.5;
     }
     if (!ok) break;
-    const s = new Float64Array(n), y = new Float64Array(n);
+    const s = new Float64Array(n),
+      y = new Float64Array(n);
     let sy = 0;
-    for (let i = 0; i < n; i++) { s[i] = xNew[i]! - x[i]!; y[i] = gNew[i]! - g[i]!; sy += s[i]! * y[i]!; }
-    x.set(xNew); g.set(gNew);
+    for (let i = 0; i < n; i++) {
+      s[i] = xNew[i]! - x[i]!;
+      y[i] = gNew[i]! - g[i]!;
+      sy += s[i]! * y[i]!;
+    }
+    x.set(xNew);
+    g.set(gNew);
     const decrease = fx - fNew;
     fx = fNew;
     if (sy > 1e-12) {
-      S.push(s); Y.push(y); rho.push(1 / sy);
-      if (S.length > M) { S.shift(); Y.shift(); rho.shift(); }
+      S.push(s);
+      Y.push(y);
+      rho.push(1 / sy);
+      if (S.length > M) {
+        S.shift();
+        Y.shift();
+        rho.shift();
+      }
     }
-    if (decrease <= 1e-12 * Math.max(1, Math.abs(fx))) { it++; break; }
+    if (decrease <= 1e-12 * Math.max(1, Math.abs(fx))) {
+      it++;
+      break;
+    }
   }
   return { x, value: fx, iterations: it };
 }

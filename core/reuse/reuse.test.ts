@@ -22,7 +22,9 @@ async function bestSingle(t: ReuseTask): Promise<number> {
 }
 
 test("AveragingReuser modes follow the Python package", async () => {
-  const a = fixed("a", [[2, 0, 0]]), b = fixed("b", [[0, 1, 0]]), c = fixed("c", [[0, 1, 0]]);
+  const a = fixed("a", [[2, 0, 0]]),
+    b = fixed("b", [[0, 1, 0]]),
+    c = fixed("c", [[0, 1, 0]]);
   const X = fromRows([[0]]);
   assert.deepEqual(Array.from((await new AveragingReuser([a, b, c], "vote_by_label").predict(X)).data), [1]);
   const p = await new AveragingReuser([a, b], "vote_by_prob").predict(X);
@@ -37,15 +39,49 @@ test("AveragingReuser modes follow the Python package", async () => {
 });
 
 test("simple models: ridge recovers a line, logistic and kNN separate two blobs", () => {
-  const X = fromRows([[0, 1], [1, 0], [2, 2], [3, 1], [4, 5], [5, 3]]);
+  const X = fromRows([
+    [0, 1],
+    [1, 0],
+    [2, 2],
+    [3, 1],
+    [4, 5],
+    [5, 3],
+  ]);
   const y = Float64Array.from([0, 1, 2, 3, 4, 5].map((i) => 2 * X.data[i * 2]! - X.data[i * 2 + 1]! + 1));
   const r = fitRidgeCV(X, y, [1e-8]);
   assert.ok(Math.abs(r.predict(fromRows([[10, 1]])).data[0]! - 20) < 1e-4);
-  const B = fromRows([[-2, 0], [-2.5, 0.3], [-1.8, -0.2], [2, 0], [2.2, 0.1], [1.9, -0.3]]);
+  const B = fromRows([
+    [-2, 0],
+    [-2.5, 0.3],
+    [-1.8, -0.2],
+    [2, 0],
+    [2.2, 0.1],
+    [1.9, -0.3],
+  ]);
   const lab = [0, 0, 0, 1, 1, 1];
   const lr = fitLogisticCV(B, lab, { folds: 3 });
-  assert.deepEqual(Array.from(lr.predict(fromRows([[-3, 0], [3, 0]]))), [0, 1]);
-  assert.deepEqual(Array.from(new KnnClassifier(B, lab, 3).predict(fromRows([[-3, 0], [3, 0]]))), [0, 1]);
+  assert.deepEqual(
+    Array.from(
+      lr.predict(
+        fromRows([
+          [-3, 0],
+          [3, 0],
+        ]),
+      ),
+    ),
+    [0, 1],
+  );
+  assert.deepEqual(
+    Array.from(
+      new KnnClassifier(B, lab, 3).predict(
+        fromRows([
+          [-3, 0],
+          [3, 0],
+        ]),
+      ),
+    ),
+    [0, 1],
+  );
 });
 
 test("JobSelectorReuser beats the best single learnware on mixed domains", async () => {
@@ -71,7 +107,11 @@ test("EnsemblePruningReuser drops the wrong-task learnwares and beats the best s
   const t = pruningTask();
   const r = new EnsemblePruningReuser(t.learnwares, "classification");
   await r.fit(t.fitX, t.fitY);
-  assert.deepEqual(r.selected.filter((i) => i >= 3), [], `selected ${r.selected}`);
+  assert.deepEqual(
+    r.selected.filter((i) => i >= 3),
+    [],
+    `selected ${r.selected}`,
+  );
   const acc = score(t.mode, await r.predict(t.testX), t.testY);
   const single = await bestSingle(t);
   assert.ok(acc >= single, `pruning ${acc} vs best single ${single}`);
@@ -112,7 +152,13 @@ test("FeatureAugmentReuser classification fits on [X | outputs] and fills NaN", 
 });
 
 test("describeReuse / buildReuser turn a search result into one predictor", async () => {
-  const res = { single: [{ id: "a", score: 0.9, dist: 0.1 }, { id: "b", score: 0.8, dist: 0.2 }], multiple: { ids: ["a", "b"], weights: [0.75, 0.25], score: 0.95, dist: 0.05 } };
+  const res = {
+    single: [
+      { id: "a", score: 0.9, dist: 0.1 },
+      { id: "b", score: 0.8, dist: 0.2 },
+    ],
+    multiple: { ids: ["a", "b"], weights: [0.75, 0.25], score: 0.95, dist: 0.05 },
+  };
   const d = describeReuse(res, { kind: "averaging", mode: "mean" });
   assert.deepEqual(d, { kind: "averaging", ids: ["a", "b"], weights: [0.75, 0.25], mode: "mean" });
   const lws: Record<string, Learnware> = { a: fixed("a", [[4]]), b: fixed("b", [[0]]) };

@@ -32,7 +32,10 @@ export class Standardizer {
     this.scale = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) this.mean[j]! += data[i * d + j]! / n;
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) this.scale[j]! += (data[i * d + j]! - this.mean[j]!) ** 2 / n;
-    for (let j = 0; j < d; j++) { const s = Math.sqrt(this.scale[j]!); this.scale[j] = s > 1e-12 ? s : 1; }
+    for (let j = 0; j < d; j++) {
+      const s = Math.sqrt(this.scale[j]!);
+      this.scale[j] = s > 1e-12 ? s : 1;
+    }
   }
   transform(X: Matrix): Matrix {
     const { rows: n, cols: d } = X;
@@ -84,10 +87,14 @@ export function fitRidgeCV(X: Matrix, y: Float64Array, alphas: readonly number[]
   if (y.length !== n) throw new RangeError(`fitRidgeCV: ${y.length} targets for ${n} rows`);
   const xm = new Float64Array(d);
   let ym = 0;
-  for (let i = 0; i < n; i++) { ym += y[i]! / n; for (let j = 0; j < d; j++) xm[j]! += data[i * d + j]! / n; }
+  for (let i = 0; i < n; i++) {
+    ym += y[i]! / n;
+    for (let j = 0; j < d; j++) xm[j]! += data[i * d + j]! / n;
+  }
   const Xc = new Float64Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Xc[i * d + j] = data[i * d + j]! - xm[j]!;
-  const G = new Float64Array(d * d), Xy = new Float64Array(d);
+  const G = new Float64Array(d * d),
+    Xy = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < d; a++) {
       const xa = Xc[i * d + a]!;
@@ -111,8 +118,12 @@ export function fitRidgeCV(X: Matrix, y: Float64Array, alphas: readonly number[]
     for (let j = 0; j < d; j++) w[j] = B[j * (n + 1)]!;
     let err = 0;
     for (let i = 0; i < n; i++) {
-      let pred = ym, h = 1 / n; // the intercept's leverage
-      for (let j = 0; j < d; j++) { pred += Xc[i * d + j]! * w[j]!; h += Xc[i * d + j]! * B[j * (n + 1) + 1 + i]!; }
+      let pred = ym,
+        h = 1 / n; // the intercept's leverage
+      for (let j = 0; j < d; j++) {
+        pred += Xc[i * d + j]! * w[j]!;
+        h += Xc[i * d + j]! * B[j * (n + 1) + 1 + i]!;
+      }
       const r = (y[i]! - pred) / Math.max(1 - h, 1e-12);
       err += r * r;
     }
@@ -168,7 +179,10 @@ function fitSoftmax(X: Matrix, y: Int32Array, c: number, C: number, maxIteration
         if (s > mx) mx = s;
       }
       let z = 0;
-      for (let k = 0; k < c; k++) { p[k] = Math.exp(p[k]! - mx); z += p[k]!; }
+      for (let k = 0; k < c; k++) {
+        p[k] = Math.exp(p[k]! - mx);
+        z += p[k]!;
+      }
       f -= Math.log(p[y[i]!]! / z);
       for (let k = 0; k < c; k++) {
         const r = p[k]! / z - (k === y[i] ? 1 : 0);
@@ -176,7 +190,10 @@ function fitSoftmax(X: Matrix, y: Int32Array, c: number, C: number, maxIteration
         g[d * c + k]! += r;
       }
     }
-    for (let t = 0; t < d * c; t++) { f += (W[t]! * W[t]!) / (2 * C); g[t]! += W[t]! / C; }
+    for (let t = 0; t < d * c; t++) {
+      f += (W[t]! * W[t]!) / (2 * C);
+      g[t]! += W[t]! / C;
+    }
     return f;
   };
   return minimizeLbfgs(loss, new Float64Array((d + 1) * c), { maxIterations }).x;
@@ -195,7 +212,10 @@ function softmaxClassifier(std: Standardizer, W: Float64Array, d: number, c: num
         if (s > mx) mx = s;
       }
       let z = 0;
-      for (let k = 0; k < c; k++) { out[i * c + k] = Math.exp(out[i * c + k]! - mx); z += out[i * c + k]!; }
+      for (let k = 0; k < c; k++) {
+        out[i * c + k] = Math.exp(out[i * c + k]! - mx);
+        z += out[i * c + k]!;
+      }
       for (let k = 0; k < c; k++) out[i * c + k]! /= z;
     }
     return { rows: Z.rows, cols: c, data: out };
@@ -214,7 +234,8 @@ export interface LogisticOptions {
 
 /** Multinomial logistic regression with C chosen by k-fold accuracy (ties → the smaller C). */
 export function fitLogisticCV(X: Matrix, y: ArrayLike<number>, options: LogisticOptions = {}): Classifier & { C: number } {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   if (y.length !== n) throw new RangeError(`fitLogisticCV: ${y.length} labels for ${n} rows`);
   const labels = Int32Array.from(y as ArrayLike<number>);
   let c = options.numClasses ?? 0;
@@ -229,19 +250,29 @@ export function fitLogisticCV(X: Matrix, y: ArrayLike<number>, options: Logistic
   if (Cs.length > 1 && folds >= 2) {
     const rng = createRng(options.seed ?? 0);
     const perm = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) { const j = rng.nextInt(i + 1); [perm[i], perm[j]] = [perm[j]!, perm[i]!]; }
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.nextInt(i + 1);
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
     let bestAcc = -1;
     for (const C of Cs) {
       let correct = 0;
       for (let f = 0; f < folds; f++) {
-        const test = perm.filter((_, k) => k % folds === f), train = perm.filter((_, k) => k % folds !== f);
-        const Xtr = pick(Z, train), ytr = Int32Array.from(train, (i) => labels[i]!);
+        const test = perm.filter((_, k) => k % folds === f),
+          train = perm.filter((_, k) => k % folds !== f);
+        const Xtr = pick(Z, train),
+          ytr = Int32Array.from(train, (i) => labels[i]!);
         const W = fitSoftmax(Xtr, ytr, c, C, maxIt);
         const ident = identityStd(d);
         const pred = softmaxClassifier(ident, W, d, c).predict(pick(Z, test));
-        test.forEach((i, k) => { if (pred[k] === labels[i]) correct++; });
+        test.forEach((i, k) => {
+          if (pred[k] === labels[i]) correct++;
+        });
       }
-      if (correct > bestAcc) { bestAcc = correct; bestC = C; }
+      if (correct > bestAcc) {
+        bestAcc = correct;
+        bestC = C;
+      }
     }
   }
   const W = fitSoftmax(Z, labels, c, bestC, maxIt);
@@ -256,7 +287,8 @@ function identityStd(d: number): Standardizer {
 }
 
 function pick(X: Matrix, idx: readonly number[]): Matrix {
-  const d = X.cols, data = new Float64Array(idx.length * d);
+  const d = X.cols,
+    data = new Float64Array(idx.length * d);
   idx.forEach((i, k) => data.set(X.data.subarray(i * d, (i + 1) * d), k * d));
   return { rows: idx.length, cols: d, data };
 }
@@ -281,18 +313,30 @@ export class KnnClassifier implements Classifier {
   }
   predictProba(X: Matrix): Matrix {
     const Q = this.std.transform(X);
-    const { rows: m, cols: d } = Q, n = this.Z.rows, k = this.k, c = this.numClasses;
+    const { rows: m, cols: d } = Q,
+      n = this.Z.rows,
+      k = this.k,
+      c = this.numClasses;
     const out = new Float64Array(m * c);
-    const bestD = new Float64Array(k), bestI = new Int32Array(k);
+    const bestD = new Float64Array(k),
+      bestI = new Int32Array(k);
     for (let q = 0; q < m; q++) {
       bestD.fill(Infinity);
       for (let i = 0; i < n; i++) {
         let s = 0;
-        for (let j = 0; j < d; j++) { const t = Q.data[q * d + j]! - this.Z.data[i * d + j]!; s += t * t; }
+        for (let j = 0; j < d; j++) {
+          const t = Q.data[q * d + j]! - this.Z.data[i * d + j]!;
+          s += t * t;
+        }
         if (s < bestD[k - 1]!) {
           let p = k - 1;
-          while (p > 0 && bestD[p - 1]! > s) { bestD[p] = bestD[p - 1]!; bestI[p] = bestI[p - 1]!; p--; }
-          bestD[p] = s; bestI[p] = i;
+          while (p > 0 && bestD[p - 1]! > s) {
+            bestD[p] = bestD[p - 1]!;
+            bestI[p] = bestI[p - 1]!;
+            p--;
+          }
+          bestD[p] = s;
+          bestI[p] = i;
         }
       }
       for (let t = 0; t < k; t++) out[q * c + this.y[bestI[t]!]!]! += 1 / k;

@@ -28,7 +28,9 @@ export interface ScoreConversion {
 export function convertDistToScore(dists: readonly number[]): ScoreConversion {
   const n = dists.length;
   if (n === 0) return { scores: [], branch: null };
-  let lo = dists[0]!, hi = dists[0]!, sum = 0;
+  let lo = dists[0]!,
+    hi = dists[0]!,
+    sum = 0;
   for (const d of dists) {
     if (d < lo) lo = d;
     if (d > hi) hi = d;

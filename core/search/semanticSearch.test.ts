@@ -28,7 +28,10 @@ test("no Name: every tag match in market order", () => {
   assert.deepEqual(fuzzySemanticSearch({ Data: { Type: "Class", Values: ["Table"] } }, market), {
     ids: ["00000001", "00000002", "00000012"],
   });
-  assert.deepEqual(fuzzySemanticSearch({}, market).ids, market.map((m) => m.id));
+  assert.deepEqual(
+    fuzzySemanticSearch({}, market).ids,
+    market.map((m) => m.id),
+  );
 });
 
 test("Name substring of a name or description (lowercased) wins, market order, no scores", () => {
@@ -77,7 +80,10 @@ test("exact searcher: Name and Description must each be substrings; no fuzzy fal
 });
 
 test("malformed inputs never throw", () => {
-  const odd: SemanticMarketItem[] = [{ id: "x", semantic: {} }, { id: "y", semantic: { Name: "oops" } as unknown as SemanticSpec }];
+  const odd: SemanticMarketItem[] = [
+    { id: "x", semantic: {} },
+    { id: "y", semantic: { Name: "oops" } as unknown as SemanticSpec },
+  ];
   assert.deepEqual(fuzzySemanticSearch({ Name: { Type: "String", Values: "abc" } }, odd), { ids: [], scores: [] });
   assert.deepEqual(fuzzySemanticSearch({ Data: null, Task: { Values: 3 } } as unknown as SemanticSpec, odd).ids, ["x", "y"]);
   assert.throws(() => semanticSearch({}, odd, "nope" as "fuzzy"), RangeError);

@@ -66,11 +66,7 @@ export const FUZZY_MIN_SCORE = 75;
  * assert.equal(semanticSearch({ Data: { Type: "Class", Values: ["Image"] } }, market, "exact").ids.length, 0);
  * ```
  */
-export function semanticSearch(
-  user: SemanticSpec,
-  market: readonly SemanticMarketItem[],
-  searcher: SemanticSearcherKind = "fuzzy",
-): SemanticSearchResult {
+export function semanticSearch(user: SemanticSpec, market: readonly SemanticMarketItem[], searcher: SemanticSearcherKind = "fuzzy"): SemanticSearchResult {
   if (searcher === "fuzzy") return fuzzySemanticSearch(user, market);
   if (searcher === "exact") return exactSemanticSearch(user, market);
   throw new RangeError(`Unknown semantic searcher ${JSON.stringify(searcher)}: expected "fuzzy" or "exact"`);

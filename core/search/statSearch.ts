@@ -63,11 +63,7 @@ interface Mixture {
 }
 
 /** Runs the statistical search of `user` over `market` (already filtered semantically). */
-export function searchStatistical(
-  user: RKMETableSpecification,
-  market: readonly StatMarketItem[],
-  options: StatSearchOptions = {},
-): SearchResult {
+export function searchStatistical(user: RKMETableSpecification, market: readonly StatMarketItem[], options: StatSearchOptions = {}): SearchResult {
   const maxSearchNum = options.maxSearchNum ?? 5;
   const method = options.method ?? "greedy";
   if (!Number.isInteger(maxSearchNum) || maxSearchNum < 1) {
@@ -81,8 +77,13 @@ export function searchStatistical(
   // ip(L, user) for every learnware of the user's dimension in one batch, and ip(L, L) for
   // those without a precomputed one; the same bits as one innerProduct call each.
   const order: number[] = [];
-  market.forEach((item, i) => { if (item.spec.z.cols === dim) order.push(i); });
-  const cross = innerProductsMany(order.map((i) => market[i]!.spec), user);
+  market.forEach((item, i) => {
+    if (item.spec.z.cols === dim) order.push(i);
+  });
+  const cross = innerProductsMany(
+    order.map((i) => market[i]!.spec),
+    user,
+  );
   const known = options.selfInnerProducts;
   const missing = known ? order.filter((i) => !known.has(market[i]!.id)) : order;
   const computed = selfInnerProductsMany(missing.map((i) => market[i]!.spec));
@@ -112,14 +113,15 @@ export function searchStatistical(
     mixtureDist: mixture?.dist ?? null,
   });
   const single = scores.map((score, i) => ({ id: ranked[i]!.item.id, score, dist: ranked[i]!.dist }));
-  const multiple = mixture !== null && mixtureScore !== null
-    ? {
-      ids: mixture.idx.map((i) => ranked[i]!.item.id),
-      weights: mixture.weights,
-      score: mixtureScore,
-      dist: mixture.dist,
-    }
-    : null;
+  const multiple =
+    mixture !== null && mixtureScore !== null
+      ? {
+          ids: mixture.idx.map((i) => ranked[i]!.item.id),
+          weights: mixture.weights,
+          score: mixtureScore,
+          dist: mixture.dist,
+        }
+      : null;
   return { single, multiple };
 }
 
@@ -154,7 +156,8 @@ class MixtureSystem {
   K(i: number, j: number): number {
     const at = i * this.n + j;
     if (!this.known[at]) {
-      const a = this.specs[i]!, b = this.specs[j]!;
+      const a = this.specs[i]!,
+        b = this.specs[j]!;
       const v = a.innerProduct(b);
       this.k[at] = v;
       this.known[at] = 1;
@@ -206,7 +209,10 @@ function greedyMixture(sys: MixtureSystem, maxSearchNum: number): Mixture | null
 
 function autoMixture(sys: MixtureSystem, maxSearchNum: number): Mixture | null {
   if (sys.n === 0) return null;
-  const all = solveSubset(sys, Array.from({ length: sys.n }, (_, i) => i));
+  const all = solveSubset(
+    sys,
+    Array.from({ length: sys.n }, (_, i) => i),
+  );
   const order = all.idx.slice().sort((a, b) => all.weights[b]! - all.weights[a]! || a - b);
   const prefix: number[] = [];
   let cum = 0;

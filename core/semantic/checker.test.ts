@@ -58,8 +58,14 @@ test("every issue is reported, each naming its rule and key", () => {
     assert.match(i.message, /^[A-Z]/, `message ${JSON.stringify(i.message)} is not capitalised`);
   }
   assert.ok(r.message.includes("Data") && r.message.includes("type.mismatch"), r.message);
-  assert.ok(r.issues.some((i) => i.message.includes('"Space"')), "the bad tag is named");
-  assert.ok(r.issues.some((i) => i.message.includes('"Tabular"')), "the bad class is named");
+  assert.ok(
+    r.issues.some((i) => i.message.includes('"Space"')),
+    "the bad tag is named",
+  );
+  assert.ok(
+    r.issues.some((i) => i.message.includes('"Tabular"')),
+    "the bad class is named",
+  );
 });
 
 test("a missing Type or Values is invalid", () => {
@@ -116,11 +122,26 @@ test("Input / Output descriptions: keys in [0, Dimension), string values", () =>
   const r = checkSemanticSpec(s);
   const byRule = r.issues.map((i) => `${i.rule} ${i.message}`);
   assert.equal(r.status, -1);
-  assert.ok(byRule.some((m) => m.startsWith("io.key.range") && m.includes('"3"')), byRule.join("\n"));
-  assert.ok(byRule.some((m) => m.startsWith("io.key.range") && m.includes('"-1"')), byRule.join("\n"));
-  assert.ok(byRule.some((m) => m.startsWith("io.key.int") && m.includes('"1.0"')), byRule.join("\n"));
-  assert.ok(byRule.some((m) => m.startsWith("io.key.int") && m.includes('""')), byRule.join("\n"));
-  assert.ok(byRule.some((m) => m.startsWith("io.value.type") && m.includes("5")), byRule.join("\n"));
+  assert.ok(
+    byRule.some((m) => m.startsWith("io.key.range") && m.includes('"3"')),
+    byRule.join("\n"),
+  );
+  assert.ok(
+    byRule.some((m) => m.startsWith("io.key.range") && m.includes('"-1"')),
+    byRule.join("\n"),
+  );
+  assert.ok(
+    byRule.some((m) => m.startsWith("io.key.int") && m.includes('"1.0"')),
+    byRule.join("\n"),
+  );
+  assert.ok(
+    byRule.some((m) => m.startsWith("io.key.int") && m.includes('""')),
+    byRule.join("\n"),
+  );
+  assert.ok(
+    byRule.some((m) => m.startsWith("io.value.type") && m.includes("5")),
+    byRule.join("\n"),
+  );
   assert.equal(r.issues.length, 5);
   assert.ok(r.issues.every((i) => i.key === "Input"));
 });
@@ -163,9 +184,22 @@ test("extra keys are ignored", () => {
 
 test("parsePythonInt follows Python's int()", () => {
   const ok: [string, bigint][] = [
-    ["0", 0n], ["00", 0n], ["007", 7n], [" 1", 1n], ["1 ", 1n], ["\t\n 12 \r", 12n], ["+2", 2n], ["-3", -3n],
-    ["1_000", 1000n], ["0_0", 0n], ["\u00a05\u3000", 5n], ["\u0661\u0662", 12n], ["\uff13", 3n], ["\u{1d7d8}", 0n],
-    ["\u{1d7e1}", 9n], ["99999999999999999999999", 99999999999999999999999n],
+    ["0", 0n],
+    ["00", 0n],
+    ["007", 7n],
+    [" 1", 1n],
+    ["1 ", 1n],
+    ["\t\n 12 \r", 12n],
+    ["+2", 2n],
+    ["-3", -3n],
+    ["1_000", 1000n],
+    ["0_0", 0n],
+    ["\u00a05\u3000", 5n],
+    ["\u0661\u0662", 12n],
+    ["\uff13", 3n],
+    ["\u{1d7d8}", 0n],
+    ["\u{1d7e1}", 9n],
+    ["99999999999999999999999", 99999999999999999999999n],
   ];
   for (const [s, n] of ok) assert.equal(parsePythonInt(s), n, JSON.stringify(s));
   const bad = ["", " ", "+", "-", "1.0", "1e3", "0x10", "_1", "1_", "1__0", "+_1", "- 1", "1 2", "one", "\ufeff1", "²", "1".repeat(4301)];

@@ -22,14 +22,7 @@ export interface SemanticKeyConfig {
 }
 
 export const DATA_TYPES = ["Table", "Image", "Text"] as const;
-export const TASK_TYPES = [
-  "Classification",
-  "Regression",
-  "Feature Extraction",
-  "Segmentation",
-  "Object Detection",
-  "Others",
-] as const;
+export const TASK_TYPES = ["Classification", "Regression", "Feature Extraction", "Segmentation", "Object Detection", "Others"] as const;
 export const LIBRARY_TYPES = ["Scikit-learn", "PyTorch", "TensorFlow", "Others"] as const;
 export const SCENARIOS = [
   "Business",

@@ -25,9 +25,7 @@ import { checkSemanticSpec } from "./checker.ts";
 export const semanticFieldSchema = z
   .object({
     Type: z.string().describe('How Values are judged: "Class" (exactly one value), "Tag" (one or more) or "String"'),
-    Values: z
-      .union([z.array(z.string()), z.string()])
-      .describe("A list of allowed values for Class/Tag keys, a non-empty string for String keys"),
+    Values: z.union([z.array(z.string()), z.string()]).describe("A list of allowed values for Class/Tag keys, a non-empty string for String keys"),
   })
   .passthrough();
 
@@ -35,9 +33,7 @@ export const semanticFieldSchema = z
 export const semanticIOSchema = z
   .object({
     Dimension: z.number().describe("The number of features (Input) or outputs (Output)"),
-    Description: z
-      .record(z.string(), z.string())
-      .describe('Meaning per index: keys are decimal integers in [0, Dimension), e.g. {"0": "age"}'),
+    Description: z.record(z.string(), z.string()).describe('Meaning per index: keys are decimal integers in [0, Dimension), e.g. {"0": "age"}'),
   })
   .passthrough();
 
@@ -48,14 +44,10 @@ function documented(schema: z.ZodTypeAny, description: string): z.ZodTypeAny {
 
 function describeKey(key: SemanticKey): string {
   const c = SEMANTIC_CONFIG[key];
-  return c.Values === null
-    ? `${key}: Type "${c.Type}", Values a non-empty string`
-    : `${key}: Type "${c.Type}", Values from ${c.Values.join(", ")}`;
+  return c.Values === null ? `${key}: Type "${c.Type}", Values a non-empty string` : `${key}: Type "${c.Type}", Values from ${c.Values.join(", ")}`;
 }
 
-const knownKeys = Object.fromEntries(
-  SEMANTIC_KEYS.map((key) => [key, documented(semanticFieldSchema, describeKey(key))]),
-) as Record<SemanticKey, z.ZodTypeAny>;
+const knownKeys = Object.fromEntries(SEMANTIC_KEYS.map((key) => [key, documented(semanticFieldSchema, describeKey(key))])) as Record<SemanticKey, z.ZodTypeAny>;
 
 /** Any JSON object; known keys document their usual shapes. */
 export const semanticSpecSchema = z

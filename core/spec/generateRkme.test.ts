@@ -46,7 +46,10 @@ test("generated specs are valid, summarise the data and beat a uniform-weight su
   assert.equal(spec.numPoints, 600);
   assert.equal(spec.gamma, 0.1);
   let s = 0;
-  for (const b of spec.beta) { assert.ok(b >= 0); s += b; }
+  for (const b of spec.beta) {
+    assert.ok(b >= 0);
+    s += b;
+  }
   assert.ok(Math.abs(s - 1) <= 1e-9);
   const got = mmd2(spec, empirical(X));
   const subset = { z: { rows: 30, cols: 3, data: X.data.slice(0, 90) }, beta: new Float64Array(30).fill(1 / 30), gamma: 0.1 };
@@ -58,7 +61,12 @@ test("generated specs are valid, summarise the data and beat a uniform-weight su
 });
 
 test("NaN and ±Infinity become the column mean of the finite values; the input is not mutated", () => {
-  const X = fromRows([[1, NaN], [3, 4], [Infinity, 8], [5, -Infinity]]);
+  const X = fromRows([
+    [1, NaN],
+    [3, 4],
+    [Infinity, 8],
+    [5, -Infinity],
+  ]);
   const before = X.data.slice();
   const E = cleanData(X);
   assert.deepEqual(Array.from(E.data), [1, 6, 3, 4, 3, 8, 5, 6]);
@@ -80,13 +88,20 @@ test("NaN and ±Infinity become the column mean of the finite values; the input 
 });
 
 test("an all-non-finite column is DATA_INVALID naming the column", () => {
-  const X = fromRows([[1, NaN, 2], [3, Infinity, 4], [5, NaN, 6]]);
-  assert.throws(() => RKMETableSpecification.generate(X), (e: unknown) => {
-    assert.ok(e instanceof LearnwareError);
-    assert.equal(e.code, "DATA_INVALID");
-    assert.match(e.message, /column 1\b/);
-    return true;
-  });
+  const X = fromRows([
+    [1, NaN, 2],
+    [3, Infinity, 4],
+    [5, NaN, 6],
+  ]);
+  assert.throws(
+    () => RKMETableSpecification.generate(X),
+    (e: unknown) => {
+      assert.ok(e instanceof LearnwareError);
+      assert.equal(e.code, "DATA_INVALID");
+      assert.match(e.message, /column 1\b/);
+      return true;
+    },
+  );
 });
 
 test("reduce: false keeps the data with uniform weights (a copy)", () => {
@@ -143,7 +158,14 @@ test("progress is monotone and ends at 1; an aborted signal stops generation", (
   assert.throws(() => generateRkme(X, { signal: ctrl.signal }), /stop/);
   const late = new AbortController();
   assert.throws(
-    () => generateRkme(X, { K: 10, signal: late.signal, onProgress: (f) => { if (f > 0.6) late.abort(new Error("late")); } }),
+    () =>
+      generateRkme(X, {
+        K: 10,
+        signal: late.signal,
+        onProgress: (f) => {
+          if (f > 0.6) late.abort(new Error("late"));
+        },
+      }),
     /late/,
   );
 });

@@ -115,14 +115,21 @@ export function cleanData(X: Matrix): Matrix {
   const { rows: n, cols: d, data } = X;
   let clean = true;
   for (let i = 0; i < n * d; i++) {
-    if (!Number.isFinite(data[i]!)) { clean = false; break; }
+    if (!Number.isFinite(data[i]!)) {
+      clean = false;
+      break;
+    }
   }
   if (clean) return X;
-  const sums = new Float64Array(d), counts = new Float64Array(d);
+  const sums = new Float64Array(d),
+    counts = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) {
       const v = data[i * d + j]!;
-      if (Number.isFinite(v)) { sums[j]! += v; counts[j]! += 1; }
+      if (Number.isFinite(v)) {
+        sums[j]! += v;
+        counts[j]! += 1;
+      }
     }
   }
   const bad: number[] = [];
@@ -130,8 +137,7 @@ export function cleanData(X: Matrix): Matrix {
   if (bad.length > 0) {
     throw new LearnwareError(
       "DATA_INVALID",
-      `All values in column ${bad[0]} are non-finite (NaN or ±Infinity)` +
-        (bad.length > 1 ? `; so are columns ${bad.slice(1).join(", ")}` : ""),
+      `All values in column ${bad[0]} are non-finite (NaN or ±Infinity)` + (bad.length > 1 ? `; so are columns ${bad.slice(1).join(", ")}` : ""),
       { columns: bad },
     );
   }
@@ -143,13 +149,16 @@ export function cleanData(X: Matrix): Matrix {
 
 /** m distinct rows of E chosen uniformly (partial Fisher–Yates, seeded), in row order. */
 function sampleRows(E: Matrix, m: number, seed: number): Matrix {
-  const n = E.rows, d = E.cols;
+  const n = E.rows,
+    d = E.cols;
   const rng = createRng(seed);
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   for (let i = 0; i < m; i++) {
     const j = i + rng.nextInt(n - i);
-    const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
   }
   const chosen = idx.subarray(0, m).sort();
   const data = new Float64Array(m * d);
@@ -167,7 +176,8 @@ export function generateRkme(X: Matrix, options: GenerateOptions = {}): Generate
   if (X === null || typeof X !== "object" || !(X.data instanceof Float64Array)) {
     throw new TypeError("generateRkme: X must be a Matrix over a Float64Array");
   }
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1) {
     throw new RangeError(`generateRkme: X must have at least one row and column, got ${n}x${d}`);
   }
@@ -228,7 +238,8 @@ export function generateRkme(X: Matrix, options: GenerateOptions = {}): Generate
     // Also try k distinct data rows; keep whichever start has the lower MMD² to the data.
     const current = mmdObjective(Kzz, beta, C);
     const Zr = sampleRows(E, k, seed ^ 0xb357);
-    const Cr = new Float64Array(k), Pr = new Float64Array(k * d);
+    const Cr = new Float64Array(k),
+      Pr = new Float64Array(k * d);
     stream.rowSums(Zr, Cr, steps > 0 ? Pr : null, reporter("beta"));
     const betaR = solveBeta(Zr, Cr, gamma, Kzz, nonnegative);
     if (mmdObjective(Kzz, betaR, Cr) < current) {
@@ -239,7 +250,8 @@ export function generateRkme(X: Matrix, options: GenerateOptions = {}): Generate
     }
   }
 
-  const r = new Float64Array(k), Q = new Float64Array(k * d);
+  const r = new Float64Array(k),
+    Q = new Float64Array(k * d);
   for (let step = 1; step <= steps; step++) {
     zStep(Z, beta, C, P, gamma, stepSize, r, Q);
     stream.rowSums(Z, C, step < steps ? P : null, reporter("z-step"));
@@ -252,7 +264,8 @@ export function generateRkme(X: Matrix, options: GenerateOptions = {}): Generate
 /** The Z- and β-dependent part of MMD² to the data: `βᵀKβ − 2Cᵀβ` (K as last filled). */
 function mmdObjective(Kzz: Float64Array, beta: Float64Array, C: Float64Array): number {
   const k = beta.length;
-  let quad = 0, lin = 0;
+  let quad = 0,
+    lin = 0;
   for (let i = 0; i < k; i++) {
     let s = 0;
     for (let j = 0; j < k; j++) s += Kzz[i * k + j]! * beta[j]!;
@@ -286,11 +299,14 @@ class DataStream {
    * (summed then divided by n, as Python's `torch.sum(C, dim=1) / n`).
    */
   rowSums(Z: Matrix, C: Float64Array, P: Float64Array | null, report?: (f: number) => void): void {
-    const E = this.#E, n = E.rows, d = E.cols;
+    const E = this.#E,
+      n = E.rows,
+      d = E.cols;
     const backend = getKernelBackend();
     C.fill(0);
     P?.fill(0);
-    const tmpC = this.#tmpC, tmpP = this.#tmpP;
+    const tmpC = this.#tmpC,
+      tmpP = this.#tmpP;
     for (let b0 = 0; b0 < n; b0 += BLOCK_ROWS) {
       this.#signal?.throwIfAborted();
       const rows = Math.min(BLOCK_ROWS, n - b0);
@@ -363,21 +379,16 @@ function ridgeSolve(K: Float64Array, C: Float64Array, k: number, lambda: number)
  * `T1_i = Σ_j β_j k(z_i,z_j)(z_i − z_j) = r_i z_i − Q_i` and
  * `T2_i = (1/n)Σ_n k(z_i,x_n)(z_i − x_n) = C_i z_i − P_i`, every row from the old Z.
  */
-function zStep(
-  Z: Matrix,
-  beta: Float64Array,
-  C: Float64Array,
-  P: Float64Array,
-  gamma: number,
-  stepSize: number,
-  r: Float64Array,
-  Q: Float64Array,
-): void {
-  const k = Z.rows, d = Z.cols, z = Z.data;
+function zStep(Z: Matrix, beta: Float64Array, C: Float64Array, P: Float64Array, gamma: number, stepSize: number, r: Float64Array, Q: Float64Array): void {
+  const k = Z.rows,
+    d = Z.cols,
+    z = Z.data;
   getKernelBackend().rbfRowSumsInto(r, Z, Z, beta, gamma, Q);
   for (let i = 0; i < k; i++) {
     const scale = stepSize * 2 * gamma * beta[i]!; // −stepSize·grad = +stepSize·2γβ_i(T1 + term_2)
-    const ri = r[i]!, ci = C[i]!, o = i * d;
+    const ri = r[i]!,
+      ci = C[i]!,
+      o = i * d;
     for (let j = 0; j < d; j++) {
       const zij = z[o + j]!;
       const t1 = ri * zij - Q[o + j]!;

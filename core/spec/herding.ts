@@ -36,7 +36,8 @@ const CANDIDATE_STD = 0.25;
 export function herding(spec: KernelMeanEmbedding, T: number, seed = 0): Matrix {
   if (!Number.isInteger(T) || T < 0) throw new RangeError(`herding: T must be a non-negative integer, got ${T}`);
   const { z, gamma } = spec;
-  const m = z.rows, d = z.cols;
+  const m = z.rows,
+    d = z.cols;
   if (spec.beta.length !== m) throw new RangeError(`herding: beta has length ${spec.beta.length} but z has ${m} rows`);
   const out: Matrix = { rows: T, cols: d, data: new Float64Array(T * d) };
   if (T === 0) return out;
@@ -57,12 +58,16 @@ export function herding(spec: KernelMeanEmbedding, T: number, seed = 0): Matrix 
   const N = CANDIDATES_PER_SAMPLE * T;
   const cum = new Float64Array(m);
   let acc = 0;
-  for (let i = 0; i < m; i++) { acc += w[i]! / total; cum[i] = acc; }
+  for (let i = 0; i < m; i++) {
+    acc += w[i]! / total;
+    cum[i] = acc;
+  }
   const counts = new Int32Array(m);
   const order: number[] = [];
   for (let s = 0; s < N; s++) {
     const r = rng.next() * acc;
-    let lo = 0, hi = m - 1;
+    let lo = 0,
+      hi = m - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (cum[mid]! > r) hi = mid;
@@ -94,10 +99,14 @@ export function herding(spec: KernelMeanEmbedding, T: number, seed = 0): Matrix 
       backend.rbfRowSumsInto(tmp, cand, prev, one, gamma);
       for (let k = 0; k < N; k++) fsS[k]! += tmp[k]!;
     }
-    let best = 0, bestV = -Infinity;
+    let best = 0,
+      bestV = -Infinity;
     for (let k = 0; k < N; k++) {
       const v = (t + 1) * fsX[k]! - fsS[k]!;
-      if (v > bestV) { bestV = v; best = k; }
+      if (v > bestV) {
+        bestV = v;
+        best = k;
+      }
     }
     out.data.set(cand.data.subarray(best * d, best * d + d), t * d);
   }

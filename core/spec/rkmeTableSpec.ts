@@ -142,8 +142,7 @@ export class RKMETableSpecification implements KernelMeanEmbedding {
       parts[i] = "[" + rowBuf.join(",") + "]";
     }
     const beta = Array.from(this.beta, formatPythonFloat).join(",");
-    return `{"z":[${parts.join(",")}],"beta":[${beta}],"gamma":${formatPythonFloat(this.gamma)},` +
-      `"num_points":${this.numPoints},"type":"${TYPE}"}`;
+    return `{"z":[${parts.join(",")}],"beta":[${beta}],"gamma":${formatPythonFloat(this.gamma)},` + `"num_points":${this.numPoints},"type":"${TYPE}"}`;
   }
 
   /** Dimension of the reduced-set points (`z.cols`). */

@@ -22,7 +22,32 @@
 
 const FUNCTION_WORDS: Record<string, string[]> = {
   en: ["the", "and", "is", "of", "to", "in", "it", "that", "was", "for", "with", "this", "are", "on", "you", "not", "be", "have"],
-  fr: ["le", "la", "les", "et", "est", "des", "une", "un", "du", "que", "pas", "pour", "dans", "qui", "sur", "avec", "ce", "je", "il", "elle", "sont", "mais", "nous", "vous"],
+  fr: [
+    "le",
+    "la",
+    "les",
+    "et",
+    "est",
+    "des",
+    "une",
+    "un",
+    "du",
+    "que",
+    "pas",
+    "pour",
+    "dans",
+    "qui",
+    "sur",
+    "avec",
+    "ce",
+    "je",
+    "il",
+    "elle",
+    "sont",
+    "mais",
+    "nous",
+    "vous",
+  ],
   de: ["der", "die", "das", "und", "ist", "nicht", "ein", "eine", "zu", "den", "mit", "sich", "auf", "ich", "es", "von", "dem", "auch"],
   es: ["el", "los", "las", "y", "es", "una", "que", "por", "con", "para", "del", "se", "su", "al", "como", "pero", "muy", "lo"],
   it: ["il", "di", "che", "è", "e", "la", "per", "non", "una", "sono", "gli", "del", "con", "della", "questo", "anche", "ma", "ho"],
@@ -52,7 +77,10 @@ export function languageShares(texts: readonly string[]): { lang: string; prob: 
     if (!/\p{L}/u.test(ch)) continue;
     letters++;
     for (const [re, lang] of SCRIPTS) {
-      if (re.test(ch)) { counts.set(lang, (counts.get(lang) ?? 0) + 1); break; }
+      if (re.test(ch)) {
+        counts.set(lang, (counts.get(lang) ?? 0) + 1);
+        break;
+      }
     }
   }
   if (letters === 0) return [];
@@ -66,7 +94,11 @@ export function languageShares(texts: readonly string[]): { lang: string; prob: 
   const out: { lang: string; prob: number }[] = [];
   for (const [lang, c] of counts) out.push({ lang, prob: c / letters });
   if (latin > 0) {
-    const words = text.normalize("NFC").toLowerCase().split(/[^\p{L}]+/u).filter((w) => w.length > 0);
+    const words = text
+      .normalize("NFC")
+      .toLowerCase()
+      .split(/[^\p{L}]+/u)
+      .filter((w) => w.length > 0);
     // Words in several lists ("is", "de", "e") say little: count a word only for the
     // languages whose list holds it alone, unless no word is exclusive at all.
     const owners = new Map<string, string[]>();
@@ -92,5 +124,7 @@ export function languageShares(texts: readonly string[]): { lang: string; prob: 
 
 /** The languages `langdetect.detect_langs` would list: shares above `threshold`, most likely first. */
 export function detectLanguages(texts: readonly string[], threshold = 0.1): string[] {
-  return languageShares(texts).filter((s) => s.prob > threshold).map((s) => s.lang);
+  return languageShares(texts)
+    .filter((s) => s.prob > threshold)
+    .map((s) => s.lang);
 }

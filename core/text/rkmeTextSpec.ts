@@ -47,25 +47,35 @@ export class RKMETextSpecification implements KernelMeanEmbedding {
     this.language = [...language];
   }
 
-  get z(): Matrix { return this.table.z; }
-  get beta(): Float64Array { return this.table.beta; }
-  get gamma(): number { return this.table.gamma; }
-  get dim(): number { return this.table.dim; }
+  get z(): Matrix {
+    return this.table.z;
+  }
+  get beta(): Float64Array {
+    return this.table.beta;
+  }
+  get gamma(): number {
+    return this.table.gamma;
+  }
+  get dim(): number {
+    return this.table.dim;
+  }
 
   /** Embeds the texts (in batches of `batchSize`, default 64), detects languages, builds the RKME. */
-  static async generate(
-    texts: readonly string[],
-    embed: TextEmbedder,
-    options: GenerateOptions & { batchSize?: number } = {},
-  ): Promise<RKMETextSpecification> {
+  static async generate(texts: readonly string[], embed: TextEmbedder, options: GenerateOptions & { batchSize?: number } = {}): Promise<RKMETextSpecification> {
     const X = await embedTexts(texts, embed, options.batchSize ?? 64);
     const { batchSize: _b, ...gen } = options;
     return new RKMETextSpecification(RKMETableSpecification.generate(X, gen), detectLanguages(texts));
   }
 
-  innerProduct(other: KernelMeanEmbedding): number { return this.table.innerProduct(other); }
-  dist(other: KernelMeanEmbedding): number { return this.table.dist(other); }
-  herding(T: number, seed = 0): Matrix { return this.table.herding(T, seed); }
+  innerProduct(other: KernelMeanEmbedding): number {
+    return this.table.innerProduct(other);
+  }
+  dist(other: KernelMeanEmbedding): number {
+    return this.table.dist(other);
+  }
+  herding(T: number, seed = 0): Matrix {
+    return this.table.herding(T, seed);
+  }
 
   toJSON() {
     return { ...this.table.toJSON(), type: TYPE, language: [...this.language] };
@@ -95,7 +105,9 @@ export class RKMETextSpecification implements KernelMeanEmbedding {
 
   static parse(text: string): RKMETextSpecification {
     let obj: unknown;
-    try { obj = parsePythonJson(text); } catch (e) {
+    try {
+      obj = parsePythonJson(text);
+    } catch (e) {
       throw new LearnwareError("SPEC_INVALID", `Stat spec is not valid JSON: ${(e as Error).message}`);
     }
     return RKMETextSpecification.fromJSON(obj);
@@ -137,5 +149,9 @@ export function searchTextSpecs(
   options: StatSearchOptions = {},
 ): SearchResult {
   const pool = market.filter((m) => languagesCompatible(user.language, m.spec.language));
-  return searchStatistical(user.table, pool.map((m) => ({ id: m.id, spec: m.spec.table })), options);
+  return searchStatistical(
+    user.table,
+    pool.map((m) => ({ id: m.id, spec: m.spec.table })),
+    options,
+  );
 }

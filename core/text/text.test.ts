@@ -4,15 +4,16 @@ import { detectLanguages, languageShares } from "./languageDetect.ts";
 import { languagesCompatible, RKMETextSpecification, searchTextSpecs } from "./rkmeTextSpec.ts";
 
 // A bag-of-words hashing embedder: deterministic, no model.
-const embed = async (texts: string[]) => texts.map((t) => {
-  const v = new Float32Array(16);
-  for (const w of t.toLowerCase().split(/\s+/)) {
-    let h = 7;
-    for (const ch of w) h = (h * 31 + ch.codePointAt(0)!) % 16;
-    v[h]! += 1;
-  }
-  return v;
-});
+const embed = async (texts: string[]) =>
+  texts.map((t) => {
+    const v = new Float32Array(16);
+    for (const w of t.toLowerCase().split(/\s+/)) {
+      let h = 7;
+      for (const ch of w) h = (h * 31 + ch.codePointAt(0)!) % 16;
+      v[h]! += 1;
+    }
+    return v;
+  });
 
 test("language detection by script and function words", () => {
   assert.deepEqual(detectLanguages(["The weather is nice today and the sun is out."]), ["en"]);
@@ -56,6 +57,9 @@ test("text search filters by language (user ⊆ learnware) then ranks by MMD", a
   assert.equal(r.single[0]!.id, "pets");
   const zhUser = await mk(zh);
   assert.deepEqual(zhUser.language, ["zh"]);
-  assert.deepEqual(searchTextSpecs(zhUser, market).single.map((s) => s.id), ["pets-bilingual"]);
+  assert.deepEqual(
+    searchTextSpecs(zhUser, market).single.map((s) => s.id),
+    ["pets-bilingual"],
+  );
   assert.ok(languagesCompatible([], ["en"]) && !languagesCompatible(["en", "zh"], ["en"]));
 });

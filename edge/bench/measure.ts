@@ -51,11 +51,15 @@ const big = writeLearnwarePackage({
 const tmpl = demoLearnwares()[0]!;
 const rng = createRng(42);
 for (let i = 0; i < MARKET; i++) {
-  const m = 50, d = 8;
+  const m = 50,
+    d = 8;
   const center = Array.from({ length: d }, () => 6 * rng.normal());
   const z = Array.from({ length: m }, () => center.map((c) => c + rng.normal()));
   const stat = { z, beta: Array(m).fill(1 / m), gamma: 0.1, num_points: 500, type: "RKMETableSpecification" };
-  const zip = writeLearnwarePackage({ yaml: { model: { class_name: "Model" } }, files: { "__init__.py": "class Model: pass\n", "stat_spec.json": JSON.stringify(stat) } });
+  const zip = writeLearnwarePackage({
+    yaml: { model: { class_name: "Model" } },
+    files: { "__init__.py": "class Model: pass\n", "stat_spec.json": JSON.stringify(stat) },
+  });
   const fd = new FormData();
   fd.set("semantic", JSON.stringify(demoSemantic({ ...tmpl, name: `bench ${i}` })));
   fd.set("package", new Blob([zip as Uint8Array<ArrayBuffer>]), "lw.zip");
@@ -63,10 +67,18 @@ for (let i = 0; i < MARKET; i++) {
   if (r.status !== 201) throw new Error(await r.text());
 }
 for (;;) {
-  const r = await fetch(`${base}/v1/jobs/lease`, { method: "POST", headers: { ...H, "content-type": "application/json" }, body: JSON.stringify({ runner: "bench", kinds: ["check"] }) });
+  const r = await fetch(`${base}/v1/jobs/lease`, {
+    method: "POST",
+    headers: { ...H, "content-type": "application/json" },
+    body: JSON.stringify({ runner: "bench", kinds: ["check"] }),
+  });
   if (r.status === 204) break;
   const { job } = (await r.json()) as { job: { id: string } };
-  await fetch(`${base}/v1/jobs/${job.id}/complete`, { method: "POST", headers: { ...H, "content-type": "application/json" }, body: JSON.stringify({ runner: "bench", status: "usable", log: "" }) });
+  await fetch(`${base}/v1/jobs/${job.id}/complete`, {
+    method: "POST",
+    headers: { ...H, "content-type": "application/json" },
+    body: JSON.stringify({ runner: "bench", status: "usable", log: "" }),
+  });
 }
 
 // Search latency.
@@ -131,7 +143,8 @@ const out = {
 };
 console.log(JSON.stringify(out, null, 2));
 console.log(`\n| measurement | value |\n|---|---|`);
-for (const [k, v] of Object.entries(searchResults)) console.log(`| search (${k}), ${out.market} learnwares | p50 ${v.p50.toFixed(1)} ms, p95 ${v.p95.toFixed(1)} ms |`);
+for (const [k, v] of Object.entries(searchResults))
+  console.log(`| search (${k}), ${out.market} learnwares | p50 ${v.p50.toFixed(1)} ms, p95 ${v.p95.toFixed(1)} ms |`);
 console.log(`| upload, streamed multipart, ${out.upload.sizeMB} MB | ${out.upload.multipartMBps} MB/s |`);
 console.log(`| upload, resumable ${out.upload.chunkMB} MB chunks, ${out.upload.sizeMB} MB | ${out.upload.chunkedMBps} MB/s |`);
 

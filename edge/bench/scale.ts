@@ -28,7 +28,8 @@ const arg = (name: string, dflt: number) => {
 };
 const N = arg("market", 20000);
 const RUNS = arg("runs", 20);
-const K = 20, D = 10;
+const K = 20,
+  D = 10;
 const ADMIN = "lw_bench_admin";
 
 const dir = await mkdtemp(join(tmpdir(), "lw-scale-"));
@@ -42,10 +43,14 @@ const stat = (t: number, spread: number) => {
   return { z, beta: Array(K).fill(1 / K), gamma: 0.1, num_points: 500, type: "RKMETableSpecification" };
 };
 const semantic = {
-  Data: { Values: ["Table"], Type: "Class" }, Task: { Values: ["Regression"], Type: "Class" },
-  Library: { Values: ["Scikit-learn"], Type: "Class" }, Scenario: { Values: ["Business"], Type: "Tag" },
-  License: { Values: ["MIT"], Type: "Class" }, Description: { Values: "scale benchmark", Type: "String" },
-  Name: { Values: "scale", Type: "String" }, Input: { Dimension: D },
+  Data: { Values: ["Table"], Type: "Class" },
+  Task: { Values: ["Regression"], Type: "Class" },
+  Library: { Values: ["Scikit-learn"], Type: "Class" },
+  Scenario: { Values: ["Business"], Type: "Tag" },
+  License: { Values: ["MIT"], Type: "Class" },
+  Description: { Values: "scale benchmark", Type: "String" },
+  Name: { Values: "scale", Type: "String" },
+  Input: { Dimension: D },
 };
 
 async function open(): Promise<{ started: Started; base: string; close(): Promise<void> }> {
@@ -70,7 +75,12 @@ for (let i0 = 0; i0 < N; i0 += 1000) {
     for (let i = i0; i < Math.min(N, i0 + 1000); i++) {
       const m = await insertModel(tx, { kind: "learnware", namespace: MARKET_NAMESPACE, owner: "bench", name: `lw ${i}`, semantic }, 0);
       const json = stat(i % tasks, 0.5 + rng.next());
-      await insertVersion(tx, m.id, { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json }], semantic, checkStatus: 1, createdBy: "bench" }, 0);
+      await insertVersion(
+        tx,
+        m.id,
+        { statSpecs: [{ className: "RKMETableSpecification", fileName: "stat.json", json }], semantic, checkStatus: 1, createdBy: "bench" },
+        0,
+      );
       // Every catalogue change leaves an event (the server's listing follows them).
       await appendEvent(tx, 0, { type: "model.created", namespace: MARKET_NAMESPACE, modelId: m.id, actor: "bench" });
     }
@@ -81,7 +91,11 @@ const fillS = (performance.now() - t0) / 1000;
 const users = Array.from({ length: RUNS }, (_, u) => stat(u % tasks, 0.8));
 async function search(user: unknown, exact = false): Promise<{ ms: number; path: string }> {
   const t = performance.now();
-  const r = await fetch(`${s.base}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ stat: user, exact }) });
+  const r = await fetch(`${s.base}/v1/search`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ stat: user, exact }),
+  });
   const body = (await r.json()) as { path?: string; error?: unknown };
   if (r.status !== 200) throw new Error(`search failed: ${r.status} ${JSON.stringify(body)}`);
   return { ms: performance.now() - t, path: body.path ?? "?" };
@@ -111,10 +125,16 @@ await s.close();
 await rm(dir, { recursive: true, force: true });
 
 const out = {
-  learnwares: N, tasks, K, d: D, fill_s: +fillS.toFixed(1), path,
+  learnwares: N,
+  tasks,
+  K,
+  d: D,
+  fill_s: +fillS.toFixed(1),
+  path,
   first_search_ms: +first.ms.toFixed(0),
   index_training_after_it_ms: +trainMs.toFixed(0),
-  warm_p50_ms: +p50(warm).toFixed(1), warm_max_ms: +Math.max(...warm).toFixed(1),
+  warm_p50_ms: +p50(warm).toFixed(1),
+  warm_max_ms: +Math.max(...warm).toFixed(1),
   search_after_one_change_ms: +afterChange.ms.toFixed(1),
   exact_scan_p50_ms: +p50(exact).toFixed(1),
   first_search_after_restart_ms: +afterRestart.ms.toFixed(0),

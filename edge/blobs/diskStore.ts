@@ -78,7 +78,11 @@ export class DiskBlobStore implements BlobStore {
     const tmp = this.#tempPath(staged.tempId);
     // Make the bytes durable before they become visible under their address.
     const fh = await fs.open(tmp, "r");
-    try { await fh.sync(); } finally { await fh.close(); }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.rename(tmp, dest);
     return staged.sha256;
   }

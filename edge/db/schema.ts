@@ -164,7 +164,9 @@ export const jobs = sqliteTable(
     kind: text("kind").notNull(),
     modelId: text("model_id").notNull(),
     version: integer("version").notNull(),
-    status: text("status", { enum: ["queued", "leased", "done", "failed"] }).notNull().default("queued"),
+    status: text("status", { enum: ["queued", "leased", "done", "failed"] })
+      .notNull()
+      .default("queued"),
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(5),
     runner: text("runner"),
@@ -194,7 +196,9 @@ export const uploads = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     expiresAt: integer("expires_at").notNull(),
     /** `open` while chunks arrive; `finished` keeps the answer so a repeated finish gets it again. */
-    state: text("state", { enum: ["open", "finished"] }).notNull().default("open"),
+    state: text("state", { enum: ["open", "finished"] })
+      .notNull()
+      .default("open"),
     /** The finish answer (`{ status, body }`), kept until the session expires. */
     result: text("result", { mode: "json" }).$type<{ status: number; body: unknown }>(),
   },

@@ -8,7 +8,10 @@ import { startServer } from "../server.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
-  serve(opts: { port: number; hostname: string; onListen?: (a: { hostname: string; port: number }) => void }, handler: (req: Request) => Response | Promise<Response>): { shutdown(): Promise<void> };
+  serve(
+    opts: { port: number; hostname: string; onListen?: (a: { hostname: string; port: number }) => void },
+    handler: (req: Request) => Response | Promise<Response>,
+  ): { shutdown(): Promise<void> };
   addSignalListener(sig: string, f: () => void): void;
   exit(code: number): never;
 };
@@ -16,14 +19,17 @@ declare const Deno: {
 await installParallelWasmBackend(); // wasm SIMD on every core (Web Workers), else one thread
 const config = loadConfig(Deno.env.toObject());
 const started = await startServer(config, { log: (m) => console.error(m) });
-const server = Deno.serve({
-  port: config.port,
-  hostname: config.host,
-  onListen: ({ hostname, port }) => {
-    if (started.adminTokenFile) console.log(`admin token written to ${started.adminTokenFile} (mode 0600)`);
-    console.log(`learnware server (deno) listening on http://${hostname}:${port}`);
+const server = Deno.serve(
+  {
+    port: config.port,
+    hostname: config.host,
+    onListen: ({ hostname, port }) => {
+      if (started.adminTokenFile) console.log(`admin token written to ${started.adminTokenFile} (mode 0600)`);
+      console.log(`learnware server (deno) listening on http://${hostname}:${port}`);
+    },
   },
-}, started.app.fetch);
+  started.app.fetch,
+);
 for (const sig of ["SIGINT", "SIGTERM"]) {
   Deno.addSignalListener(sig, () => {
     server.shutdown().finally(() => {

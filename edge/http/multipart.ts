@@ -99,7 +99,9 @@ export class MultipartReader {
   /** The next part, or null after the closing boundary. Drains an unread previous part. */
   async next(): Promise<MultipartPart | null> {
     if (this.#current) {
-      while ((await this.#current.read()) !== null) { /* drain */ }
+      while ((await this.#current.read()) !== null) {
+        /* drain */
+      }
       this.#current = null;
     }
     if (this.#state === "done") return null;

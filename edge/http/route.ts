@@ -41,9 +41,7 @@ export interface RouteInput<P, Q, B> {
   principal: Principal | null;
 }
 
-export const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.any().optional() }) })
-  .openapi("Error");
+export const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.any().optional() }) }).openapi("Error");
 
 export function zodIssuesToError(err: z.ZodError, where: string): LearnwareError {
   const first = err.issues[0];
@@ -72,12 +70,7 @@ export function defineRoute<
   P extends ZodTypeAny | undefined = undefined,
   Q extends ZodTypeAny | undefined = undefined,
   B extends ZodTypeAny | undefined = undefined,
->(
-  app: App,
-  ctx: Ctx,
-  spec: RouteSpec<P, Q, B>,
-  handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<Response> | Response,
-): void {
+>(app: App, ctx: Ctx, spec: RouteSpec<P, Q, B>, handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<Response> | Response): void {
   if (!spec.hidden) {
     const request: Record<string, unknown> = {};
     if (spec.params) request.params = spec.params;

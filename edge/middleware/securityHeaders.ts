@@ -40,7 +40,9 @@ export function securityHeaders(compatPrefix = "/api"): MiddlewareHandler<AppEnv
       malformed = true;
     }
     if (malformed) {
-      const [status, body] = renderError(new LearnwareError("BAD_REQUEST", `The request path '${path.slice(0, 200)}' has malformed percent-encoding`, { field: "path" }));
+      const [status, body] = renderError(
+        new LearnwareError("BAD_REQUEST", `The request path '${path.slice(0, 200)}' has malformed percent-encoding`, { field: "path" }),
+      );
       c.res = c.json(body, status as 400);
     } else {
       await next();
@@ -49,7 +51,10 @@ export function securityHeaders(compatPrefix = "/api"): MiddlewareHandler<AppEnv
     // The page's files (its HTML, scripts, module worker, wasm) and the docs carry the page's
     // policy (a worker runs under the policy of its own script's response); anything under the
     // API, artifacts and packages included, is data.
-    const api = path.startsWith("/v1/") || (compat !== null && path.startsWith(compat)) || !/^(text\/html|text\/javascript|application\/javascript|application\/wasm)/i.test(h.get("content-type") ?? "");
+    const api =
+      path.startsWith("/v1/") ||
+      (compat !== null && path.startsWith(compat)) ||
+      !/^(text\/html|text\/javascript|application\/javascript|application\/wasm)/i.test(h.get("content-type") ?? "");
     if (!h.has("content-security-policy")) h.set("content-security-policy", api ? API_CSP : PAGE_CSP);
     h.set("x-content-type-options", "nosniff");
     h.set("x-frame-options", "DENY");

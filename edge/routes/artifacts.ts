@@ -24,6 +24,7 @@ const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
  */
 export function artifactPathProblem(p: string): string | null {
   // deno-lint-ignore no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(p)) return "must not contain control characters (such as NUL)";
   if (p.includes("\\")) return "must use '/' as the separator, not '\\'";
   if (p.startsWith("/")) return "must be relative";
@@ -46,7 +47,26 @@ const ArtifactPath = z
   });
 
 /** Schemes a tracked artifact may point at (never `javascript:`, `data:`, `blob:` …). */
-export const TRACKED_SCHEMES = ["http", "https", "s3", "gs", "gcs", "az", "abfs", "abfss", "wasbs", "file", "hdfs", "ftp", "sftp", "oci", "dbfs", "mlflow-artifacts", "runs", "models"];
+export const TRACKED_SCHEMES = [
+  "http",
+  "https",
+  "s3",
+  "gs",
+  "gcs",
+  "az",
+  "abfs",
+  "abfss",
+  "wasbs",
+  "file",
+  "hdfs",
+  "ftp",
+  "sftp",
+  "oci",
+  "dbfs",
+  "mlflow-artifacts",
+  "runs",
+  "models",
+];
 
 const TrackedUri = z
   .string()
@@ -54,13 +74,25 @@ const TrackedUri = z
   .url()
   .superRefine((u, ctx) => {
     const scheme = u.slice(0, Math.max(0, u.indexOf(":"))).toLowerCase();
-    if (!TRACKED_SCHEMES.includes(scheme)) ctx.addIssue({ code: "custom", message: `URI scheme '${scheme}:' is not allowed; use one of ${TRACKED_SCHEMES.join(", ")}` });
+    if (!TRACKED_SCHEMES.includes(scheme))
+      ctx.addIssue({ code: "custom", message: `URI scheme '${scheme}:' is not allowed; use one of ${TRACKED_SCHEMES.join(", ")}` });
   });
 
 const MIME_BY_EXT: Record<string, string> = {
-  json: "application/json", txt: "text/plain", csv: "text/csv", onnx: "application/onnx", zip: "application/zip",
-  png: "image/png", jpg: "image/jpeg", yaml: "application/yaml", yml: "application/yaml", pkl: "application/octet-stream",
-  pt: "application/octet-stream", npy: "application/octet-stream", html: "text/html", md: "text/markdown",
+  json: "application/json",
+  txt: "text/plain",
+  csv: "text/csv",
+  onnx: "application/onnx",
+  zip: "application/zip",
+  png: "image/png",
+  jpg: "image/jpeg",
+  yaml: "application/yaml",
+  yml: "application/yaml",
+  pkl: "application/octet-stream",
+  pt: "application/octet-stream",
+  npy: "application/octet-stream",
+  html: "text/html",
+  md: "text/markdown",
 };
 
 function guessMime(path: string, header: string | undefined): string {
@@ -70,7 +102,16 @@ function guessMime(path: string, header: string | undefined): string {
 }
 
 type ArtifactRow = typeof artifacts.$inferSelect;
-const view = (a: ArtifactRow) => ({ path: a.path, size: a.size, sha256: a.sha256, mime: a.mime, storage: a.storage, uri: a.uri, version: a.version, createdAt: new Date(a.createdAt).toISOString() });
+const view = (a: ArtifactRow) => ({
+  path: a.path,
+  size: a.size,
+  sha256: a.sha256,
+  mime: a.mime,
+  storage: a.storage,
+  uri: a.uri,
+  version: a.version,
+  createdAt: new Date(a.createdAt).toISOString(),
+});
 
 export function artifactRoutes(app: App, ctx: Ctx): void {
   const P = z.object({ id: z.string(), ref: z.string() });
@@ -101,7 +142,10 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
       const staged = await ctx.blobs.stage(c.req.raw.body, { maxBytes: ctx.config.maxPackageBytes });
       if (expected !== undefined && expected !== staged.sha256) {
         await ctx.blobs.discard(staged);
-        throw new LearnwareError("CHECKSUM_MISMATCH", `Artifact sha256 is ${staged.sha256}, the client declared ${expected}`, { field: "x-checksum-sha256", actual: staged.sha256 });
+        throw new LearnwareError("CHECKSUM_MISMATCH", `Artifact sha256 is ${staged.sha256}, the client declared ${expected}`, {
+          field: "x-checksum-sha256",
+          actual: staged.sha256,
+        });
       }
       try {
         await assertStorageQuota(ctx, m.owner, staged.size);
@@ -112,7 +156,10 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
       const mime = guessMime(query.path, c.req.header("content-type"));
       const at = ctx.now();
       const row = await ctx.db.write(async (tx) => {
-        const [dup] = await tx.select().from(artifacts).where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
+        const [dup] = await tx
+          .select()
+          .from(artifacts)
+          .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
         if (dup) {
           await ctx.blobs.discard(staged);
           throw new LearnwareError("CONFLICT", `Version ${v.number} already has an artifact at '${query.path}'`, { field: "path" });
@@ -120,9 +167,26 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         await ctx.blobs.commit(staged);
         const [row] = await tx
           .insert(artifacts)
-          .values({ modelId: m.id, version: v.number, path: query.path, size: staged.size, sha256: staged.sha256, mime, storage: "stored", uri: null, createdAt: at })
+          .values({
+            modelId: m.id,
+            version: v.number,
+            path: query.path,
+            size: staged.size,
+            sha256: staged.sha256,
+            mime,
+            storage: "stored",
+            uri: null,
+            createdAt: at,
+          })
           .returning();
-        await appendEvent(tx, at, { type: "artifact.added", namespace: m.namespace, modelId: m.id, version: v.number, actor: principal!.owner, data: { path: query.path, sha256: staged.sha256, size: staged.size } });
+        await appendEvent(tx, at, {
+          type: "artifact.added",
+          namespace: m.namespace,
+          modelId: m.id,
+          version: v.number,
+          actor: principal!.owner,
+          data: { path: query.path, sha256: staged.sha256, size: staged.size },
+        });
         return row!;
       });
       ctx.hub.notify();
@@ -145,7 +209,10 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         uri: TrackedUri,
         mime: z.string().max(200).optional(),
         size: z.number().int().min(0).optional(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
       }),
       responses: { 201: { description: "Tracked" } },
     },
@@ -155,13 +222,33 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
       const at = ctx.now();
       const row = await ctx.db.write(async (tx) => {
         const v = await resolveVersion(tx, m, params.ref);
-        const [dup] = await tx.select().from(artifacts).where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, body.path)));
+        const [dup] = await tx
+          .select()
+          .from(artifacts)
+          .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, body.path)));
         if (dup) throw new LearnwareError("CONFLICT", `Version ${v.number} already has an artifact at '${body.path}'`, { field: "path" });
         const [row] = await tx
           .insert(artifacts)
-          .values({ modelId: m.id, version: v.number, path: body.path, size: body.size ?? null, sha256: body.sha256 ?? null, mime: body.mime ?? guessMime(body.path, undefined), storage: "tracked", uri: body.uri, createdAt: at })
+          .values({
+            modelId: m.id,
+            version: v.number,
+            path: body.path,
+            size: body.size ?? null,
+            sha256: body.sha256 ?? null,
+            mime: body.mime ?? guessMime(body.path, undefined),
+            storage: "tracked",
+            uri: body.uri,
+            createdAt: at,
+          })
           .returning();
-        await appendEvent(tx, at, { type: "artifact.added", namespace: m.namespace, modelId: m.id, version: v.number, actor: principal!.owner, data: { path: body.path, uri: body.uri } });
+        await appendEvent(tx, at, {
+          type: "artifact.added",
+          namespace: m.namespace,
+          modelId: m.id,
+          version: v.number,
+          actor: principal!.owner,
+          data: { path: body.path, uri: body.uri },
+        });
         return row!;
       });
       ctx.hub.notify();
@@ -172,11 +259,22 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/models/{id}/versions/{ref}/artifacts", tags: ["registry"], summary: "List artifacts with size, sha256 and mime", auth: "read", params: P },
+    {
+      method: "get",
+      path: "/v1/models/{id}/versions/{ref}/artifacts",
+      tags: ["registry"],
+      summary: "List artifacts with size, sha256 and mime",
+      auth: "read",
+      params: P,
+    },
     async (c, { params }) => {
       const m = await getModel(ctx.db.db, params.id);
       const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const rows = await ctx.db.db.select().from(artifacts).where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number))).orderBy(asc(artifacts.path));
+      const rows = await ctx.db.db
+        .select()
+        .from(artifacts)
+        .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number)))
+        .orderBy(asc(artifacts.path));
       return c.json({ version: v.number, items: rows.map(view) });
     },
   );
@@ -196,7 +294,10 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
     async (c, { params, query }) => {
       const m = await getModel(ctx.db.db, params.id);
       const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const [a] = await ctx.db.db.select().from(artifacts).where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
+      const [a] = await ctx.db.db
+        .select()
+        .from(artifacts)
+        .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
       if (!a) throw new LearnwareError("NOT_FOUND", `No artifact '${query.path}' in version ${v.number}`, { field: "path" });
       if (a.storage === "tracked") {
         // Rows from before the allow-list may hold any URI: only web URLs are followed.

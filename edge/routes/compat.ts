@@ -51,7 +51,10 @@ export function parseBeimingwuSemantic(text: string | undefined | null): [Record
   };
   const data = values("Data");
   if (data === null || data.length !== 1) return [null, "data type values is not 1"];
-  for (const [key, needs] of [["Input", data[0] === "Table"], ["Output", null]] as const) {
+  for (const [key, needs] of [
+    ["Input", data[0] === "Table"],
+    ["Output", null],
+  ] as const) {
     const task = values("Task");
     if (key === "Output") {
       if (task === null || task.length !== 1) return [null, "Output is not 1"];
@@ -179,7 +182,15 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       } catch (err) {
         if (err instanceof LearnwareError) {
           const code =
-            err.code === "NOT_FOUND" ? 41 : err.code === "FORBIDDEN" || err.code === "UNAUTHENTICATED" ? 31 : err.code === "SEMANTIC_INVALID" ? 41 : err.code === "BAD_REQUEST" || err.code === "VALIDATION_FAILED" ? 21 : 51;
+            err.code === "NOT_FOUND"
+              ? 41
+              : err.code === "FORBIDDEN" || err.code === "UNAUTHENTICATED"
+                ? 31
+                : err.code === "SEMANTIC_INVALID"
+                  ? 41
+                  : err.code === "BAD_REQUEST" || err.code === "VALIDATION_FAILED"
+                    ? 21
+                    : 51;
           return failWith(c, code, err);
         }
         if (err instanceof SyntaxError) return fail(c, 21, "Request parameters error.");
@@ -197,9 +208,18 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       if (typeof email !== "string" || typeof token !== "string") return fail(c, 21, "Request parameters error.");
       const addr = `a:${clientAddress(c)}`;
       checkRate(ctx, "auth", addr, false);
-      const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, await sha256Hex(token)));
+      const [row] = await ctx.db.db
+        .select()
+        .from(tokens)
+        .where(eq(tokens.hash, await sha256Hex(token)));
       const now = ctx.now();
-      if (!row || row.parentId !== null || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now) || (row.email !== email && row.owner !== email)) {
+      if (
+        !row ||
+        row.parentId !== null ||
+        row.revokedAt !== null ||
+        (row.expiresAt !== null && row.expiresAt <= now) ||
+        (row.email !== email && row.owner !== email)
+      ) {
         checkRate(ctx, "auth", addr);
         return fail(c, 53, "Invalid token.");
       }
@@ -234,19 +254,34 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         return fail(c, 21, "Request parameters error.");
       }
       const begin = Number(beginText.trim());
-      if (begin + form.file.bytes.byteLength > ctx.config.maxPackageBytes) return fail(c, 51, `Upload exceeds the limit of ${ctx.config.maxPackageBytes} bytes`);
+      if (begin + form.file.bytes.byteLength > ctx.config.maxPackageBytes)
+        return fail(c, 51, `Upload exceeds the limit of ${ctx.config.maxPackageBytes} bytes`);
       const id = await compatUploadId(p!.owner, fileHash.toLowerCase());
       const at = ctx.now();
       const fresh = (await ctx.blobs.partialSize(id)) === null;
-      await assertUploadCaps(ctx, p!.owner, { sessions: fresh ? 1 : 0, bytes: fresh ? begin + form.file.bytes.byteLength : Math.max(0, begin + form.file.bytes.byteLength - ((await ctx.blobs.partialSize(id)) ?? 0)), except: id });
+      await assertUploadCaps(ctx, p!.owner, {
+        sessions: fresh ? 1 : 0,
+        bytes: fresh ? begin + form.file.bytes.byteLength : Math.max(0, begin + form.file.bytes.byteLength - ((await ctx.blobs.partialSize(id)) ?? 0)),
+        except: id,
+      });
       await withSessionLock(ctx, id, async () => {
         if (fresh) {
           // The row first, then the file (the sweeper never takes a fresh file for an orphan).
           await ctx.db.write((tx) =>
             tx
               .insert(uploads)
-              .values({ id, owner: p!.owner, clientHash: fileHash.toLowerCase(), received: 0, createdAt: at, expiresAt: at + ctx.config.uploadSessionSeconds * 1000 })
-              .onConflictDoUpdate({ target: uploads.id, set: { state: "open", result: null, received: 0, createdAt: at, expiresAt: at + ctx.config.uploadSessionSeconds * 1000 } }),
+              .values({
+                id,
+                owner: p!.owner,
+                clientHash: fileHash.toLowerCase(),
+                received: 0,
+                createdAt: at,
+                expiresAt: at + ctx.config.uploadSessionSeconds * 1000,
+              })
+              .onConflictDoUpdate({
+                target: uploads.id,
+                set: { state: "open", result: null, received: 0, createdAt: at, expiresAt: at + ctx.config.uploadSessionSeconds * 1000 },
+              }),
           );
           await ctx.blobs.partialCreate(id).catch(() => {});
         }
@@ -349,7 +384,10 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         cap,
         page * cap,
       );
-      const st = await latestStatuses(ctx.db.db, rows.map((m) => m.id));
+      const st = await latestStatuses(
+        ctx.db.db,
+        rows.map((m) => m.id),
+      );
       const list = rows.map((m) => ({
         learnware_id: m.id,
         last_modify: pyTimestamp(m.updatedAt),
@@ -432,7 +470,8 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       try {
         result = await searchMarket(ctx, { semantic: semantic ?? {}, stat, statuses: verified === "false" ? [0] : [1] });
       } catch (e) {
-        if (e instanceof LearnwareError) return fail(c, 41, e.code === "STAT_SPEC_INVALID" ? "Statistical specification error." : "Engine search learnware error.");
+        if (e instanceof LearnwareError)
+          return fail(c, 41, e.code === "STAT_SPEC_INVALID" ? "Statistical specification error." : "Engine search learnware error.");
         throw e;
       }
       const withStat = stat !== undefined;
@@ -440,10 +479,13 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         const m = result.models.get(s.id);
         return m ? [dump(m, withStat ? s.score : 0)] : [];
       });
-      const multi = result.multiple === null ? [] : result.multiple.ids.flatMap((id) => {
-        const m = result.models.get(id);
-        return m ? [dump(m, result.multiple!.score)] : [];
-      });
+      const multi =
+        result.multiple === null
+          ? []
+          : result.multiple.ids.flatMap((id) => {
+              const m = result.models.get(id);
+              return m ? [dump(m, result.multiple!.score)] : [];
+            });
       const limitText = form.fields.get("limit");
       const limit = limitText !== undefined && /^-?\d+$/.test(limitText.trim()) ? Number(limitText) : null;
       if (limit === null) return ok(c, "Ok", { learnware_list_multi: multi, learnware_list_single: single, is_hetero: false });

@@ -3,7 +3,22 @@ import type { App, Ctx } from "../context.ts";
 
 const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
-type Doc = { paths?: Record<string, Record<string, { summary?: string; description?: string; tags?: string[]; security?: unknown[]; parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[]; requestBody?: { content?: Record<string, { schema?: unknown }> } }>> };
+type Doc = {
+  paths?: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        description?: string;
+        tags?: string[];
+        security?: unknown[];
+        parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
+        requestBody?: { content?: Record<string, { schema?: unknown }> };
+      }
+    >
+  >;
+};
 
 export function openApiDocument(app: App, ctx: Ctx) {
   return app.getOpenAPI31Document({
@@ -31,7 +46,10 @@ export function renderReference(doc: Doc): string {
     }
   }
   const sections = [...byTag.entries()]
-    .map(([tag, rows]) => `<h2 id="${esc(tag)}">${esc(tag)}</h2><table><tr><th></th><th>path</th><th>what</th><th>input</th><th>auth</th></tr>${rows.join("")}</table>`)
+    .map(
+      ([tag, rows]) =>
+        `<h2 id="${esc(tag)}">${esc(tag)}</h2><table><tr><th></th><th>path</th><th>what</th><th>input</th><th>auth</th></tr>${rows.join("")}</table>`,
+    )
     .join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>API reference</title><style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}

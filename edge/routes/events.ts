@@ -24,7 +24,16 @@ function viewerOf(p: Principal | null): EventViewer {
 }
 
 export function eventView(e: EventRow) {
-  return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, namespace: e.namespace, modelId: e.modelId, version: e.version, actor: e.actor, data: e.data };
+  return {
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    type: e.type,
+    namespace: e.namespace,
+    modelId: e.modelId,
+    version: e.version,
+    actor: e.actor,
+    data: e.data,
+  };
 }
 
 export function eventRoutes(app: App, ctx: Ctx): void {
@@ -33,7 +42,12 @@ export function eventRoutes(app: App, ctx: Ctx): void {
     ctx,
     { method: "get", path: "/v1/events", tags: ["events"], summary: "List events in order (after an id)", auth: "read", query: Filter },
     async (c, { query, principal }) => {
-      const rows = await listEvents(ctx.db.db, { namespace: query.namespace, modelId: query.model, type: query.type, after: query.after }, query.limit, viewerOf(principal));
+      const rows = await listEvents(
+        ctx.db.db,
+        { namespace: query.namespace, modelId: query.model, type: query.type, after: query.after },
+        query.limit,
+        viewerOf(principal),
+      );
       return c.json({ items: rows.map(eventView), next: rows.length ? rows[rows.length - 1]!.id : (query.after ?? 0) });
     },
   );

@@ -19,7 +19,11 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       tags: ["jobs"],
       summary: "Lease the next job (runner)",
       auth: "runner",
-      body: z.object({ runner: z.string().min(1).max(128), kinds: z.array(z.string()).min(1).default(["check"]), leaseSeconds: z.number().int().positive().optional() }),
+      body: z.object({
+        runner: z.string().min(1).max(128),
+        kinds: z.array(z.string()).min(1).default(["check"]),
+        leaseSeconds: z.number().int().positive().optional(),
+      }),
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
     async (c, { body, principal }) => {
@@ -84,7 +88,12 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       query: z.object({ status: z.enum(["queued", "leased", "done", "failed"]).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
     },
     async (c, { query }) => {
-      const rows = await ctx.db.db.select().from(jobs).where(query.status ? eq(jobs.status, query.status) : undefined).orderBy(desc(jobs.createdAt)).limit(query.limit);
+      const rows = await ctx.db.db
+        .select()
+        .from(jobs)
+        .where(query.status ? eq(jobs.status, query.status) : undefined)
+        .orderBy(desc(jobs.createdAt))
+        .limit(query.limit);
       return c.json({ items: rows.map(jobView) });
     },
   );

@@ -14,7 +14,20 @@ import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { MultipartReader } from "../http/multipart.ts";
 import { defineRoute } from "../http/route.ts";
-import { findModel, getModel, listModels, modelDetailView, modelListView, listVersions, type ModelRow, modelView, resolveVersion, tagsOf, type VersionRow, versionView } from "../services/catalog.ts";
+import {
+  findModel,
+  getModel,
+  listModels,
+  modelDetailView,
+  modelListView,
+  listVersions,
+  type ModelRow,
+  modelView,
+  resolveVersion,
+  tagsOf,
+  type VersionRow,
+  versionView,
+} from "../services/catalog.ts";
 import { holdsCheckLease, jobView } from "../services/jobs.ts";
 import { assertSemantic, deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
@@ -31,7 +44,11 @@ function parseSemantic(text: string, field = "semantic"): unknown {
 }
 
 /** Reads `semantic` (JSON text) and `package` (file) from a streamed multipart body. */
-export async function readSubmission(ctx: Ctx, req: Request, opts: { requirePackage: boolean; requireSemantic: boolean }): Promise<{ semantic: unknown; staged: StagedBlob | undefined }> {
+export async function readSubmission(
+  ctx: Ctx,
+  req: Request,
+  opts: { requirePackage: boolean; requireSemantic: boolean },
+): Promise<{ semantic: unknown; staged: StagedBlob | undefined }> {
   const mp = MultipartReader.fromRequest(req);
   let semantic: unknown;
   let staged: StagedBlob | undefined;
@@ -47,8 +64,10 @@ export async function readSubmission(ctx: Ctx, req: Request, opts: { requirePack
         if (staged.size === 0) throw new LearnwareError("BAD_REQUEST", "The package file is empty", { field: "package" });
       }
     }
-    if (opts.requireSemantic && semantic === undefined) throw new LearnwareError("BAD_REQUEST", "Missing form field 'semantic' (JSON semantic specification)", { field: "semantic" });
-    if (opts.requirePackage && staged === undefined) throw new LearnwareError("BAD_REQUEST", "Missing file part 'package' (the learnware zip)", { field: "package" });
+    if (opts.requireSemantic && semantic === undefined)
+      throw new LearnwareError("BAD_REQUEST", "Missing form field 'semantic' (JSON semantic specification)", { field: "semantic" });
+    if (opts.requirePackage && staged === undefined)
+      throw new LearnwareError("BAD_REQUEST", "Missing file part 'package' (the learnware zip)", { field: "package" });
   } catch (err) {
     await mp.cancel();
     if (staged) await ctx.blobs.discard(staged);
@@ -65,7 +84,10 @@ export async function assertCanReadVersion(ctx: Ctx, p: Principal | null, m: Mod
   if (v.checkStatus === 1) return;
   if (p !== null && (isAdmin(p) || p.owner === m.owner)) return;
   if (p !== null && hasScope(p, "runner") && (await holdsCheckLease(ctx.db.db, p.tokenId, m.id, v.number, ctx.now()))) return;
-  throw new LearnwareError(p === null ? "UNAUTHENTICATED" : "FORBIDDEN", `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and the runner checking it may read it`);
+  throw new LearnwareError(
+    p === null ? "UNAUTHENTICATED" : "FORBIDDEN",
+    `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and the runner checking it may read it`,
+  );
 }
 
 export async function packageResponse(ctx: Ctx, m: ModelRow, v: VersionRow, head = false): Promise<Response> {
@@ -119,7 +141,8 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       path: "/v1/learnwares",
       tags: ["market"],
       summary: "Upload a learnware (multipart: `semantic` JSON + `package` zip, streamed to disk)",
-      description: "The semantic checker runs at once (422 naming the key); the package and its stat specs are checked; a check job is queued and the version is pending until a runner completes it.",
+      description:
+        "The semantic checker runs at once (422 naming the key); the package and its stat specs are checked; a check job is queued and the version is pending until a runner completes it.",
       auth: "write",
       rawBody: { contentType: "multipart/form-data", schema: submissionDoc },
       responses: { 201: { description: "Created (status pending)" } },
@@ -150,14 +173,28 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       if (query.scenario) semantic.Scenario = query.scenario;
       const lic = query.license ?? query.licence;
       if (lic) semantic.License = lic;
-      return c.json(await modelListView(ctx.db.db, await listModels(ctx.db.db, { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic }, query.limit, query.offset), query.limit, query.offset));
+      return c.json(
+        await modelListView(
+          ctx.db.db,
+          await listModels(ctx.db.db, { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic }, query.limit, query.offset),
+          query.limit,
+          query.offset,
+        ),
+      );
     },
   );
 
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/learnwares/{id}", tags: ["market"], summary: "Get a learnware (its latest version's status and its tags)", auth: "read", params: IdParams },
+    {
+      method: "get",
+      path: "/v1/learnwares/{id}",
+      tags: ["market"],
+      summary: "Get a learnware (its latest version's status and its tags)",
+      auth: "read",
+      params: IdParams,
+    },
     async (c, { params }) => {
       return c.json(await modelDetailView(ctx.db.db, params.id));
     },
@@ -241,12 +278,30 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/learnwares/{id}/versions/{ref}/check", tags: ["market"], summary: "The version's check status, log and jobs", auth: "read", params: VersionParams },
+    {
+      method: "get",
+      path: "/v1/learnwares/{id}/versions/{ref}/check",
+      tags: ["market"],
+      summary: "The version's check status, log and jobs",
+      auth: "read",
+      params: VersionParams,
+    },
     async (c, { params }) => {
       const m = await getModel(ctx.db.db, params.id);
       const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const js = await ctx.db.db.select().from(jobs).where(and(eq(jobs.modelId, m.id), eq(jobs.version, v.number))).orderBy(asc(jobs.createdAt));
-      return c.json({ learnwareId: m.id, version: v.number, checkStatus: v.checkStatus, status: versionView(v).status, log: v.checkLog, jobs: js.map(jobView) });
+      const js = await ctx.db.db
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.modelId, m.id), eq(jobs.version, v.number)))
+        .orderBy(asc(jobs.createdAt));
+      return c.json({
+        learnwareId: m.id,
+        version: v.number,
+        checkStatus: v.checkStatus,
+        status: versionView(v).status,
+        log: v.checkLog,
+        jobs: js.map(jobView),
+      });
     },
   );
 
@@ -297,14 +352,21 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       summary: "Create a short-lived signed download link",
       auth: "read",
       params: VersionParams,
-      rawBody: { contentType: "application/json", schema: z.object({ expiresInSeconds: z.number().int().min(1).max(86400).optional() }), description: "Optional" },
+      rawBody: {
+        contentType: "application/json",
+        schema: z.object({ expiresInSeconds: z.number().int().min(1).max(86400).optional() }),
+        description: "Optional",
+      },
     },
     async (c, { params, principal }) => {
       const m = await getModel(ctx.db.db, params.id);
       const v = await resolveVersion(ctx.db.db, m, params.ref);
       await assertCanReadVersion(ctx, principal, m, v);
       let secs = ctx.config.signedLinkSeconds;
-      const raw = c.req.header("content-length") && c.req.header("content-length") !== "0" ? ((await readJsonBody(c.req.raw, 4096)) as { expiresInSeconds?: number }) : {};
+      const raw =
+        c.req.header("content-length") && c.req.header("content-length") !== "0"
+          ? ((await readJsonBody(c.req.raw, 4096)) as { expiresInSeconds?: number })
+          : {};
       if (raw && typeof raw.expiresInSeconds === "number") secs = Math.min(Math.max(1, Math.floor(raw.expiresInSeconds)), 86400);
       if (v.packageSha256 === null) throw new LearnwareError("NOT_FOUND", `Version ${v.number} of '${m.id}' has no package`, { field: "ref" });
       const exp = Math.floor(ctx.now() / 1000) + secs;

@@ -72,7 +72,14 @@ export function metricRoutes(app: App, ctx: Ctx): void {
         for (let i = 0; i < rows.length; i += 500) {
           await tx.insert(metrics).values(rows.slice(i, i + 500).map((r) => ({ ...r, modelId: m.id, version: v.number })));
         }
-        await appendEvent(tx, at, { type: "metrics.logged", namespace: m.namespace, modelId: m.id, version: v.number, actor: principal!.owner, data: { count: rows.length, keys: [...new Set(rows.map((r) => r.key))] } });
+        await appendEvent(tx, at, {
+          type: "metrics.logged",
+          namespace: m.namespace,
+          modelId: m.id,
+          version: v.number,
+          actor: principal!.owner,
+          data: { count: rows.length, keys: [...new Set(rows.map((r) => r.key))] },
+        });
         return v;
       });
       ctx.hub.notify();
@@ -97,7 +104,11 @@ export function metricRoutes(app: App, ctx: Ctx): void {
       const v = await resolveVersion(ctx.db.db, m, params.ref);
       const conds = [eq(metrics.modelId, m.id), eq(metrics.version, v.number)];
       if (query.key !== undefined) conds.push(eq(metrics.key, query.key));
-      const rows = await ctx.db.db.select().from(metrics).where(and(...conds)).orderBy(asc(metrics.key), asc(metrics.step), asc(metrics.id));
+      const rows = await ctx.db.db
+        .select()
+        .from(metrics)
+        .where(and(...conds))
+        .orderBy(asc(metrics.key), asc(metrics.step), asc(metrics.id));
       const out: Record<string, { value?: number | string; bytes?: string; step: number; wallClock: number }[]> = {};
       for (const r of rows) {
         const item =

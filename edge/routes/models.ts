@@ -36,14 +36,19 @@ const Tag = z
   .refine((t) => t.toLowerCase() !== "latest", { message: "'latest' is reserved (it always means the newest version)" });
 /** Metadata is shown with every listing: 64 KiB of JSON at most (merged patches included). */
 export const MAX_METADATA_CHARS = 64 * 1024;
-const Metadata = z.record(z.unknown()).refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { message: `Metadata must be at most ${MAX_METADATA_CHARS} characters of JSON` });
+const Metadata = z
+  .record(z.unknown())
+  .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { message: `Metadata must be at most ${MAX_METADATA_CHARS} characters of JSON` });
 export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0) };
 const IdParams = z.object({ id: z.string().min(1) });
 const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
 
 /** Points `tag` at `version` (insert or move) in the caller's transaction. */
 export async function moveTag(tx: Tx, modelId: string, tag: string, version: number, at: number): Promise<number | null> {
-  const [old] = await tx.select().from(tags).where(and(eq(tags.modelId, modelId), eq(tags.tag, tag)));
+  const [old] = await tx
+    .select()
+    .from(tags)
+    .where(and(eq(tags.modelId, modelId), eq(tags.tag, tag)));
   await tx
     .insert(tags)
     .values({ modelId, tag, version, updatedAt: at })
@@ -59,7 +64,10 @@ function mergeMetadata(base: Record<string, unknown>, patch: Record<string, unkn
   }
   const size = JSON.stringify(out).length;
   if (size > MAX_METADATA_CHARS) {
-    throw new LearnwareError("PAYLOAD_TOO_LARGE", `Merged metadata would be ${size} characters of JSON, more than the limit of ${MAX_METADATA_CHARS}`, { field: "body.metadata", limit: MAX_METADATA_CHARS });
+    throw new LearnwareError("PAYLOAD_TOO_LARGE", `Merged metadata would be ${size} characters of JSON, more than the limit of ${MAX_METADATA_CHARS}`, {
+      field: "body.metadata",
+      limit: MAX_METADATA_CHARS,
+    });
   }
   return out;
 }
@@ -93,7 +101,9 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     async (c, { params, body, principal }) => {
       const at = ctx.now();
       if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) {
-        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' holds the market's learnwares; upload them through /v1/learnwares`, { field: "namespace" });
+        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' holds the market's learnwares; upload them through /v1/learnwares`, {
+          field: "namespace",
+        });
       }
       const model = await ctx.db.write(async (tx) => {
         assertCanWriteNamespace(principal, await ensureNamespace(tx, params.namespace, principal!.owner, at));
@@ -111,7 +121,13 @@ export function modelRoutes(app: App, ctx: Ctx): void {
           },
           at,
         );
-        await appendEvent(tx, at, { type: "model.created", namespace: m.namespace, modelId: m.id, actor: principal!.owner, data: { kind: "model", name: m.name } });
+        await appendEvent(tx, at, {
+          type: "model.created",
+          namespace: m.namespace,
+          modelId: m.id,
+          actor: principal!.owner,
+          data: { kind: "model", name: m.name },
+        });
         return m;
       });
       ctx.hub.notify();
@@ -132,14 +148,28 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       query: z.object({ ...Paging, owner: z.string().optional(), q: z.string().optional() }),
     },
     async (c, { params, query }) => {
-      return c.json(await modelListView(ctx.db.db, await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset), query.limit, query.offset));
+      return c.json(
+        await modelListView(
+          ctx.db.db,
+          await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset),
+          query.limit,
+          query.offset,
+        ),
+      );
     },
   );
 
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/namespaces/{namespace}", tags: ["registry"], summary: "A namespace's owner and members", auth: "read", params: z.object({ namespace: Namespace }) },
+    {
+      method: "get",
+      path: "/v1/namespaces/{namespace}",
+      tags: ["registry"],
+      summary: "A namespace's owner and members",
+      auth: "read",
+      params: z.object({ namespace: Namespace }),
+    },
     async (c, { params }) => {
       const ns = await findNamespace(ctx.db.db, params.namespace);
       if (!ns) throw new LearnwareError("NOT_FOUND", `Namespace '${params.namespace}' has no owner yet`, { field: "namespace" });
@@ -161,7 +191,8 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const at = ctx.now();
-      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' is reserved`, { field: "namespace" });
+      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal))
+        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' is reserved`, { field: "namespace" });
       if (body.owner !== undefined && body.owner !== principal!.owner && !isAdmin(principal)) {
         throw new LearnwareError("FORBIDDEN", "Only an admin may name another user as a namespace's owner", { field: "body.owner" });
       }
@@ -187,15 +218,28 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "List models across namespaces",
       auth: "read",
-      query: z.object({ ...Paging, namespace: z.string().optional(), owner: z.string().optional(), kind: z.enum(["learnware", "model"]).optional(), q: z.string().optional() }),
+      query: z.object({
+        ...Paging,
+        namespace: z.string().optional(),
+        owner: z.string().optional(),
+        kind: z.enum(["learnware", "model"]).optional(),
+        q: z.string().optional(),
+      }),
     },
     async (c, { query }) => {
-      return c.json(await modelListView(ctx.db.db, await listModels(
-        ctx.db.db,
-        { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
-        query.limit,
-        query.offset,
-      ), query.limit, query.offset));
+      return c.json(
+        await modelListView(
+          ctx.db.db,
+          await listModels(
+            ctx.db.db,
+            { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
+            query.limit,
+            query.offset,
+          ),
+          query.limit,
+          query.offset,
+        ),
+      );
     },
   );
 
@@ -238,13 +282,33 @@ export function modelRoutes(app: App, ctx: Ctx): void {
         const v = await insertVersion(
           tx,
           m.id,
-          { framework: body.framework ?? null, metadata: body.metadata ?? {}, semantic: m.semantic, checkStatus: m.kind === "model" ? 1 : 0, createdBy: principal!.owner },
+          {
+            framework: body.framework ?? null,
+            metadata: body.metadata ?? {},
+            semantic: m.semantic,
+            checkStatus: m.kind === "model" ? 1 : 0,
+            createdBy: principal!.owner,
+          },
           at,
         );
-        await appendEvent(tx, at, { type: "version.created", namespace: m.namespace, modelId: m.id, version: v.number, actor: principal!.owner, data: { framework: v.framework } });
+        await appendEvent(tx, at, {
+          type: "version.created",
+          namespace: m.namespace,
+          modelId: m.id,
+          version: v.number,
+          actor: principal!.owner,
+          data: { framework: v.framework },
+        });
         for (const tag of new Set(body.tags ?? [])) {
           const from = await moveTag(tx, m.id, tag, v.number, at);
-          await appendEvent(tx, at, { type: "tag.moved", namespace: m.namespace, modelId: m.id, version: v.number, actor: principal!.owner, data: { tag, from, to: v.number } });
+          await appendEvent(tx, at, {
+            type: "tag.moved",
+            namespace: m.namespace,
+            modelId: m.id,
+            version: v.number,
+            actor: principal!.owner,
+            data: { tag, from, to: v.number },
+          });
         }
         return v;
       });
@@ -308,10 +372,20 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       const m = await writable(ctx, params.id, principal);
       const at = ctx.now();
       const from = await ctx.db.write(async (tx) => {
-        const [v] = await tx.select().from(versions).where(and(eq(versions.modelId, m.id), eq(versions.number, body.version)));
+        const [v] = await tx
+          .select()
+          .from(versions)
+          .where(and(eq(versions.modelId, m.id), eq(versions.number, body.version)));
         if (!v) throw new LearnwareError("NOT_FOUND", `Model '${m.id}' has no version ${body.version}`, { field: "version" });
         const from = await moveTag(tx, m.id, params.tag, body.version, at);
-        await appendEvent(tx, at, { type: "tag.moved", namespace: m.namespace, modelId: m.id, version: body.version, actor: principal!.owner, data: { tag: params.tag, from, to: body.version } });
+        await appendEvent(tx, at, {
+          type: "tag.moved",
+          namespace: m.namespace,
+          modelId: m.id,
+          version: body.version,
+          actor: principal!.owner,
+          data: { tag: params.tag, from, to: body.version },
+        });
         return from;
       });
       ctx.hub.notify();
@@ -322,15 +396,31 @@ export function modelRoutes(app: App, ctx: Ctx): void {
   defineRoute(
     app,
     ctx,
-    { method: "delete", path: "/v1/models/{id}/tags/{tag}", tags: ["registry"], summary: "Remove a tag", auth: "write", params: z.object({ id: z.string().min(1), tag: Tag }) },
+    {
+      method: "delete",
+      path: "/v1/models/{id}/tags/{tag}",
+      tags: ["registry"],
+      summary: "Remove a tag",
+      auth: "write",
+      params: z.object({ id: z.string().min(1), tag: Tag }),
+    },
     async (c, { params, principal }) => {
       const m = await writable(ctx, params.id, principal);
       const at = ctx.now();
       await ctx.db.write(async (tx) => {
-        const [old] = await tx.select().from(tags).where(and(eq(tags.modelId, m.id), eq(tags.tag, params.tag)));
+        const [old] = await tx
+          .select()
+          .from(tags)
+          .where(and(eq(tags.modelId, m.id), eq(tags.tag, params.tag)));
         if (!old) throw new LearnwareError("NOT_FOUND", `Model '${m.id}' has no tag '${params.tag}'`, { field: "tag" });
         await tx.delete(tags).where(and(eq(tags.modelId, m.id), eq(tags.tag, params.tag)));
-        await appendEvent(tx, at, { type: "tag.moved", namespace: m.namespace, modelId: m.id, actor: principal!.owner, data: { tag: params.tag, from: old.version, to: null } });
+        await appendEvent(tx, at, {
+          type: "tag.moved",
+          namespace: m.namespace,
+          modelId: m.id,
+          actor: principal!.owner,
+          data: { tag: params.tag, from: old.version, to: null },
+        });
       });
       ctx.hub.notify();
       return c.json({ tag: params.tag, deleted: true });
@@ -363,7 +453,13 @@ export function modelRoutes(app: App, ctx: Ctx): void {
         const m = await getModel(tx, params.id);
         const metadata = mergeMetadata(m.metadata, body.metadata);
         await tx.update(models).set({ metadata, updatedAt: at }).where(eq(models.id, m.id));
-        await appendEvent(tx, at, { type: "metadata.updated", namespace: m.namespace, modelId: m.id, actor: principal!.owner, data: { keys: Object.keys(body.metadata) } });
+        await appendEvent(tx, at, {
+          type: "metadata.updated",
+          namespace: m.namespace,
+          modelId: m.id,
+          actor: principal!.owner,
+          data: { keys: Object.keys(body.metadata) },
+        });
         return metadata;
       });
       ctx.hub.notify();
@@ -374,7 +470,14 @@ export function modelRoutes(app: App, ctx: Ctx): void {
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/models/{id}/versions/{ref}/metadata", tags: ["registry"], summary: "A version's metadata", auth: "read", params: VersionParams },
+    {
+      method: "get",
+      path: "/v1/models/{id}/versions/{ref}/metadata",
+      tags: ["registry"],
+      summary: "A version's metadata",
+      auth: "read",
+      params: VersionParams,
+    },
     async (c, { params }) => {
       const m = await getModel(ctx.db.db, params.id);
       return c.json({ metadata: (await resolveVersion(ctx.db.db, m, params.ref)).metadata });
@@ -400,7 +503,14 @@ export function modelRoutes(app: App, ctx: Ctx): void {
         const v = await resolveVersion(tx, m, params.ref);
         const metadata = mergeMetadata(v.metadata, body.metadata);
         await tx.update(versions).set({ metadata }).where(eq(versions.id, v.id));
-        await appendEvent(tx, at, { type: "metadata.updated", namespace: m.namespace, modelId: m.id, version: v.number, actor: principal!.owner, data: { keys: Object.keys(body.metadata) } });
+        await appendEvent(tx, at, {
+          type: "metadata.updated",
+          namespace: m.namespace,
+          modelId: m.id,
+          version: v.number,
+          actor: principal!.owner,
+          data: { keys: Object.keys(body.metadata) },
+        });
         return metadata;
       });
       ctx.hub.notify();

@@ -15,15 +15,27 @@ import { searchMarket } from "../services/market.ts";
 export const SearchBody = z.object({
   semantic: z.record(z.unknown()).optional().openapi({ description: "A (partial) semantic specification" }),
   stat: z
-    .object({ z: z.array(z.array(z.number())), beta: z.array(z.number()), gamma: z.number(), num_points: z.number().int().optional(), type: z.string().optional() })
+    .object({
+      z: z.array(z.array(z.number())),
+      beta: z.array(z.number()),
+      gamma: z.number(),
+      num_points: z.number().int().optional(),
+      type: z.string().optional(),
+    })
     .passthrough()
     .optional()
     .openapi({ description: "An RKMETableSpecification as the Python package saves it" }),
-  statuses: z.array(z.enum(["usable", "pending", "invalid"])).optional().openapi({ description: "Default: usable only; others need admin" }),
+  statuses: z
+    .array(z.enum(["usable", "pending", "invalid"]))
+    .optional()
+    .openapi({ description: "Default: usable only; others need admin" }),
   maxSearchNum: z.number().int().min(1).max(20).default(5),
   method: z.enum(["greedy", "auto", "none"]).default("greedy"),
   searcher: z.enum(["fuzzy", "exact"]).default("fuzzy"),
-  exact: z.boolean().default(false).openapi({ description: "Force the exact linear scan; otherwise the RKME index answers large markets (candidates re-ranked exactly)" }),
+  exact: z
+    .boolean()
+    .default(false)
+    .openapi({ description: "Force the exact linear scan; otherwise the RKME index answers large markets (candidates re-ranked exactly)" }),
   limit: z.number().int().min(1).max(500).default(20),
   offset: z.number().int().min(0).default(0),
 });
@@ -64,8 +76,16 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         return m ? modelView(m) : null;
       };
       return c.json({
-        single: { items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })), total: r.single.length, limit: body.limit, offset: body.offset },
-        multiple: r.multiple === null ? null : { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist, learnwares: r.multiple.ids.map(lw) },
+        single: {
+          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })),
+          total: r.single.length,
+          limit: body.limit,
+          offset: body.offset,
+        },
+        multiple:
+          r.multiple === null
+            ? null
+            : { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist, learnwares: r.multiple.ids.map(lw) },
         path: r.path,
         tookMs: Math.round((performance.now() - t0) * 100) / 100,
       });

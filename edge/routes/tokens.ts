@@ -28,7 +28,16 @@ export function tokenView(t: TokenRow) {
 export async function createToken(
   db: Database,
   now: number,
-  args: { owner: string; scopes: Scope[]; email?: string | null; name?: string; expiresAt?: number | null; parentId?: string | null; secret?: string; actor?: string },
+  args: {
+    owner: string;
+    scopes: Scope[];
+    email?: string | null;
+    name?: string;
+    expiresAt?: number | null;
+    parentId?: string | null;
+    secret?: string;
+    actor?: string;
+  },
 ): Promise<{ row: TokenRow; secret: string }> {
   const secret = args.secret ?? newTokenSecret();
   const row: TokenRow = {
@@ -128,10 +137,7 @@ export function tokenRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  defineRoute(
-    app,
-    ctx,
-    { method: "get", path: "/v1/whoami", tags: ["auth"], summary: "The caller's owner and scopes", auth: "public" },
-    (c, { principal }) => c.json(principal === null ? { owner: null, scopes: [] } : { owner: principal.owner, scopes: principal.scopes, tokenId: principal.tokenId }),
+  defineRoute(app, ctx, { method: "get", path: "/v1/whoami", tags: ["auth"], summary: "The caller's owner and scopes", auth: "public" }, (c, { principal }) =>
+    c.json(principal === null ? { owner: null, scopes: [] } : { owner: principal.owner, scopes: principal.scopes, tokenId: principal.tokenId }),
   );
 }

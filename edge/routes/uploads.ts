@@ -90,7 +90,9 @@ export async function openUsage(ctx: Ctx, owner: string, except?: string): Promi
       bytes: sql<number | null>`sum(max(coalesce(${uploads.size}, 0), ${uploads.received}))`,
     })
     .from(uploads)
-    .where(and(eq(uploads.owner, owner), eq(uploads.state, "open"), gt(uploads.expiresAt, ctx.now()), except === undefined ? undefined : ne(uploads.id, except)));
+    .where(
+      and(eq(uploads.owner, owner), eq(uploads.state, "open"), gt(uploads.expiresAt, ctx.now()), except === undefined ? undefined : ne(uploads.id, except)),
+    );
   return { sessions: r?.n ?? 0, bytes: r?.bytes ?? 0 };
 }
 
@@ -99,18 +101,26 @@ export async function assertUploadCaps(ctx: Ctx, owner: string, add: { sessions:
   const u = await openUsage(ctx, owner, add.except);
   const { uploadMaxSessions: maxS, uploadMaxBytes: maxB } = ctx.config;
   if (maxS > 0 && add.sessions > 0 && u.sessions + add.sessions > maxS) {
-    throw new LearnwareError("TOO_MANY_UPLOADS", `Owner '${owner}' has ${u.sessions} open upload sessions, the limit is ${maxS} (LW_UPLOAD_MAX_SESSIONS); finish or delete one first`, {
-      field: "owner",
-      limit: maxS,
-      open: u.sessions,
-    });
+    throw new LearnwareError(
+      "TOO_MANY_UPLOADS",
+      `Owner '${owner}' has ${u.sessions} open upload sessions, the limit is ${maxS} (LW_UPLOAD_MAX_SESSIONS); finish or delete one first`,
+      {
+        field: "owner",
+        limit: maxS,
+        open: u.sessions,
+      },
+    );
   }
   if (maxB > 0 && u.bytes + add.bytes > maxB) {
-    throw new LearnwareError("QUOTA_EXCEEDED", `Open upload sessions of '${owner}' would hold ${u.bytes + add.bytes} bytes, more than the limit of ${maxB} (LW_UPLOAD_MAX_BYTES)`, {
-      field: "size",
-      limit: maxB,
-      held: u.bytes,
-    });
+    throw new LearnwareError(
+      "QUOTA_EXCEEDED",
+      `Open upload sessions of '${owner}' would hold ${u.bytes + add.bytes} bytes, more than the limit of ${maxB} (LW_UPLOAD_MAX_BYTES)`,
+      {
+        field: "size",
+        limit: maxB,
+        held: u.bytes,
+      },
+    );
   }
 }
 
@@ -148,14 +158,19 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { body, principal }) => {
       if (body.size !== undefined && body.size > ctx.config.maxPackageBytes) {
-        throw new LearnwareError("PAYLOAD_TOO_LARGE", `Declared size ${body.size} exceeds the limit of ${ctx.config.maxPackageBytes} bytes`, { field: "size", limit: ctx.config.maxPackageBytes });
+        throw new LearnwareError("PAYLOAD_TOO_LARGE", `Declared size ${body.size} exceeds the limit of ${ctx.config.maxPackageBytes} bytes`, {
+          field: "size",
+          limit: ctx.config.maxPackageBytes,
+        });
       }
       await assertUploadCaps(ctx, principal!.owner, { sessions: 1, bytes: body.size ?? 0 });
       const id = "up_" + randomId(12);
       const at = ctx.now();
       const ttl = ctx.config.uploadSessionSeconds * 1000;
       // The row first, then the file: the sweeper never takes a new session's file for an orphan.
-      await ctx.db.write((tx) => tx.insert(uploads).values({ id, owner: principal!.owner, size: body.size ?? null, received: 0, createdAt: at, expiresAt: at + ttl }));
+      await ctx.db.write((tx) =>
+        tx.insert(uploads).values({ id, owner: principal!.owner, size: body.size ?? null, received: 0, createdAt: at, expiresAt: at + ttl }),
+      );
       await ctx.blobs.partialCreate(id);
       return c.json({ id, offset: 0, size: body.size ?? null, expiresAt: new Date(at + ttl).toISOString(), maxChunkBytes: ctx.config.maxChunkBytes }, 201);
     },
@@ -169,7 +184,14 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       const s = await getSession(ctx, params.id, principal);
       if (s.state === "finished") {
         const r = s.result as FinishAnswer | null;
-        return c.json({ id: s.id, offset: s.received, size: s.size, state: s.state, finished: r ? { status: r.status } : null, expiresAt: new Date(s.expiresAt).toISOString() });
+        return c.json({
+          id: s.id,
+          offset: s.received,
+          size: s.size,
+          state: s.state,
+          finished: r ? { status: r.status } : null,
+          expiresAt: new Date(s.expiresAt).toISOString(),
+        });
       }
       const offset = await partialSizeOr410(ctx, s);
       return c.json({ id: s.id, offset, size: s.size, state: s.state, expiresAt: new Date(s.expiresAt).toISOString() });
@@ -195,7 +217,10 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       return withSessionLock(ctx, s.id, async () => {
         const received = await partialSizeOr410(ctx, s);
         if (query.offset !== received) {
-          throw new LearnwareError("OFFSET_MISMATCH", `Chunk offset ${query.offset} does not match the received size ${received}`, { field: "offset", received });
+          throw new LearnwareError("OFFSET_MISMATCH", `Chunk offset ${query.offset} does not match the received size ${received}`, {
+            field: "offset",
+            received,
+          });
         }
         const bytes = await readBodyBytes(c.req.raw, ctx.config.maxChunkBytes);
         const actual = await sha256Hex(bytes);
@@ -205,7 +230,10 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
         const limit = s.size ?? ctx.config.maxPackageBytes;
         const end = query.offset + bytes.byteLength;
         if (end > limit) {
-          throw new LearnwareError("PAYLOAD_TOO_LARGE", `Chunk ends at ${end}, past the ${s.size !== null ? "declared size" : "limit"} ${limit}`, { field: "offset", limit });
+          throw new LearnwareError("PAYLOAD_TOO_LARGE", `Chunk ends at ${end}, past the ${s.size !== null ? "declared size" : "limit"} ${limit}`, {
+            field: "offset",
+            limit,
+          });
         }
         if (s.size === null) await assertUploadCaps(ctx, s.owner, { sessions: 0, bytes: end, except: s.id });
         const offset = await ctx.blobs.partialAppend(s.id, query.offset, bytes);
@@ -215,7 +243,11 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  const finish = async (s: SessionRow, principal: Principal | null, body: { sha256: string; semantic?: Record<string, unknown> | undefined; learnwareId?: string | undefined }): Promise<FinishAnswer> => {
+  const finish = async (
+    s: SessionRow,
+    principal: Principal | null,
+    body: { sha256: string; semantic?: Record<string, unknown> | undefined; learnwareId?: string | undefined },
+  ): Promise<FinishAnswer> => {
     const answer = (status: number, json: unknown): FinishAnswer => ({ status, body: json, sha256: body.sha256 });
     return withSessionLock(ctx, s.id, async () => {
       const size = await partialSizeOr410(ctx, s);
@@ -228,10 +260,18 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
         const staged = await ctx.blobs.partialStage(s.id);
         if (staged.sha256 !== body.sha256) {
           await ctx.blobs.discard(staged);
-          throw new LearnwareError("CHECKSUM_MISMATCH", `File sha256 is ${staged.sha256}, the client declared ${body.sha256}; the session is discarded`, { field: "sha256", actual: staged.sha256 });
+          throw new LearnwareError("CHECKSUM_MISMATCH", `File sha256 is ${staged.sha256}, the client declared ${body.sha256}; the session is discarded`, {
+            field: "sha256",
+            actual: staged.sha256,
+          });
         }
         if (body.learnwareId !== undefined) {
-          const r = await updateLearnware(ctx, { id: body.learnwareId, principal, staged, ...(body.semantic !== undefined ? { semantic: body.semantic } : {}) });
+          const r = await updateLearnware(ctx, {
+            id: body.learnwareId,
+            principal,
+            staged,
+            ...(body.semantic !== undefined ? { semantic: body.semantic } : {}),
+          });
           result = answer(201, { learnware: modelView(r.model, { status: 0 }), version: versionView(r.version), jobId: r.jobId });
         } else {
           const r = await submitLearnware(ctx, { owner: principal!.owner, semantic: body.semantic, staged });
@@ -273,7 +313,8 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       if (!map) finishing.set(ctx, (map = new Map()));
       const running = map.get(s.id);
       if (running) return reply(await running);
-      if (body.learnwareId === undefined && body.semantic === undefined) throw new LearnwareError("BAD_REQUEST", "A semantic spec is required for a new learnware", { field: "body.semantic" });
+      if (body.learnwareId === undefined && body.semantic === undefined)
+        throw new LearnwareError("BAD_REQUEST", "A semantic spec is required for a new learnware", { field: "body.semantic" });
       if (body.semantic !== undefined) assertSemantic(body.semantic);
       const p = finish(s, principal, body);
       map.set(s.id, p);

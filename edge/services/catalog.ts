@@ -90,7 +90,10 @@ export interface NewVersion {
 
 /** Appends version `latest + 1` to a model and makes it the latest. */
 export async function insertVersion(tx: Tx, modelId: string, v: NewVersion, at: number): Promise<VersionRow> {
-  const r = await tx.select({ m: sql<number | null>`max(${versions.number})` }).from(versions).where(eq(versions.modelId, modelId));
+  const r = await tx
+    .select({ m: sql<number | null>`max(${versions.number})` })
+    .from(versions)
+    .where(eq(versions.modelId, modelId));
   const number = (r[0]?.m ?? 0) + 1;
   const row = {
     modelId,
@@ -129,11 +132,17 @@ export async function resolveVersion(db: Db | Tx, model: ModelRow, ref: string |
   else if (/^\d+$/.test(ref)) number = Number(ref);
   else if (ref === "latest") number = model.latestVersion;
   else {
-    const [t] = await db.select().from(tags).where(and(eq(tags.modelId, model.id), eq(tags.tag, ref)));
+    const [t] = await db
+      .select()
+      .from(tags)
+      .where(and(eq(tags.modelId, model.id), eq(tags.tag, ref)));
     if (!t) throw new LearnwareError("NOT_FOUND", `Model '${model.id}' has no version or tag '${ref}'`, { field: "version" });
     number = t.version;
   }
-  const [v] = await db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, number)));
+  const [v] = await db
+    .select()
+    .from(versions)
+    .where(and(eq(versions.modelId, model.id), eq(versions.number, number)));
   if (!v) throw new LearnwareError("NOT_FOUND", `Model '${model.id}' has no version ${number}`, { field: "version" });
   return v;
 }
@@ -192,7 +201,9 @@ export function versionView(v: VersionRow, tagMap: Record<string, number> = {}) 
     metadata: v.metadata,
     checkStatus: v.checkStatus,
     status: STATUS_NAMES[v.checkStatus] ?? "pending",
-    tags: Object.entries(tagMap).filter(([, n]) => n === v.number).map(([t]) => t),
+    tags: Object.entries(tagMap)
+      .filter(([, n]) => n === v.number)
+      .map(([t]) => t),
     createdBy: v.createdBy,
     createdAt: iso(v.createdAt),
   };
@@ -227,9 +238,7 @@ export function modelWhere(f: ModelFilter): SQL | undefined {
   }
   if (f.q !== undefined && f.q !== "") {
     const like = `%${f.q.toLowerCase().replace(/[%_\\]/g, (c) => "\\" + c)}%`;
-    conds.push(
-      sql`(lower(${models.name}) like ${like} escape '\\' or lower(coalesce(${models.description}, '')) like ${like} escape '\\')`,
-    );
+    conds.push(sql`(lower(${models.name}) like ${like} escape '\\' or lower(coalesce(${models.description}, '')) like ${like} escape '\\')`);
   }
   return conds.length ? and(...conds) : undefined;
 }
@@ -254,7 +263,10 @@ export function semanticString(spec: unknown, key: string): string | null {
 
 /** A page of models as the API lists them: each with its latest version's check status. */
 export async function modelListView(db: Db, page: { rows: ModelRow[]; total: number }, limit: number, offset: number) {
-  const st = await latestStatuses(db, page.rows.map((r) => r.id));
+  const st = await latestStatuses(
+    db,
+    page.rows.map((r) => r.id),
+  );
   return { items: page.rows.map((m) => modelView(m, { status: st.get(m.id) })), total: page.total, limit, offset };
 }
 

@@ -88,7 +88,12 @@ export async function listEvents(db: Db, f: EventFilter, limit: number, viewer?:
   if (f.modelId !== undefined) conds.push(eq(events.modelId, f.modelId));
   if (f.type !== undefined) conds.push(eq(events.type, f.type));
   if (f.after !== undefined) conds.push(gt(events.id, f.after));
-  return (await db.select().from(events).where(conds.length ? and(...conds) : undefined).orderBy(asc(events.id)).limit(limit)) as EventRow[];
+  return (await db
+    .select()
+    .from(events)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(asc(events.id))
+    .limit(limit)) as EventRow[];
 }
 
 /** Wakes subscribers after commits. */

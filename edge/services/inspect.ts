@@ -48,4 +48,3 @@ export function checkStatic(statSpecs: Inspected["statSpecs"], semantic: unknown
     });
   }
 }
-

@@ -41,13 +41,29 @@ export function jobView(j: JobRow) {
 }
 
 async function failVersion(tx: Tx, j: JobRow, log: string, at: number): Promise<void> {
-  await tx.update(versions).set({ checkStatus: -1, checkLog: log }).where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
+  await tx
+    .update(versions)
+    .set({ checkStatus: -1, checkLog: log })
+    .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
   const [m] = await tx.select({ ns: models.namespace }).from(models).where(eq(models.id, j.modelId));
-  await appendEvent(tx, at, { type: "version.checked", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, data: { status: "invalid", reason: "attempts exhausted" } });
+  await appendEvent(tx, at, {
+    type: "version.checked",
+    namespace: m?.ns ?? null,
+    modelId: j.modelId,
+    version: j.version,
+    data: { status: "invalid", reason: "attempts exhausted" },
+  });
 }
 
 /** Leases the oldest available job of the given kinds, or returns null. */
-export async function leaseJob(db: Database, runner: string, kinds: string[], leaseSeconds: number, now: number, tokenId: string | null = null): Promise<JobRow | null> {
+export async function leaseJob(
+  db: Database,
+  runner: string,
+  kinds: string[],
+  leaseSeconds: number,
+  now: number,
+  tokenId: string | null = null,
+): Promise<JobRow | null> {
   return db.write(async (tx) => {
     for (;;) {
       // `kinds` filter in code keeps the query simple (few kinds exist).
@@ -123,19 +139,46 @@ export async function completeJob(db: Database, id: string, c: Completion, now: 
         .set({ status: exhausted ? "failed" : "queued", runner: null, leaseToken: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now })
         .where(eq(jobs.id, id));
       if (exhausted && j.kind === "check") {
-        await tx.update(versions).set({ checkLog: `${log}The check could not run (runner errors, attempts used up); the version stays pending until it is checked again.\n` }).where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
+        await tx
+          .update(versions)
+          .set({ checkLog: `${log}The check could not run (runner errors, attempts used up); the version stays pending until it is checked again.\n` })
+          .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
       }
-      await appendEvent(tx, now, { type: "job.completed", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { jobId: id, status: c.status, requeued: !exhausted } });
+      await appendEvent(tx, now, {
+        type: "job.completed",
+        namespace: m?.ns ?? null,
+        modelId: j.modelId,
+        version: j.version,
+        actor: c.runner,
+        data: { jobId: id, status: c.status, requeued: !exhausted },
+      });
     } else {
-      await tx.update(jobs).set({ status: "done", leaseToken: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now }).where(eq(jobs.id, id));
+      await tx
+        .update(jobs)
+        .set({ status: "done", leaseToken: null, leaseUntil: null, log, result: c.details ?? null, updatedAt: now })
+        .where(eq(jobs.id, id));
       if (j.kind === "check") {
         await tx
           .update(versions)
           .set({ checkStatus: c.status === "usable" ? 1 : -1, checkLog: log })
           .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
-        await appendEvent(tx, now, { type: "version.checked", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { status: c.status } });
+        await appendEvent(tx, now, {
+          type: "version.checked",
+          namespace: m?.ns ?? null,
+          modelId: j.modelId,
+          version: j.version,
+          actor: c.runner,
+          data: { status: c.status },
+        });
       }
-      await appendEvent(tx, now, { type: "job.completed", namespace: m?.ns ?? null, modelId: j.modelId, version: j.version, actor: c.runner, data: { jobId: id, status: c.status } });
+      await appendEvent(tx, now, {
+        type: "job.completed",
+        namespace: m?.ns ?? null,
+        modelId: j.modelId,
+        version: j.version,
+        actor: c.runner,
+        data: { jobId: id, status: c.status },
+      });
     }
     const [after] = await tx.select().from(jobs).where(eq(jobs.id, id));
     return after!;

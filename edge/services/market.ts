@@ -95,7 +95,13 @@ export async function submitLearnware(
       at,
     );
     const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256);
-    await appendEvent(tx, at, { type: "model.created", namespace: model.namespace, modelId: model.id, actor: args.owner, data: { kind: "learnware", name: model.name } });
+    await appendEvent(tx, at, {
+      type: "model.created",
+      namespace: model.namespace,
+      modelId: model.id,
+      actor: args.owner,
+      data: { kind: "learnware", name: model.name },
+    });
     await appendEvent(tx, at, {
       type: "version.created",
       namespace: model.namespace,
@@ -131,7 +137,10 @@ export async function updateLearnware(
       throw new LearnwareError("BAD_REQUEST", "Give a semantic spec, a package, or both", { field: "semantic" });
     }
     semantic = args.semantic ?? model.semantic;
-    [base] = await ctx.db.db.select().from(versions).where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
+    [base] = await ctx.db.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
       await assertStorageQuota(ctx, model.owner, args.staged.size);
       inspected = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), semantic, ctx.config);
@@ -173,7 +182,10 @@ export async function updateLearnware(
       },
       at,
     );
-    await tx.update(models).set({ semantic, ...d, updatedAt: at }).where(eq(models.id, current.id));
+    await tx
+      .update(models)
+      .set({ semantic, ...d, updatedAt: at })
+      .where(eq(models.id, current.id));
     const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha);
     await appendEvent(tx, at, {
       type: "version.created",
@@ -205,7 +217,11 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
   const shas = await ctx.db.write(async (tx) => {
     const shas = new Set<string>();
     for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
-    for (const a of await tx.select({ s: artifacts.sha256 }).from(artifacts).where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored")))) if (a.s) shas.add(a.s);
+    for (const a of await tx
+      .select({ s: artifacts.sha256 })
+      .from(artifacts)
+      .where(and(eq(artifacts.modelId, id), eq(artifacts.storage, "stored"))))
+      if (a.s) shas.add(a.s);
     await tx.delete(versions).where(eq(versions.modelId, id));
     await deleteSketchRows(tx, id);
     await tx.delete(tags).where(eq(tags.modelId, id));
@@ -385,18 +401,28 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   }
   const semantic = req.semantic !== undefined && req.semantic !== null ? (req.semantic as SemanticSpec) : undefined;
   const rethrow = (err: unknown): never => {
-    if (err instanceof LearnwareError) throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
+    if (err instanceof LearnwareError)
+      throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
     throw err;
   };
   // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
   const index = userStat ? await syncSpecIndex(ctx.db, listing) : undefined;
   const threshold = req.indexThreshold ?? 2000;
   if (userStat && index && !req.exact && index.sizeOfDim(userStat.z.cols) >= threshold) {
-    const within = semantic ? semanticSearch(semantic, rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })), req.searcher ?? "fuzzy").ids : undefined;
+    const within = semantic
+      ? semanticSearch(
+          semantic,
+          rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec })),
+          req.searcher ?? "fuzzy",
+        ).ids
+      : undefined;
     const fetchSpecs = async (ids: readonly string[]) => {
       const vids = ids.map((id) => indexedVersion(ctx.db, id));
-      const specs = await tableSpecsOf(ctx.db, vids.filter((v): v is number => v !== undefined));
-      return vids.map((v) => (v === undefined ? undefined : specs.get(v) ?? undefined));
+      const specs = await tableSpecsOf(
+        ctx.db,
+        vids.filter((v): v is number => v !== undefined),
+      );
+      return vids.map((v) => (v === undefined ? undefined : (specs.get(v) ?? undefined)));
     };
     try {
       const r = await indexedSearch(userStat, index, fetchSpecs, {
@@ -412,7 +438,12 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     }
   }
   // The exact path: every searchable spec, ranked as the Python market does.
-  const specs = userStat ? await tableSpecsOf(ctx.db, rows.map((r) => r.versionId)) : new Map<number, RKMETableSpecification | null>();
+  const specs = userStat
+    ? await tableSpecsOf(
+        ctx.db,
+        rows.map((r) => r.versionId),
+      )
+    : new Map<number, RKMETableSpecification | null>();
   const selfIps = new Map<string, number>();
   const market = rows.map((r) => {
     const spec = specs.get(r.versionId) ?? undefined;

@@ -34,7 +34,9 @@ export function canWriteNamespace(p: Principal | null, ns: NamespaceRow): boolea
 /** 403 unless `p` may create models in `ns`. */
 export function assertCanWriteNamespace(p: Principal | null, ns: NamespaceRow): void {
   if (!canWriteNamespace(p, ns)) {
-    throw new LearnwareError("FORBIDDEN", `Namespace '${ns.name}' belongs to '${ns.owner}'; only its owner, its members and admins may create models in it`, { field: "namespace" });
+    throw new LearnwareError("FORBIDDEN", `Namespace '${ns.name}' belongs to '${ns.owner}'; only its owner, its members and admins may create models in it`, {
+      field: "namespace",
+    });
   }
 }
 

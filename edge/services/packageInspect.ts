@@ -38,7 +38,12 @@ export function precheckZip(bytes: Uint8Array, config: ServerConfig): void {
     dir = readZipDirectory(bytes, limits.maxEntries);
   } catch (err) {
     if (err instanceof LearnwareError && err.code === "PACKAGE_TOO_LARGE") {
-      throw new LearnwareError("PACKAGE_TOO_LARGE", `${err.message} (${VARIABLE.maxEntries})`, { field: "package", limit: "maxEntries", variable: VARIABLE.maxEntries, max: limits.maxEntries });
+      throw new LearnwareError("PACKAGE_TOO_LARGE", `${err.message} (${VARIABLE.maxEntries})`, {
+        field: "package",
+        limit: "maxEntries",
+        variable: VARIABLE.maxEntries,
+        max: limits.maxEntries,
+      });
     }
     throw err;
   }

@@ -12,7 +12,10 @@ port.once("message", (m: { bytes: Uint8Array; semantic: unknown; limits: Package
     const e = err as Error;
     port.postMessage({
       ok: false,
-      error: err instanceof LearnwareError ? { name: e.name, code: err.code, message: err.message, details: err.details } : { name: e?.name ?? "Error", message: e?.message ?? String(err) },
+      error:
+        err instanceof LearnwareError
+          ? { name: e.name, code: err.code, message: err.message, details: err.details }
+          : { name: e?.name ?? "Error", message: e?.message ?? String(err) },
     });
   }
 });

@@ -29,11 +29,15 @@ export async function assertStorageQuota(ctx: Pick<Ctx, "db" | "config">, owner:
   if (quota <= 0) return;
   const used = await storageUsed(ctx, owner);
   if (used + add > quota) {
-    throw new LearnwareError("QUOTA_EXCEEDED", `Owner '${owner}' stores ${used} bytes; ${add} more would exceed the quota of ${quota} bytes (LW_QUOTA_STORAGE_BYTES)`, {
-      field: "owner",
-      used,
-      add,
-      limit: quota,
-    });
+    throw new LearnwareError(
+      "QUOTA_EXCEEDED",
+      `Owner '${owner}' stores ${used} bytes; ${add} more would exceed the quota of ${quota} bytes (LW_QUOTA_STORAGE_BYTES)`,
+      {
+        field: "owner",
+        used,
+        add,
+        limit: quota,
+      },
+    );
   }
 }

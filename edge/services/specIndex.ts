@@ -51,7 +51,15 @@ function stateOf(db: Database, index?: RkmeIndex): State {
   if (!s) {
     // Inverted files are trained in slices between requests (a blocking training at 80k or
     // 320k specs would stall the server for seconds).
-    s = { index: index ?? new RkmeIndex({ autoTrain: false }), indexed: new Map(), specs: new Map(), syncedWith: null, queue: Promise.resolve(), training: null, dbId: null };
+    s = {
+      index: index ?? new RkmeIndex({ autoTrain: false }),
+      indexed: new Map(),
+      specs: new Map(),
+      syncedWith: null,
+      queue: Promise.resolve(),
+      training: null,
+      dbId: null,
+    };
     states.set(db, s);
   }
   return s;
@@ -194,7 +202,15 @@ async function syncNow(db: Database, st: State, listing: SyncListing): Promise<R
   const fresh = (r: SketchRow) => isFresh(r, features, seed);
   for (let c = 0; c < changed.length; c += CHUNK) {
     const part = changed.slice(c, c + CHUNK);
-    const rows = await db.db.select().from(specSketches).where(inArray(specSketches.versionId, part.map((v) => v.versionId)));
+    const rows = await db.db
+      .select()
+      .from(specSketches)
+      .where(
+        inArray(
+          specSketches.versionId,
+          part.map((v) => v.versionId),
+        ),
+      );
     const stored = new Map(rows.filter(fresh).map((r) => [r.versionId, r]));
     const missing = part.filter((v) => !stored.has(v.versionId));
     if (missing.length > 0) {
@@ -209,9 +225,12 @@ async function syncNow(db: Database, st: State, listing: SyncListing): Promise<R
   }
   st.syncedWith = listingKey;
   if (st.training === null && st.index.needsTraining()) {
-    st.training = st.index.trainInBackground().catch(() => undefined).finally(() => {
-      st.training = null;
-    });
+    st.training = st.index
+      .trainInBackground()
+      .catch(() => undefined)
+      .finally(() => {
+        st.training = null;
+      });
   }
   return st.index;
 }
@@ -254,7 +273,10 @@ function isFresh(r: SketchRow, features: number, seed: number): boolean {
 
 /** Sketches the versions `missing` from their stored specs and persists the rows. */
 async function computeEntries(db: Database, st: State, missing: readonly LiveVersion[]): Promise<SketchRow[]> {
-  const specs = await tableSpecsOf(db, missing.map((v) => v.versionId));
+  const specs = await tableSpecsOf(
+    db,
+    missing.map((v) => v.versionId),
+  );
   const { features, seed } = st.index.options;
   const out: SketchRow[] = missing.map((v) => {
     const spec = specs.get(v.versionId) ?? null;
@@ -274,10 +296,13 @@ async function computeEntries(db: Database, st: State, missing: readonly LiveVer
   });
   await db.write(async (tx) => {
     for (const r of out) {
-      await tx.insert(specSketches).values(r).onConflictDoUpdate({
-        target: specSketches.versionId,
-        set: { modelId: r.modelId, dim: r.dim, gamma: r.gamma, features: r.features, seed: r.seed, selfIp: r.selfIp, sketch: r.sketch },
-      });
+      await tx
+        .insert(specSketches)
+        .values(r)
+        .onConflictDoUpdate({
+          target: specSketches.versionId,
+          set: { modelId: r.modelId, dim: r.dim, gamma: r.gamma, features: r.features, seed: r.seed, selfIp: r.selfIp, sketch: r.sketch },
+        });
     }
   });
   return out;

@@ -45,22 +45,35 @@ export function assertSaneSemantic(spec: unknown, root = "semantic"): void {
   const s = spec as Record<string, unknown>;
   const size = JSON.stringify(spec).length;
   if (size > SEMANTIC_LIMITS.json) {
-    throw new LearnwareError("PAYLOAD_TOO_LARGE", `The semantic specification is ${size} characters of JSON, more than the limit of ${SEMANTIC_LIMITS.json}`, { field: root, limit: SEMANTIC_LIMITS.json });
+    throw new LearnwareError("PAYLOAD_TOO_LARGE", `The semantic specification is ${size} characters of JSON, more than the limit of ${SEMANTIC_LIMITS.json}`, {
+      field: root,
+      limit: SEMANTIC_LIMITS.json,
+    });
   }
-  for (const [key, max] of [["Name", SEMANTIC_LIMITS.name], ["Description", SEMANTIC_LIMITS.description]] as const) {
+  for (const [key, max] of [
+    ["Name", SEMANTIC_LIMITS.name],
+    ["Description", SEMANTIC_LIMITS.description],
+  ] as const) {
     const v = values(s, key);
     const text = typeof v === "string" ? v : Array.isArray(v) ? v.filter((x) => typeof x === "string").join("") : "";
     if (text.length > max) {
-      throw new LearnwareError("VALIDATION_FAILED", `Invalid ${root}.${key}: ${text.length} characters, more than the limit of ${max}`, { field: `${root}.${key}`, limit: max });
+      throw new LearnwareError("VALIDATION_FAILED", `Invalid ${root}.${key}: ${text.length} characters, more than the limit of ${max}`, {
+        field: `${root}.${key}`,
+        limit: max,
+      });
     }
   }
   for (const io of ["Input", "Output"]) {
     const d = (s[io] as { Dimension?: unknown } | undefined)?.Dimension;
     if (d === undefined || s[io] === null || typeof s[io] !== "object") continue;
     if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > SEMANTIC_LIMITS.dimension) {
-      throw new LearnwareError("VALIDATION_FAILED", `Invalid ${root}.${io}.Dimension: must be an integer from 1 to ${SEMANTIC_LIMITS.dimension}, got ${JSON.stringify(d)}`, {
-        field: `${root}.${io}.Dimension`,
-      });
+      throw new LearnwareError(
+        "VALIDATION_FAILED",
+        `Invalid ${root}.${io}.Dimension: must be an integer from 1 to ${SEMANTIC_LIMITS.dimension}, got ${JSON.stringify(d)}`,
+        {
+          field: `${root}.${io}.Dimension`,
+        },
+      );
     }
   }
 }
@@ -81,7 +94,8 @@ export function statSpecProblem(json: unknown): { field: string; message: string
       if (!Array.isArray(row)) continue;
       for (let j = 0; j < row.length; j++) {
         const x: unknown = row[j];
-        if (typeof x === "number" && !(Math.abs(x) <= Z_MAX)) return { field: `z[${i}][${j}]`, message: `z[${i}][${j}] must be finite and at most ${Z_MAX} in magnitude, got ${String(x)}` };
+        if (typeof x === "number" && !(Math.abs(x) <= Z_MAX))
+          return { field: `z[${i}][${j}]`, message: `z[${i}][${j}] must be finite and at most ${Z_MAX} in magnitude, got ${String(x)}` };
         if (x === null) return { field: `z[${i}][${j}]`, message: `z[${i}][${j}] must be a finite number, got null (NaN or Infinity?)` };
       }
     }
@@ -90,7 +104,8 @@ export function statSpecProblem(json: unknown): { field: string; message: string
     let sum = 0;
     for (let i = 0; i < o.beta.length; i++) {
       const b: unknown = o.beta[i];
-      if (b === null || (typeof b === "number" && !Number.isFinite(b))) return { field: `beta[${i}]`, message: `beta[${i}] must be a finite number, got ${String(b)}` };
+      if (b === null || (typeof b === "number" && !Number.isFinite(b)))
+        return { field: `beta[${i}]`, message: `beta[${i}] must be a finite number, got ${String(b)}` };
       if (typeof b !== "number") continue;
       if (b < 0) return { field: `beta[${i}]`, message: `beta[${i}] is ${b}; the weights of an RKME are non-negative` };
       sum += b;

@@ -43,9 +43,12 @@ export interface RequirementReport {
 export function formatRequirementReport(report: RequirementReport[], installed: boolean): string[] {
   if (report.length === 0) return ["requirements: none declared"];
   const bad = report.filter((r) => !r.ok);
-  const lines = report.map((r) => `  ${r.ok ? "ok  " : "MISS"} ${r.requirement}${r.installed ? ` (installed ${r.installed})` : ""}${r.reason ? ` — ${r.reason}` : ""}`);
-  const head = bad.length === 0
-    ? `requirements: all ${report.length} satisfied${installed ? " (installed from the configured index)" : " by the environment"}`
-    : `requirements: ${bad.length} of ${report.length} not satisfied${installed ? "" : " (no package index or wheelhouse configured, so nothing was installed)"}`;
+  const lines = report.map(
+    (r) => `  ${r.ok ? "ok  " : "MISS"} ${r.requirement}${r.installed ? ` (installed ${r.installed})` : ""}${r.reason ? ` — ${r.reason}` : ""}`,
+  );
+  const head =
+    bad.length === 0
+      ? `requirements: all ${report.length} satisfied${installed ? " (installed from the configured index)" : " by the environment"}`
+      : `requirements: ${bad.length} of ${report.length} not satisfied${installed ? "" : " (no package index or wheelhouse configured, so nothing was installed)"}`;
   return [head, ...lines];
 }

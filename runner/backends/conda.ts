@@ -38,7 +38,8 @@ export class CondaBackend implements Backend {
 
   async available(): Promise<Availability> {
     const r = spawnSync(this.conda, ["--version"], { encoding: "utf8", timeout: 30_000 });
-    if (r.error || r.status !== 0) return { ok: false, reason: `conda is not installed here ('${this.conda} --version' failed); use the python-venv or docker backend` };
+    if (r.error || r.status !== 0)
+      return { ok: false, reason: `conda is not installed here ('${this.conda} --version' failed); use the python-venv or docker backend` };
     return this.#opts.sandbox.check();
   }
 
@@ -63,9 +64,14 @@ export class CondaBackend implements Backend {
     if (!avail.ok) throw new LearnwareError("BACKEND_UNAVAILABLE", avail.reason!);
     const env = lw.pkg.environment;
     // A pip-only learnware gets a conda env with python and its requirements under pip.
-    const text = env?.kind === "conda"
-      ? env.text
-      : `dependencies:\n  - python=3.11\n  - numpy\n  - pip\n  - pip:\n${(env?.text ?? "").split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith("#")).map((l) => `    - ${l.trim()}`).join("\n")}\n`;
+    const text =
+      env?.kind === "conda"
+        ? env.text
+        : `dependencies:\n  - python=3.11\n  - numpy\n  - pip\n  - pip:\n${(env?.text ?? "")
+            .split(/\r?\n/)
+            .filter((l) => l.trim() && !l.trim().startsWith("#"))
+            .map((l) => `    - ${l.trim()}`)
+            .join("\n")}\n`;
     const prefix = await this.prepare(text, opts.log);
     // The env's own interpreter runs in the sandbox (`conda run` would need conda's whole
     // installation inside it); the prefix is mounted read-only where conda made it.
@@ -77,15 +83,16 @@ export class CondaBackend implements Backend {
     if (opts.memoryLimitBytes !== undefined) limits.memoryBytes = opts.memoryLimitBytes;
     const handle = new WorkerModelHandle({
       backend: "conda",
-      launch: () => sandboxedWorker(sandbox, {
-        name: `conda:${lw.digest.slice(0, 12)}`,
-        command: join(prefix, "bin", "python"),
-        args: ["-u", join(sandbox.inside(shim), "worker.py")],
-        env: workerEnv({ PATH: `${join(prefix, "bin")}:/usr/bin:/bin`, CONDA_PREFIX: prefix, LW_PYTHON_PKG: sandbox.inside(pkg) }),
-        cwd: sandbox.inside(root),
-        mounts: [{ src: prefix }, shim, pkg, root],
-        limits,
-      }),
+      launch: () =>
+        sandboxedWorker(sandbox, {
+          name: `conda:${lw.digest.slice(0, 12)}`,
+          command: join(prefix, "bin", "python"),
+          args: ["-u", join(sandbox.inside(shim), "worker.py")],
+          env: workerEnv({ PATH: `${join(prefix, "bin")}:/usr/bin:/bin`, CONDA_PREFIX: prefix, LW_PYTHON_PKG: sandbox.inside(pkg) }),
+          cwd: sandbox.inside(root),
+          mounts: [{ src: prefix }, shim, pkg, root],
+          limits,
+        }),
       load: { root: sandbox.inside(root), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
       loadTimeoutMs: this.#opts.loadTimeoutMs ?? 30_000,
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),

@@ -90,7 +90,10 @@ export class DockerBackend implements Backend {
             copy = "COPY wheels /tmp/wheels\n";
             source = "--no-index --find-links /tmp/wheels";
           }
-          await writeFile(join(ctx, "Dockerfile"), `FROM ${this.baseImage}\nUSER 0\nCOPY requirements.txt /opt/lw-env/requirements.txt\n${copy}RUN python3 -m pip install --no-cache-dir --break-system-packages --only-binary=:all: ${source} -r /opt/lw-env/requirements.txt && rm -rf /tmp/wheels\nUSER 65534:65534\nLABEL lw.env=${key}\n`);
+          await writeFile(
+            join(ctx, "Dockerfile"),
+            `FROM ${this.baseImage}\nUSER 0\nCOPY requirements.txt /opt/lw-env/requirements.txt\n${copy}RUN python3 -m pip install --no-cache-dir --break-system-packages --only-binary=:all: ${source} -r /opt/lw-env/requirements.txt && rm -rf /tmp/wheels\nUSER 65534:65534\nLABEL lw.env=${key}\n`,
+          );
           log(`building env image ${image} from ${this.baseImage}`);
           log(await run(this.docker, ["build", "-q", "-t", image, ctx], { timeoutMs: 30 * 60_000 }));
         } finally {
@@ -116,19 +119,42 @@ export class DockerBackend implements Backend {
     const container = `lw-${randomBytes(6).toString("hex")}`;
     const mem = memoryLimitBytes ?? this.#opts.memoryLimitBytes ?? 1024 * 1024 * 1024;
     const args = [
-      "run", "-i", "--name", container,
-      "--network", "none",
-      "--memory", String(mem), "--memory-swap", String(mem),
-      "--cpus", this.#opts.cpus ?? "1",
-      "--pids-limit", String(this.#opts.pidsLimit ?? 64),
-      "--user", "65534:65534",
-      "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m",
-      "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-      "-e", "HOME=/tmp",
-      "-v", `${PYTHON_SHIM_DIR}:/opt/lw:ro`,
-      "-v", `${PYTHON_PKG_DIR}:/opt/lw-pkg:ro`, "-e", "LW_PYTHON_PKG=/opt/lw-pkg",
+      "run",
+      "-i",
+      "--name",
+      container,
+      "--network",
+      "none",
+      "--memory",
+      String(mem),
+      "--memory-swap",
+      String(mem),
+      "--cpus",
+      this.#opts.cpus ?? "1",
+      "--pids-limit",
+      String(this.#opts.pidsLimit ?? 64),
+      "--user",
+      "65534:65534",
+      "--read-only",
+      "--tmpfs",
+      "/tmp:rw,nosuid,nodev,size=64m",
+      "--cap-drop",
+      "ALL",
+      "--security-opt",
+      "no-new-privileges",
+      "-e",
+      "HOME=/tmp",
+      "-v",
+      `${PYTHON_SHIM_DIR}:/opt/lw:ro`,
+      "-v",
+      `${PYTHON_PKG_DIR}:/opt/lw-pkg:ro`,
+      "-e",
+      "LW_PYTHON_PKG=/opt/lw-pkg",
       ...(root ? ["-v", `${root}:/learnware:ro`, "-w", "/learnware"] : []),
-      image, "python3", "-u", "/opt/lw/worker.py",
+      image,
+      "python3",
+      "-u",
+      "/opt/lw/worker.py",
     ];
     const docker = this.docker;
     return {

@@ -73,7 +73,9 @@ export class NodeBackend implements Backend {
           mkdirSync(dirname(link), { recursive: true });
           try {
             symlinkSync(src, link, "dir");
-          } catch { /* made meanwhile */ }
+          } catch {
+            /* made meanwhile */
+          }
         }
       }
     }
@@ -85,15 +87,20 @@ export class NodeBackend implements Backend {
     for (const path of lw.pkg.files.keys()) if (path.startsWith("artifacts/")) artifacts[path.slice("artifacts/".length)] = join(inRoot, path);
     const handle = new WorkerModelHandle({
       backend: this.name,
-      launch: () => sandboxedWorker(sandbox, {
-        name: `${this.name}:${lw.digest.slice(0, 12)}`,
-        command: node,
-        args: [`--max-old-space-size=${heapMb}`, "--disallow-code-generation-from-strings", join(sandbox.inside(dir), bundle.slice(dirname(bundle).length + 1))],
-        env: workerEnv({ NODE_OPTIONS: "" }),
-        cwd: inRoot,
-        mounts,
-        limits,
-      }),
+      launch: () =>
+        sandboxedWorker(sandbox, {
+          name: `${this.name}:${lw.digest.slice(0, 12)}`,
+          command: node,
+          args: [
+            `--max-old-space-size=${heapMb}`,
+            "--disallow-code-generation-from-strings",
+            join(sandbox.inside(dir), bundle.slice(dirname(bundle).length + 1)),
+          ],
+          env: workerEnv({ NODE_OPTIONS: "" }),
+          cwd: inRoot,
+          mounts,
+          limits,
+        }),
       load: {
         kind: this.name,
         path: join(inRoot, this.name === "onnx" ? (model.file ?? model.modulePath) : model.modulePath),

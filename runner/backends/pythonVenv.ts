@@ -109,7 +109,11 @@ export class VenvBackend implements Backend {
         const source = this.#opts.wheelhouse ? ["--no-index", "--find-links", this.#opts.wheelhouse] : ["--index-url", this.#opts.pipIndexUrl!];
         log(`installing requirements from ${this.#opts.wheelhouse ?? this.#opts.pipIndexUrl}`);
         // The venv has no pip of its own; Debian's pip (system site packages) installs into it.
-        log(await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", "-r", reqFile, ...source], { timeoutMs: 20 * 60_000 }));
+        log(
+          await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", "-r", reqFile, ...source], {
+            timeoutMs: 20 * 60_000,
+          }),
+        );
         installed = true;
       }
       const w = new WorkerProcess(this.#worker("requirements-check", dir, null));
@@ -135,7 +139,12 @@ export class VenvBackend implements Backend {
     const handle = new WorkerModelHandle({
       backend: "python-venv",
       launch: () => this.#worker(`python-venv:${lw.digest.slice(0, 12)}`, env.dir, lw.root, opts.memoryLimitBytes),
-      load: { root: this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" }), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
+      load: {
+        root: this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" }),
+        module_path: model.modulePath,
+        class_name: model.className ?? "Model",
+        kwargs: model.kwargs,
+      },
       ...(this.#opts.loadTimeoutMs !== undefined ? { loadTimeoutMs: this.#opts.loadTimeoutMs } : {}),
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),
     });

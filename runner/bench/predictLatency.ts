@@ -42,14 +42,19 @@ const COLD = opt("cold", 5);
 const sandboxes = { bwrap: createSandbox({ mode: "bwrap" }), none: createSandbox({ mode: "none" }) };
 const bwrapOk = await sandboxes.bwrap.check();
 if (!bwrapOk.ok) throw new Error(`the sandbox cannot start here: ${bwrapOk.reason}`);
-const D = 16, K = 4;
+const D = 16,
+  K = 4;
 const PY = "/usr/bin/python3";
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "lw-bench-"));
 const rng = createRng(42);
 const randn = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, () => rng.normal()));
 
-interface Stat { median: number; p95: number; mean: number }
+interface Stat {
+  median: number;
+  p95: number;
+  mean: number;
+}
 function stats(ms: number[]): Stat {
   const s = [...ms].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)]!, p95: s[Math.floor(s.length * 0.95)]!, mean: s.reduce((a, b) => a + b, 0) / s.length };
@@ -83,20 +88,45 @@ async function bothModes(make: (mode: SandboxMode) => Backend, lw: LearnwareDir)
     }
     out[mode] = { warm, cold: stats(cold) };
   }
-  return { runner: out.bwrap!.warm, unsandboxed: out.none!.warm, coldMs: out.bwrap!.cold, coldUnsandboxedMs: out.none!.cold, sandboxCostMs: out.bwrap!.warm.median - out.none!.warm.median };
+  return {
+    runner: out.bwrap!.warm,
+    unsandboxed: out.none!.warm,
+    coldMs: out.bwrap!.cold,
+    coldUnsandboxedMs: out.none!.cold,
+    sandboxCostMs: out.bwrap!.warm.median - out.none!.warm.median,
+  };
 }
 
-const statJson = RKMETableSpecification.generate((() => { const m = matrix(50, D); for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(); return m; })(), { K: 5 }).stringify();
+const statJson = RKMETableSpecification.generate(
+  (() => {
+    const m = matrix(50, D);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal();
+    return m;
+  })(),
+  { K: 5 },
+).stringify();
 const x1 = fromTyped(Float64Array.from(randn(1, D).flat()), [1, D]);
 const rows: Record<string, unknown> = {};
 
 // ---- ONNX: direct onnxruntime session vs the backend handle ----
-const onnxBytes = buildDenseOnnx({ layers: [{ weights: randn(D, 32), bias: Array(32).fill(0), activation: "relu" }, { weights: randn(32, K), bias: Array(K).fill(0) }], output: "softmax" });
+const onnxBytes = buildDenseOnnx({
+  layers: [
+    { weights: randn(D, 32), bias: Array(32).fill(0), activation: "relu" },
+    { weights: randn(32, K), bias: Array(K).fill(0) },
+  ],
+  output: "softmax",
+});
 {
   const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential" });
   const x32 = Float32Array.from(x1.data);
   const direct = await time(CALLS, () => session.run({ input: new ort.Tensor("float32", x32, [1, D]) }));
-  const lw = await materializePackage(writeLearnwarePackage({ yaml: { model: { kind: "onnx", file: "model.onnx" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] }, files: { "model.onnx": onnxBytes, "stat.json": statJson } }), join(dir, "pkgs"));
+  const lw = await materializePackage(
+    writeLearnwarePackage({
+      yaml: { model: { kind: "onnx", file: "model.onnx" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] },
+      files: { "model.onnx": onnxBytes, "stat.json": statJson },
+    }),
+    join(dir, "pkgs"),
+  );
   const r = await bothModes((mode) => new NodeBackend("onnx", { sandbox: sandboxes[mode], workDir: join(dir, "node") }), lw);
   rows.onnx = { direct, ...r, overheadMs: r.runner.median - direct.median };
   await session.release();
@@ -106,7 +136,13 @@ const onnxBytes = buildDenseOnnx({ layers: [{ weights: randn(D, 32), bias: Array
 {
   const src = `export const input_shape=[${D}]; export const output_shape=[1];
 export const runner = { predict(m, X) { return X.map((r) => [r.reduce((a, b) => a + b, 0)]); } };`;
-  const lw = await materializePackage(writeLearnwarePackage({ yaml: { model: { kind: "js", module_path: "m.mjs" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] }, files: { "m.mjs": src, "stat.json": statJson } }), join(dir, "pkgs"));
+  const lw = await materializePackage(
+    writeLearnwarePackage({
+      yaml: { model: { kind: "js", module_path: "m.mjs" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] },
+      files: { "m.mjs": src, "stat.json": statJson },
+    }),
+    join(dir, "pkgs"),
+  );
   const mod = await import(join(lw.root, "m.mjs"));
   const X = [Array.from(x1.data)];
   const direct = await time(CALLS, () => mod.runner.predict({}, X));
@@ -124,12 +160,19 @@ class Model(BaseModel):
     def predict(self, X):
         return np.tanh(np.asarray(X) @ self.W)
 `;
-const pyZip = writeLearnwarePackage({ yaml: { model: { class_name: "Model" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] }, files: { "__init__.py": pySrc, "stat.json": statJson } });
+const pyZip = writeLearnwarePackage({
+  yaml: { model: { class_name: "Model" }, stat_specifications: [{ class_name: "RKMETableSpecification", file_name: "stat.json" }] },
+  files: { "__init__.py": pySrc, "stat.json": statJson },
+});
 const pyLw = await materializePackage(pyZip, join(dir, "pkgs"));
 const shim = join(here, "..", "python");
 {
   // Direct: time model.predict inside Python itself.
-  const out = execFileSync(PY, ["-c", `
+  const out = execFileSync(
+    PY,
+    [
+      "-c",
+      `
 import sys, time, json, statistics, importlib.util
 sys.path.insert(0, ${JSON.stringify(shim)})
 import numpy as np
@@ -142,13 +185,18 @@ for _ in range(${CALLS}):
     t = time.perf_counter(); model.predict(X); ts.append((time.perf_counter() - t) * 1000)
 ts.sort()
 print(json.dumps({"median": ts[len(ts)//2], "p95": ts[int(len(ts)*0.95)], "mean": sum(ts)/len(ts)}))
-`], { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1" } });
+`,
+    ],
+    { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1" } },
+  );
   const direct = JSON.parse(out) as Stat;
   const r = await bothModes((mode) => new VenvBackend({ sandbox: sandboxes[mode], envDir: join(dir, "envs") }), pyLw);
 
   // Spawn per call, as the Python market's env containers do: fresh interpreter, pickle in/out.
   const runModel = join(dir, "run_model.py");
-  writeFileSync(runModel, `import sys, pickle, importlib.util
+  writeFileSync(
+    runModel,
+    `import sys, pickle, importlib.util
 sys.path.insert(0, ${JSON.stringify(shim)})
 model_path, inp, outp = sys.argv[1:4]
 spec = importlib.util.spec_from_file_location("lwm", model_path)
@@ -156,8 +204,10 @@ m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 model = m.Model()
 with open(inp, "rb") as f: X = pickle.load(f)
 with open(outp, "wb") as f: pickle.dump(model.predict(X), f)
-`);
-  const inp = join(dir, "in.pkl"), outp = join(dir, "out.pkl");
+`,
+  );
+  const inp = join(dir, "in.pkl"),
+    outp = join(dir, "out.pkl");
   execFileSync(PY, ["-c", `import pickle, numpy as np; pickle.dump(np.random.randn(1, ${D}), open(${JSON.stringify(inp)}, "wb"))`]);
   const spawnTimes: number[] = [];
   for (let i = 0; i < SPAWN_CALLS; i++) {
@@ -181,8 +231,22 @@ if (WITH_DOCKER) {
     const t = performance.now();
     const n = 2;
     for (let i = 0; i < n; i++) {
-      spawnSync("docker", ["run", "--rm", "--network", "none", "-v", `${pyLw.root}:/learnware:ro`, "-v", `${shim}:/opt/lw:ro`, "lw-base:bookworm", "python3", "-c",
-        "import sys; sys.path.insert(0,'/opt/lw'); import importlib.util, numpy as np; s=importlib.util.spec_from_file_location('m','/learnware/__init__.py'); m=importlib.util.module_from_spec(s); s.loader.exec_module(m); m.Model().predict(np.zeros((1," + D + ")))"]);
+      spawnSync("docker", [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        `${pyLw.root}:/learnware:ro`,
+        "-v",
+        `${shim}:/opt/lw:ro`,
+        "lw-base:bookworm",
+        "python3",
+        "-c",
+        "import sys; sys.path.insert(0,'/opt/lw'); import importlib.util, numpy as np; s=importlib.util.spec_from_file_location('m','/learnware/__init__.py'); m=importlib.util.module_from_spec(s); s.loader.exec_module(m); m.Model().predict(np.zeros((1," +
+          D +
+          ")))",
+      ]);
     }
     const spawnMs = (performance.now() - t) / n;
     rows.docker = { runner: warm, spawnPerCallMs: spawnMs, speedupVsSpawn: spawnMs / warm.median };
@@ -199,9 +263,14 @@ const md: string[] = [
   "|---|---|---|---|---|---|---|---|",
 ];
 for (const [name, r] of Object.entries(rows) as [string, any][]) {
-  if (r.skipped) { md.push(`| ${name} | skipped: ${r.skipped} | | | | | | |`); continue; }
+  if (r.skipped) {
+    md.push(`| ${name} | skipped: ${r.skipped} | | | | | | |`);
+    continue;
+  }
   const fs = (x: Stat | undefined) => (x ? `${f(x.median)} / ${f(x.p95)}` : "—");
-  md.push(`| ${name} | ${fs(r.direct)} | ${fs(r.runner)} | ${fs(r.unsandboxed)} | ${r.sandboxCostMs !== undefined ? f(r.sandboxCostMs) : "—"} | ${r.coldMs ? `${r.coldMs.median.toFixed(0)} / ${r.coldUnsandboxedMs.median.toFixed(0)}` : "—"} | ${r.spawnPerCall ? f(r.spawnPerCall.median) : r.spawnPerCallMs ? f(r.spawnPerCallMs) : "—"} | ${r.speedupVsSpawn ? `${r.speedupVsSpawn.toFixed(0)}×` : "—"} |`);
+  md.push(
+    `| ${name} | ${fs(r.direct)} | ${fs(r.runner)} | ${fs(r.unsandboxed)} | ${r.sandboxCostMs !== undefined ? f(r.sandboxCostMs) : "—"} | ${r.coldMs ? `${r.coldMs.median.toFixed(0)} / ${r.coldUnsandboxedMs.median.toFixed(0)}` : "—"} | ${r.spawnPerCall ? f(r.spawnPerCall.median) : r.spawnPerCallMs ? f(r.spawnPerCallMs) : "—"} | ${r.speedupVsSpawn ? `${r.speedupVsSpawn.toFixed(0)}×` : "—"} |`,
+  );
 }
 const resultsDir = join(here, "results");
 mkdirSync(resultsDir, { recursive: true });

@@ -67,7 +67,18 @@ export interface CheckInput {
 const ARRAY_OUTPUTS = new Set(["numpy.ndarray", "torch.Tensor", "tensor"]);
 const KNOWN_SPECS = ["RKMETableSpecification", "RKMEImageSpecification", "RKMETextSpecification"];
 /** Load failures that are the learnware's fault (a verdict), not the runner's. */
-const LEARNWARE_FAULTS = new Set(["LOAD_FAILED", "MODEL_CLASS_MISSING", "MODEL_ERROR", "WORKER_CRASHED", "TIMEOUT", "MEMORY_LIMIT", "ENV_FAILED", "NOT_LOADED", "OUTPUT_NOT_ARRAY", "OUTPUT_NOT_NUMERIC"]);
+const LEARNWARE_FAULTS = new Set([
+  "LOAD_FAILED",
+  "MODEL_CLASS_MISSING",
+  "MODEL_ERROR",
+  "WORKER_CRASHED",
+  "TIMEOUT",
+  "MEMORY_LIMIT",
+  "ENV_FAILED",
+  "NOT_LOADED",
+  "OUTPUT_NOT_ARRAY",
+  "OUTPUT_NOT_NUMERIC",
+]);
 
 function firstValue(sem: Record<string, any>, key: string): string | undefined {
   const v = sem?.[key]?.Values;
@@ -153,7 +164,10 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
   if (dataType === "Table") {
     const dim = Number.parseInt(String(sem.Input?.Dimension), 10);
     if (!sameShape(inputShape, [dim])) {
-      return fail("input_shape", `input shapes of model and semantic specifications are different: model input_shape=${fmt(inputShape)}, semantic Input.Dimension=${fmt([dim])}`);
+      return fail(
+        "input_shape",
+        `input shapes of model and semantic specifications are different: model input_shape=${fmt(inputShape)}, semantic Input.Dimension=${fmt([dim])}`,
+      );
     }
   }
   log.push(`✓ input_shape matches the semantic specification${dataType === "Table" ? ` (Input.Dimension=${sem.Input?.Dimension})` : ""}`);
@@ -175,7 +189,10 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
     const d = spec.dist(spec);
     if (!Number.isFinite(d)) return fail("stat_spec", `The distance between statistical specifications is not finite, where distance=${d}`);
     if (!sameShape([spec.z.cols], inputShape)) {
-      return fail("stat_spec_dimension", `The learnware [${id}] input dimension mismatch with stat specification: z has ${spec.z.cols} columns, model input_shape=${fmt(inputShape)}`);
+      return fail(
+        "stat_spec_dimension",
+        `The learnware [${id}] input dimension mismatch with stat specification: z has ${spec.z.cols} columns, model input_shape=${fmt(inputShape)}`,
+      );
     }
     log.push(`✓ stat spec ${stat.fileName}: z is ${spec.z.rows}×${spec.z.cols}, dist(self)=${d.toExponential(2)}`);
     X = randomInputs(inputShape, () => rng.normal());
@@ -205,7 +222,10 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
   log.push(`✓ predict on ${rowCount(X)} random inputs of shape ${fmt(inputShape)} → output shape [${y.shape.join(", ")}]`);
 
   if (rowCount(y) !== rowCount(X) || y.shape.length === 0) {
-    return fail("output_length", `The learnware ${id} output length must be equal to input length! (${y.shape.length === 0 ? "scalar" : rowCount(y)} outputs for ${rowCount(X)} inputs)`);
+    return fail(
+      "output_length",
+      `The learnware ${id} output length must be equal to input length! (${y.shape.length === 0 ? "scalar" : rowCount(y)} outputs for ${rowCount(X)} inputs)`,
+    );
   }
   const outputShape = handle.output_shape;
   const hasOutputShape = outputShape.length > 0;
@@ -215,22 +235,35 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
     }
     const predShape = sampleShape(y);
     if (!sameShape(predShape, outputShape)) {
-      return fail("output_shape", `The learnware [${id}] output dimension mismatch, where pred_shape=${fmt(predShape)}, model_shape=${fmt(hasOutputShape ? outputShape : null)}`);
+      return fail(
+        "output_shape",
+        `The learnware [${id}] output dimension mismatch, where pred_shape=${fmt(predShape)}, model_shape=${fmt(hasOutputShape ? outputShape : null)}`,
+      );
     }
     log.push(`✓ output shape ${fmt(predShape)} matches model output_shape`);
     const semDim = Number.parseInt(String(sem.Output?.Dimension), 10);
     if (task === "Regression" && outputShape[0] !== semDim) {
-      return fail("regression_dimension", `The learnware [${id}] output dimension mismatch, where model_shape=${fmt(outputShape)}, semantic_shape=${fmt([semDim])}`);
+      return fail(
+        "regression_dimension",
+        `The learnware [${id}] output dimension mismatch, where model_shape=${fmt(outputShape)}, semantic_shape=${fmt([semDim])}`,
+      );
     }
     if (task === "Classification") {
       if (outputShape[0] === 1) {
         const bad = Array.from(y.data).filter((v) => !(v >= 0 && v < semDim));
         if (bad.length > 0) {
-          return fail("classification_labels", `The learnware [${id}] output label mismatch, where outputs of model is [${Array.from(y.data).join(", ")}], semantic_shape=${fmt([semDim])}`, { outOfRange: bad });
+          return fail(
+            "classification_labels",
+            `The learnware [${id}] output label mismatch, where outputs of model is [${Array.from(y.data).join(", ")}], semantic_shape=${fmt([semDim])}`,
+            { outOfRange: bad },
+          );
         }
         log.push(`✓ classification labels in [0, ${semDim})`);
       } else if (outputShape[0] !== semDim) {
-        return fail("classification_dimension", `The learnware [${id}] output dimension mismatch, where model_shape=${fmt(outputShape)}, semantic_shape=${fmt([semDim])}`);
+        return fail(
+          "classification_dimension",
+          `The learnware [${id}] output dimension mismatch, where model_shape=${fmt(outputShape)}, semantic_shape=${fmt([semDim])}`,
+        );
       } else {
         log.push(`✓ classification output dimension ${semDim}`);
       }

@@ -49,7 +49,9 @@ export class JobClient {
       const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
       if (e?.code) code = res.status === 409 ? "CONFLICT" : e.code;
       if (e?.message) message = `${what} failed: ${e.message}`;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
     throw new LearnwareError(code, message, { status: res.status });
   }
 
@@ -69,7 +71,10 @@ export class JobClient {
   }
 
   async complete(id: string, status: "usable" | "invalid" | "error", log: string, details?: Record<string, unknown>): Promise<void> {
-    const res = await this.#fetch(`/v1/jobs/${encodeURIComponent(id)}/complete`, { method: "POST", json: { runner: this.runner, status, log, ...(details ? { details } : {}) } });
+    const res = await this.#fetch(`/v1/jobs/${encodeURIComponent(id)}/complete`, {
+      method: "POST",
+      json: { runner: this.runner, status, log, ...(details ? { details } : {}) },
+    });
     if (!res.ok) await this.#fail(res, "Complete");
   }
 

@@ -28,14 +28,17 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
   const { client, runtime } = opts;
   const log = opts.log ?? (() => {});
   let lost = false;
-  const beat = setInterval(() => {
-    client.heartbeat(job.id, opts.leaseSeconds).catch((e) => {
-      if (e instanceof LearnwareError && (e.code === "CONFLICT" || e.code === "NOT_FOUND")) {
-        lost = true;
-        log(`job ${job.id}: lease lost (${e.message}); abandoning`);
-      }
-    });
-  }, Math.max(1000, (opts.leaseSeconds * 1000) / 3));
+  const beat = setInterval(
+    () => {
+      client.heartbeat(job.id, opts.leaseSeconds).catch((e) => {
+        if (e instanceof LearnwareError && (e.code === "CONFLICT" || e.code === "NOT_FOUND")) {
+          lost = true;
+          log(`job ${job.id}: lease lost (${e.message}); abandoning`);
+        }
+      });
+    },
+    Math.max(1000, (opts.leaseSeconds * 1000) / 3),
+  );
   beat.unref?.();
   const lines = [`runner ${client.runner}, attempt ${job.attempts}, learnware ${job.learnwareId} version ${job.version}`];
   try {
@@ -44,7 +47,10 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
       const [info, zip] = await Promise.all([client.version(job.learnwareId, job.version), client.package(job.learnwareId, job.version)]);
       const expected = job.payload?.packageSha256;
       if (typeof expected === "string" && sha256Hex(zip) !== expected) {
-        throw new LearnwareError("PACKAGE_CHANGED", `The package of ${job.learnwareId} v${job.version} is not the one this job was made for (sha256 ${expected.slice(0, 12)}…)`);
+        throw new LearnwareError(
+          "PACKAGE_CHANGED",
+          `The package of ${job.learnwareId} v${job.version} is not the one this job was made for (sha256 ${expected.slice(0, 12)}…)`,
+        );
       }
       const lw = await runtime.materialize(zip);
       const prefer = typeof job.payload?.backend === "string" ? (job.payload.backend as BackendName) : undefined;
@@ -78,11 +84,18 @@ export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
   const log = opts.log ?? (() => {});
   // Each idle poll waits on a timer or the abort; the listener is removed when the timer
   // fires, so a long-running daemon does not pile up one listener per poll.
-  const sleep = (ms: number) => new Promise<void>((r) => {
-    const onAbort = () => { clearTimeout(t); r(); };
-    const t = setTimeout(() => { opts.signal.removeEventListener("abort", onAbort); r(); }, ms);
-    opts.signal.addEventListener("abort", onAbort, { once: true });
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const onAbort = () => {
+        clearTimeout(t);
+        r();
+      };
+      const t = setTimeout(() => {
+        opts.signal.removeEventListener("abort", onAbort);
+        r();
+      }, ms);
+      opts.signal.addEventListener("abort", onAbort, { once: true });
+    });
   // No job is leased while no sandbox can start: the versions stay pending (NONUSABLE), never
   // INVALID, and the reason is logged once per change.
   let refused: string | null = null;

@@ -50,13 +50,18 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
   const token = config.token;
   const source = config.serverUrl ? serverPackageSource(config.serverUrl) : mapPackageSource(new Map());
   const safety = await runtime.safety();
-  if (config.sandbox === "none") log("WARNING: LW_SANDBOX=none — learnwares run UNSANDBOXED on this host with the runner's rights; use this only for a single trusted user");
+  if (config.sandbox === "none")
+    log("WARNING: LW_SANDBOX=none — learnwares run UNSANDBOXED on this host with the runner's rights; use this only for a single trusted user");
   else if (!safety.ok) log(`refusing to check or serve uploaded learnwares: ${safety.reason}`);
   const service = new ModelService({
-    runtime, source, dataDir: config.dataDir,
+    runtime,
+    source,
+    dataDir: config.dataDir,
     ...(config.serverUrl ? { authorize: serverAuthorizer(config.serverUrl) } : {}),
-    poolSize: config.poolSize, poolMemoryBytes: config.poolMemoryBytes,
-    batchMax: config.batchMax, batchWaitMs: config.batchWaitMs,
+    poolSize: config.poolSize,
+    poolMemoryBytes: config.poolMemoryBytes,
+    batchMax: config.batchMax,
+    batchWaitMs: config.batchWaitMs,
   });
   const app = createServiceApp(service, { mixtures: new MixtureStore({ service, source, dataDir: config.dataDir }) });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

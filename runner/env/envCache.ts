@@ -11,10 +11,21 @@ import { dirname, join } from "node:path";
 
 /** A short stable key for an environment: kind + normalised dependency text (+ extra salt). */
 export function envKey(kind: string, text: string, salt = ""): string {
-  const lines = kind === "pip"
-    ? text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "").sort()
-    : text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
-  return createHash("sha256").update(`${kind}\n${salt}\n${lines.join("\n")}`).digest("hex").slice(0, 16);
+  const lines =
+    kind === "pip"
+      ? text
+          .split(/\r?\n/)
+          .map((l) => l.replace(/#.*/, "").trim())
+          .filter((l) => l !== "")
+          .sort()
+      : text
+          .split(/\r?\n/)
+          .map((l) => l.trimEnd())
+          .filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  return createHash("sha256")
+    .update(`${kind}\n${salt}\n${lines.join("\n")}`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 const inProcess = new Map<string, Promise<unknown>>();
@@ -39,7 +50,9 @@ export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, 
         try {
           const s = await stat(lock);
           if (Date.now() - s.mtimeMs > staleMs || (await holderDied(lock))) await rm(lock, { recursive: true, force: true });
-        } catch { /* released meanwhile */ }
+        } catch {
+          /* released meanwhile */
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
     }

@@ -27,16 +27,18 @@ export async function nodeWorkerBundle(dir: string): Promise<string> {
     const file = join(dir, `worker-${hash.digest("hex").slice(0, 16)}.mjs`);
     if (existsSync(file)) return file;
     const esbuild = await import("esbuild");
-    const out = await esbuild.build({
-      entryPoints: [SOURCES[0]!],
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      external: ["onnxruntime-node"],
-      write: false,
-      logLevel: "silent",
-    }).finally(() => esbuild.stop()); // no esbuild service process stays behind
+    const out = await esbuild
+      .build({
+        entryPoints: [SOURCES[0]!],
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        target: "node20",
+        external: ["onnxruntime-node"],
+        write: false,
+        logLevel: "silent",
+      })
+      .finally(() => esbuild.stop()); // no esbuild service process stays behind
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, out.outputFiles[0]!.contents, { mode: 0o644 });

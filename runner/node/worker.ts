@@ -60,7 +60,8 @@ function fromOutput(y: unknown): Tensor {
   }
   const flat = (y as unknown[]).flat(Infinity) as unknown[];
   const data = Float64Array.from(flat, Number);
-  if (data.some((v, i) => Number.isNaN(v) && typeof flat[i] !== "number")) throw new ModelFault("OUTPUT_NOT_NUMERIC", "JS learnware predict() returned non-numeric values");
+  if (data.some((v, i) => Number.isNaN(v) && typeof flat[i] !== "number"))
+    throw new ModelFault("OUTPUT_NOT_NUMERIC", "JS learnware predict() returned non-numeric values");
   return fromTyped(data, shape);
 }
 
@@ -80,7 +81,13 @@ async function loadJs(req: Request): Promise<Loaded> {
     const exported = name ? mod[name] : (mod.createModel ?? mod.default);
     if (exported === undefined) throw new ModelFault("MODEL_CLASS_MISSING", `Module exports no ${name ?? "createModel or default"} (nor runner hooks)`);
     const isClass = typeof exported === "function" && /^class\s/.test(Function.prototype.toString.call(exported));
-    m = (typeof exported === "function" ? (isClass ? new (exported as new (k: unknown) => LearnwareModel)(kwargs) : await (exported as (k: unknown) => unknown)(kwargs)) : exported) as LearnwareModel;
+    m = (
+      typeof exported === "function"
+        ? isClass
+          ? new (exported as new (k: unknown) => LearnwareModel)(kwargs)
+          : await (exported as (k: unknown) => unknown)(kwargs)
+        : exported
+    ) as LearnwareModel;
   }
   if (!m || typeof m.predict !== "function") throw new ModelFault("LOAD_FAILED", "JS learnware model has no predict()");
   const train = (method: "fit" | "finetune") => {
@@ -96,7 +103,8 @@ async function loadJs(req: Request): Promise<Loaded> {
     predict: async (X) => fromOutput(await m.predict(toRows(X))),
     save: async () => (typeof m.save === "function" ? m.save() : kwargs),
   };
-  const fit = train("fit"), finetune = train("finetune");
+  const fit = train("fit"),
+    finetune = train("finetune");
   if (fit) loaded.fit = fit;
   if (finetune) loaded.finetune = finetune;
   return loaded;
@@ -126,7 +134,8 @@ async function loadOnnx(req: Request): Promise<Loaded> {
   const output = kwShape(kwargs.output_shape) ?? staticShape(session.outputMetadata[0]);
   if (input === null) throw new ModelFault("LOAD_FAILED", "ONNX model input shape is unknown: declare model.input_shape in learnware.yaml");
   if (output === null) throw new ModelFault("LOAD_FAILED", "ONNX model output shape is unknown: declare model.output_shape in learnware.yaml");
-  const inName = session.inputNames[0]!, outName = session.outputNames[0]!;
+  const inName = session.inputNames[0]!,
+    outName = session.outputNames[0]!;
   return {
     input_shape: input,
     output_shape: output,
@@ -149,7 +158,13 @@ async function handle(req: Request): Promise<unknown> {
       return { node: process.versions.node, pid: process.pid };
     case "load": {
       model = req.kind === "onnx" ? await loadOnnx(req) : await loadJs(req);
-      return { input_shape: model.input_shape, output_shape: model.output_shape, has_fit: model.fit !== undefined, has_finetune: model.finetune !== undefined, class: String(req.kind) };
+      return {
+        input_shape: model.input_shape,
+        output_shape: model.output_shape,
+        has_fit: model.fit !== undefined,
+        has_finetune: model.finetune !== undefined,
+        class: String(req.kind),
+      };
     }
     case "predict": {
       if (!model) throw new ModelFault("NOT_LOADED", "No model is loaded");
@@ -194,7 +209,11 @@ process.stdin.on("data", (chunk: Buffer) => {
       } catch (e) {
         const err = e as Error & { code?: string };
         const code = e instanceof ModelFault ? e.code : req.op === "load" ? "LOAD_FAILED" : "MODEL_ERROR";
-        await reply({ id: req.id, ok: false, error: { code, message: `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, details: { traceback: String(err?.stack ?? "") } } });
+        await reply({
+          id: req.id,
+          ok: false,
+          error: { code, message: `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, details: { traceback: String(err?.stack ?? "") } },
+        });
       }
     });
   }

@@ -166,9 +166,18 @@ class Bubblewrap implements Sandbox {
   }
 
   #probe(): Availability {
-    if (process.platform !== "linux") return { ok: false, reason: `no sandbox on ${process.platform}: bubblewrap needs Linux (use the docker backend, or LW_SANDBOX=none for a single trusted user)` };
-    for (const [tool, pkg] of [[this.bwrap, "bubblewrap"], [SETPRIV, "util-linux"], [PRLIMIT, "util-linux"]] as const) {
-      if (!existsSync(tool)) return { ok: false, reason: `${tool} is missing: install it (apt-get install ${pkg}) or set LW_SANDBOX=none for a single trusted user` };
+    if (process.platform !== "linux")
+      return {
+        ok: false,
+        reason: `no sandbox on ${process.platform}: bubblewrap needs Linux (use the docker backend, or LW_SANDBOX=none for a single trusted user)`,
+      };
+    for (const [tool, pkg] of [
+      [this.bwrap, "bubblewrap"],
+      [SETPRIV, "util-linux"],
+      [PRLIMIT, "util-linux"],
+    ] as const) {
+      if (!existsSync(tool))
+        return { ok: false, reason: `${tool} is missing: install it (apt-get install ${pkg}) or set LW_SANDBOX=none for a single trusted user` };
     }
     const cmd = this.wrap({ command: "/usr/bin/true", args: [], env: {}, mounts: [] }, this.defaults);
     try {
@@ -176,7 +185,10 @@ class Bubblewrap implements Sandbox {
       if (r.error) return { ok: false, reason: `bubblewrap cannot start: ${r.error.message}` };
       if (r.status !== 0) {
         const why = (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n")[0];
-        return { ok: false, reason: `bubblewrap cannot start a sandbox here (${why}); user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone=1) — or set LW_SANDBOX=none for a single trusted user` };
+        return {
+          ok: false,
+          reason: `bubblewrap cannot start a sandbox here (${why}); user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone=1) — or set LW_SANDBOX=none for a single trusted user`,
+        };
       }
       return { ok: true };
     } finally {
@@ -202,9 +214,15 @@ class Bubblewrap implements Sandbox {
 
   wrap(req: SandboxRequest, limits: SandboxLimits): SandboxedCommand {
     const a: string[] = [
-      "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-      "--die-with-parent", "--new-session",
-      "--hostname", "learnware",
+      "--unshare-pid",
+      "--unshare-net",
+      "--unshare-ipc",
+      "--unshare-uts",
+      "--unshare-cgroup-try",
+      "--die-with-parent",
+      "--new-session",
+      "--hostname",
+      "learnware",
     ];
     // As root, bubblewrap builds the namespaces itself and `setpriv` drops to a uid of
     // the sandbox's own (so the process limit counts this sandbox alone); otherwise a user

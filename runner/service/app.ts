@@ -29,16 +29,40 @@ export const FRAME_TYPE = "application/vnd.lw.frame";
 /** The one place error codes map to HTTP statuses. */
 export function statusOf(code: string): 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
   switch (code) {
-    case "BAD_REQUEST": case "TYPE_ERROR": case "RANGE_ERROR": case "PACKAGE_INVALID": case "PACKAGE_UNSAFE": return 400;
-    case "UNAUTHENTICATED": return 401;
-    case "FORBIDDEN": return 403;
-    case "NOT_FOUND": return 404;
-    case "CONFLICT": return 409;
-    case "LOAD_FAILED": case "MODEL_ERROR": case "MODEL_CLASS_MISSING": case "WORKER_CRASHED": case "NOT_SUPPORTED": case "OUTPUT_NOT_NUMERIC": case "OUTPUT_NOT_ARRAY": case "OUTPUT_NOT_JSON": return 422;
-    case "BACKEND_UNAVAILABLE": case "UPSTREAM_ERROR": case "SANDBOX_UNAVAILABLE": case "SANDBOX_FAILED": return 503;
-    case "TIMEOUT": return 504;
-    case "MEMORY_LIMIT": return 507;
-    default: return 500;
+    case "BAD_REQUEST":
+    case "TYPE_ERROR":
+    case "RANGE_ERROR":
+    case "PACKAGE_INVALID":
+    case "PACKAGE_UNSAFE":
+      return 400;
+    case "UNAUTHENTICATED":
+      return 401;
+    case "FORBIDDEN":
+      return 403;
+    case "NOT_FOUND":
+      return 404;
+    case "CONFLICT":
+      return 409;
+    case "LOAD_FAILED":
+    case "MODEL_ERROR":
+    case "MODEL_CLASS_MISSING":
+    case "WORKER_CRASHED":
+    case "NOT_SUPPORTED":
+    case "OUTPUT_NOT_NUMERIC":
+    case "OUTPUT_NOT_ARRAY":
+    case "OUTPUT_NOT_JSON":
+      return 422;
+    case "BACKEND_UNAVAILABLE":
+    case "UPSTREAM_ERROR":
+    case "SANDBOX_UNAVAILABLE":
+    case "SANDBOX_FAILED":
+      return 503;
+    case "TIMEOUT":
+      return 504;
+    case "MEMORY_LIMIT":
+      return 507;
+    default:
+      return 500;
   }
 }
 
@@ -56,7 +80,8 @@ export async function readBody(req: Request): Promise<Record<string, unknown>> {
 
 export function asTensor(v: unknown, name: string): Tensor | undefined {
   if (v === undefined) return undefined;
-  if (typeof v === "object" && v !== null && "data" in v && ((v as Tensor).data instanceof Float64Array || (v as Tensor).data instanceof Float32Array)) return v as Tensor;
+  if (typeof v === "object" && v !== null && "data" in v && ((v as Tensor).data instanceof Float64Array || (v as Tensor).data instanceof Float32Array))
+    return v as Tensor;
   if (Array.isArray(v)) return fromNested(v);
   throw new LearnwareError("BAD_REQUEST", `'${name}' must be an array (nested rows) or a frame array`);
 }
@@ -82,7 +107,8 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   app.post(`${base}/train`, async (c) => {
     const body = await readBody(c.req.raw);
     const opts: TrainOptions = {};
-    const X = asTensor(body.X, "X"), y = asTensor(body.y, "y");
+    const X = asTensor(body.X, "X"),
+      y = asTensor(body.y, "y");
     if (X) opts.X = X;
     if (y) opts.y = y;
     if (body.method === "fit" || body.method === "finetune") opts.method = body.method;
@@ -103,7 +129,8 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   app.post(`${base}/invoke`, async (c) => {
     if (!(c.req.header("content-type") ?? "").includes("json")) throw new LearnwareError("BAD_REQUEST", "invoke takes a JSON body {data: any}");
     const body = await readBody(c.req.raw);
-    if (body === null || typeof body !== "object" || Array.isArray(body) || !("data" in body)) throw new LearnwareError("BAD_REQUEST", "invoke takes a JSON body {data: any}");
+    if (body === null || typeof body !== "object" || Array.isArray(body) || !("data" in body))
+      throw new LearnwareError("BAD_REQUEST", "invoke takes a JSON body {data: any}");
     return c.json({ result: await service.invoke(c.req.param("model"), c.req.param("version"), body.data) });
   });
   if (options.mixtures) registerMixtureRoutes(app, options.mixtures);

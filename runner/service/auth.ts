@@ -47,7 +47,11 @@ export function serverAuthorizer(serverUrl: string, fetchImpl: typeof fetch = fe
       throw new LearnwareError("UPSTREAM_ERROR", `The market server at ${serverUrl} cannot be reached: ${(e as Error).message}`);
     }
     if (res.status === 401) throw new LearnwareError("UNAUTHENTICATED", `Learnware ${model} version ${version} needs a token the market accepts`);
-    if (res.status === 403) throw new LearnwareError("FORBIDDEN", `This token may not run learnware ${model} version ${version} (not usable yet: only its owner and admins may run it)`);
+    if (res.status === 403)
+      throw new LearnwareError(
+        "FORBIDDEN",
+        `This token may not run learnware ${model} version ${version} (not usable yet: only its owner and admins may run it)`,
+      );
     if (res.status === 404) throw new LearnwareError("NOT_FOUND", `Learnware ${model} version ${version} not found`);
     if (!res.ok) throw new LearnwareError("UPSTREAM_ERROR", `The market server answered HTTP ${res.status} for ${model} version ${version}`);
     const digest = (res.headers.get("x-checksum-sha256") ?? res.headers.get("etag")?.replace(/"/g, "") ?? "").toLowerCase();

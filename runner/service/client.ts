@@ -38,7 +38,11 @@ export class ModelClient {
     const headers: Record<string, string> = {};
     if (init.type) headers["content-type"] = init.type;
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    const res = await fetch(this.#url(op), { method: init.method, headers, ...(init.body !== undefined ? { body: init.body as string | Uint8Array<ArrayBuffer> } : {}) });
+    const res = await fetch(this.#url(op), {
+      method: init.method,
+      headers,
+      ...(init.body !== undefined ? { body: init.body as string | Uint8Array<ArrayBuffer> } : {}),
+    });
     if (!res.ok) {
       const text = await res.text();
       let payload: { code: string; message: string; details?: unknown };

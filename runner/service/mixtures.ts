@@ -104,8 +104,10 @@ function bad(message: string): LearnwareError {
 }
 
 function toMatrix(t: Tensor, name: string, allowVector = true): Matrix {
-  if (t.shape.length === 0 || t.shape.length > 2 || (!allowVector && t.shape.length !== 2)) throw bad(`'${name}' must be a 2-D array of rows (got shape [${t.shape.join(", ")}])`);
-  const rows = rowCount(t), cols = t.shape.length === 1 ? 1 : rowSize(t);
+  if (t.shape.length === 0 || t.shape.length > 2 || (!allowVector && t.shape.length !== 2))
+    throw bad(`'${name}' must be a 2-D array of rows (got shape [${t.shape.join(", ")}])`);
+  const rows = rowCount(t),
+    cols = t.shape.length === 1 ? 1 : rowSize(t);
   if (rows === 0 || cols === 0) throw bad(`'${name}' must hold at least one row and one column`);
   return { rows, cols, data: t.data instanceof Float64Array ? t.data : Float64Array.from(t.data) };
 }
@@ -115,7 +117,8 @@ function toTensor(m: Matrix): Tensor {
 }
 
 function checkResult(v: unknown): SearchResult {
-  if (v === null || typeof v !== "object") throw bad("'result' must be a search result {single: [{id, score, dist}], multiple: {ids, weights, score, dist} | null}");
+  if (v === null || typeof v !== "object")
+    throw bad("'result' must be a search result {single: [{id, score, dist}], multiple: {ids, weights, score, dist} | null}");
   const r = v as Record<string, unknown>;
   if (!Array.isArray(r.single) || r.single.some((s) => s === null || typeof s !== "object" || typeof (s as { id?: unknown }).id !== "string")) {
     throw bad("'result.single' must be an array of {id, score, dist}");
@@ -123,8 +126,14 @@ function checkResult(v: unknown): SearchResult {
   const m = r.multiple;
   if (m !== null && m !== undefined) {
     const mm = m as Record<string, unknown>;
-    if (typeof m !== "object" || !Array.isArray(mm.ids) || !mm.ids.every((x) => typeof x === "string")
-      || !Array.isArray(mm.weights) || mm.weights.length !== mm.ids.length || !mm.weights.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    if (
+      typeof m !== "object" ||
+      !Array.isArray(mm.ids) ||
+      !mm.ids.every((x) => typeof x === "string") ||
+      !Array.isArray(mm.weights) ||
+      mm.weights.length !== mm.ids.length ||
+      !mm.weights.every((x) => typeof x === "number" && Number.isFinite(x))
+    ) {
       throw bad("'result.multiple' must be null or {ids: string[], weights: number[] (one per id), score, dist}");
     }
   }
@@ -160,7 +169,8 @@ export class MixtureStore {
         try {
           zip = await this.#opts.source(id, version, currentToken());
         } catch (e) {
-          if (e instanceof LearnwareError && e.code === "NOT_FOUND") throw new LearnwareError("NOT_FOUND", `Unknown learnware '${id}' (version ${version}): ${e.message}`, { learnware: id, version });
+          if (e instanceof LearnwareError && e.code === "NOT_FOUND")
+            throw new LearnwareError("NOT_FOUND", `Unknown learnware '${id}' (version ${version}): ${e.message}`, { learnware: id, version });
           throw e;
         }
         const pkg = readLearnwarePackage(zip);
@@ -199,15 +209,22 @@ export class MixtureStore {
     if (mode !== undefined) {
       const allowed = kind === "averaging" ? AVERAGING_MODES : kind === "job_selector" ? [] : TASK_MODES;
       if (typeof mode !== "string" || !allowed.includes(mode)) {
-        throw bad(allowed.length === 0 ? `'mode' does not apply to kind ${kind}` : `'mode' of kind ${kind} must be one of ${allowed.join(", ")}, got ${JSON.stringify(mode)}`);
+        throw bad(
+          allowed.length === 0
+            ? `'mode' does not apply to kind ${kind}`
+            : `'mode' of kind ${kind} must be one of ${allowed.join(", ")}, got ${JSON.stringify(mode)}`,
+        );
       }
     }
     const topK = b.topK;
-    if (topK !== undefined && (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1)) throw bad(`'topK' must be a positive integer, got ${JSON.stringify(topK)}`);
+    if (topK !== undefined && (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1))
+      throw bad(`'topK' must be a positive integer, got ${JSON.stringify(topK)}`);
     const versionMap = b.version ?? {};
-    if (versionMap === null || typeof versionMap !== "object" || Array.isArray(versionMap)) throw bad("'version' must be an object mapping learnware ids to versions");
+    if (versionMap === null || typeof versionMap !== "object" || Array.isArray(versionMap))
+      throw bad("'version' must be an object mapping learnware ids to versions");
     for (const [k, v] of Object.entries(versionMap)) {
-      if ((typeof v !== "string" && typeof v !== "number") || !SAFE.test(String(v))) throw bad(`'version.${k}' must be a version number or tag, got ${JSON.stringify(v)}`);
+      if ((typeof v !== "string" && typeof v !== "number") || !SAFE.test(String(v)))
+        throw bad(`'version.${k}' must be a version number or tag, got ${JSON.stringify(v)}`);
     }
     if (b.id !== undefined && (typeof b.id !== "string" || !SAFE.test(b.id))) throw bad("'id' must be 1–128 letters, digits, '.', '_' or '-'");
     const id = typeof b.id === "string" ? b.id : `mx-${randomBytes(6).toString("hex")}`;
@@ -215,7 +232,11 @@ export class MixtureStore {
 
     let descriptor: ReuseDescriptor;
     try {
-      descriptor = describeReuse(result, { kind: kind as MixtureKind, ...(mode !== undefined ? { mode: mode as "mean" } : {}), ...(topK !== undefined ? { topK } : {}) });
+      descriptor = describeReuse(result, {
+        kind: kind as MixtureKind,
+        ...(mode !== undefined ? { mode: mode as "mean" } : {}),
+        ...(topK !== undefined ? { topK } : {}),
+      });
     } catch (e) {
       if (e instanceof LearnwareError && e.code === "SEARCH_EMPTY") throw bad(e.message);
       throw e;
@@ -320,7 +341,10 @@ export class MixtureStore {
     const m = await this.#get(id);
     const kind = m.stored.descriptor.kind;
     if (NEEDS_FIT.has(kind) && m.fittedAt === null) {
-      throw new LearnwareError("CONFLICT", `Mixture '${id}' (${kind}) must be fitted before it predicts: POST /mixtures/${id}/fit with {X, y} first (fitted state is not kept across service restarts)`);
+      throw new LearnwareError(
+        "CONFLICT",
+        `Mixture '${id}' (${kind}) must be fitted before it predicts: POST /mixtures/${id}/fit with {X, y} first (fitted state is not kept across service restarts)`,
+      );
     }
     await this.#checkWidth(m, X);
     m.reuser ??= await this.#build(m);
@@ -358,7 +382,8 @@ export function registerMixtureRoutes(app: Hono, store: MixtureStore): void {
   });
   app.post("/mixtures/:id/fit", async (c) => {
     const body = await readBody(c.req.raw);
-    const X = matrixOf(body, "X"), y = matrixOf(body, "y");
+    const X = matrixOf(body, "X"),
+      y = matrixOf(body, "y");
     return c.json(await store.fit(c.req.param("id"), X, y));
   });
   app.post("/mixtures/:id/predict", async (c) => {

@@ -23,7 +23,18 @@ import { decodeFrame, encodeFrame } from "../protocol.ts";
  * Settings that belong to the runner's configuration alone: a caller who could choose the
  * backend, the limits or the sandbox could turn the sandbox off (400 when sent).
  */
-export const RESERVED_INSTANCE_KEYS = ["backend", "memoryLimitBytes", "timeoutMs", "sandbox", "limits", "cpus", "pids", "network", "privileged", "env"] as const;
+export const RESERVED_INSTANCE_KEYS = [
+  "backend",
+  "memoryLimitBytes",
+  "timeoutMs",
+  "sandbox",
+  "limits",
+  "cpus",
+  "pids",
+  "network",
+  "privileged",
+  "env",
+] as const;
 
 export interface InstanceConfig {
   /** Disable micro-batching for models that are not row-independent. */
@@ -128,12 +139,21 @@ export class ModelService {
   }
 
   /** Creates the instance's data folder and stores its parameters (idempotent; updates config). */
-  async initialize(model: string, version: string, config: InstanceConfig = {}): Promise<{ model: string; version: string; dataPath: string; config: InstanceConfig }> {
+  async initialize(
+    model: string,
+    version: string,
+    config: InstanceConfig = {},
+  ): Promise<{ model: string; version: string; dataPath: string; config: InstanceConfig }> {
     this.#check(model, version);
-    if (config === null || typeof config !== "object" || Array.isArray(config)) throw new LearnwareError("BAD_REQUEST", "initialize takes a JSON object of instance parameters");
+    if (config === null || typeof config !== "object" || Array.isArray(config))
+      throw new LearnwareError("BAD_REQUEST", "initialize takes a JSON object of instance parameters");
     const reserved = RESERVED_INSTANCE_KEYS.filter((k) => k in config);
     if (reserved.length > 0) {
-      throw new LearnwareError("BAD_REQUEST", `${reserved.map((k) => `'${k}'`).join(", ")} cannot be set by a caller: the backend, limits and sandbox come from the runner's configuration`, { fields: reserved });
+      throw new LearnwareError(
+        "BAD_REQUEST",
+        `${reserved.map((k) => `'${k}'`).join(", ")} cannot be set by a caller: the backend, limits and sandbox come from the runner's configuration`,
+        { fields: reserved },
+      );
     }
     await this.#authorize(currentToken(), model, version);
     const key = ModelService.key(model, version);
@@ -177,24 +197,32 @@ export class ModelService {
   async #use<R>({ inst, digest }: { inst: Instance; digest: string }, fn: (l: Loaded) => Promise<R>): Promise<R> {
     const key = `${ModelService.key(inst.model, inst.version)}#${digest}`;
     const token = currentToken();
-    return this.pool.use(key, async () => {
-      const t0 = Date.now();
-      const zip = await this.#opts.source(inst.model, inst.version, token);
-      if (sha256Hex(zip) !== digest) throw new LearnwareError("CONFLICT", `The package of ${inst.model} version ${inst.version} changed while it was being loaded; try again`);
-      const lw = await this.#opts.runtime.materialize(zip);
-      const handle = await this.#opts.runtime.load(lw, { log: (l) => this.#log(inst, l) });
-      const steps = await this.#replayTraining(inst, handle).catch(async (e) => {
-        await handle.dispose();
-        throw e;
-      });
-      const batching = inst.config.batching !== false && handle.acceptsBatch;
-      const batcher = new MicroBatcher((X) => handle.predict(X), {
-        maxBatch: batching ? this.#opts.batchMax : 1,
-        maxWaitMs: batching ? this.#opts.batchWaitMs : 0,
-      });
-      this.#log(inst, `loaded with backend ${handle.backend} in ${Date.now() - t0} ms${steps > 0 ? ` (trained state restored: ${steps} training step(s) replayed)` : ""}`);
-      return { digest, handle, batcher };
-    }, fn);
+    return this.pool.use(
+      key,
+      async () => {
+        const t0 = Date.now();
+        const zip = await this.#opts.source(inst.model, inst.version, token);
+        if (sha256Hex(zip) !== digest)
+          throw new LearnwareError("CONFLICT", `The package of ${inst.model} version ${inst.version} changed while it was being loaded; try again`);
+        const lw = await this.#opts.runtime.materialize(zip);
+        const handle = await this.#opts.runtime.load(lw, { log: (l) => this.#log(inst, l) });
+        const steps = await this.#replayTraining(inst, handle).catch(async (e) => {
+          await handle.dispose();
+          throw e;
+        });
+        const batching = inst.config.batching !== false && handle.acceptsBatch;
+        const batcher = new MicroBatcher((X) => handle.predict(X), {
+          maxBatch: batching ? this.#opts.batchMax : 1,
+          maxWaitMs: batching ? this.#opts.batchWaitMs : 0,
+        });
+        this.#log(
+          inst,
+          `loaded with backend ${handle.backend} in ${Date.now() - t0} ms${steps > 0 ? ` (trained state restored: ${steps} training step(s) replayed)` : ""}`,
+        );
+        return { digest, handle, batcher };
+      },
+      fn,
+    );
   }
 
   /**
@@ -240,7 +268,11 @@ export class ModelService {
     const access = await this.#instance(model, version);
     this.#predicts++;
     return this.#use(access, async (l) => {
-      if (!l.handle.invoke) throw new LearnwareError("NOT_SUPPORTED", `${model} version ${version} runs on the ${l.handle.backend} backend, which takes arrays through predict, not JSON`);
+      if (!l.handle.invoke)
+        throw new LearnwareError(
+          "NOT_SUPPORTED",
+          `${model} version ${version} runs on the ${l.handle.backend} backend, which takes arrays through predict, not JSON`,
+        );
       return l.handle.invoke(data);
     });
   }
@@ -252,14 +284,16 @@ export class ModelService {
     if (inst.train.status === "running") throw new LearnwareError("CONFLICT", `Instance ${model}@${version} is already training`);
     let { X, y } = options;
     if (options.dataFile !== undefined) {
-      if (options.dataFile.includes("..") || options.dataFile.startsWith("/")) throw new LearnwareError("BAD_REQUEST", `dataFile '${options.dataFile}' must be a path inside the instance folder`);
+      if (options.dataFile.includes("..") || options.dataFile.startsWith("/"))
+        throw new LearnwareError("BAD_REQUEST", `dataFile '${options.dataFile}' must be a path inside the instance folder`);
       const frame = decodeFrame(new Uint8Array(await readFile(join(inst.dataPath, options.dataFile)))) as { X: Tensor; y: Tensor };
       ({ X, y } = frame);
     }
     if (!X || !y) throw new LearnwareError("BAD_REQUEST", "train needs X and y (or a dataFile holding them)");
     inst.train = { status: "running", progress: 0, startedAt: new Date().toISOString(), samples: X.shape[0] ?? 0 };
     this.#log(inst, `training started on ${X.shape[0]} samples`);
-    const Xt = X, yt = y;
+    const Xt = X,
+      yt = y;
     void this.#use(access, async (l) => {
       const method = options.method ?? (l.handle.canFinetune ? "finetune" : "fit");
       inst.train.method = method;

@@ -13,7 +13,8 @@ export function serverPackageSource(serverUrl: string): PackageSource {
     const url = `${serverUrl}/v1/learnwares/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/package`;
     const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     if (res.status === 404) throw new LearnwareError("NOT_FOUND", `Learnware ${model} version ${version} not found on ${serverUrl}`);
-    if (res.status === 401 || res.status === 403) throw new LearnwareError(res.status === 401 ? "UNAUTHENTICATED" : "FORBIDDEN", `The market refused package ${model} version ${version} to this caller`);
+    if (res.status === 401 || res.status === 403)
+      throw new LearnwareError(res.status === 401 ? "UNAUTHENTICATED" : "FORBIDDEN", `The market refused package ${model} version ${version} to this caller`);
     if (!res.ok) throw new LearnwareError("UPSTREAM_ERROR", `Fetching ${url} failed: HTTP ${res.status} ${await res.text().catch(() => "")}`.trim());
     return new Uint8Array(await res.arrayBuffer());
   };

@@ -32,7 +32,9 @@ computer software data model learn code program network phone
 le la les et est un une des du pour avec dans pas que qui
 der die das und ist nicht ein eine zu mit von auf
 el los las y es una por con para muy
-今 天 气 很 好 我 你 他 的 是 不 人 电 影 猫 狗 市 场 钱 学 习`.split(/\s+/).filter((w) => w.length > 0);
+今 天 气 很 好 我 你 他 的 是 不 人 电 影 猫 狗 市 场 钱 学 习`
+  .split(/\s+/)
+  .filter((w) => w.length > 0);
 
 /** The vocabulary: specials, single characters, `##` continuations, then whole words. */
 export function tinyVocab(): string[] {
@@ -41,14 +43,20 @@ export function tinyVocab(): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const t of [...specials, ...chars, ...chars.map((c) => "##" + c), ...WORDS]) {
-    if (!seen.has(t)) { seen.add(t); out.push(t); }
+    if (!seen.has(t)) {
+      seen.add(t);
+      out.push(t);
+    }
   }
   return out;
 }
 
 function hashSeed(s: string): number {
   let h = 2166136261;
-  for (const ch of s) { h ^= ch.codePointAt(0)!; h = Math.imul(h, 16777619) >>> 0; }
+  for (const ch of s) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 16777619) >>> 0;
+  }
   return h;
 }
 
@@ -65,7 +73,9 @@ export function tinyEmbeddings(vocab: readonly string[], dim = TINY_DIM): Float3
   return E;
 }
 
-const FLOAT = 1, INT64 = 7, ATTR_INT = 2;
+const FLOAT = 1,
+  INT64 = 7,
+  ATTR_INT = 2;
 
 function valueInfo(name: string, elem: number, dims: (number | string)[]): ProtoWriter {
   const shape = new ProtoWriter();
@@ -77,16 +87,28 @@ function valueInfo(name: string, elem: number, dims: (number | string)[]): Proto
 export function tinyOnnx(E: Float32Array, vocabSize: number, dim = TINY_DIM): Uint8Array {
   const raw = new Uint8Array(E.buffer.slice(E.byteOffset, E.byteOffset + E.byteLength));
   const init = new ProtoWriter().int64(1, vocabSize).int64(1, dim).int64(2, FLOAT).string(8, "embeddings").bytes(9, raw);
-  const gather = new ProtoWriter().string(1, "embeddings").string(1, "input_ids").string(2, "last_hidden_state")
-    .string(3, "lookup").string(4, "Gather")
+  const gather = new ProtoWriter()
+    .string(1, "embeddings")
+    .string(1, "input_ids")
+    .string(2, "last_hidden_state")
+    .string(3, "lookup")
+    .string(4, "Gather")
     .message(5, new ProtoWriter().string(1, "axis").int64(3, 0).int64(20, ATTR_INT));
-  const graph = new ProtoWriter().message(1, gather).string(2, "tiny_embedder").message(5, init)
+  const graph = new ProtoWriter()
+    .message(1, gather)
+    .string(2, "tiny_embedder")
+    .message(5, init)
     .message(11, valueInfo("input_ids", INT64, ["batch", "sequence"]))
     .message(11, valueInfo("attention_mask", INT64, ["batch", "sequence"]))
     .message(11, valueInfo("token_type_ids", INT64, ["batch", "sequence"]))
     .message(12, valueInfo("last_hidden_state", FLOAT, ["batch", "sequence", dim]));
-  return new ProtoWriter().int64(1, 8).string(2, "learnware-ts").string(3, "0.1.0").message(7, graph)
-    .message(8, new ProtoWriter().string(1, "").int64(2, 13)).finish();
+  return new ProtoWriter()
+    .int64(1, 8)
+    .string(2, "learnware-ts")
+    .string(3, "0.1.0")
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, "").int64(2, 13))
+    .finish();
 }
 
 function tokenizerJson(vocab: readonly string[]) {
@@ -103,8 +125,11 @@ function tokenizerJson(vocab: readonly string[]) {
       type: "TemplateProcessing",
       single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "[SEP]", type_id: 0 } }],
       pair: [
-        { SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "[SEP]", type_id: 0 } },
-        { Sequence: { id: "B", type_id: 1 } }, { SpecialToken: { id: "[SEP]", type_id: 1 } },
+        { SpecialToken: { id: "[CLS]", type_id: 0 } },
+        { Sequence: { id: "A", type_id: 0 } },
+        { SpecialToken: { id: "[SEP]", type_id: 0 } },
+        { Sequence: { id: "B", type_id: 1 } },
+        { SpecialToken: { id: "[SEP]", type_id: 1 } },
       ],
       special_tokens: {
         "[CLS]": { id: "[CLS]", ids: [ids["[CLS]"]], tokens: ["[CLS]"] },
@@ -124,12 +149,28 @@ export function buildTinyModel(outDir: string): string {
   const onnx = tinyOnnx(tinyEmbeddings(vocab), vocab.length);
   writeFileSync(join(dir, "onnx", "model.onnx"), onnx);
   writeFileSync(join(dir, "onnx", "model_quantized.onnx"), onnx);
-  writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "bert", hidden_size: TINY_DIM, vocab_size: vocab.length, architectures: ["BertModel"] }, null, 2));
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({ model_type: "bert", hidden_size: TINY_DIM, vocab_size: vocab.length, architectures: ["BertModel"] }, null, 2),
+  );
   writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tokenizerJson(vocab)));
-  writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify({
-    tokenizer_class: "BertTokenizer", do_lower_case: true, model_max_length: 512,
-    pad_token: "[PAD]", unk_token: "[UNK]", cls_token: "[CLS]", sep_token: "[SEP]", mask_token: "[MASK]",
-  }, null, 2));
+  writeFileSync(
+    join(dir, "tokenizer_config.json"),
+    JSON.stringify(
+      {
+        tokenizer_class: "BertTokenizer",
+        do_lower_case: true,
+        model_max_length: 512,
+        pad_token: "[PAD]",
+        unk_token: "[UNK]",
+        cls_token: "[CLS]",
+        sep_token: "[SEP]",
+        mask_token: "[MASK]",
+      },
+      null,
+      2,
+    ),
+  );
   return dir;
 }
 

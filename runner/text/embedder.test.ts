@@ -18,8 +18,14 @@ test("the tiny model folder loads in transformers.js and drives text specs end t
     assert.equal(v.length, 3);
     assert.equal(v[0]!.length, TINY_DIM);
     const cos = (x: Float32Array, y: Float32Array) => {
-      let xy = 0, xx = 0, yy = 0;
-      for (let i = 0; i < x.length; i++) { xy += x[i]! * y[i]!; xx += x[i]! ** 2; yy += y[i]! ** 2; }
+      let xy = 0,
+        xx = 0,
+        yy = 0;
+      for (let i = 0; i < x.length; i++) {
+        xy += x[i]! * y[i]!;
+        xx += x[i]! ** 2;
+        yy += y[i]! ** 2;
+      }
       return xy / Math.sqrt(xx * yy);
     };
     assert.ok(cos(v[0]!, v[1]!) > cos(v[0]!, v[2]!) + 0.3);
@@ -29,7 +35,14 @@ test("the tiny model folder loads in transformers.js and drives text specs end t
     const pets = await mk(["the cat eats fish", "my dog likes to play ball", "the cat sleeps at home", "a dog and a cat"]);
     const money = await mk(["the bank loan credit", "stock market price today", "buy and sell stock", "pay the loan to the bank"]);
     const user = await mk(["my cat and my dog play", "the dog eats food"]);
-    const r = searchTextSpecs(user, [{ id: "money", spec: money }, { id: "pets", spec: pets }], { method: "none" });
+    const r = searchTextSpecs(
+      user,
+      [
+        { id: "money", spec: money },
+        { id: "pets", spec: pets },
+      ],
+      { method: "none" },
+    );
     assert.equal(r.single[0]!.id, "pets");
     assert.deepEqual(pets.language, ["en"]);
   } finally {

@@ -121,7 +121,9 @@ export class WorkerProcess {
         if (spec.cleanup) {
           try {
             info = (await spec.cleanup(info)) ?? info;
-          } catch { /* best effort */ }
+          } catch {
+            /* best effort */
+          }
         }
         this.#exit = info;
         this.#failAll(info);
@@ -162,12 +164,13 @@ export class WorkerProcess {
 
   /** Sends one request and resolves with the worker's `result` (rejects with its error). */
   call(op: string, args: Record<string, unknown>, opts: { timeoutMs?: number } = {}): Promise<unknown> {
-    const run = (): Promise<unknown> => this.#send(op, args, opts.timeoutMs).then((r) => {
-      if (typeof r.rss === "number") this.lastRss = r.rss;
-      if (r.ok) return r.result;
-      const e = r.error ?? { code: "MODEL_ERROR", message: "Worker reported an error without details" };
-      throw new LearnwareError(e.code, e.message, e.details);
-    });
+    const run = (): Promise<unknown> =>
+      this.#send(op, args, opts.timeoutMs).then((r) => {
+        if (typeof r.rss === "number") this.lastRss = r.rss;
+        if (r.ok) return r.result;
+        const e = r.error ?? { code: "MODEL_ERROR", message: "Worker reported an error without details" };
+        throw new LearnwareError(e.code, e.message, e.details);
+      });
     const p = this.#queue.then(run, run);
     this.#queue = p.catch(() => undefined);
     return p;
@@ -218,7 +221,11 @@ export class WorkerProcess {
         return new LearnwareError("WORKER_CLOSED", `Worker ${this.spec.name} was shut down${what}`, details);
       default:
         if (!this.#sandboxUp) {
-          return new LearnwareError("SANDBOX_FAILED", `The sandbox of worker ${this.spec.name} could not start${tail ? `: ${tail.split("\n")[0]}` : ""}`, details);
+          return new LearnwareError(
+            "SANDBOX_FAILED",
+            `The sandbox of worker ${this.spec.name} could not start${tail ? `: ${tail.split("\n")[0]}` : ""}`,
+            details,
+          );
         }
         return new LearnwareError(
           "WORKER_CRASHED",
@@ -234,7 +241,9 @@ export class WorkerProcess {
     this.#killReason ??= reason;
     try {
       this.spec.terminate?.();
-    } catch { /* best effort */ }
+    } catch {
+      /* best effort */
+    }
     this.child.kill("SIGKILL");
   }
 
@@ -244,7 +253,9 @@ export class WorkerProcess {
     this.#killReason ??= "closed";
     try {
       this.child.stdin!.end(encodeFrame({ id: 0, op: "exit" }));
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     const t = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     const info = await this.#exited;
     clearTimeout(t);
@@ -267,7 +278,9 @@ export function treeRss(pid: number): number {
         const kids = readFileSync(`/proc/${p}/task/${tid}/children`, "utf8").trim();
         if (kids) for (const k of kids.split(" ")) stack.push(Number(k));
       }
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return total;
 }

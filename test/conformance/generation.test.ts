@@ -24,13 +24,18 @@ const cases = loadCases<Case>("generation.json");
 
 /** The README's cleaning rule, written out independently: ±Inf → NaN → column mean of finite values. */
 function cleaned(X: number[][]): Matrix {
-  const n = X.length, d = X[0]!.length;
+  const n = X.length,
+    d = X[0]!.length;
   const m = fromRows(X);
   for (let j = 0; j < d; j++) {
-    let s = 0, c = 0;
+    let s = 0,
+      c = 0;
     for (let i = 0; i < n; i++) {
       const v = m.data[i * d + j]!;
-      if (Number.isFinite(v)) { s += v; c++; }
+      if (Number.isFinite(v)) {
+        s += v;
+        c++;
+      }
     }
     for (let i = 0; i < n; i++) if (!Number.isFinite(m.data[i * d + j]!)) m.data[i * d + j] = s / c;
   }

@@ -12,7 +12,11 @@ import { fromRows, type Matrix } from "../../core/matrix.ts";
 import { createWasmBackend, wasmSimdSupported } from "../../wasm/mod.ts";
 import { loadCases } from "../_util.ts";
 
-interface SpecIn { z: number[][]; beta: number[]; gamma: number }
+interface SpecIn {
+  z: number[][];
+  beta: number[];
+  gamma: number;
+}
 interface KernelCase {
   id: string;
   note: string;
@@ -22,7 +26,11 @@ interface KernelCase {
   tol: Record<Key, number>;
 }
 type Key = "ip_aa" | "ip_bb" | "ip_ab" | "ip_ba" | "dist_ab" | "dist_ba";
-interface Spec { z: Matrix; beta: Float64Array; gamma: number }
+interface Spec {
+  z: Matrix;
+  beta: Float64Array;
+  gamma: number;
+}
 
 const cases = loadCases<KernelCase>("kernel_mmd.json");
 const spec = (s: SpecIn): Spec => ({ z: fromRows(s.z), beta: Float64Array.from(s.beta), gamma: s.gamma });
@@ -32,7 +40,10 @@ if (wasmSimdSupported()) backends.push(await createWasmBackend());
 
 test("both backends are under test", () => {
   assert.equal(cases.length, 30);
-  assert.ok(backends.some((b) => b.name === "wasm-simd"), "wasm SIMD backend missing on this runtime");
+  assert.ok(
+    backends.some((b) => b.name === "wasm-simd"),
+    "wasm SIMD backend missing on this runtime",
+  );
 });
 
 for (const backend of backends) {
@@ -42,12 +53,20 @@ for (const backend of backends) {
   test(`kernel_mmd.json through the ${backend.name} backend`, () => {
     const failures: string[] = [];
     for (const c of cases) {
-      const a = spec(c.a), b = spec(c.b);
+      const a = spec(c.a),
+        b = spec(c.b);
       const got: Record<Key, number> = {
-        ip_aa: ip(a, a), ip_bb: ip(b, b), ip_ab: ip(a, b), ip_ba: ip(b, a), dist_ab: dist(a, b), dist_ba: dist(b, a),
+        ip_aa: ip(a, a),
+        ip_bb: ip(b, b),
+        ip_ab: ip(a, b),
+        ip_ba: ip(b, a),
+        dist_ab: dist(a, b),
+        dist_ba: dist(b, a),
       };
       for (const key of Object.keys(c.expected) as Key[]) {
-        const g = got[key], e = c.expected[key], tol = c.tol[key];
+        const g = got[key],
+          e = c.expected[key],
+          tol = c.tol[key];
         if (!(Math.abs(g - e) <= tol)) failures.push(`${c.id} ${key}: got ${g}, expected ${e} (tol ${tol})`);
       }
       assert.equal(dist(a, a), 0, `${c.id}: dist(a, a) must be exactly 0 on ${backend.name}`);
@@ -60,8 +79,14 @@ for (const backend of backends) {
 test("the two backends agree to well inside the corpus tolerances", { skip: backends.length < 2 }, () => {
   const [r, w] = backends as [KernelBackend, KernelBackend];
   for (const c of cases) {
-    const a = spec(c.a), b = spec(c.b);
-    for (const [x, y, key] of [[a, a, "ip_aa"], [b, b, "ip_bb"], [a, b, "ip_ab"], [b, a, "ip_ba"]] as const) {
+    const a = spec(c.a),
+      b = spec(c.b);
+    for (const [x, y, key] of [
+      [a, a, "ip_aa"],
+      [b, b, "ip_bb"],
+      [a, b, "ip_ab"],
+      [b, a, "ip_ba"],
+    ] as const) {
       const gr = r.rbfWeightedSum(x.z, x.beta, y.z, y.beta, x.gamma);
       const gw = w.rbfWeightedSum(x.z, x.beta, y.z, y.beta, x.gamma);
       assert.ok(Math.abs(gr - gw) <= c.tol[key] / 100, `${c.id} ${key}: reference ${gr}, wasm ${gw}`);

@@ -7,8 +7,19 @@ import { innerProduct, mmd2 } from "../../core/kernel/mmd.ts";
 import { fromRows } from "../../core/matrix.ts";
 
 type Keys = "ip_aa" | "ip_bb" | "ip_ab" | "ip_ba" | "dist_ab" | "dist_ba";
-interface PointSet { z: number[][]; beta: number[]; gamma: number }
-interface Case { id: string; note: string; a: PointSet; b: PointSet; expected: Record<Keys, number>; tol: Record<Keys, number> }
+interface PointSet {
+  z: number[][];
+  beta: number[];
+  gamma: number;
+}
+interface Case {
+  id: string;
+  note: string;
+  a: PointSet;
+  b: PointSet;
+  expected: Record<Keys, number>;
+  tol: Record<Keys, number>;
+}
 
 const cases = loadCases<Case>("kernel_mmd.json");
 const KEYS: Keys[] = ["ip_aa", "ip_bb", "ip_ab", "ip_ba", "dist_ab", "dist_ba"];

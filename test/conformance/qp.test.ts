@@ -49,10 +49,7 @@ for (const c of cases) {
 
     // Objective.
     const dObj = Math.abs(r.objective - c.expected.objective);
-    assert.ok(
-      dObj <= c.tol.objective,
-      `${c.id}: objective ${r.objective}, expected ${c.expected.objective} (|diff| ${dObj} > ${c.tol.objective})`,
-    );
+    assert.ok(dObj <= c.tol.objective, `${c.id}: objective ${r.objective}, expected ${c.expected.objective} (|diff| ${dObj} > ${c.tol.objective})`);
 
     // Beta, when unique and a tolerance is given.
     if (c.tol.beta !== null && c.beta_unique) {
@@ -65,10 +62,7 @@ for (const c of cases) {
           at = i;
         }
       }
-      assert.ok(
-        worst <= c.tol.beta,
-        `${c.id}: max|b − beta| = ${worst} at index ${at} (got ${b[at]}, expected ${c.expected.beta[at]}) > ${c.tol.beta}`,
-      );
+      assert.ok(worst <= c.tol.beta, `${c.id}: max|b − beta| = ${worst} at index ${at} (got ${b[at]}, expected ${c.expected.beta[at]}) > ${c.tol.beta}`);
     }
 
     // KKT: g = Kb − C, ν = −(Σ_{b_i>0} g_i b_i)/(Σ b_i), λ = g + ν, s = 1 + max|K| + max|C|.

@@ -22,7 +22,11 @@ for (const c of loadCases<SearchCase>("search.json")) {
   test(`search.json ${c.id}`, () => {
     const market = c.market.map((m) => ({ id: m.id, spec: spec(m.spec) }));
     const r = searchStatistical(spec(c.user), market, { maxSearchNum: c.max_search_num, method: c.search_method });
-    assert.deepEqual(r.single.map((s) => s.id), c.expected.single.map((s) => s.id), `${c.id}: single ids`);
+    assert.deepEqual(
+      r.single.map((s) => s.id),
+      c.expected.single.map((s) => s.id),
+      `${c.id}: single ids`,
+    );
     r.single.forEach((s, i) => {
       const e = c.expected.single[i]!;
       assertClose(s.score, e.score, 1e-6, 0, `${c.id} single[${i}].score`);
@@ -34,7 +38,13 @@ for (const c of loadCases<SearchCase>("search.json")) {
       assert.ok(r.multiple, `${c.id}: expected a mixture`);
       assert.deepEqual(r.multiple.ids, c.expected.multiple.ids, `${c.id}: mixture ids`);
       assertClose(r.multiple.score, c.expected.multiple.score, 1e-6, 0, `${c.id} mixture score`);
-      assertClose(r.multiple.weights.reduce((a, b) => a + b, 0), 1, 1e-9, 0, `${c.id} weights sum`);
+      assertClose(
+        r.multiple.weights.reduce((a, b) => a + b, 0),
+        1,
+        1e-9,
+        0,
+        `${c.id} weights sum`,
+      );
     }
   });
 }

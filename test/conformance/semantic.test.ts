@@ -28,11 +28,7 @@ test("semantic.json has cases", () => {
 for (const c of cases) {
   test(`semantic ${c.id}`, () => {
     const r = checkSemanticSpec(c.spec);
-    assert.equal(
-      r.status,
-      c.expected_status,
-      `${c.id} (${c.rule}): got status ${r.status}, expected ${c.expected_status}; issues ${JSON.stringify(r.issues)}`,
-    );
+    assert.equal(r.status, c.expected_status, `${c.id} (${c.rule}): got status ${r.status}, expected ${c.expected_status}; issues ${JSON.stringify(r.issues)}`);
     assert.equal(r.ok, c.expected_status === 0, `${c.id}: ok ${r.ok} disagrees with status ${r.status}`);
     if (c.expected_status === -1) {
       assert.ok(r.issues.length > 0, `${c.id}: an invalid spec must list its issues`);

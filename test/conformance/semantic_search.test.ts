@@ -40,11 +40,7 @@ for (const c of cases) {
   test(`semantic_search ${c.id}`, () => {
     const market = c.market.map((m) => ({ id: m.id, semantic: m.semantic_spec }));
     const r = semanticSearch(c.user_semantic_spec, market, c.searcher);
-    assert.deepEqual(
-      r.ids,
-      c.expected_ids,
-      `${c.id} (${c.searcher}): got ids ${JSON.stringify(r.ids)}, expected ${JSON.stringify(c.expected_ids)}`,
-    );
+    assert.deepEqual(r.ids, c.expected_ids, `${c.id} (${c.searcher}): got ids ${JSON.stringify(r.ids)}, expected ${JSON.stringify(c.expected_ids)}`);
     if (c.expected_scores !== undefined) {
       const q = textOf(c.user_semantic_spec, "Name");
       const byId = new Map(market.map((m) => [m.id, m.semantic]));

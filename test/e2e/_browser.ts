@@ -71,7 +71,16 @@ export async function launch(baseUrl: string): Promise<E2eBrowser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
     baseURL: baseUrl,
     viewport: { width: 1200, height: 900 },
     acceptDownloads: true,
@@ -81,10 +90,15 @@ export async function launch(baseUrl: string): Promise<E2eBrowser> {
   const errors: string[] = [];
   const record = (r: Request) => requests.push({ url: r.url(), method: r.method(), body: r.postData(), resourceType: r.resourceType() });
   context.on("request", record);
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
   page.on("pageerror", (e) => errors.push(String(e)));
   return {
-    context, page, requests, errors,
+    context,
+    page,
+    requests,
+    errors,
     close: async () => {
       await context.close().catch(() => {});
       await rm(profile, { recursive: true, force: true });

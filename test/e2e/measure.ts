@@ -21,7 +21,8 @@ import { launch, startE2eServer } from "./_browser.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
 const runs = Number(values.runs);
-const n = 10_000, d = 20;
+const n = 10_000,
+  d = 20;
 const rng = createRng(11);
 const lines = [Array.from({ length: d }, (_, j) => `x${j}`).join(",")];
 for (let i = 0; i < n; i++) lines.push(Array.from({ length: d }, (_, j) => ((i % 4) * ((j % 3) - 1) + rng.normal()).toFixed(5)).join(","));
@@ -33,7 +34,8 @@ await writeFile(path, csv);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const server = await startE2eServer();
 const b = await launch(server.url);
-const worker: number[] = [], wall: number[] = [];
+const worker: number[] = [],
+  wall: number[] = [];
 let status = "";
 try {
   const p = b.page;
@@ -54,7 +56,10 @@ try {
   await server.close();
 }
 
-const X = selectColumns(parseCsvTable(csv, "x.csv", csv.length), Array.from({ length: d }, (_, j) => j));
+const X = selectColumns(
+  parseCsvTable(csv, "x.csv", csv.length),
+  Array.from({ length: d }, (_, j) => j),
+);
 const node = async (label: string) => {
   const ts: number[] = [];
   for (let r = 0; r <= Math.min(runs, 3); r++) {
@@ -70,7 +75,9 @@ const wasm = await installWasmBackend();
 const nodeWasm = await node(`Node, ${wasm.name}`);
 await rm(dir, { recursive: true, force: true });
 console.log(`10k×20 CSV (${(csv.length / 1048576).toFixed(1)} MiB), K=100, seed 0, ${runs} runs after a warm-up`);
-console.log(`Chromium page, in the worker: median ${Math.round(median(worker))} ms (min ${Math.round(Math.min(...worker))}, max ${Math.round(Math.max(...worker))})`);
+console.log(
+  `Chromium page, in the worker: median ${Math.round(median(worker))} ms (min ${Math.round(Math.min(...worker))}, max ${Math.round(Math.max(...worker))})`,
+);
 console.log(`Chromium page, click to spec: median ${Math.round(median(wall))} ms`);
 console.log(`last status: ${status}`);
 console.log(ref);

@@ -64,11 +64,16 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     await writeFile(csvPath, csv);
     // The CLI's spec for the same file and seed.
     const cliOut = join(work, "cli-stat.json");
-    const cli = spawnSync(process.execPath, [join(repoRoot, "cli", "lw.js"), "spec", "generate", "--input", csvPath, "--output", cliOut, "--seed", "0"], { encoding: "utf8" });
+    const cli = spawnSync(process.execPath, [join(repoRoot, "cli", "lw.js"), "spec", "generate", "--input", csvPath, "--output", cliOut, "--seed", "0"], {
+      encoding: "utf8",
+    });
     assert.equal(cli.status, 0, cli.stderr);
     const cliSpec = RKMETableSpecification.parse(await readFile(cliOut, "utf8"));
     // What the market returns for the CLI's spec.
-    const expected = await apiJson("POST", "/v1/search", { stat: JSON.parse(await readFile(cliOut, "utf8")), semantic: { Data: { Type: "Class", Values: ["Table"] } } });
+    const expected = await apiJson("POST", "/v1/search", {
+      stat: JSON.parse(await readFile(cliOut, "utf8")),
+      semantic: { Data: { Type: "Class", Values: ["Table"] } },
+    });
 
     const p = b.page;
     const start = b.requests.length;
@@ -143,13 +148,17 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
       const f = row.split(",");
       assert.ok(!everything.includes(row) && !everything.includes(`${f[0]},${f[1]}`), `raw row on the wire: ${row}`);
     }
-    assert.ok(reqs.every((r) => new URL(r.url).origin === server.url), "no request leaves the server's origin");
+    assert.ok(
+      reqs.every((r) => new URL(r.url).origin === server.url),
+      "no request leaves the server's origin",
+    );
     assert.deepEqual(b.errors, []);
   });
 
   test("Find: a 10k×20 CSV: progress, cancel, a responsive page, and the time to build the spec", async () => {
     const rng = createRng(11);
-    const n = 10_000, d = 20;
+    const n = 10_000,
+      d = 20;
     const lines = [Array.from({ length: d }, (_, j) => `x${j}`).join(",")];
     for (let i = 0; i < n; i++) lines.push(Array.from({ length: d }, (_, j) => ((i % 4) * ((j % 3) - 1) + rng.normal()).toFixed(5)).join(","));
     const path = join(work, "big.csv");
@@ -181,7 +190,10 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     const wallMs = Number(await p.getAttribute("#gen-status", "data-wall-ms"));
     const text = await p.textContent("#gen-status");
     await mkdir(ARTIFACTS, { recursive: true });
-    await writeFile(join(ARTIFACTS, "browser-timing.json"), JSON.stringify({ rows: n, cols: d, K: 100, generateMs: ms, wallMs, status: text, chromium: b.context.browser()?.version() ?? null }, null, 2) + "\n");
+    await writeFile(
+      join(ARTIFACTS, "browser-timing.json"),
+      JSON.stringify({ rows: n, cols: d, K: 100, generateMs: ms, wallMs, status: text, chromium: b.context.browser()?.version() ?? null }, null, 2) + "\n",
+    );
     console.log(`# browser RKME 10k×20: ${ms} ms in the worker, ${wallMs} ms from the click`);
     assert.ok(ms > 0 && ms < 60_000, `generation took ${ms} ms`);
     assert.deepEqual(b.errors, []);
@@ -190,9 +202,18 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
   test("Browse and the learnware page: filters, pagination, versions, check log, metrics chart, artifacts, tags", async () => {
     // Give a demo learnware a second version's worth of registry data to show.
     const id = "00000002";
-    await apiJson("POST", `/v1/models/${id}/versions/1/metrics`, { metrics: Array.from({ length: 12 }, (_, s) => [{ key: "accuracy", value: 0.6 + 0.3 * (1 - Math.exp(-s / 3)), step: s }, { key: "loss", value: 1.2 * Math.exp(-s / 4) + 0.1, step: s }]).flat() });
+    await apiJson("POST", `/v1/models/${id}/versions/1/metrics`, {
+      metrics: Array.from({ length: 12 }, (_, s) => [
+        { key: "accuracy", value: 0.6 + 0.3 * (1 - Math.exp(-s / 3)), step: s },
+        { key: "loss", value: 1.2 * Math.exp(-s / 4) + 0.1, step: s },
+      ]).flat(),
+    });
     const art = pseudoRandom(3000, 3);
-    const put = await fetch(`${server.url}/v1/models/${id}/versions/1/artifacts?path=${encodeURIComponent("eval/confusion.json")}`, { method: "PUT", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: art as Uint8Array<ArrayBuffer> });
+    const put = await fetch(`${server.url}/v1/models/${id}/versions/1/artifacts?path=${encodeURIComponent("eval/confusion.json")}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: art as Uint8Array<ArrayBuffer>,
+    });
     assert.equal(put.status, 201, await put.text());
     await apiJson("PUT", `/v1/models/${id}/tags/production`, { version: 1 });
 
@@ -286,12 +307,18 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     await screenshot(p, "upload", true);
 
     const versions = await apiJson("GET", `/v1/learnwares/${newId}/versions`, undefined, owner.token);
-    assert.deepEqual(versions.items.map((v: any) => v.number), [1, 2]);
+    assert.deepEqual(
+      versions.items.map((v: any) => v.number),
+      [1, 2],
+    );
     assert.equal(versions.items[1].packageSha256, versions.items[0].packageSha256);
     assert.equal(versions.items[1].packageSize, fx.zip.length);
     const lw = await apiJson("GET", `/v1/learnwares/${newId}`, undefined, owner.token);
     assert.equal(lw.owner, "alice");
     assert.match(lw.semantic.Description.Values, /Retrained/);
-    assert.deepEqual(b.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_RESET/.test(e)), []);
+    assert.deepEqual(
+      b.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_RESET/.test(e)),
+      [],
+    );
   });
 });

@@ -23,7 +23,11 @@ const SEED = Number(process.env.LW_FUZZ_SEED ?? 19);
 function rng(seed: number) {
   let x = seed >>> 0 || 1;
   const next = () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 4294967296;
   };
   return {
@@ -37,23 +41,78 @@ function rng(seed: number) {
 type Rng = ReturnType<typeof rng>;
 
 const WEIRD_STRINGS = [
-  "", " ", "%ff%fe", "%00", "..", "../../etc/passwd", "a\\..\\..\\b", "con", "NUL.txt", "latest", "0", "-1", "1e999", "NaN",
-  "99999999", "00000000", "null", "true", "[]", "{}", "<script>alert(1)</script>", "javascript:alert(1)", "data:text/html,x",
-  "é🎉", "\u202e", "x".repeat(300), "a/b/c", "%2e%2e%2f", "up_", "up_doesnotexist", "job_nope", "'; drop table models; --",
+  "",
+  " ",
+  "%ff%fe",
+  "%00",
+  "..",
+  "../../etc/passwd",
+  "a\\..\\..\\b",
+  "con",
+  "NUL.txt",
+  "latest",
+  "0",
+  "-1",
+  "1e999",
+  "NaN",
+  "99999999",
+  "00000000",
+  "null",
+  "true",
+  "[]",
+  "{}",
+  "<script>alert(1)</script>",
+  "javascript:alert(1)",
+  "data:text/html,x",
+  "é🎉",
+  "\u202e",
+  "x".repeat(300),
+  "a/b/c",
+  "%2e%2e%2f",
+  "up_",
+  "up_doesnotexist",
+  "job_nope",
+  "'; drop table models; --",
 ];
 const WEIRD_NUMBERS = [0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, 1e-320, 4294967296, 86401];
-const WEIRD_JSON_TEXT = ["{", "[", "nul", '{"a":1e999}', '{"a":NaN}', "[".repeat(5000) + "]".repeat(5000), '"string"', "123", "null", "{}", '{"__proto__":{"x":1}}', "\u0000"];
+const WEIRD_JSON_TEXT = [
+  "{",
+  "[",
+  "nul",
+  '{"a":1e999}',
+  '{"a":NaN}',
+  "[".repeat(5000) + "]".repeat(5000),
+  '"string"',
+  "123",
+  "null",
+  "{}",
+  '{"__proto__":{"x":1}}',
+  "\u0000",
+];
 
 function weirdValue(r: Rng, depth = 0): unknown {
   switch (r.int(depth > 2 ? 5 : 8)) {
-    case 0: return r.pick(WEIRD_STRINGS);
-    case 1: return r.pick(WEIRD_NUMBERS);
-    case 2: return r.pick([null, true, false]);
-    case 3: return r.int(1000);
-    case 4: return "s" + r.int(1e6);
-    case 5: return Array.from({ length: r.int(4) }, () => weirdValue(r, depth + 1));
-    case 6: return Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(["name", "version", "semantic", "stat", "path", "uri", "sha256", "metadata", "tags", "size", "owner", "scopes", "x"]), weirdValue(r, depth + 1)]));
-    default: return { Data: { Values: weirdValue(r, depth + 1), Type: "Class" }, Input: { Dimension: r.pick(WEIRD_NUMBERS) } };
+    case 0:
+      return r.pick(WEIRD_STRINGS);
+    case 1:
+      return r.pick(WEIRD_NUMBERS);
+    case 2:
+      return r.pick([null, true, false]);
+    case 3:
+      return r.int(1000);
+    case 4:
+      return "s" + r.int(1e6);
+    case 5:
+      return Array.from({ length: r.int(4) }, () => weirdValue(r, depth + 1));
+    case 6:
+      return Object.fromEntries(
+        Array.from({ length: r.int(4) }, () => [
+          r.pick(["name", "version", "semantic", "stat", "path", "uri", "sha256", "metadata", "tags", "size", "owner", "scopes", "x"]),
+          weirdValue(r, depth + 1),
+        ]),
+      );
+    default:
+      return { Data: { Values: weirdValue(r, depth + 1), Type: "Class" }, Input: { Dimension: r.pick(WEIRD_NUMBERS) } };
   }
 }
 
@@ -87,13 +146,20 @@ function query(r: Rng): string {
 function multipart(r: Rng, fx: Fx): { body: BodyInit; headers: Record<string, string> } {
   const fd = new FormData();
   const choice = r.int(6);
-  const semText = r.chance(0.5) ? JSON.stringify(fx.semantic).replace(/"Dimension":\d+/, `"Dimension":${r.pick(["1e999", "0", "-3", '"x"', "2.5", "8"])}`) : String(r.pick(WEIRD_JSON_TEXT));
-  for (const name of r.chance(0.5) ? ["semantic", "semantic_specification"] : [r.pick(["semantic", "x", "learnware_id", "file_hash", "chunk_begin"])]) fd.set(name, semText);
+  const semText = r.chance(0.5)
+    ? JSON.stringify(fx.semantic).replace(/"Dimension":\d+/, `"Dimension":${r.pick(["1e999", "0", "-3", '"x"', "2.5", "8"])}`)
+    : String(r.pick(WEIRD_JSON_TEXT));
+  for (const name of r.chance(0.5) ? ["semantic", "semantic_specification"] : [r.pick(["semantic", "x", "learnware_id", "file_hash", "chunk_begin"])])
+    fd.set(name, semText);
   if (choice > 0) {
     const zip = r.pick(fx.zips);
     const mutated = zip.slice();
     for (let k = 0; k < r.int(8); k++) mutated[r.int(mutated.length)] = r.int(256);
-    fd.set(r.pick(["package", "learnware_file", "chunk_file", "statistical_specification", "package"]), new Blob([mutated as Uint8Array<ArrayBuffer>]), r.pick(["lw.zip", "../x.zip", "a\u0000b"]));
+    fd.set(
+      r.pick(["package", "learnware_file", "chunk_file", "statistical_specification", "package"]),
+      new Blob([mutated as Uint8Array<ArrayBuffer>]),
+      r.pick(["lw.zip", "../x.zip", "a\u0000b"]),
+    );
   }
   if (r.chance(0.3)) {
     // A raw, broken multipart body.
@@ -107,12 +173,27 @@ function multipart(r: Rng, fx: Fx): { body: BodyInit; headers: Record<string, st
 function body(r: Rng, fx: Fx, method: string): { body?: BodyInit; headers: Record<string, string> } {
   if (method === "GET" || method === "DELETE") return r.chance(0.1) ? { headers: { "content-type": "application/json" } } : { headers: {} };
   switch (r.int(6)) {
-    case 0: return { body: String(r.pick(WEIRD_JSON_TEXT)), headers: { "content-type": "application/json" } };
-    case 1: return { body: JSON.stringify(weirdValue(r)), headers: { "content-type": r.pick(["application/json", "text/plain", "application/x-www-form-urlencoded"]) } };
-    case 2: return multipart(r, fx);
-    case 3: return { body: r.pick(fx.zips) as Uint8Array<ArrayBuffer>, headers: { "content-type": "application/octet-stream" } };
-    case 4: return { body: `{"stat":${JSON.stringify(fx.stat).replace(/"gamma":[^,}]+/, `"gamma":${r.pick(["1e-320", "1e300", "0", "-1", "NaN", "1e999"])}`)}}`, headers: { "content-type": "application/json" } };
-    default: return { body: new URLSearchParams({ [r.pick(["file_hash", "chunk_begin", "learnware_id", "limit"])]: String(weirdValue(r, 2)) }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } };
+    case 0:
+      return { body: String(r.pick(WEIRD_JSON_TEXT)), headers: { "content-type": "application/json" } };
+    case 1:
+      return {
+        body: JSON.stringify(weirdValue(r)),
+        headers: { "content-type": r.pick(["application/json", "text/plain", "application/x-www-form-urlencoded"]) },
+      };
+    case 2:
+      return multipart(r, fx);
+    case 3:
+      return { body: r.pick(fx.zips) as Uint8Array<ArrayBuffer>, headers: { "content-type": "application/octet-stream" } };
+    case 4:
+      return {
+        body: `{"stat":${JSON.stringify(fx.stat).replace(/"gamma":[^,}]+/, `"gamma":${r.pick(["1e-320", "1e300", "0", "-1", "NaN", "1e999"])}`)}}`,
+        headers: { "content-type": "application/json" },
+      };
+    default:
+      return {
+        body: new URLSearchParams({ [r.pick(["file_hash", "chunk_begin", "learnware_id", "limit"])]: String(weirdValue(r, 2)) }).toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      };
   }
 }
 
@@ -129,7 +210,14 @@ describe("fuzz: malformed requests over every route", () => {
   let s: TestServer;
   let fx: Fx;
   before(async () => {
-    s = await startTestServer({ LW_RATE_AUTH_FAILURES: "0", LW_RATE_SEARCH: "0", LW_RATE_UPLOADS: "0", LW_UPLOAD_MAX_SESSIONS: "0", LW_UPLOAD_MAX_BYTES: "0", LW_MAX_CHUNK_BYTES: String(256 * 1024) });
+    s = await startTestServer({
+      LW_RATE_AUTH_FAILURES: "0",
+      LW_RATE_SEARCH: "0",
+      LW_RATE_UPLOADS: "0",
+      LW_UPLOAD_MAX_SESSIONS: "0",
+      LW_UPLOAD_MAX_BYTES: "0",
+      LW_MAX_CHUNK_BYTES: String(256 * 1024),
+    });
     const owner = await mintToken(s.url, "fuzzer", ["read", "write"], { email: "fuzzer@example.org" });
     const other = await mintToken(s.url, "other");
     const reader = await mintToken(s.url, "reader", ["read"]);
@@ -157,7 +245,17 @@ describe("fuzz: malformed requests over every route", () => {
     const doc = (await api(s.url, "GET", "/openapi.json")).data;
     const routes: [string, string][] = [];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) for (const m of Object.keys(ops)) routes.push([m.toUpperCase(), path]);
-    for (const p of ["auth/login_by_token", "auth/logout", "user/chunked_upload", "user/add_learnware_uploaded", "user/update_learnware", "user/delete_learnware", "user/list_learnware", "engine/search_learnware"]) routes.push(["POST", `/api/${p}`]);
+    for (const p of [
+      "auth/login_by_token",
+      "auth/logout",
+      "user/chunked_upload",
+      "user/add_learnware_uploaded",
+      "user/update_learnware",
+      "user/delete_learnware",
+      "user/list_learnware",
+      "engine/search_learnware",
+    ])
+      routes.push(["POST", `/api/${p}`]);
     for (const p of ["engine/learnware_info", "engine/download_learnware", "engine/semantic_specification"]) routes.push(["GET", `/api/${p}`]);
     routes.push(["GET", "/%ff%fe/x"], ["GET", "/{id}"], ["PATCH", "/v1/learnwares"], ["POST", "/healthz"]);
     assert.ok(routes.length > 50, `${routes.length} routes`);
@@ -193,7 +291,13 @@ describe("fuzz: malformed requests over every route", () => {
           const abort = new AbortController();
           const timer = setTimeout(() => abort.abort(), 15_000);
           try {
-            const res = await fetch(s.url + p.path, { method: p.method, headers: p.headers, signal: abort.signal, ...(p.body !== undefined && p.method !== "GET" && p.method !== "HEAD" ? { body: p.body } : {}), redirect: "manual" });
+            const res = await fetch(s.url + p.path, {
+              method: p.method,
+              headers: p.headers,
+              signal: abort.signal,
+              ...(p.body !== undefined && p.method !== "GET" && p.method !== "HEAD" ? { body: p.body } : {}),
+              redirect: "manual",
+            });
             status = res.status;
             // A live feed never ends: its first bytes are the answer.
             if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
@@ -219,8 +323,13 @@ describe("fuzz: malformed requests over every route", () => {
     const seconds = (performance.now() - t0) / 1000;
     const health = await api(s.url, "GET", "/healthz");
     assert.equal(health.status, 200, "the server still answers");
-    const summary = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}×${v}`).join(" ");
-    console.log(`# fuzz: ${N} requests over ${routes.length} routes in ${seconds.toFixed(1)} s (seed ${SEED}): ${summary}; 5xx: ${fivexx.length}; accepted writes: ${created}`);
+    const summary = [...statuses.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, v]) => `${k}×${v}`)
+      .join(" ");
+    console.log(
+      `# fuzz: ${N} requests over ${routes.length} routes in ${seconds.toFixed(1)} s (seed ${SEED}): ${summary}; 5xx: ${fivexx.length}; accepted writes: ${created}`,
+    );
     assert.deepEqual(fivexx, [], "no 5xx and no dropped connection");
 
     // Nothing left behind by rejected requests.

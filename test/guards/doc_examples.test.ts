@@ -22,9 +22,11 @@ test("no console.assert anywhere: examples and code assert for real", () => {
   for (const d of ["core", "wasm", "edge", "runner", "cli", "web", "bench", "test", "scripts"]) {
     for (const f of sources(join(repoRoot, d))) {
       if (f.endsWith("doc_examples.test.ts")) continue;
-      readFileSync(f, "utf8").split("\n").forEach((line, i) => {
-        if (line.includes("console.assert(")) found.push(`${relative(repoRoot, f)}:${i + 1}`);
-      });
+      readFileSync(f, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (line.includes("console.assert(")) found.push(`${relative(repoRoot, f)}:${i + 1}`);
+        });
     }
   }
   assert.deepEqual(found, [], `use assert from "node:assert/strict" instead of console.assert at:\n${found.join("\n")}`);

@@ -47,7 +47,10 @@ const corePackages = new Set(["fflate", "yaml", "zod"]);
 /** Build and tooling files outside the test layer that may use devDependencies. */
 const toolFiles = new Set(["web/build.ts", "edge/drizzle.config.ts"]);
 
-const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
 const deps = new Set(Object.keys(pkg.dependencies ?? {}));
 const devDeps = new Set(Object.keys(pkg.devDependencies ?? {}));
 const builtins = new Set(builtinModules);
@@ -87,8 +90,13 @@ function references(file: string, text: string): { refs: Ref[]; computed: number
       if (arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))) refs.push({ spec: arg.text, kind: "dynamic import", line: line(n) });
       else if (arg && ts.isIdentifier(arg)) computed.push(line(n));
     } else if (
-      ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "URL" && n.arguments?.length === 2 &&
-      ts.isStringLiteral(n.arguments[0]!) && n.arguments[1]!.getText(sf) === "import.meta.url" && /\.(ts|mjs|js)$/.test(n.arguments[0].text)
+      ts.isNewExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      n.expression.text === "URL" &&
+      n.arguments?.length === 2 &&
+      ts.isStringLiteral(n.arguments[0]!) &&
+      n.arguments[1]!.getText(sf) === "import.meta.url" &&
+      /\.(ts|mjs|js)$/.test(n.arguments[0].text)
     ) {
       refs.push({ spec: n.arguments[0].text, kind: "new URL", line: line(n) });
     }
@@ -104,7 +112,10 @@ const files = layers.flatMap((l) => sources(join(repoRoot, l)));
 
 test("the guard sees the whole tree", () => {
   for (const l of ["core", "wasm", "edge", "runner", "cli", "web", "test"] as const) {
-    assert.ok(files.some((f) => relative(repoRoot, f).startsWith(l + "/")), `no sources found under ${l}/`);
+    assert.ok(
+      files.some((f) => relative(repoRoot, f).startsWith(l + "/")),
+      `no sources found under ${l}/`,
+    );
   }
   assert.ok(files.length > 200, `only ${files.length} files`);
 });
@@ -147,7 +158,8 @@ for (const layer of layers) {
           if (!corePackages.has(name)) problems.push(`${where} imports ${r.spec}, not a portable package allowed in core/ (${[...corePackages].join(", ")})`);
         } else if (!deps.has(name)) {
           const dev = from === "test" || from === "bench" || from === "scripts" || toolFiles.has(rel);
-          if (!(dev && devDeps.has(name))) problems.push(`${where} imports ${r.spec}, which package.json does not list in ${dev ? "dependencies or devDependencies" : "dependencies"}`);
+          if (!(dev && devDeps.has(name)))
+            problems.push(`${where} imports ${r.spec}, which package.json does not list in ${dev ? "dependencies or devDependencies" : "dependencies"}`);
         }
       }
     }

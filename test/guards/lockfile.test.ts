@@ -48,7 +48,8 @@ test("every optional dependency of every locked package is recorded (all platfor
     for (const [name, range] of Object.entries(meta.optionalDependencies ?? {})) {
       const at = locate(path, name);
       if (!at) missing.push(`${path || "(root)"} → ${name}@${range}`);
-      else if (/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(range) && packages[at]!.version !== range) missing.push(`${path} → ${name}@${range} (locked ${packages[at]!.version})`);
+      else if (/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(range) && packages[at]!.version !== range)
+        missing.push(`${path} → ${name}@${range} (locked ${packages[at]!.version})`);
     }
   }
   assert.deepEqual(missing, [], `missing from package-lock.json (npm ci fails on those platforms):\n${missing.join("\n")}`);
@@ -58,7 +59,17 @@ test("the platform packages of Linux, macOS and Windows are all there", () => {
   const platforms = new Set<string>();
   for (const meta of Object.values(packages)) for (const os of meta.os ?? []) platforms.add(os);
   for (const os of ["linux", "darwin", "win32"]) assert.ok(platforms.has(os), `no package for ${os} in the lockfile`);
-  for (const name of ["@deno/darwin-arm64", "@deno/win32-x64", "@deno/linux-x64-glibc", "@esbuild/darwin-arm64", "@esbuild/win32-x64", "@biomejs/cli-darwin-arm64", "@biomejs/cli-win32-x64", "@libsql/darwin-arm64", "@libsql/win32-x64-msvc"]) {
+  for (const name of [
+    "@deno/darwin-arm64",
+    "@deno/win32-x64",
+    "@deno/linux-x64-glibc",
+    "@esbuild/darwin-arm64",
+    "@esbuild/win32-x64",
+    "@biomejs/cli-darwin-arm64",
+    "@biomejs/cli-win32-x64",
+    "@libsql/darwin-arm64",
+    "@libsql/win32-x64-msvc",
+  ]) {
     assert.ok(packages[`node_modules/${name}`], `${name} is not in package-lock.json`);
   }
 });

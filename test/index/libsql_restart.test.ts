@@ -15,7 +15,9 @@ import { createRng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 
-const D = 5, M = 10, F = 64;
+const D = 5,
+  M = 10,
+  F = 64;
 
 function specs(n: number, seed: number): { id: string; spec: RKMETableSpecification }[] {
   const rng = createRng(seed);
@@ -91,8 +93,14 @@ test("sketches stored in libSQL rebuild the same index after a restart; snapshot
     assert.equal(rebuilt.size, 97);
     assert.deepEqual(rebuilt.idsOfDim(D), index.idsOfDim(D));
     const afterAll = rebuilt.search(user, { topN: 200, probeFraction: 1 });
-    assert.deepEqual(afterAll.map((c) => c.id), beforeAll.map((c) => c.id));
-    assert.deepEqual(afterAll.map((c) => c.approxDist), beforeAll.map((c) => c.approxDist));
+    assert.deepEqual(
+      afterAll.map((c) => c.id),
+      beforeAll.map((c) => c.id),
+    );
+    assert.deepEqual(
+      afterAll.map((c) => c.approxDist),
+      beforeAll.map((c) => c.approxDist),
+    );
     // The IVF was retrained on the same data with the same seed; the top candidates agree.
     assert.deepEqual(new Set(rebuilt.search(user, { topN: 10 }).map((c) => c.id)), new Set(before.map((c) => c.id)));
 

@@ -50,7 +50,12 @@ export function auth(token: string, extra: Record<string, string> = {}): Record<
   return { authorization: `Bearer ${token}`, ...extra };
 }
 
-export async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; body?: BodyInit | Uint8Array; headers?: Record<string, string> } = {}) {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; json?: unknown; body?: BodyInit | Uint8Array; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body = opts.body as BodyInit | undefined;
@@ -89,7 +94,12 @@ export function fixture(index = 0, variant = "", padBytes = 0): Fixture {
   const lw = { ...base, name: base.name + variant };
   const { spec, centres } = demoStatSpec(lw);
   const statJson = JSON.stringify(spec.toJSON());
-  return { lw, zip: pythonPackage(lw, statJson, centres, padBytes > 0 ? { "padding.bin": pseudoRandom(padBytes, index + 7) } : {}), semantic: demoSemantic(lw), stat: spec.toJSON() as unknown as Record<string, unknown> };
+  return {
+    lw,
+    zip: pythonPackage(lw, statJson, centres, padBytes > 0 ? { "padding.bin": pseudoRandom(padBytes, index + 7) } : {}),
+    semantic: demoSemantic(lw),
+    stat: spec.toJSON() as unknown as Record<string, unknown>,
+  };
 }
 
 export function uploadForm(semantic: unknown, zip: Uint8Array | null): FormData {
@@ -125,7 +135,11 @@ export function pseudoRandom(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x & 0xff;
   }
   return out;

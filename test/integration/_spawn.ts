@@ -27,7 +27,12 @@ export async function spawnEntry(kind: "node" | "deno", env: Record<string, stri
   const args = kind === "node" ? ["--import", "tsx", "edge/entry/node.ts"] : ["run", "-A", "edge/entry/deno.ts"];
   // Its own process group (POSIX), so kill() also stops what a launcher such as npm's bin
   // wrapper started.
-  const proc = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32" });
+  const proc = spawn(cmd, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: process.platform !== "win32",
+  });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));

@@ -96,7 +96,11 @@ describe("kill -9 during large deletes (node entry as a child process)", () => {
     let child = await spawnEntry("node", env);
     const enc = new TextEncoder();
     const put = async (url: string, id: string, path: string, body: Uint8Array) => {
-      const r = await fetch(`${url}/v1/models/${id}/versions/1/artifacts?path=${encodeURIComponent(path)}`, { method: "PUT", headers: { authorization: `Bearer ${ADMIN}` }, body: body as Uint8Array<ArrayBuffer> });
+      const r = await fetch(`${url}/v1/models/${id}/versions/1/artifacts?path=${encodeURIComponent(path)}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: body as Uint8Array<ArrayBuffer>,
+      });
       assert.equal(r.status, 201, await r.text());
     };
     const makeModel = async (url: string, name: string, n: number, shared: (i: number) => boolean) => {
@@ -134,7 +138,9 @@ describe("kill -9 during large deletes (node entry as a child process)", () => {
         for (const m of models.data.items) {
           const list = await api(child.url, "GET", `/v1/models/${m.id}/versions/1/artifacts`, { token: ADMIN });
           for (const a of list.data.items) {
-            const dl = await fetch(`${child.url}/v1/models/${m.id}/versions/1/artifacts/content?path=${encodeURIComponent(a.path)}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+            const dl = await fetch(`${child.url}/v1/models/${m.id}/versions/1/artifacts/content?path=${encodeURIComponent(a.path)}`, {
+              headers: { authorization: `Bearer ${ADMIN}` },
+            });
             assert.equal(dl.status, 200, `trial ${t}: ${m.id} ${a.path} → ${dl.status}`);
             assert.equal(await sha256(new Uint8Array(await dl.arrayBuffer())), a.sha256);
             rows++;
@@ -148,7 +154,9 @@ describe("kill -9 during large deletes (node entry as a child process)", () => {
     } finally {
       await child.kill();
     }
-    console.log(`# kill -9 mid-delete: ${TRIALS} trials (${outcomes.committed} committed, ${outcomes.rolledBack} rolled back), ${rows} rows checked, 0 lost, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `# kill -9 mid-delete: ${TRIALS} trials (${outcomes.committed} committed, ${outcomes.rolledBack} rolled back), ${rows} rows checked, 0 lost, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 });
 
@@ -189,7 +197,11 @@ describe("kill -9 during mixed writes (fault suite)", () => {
             await api(url, "PUT", `/v1/models/${regId}/tags/prod`, { token: ADMIN, json: { version: v.data.number } });
           }),
           loop(async (i) => {
-            await fetch(`${url}/v1/models/${regId}/versions/1/artifacts?path=${encodeURIComponent(`t${t}/${i}.bin`)}`, { method: "PUT", headers: H, body: new TextEncoder().encode(`artifact ${t} ${i}`) });
+            await fetch(`${url}/v1/models/${regId}/versions/1/artifacts?path=${encodeURIComponent(`t${t}/${i}.bin`)}`, {
+              method: "PUT",
+              headers: H,
+              body: new TextEncoder().encode(`artifact ${t} ${i}`),
+            });
           }),
           loop(async () => {
             const c = await api(url, "POST", "/v1/uploads", { token: ADMIN, json: { size: f.zip.length } });

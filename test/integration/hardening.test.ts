@@ -41,7 +41,11 @@ describe("hardening", () => {
 
   it("serves artifacts as attachments, never inline, even HTML", async () => {
     const html = new TextEncoder().encode("<script>alert(document.cookie)</script>");
-    const put = await api(s.url, "PUT", `/v1/models/${model}/versions/1/artifacts?path=report.html`, { token: tok, body: html, headers: { "content-type": "text/html" } });
+    const put = await api(s.url, "PUT", `/v1/models/${model}/versions/1/artifacts?path=report.html`, {
+      token: tok,
+      body: html,
+      headers: { "content-type": "text/html" },
+    });
     assert.equal(put.status, 201, JSON.stringify(put.data));
     const r = await fetch(`${s.url}/v1/models/${model}/versions/1/artifacts/content?path=report.html`);
     await r.text();
@@ -64,7 +68,10 @@ describe("hardening", () => {
       ["file:///data/w.bin", true],
       ["hdfs://nn:8020/w.bin", true],
     ] as const) {
-      const r = await api(s.url, "POST", `/v1/models/${model}/versions/1/artifacts`, { token: tok, json: { path: `t/${encodeURIComponent(uri).slice(0, 40).replace(/%/g, "_")}`, uri } });
+      const r = await api(s.url, "POST", `/v1/models/${model}/versions/1/artifacts`, {
+        token: tok,
+        json: { path: `t/${encodeURIComponent(uri).slice(0, 40).replace(/%/g, "_")}`, uri },
+      });
       assert.equal(r.status, ok ? 201 : 400, `${uri}: ${JSON.stringify(r.data)}`);
       if (!ok) assert.equal(r.data.error.details.field, "body.uri");
     }
@@ -105,7 +112,7 @@ describe("hardening", () => {
       return c;
     };
     const cases: [string, unknown, string][] = [
-      ["Input.Dimension 1e999", sem((c) => (c.Input.Dimension = 1e999)), "semantic.Input.Dimension"],
+      ["Input.Dimension 1e999", sem((c) => (c.Input.Dimension = Number.POSITIVE_INFINITY)), "semantic.Input.Dimension"],
       ["Input.Dimension 0", sem((c) => (c.Input.Dimension = 0)), "semantic.Input.Dimension"],
       ["7 MiB description", sem((c) => (c.Description.Values = "x".repeat(7 * 1024 * 1024))), "semantic"],
       ["long name", sem((c) => (c.Name.Values = "n".repeat(300))), "semantic.Name"],
@@ -119,7 +126,11 @@ describe("hardening", () => {
       const r = await api(s.url, "POST", "/v1/learnwares", { token: tok, body: fd });
       assert.ok(r.status >= 400 && r.status < 500, `${what}: ${r.status}`);
       assert.ok(String(r.data.error.details?.field ?? "").startsWith(field), `${what}: ${JSON.stringify(r.data.error).slice(0, 300)}`);
-      const patch = await api(s.url, "PATCH", `/v1/learnwares/${lw}`, { token: tok, body: text.length < 8e6 ? `{"semantic":${text}}` : "{}", headers: { "content-type": "application/json" } });
+      const patch = await api(s.url, "PATCH", `/v1/learnwares/${lw}`, {
+        token: tok,
+        body: text.length < 8e6 ? `{"semantic":${text}}` : "{}",
+        headers: { "content-type": "application/json" },
+      });
       assert.ok(patch.status >= 400 && patch.status < 500, `${what} (PATCH): ${patch.status}`);
     }
     // The learnware still takes a new package afterwards.
@@ -131,7 +142,11 @@ describe("hardening", () => {
     const big = await api(s.url, "PATCH", `/v1/models/${model}/metadata`, { token: tok, json: { metadata: { blob: "x".repeat(7 * 1024 * 1024) } } });
     assert.equal(big.status, 400);
     assert.equal(big.data.error.details.field, "body.metadata");
-    for (let i = 0; i < 2; i++) assert.equal((await api(s.url, "PATCH", `/v1/models/${model}/metadata`, { token: tok, json: { metadata: { [`k${i}`]: "y".repeat(40_000) } } })).status, i === 0 ? 200 : 413);
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        (await api(s.url, "PATCH", `/v1/models/${model}/metadata`, { token: tok, json: { metadata: { [`k${i}`]: "y".repeat(40_000) } } })).status,
+        i === 0 ? 200 : 413,
+      );
   });
 
   it("refuses degenerate stat specs in search and upload", async () => {

@@ -72,7 +72,10 @@ test("the index's sketches persist in libSQL: a restart rebuilds the index from 
     const again = await searchBoth();
     assert.equal(again.indexed.data.path, "index");
     assert.deepEqual(ids(again.indexed), ids(first.indexed));
-    assert.deepEqual(again.indexed.data.single.items.map((i: { score: number }) => i.score), first.indexed.data.single.items.map((i: { score: number }) => i.score));
+    assert.deepEqual(
+      again.indexed.data.single.items.map((i: { score: number }) => i.score),
+      first.indexed.data.single.items.map((i: { score: number }) => i.score),
+    );
 
     // The restarted server trusts the stored sketch: a negated sketch puts the best match last in
     // sketch space, out of the two candidates (the exact scan still finds it) ...
@@ -150,7 +153,10 @@ test("the cached listing of searchable learnwares follows catalogue changes even
     const patched = await searchableListing(db, [1]);
     const fresh = await searchableListing(db, [1], { fresh: true });
     assert.deepEqual(rowsOf(patched), rowsOf(fresh), "the patched listing equals a full read, in market order");
-    assert.ok(rowsOf(patched).some((r) => r.startsWith(`${mine[1]}@`)), "the checked upload is searchable");
+    assert.ok(
+      rowsOf(patched).some((r) => r.startsWith(`${mine[1]}@`)),
+      "the checked upload is searchable",
+    );
     assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${mine[0]}@`)), "the updated (pending) one is not");
     assert.ok(!rowsOf(patched).some((r) => r.startsWith(`${gone}@`)), "the deleted one is gone");
     const index = await syncSpecIndex(db, patched);
@@ -173,16 +179,25 @@ test("a clean shutdown leaves an index snapshot that the next start reopens (lis
     const before = await search();
     assert.equal(before.path, "index");
     await indexTrained(s.started.ctx.db);
-    assert.ok((await indexNow()).stats().some((b) => b.ivfLists !== null), "inverted files trained");
+    assert.ok(
+      (await indexNow()).stats().some((b) => b.ivfLists !== null),
+      "inverted files trained",
+    );
     await s.close({ keep: true });
     assert.ok(existsSync(join(dir, "rkme-index.bin")) && existsSync(join(dir, "rkme-index.bin.json")));
 
     s = await startTestServer(env, dir);
-    assert.ok(s.logs.some((l) => /search index reopened/.test(l)), s.logs.join("\n"));
+    assert.ok(
+      s.logs.some((l) => /search index reopened/.test(l)),
+      s.logs.join("\n"),
+    );
     // The lists are there at once (a rebuilt index would have none until its background training).
     assert.ok((await indexNow()).stats().some((b) => b.ivfLists !== null));
     const again = await search();
-    assert.deepEqual(again.single.items.map((i: { id: string }) => i.id), before.single.items.map((i: { id: string }) => i.id));
+    assert.deepEqual(
+      again.single.items.map((i: { id: string }) => i.id),
+      before.single.items.map((i: { id: string }) => i.id),
+    );
     await s.close({ keep: true });
 
     // Another database (same ids and version numbers, its own identity) ignores this snapshot.
@@ -196,7 +211,10 @@ test("a clean shutdown leaves an index snapshot that the next start reopens (lis
     s = await startTestServer(env, dir);
     assert.ok(!s.logs.some((l) => /search index reopened/.test(l)));
     const rebuilt = await search();
-    assert.deepEqual(rebuilt.single.items.map((i: { id: string }) => i.id), before.single.items.map((i: { id: string }) => i.id));
+    assert.deepEqual(
+      rebuilt.single.items.map((i: { id: string }) => i.id),
+      before.single.items.map((i: { id: string }) => i.id),
+    );
   } finally {
     await s.close();
   }

@@ -61,14 +61,23 @@ describe("market round trip", () => {
 
   it("searches semantically with filters and lists with filters and pagination", async () => {
     const r = await api(s.url, "POST", "/v1/search", { json: { semantic: { Name: { Type: "String", Values: "plant B" } } } });
-    assert.deepEqual(r.data.single.items.map((x: any) => x.id), [ids[1]]);
+    assert.deepEqual(
+      r.data.single.items.map((x: any) => x.id),
+      [ids[1]],
+    );
     const l = await api(s.url, "GET", "/v1/learnwares?library=PyTorch");
-    assert.deepEqual(l.data.items.map((x: any) => x.id), [ids[2]]);
+    assert.deepEqual(
+      l.data.items.map((x: any) => x.id),
+      [ids[2]],
+    );
     const l2 = await api(s.url, "GET", "/v1/learnwares?scenario=Industry&status=usable&limit=2&offset=0");
     assert.equal(l2.data.total, 3);
     assert.equal(l2.data.items.length, 2);
     const l3 = await api(s.url, "GET", "/v1/learnwares?q=humid");
-    assert.deepEqual(l3.data.items.map((x: any) => x.id), [ids[2]]);
+    assert.deepEqual(
+      l3.data.items.map((x: any) => x.id),
+      [ids[2]],
+    );
     const l4 = await api(s.url, "GET", "/v1/learnwares?owner=bob");
     assert.equal(l4.data.total, 0);
   });
@@ -89,7 +98,11 @@ describe("market round trip", () => {
     assert.equal(viaLink.status, 200);
     assert.equal(await sha256(new Uint8Array(await viaLink.arrayBuffer())), want);
     // Change the signature's first character (to one it is not: "sig=0…" must not stay "0").
-    const tampered = await api(s.url, "GET", link.data.url.replace(/sig=(.)/, (_m: string, c: string) => `sig=${c === "0" ? "1" : "0"}`));
+    const tampered = await api(
+      s.url,
+      "GET",
+      link.data.url.replace(/sig=(.)/, (_m: string, c: string) => `sig=${c === "0" ? "1" : "0"}`),
+    );
     assert.equal(tampered.status, 403);
     const expired = await api(s.url, "GET", link.data.url.replace(/exp=\d+/, "exp=1000"));
     assert.equal(expired.status, 410);

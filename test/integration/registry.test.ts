@@ -52,14 +52,20 @@ describe("registry", () => {
   after(() => s.close());
 
   it("creates, lists and gets models per namespace", async () => {
-    const r = await api(s.url, "POST", "/v1/namespaces/vision/models", { token: carol, json: { name: "resnet-ish", task: "classification", description: "A test model", metadata: { team: "cv" } } });
+    const r = await api(s.url, "POST", "/v1/namespaces/vision/models", {
+      token: carol,
+      json: { name: "resnet-ish", task: "classification", description: "A test model", metadata: { team: "cv" } },
+    });
     assert.equal(r.status, 201, JSON.stringify(r.data));
     modelId = r.data.id;
     assert.equal(r.data.namespace, "vision");
     assert.equal(r.data.owner, "carol");
     await api(s.url, "POST", "/v1/namespaces/nlp/models", { token: carol, json: { name: "other" } });
     const l = await api(s.url, "GET", "/v1/namespaces/vision/models");
-    assert.deepEqual(l.data.items.map((m: any) => m.id), [modelId]);
+    assert.deepEqual(
+      l.data.items.map((m: any) => m.id),
+      [modelId],
+    );
     const g = await api(s.url, "GET", `/v1/models/${modelId}`);
     assert.equal(g.data.metadata.team, "cv");
     const bad = await api(s.url, "POST", "/v1/namespaces/bad%20ns/models", { token: carol, json: { name: "x" } });
@@ -68,7 +74,10 @@ describe("registry", () => {
   });
 
   it("creates immutable auto-numbered versions with unique tags that move atomically", async () => {
-    const v1 = await api(s.url, "POST", `/v1/models/${modelId}/versions`, { token: carol, json: { framework: "pytorch", metadata: { lr: 0.1 }, tags: ["production", "v-one"] } });
+    const v1 = await api(s.url, "POST", `/v1/models/${modelId}/versions`, {
+      token: carol,
+      json: { framework: "pytorch", metadata: { lr: 0.1 }, tags: ["production", "v-one"] },
+    });
     assert.equal(v1.status, 201);
     assert.equal(v1.data.number, 1);
     const v2 = await api(s.url, "POST", `/v1/models/${modelId}/versions`, { token: carol, json: { framework: "pytorch", tags: ["production"] } });
@@ -79,7 +88,13 @@ describe("registry", () => {
     assert.equal(moved.data.previous, 2);
     assert.equal((await api(s.url, "GET", `/v1/models/${modelId}/versions/production`)).data.number, 1);
     const list = await api(s.url, "GET", `/v1/models/${modelId}/versions`);
-    assert.deepEqual(list.data.items.map((v: any) => [v.number, v.tags]), [[1, ["production", "v-one"]], [2, []]]);
+    assert.deepEqual(
+      list.data.items.map((v: any) => [v.number, v.tags]),
+      [
+        [1, ["production", "v-one"]],
+        [2, []],
+      ],
+    );
     assert.equal((await api(s.url, "PUT", `/v1/models/${modelId}/tags/production`, { token: carol, json: { version: 9 } })).status, 404);
     assert.equal((await api(s.url, "PUT", `/v1/models/${modelId}/tags/production`, { token: dave, json: { version: 2 } })).status, 403);
     // Concurrent creation: versions stay unique and dense.
@@ -103,7 +118,10 @@ describe("registry", () => {
     assert.equal(r.status, 201, JSON.stringify(r.data));
     assert.equal(r.data.logged, 4);
     const got = await api(s.url, "GET", `/v1/models/${modelId}/versions/1/metrics`);
-    assert.deepEqual(got.data.metrics.loss, [{ value: 0.9, step: 1, wallClock: 900 }, { value: 0.5, step: 2, wallClock: 1000 }]);
+    assert.deepEqual(got.data.metrics.loss, [
+      { value: 0.9, step: 1, wallClock: 900 },
+      { value: 0.5, step: 2, wallClock: 1000 },
+    ]);
     assert.equal(got.data.metrics.note[0].value, "warmup");
     assert.equal(atob(got.data.metrics.blob[0].bytes), "\u0000\u0001\u0002");
     const one = await api(s.url, "GET", `/v1/models/${modelId}/versions/1/metrics?key=loss`);
@@ -125,21 +143,38 @@ describe("registry", () => {
   it("uploads (streamed, checksummed) and tracks artifacts, and lists them with size, sha256, mime", async () => {
     const bytes = new TextEncoder().encode(JSON.stringify({ hello: "world" }));
     const sum = await sha256(bytes);
-    const up = await api(s.url, "PUT", `/v1/models/${modelId}/versions/1/artifacts?path=config/model.json`, { token: carol, body: bytes, headers: { "x-checksum-sha256": sum } });
+    const up = await api(s.url, "PUT", `/v1/models/${modelId}/versions/1/artifacts?path=config/model.json`, {
+      token: carol,
+      body: bytes,
+      headers: { "x-checksum-sha256": sum },
+    });
     assert.equal(up.status, 201, JSON.stringify(up.data));
     assert.deepEqual([up.data.size, up.data.sha256, up.data.mime, up.data.storage], [bytes.length, sum, "application/json", "stored"]);
-    const wrong = await api(s.url, "PUT", `/v1/models/${modelId}/versions/1/artifacts?path=other.bin`, { token: carol, body: bytes, headers: { "x-checksum-sha256": "0".repeat(64) } });
+    const wrong = await api(s.url, "PUT", `/v1/models/${modelId}/versions/1/artifacts?path=other.bin`, {
+      token: carol,
+      body: bytes,
+      headers: { "x-checksum-sha256": "0".repeat(64) },
+    });
     assert.equal(wrong.status, 422);
     assert.equal(wrong.data.error.code, "CHECKSUM_MISMATCH");
     const dup = await api(s.url, "PUT", `/v1/models/${modelId}/versions/1/artifacts?path=config/model.json`, { token: carol, body: bytes });
     assert.equal(dup.status, 409);
-    const tr = await api(s.url, "POST", `/v1/models/${modelId}/versions/1/artifacts`, { token: carol, json: { path: "weights.pt", uri: "s3://bucket/weights.pt", size: 123 } });
+    const tr = await api(s.url, "POST", `/v1/models/${modelId}/versions/1/artifacts`, {
+      token: carol,
+      json: { path: "weights.pt", uri: "s3://bucket/weights.pt", size: 123 },
+    });
     assert.equal(tr.status, 201);
     assert.equal(tr.data.storage, "tracked");
     const esc = await api(s.url, "PUT", `/v1/models/${modelId}/versions/1/artifacts?path=../x`, { token: carol, body: bytes });
     assert.equal(esc.status, 400);
     const list = await api(s.url, "GET", `/v1/models/${modelId}/versions/1/artifacts`);
-    assert.deepEqual(list.data.items.map((a: any) => [a.path, a.size, a.storage]), [["config/model.json", bytes.length, "stored"], ["weights.pt", 123, "tracked"]]);
+    assert.deepEqual(
+      list.data.items.map((a: any) => [a.path, a.size, a.storage]),
+      [
+        ["config/model.json", bytes.length, "stored"],
+        ["weights.pt", 123, "tracked"],
+      ],
+    );
     const content = await fetch(`${s.url}/v1/models/${modelId}/versions/1/artifacts/content?path=config/model.json`);
     assert.equal(await content.text(), '{"hello":"world"}');
   });
@@ -155,11 +190,17 @@ describe("registry", () => {
       },
     );
     assert.ok(evs.length >= 1);
-    assert.ok(evs.every((e) => e.data.modelId === modelId), "filter applies");
+    assert.ok(
+      evs.every((e) => e.data.modelId === modelId),
+      "filter applies",
+    );
     const t = evs.find((e) => e.event === "tag.moved")!;
     assert.deepEqual([t.data.data.tag, t.data.data.to], ["staging", 2]);
     const all = await api(s.url, "GET", `/v1/events?model=${modelId}&limit=500`);
     const ids = all.data.items.map((e: any) => e.id);
-    assert.deepEqual(ids, [...ids].sort((a: number, b: number) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a: number, b: number) => a - b),
+    );
   });
 });

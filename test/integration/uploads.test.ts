@@ -12,10 +12,12 @@ function dropMidBody(url: string, method: string, headers: Record<string, string
     const req = request(url, { method, headers: { ...headers, "content-length": String(body.length) } });
     req.on("error", () => resolve());
     req.on("response", () => resolve());
-    req.write(body.subarray(0, sendBytes), () => setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, 100));
+    req.write(body.subarray(0, sendBytes), () =>
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100),
+    );
   });
 }
 
@@ -40,7 +42,13 @@ describe("uploads", () => {
     assert.equal(put1.data.offset, chunk);
     // The second chunk's connection drops halfway: nothing of it is kept.
     const second = zip.subarray(chunk, 2 * chunk);
-    await dropMidBody(`${s.url}/v1/uploads/${id}?offset=${chunk}&sha256=${await sha256(second)}`, "PUT", { authorization: `Bearer ${tok}`, "content-type": "application/octet-stream" }, second, 5000);
+    await dropMidBody(
+      `${s.url}/v1/uploads/${id}?offset=${chunk}&sha256=${await sha256(second)}`,
+      "PUT",
+      { authorization: `Bearer ${tok}`, "content-type": "application/octet-stream" },
+      second,
+      5000,
+    );
     const q = await api(s.url, "GET", `/v1/uploads/${id}`, { token: tok });
     assert.equal(q.data.offset, chunk, "the received offset is where the last whole chunk ended");
     // A wrong offset or a corrupted chunk is rejected.
@@ -79,7 +87,13 @@ describe("uploads", () => {
     const req = new Request("http://x/", { method: "POST", body: form });
     const bytes = new Uint8Array(await req.arrayBuffer());
     const before = await api(s.url, "GET", "/v1/learnwares?owner=uma");
-    await dropMidBody(`${s.url}/v1/learnwares`, "POST", { authorization: `Bearer ${tok}`, "content-type": req.headers.get("content-type")! }, bytes, Math.floor(bytes.length / 2));
+    await dropMidBody(
+      `${s.url}/v1/learnwares`,
+      "POST",
+      { authorization: `Bearer ${tok}`, "content-type": req.headers.get("content-type")! },
+      bytes,
+      Math.floor(bytes.length / 2),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const afterList = await api(s.url, "GET", "/v1/learnwares?owner=uma");
     assert.equal(afterList.data.total, before.data.total);

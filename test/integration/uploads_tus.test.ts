@@ -21,7 +21,9 @@ describe("resumable uploads (tus-like)", () => {
     const c = await api(s.url, "POST", "/v1/uploads", { token: tok, json: {} });
     const chunk = new Uint8Array(256 * 1024).fill(7);
     const sha = await sha256(chunk);
-    const rs = await Promise.all(Array.from({ length: 20 }, () => api(s.url, "PUT", `/v1/uploads/${c.data.id}?offset=0&sha256=${sha}`, { token: tok, body: chunk })));
+    const rs = await Promise.all(
+      Array.from({ length: 20 }, () => api(s.url, "PUT", `/v1/uploads/${c.data.id}?offset=0&sha256=${sha}`, { token: tok, body: chunk })),
+    );
     const codes = rs.map((r) => r.status).sort();
     assert.equal(codes.filter((x) => x === 200).length, 1, codes.join(","));
     assert.equal(codes.filter((x) => x === 409).length, 19, codes.join(","));

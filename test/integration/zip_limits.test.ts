@@ -77,7 +77,10 @@ describe("zip limits on every upload path", () => {
           fd.set("chunk_file", new Blob([bomb]), "chunk");
           const up = await api(s.url, "POST", "/api/user/chunked_upload", { token: session, body: fd });
           assert.equal(up.data.code, 0, JSON.stringify(up.data));
-          return api(s.url, "POST", "/api/user/add_learnware_uploaded", { token: session, json: { file_hash: md5, semantic_specification: JSON.stringify(f.semantic) } });
+          return api(s.url, "POST", "/api/user/add_learnware_uploaded", {
+            token: session,
+            json: { file_hash: md5, semantic_specification: JSON.stringify(f.semantic) },
+          });
         },
       ],
       [
@@ -99,7 +102,9 @@ describe("zip limits on every upload path", () => {
     stop = true;
     await pinger;
     const grown = (process.memoryUsage().rss - rss0) / 2 ** 20;
-    console.log(`# zip bomb: ${paths.length} paths + 3 concurrent refused; RSS grew ${grown.toFixed(0)} MiB; slowest of ${health} /healthz ${slowest.toFixed(0)} ms`);
+    console.log(
+      `# zip bomb: ${paths.length} paths + 3 concurrent refused; RSS grew ${grown.toFixed(0)} MiB; slowest of ${health} /healthz ${slowest.toFixed(0)} ms`,
+    );
     assert.ok(grown < 150, `RSS grew by ${grown.toFixed(0)} MiB`);
     assert.ok(health > 0 && slowest < 1000, `slowest /healthz ${slowest.toFixed(0)} ms over ${health}`);
     // Nothing kept: no version, no temp file, no blob beyond the one good package.

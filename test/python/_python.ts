@@ -12,7 +12,14 @@ import { repoRoot } from "../_util.ts";
 
 export const PYTHON = process.env.LW_PYTHON ?? "/usr/bin/python3";
 
-const APT: Record<string, string> = { numpy: "python3-numpy", requests: "python3-requests", venv: "python3-venv", ensurepip: "python3-venv", yaml: "python3-yaml", sklearn: "python3-sklearn" };
+const APT: Record<string, string> = {
+  numpy: "python3-numpy",
+  requests: "python3-requests",
+  venv: "python3-venv",
+  ensurepip: "python3-venv",
+  yaml: "python3-yaml",
+  sklearn: "python3-sklearn",
+};
 
 function probe(mods: string[]): string | null {
   if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3 python3-venv)`;
@@ -49,7 +56,9 @@ export function packageVenv(): Promise<string> {
     // A copy of the source tree keeps build/ and *.egg-info out of the repository.
     const src = join(dir, "src");
     execFileSync("cp", ["-r", join(repoRoot, "python"), src]);
-    execFileSync(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation", "--no-deps", "--no-index", src], { stdio: "pipe" });
+    execFileSync(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation", "--no-deps", "--no-index", src], {
+      stdio: "pipe",
+    });
     return py;
   })();
   return venvPromise;
@@ -68,7 +77,8 @@ export async function runPython(py: string, source: string, opts: { env?: Record
   writeFileSync(file, source);
   return new Promise((resolve, reject) => {
     const child = spawn(py, [file], { cwd: dir, env: { ...process.env, PYTHONUNBUFFERED: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
+    let stdout = "",
+      stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     const t = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
@@ -93,7 +103,12 @@ export async function pythonJson<T = any>(py: string, source: string, opts: Para
 }
 
 /** Starts a long-running Python script; resolves once a stdout line matches `ready`. */
-export function startPython(py: string, source: string, ready: RegExp, opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; stop: () => Promise<void> }> {
+export function startPython(
+  py: string,
+  source: string,
+  ready: RegExp,
+  opts: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; stop: () => Promise<void> }> {
   const dir = opts.cwd ?? mkdtempSync(join(tmpdir(), "lw-pyserve-"));
   const file = join(dir, "serve_script.py");
   writeFileSync(file, source);

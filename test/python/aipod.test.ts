@@ -61,7 +61,9 @@ after(async () => {
 });
 
 test("the seed's example: initialize, train with any kwargs, predict with text and binary_data, log — per free-form version", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import hashlib, json
 from lwpy.aipod import AIClient
 a = AIClient("${address}", version="exp-a")
@@ -78,13 +80,21 @@ out["blob_sha"] = hashlib.sha256(blob).hexdigest()
 out["log_a"] = a.log()
 out["log_b"] = b.log()
 print(json.dumps(out))
-`);
+`,
+  );
   assert.deepEqual(r.init_a, { result: true, model_info: { lr: 0.1, scale: 2 } });
   assert.deepEqual(r.train_a, { epochs: 3, lr: 0.01, base_lr: 0.1 });
   assert.deepEqual(r.predict_a, { version: "exp-a", text: "HELLO", scaled: [6, 12], binary_sha256: r.blob_sha });
   assert.equal(r.echo_is_bytes, true);
   assert.deepEqual(r.predict_b, { version: "exp-b", text: "WORLD", scaled: [10], binary_sha256: null, echo: null });
-  assert.deepEqual(r.log_a.map((l: any) => [l.progress, l.message, l.data.lr]), [[1 / 3, "epoch 1", 0.01], [2 / 3, "epoch 2", 0.01], [1, "epoch 3", 0.01]]);
+  assert.deepEqual(
+    r.log_a.map((l: any) => [l.progress, l.message, l.data.lr]),
+    [
+      [1 / 3, "epoch 1", 0.01],
+      [2 / 3, "epoch 2", 0.01],
+      [1, "epoch 3", 0.01],
+    ],
+  );
   assert.deepEqual(r.log_b, []);
   // Each version's folder is under AIPOD_DATA_PATH/models/<version>/ with its model.json.
   assert.deepEqual(JSON.parse(readFileSync(join(data, "models", "exp-a", "model.json"), "utf8")), { lr: 0.1, scale: 2 });
@@ -93,7 +103,9 @@ print(json.dumps(out))
 });
 
 test("AIPOD_MODEL_POOL_SIZE=1 keeps one instance: switching versions reloads them, state comes back from their folders", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import json, requests
 from lwpy.aipod import AIClient
 a = AIClient("${address}", version="exp-a"); b = AIClient("${address}", version="exp-b")
@@ -101,7 +113,8 @@ before = requests.get("http://${address}/metrics").json()["pool"]
 ys = [a.predict(text="x", values=[1])["scaled"], b.predict(text="x", values=[1])["scaled"], a.predict(text="x", values=[1])["scaled"]]
 after = requests.get("http://${address}/metrics").json()["pool"]
 print(json.dumps({"ys": ys, "before": before, "after": after}))
-`);
+`,
+  );
   assert.deepEqual(r.ys, [[6], [10], [6]]);
   assert.equal(r.after.size, 1);
   assert.deepEqual(r.after.loaded, ["exp-a"]);
@@ -109,7 +122,9 @@ print(json.dumps({"ys": ys, "before": before, "after": after}))
 });
 
 test("bad calls are clear errors: uninitialized version, bad version string, reserved binary_data, wrong kwargs, wrong model", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import json, requests
 from lwpy import LwError
 from lwpy.aipod import AIClient
@@ -131,7 +146,8 @@ out["raw_reserved"] = [res.status_code, res.json()["code"]]
 res = requests.post("http://${address}/v1/models/default/versions/..%2f/predict", json={})
 out["raw_bad_version"] = [res.status_code, res.json()["code"]]
 print(json.dumps(out))
-`);
+`,
+  );
   assert.equal(r.uninit[0], "NOT_INITIALIZED");
   assert.match(r.uninit[1], /has not been initialized yet/);
   assert.equal(r.uninit[2], 409);
@@ -147,7 +163,9 @@ print(json.dumps(out))
 });
 
 test("serve honours the AIPOD defaults: port 50051, data path appdata/, pool size 1, 12 workers", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import json, os
 for k in ("AIPOD_LISTEN_PORT", "AIPOD_DATA_PATH", "AIPOD_MODEL_POOL_SIZE", "AIPOD_RPC_MAX_WORKERS"):
     os.environ.pop(k, None)
@@ -156,6 +174,7 @@ class M(AIModelBase):
     pass
 s = Serve(M)
 print(json.dumps({"port": s.port, "data": s.datapath, "pool": s.pool_size, "workers": s.rpc_max_workers, "host": s.host}))
-`);
+`,
+  );
   assert.deepEqual(r, { port: 50051, data: "appdata/", pool: 1, workers: 12, host: "127.0.0.1" });
 });

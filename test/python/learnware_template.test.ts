@@ -60,7 +60,9 @@ async function buildTemplateZip(): Promise<Uint8Array> {
   writeFileSync(join(work, "template.py"), TEMPLATE_MODEL);
   writeFileSync(join(work, "stat.json"), statJson(4));
   const zipPath = join(work, "learnware.zip");
-  await pythonJson(PYTHON, `
+  await pythonJson(
+    PYTHON,
+    `
 import os, pickle, shutil, tempfile, zipfile, json
 import numpy as np, yaml
 from sklearn.linear_model import LogisticRegression
@@ -86,7 +88,9 @@ with tempfile.TemporaryDirectory(suffix="learnware_template") as tmp:
         for name in sorted(os.listdir(tmp)):
             z.write(os.path.join(tmp, name), arcname=name)
     print(json.dumps({"yaml": open(os.path.join(tmp, "learnware.yaml")).read()}))
-`, { cwd: work });
+`,
+    { cwd: work },
+  );
   return new Uint8Array(readFileSync(zipPath));
 }
 
@@ -104,7 +108,13 @@ test("a learnware packed as the Python package's template packs it (from learnwa
   const h = await backend.load(lw);
   disposers.push(() => h.dispose());
   assert.match(h.className, /\.PickleLoadedModel$/);
-  const y = await h.predict(tensor([[3, 3, 3, 3], [-3, -3, -3, -3], [0, 0, 0, 0]]));
+  const y = await h.predict(
+    tensor([
+      [3, 3, 3, 3],
+      [-3, -3, -3, -3],
+      [0, 0, 0, 0],
+    ]),
+  );
   assert.deepEqual([...y.data], [1, 2, 0]);
 });
 
@@ -138,9 +148,16 @@ class Model(Base2):
   assert.equal(r.status, "usable", r.log.join("\n"));
 });
 
-test("end to end: Python uploads the template-built zip to the market, a runner daemon checks it USABLE, Python predicts through the daemon", { skip }, async () => {
+test("end to end: Python uploads the template-built zip to the market, a runner daemon checks it USABLE, Python predicts through the daemon", {
+  skip,
+}, async () => {
   const edge = await startEdge(join(dir, "server"));
-  const daemon = spawnDaemon({ LW_SERVER_URL: edge.url, LW_TOKEN: await edge.token("runner", ["runner"]), LW_DATA_DIR: join(dir, "runner-data"), LW_RUNNER_NAME: "runner-template" });
+  const daemon = spawnDaemon({
+    LW_SERVER_URL: edge.url,
+    LW_TOKEN: await edge.token("runner", ["runner"]),
+    LW_DATA_DIR: join(dir, "runner-data"),
+    LW_RUNNER_NAME: "runner-template",
+  });
   disposers.push(async () => {
     await daemon.stop();
     await edge.close();
@@ -149,23 +166,29 @@ test("end to end: Python uploads the template-built zip to the market, a runner 
   const zipFile = join(mkdtempSync(join(tmpdir(), "lw-pytpl-zip-")), "learnware.zip");
   writeFileSync(zipFile, await buildTemplateZip());
   const sem = { ...semantic({ task: "Classification", inDim: 4, outDim: 3 }), Name: { Values: "template-clf", Type: "String" } };
-  const up = await pythonJson(PYTHON, `
+  const up = await pythonJson(
+    PYTHON,
+    `
 import json, requests
 with open(${JSON.stringify(zipFile)}, "rb") as f:
     res = requests.post("${edge.url}/v1/learnwares", headers={"authorization": "Bearer ${alice}"},
                         data={"semantic": json.dumps(${JSON.stringify(sem)})}, files={"package": ("learnware.zip", f, "application/zip")})
 print(json.dumps([res.status_code, res.json()]))
-`);
+`,
+  );
   assert.equal(up[0], 201, JSON.stringify(up[1]));
   const id = up[1].learnware.id as string;
   const c = await edge.waitFor(id, 1, 120_000);
   assert.equal(c.status, "usable", c.log ?? "");
   const daemonUrl = await daemon.address;
-  const out = await pythonJson(PYTHON, `
+  const out = await pythonJson(
+    PYTHON,
+    `
 import json, requests
 h = {"authorization": "Bearer ${alice}"}
 res = requests.post("${daemonUrl}/v1/models/${id}/versions/1/predict", json={"X": [[3, 3, 3, 3], [-3, -3, -3, -3], [0, 0, 0, 0]]}, headers=h)
 print(json.dumps([res.status_code, res.json()]))
-`);
+`,
+  );
   assert.deepEqual(out, [200, { y: [1, 2, 0], shape: [3] }]);
 });

@@ -38,8 +38,12 @@ after(async () => {
 
 const env = () => ({ LW_SERVER_URL: edge!.url, LW_TOKEN: alice });
 
-test("the seed's calls: new_model, new_model_version with artifacts, log_metrics, update_metadata, upload/track/list artifacts, listing", { skip }, async () => {
-  const r = await pythonJson(py, `
+test("the seed's calls: new_model, new_model_version with artifacts, log_metrics, update_metadata, upload/track/list artifacts, listing", {
+  skip,
+}, async () => {
+  const r = await pythonJson(
+    py,
+    `
 import hashlib, json, os, time
 from lwpy.modelbox import Client
 c = Client("${edge!.url}", "${alice}")
@@ -76,28 +80,66 @@ out = {
 v.download_artifact("big.ckpt", "back.ckpt")
 out["download_ok"] = open("back.ckpt", "rb").read() == open("big.ckpt", "rb").read()
 print(json.dumps(out))
-`, { cwd: work, env: env() });
+`,
+    { cwd: work, env: env() },
+  );
   assert.deepEqual(r.model.slice(1), ["mnist", "alice", "vision", "classification", "LeNet", { dataset: "mnist" }]);
   assert.equal(r.default_ns, "default");
-  assert.deepEqual(r.version, [1, "v1", "first", "baseline", "pytorch", ["production"], { lr: 0.01, epochs: 10, modelbox: { version: "v1", name: "first", description: "baseline" } }]);
-  assert.deepEqual(r.metrics.loss.map((x: any) => [x.step, x.value, x.wallclock]), [[0, 0.9, 1700000000], [1, 0.7, 1700000010], [2, 0.5, 1700000020]]);
-  assert.deepEqual(r.metrics.note.map((x: any) => x.value), ["warmup"]);
-  assert.deepEqual(r.metrics.cm.map((x: any) => [x.value, x.step]), [["000102", 0]]);
+  assert.deepEqual(r.version, [
+    1,
+    "v1",
+    "first",
+    "baseline",
+    "pytorch",
+    ["production"],
+    { lr: 0.01, epochs: 10, modelbox: { version: "v1", name: "first", description: "baseline" } },
+  ]);
+  assert.deepEqual(
+    r.metrics.loss.map((x: any) => [x.step, x.value, x.wallclock]),
+    [
+      [0, 0.9, 1700000000],
+      [1, 0.7, 1700000010],
+      [2, 0.5, 1700000020],
+    ],
+  );
+  assert.deepEqual(
+    r.metrics.note.map((x: any) => x.value),
+    ["warmup"],
+  );
+  assert.deepEqual(
+    r.metrics.cm.map((x: any) => [x.value, x.step]),
+    [["000102", 0]],
+  );
   assert.deepEqual(r.uploaded[1], ["big.ckpt", r.sha_ckpt, "CHECKPOINT", 2_500_000]);
   assert.equal(r.uploaded[0][2], "TEXT");
-  assert.deepEqual(r.tracked.map((t: any[]) => t.slice(0, 3)), [["train.parquet", "s3", false], ["data.csv", "file", false]]);
+  assert.deepEqual(
+    r.tracked.map((t: any[]) => t.slice(0, 3)),
+    [
+      ["train.parquet", "s3", false],
+      ["data.csv", "file", false],
+    ],
+  );
   assert.match(r.tracked[1][3], /^[0-9a-f]{64}$/);
-  assert.deepEqual(r.artifacts.map((a: any[]) => [a[0], a[1], a[2], a[5]]), [
-    ["big.ckpt", "application/octet-stream", "CHECKPOINT", true],
-    ["data.csv", "text/csv", "TEXT", false],
-    ["model.onnx", "application/onnx", "MODEL", true],
-    ["notes.txt", "text/plain", "TEXT", true],
-    ["train.parquet", "application/octet-stream", "UNDEFINED", false],
-  ]);
+  assert.deepEqual(
+    r.artifacts.map((a: any[]) => [a[0], a[1], a[2], a[5]]),
+    [
+      ["big.ckpt", "application/octet-stream", "CHECKPOINT", true],
+      ["data.csv", "text/csv", "TEXT", false],
+      ["model.onnx", "application/onnx", "MODEL", true],
+      ["notes.txt", "text/plain", "TEXT", true],
+      ["train.parquet", "application/octet-stream", "UNDEFINED", false],
+    ],
+  );
   assert.equal(r.artifacts[0][3], `${r.model[0]}/versions/1`);
   assert.equal(r.artifacts[0][4], `${r.model[0]}/versions/1/artifacts/big.ckpt`);
   // the production tag moved atomically to v2
-  assert.deepEqual(r.tags_after_v2.sort((a: any, b: any) => a[0] - b[0]), [[1, "v1", []], [2, "v2", ["production"]]]);
+  assert.deepEqual(
+    r.tags_after_v2.sort((a: any, b: any) => a[0] - b[0]),
+    [
+      [1, "v1", []],
+      [2, "v2", ["production"]],
+    ],
+  );
   assert.equal(r.by_label, 1);
   assert.equal(r.by_name, true);
   assert.deepEqual(r.list_vision, ["mnist"]);
@@ -107,7 +149,9 @@ print(json.dumps(out))
 });
 
 test("differences from ModelBox are refused with clear errors, never silently dropped", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import json
 from lwpy import LwError
 from lwpy.modelbox import Client
@@ -136,7 +180,9 @@ out = {
   "no_token": err(lambda: Client("${edge!.url}", "")),
 }
 print(json.dumps(out))
-`, { cwd: work, env: { LW_SERVER_URL: edge!.url } });
+`,
+    { cwd: work, env: { LW_SERVER_URL: edge!.url } },
+  );
   const expect: Record<string, [string, RegExp]> = {
     other_owner: ["FORBIDDEN", /owner 'bob' is not the caller \('alice'\)/],
     duplicate_name: ["CONFLICT", /already has a model named 'mnist'/],

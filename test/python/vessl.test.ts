@@ -88,7 +88,12 @@ before(async () => {
   if (skip) return;
   edge = await startEdge(join(dir, "server"));
   alice = await edge.token("alice", ["read", "write"]);
-  daemon = spawnDaemon({ LW_SERVER_URL: edge.url, LW_TOKEN: await edge.token("runner", ["runner"]), LW_DATA_DIR: join(dir, "runner-data"), LW_RUNNER_NAME: "runner-vessl" });
+  daemon = spawnDaemon({
+    LW_SERVER_URL: edge.url,
+    LW_TOKEN: await edge.token("runner", ["runner"]),
+    LW_DATA_DIR: join(dir, "runner-data"),
+    LW_RUNNER_NAME: "runner-vessl",
+  });
   daemonUrl = await daemon.address;
   py = await packageVenv();
   mkdirSync(join(work, "out"), { recursive: true });
@@ -102,8 +107,12 @@ after(async () => {
 const env = () => ({ LW_SERVER_URL: edge!.url, LW_TOKEN: alice });
 const sem = JSON.stringify({ ...semantic({ task: "Regression", inDim: 3, outDim: 1 }), Name: undefined });
 
-test("register_model uploads a runner (props, artifacts, requirements); the daemon checks it USABLE; JSON reaches preprocess_data and postprocess_data answers", { skip }, async () => {
-  const reg = await pythonJson(py, `
+test("register_model uploads a runner (props, artifacts, requirements); the daemon checks it USABLE; JSON reaches preprocess_data and postprocess_data answers", {
+  skip,
+}, async () => {
+  const reg = await pythonJson(
+    py,
+    `
 import json, sys, numpy as np
 sys.path.insert(0, ".")
 from lwpy import vessl
@@ -115,7 +124,9 @@ r = vessl.register_model(
     artifacts={"./out/weights.npy": "weights.npy"},
     semantic=json.loads(${JSON.stringify(sem)}), data=X, input_shape=(3,), output_shape=(1,))
 print(json.dumps(r))
-`, { cwd: work, env: env() });
+`,
+    { cwd: work, env: env() },
+  );
   assert.equal(reg.model_number, 1);
   assert.equal(reg.status, "pending");
   assert.deepEqual(reg.files, ["learnware.yaml", "requirements.txt", "runner.py", "stat.json", "weights.npy"]);
@@ -123,7 +134,9 @@ print(json.dumps(r))
   assert.equal(c.status, "usable", c.log ?? "");
   assert.match(c.log!, /requirements: all 1 satisfied/);
 
-  const out = await pythonJson(py, `
+  const out = await pythonJson(
+    py,
+    `
 import json, requests
 base = "${daemonUrl}/v1/models/${reg.learnware_id}/versions/1"
 h = {"authorization": "Bearer ${alice}"}
@@ -134,7 +147,8 @@ d = requests.post(base + "/invoke", json={"data": {"no_rows": 1}}, headers=h)
 e = requests.post(base + "/invoke", json={"rows": [[1, 1, 1]]}, headers=h)
 f = requests.post(base + "/invoke", json={"data": [[1e308, 1e308, 0]]}, headers=h)
 print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), "d": [d.status_code, d.json()], "e": [e.status_code, e.json()], "f": [f.status_code, f.json()]}))
-`);
+`,
+  );
   assert.deepEqual(out.a, [200, { result: { predictions: [2.5, -1.5], count: 2 } }]);
   assert.deepEqual(out.b, { result: { predictions: [2.5], count: 1 } });
   assert.deepEqual(out.c.y, [[2.5]]); // the array API: preprocess → predict, the model's own output
@@ -150,7 +164,9 @@ print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), 
 });
 
 test("the next model number is checked before uploading; a runner without save_model ships its pickled model", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import json, sys, numpy as np, requests
 sys.path.insert(0, ".")
 from sklearn.linear_model import LogisticRegression
@@ -167,7 +183,9 @@ except LwError as e:
 out["versions_after_refusal"] = requests.get("${edge!.url}/v1/learnwares", params={"q": "linear-runner"}, headers={"authorization": "Bearer ${alice}"}).json()["items"][0]["latestVersion"]
 out["v2"] = vessl.register_model("linear-runner", 2, PickledRunner, clf, requirements=["scikit-learn>=1.0"], data=X, input_shape=3, output_shape=1)
 print(json.dumps(out))
-`, { cwd: work, env: env() });
+`,
+    { cwd: work, env: env() },
+  );
   assert.equal(r.wrong_number[0], "CONFLICT");
   assert.match(r.wrong_number[1], /would get model number 2, not 5; nothing was uploaded/);
   assert.equal(r.versions_after_refusal, 1);
@@ -175,16 +193,21 @@ print(json.dumps(out))
   assert.ok(r.v2.files.includes("model.pkl"));
   const c = await edge!.waitFor(r.v2.learnware_id, 2, 120_000);
   assert.equal(c.status, "usable", c.log ?? "");
-  const out = await pythonJson(py, `
+  const out = await pythonJson(
+    py,
+    `
 import json, requests
 res = requests.post("${daemonUrl}/v1/models/${r.v2.learnware_id}/versions/2/invoke", json={"data": {"features": [[3, 3, 3], [-3, -3, -3], [0, 0, 0]]}}, headers={"authorization": "Bearer ${alice}"})
 print(json.dumps([res.status_code, res.json()]))
-`);
+`,
+  );
   assert.deepEqual(out, [200, { result: { labels: [1, 2, 0], names: ["versicolor", "virginica", "setosa"] } }]);
 });
 
 test("register_model refuses bad input with clear errors before uploading anything", { skip }, async () => {
-  const r = await pythonJson(py, `
+  const r = await pythonJson(
+    py,
+    `
 import json, sys, numpy as np
 sys.path.insert(0, ".")
 from lwpy import vessl, LwError
@@ -221,7 +244,9 @@ for name, fn in cases.items():
     except LwError as e:
         out[name] = [e.code, e.message]
 print(json.dumps(out))
-`, { cwd: work, env: env() });
+`,
+    { cwd: work, env: env() },
+  );
   const expect: Record<string, [string, RegExp]> = {
     no_predict: ["BAD_REQUEST", /does not override predict/],
     save_without_load: ["BAD_REQUEST", /overrides save_model, so it must override load_model too/],

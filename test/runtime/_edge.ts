@@ -21,7 +21,11 @@ export async function startEdge(dataDir: string) {
     url,
     /** A new token (admin creates it): e.g. `token("runner", ["runner"])` for a runner daemon. */
     async token(owner: string, scopes: string[]): Promise<string> {
-      const res = await fetch(`${url}/v1/tokens`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ owner, scopes }) });
+      const res = await fetch(`${url}/v1/tokens`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ owner, scopes }),
+      });
       if (res.status !== 201) throw new Error(`token creation failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { token: string }).token;
     },
@@ -34,7 +38,10 @@ export async function startEdge(dataDir: string) {
       const body = (await res.json()) as { learnware: { id: string }; version: { number: number } };
       return { id: body.learnware.id, version: body.version.number };
     },
-    async check(id: string, n: number): Promise<{ status: string; log: string | null; jobs: Array<{ attempts: number; status: string; runner: string | null }> }> {
+    async check(
+      id: string,
+      n: number,
+    ): Promise<{ status: string; log: string | null; jobs: Array<{ attempts: number; status: string; runner: string | null }> }> {
       const res = await fetch(`${url}/v1/learnwares/${id}/versions/${n}/check`, { headers: auth });
       return (await res.json()) as any;
     },
@@ -89,7 +96,9 @@ export function spawnDaemon(env: Record<string, string>): DaemonProc {
     kill() {
       try {
         process.kill(-child.pid!, "SIGKILL");
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

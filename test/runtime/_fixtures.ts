@@ -50,7 +50,10 @@ export function semantic(opts: { task: "Classification" | "Regression" | "Others
 }
 
 /** A Python learnware from module source (class `Model` unless named), with extra files. */
-export function pythonPackage(source: string, opts: { d: number; className?: string; files?: Record<string, Uint8Array | string>; kwargs?: Record<string, unknown>; statD?: number } ): Uint8Array {
+export function pythonPackage(
+  source: string,
+  opts: { d: number; className?: string; files?: Record<string, Uint8Array | string>; kwargs?: Record<string, unknown>; statD?: number },
+): Uint8Array {
   return writeLearnwarePackage({
     yaml: {
       model: { class_name: opts.className ?? "Model", kwargs: opts.kwargs ?? {} },
@@ -83,13 +86,16 @@ export function sklearnPickle(d: number): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), "lw-sk-"));
   try {
     const out = join(dir, "model.pkl");
-    execFileSync(PYTHON, ["-c", `
+    execFileSync(PYTHON, [
+      "-c",
+      `
 import pickle, numpy as np
 from sklearn.linear_model import LogisticRegression
 rng = np.random.default_rng(0)
 X = rng.normal(size=(90, ${d})); y = np.repeat([0, 1, 2], 30); X[y == 1] += 2; X[y == 2] -= 2
 pickle.dump(LogisticRegression(max_iter=500).fit(X, y), open(${JSON.stringify(out)}, "wb"))
-`]);
+`,
+    ]);
     return new Uint8Array(readFileSync(out));
   } finally {
     removeScratch(dir);
@@ -126,20 +132,28 @@ export function onnxPackage(d = 4, k = 3, opts: { statD?: number; declare?: bool
   const rng = createRng(7);
   const w = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, () => rng.normal()));
   const onnx = buildDenseOnnx({
-    layers: [{ weights: w(d, 8), bias: Array(8).fill(0), activation: "relu" }, { weights: w(8, k), bias: Array(k).fill(0) }],
+    layers: [
+      { weights: w(d, 8), bias: Array(8).fill(0), activation: "relu" },
+      { weights: w(8, k), bias: Array(k).fill(0) },
+    ],
     output: "softmax",
   });
   const model: Record<string, unknown> = { kind: "onnx", file: "model.onnx" };
   if (opts.declare) Object.assign(model, { input_shape: [d], output_shape: [k] });
   return writeLearnwarePackage({
-    yaml: { model, stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }] },
+    yaml: {
+      model,
+      stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+    },
     files: { "model.onnx": onnx, "stat.json": statJson(opts.statD ?? d) },
   });
 }
 
 /** A JS learnware (runner hooks): regression `sum(x) * scale`. */
 export function jsPackage(d = 3, opts: { source?: string } = {}): Uint8Array {
-  const source = opts.source ?? `
+  const source =
+    opts.source ??
+    `
 export const input_shape = [${d}];
 export const output_shape = [1];
 export const runner = {
@@ -152,7 +166,10 @@ export const runner = {
 };
 `;
   return writeLearnwarePackage({
-    yaml: { model: { kind: "js", module_path: "model.mjs", kwargs: { scale: 2 } }, stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }] },
+    yaml: {
+      model: { kind: "js", module_path: "model.mjs", kwargs: { scale: 2 } },
+      stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+    },
     files: { "model.mjs": source, "stat.json": statJson(d) },
   });
 }

@@ -9,6 +9,5 @@ export const sandbox = createSandbox({ mode: "bwrap" });
 const avail = await sandbox.check();
 
 /** `skip` option for node:test: false when the sandbox works (or under LW_CI=1). */
-export const needsSandbox: false | string = avail.ok || process.env.LW_CI === "1"
-  ? false
-  : `skipped: needs bubblewrap (apt-get install bubblewrap): ${avail.reason}`;
+export const needsSandbox: false | string =
+  avail.ok || process.env.LW_CI === "1" ? false : `skipped: needs bubblewrap (apt-get install bubblewrap): ${avail.reason}`;

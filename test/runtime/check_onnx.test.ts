@@ -16,7 +16,12 @@ test("onnx backend: shapes from the graph, predictions as float32 rows that sum 
   const h = await backend.load(lw);
   assert.deepEqual(h.input_shape, [4]);
   assert.deepEqual(h.output_shape, [3]);
-  const y = await h.predict(tensor([[0, 1, 2, 3], [1, 1, 1, 1]]));
+  const y = await h.predict(
+    tensor([
+      [0, 1, 2, 3],
+      [1, 1, 1, 1],
+    ]),
+  );
   assert.deepEqual(y.shape, [2, 3]);
   assert.ok(Math.abs(y.data[0]! + y.data[1]! + y.data[2]! - 1) < 1e-5);
   await h.dispose();
@@ -32,10 +37,30 @@ test("onnx check: a matching classification learnware is USABLE", async () => {
 
 test("onnx check: each mismatch is INVALID naming its rule", async () => {
   const cases = [
-    { pkg: onnxPackage(4, 3), sem: semantic({ task: "Classification", inDim: 5, outDim: 3 }), rule: "input_shape", msg: /input shapes of model and semantic specifications are different/ },
-    { pkg: onnxPackage(4, 3, { statD: 6 }), sem: semantic({ task: "Classification", inDim: 4, outDim: 3 }), rule: "stat_spec_dimension", msg: /input dimension mismatch with stat specification/ },
-    { pkg: onnxPackage(4, 3), sem: semantic({ task: "Classification", inDim: 4, outDim: 5 }), rule: "classification_dimension", msg: /output dimension mismatch, where model_shape=\(3,\), semantic_shape=\(5,\)/ },
-    { pkg: onnxPackage(4, 2), sem: semantic({ task: "Regression", inDim: 4, outDim: 1 }), rule: "regression_dimension", msg: /model_shape=\(2,\), semantic_shape=\(1,\)/ },
+    {
+      pkg: onnxPackage(4, 3),
+      sem: semantic({ task: "Classification", inDim: 5, outDim: 3 }),
+      rule: "input_shape",
+      msg: /input shapes of model and semantic specifications are different/,
+    },
+    {
+      pkg: onnxPackage(4, 3, { statD: 6 }),
+      sem: semantic({ task: "Classification", inDim: 4, outDim: 3 }),
+      rule: "stat_spec_dimension",
+      msg: /input dimension mismatch with stat specification/,
+    },
+    {
+      pkg: onnxPackage(4, 3),
+      sem: semantic({ task: "Classification", inDim: 4, outDim: 5 }),
+      rule: "classification_dimension",
+      msg: /output dimension mismatch, where model_shape=\(3,\), semantic_shape=\(5,\)/,
+    },
+    {
+      pkg: onnxPackage(4, 2),
+      sem: semantic({ task: "Regression", inDim: 4, outDim: 1 }),
+      rule: "regression_dimension",
+      msg: /model_shape=\(2,\), semantic_shape=\(1,\)/,
+    },
   ];
   for (const c of cases) {
     const lw = await materializePackage(c.pkg, join(dir, "pkgs"));

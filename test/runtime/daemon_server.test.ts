@@ -40,10 +40,13 @@ test("an uploaded ONNX learnware becomes USABLE, a broken one INVALID with a log
   await d.stop();
 });
 
-test("a runner killed mid-check loses its lease; another runner picks the job up (attempt 2) and completes it", requires("python3-numpy", "python3-venv"), async () => {
-  // The sandbox lets the learnware leave no mark on the host, so the test watches the
-  // runner's own log for the lease, and the model takes a few seconds to load every time.
-  const src = `import time
+test(
+  "a runner killed mid-check loses its lease; another runner picks the job up (attempt 2) and completes it",
+  requires("python3-numpy", "python3-venv"),
+  async () => {
+    // The sandbox lets the learnware leave no mark on the host, so the test watches the
+    // runner's own log for the lease, and the model takes a few seconds to load every time.
+    const src = `import time
 import numpy as np
 from learnware.model import BaseModel
 class Model(BaseModel):
@@ -53,20 +56,21 @@ class Model(BaseModel):
     def predict(self, X):
         return X[:, :1]
 `;
-  const lw = await edge.upload(semantic({ task: "Regression", inDim: 3, outDim: 1 }), pythonPackage(src, { d: 3 }));
-  const first = spawnDaemon({ ...env, LW_RUNNER_NAME: "runner-killed" });
-  daemons.push(first);
-  const end = Date.now() + 60_000;
-  while (!new RegExp(`job \\S+: leased \\(${lw.id} v${lw.version}`).test(first.output())) {
-    if (Date.now() > end) throw new Error(`first runner never started the check:\n${first.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  first.kill();
-  const second = spawnDaemon({ ...env, LW_RUNNER_NAME: "runner-b" });
-  daemons.push(second);
-  const c = await edge.waitFor(lw.id, lw.version, 120_000);
-  assert.equal(c.status, "usable", c.log ?? "");
-  assert.match(c.log!, /runner runner-b, attempt 2/);
-  assert.equal(c.jobs[0]!.attempts, 2);
-  await second.stop();
-});
+    const lw = await edge.upload(semantic({ task: "Regression", inDim: 3, outDim: 1 }), pythonPackage(src, { d: 3 }));
+    const first = spawnDaemon({ ...env, LW_RUNNER_NAME: "runner-killed" });
+    daemons.push(first);
+    const end = Date.now() + 60_000;
+    while (!new RegExp(`job \\S+: leased \\(${lw.id} v${lw.version}`).test(first.output())) {
+      if (Date.now() > end) throw new Error(`first runner never started the check:\n${first.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    first.kill();
+    const second = spawnDaemon({ ...env, LW_RUNNER_NAME: "runner-b" });
+    daemons.push(second);
+    const c = await edge.waitFor(lw.id, lw.version, 120_000);
+    assert.equal(c.status, "usable", c.log ?? "");
+    assert.match(c.log!, /runner runner-b, attempt 2/);
+    assert.equal(c.jobs[0]!.attempts, 2);
+    await second.stop();
+  },
+);

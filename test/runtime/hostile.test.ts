@@ -36,17 +36,26 @@ writeFileSync(join(dataDir, "lw.db"), "SQLite format 3\0 (the catalogue)");
 // A process of the host holds the secret in its environment, as the runner daemon's LW_TOKEN would.
 const holder = spawn("sleep", ["600"], { env: { LW_TOKEN: secret }, stdio: "ignore" });
 const other = await materializePackage(numpyPackage(2, 1), join(dataDir, "runner", "packages"));
-const listen = () => new Promise<Server>((resolve) => {
-  const s = createServer((c) => c.destroy());
-  s.listen(0, "127.0.0.1", () => resolve(s));
-});
-const serverSock = await listen(), runnerSock = await listen();
+const listen = () =>
+  new Promise<Server>((resolve) => {
+    const s = createServer((c) => c.destroy());
+    s.listen(0, "127.0.0.1", () => resolve(s));
+  });
+const serverSock = await listen(),
+  runnerSock = await listen();
 const port = (s: Server) => (s.address() as { port: number }).port;
 const marker = `lw-hostile-marker-${randomBytes(6).toString("hex")}`;
 const hostTmpFile = join(tmpdir(), `${marker}.txt`);
 const targets: Targets = {
-  secretFile: join(dataDir, "admin-token"), secret, dbFile: join(dataDir, "lw.db"), otherLearnware: other.root, dataDir,
-  hostTmpFile, serverPort: port(serverSock), runnerPort: port(runnerSock), marker,
+  secretFile: join(dataDir, "admin-token"),
+  secret,
+  dbFile: join(dataDir, "lw.db"),
+  otherLearnware: other.root,
+  dataDir,
+  hostTmpFile,
+  serverPort: port(serverSock),
+  runnerPort: port(runnerSock),
+  marker,
 };
 const MEMORY = 512 * 1024 * 1024;
 const timeouts = { loadTimeoutMs: 4_000, callTimeoutMs: 8_000 };
@@ -66,7 +75,9 @@ function markedProcesses(): number[] {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) out.push(Number(pid));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -84,7 +95,9 @@ function descendants(): number[] {
           stack.push(Number(k));
         }
       }
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -140,7 +153,10 @@ const subjects: Subject[] = [
     name: "python in docker",
     backend: () => docker,
     pkg: hostilePython,
-    skip: dockerAvail.ok || process.env.LW_CI === "1" ? false : `skipped: needs a docker engine and the base image (apt-get install docker.io; npm run docker:base): ${dockerAvail.reason}`,
+    skip:
+      dockerAvail.ok || process.env.LW_CI === "1"
+        ? false
+        : `skipped: needs a docker engine and the base image (apt-get install docker.io; npm run docker:base): ${dockerAvail.reason}`,
     memoryCodes: ["MEMORY_LIMIT", "MODEL_ERROR", "WORKER_CRASHED"],
   },
 ];
@@ -233,7 +249,16 @@ test("control: without a sandbox (LW_SANDBOX=none) the same probes do get throug
     const y = await h.predict(tensor([[0, 0]]), { timeoutMs: 60_000 });
     await h.dispose();
     const got = PROBES.filter((_, i) => y.data[i] !== 0);
-    for (const p of ["read admin-token", "read database", "list the data folder", "write the data folder", "read another process's environ", "connect to the server's port", "exec a shell that reads the secret", "write host /tmp (lands in the sandbox's own /tmp)"] as const) {
+    for (const p of [
+      "read admin-token",
+      "read database",
+      "list the data folder",
+      "write the data folder",
+      "read another process's environ",
+      "connect to the server's port",
+      "exec a shell that reads the secret",
+      "write host /tmp (lands in the sandbox's own /tmp)",
+    ] as const) {
       assert.ok(got.includes(p), `${name}: the probe '${p}' did not get through without a sandbox (got: ${got.join("; ")})`);
     }
     rmSync(join(dataDir, "owned.txt"), { force: true });

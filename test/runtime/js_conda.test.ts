@@ -18,12 +18,27 @@ test("a JS learnware (runner hooks) runs in a sandboxed worker process: pre → 
   const h = await backend.load(await materializePackage(jsPackage(3), pkgs));
   assert.deepEqual(h.input_shape, [3]);
   assert.deepEqual(h.output_shape, [1]);
-  assert.deepEqual(toNested(await h.predict(tensor([[1, 2, 3], [0, 0, 1]]))), [[12], [2]]);
+  assert.deepEqual(
+    toNested(
+      await h.predict(
+        tensor([
+          [1, 2, 3],
+          [0, 0, 1],
+        ]),
+      ),
+    ),
+    [[12], [2]],
+  );
   await h.fit(tensor([[1, 1, 1]]), tensor([1]));
   assert.deepEqual(toNested(await h.predict(tensor([[1, 2, 3]]))), [[18]]);
   assert.deepEqual(await h.save(), { scale: 3 });
   await h.dispose();
-  const r = await checkLearnware({ lw: await materializePackage(jsPackage(3), pkgs), semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }), backend, id: "js" });
+  const r = await checkLearnware({
+    lw: await materializePackage(jsPackage(3), pkgs),
+    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }),
+    backend,
+    id: "js",
+  });
   assert.equal(r.status, "usable", r.log.join("\n"));
 });
 
@@ -38,7 +53,9 @@ export default function createModel(kwargs) {
     },
   };
 }`;
-  const h = await new NodeBackend("js", { sandbox, workDir: join(dir, "node"), callTimeoutMs: 500 }).load(await materializePackage(jsPackage(2, { source: src }), pkgs));
+  const h = await new NodeBackend("js", { sandbox, workDir: join(dir, "node"), callTimeoutMs: 500 }).load(
+    await materializePackage(jsPackage(2, { source: src }), pkgs),
+  );
   await assert.rejects(h.predict(tensor([[-1, 0]])), (e: any) => e.code === "TIMEOUT");
   // The replacement thread re-imports the module first: give that call room on a busy machine.
   assert.deepEqual(toNested(await h.predict(tensor([[1, 2]]), { timeoutMs: 30_000 })), [[5]]);
@@ -58,9 +75,13 @@ test("conda backend reports clearly when conda is absent", async () => {
   assert.match(absent.reason!, /conda is not installed here/);
 });
 
-test(`conda backend creates an env from environment.yaml and runs the env's interpreter in the sandbox (${realAvail.ok ? "conda" : "stand-in conda CLI"})`, requires("python3-numpy", "python3-venv"), async () => {
-  const { numpyPackage } = await import("./_fixtures.ts");
-  const h = await conda.load(await materializePackage(numpyPackage(2, 1), pkgs));
-  assert.equal((await h.predict(tensor([[1, 2]]))).data.length, 1);
-  await h.dispose();
-});
+test(
+  `conda backend creates an env from environment.yaml and runs the env's interpreter in the sandbox (${realAvail.ok ? "conda" : "stand-in conda CLI"})`,
+  requires("python3-numpy", "python3-venv"),
+  async () => {
+    const { numpyPackage } = await import("./_fixtures.ts");
+    const h = await conda.load(await materializePackage(numpyPackage(2, 1), pkgs));
+    assert.equal((await h.predict(tensor([[1, 2]]))).data.length, 1);
+    await h.dispose();
+  },
+);

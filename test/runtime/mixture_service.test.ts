@@ -24,21 +24,28 @@ import type { PackageSource } from "../../runner/service/packageSource.ts";
 import { toNested, type Tensor } from "../../runner/tensor.ts";
 import { randomData, scratch } from "./_fixtures.ts";
 
-const D = 4, K = 3;
+const D = 4,
+  K = 3;
 
 /** An ONNX learnware (d → 8 relu → k softmax) with weights from `seed`, and a stat spec of data centred at `shift`. */
 function onnxLearnware(seed: number, shift: number): Uint8Array {
   const rng = createRng(seed);
   const w = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, () => rng.normal()));
   const onnx = buildDenseOnnx({
-    layers: [{ weights: w(D, 8), bias: Array(8).fill(0.1), activation: "relu" }, { weights: w(8, K), bias: Array(K).fill(0) }],
+    layers: [
+      { weights: w(D, 8), bias: Array(8).fill(0.1), activation: "relu" },
+      { weights: w(8, K), bias: Array(K).fill(0) },
+    ],
     output: "softmax",
   });
   const data = randomData(60, D, seed);
   for (let i = 0; i < data.data.length; i++) data.data[i]! += shift;
   const stat = RKMETableSpecification.generate(data, { K: 8, seed }).stringify();
   return writeLearnwarePackage({
-    yaml: { model: { kind: "onnx", file: "model.onnx" }, stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }] },
+    yaml: {
+      model: { kind: "onnx", file: "model.onnx" },
+      stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+    },
     files: { "model.onnx": onnx, "stat.json": stat },
   });
 }
@@ -54,7 +61,10 @@ const packages = new Map<string, Uint8Array>([
 const source: PackageSource = async (model, version) => {
   let key = `${model}@${version}`;
   if (version === "latest") {
-    const vs = [...packages.keys()].filter((k) => k.startsWith(`${model}@`)).map((k) => Number(k.slice(model.length + 1))).sort((a, b) => b - a);
+    const vs = [...packages.keys()]
+      .filter((k) => k.startsWith(`${model}@`))
+      .map((k) => Number(k.slice(model.length + 1)))
+      .sort((a, b) => b - a);
     if (vs.length > 0) key = `${model}@${vs[0]}`;
   }
   const p = packages.get(key);
@@ -67,8 +77,13 @@ const dataDir = scratch("lw-mix-");
 async function start() {
   const config = loadConfig({ LW_DATA_DIR: dataDir, LW_BATCH_WAIT_MS: "5" });
   const service = new ModelService({
-    runtime: new Runtime(config), source, dataDir: config.dataDir,
-    poolSize: config.poolSize, poolMemoryBytes: config.poolMemoryBytes, batchMax: config.batchMax, batchWaitMs: config.batchWaitMs,
+    runtime: new Runtime(config),
+    source,
+    dataDir: config.dataDir,
+    poolSize: config.poolSize,
+    poolMemoryBytes: config.poolMemoryBytes,
+    batchMax: config.batchMax,
+    batchWaitMs: config.batchWaitMs,
   });
   const mixtures = new MixtureStore({ service, source, dataDir: config.dataDir });
   const app = createServiceApp(service, { mixtures });
@@ -115,24 +130,37 @@ test("a search result becomes one averaging endpoint in one call; predict is the
   averagingId = info.id;
   assert.equal(info.kind, "averaging");
   assert.equal(info.needsFit, false);
-  assert.deepEqual(info.learnwares.map((l) => l.id), result.multiple.ids);
-  assert.deepEqual(info.learnwares.map((l) => l.weight), result.multiple.weights);
+  assert.deepEqual(
+    info.learnwares.map((l) => l.id),
+    result.multiple.ids,
+  );
+  assert.deepEqual(
+    info.learnwares.map((l) => l.weight),
+    result.multiple.weights,
+  );
   assert.ok(info.learnwares.every((l) => l.version === "latest"));
 
   const y = await new MixtureClient(svc.address, info.id).predict(rows);
   assert.deepEqual(y.shape, [12, K]);
   // Each learnware called directly through the model service (lwc's latest is version 2).
   const direct = await Promise.all(info.learnwares.map((l) => new ModelClient(svc.address, { model: l.id, version: l.id === "lwc" ? 2 : 1 }).predict(rows)));
-  const w = result.multiple.weights, wsum = w.reduce((a, b) => a + b, 0);
+  const w = result.multiple.weights,
+    wsum = w.reduce((a, b) => a + b, 0);
   const expected = new Float64Array(12 * K);
-  direct.forEach((d, k) => { for (let i = 0; i < expected.length; i++) expected[i]! += (w[k]! / wsum) * d.data[i]!; });
+  direct.forEach((d, k) => {
+    for (let i = 0; i < expected.length; i++) expected[i]! += (w[k]! / wsum) * d.data[i]!;
+  });
   close(y, expected);
   // The learnwares really differ (otherwise the check above proves little).
   assert.ok(Math.abs(direct[0]!.data[0]! - direct[1]!.data[0]!) > 1e-3);
   averagingPred = y;
 
   // JSON predict gives the same numbers; GET describes the mixture.
-  const res = await fetch(`${svc.address}/mixtures/${info.id}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ X: rows }) });
+  const res = await fetch(`${svc.address}/mixtures/${info.id}/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ X: rows }),
+  });
   assert.equal(res.status, 200);
   const body = (await res.json()) as { y: number[][]; shape: number[] };
   assert.deepEqual(body.shape, [12, K]);
@@ -146,9 +174,22 @@ test("a search result becomes one averaging endpoint in one call; predict is the
 
 test("three learnwares from the top singles: the plain mean; the default version is the latest", async () => {
   const info = await createMixture(svc.address, { result: all3, kind: "averaging", topK: 3 });
-  assert.deepEqual(info.learnwares.map((l) => [l.id, l.version]), [["lwa", "latest"], ["lwb", "latest"], ["lwc", "latest"]]);
+  assert.deepEqual(
+    info.learnwares.map((l) => [l.id, l.version]),
+    [
+      ["lwa", "latest"],
+      ["lwb", "latest"],
+      ["lwc", "latest"],
+    ],
+  );
   const y = await new MixtureClient(svc.address, info.id).predict(rows);
-  const direct = await Promise.all([["lwa", 1], ["lwb", 1], ["lwc", 2]].map(([m, v]) => new ModelClient(svc.address, { model: m as string, version: v! }).predict(rows)));
+  const direct = await Promise.all(
+    [
+      ["lwa", 1],
+      ["lwb", 1],
+      ["lwc", 2],
+    ].map(([m, v]) => new ModelClient(svc.address, { model: m as string, version: v! }).predict(rows)),
+  );
   const expected = new Float64Array(12 * K);
   for (const d of direct) for (let i = 0; i < expected.length; i++) expected[i]! += d.data[i]! / 3;
   close(y, expected);
@@ -175,7 +216,11 @@ test("feature_augment needs a fit: 409 before, predictions after", async () => {
   assert.equal(mc.info.needsFit, true);
   assert.equal(mc.info.learnwares.length, 2);
   await assert.rejects(mc.predict(rows), (e: any) => e.code === "CONFLICT" && /fit/.test(e.message));
-  const res = await fetch(`${svc.address}/mixtures/${mc.id}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ X: rows }) });
+  const res = await fetch(`${svc.address}/mixtures/${mc.id}/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ X: rows }),
+  });
   assert.equal(res.status, 409);
 
   const X = randomData(40, D, 5);
@@ -196,7 +241,10 @@ test("ensemble_pruning: 409 before fit; after a fit on validation labels it vote
   const V = randomData(30, D, 6);
   const Vrows = toNested({ dtype: "float64", shape: [30, D], data: V.data }) as number[][];
   const a = await new ModelClient(svc.address, { model: "lwa", version: 1 }).predict(Vrows);
-  const labels = Array.from({ length: 30 }, (_, i) => { const r = Array.from(a.data.subarray(i * K, (i + 1) * K)); return r.indexOf(Math.max(...r)); });
+  const labels = Array.from({ length: 30 }, (_, i) => {
+    const r = Array.from(a.data.subarray(i * K, (i + 1) * K));
+    return r.indexOf(Math.max(...r));
+  });
   assert.equal((await mc.fit(Vrows, labels)).fitted, true);
   const pred = await mc.predict(Vrows);
   assert.deepEqual(pred.shape, [30, 1]);
@@ -205,21 +253,50 @@ test("ensemble_pruning: 409 before fit; after a fit on validation labels it vote
 });
 
 test("errors: unknown learnware 404 naming it, bad shapes 400, bad kind 400, unknown mixture 404, fit on averaging 400", async () => {
-  const ghost = { single: [{ id: "ghost", score: 1, dist: 0 }, { id: "lwa", score: 0.5, dist: 1 }], multiple: null };
-  const r404 = await fetch(`${svc.address}/mixtures`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ result: ghost, kind: "averaging", topK: 2 }) });
+  const ghost = {
+    single: [
+      { id: "ghost", score: 1, dist: 0 },
+      { id: "lwa", score: 0.5, dist: 1 },
+    ],
+    multiple: null,
+  };
+  const r404 = await fetch(`${svc.address}/mixtures`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ result: ghost, kind: "averaging", topK: 2 }),
+  });
   assert.equal(r404.status, 404);
   assert.match(((await r404.json()) as { message: string }).message, /ghost/);
 
-  const badKind = await fetch(`${svc.address}/mixtures`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ result, kind: "stacking" }) });
+  const badKind = await fetch(`${svc.address}/mixtures`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ result, kind: "stacking" }),
+  });
   assert.equal(badKind.status, 400);
 
   const mc = new MixtureClient(svc.address, averagingId);
   await assert.rejects(mc.predict([[1, 2, 3]]), (e: any) => e.code === "BAD_REQUEST" && /3 columns/.test(e.message));
-  const ragged = await fetch(`${svc.address}/mixtures/${averagingId}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ X: [[1, 2, 3, 4], [1, 2]] }) });
+  const ragged = await fetch(`${svc.address}/mixtures/${averagingId}/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      X: [
+        [1, 2, 3, 4],
+        [1, 2],
+      ],
+    }),
+  });
   assert.equal(ragged.status, 400);
   const noX = await fetch(`${svc.address}/mixtures/${averagingId}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
   assert.equal(noX.status, 400);
-  await assert.rejects(mc.fit(rows, rows.map(() => 0)), (e: any) => e.code === "BAD_REQUEST");
+  await assert.rejects(
+    mc.fit(
+      rows,
+      rows.map(() => 0),
+    ),
+    (e: any) => e.code === "BAD_REQUEST",
+  );
   await assert.rejects(new MixtureClient(svc.address, augmentId).fit(rows, [1, 2]), (e: any) => e.code === "BAD_REQUEST" && /labels/.test(e.message));
   await assert.rejects(new MixtureClient(svc.address, "mx-nope").info(), (e: any) => e.code === "NOT_FOUND");
 });

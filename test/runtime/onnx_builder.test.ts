@@ -62,7 +62,13 @@ test("a final relu layer writes the output directly", async () => {
 test("mismatched layer shapes are rejected with a message naming them", () => {
   assert.throws(() => buildDenseOnnx({ layers: [] }), RangeError);
   assert.throws(
-    () => buildDenseOnnx({ layers: [{ weights: [[1, 2]], bias: [0, 0] }, { weights: [[1]], bias: [0] }] }),
+    () =>
+      buildDenseOnnx({
+        layers: [
+          { weights: [[1, 2]], bias: [0, 0] },
+          { weights: [[1]], bias: [0] },
+        ],
+      }),
     /Layer 1 expects 1 inputs but layer 0 produces 2/,
   );
   assert.throws(() => buildDenseOnnx({ layers: [{ weights: [[1, 2], [3]], bias: [0, 0] }] }), /row 1 has length 1/);

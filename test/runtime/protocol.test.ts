@@ -8,7 +8,15 @@ import { PYTHON_SHIM_DIR, workerEnv } from "../../runner/worker/workerModel.ts";
 import { PYTHON, requires } from "../_requires.ts";
 
 test("frames round-trip JSON with float64 and float32 arrays anywhere inside", () => {
-  const msg = { op: "predict", X: tensor([[1, 2, 3], [4, 5, 6]]), nested: [{ y: tensor([1.5, 2.5], "float32") }], s: "é" };
+  const msg = {
+    op: "predict",
+    X: tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+    nested: [{ y: tensor([1.5, 2.5], "float32") }],
+    s: "é",
+  };
   const back = decodeFrame(encodeFrame(msg)) as { op: string; X: Tensor; nested: [{ y: Tensor }]; s: string };
   assert.equal(back.op, "predict");
   assert.equal(back.s, "é");
@@ -39,7 +47,9 @@ test("the Python worker speaks the protocol: arrays both ways, errors as payload
     assert.match(hello.numpy, /^\d+\./);
     await assert.rejects(w.call("nope", {}), (e: any) => e.code === "UNKNOWN_OP" && /nope/.test(e.message));
     await assert.rejects(w.call("predict", { X: tensor([[1]]) }), (e: any) => e.code === "NOT_LOADED");
-    const r = (await w.call("requirements", { text: "numpy>=1.0\nsurely-not-installed-pkg==1.0\n# comment\n" })) as { report: Array<{ ok: boolean; name: string; reason?: string }> };
+    const r = (await w.call("requirements", { text: "numpy>=1.0\nsurely-not-installed-pkg==1.0\n# comment\n" })) as {
+      report: Array<{ ok: boolean; name: string; reason?: string }>;
+    };
     assert.equal(r.report.length, 2);
     assert.equal(r.report[0]!.ok, true);
     assert.equal(r.report[1]!.ok, false);

@@ -17,7 +17,9 @@ const edge = await startEdge(join(dir, "server"));
 after(() => edge.close());
 
 const runnerFile = join(dir, "runner.mjs");
-writeFileSync(runnerFile, `
+writeFileSync(
+  runnerFile,
+  `
 import { readFileSync } from "node:fs";
 export const input_shape = [3];
 export const output_shape = [1];
@@ -29,60 +31,125 @@ export const runner = {
   },
   predict(model, X) { return X.map((r) => [r[0] * model.scale + model.offset]); },
 };
-`);
+`,
+);
 mkdirSync(join(dir, "out", "sub"), { recursive: true });
 writeFileSync(join(dir, "out", "offset-1.txt"), "10");
 writeFileSync(join(dir, "out", "offset-2.txt"), "20");
 writeFileSync(join(dir, "out", "other.txt"), "x");
 
 test("artifact globs allow a trailing * only", () => {
-  assert.deepEqual(expandArtifactGlob(join(dir, "out", "offset-*")).map((p) => p.slice(dir.length)), ["/out/offset-1.txt", "/out/offset-2.txt"]);
+  assert.deepEqual(
+    expandArtifactGlob(join(dir, "out", "offset-*")).map((p) => p.slice(dir.length)),
+    ["/out/offset-1.txt", "/out/offset-2.txt"],
+  );
   assert.throws(() => expandArtifactGlob(join(dir, "out", "*.txt")), /may only have '\*' at the end/);
 });
 
 test("registerModel packs runner hooks, saved props, requirements, artifacts and an RKME, uploads, and the package runs", async () => {
   const r = await registerModel({
-    repository: "scaler", create: true, runner: runnerFile, model: { scale: 2, junk: "not saved" },
-    requirements: [], artifacts: { "weights/": join(dir, "out", "offset-*") },
-    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }), data: randomData(40, 3),
-    server: edge.url, token: ADMIN,
+    repository: "scaler",
+    create: true,
+    runner: runnerFile,
+    model: { scale: 2, junk: "not saved" },
+    requirements: [],
+    artifacts: { "weights/": join(dir, "out", "offset-*") },
+    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }),
+    data: randomData(40, 3),
+    server: edge.url,
+    token: ADMIN,
   });
   assert.equal(r.version, 1);
   assert.ok(r.files.includes("artifacts/weights/offset-2.txt"));
-  const zip = new Uint8Array(await (await fetch(`${edge.url}/v1/learnwares/${r.learnwareId}/versions/1/package`, { headers: { authorization: `Bearer ${ADMIN}` } })).arrayBuffer());
+  const zip = new Uint8Array(
+    await (await fetch(`${edge.url}/v1/learnwares/${r.learnwareId}/versions/1/package`, { headers: { authorization: `Bearer ${ADMIN}` } })).arrayBuffer(),
+  );
   const pkg = readLearnwarePackage(zip);
   assert.equal(pkg.model.kind, "js");
   assert.deepEqual(pkg.model.kwargs, { scale: 2, input_shape: [3], output_shape: [1] });
   const h = await new NodeBackend("js", { sandbox, workDir: join(dir, "node") }).load(await materializePackage(zip, join(dir, "pkgs")));
-  assert.deepEqual(toNested(await h.predict(tensor([[1, 0, 0], [5, 0, 0]]))), [[12], [20]]);
+  assert.deepEqual(
+    toNested(
+      await h.predict(
+        tensor([
+          [1, 0, 0],
+          [5, 0, 0],
+        ]),
+      ),
+    ),
+    [[12], [20]],
+  );
   await h.dispose();
 
   // A new version of the same learnware, with the expected number.
   const v2 = await registerModel({
-    repository: r.learnwareId, number: 2, runner: runnerFile, model: { scale: 3 }, artifacts: { "weights/": join(dir, "out", "offset-*") },
-    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }), data: randomData(40, 3), server: edge.url, token: ADMIN,
+    repository: r.learnwareId,
+    number: 2,
+    runner: runnerFile,
+    model: { scale: 3 },
+    artifacts: { "weights/": join(dir, "out", "offset-*") },
+    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }),
+    data: randomData(40, 3),
+    server: edge.url,
+    token: ADMIN,
   });
   assert.equal(v2.version, 2);
   assert.equal(v2.learnwareId, r.learnwareId);
 
   // A wrong number is refused before anything is uploaded: the learnware stays at version 2.
-  await assert.rejects(registerModel({
-    repository: r.learnwareId, number: 7, runner: runnerFile, model: { scale: 3 },
-    semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }), data: randomData(40, 3), server: edge.url, token: ADMIN,
-  }), (e: any) => e.code === "CONFLICT" && /would get version 3, not 7; nothing was uploaded/.test(e.message));
-  const after = (await (await fetch(`${edge.url}/v1/learnwares/${r.learnwareId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { latestVersion: number };
+  await assert.rejects(
+    registerModel({
+      repository: r.learnwareId,
+      number: 7,
+      runner: runnerFile,
+      model: { scale: 3 },
+      semantic: semantic({ task: "Regression", inDim: 3, outDim: 1 }),
+      data: randomData(40, 3),
+      server: edge.url,
+      token: ADMIN,
+    }),
+    (e: any) => e.code === "CONFLICT" && /would get version 3, not 7; nothing was uploaded/.test(e.message),
+  );
+  const after = (await (await fetch(`${edge.url}/v1/learnwares/${r.learnwareId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+    latestVersion: number;
+  };
   assert.equal(after.latestVersion, 2);
 });
 
 test("lw register (runRegisterCommand) registers a Python learnware with requirements", async () => {
   const py = join(dir, "model.py");
-  writeFileSync(py, "import numpy as np\nfrom learnware.model import BaseModel\nclass Net(BaseModel):\n    def __init__(self):\n        super().__init__(input_shape=(3,), output_shape=(1,))\n    def predict(self, X):\n        return X[:, :1]\n");
+  writeFileSync(
+    py,
+    "import numpy as np\nfrom learnware.model import BaseModel\nclass Net(BaseModel):\n    def __init__(self):\n        super().__init__(input_shape=(3,), output_shape=(1,))\n    def predict(self, X):\n        return X[:, :1]\n",
+  );
   const sem = join(dir, "sem.json");
   writeFileSync(sem, JSON.stringify(semantic({ task: "Regression", inDim: 3, outDim: 1 })));
   const data = join(dir, "data.json");
   writeFileSync(data, JSON.stringify(Array.from({ length: 30 }, (_, i) => [i, i % 3, Math.sin(i)])));
-  const out: string[] = [], err: string[] = [];
-  const code = await runRegisterCommand(["--repository", "py-net", "--create", "--runner", py, "--class", "Net", "--semantic", sem, "--data", data, "--requirement", "numpy>=1.20", "--server", edge.url, "--token", ADMIN], { out: (s) => out.push(s), err: (s) => err.push(s) });
+  const out: string[] = [],
+    err: string[] = [];
+  const code = await runRegisterCommand(
+    [
+      "--repository",
+      "py-net",
+      "--create",
+      "--runner",
+      py,
+      "--class",
+      "Net",
+      "--semantic",
+      sem,
+      "--data",
+      data,
+      "--requirement",
+      "numpy>=1.20",
+      "--server",
+      edge.url,
+      "--token",
+      ADMIN,
+    ],
+    { out: (s) => out.push(s), err: (s) => err.push(s) },
+  );
   assert.equal(code, 0, err.join("\n"));
   const r = JSON.parse(out.join("\n")) as { files: string[]; version: number };
   assert.deepEqual(r.files.sort(), ["__init__.py", "learnware.yaml", "requirements.txt", "stat.json"]);

@@ -30,7 +30,9 @@ const runnerA = await edge.token("runner", ["runner"]);
 const runnerB = await edge.token("runner", ["runner"]);
 const lines: string[] = [];
 const start = (env: Record<string, string>) =>
-  startDaemon(loadConfig({ LW_SERVER_URL: edge.url, LW_DATA_DIR: join(dir, "runner"), LW_RUNNER_PORT: "0", LW_POLL_MS: "100", ...env }), (l) => lines.push(l)).then((d) => {
+  startDaemon(loadConfig({ LW_SERVER_URL: edge.url, LW_DATA_DIR: join(dir, "runner"), LW_RUNNER_PORT: "0", LW_POLL_MS: "100", ...env }), (l) =>
+    lines.push(l),
+  ).then((d) => {
     daemons.push(d);
     return d;
   });
@@ -41,7 +43,10 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("the runner refuses an admin token: it leases nothing and says why", async () => {
   const d = await start({ LW_TOKEN: ADMIN, LW_RUNNER_NAME: "with-admin" });
-  assert.ok(lines.some((l) => /no check jobs are leased: the token has scopes \[admin\]; the runner takes a token with the 'runner' scope only/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /no check jobs are leased: the token has scopes \[admin\]; the runner takes a token with the 'runner' scope only/.test(l)),
+    lines.join("\n"),
+  );
   const lw = await edge.upload(sem, jsPackage(3), alice);
   await wait(1000);
   const c = await edge.check(lw.id, lw.version);
@@ -51,14 +56,20 @@ test("the runner refuses an admin token: it leases nothing and says why", async 
   daemons.splice(daemons.indexOf(d), 1);
 });
 
-test("model service: read callers run USABLE versions; pending or invalid ones only their owner and admins; limits are the runner's", { skip: needsSandbox }, async () => {
+test("model service: read callers run USABLE versions; pending or invalid ones only their owner and admins; limits are the runner's", {
+  skip: needsSandbox,
+}, async () => {
   const d = await start({ LW_TOKEN: runnerA, LW_RUNNER_NAME: "runner-a" });
   const good = await edge.upload(sem, jsPackage(3), alice);
   const bad = await edge.upload(badSem, jsPackage(3), alice);
   assert.equal((await edge.waitFor(good.id, good.version)).status, "usable");
   assert.equal((await edge.waitFor(bad.id, bad.version)).status, "invalid");
   const predict = (id: string, token: string | null) =>
-    fetch(`${d.address}/v1/models/${id}/versions/1/predict`, { method: "POST", headers: { "content-type": "application/json", ...bearer(token) }, body: JSON.stringify({ X: [[1, 2, 3]] }) });
+    fetch(`${d.address}/v1/models/${id}/versions/1/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearer(token) },
+      body: JSON.stringify({ X: [[1, 2, 3]] }),
+    });
   assert.equal((await predict(good.id, null)).status, 200);
   assert.equal((await predict(good.id, bob)).status, 200);
   const anon = await predict(bad.id, null);
@@ -71,7 +82,11 @@ test("model service: read callers run USABLE versions; pending or invalid ones o
   assert.equal((await predict("99999999", alice)).status, 404);
 
   const init = (body: unknown, token: string | null = alice) =>
-    fetch(`${d.address}/v1/models/${good.id}/versions/1/initialize`, { method: "POST", headers: { "content-type": "application/json", ...bearer(token) }, body: JSON.stringify(body) });
+    fetch(`${d.address}/v1/models/${good.id}/versions/1/initialize`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...bearer(token) },
+      body: JSON.stringify(body),
+    });
   for (const body of [{ backend: "python-venv" }, { memoryLimitBytes: 1e15, timeoutMs: 1e12 }, { sandbox: "none" }]) {
     const r = await init(body);
     assert.equal(r.status, 400, JSON.stringify(body));
@@ -80,7 +95,11 @@ test("model service: read callers run USABLE versions; pending or invalid ones o
   const ok = await init({ temperature: 0.5 });
   assert.equal(ok.status, 200);
   assert.equal((await init({}, null)).status, 200, "anonymous may initialise a USABLE version (public reads)");
-  const badInit = await fetch(`${d.address}/v1/models/${bad.id}/versions/1/initialize`, { method: "POST", headers: { "content-type": "application/json", ...bearer(bob) }, body: "{}" });
+  const badInit = await fetch(`${d.address}/v1/models/${bad.id}/versions/1/initialize`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...bearer(bob) },
+    body: "{}",
+  });
   assert.equal(badInit.status, 403);
   await d.stop();
   daemons.splice(daemons.indexOf(d), 1);
@@ -92,17 +111,29 @@ test("a runner token leases jobs and reads only the packages of the jobs it hold
   assert.equal((await pkg(runnerA)).status, 403, "no lease yet");
   let job: { id: string; learnwareId: string } | null = null;
   for (let i = 0; i < 20 && job?.learnwareId !== pending.id; i++) {
-    const r = await fetch(`${edge.url}/v1/jobs/lease`, { method: "POST", headers: { ...bearer(runnerA), "content-type": "application/json" }, body: JSON.stringify({ runner: "manual-a", kinds: ["check"], leaseSeconds: 60 }) });
+    const r = await fetch(`${edge.url}/v1/jobs/lease`, {
+      method: "POST",
+      headers: { ...bearer(runnerA), "content-type": "application/json" },
+      body: JSON.stringify({ runner: "manual-a", kinds: ["check"], leaseSeconds: 60 }),
+    });
     assert.equal(r.status, 200);
     job = ((await r.json()) as { job: { id: string; learnwareId: string } }).job;
   }
   assert.equal(job!.learnwareId, pending.id);
   assert.equal((await pkg(runnerA)).status, 200, "the lease holder reads the package");
   assert.equal((await pkg(runnerB)).status, 403, "another runner token does not");
-  const done = await fetch(`${edge.url}/v1/jobs/${job!.id}/complete`, { method: "POST", headers: { ...bearer(runnerA), "content-type": "application/json" }, body: JSON.stringify({ runner: "manual-a", status: "invalid", log: "manual" }) });
+  const done = await fetch(`${edge.url}/v1/jobs/${job!.id}/complete`, {
+    method: "POST",
+    headers: { ...bearer(runnerA), "content-type": "application/json" },
+    body: JSON.stringify({ runner: "manual-a", status: "invalid", log: "manual" }),
+  });
   assert.equal(done.status, 200);
   assert.equal((await pkg(runnerA)).status, 403, "the lease is over");
-  const mint = await fetch(`${edge.url}/v1/tokens`, { method: "POST", headers: { ...bearer(runnerA), "content-type": "application/json" }, body: JSON.stringify({ owner: "x", scopes: ["admin"] }) });
+  const mint = await fetch(`${edge.url}/v1/tokens`, {
+    method: "POST",
+    headers: { ...bearer(runnerA), "content-type": "application/json" },
+    body: JSON.stringify({ owner: "x", scopes: ["admin"] }),
+  });
   assert.equal(mint.status, 403);
   await assert.rejects(edge.upload(sem, jsPackage(3), runnerA), /403/);
 });
@@ -110,19 +141,34 @@ test("a runner token leases jobs and reads only the packages of the jobs it hold
 test("without a sandbox the runner checks nothing (the version stays pending) and serves nothing (503), saying why", async () => {
   lines.length = 0;
   const d = await start({ LW_TOKEN: runnerA, LW_RUNNER_NAME: "no-sandbox", LW_BWRAP: "/nonexistent/bwrap" });
-  assert.ok(lines.some((l) => /refusing to check or serve uploaded learnwares: no sandbox can start: \/nonexistent\/bwrap is missing/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /refusing to check or serve uploaded learnwares: no sandbox can start: \/nonexistent\/bwrap is missing/.test(l)),
+    lines.join("\n"),
+  );
   const lw = await edge.upload(sem, jsPackage(3), alice);
   await wait(1500);
   const c = await edge.check(lw.id, lw.version);
   assert.equal(c.status, "pending");
-  assert.ok(c.jobs.every((j) => j.attempts === 0 && j.status === "queued"), JSON.stringify(c.jobs));
-  assert.ok(lines.some((l) => /not leasing check jobs: no sandbox can start/.test(l)), lines.join("\n"));
-  const r = await fetch(`${d.address}/v1/models/${lw.id}/versions/1/predict`, { method: "POST", headers: { "content-type": "application/json", ...bearer(alice) }, body: JSON.stringify({ X: [[1, 2, 3]] }) });
+  assert.ok(
+    c.jobs.every((j) => j.attempts === 0 && j.status === "queued"),
+    JSON.stringify(c.jobs),
+  );
+  assert.ok(
+    lines.some((l) => /not leasing check jobs: no sandbox can start/.test(l)),
+    lines.join("\n"),
+  );
+  const r = await fetch(`${d.address}/v1/models/${lw.id}/versions/1/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...bearer(alice) },
+    body: JSON.stringify({ X: [[1, 2, 3]] }),
+  });
   assert.equal(r.status, 503);
   assert.match(JSON.stringify(await r.json()), /refuses to run uploaded code/);
 });
 
-test("end to end: a learnware uploaded with a write token, checked by a runner daemon as npm start runs it, finds neither the admin token nor the runner's", { skip: needsSandbox }, async () => {
+test("end to end: a learnware uploaded with a write token, checked by a runner daemon as npm start runs it, finds neither the admin token nor the runner's", {
+  skip: needsSandbox,
+}, async () => {
   const adminFile = join(dir, "server", "admin-token");
   writeFileSync(adminFile, `${ADMIN}\n`, { mode: 0o600 });
   const src = `import os

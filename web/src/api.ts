@@ -59,7 +59,9 @@ export async function request(path: string, opts: RequestOptions = {}): Promise<
   if (opts.signal) init.signal = opts.signal;
   const res = await fetch(path, init);
   if (!res.ok) {
-    let code = "HTTP_" + res.status, message = `${res.status} ${res.statusText}`, details: unknown;
+    let code = "HTTP_" + res.status,
+      message = `${res.status} ${res.statusText}`,
+      details: unknown;
     try {
       const data = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
       if (data.error) {
@@ -126,10 +128,12 @@ export type SemanticOptions = Record<string, { key: string; type: string; values
 
 let optionsCache: Promise<SemanticOptions> | null = null;
 export function semanticOptions(): Promise<SemanticOptions> {
-  optionsCache ??= api<{ options: SemanticOptions }>("/v1/semantic-options").then((r) => r.options).catch((e) => {
-    optionsCache = null;
-    throw e;
-  });
+  optionsCache ??= api<{ options: SemanticOptions }>("/v1/semantic-options")
+    .then((r) => r.options)
+    .catch((e) => {
+      optionsCache = null;
+      throw e;
+    });
   return optionsCache;
 }
 

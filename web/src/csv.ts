@@ -56,7 +56,8 @@ export function parseCsvTable(text: string, fileName: string, bytes: number): Pa
   const d = first.length;
   const n = body.length;
   const values = Array.from({ length: d }, () => new Float64Array(n));
-  const text_ = new Uint8Array(d), missing = new Uint32Array(d);
+  const text_ = new Uint8Array(d),
+    missing = new Uint32Array(d);
   const distinct = Array.from({ length: d }, () => new Set<string>());
   for (let i = 0; i < n; i++) {
     const r = body[i]!;
@@ -79,10 +80,18 @@ export function parseCsvTable(text: string, fileName: string, bytes: number): Pa
   const columns: ColumnProfile[] = [];
   for (let j = 0; j < d; j++) {
     const col = values[j]!;
-    let min = Infinity, max = -Infinity, sum = 0, cnt = 0;
+    let min = Infinity,
+      max = -Infinity,
+      sum = 0,
+      cnt = 0;
     for (let i = 0; i < n; i++) {
       const v = col[i]!;
-      if (Number.isFinite(v)) { if (v < min) min = v; if (v > max) max = v; sum += v; cnt++; }
+      if (Number.isFinite(v)) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+        cnt++;
+      }
     }
     const type: ColumnType = text_[j] ? "text" : cnt === 0 && missing[j] === n ? "empty" : "number";
     totalMissing += missing[j]!;
@@ -105,7 +114,8 @@ export function parseCsvTable(text: string, fileName: string, bytes: number): Pa
 
 /** Row-major n×k matrix of the chosen numeric columns. */
 export function selectColumns(t: ParsedTable, cols: readonly number[]): { rows: number; cols: number; data: Float64Array } {
-  const n = t.profile.rows, k = cols.length;
+  const n = t.profile.rows,
+    k = cols.length;
   const data = new Float64Array(n * k);
   cols.forEach((c, j) => {
     const col = t.values[c];

@@ -49,7 +49,10 @@ export class WorkerClient {
     }
     return new Promise<GenerateResult>((resolve, reject) => {
       this.rejectRunning = reject;
-      remote.generate(req, Comlink.proxy(onProgress)).then(resolve, reject).finally(() => (this.rejectRunning = null));
+      remote
+        .generate(req, Comlink.proxy(onProgress))
+        .then(resolve, reject)
+        .finally(() => (this.rejectRunning = null));
     });
   }
 

@@ -34,11 +34,15 @@ function route(): void {
   if (page !== "learnware" || !parts[2]) window.scrollTo(0, 0);
   // Move focus to the new view for keyboard and screen-reader users.
   const heading = view.querySelector("h1");
-  if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
 }
 
 window.addEventListener("hashchange", route);
-mount(nav,
+mount(
+  nav,
   h("a", { href: "#/find", "data-page": "find" }, "Find"),
   h("a", { href: "#/browse", "data-page": "browse" }, "Browse"),
   h("a", { href: "#/upload", "data-page": "upload" }, "Upload"),

@@ -36,17 +36,24 @@ export function project(sets: readonly PointSet[]): Projected {
   for (const s of sets) for (const p of s.z) if (p.length !== d) throw new RangeError(`${s.label} has dimension ${p.length}, expected ${d}`);
   const ws = sets.map(weightsOf);
   const mean = new Float64Array(d);
-  sets.forEach((s, k) => s.z.forEach((p, i) => { const w = ws[k]![i]! / sets.length; for (let j = 0; j < d; j++) mean[j]! += w * p[j]!; }));
+  sets.forEach((s, k) =>
+    s.z.forEach((p, i) => {
+      const w = ws[k]![i]! / sets.length;
+      for (let j = 0; j < d; j++) mean[j]! += w * p[j]!;
+    }),
+  );
   const C = new Float64Array(d * d);
   let total = 0;
-  sets.forEach((s, k) => s.z.forEach((p, i) => {
-    const w = ws[k]![i]! / sets.length;
-    for (let a = 0; a < d; a++) {
-      const da = p[a]! - mean[a]!;
-      total += w * da * da;
-      for (let b = 0; b < d; b++) C[a * d + b]! += w * da * (p[b]! - mean[b]!);
-    }
-  }));
+  sets.forEach((s, k) =>
+    s.z.forEach((p, i) => {
+      const w = ws[k]![i]! / sets.length;
+      for (let a = 0; a < d; a++) {
+        const da = p[a]! - mean[a]!;
+        total += w * da * da;
+        for (let b = 0; b < d; b++) C[a * d + b]! += w * da * (p[b]! - mean[b]!);
+      }
+    }),
+  );
   const axes: Float64Array[] = [];
   const explained: number[] = [];
   for (let k = 0; k < 2; k++) {
@@ -54,10 +61,23 @@ export function project(sets: readonly PointSet[]): Projected {
     let lambda = 0;
     for (let it = 0; it < 200; it++) {
       const u = new Float64Array(d);
-      for (let a = 0; a < d; a++) { let s = 0; for (let b = 0; b < d; b++) s += C[a * d + b]! * v[b]!; u[a] = s; }
-      for (const prev of axes) { let dot = 0; for (let a = 0; a < d; a++) dot += u[a]! * prev[a]!; for (let a = 0; a < d; a++) u[a]! -= dot * prev[a]!; }
+      for (let a = 0; a < d; a++) {
+        let s = 0;
+        for (let b = 0; b < d; b++) s += C[a * d + b]! * v[b]!;
+        u[a] = s;
+      }
+      for (const prev of axes) {
+        let dot = 0;
+        for (let a = 0; a < d; a++) dot += u[a]! * prev[a]!;
+        for (let a = 0; a < d; a++) u[a]! -= dot * prev[a]!;
+      }
       const norm = Math.hypot(...u);
-      if (norm < 1e-300) { v = new Float64Array(d); if (d > k) v[k] = 1; lambda = 0; break; }
+      if (norm < 1e-300) {
+        v = new Float64Array(d);
+        if (d > k) v[k] = 1;
+        lambda = 0;
+        break;
+      }
       lambda = norm;
       for (let a = 0; a < d; a++) u[a]! /= norm;
       v = u;
@@ -66,20 +86,31 @@ export function project(sets: readonly PointSet[]): Projected {
     explained.push(total > 0 ? lambda / total : 0);
   }
   const points: Projected["points"] = [];
-  sets.forEach((s, k) => s.z.forEach((p, i) => {
-    let x = 0, y = 0;
-    for (let j = 0; j < d; j++) { const c = p[j]! - mean[j]!; x += c * axes[0]![j]!; y += c * (axes[1]?.[j] ?? 0); }
-    points.push({ set: k, x, y, w: ws[k]![i]! });
-  }));
+  sets.forEach((s, k) =>
+    s.z.forEach((p, i) => {
+      let x = 0,
+        y = 0;
+      for (let j = 0; j < d; j++) {
+        const c = p[j]! - mean[j]!;
+        x += c * axes[0]![j]!;
+        y += c * (axes[1]?.[j] ?? 0);
+      }
+      points.push({ set: k, x, y, w: ws[k]![i]! });
+    }),
+  );
   return { axes: [axes[0]!, axes[1] ?? new Float64Array(d)], mean, explained: [explained[0] ?? 0, explained[1] ?? 0], points };
 }
 
 /** The scatter as an accessible SVG figure with a legend. */
 export function projectionFigure(sets: readonly PointSet[], caption: string): HTMLElement {
-  const W = 520, H = 360, pad = 28;
+  const W = 520,
+    H = 360,
+    pad = 28;
   const p = project(sets);
-  const xs = p.points.map((q) => q.x), ys = p.points.map((q) => q.y);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const xs = p.points.map((q) => q.x),
+    ys = p.points.map((q) => q.y);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)],
+    [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   const span = Math.max(x1 - x0, y1 - y0, 1e-9);
   const sx = (x: number) => pad + ((x - (x0 + x1) / 2) / span) * (Math.min(W, H) - 2 * pad) + W / 2 - pad;
   const sy = (y: number) => H / 2 - ((y - (y0 + y1) / 2) / span) * (Math.min(W, H) - 2 * pad);
@@ -96,14 +127,30 @@ export function projectionFigure(sets: readonly PointSet[], caption: string): HT
     for (const q of p.points) {
       if (q.set !== k) continue;
       const r = Math.max(1.8, Math.min(9, Math.sqrt(q.w * n) * 3.2));
-      root.append(svg("circle", s.ring
-        ? { cx: sx(q.x).toFixed(1), cy: sy(q.y).toFixed(1), r: r.toFixed(1), fill: "none", stroke: s.color, "stroke-width": 1.6 }
-        : { cx: sx(q.x).toFixed(1), cy: sy(q.y).toFixed(1), r: r.toFixed(1), fill: s.color, "fill-opacity": 0.55 }));
+      root.append(
+        svg(
+          "circle",
+          s.ring
+            ? { cx: sx(q.x).toFixed(1), cy: sy(q.y).toFixed(1), r: r.toFixed(1), fill: "none", stroke: s.color, "stroke-width": 1.6 }
+            : { cx: sx(q.x).toFixed(1), cy: sy(q.y).toFixed(1), r: r.toFixed(1), fill: s.color, "fill-opacity": 0.55 },
+        ),
+      );
     }
   }
   root.append(svg("text", { x: W - pad, y: H - 8, "text-anchor": "end", class: "plot-label" }, `PC1 (${Math.round(p.explained[0] * 100)}% of variance)`));
   root.append(svg("text", { x: 10, y: 16, class: "plot-label" }, `PC2 (${Math.round(p.explained[1] * 100)}%)`));
-  const legend = h("ul", { class: "legend" }, sets.map((s) => h("li", {}, h("span", { class: s.ring ? "swatch ring" : "swatch", style: { borderColor: s.color, background: s.ring ? "transparent" : s.color } }), `${s.label} (${s.z.length} points)`)));
+  const legend = h(
+    "ul",
+    { class: "legend" },
+    sets.map((s) =>
+      h(
+        "li",
+        {},
+        h("span", { class: s.ring ? "swatch ring" : "swatch", style: { borderColor: s.color, background: s.ring ? "transparent" : s.color } }),
+        `${s.label} (${s.z.length} points)`,
+      ),
+    ),
+  );
   return h("figure", { class: "projection-figure" }, root as unknown as Node, h("figcaption", {}, caption), legend);
 }
 

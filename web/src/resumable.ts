@@ -50,7 +50,11 @@ export async function sendResumable(file: File, opts: UploadOptions = {}): Promi
     const part = new Uint8Array(await file.slice(offset, Math.min(file.size, offset + chunk)).arrayBuffer());
     const sum = await sha256Hex(part);
     try {
-      const init: Parameters<typeof request>[1] = { method: "PUT", body: part as Uint8Array<ArrayBuffer>, headers: { "content-type": "application/octet-stream" } };
+      const init: Parameters<typeof request>[1] = {
+        method: "PUT",
+        body: part as Uint8Array<ArrayBuffer>,
+        headers: { "content-type": "application/octet-stream" },
+      };
       if (opts.signal) init.signal = opts.signal;
       const r = (await (await request(`/v1/uploads/${id}?offset=${offset}&sha256=${sum}`, init)).json()) as { offset: number };
       offset = r.offset;

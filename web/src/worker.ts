@@ -17,7 +17,9 @@ import { type ParsedTable, parseCsvTable, selectColumns, type TableProfile } fro
 
 // Every core when the page is cross-origin isolated (the server sends COOP/COEP), one thread
 // otherwise, the TypeScript reference without wasm SIMD.
-const backendReady = installParallelWasmBackend().then((b) => b.name).catch(() => getKernelBackend().name);
+const backendReady = installParallelWasmBackend()
+  .then((b) => b.name)
+  .catch(() => getKernelBackend().name);
 let table: ParsedTable | null = null;
 
 export interface GenerateRequest {
@@ -107,7 +109,8 @@ const api = {
     report.environment = pkg.environment ? (pkg.environment.kind === "pip" ? "requirements.txt" : "environment.yaml") : null;
     report.name = pkg.name ?? null;
     for (const s of pkg.statSpecs) {
-      let dim: number | null = null, points: number | null = null;
+      let dim: number | null = null,
+        points: number | null = null;
       if (s.className === "RKMETableSpecification") {
         try {
           const spec = RKMETableSpecification.fromJSON(s.json);
@@ -119,7 +122,8 @@ const api = {
       }
       report.statSpecs.push({ fileName: s.fileName, className: s.className, dim, points });
     }
-    if (pkg.model.kind === "python" && pkg.environment === null) report.problems.push("The package has no requirements.txt or environment.yaml for its Python model");
+    if (pkg.model.kind === "python" && pkg.environment === null)
+      report.problems.push("The package has no requirements.txt or environment.yaml for its Python model");
     if (pkg.statSpecs.length === 0) report.problems.push("learnware.yaml declares no stat specifications");
     const semanticOk = semantic !== undefined && checkSemanticSpec(semantic).status !== -1;
     const r = checkLearnwareStatic(pkg, semanticOk ? semantic : undefined);

@@ -39,16 +39,26 @@ export function findView(): HTMLElement {
   );
   drop.tabIndex = 0;
   drop.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); }
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      input.click();
+    }
   });
-  for (const ev of ["dragenter", "dragover"]) drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.add("over"); });
+  for (const ev of ["dragenter", "dragover"])
+    drop.addEventListener(ev, (e) => {
+      e.preventDefault();
+      drop.classList.add("over");
+    });
   for (const ev of ["dragleave", "drop"]) drop.addEventListener(ev, () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     const f = (e as DragEvent).dataTransfer?.files[0];
     if (f) void loadFile(f);
   });
-  input.addEventListener("change", () => { const f = input.files?.[0]; if (f) void loadFile(f); });
+  input.addEventListener("change", () => {
+    const f = input.files?.[0];
+    if (f) void loadFile(f);
+  });
   const dataStatus = h("div", { "aria-live": "polite" });
 
   // 2. Preview + generation
@@ -71,25 +81,47 @@ export function findView(): HTMLElement {
   const scenSel = select([["", "any"]], "");
   const nameIn = h("input", { type: "search", id: "name-query", placeholder: "e.g. sensor", autocomplete: "off" });
   const maxIn = h("input", { type: "number", min: "1", max: "20", value: "5", id: "opt-max" });
-  const methodSel = select([["greedy", "greedy"], ["auto", "auto (one QP)"], ["none", "none"]], "greedy", { id: "opt-method" });
+  const methodSel = select(
+    [
+      ["greedy", "greedy"],
+      ["auto", "auto (one QP)"],
+      ["none", "none"],
+    ],
+    "greedy",
+    { id: "opt-method" },
+  );
   const searchBtn = h("button", { type: "submit", class: "primary", id: "search" }, "Search");
   const searchForm = h(
     "form",
-    { class: "filters", onsubmit: (e: Event) => { e.preventDefault(); void search(); } },
-    field("Data type", dataSel), field("Task", taskSel), field("Scenario", scenSel), field("Name contains", nameIn),
-    field("Max results", maxIn), field("Mixture", methodSel),
+    {
+      class: "filters",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void search();
+      },
+    },
+    field("Data type", dataSel),
+    field("Task", taskSel),
+    field("Scenario", scenSel),
+    field("Name contains", nameIn),
+    field("Max results", maxIn),
+    field("Mixture", methodSel),
     h("div", { class: "field actions" }, searchBtn),
   );
-  dataSel.id = "filter-data"; taskSel.id = "filter-task"; scenSel.id = "filter-scenario";
-  void semanticOptions().then((o) => {
-    const fill = (el: HTMLSelectElement, vals: string[], dflt = "") => {
-      for (const v of vals) el.append(h("option", { value: v }, v));
-      el.value = dflt;
-    };
-    fill(dataSel, o["Data"]?.values ?? [], "Table");
-    fill(taskSel, o["Task"]?.values ?? []);
-    fill(scenSel, o["Scenario"]?.values ?? []);
-  }).catch((e) => searchStatus.replaceChildren(errorBox(e)));
+  dataSel.id = "filter-data";
+  taskSel.id = "filter-task";
+  scenSel.id = "filter-scenario";
+  void semanticOptions()
+    .then((o) => {
+      const fill = (el: HTMLSelectElement, vals: string[], dflt = "") => {
+        for (const v of vals) el.append(h("option", { value: v }, v));
+        el.value = dflt;
+      };
+      fill(dataSel, o["Data"]?.values ?? [], "Table");
+      fill(taskSel, o["Task"]?.values ?? []);
+      fill(scenSel, o["Scenario"]?.values ?? []);
+    })
+    .catch((e) => searchStatus.replaceChildren(errorBox(e)));
   const searchStatus = h("div", { "aria-live": "polite" });
   const resultsEl = h("div", { id: "results" });
   const mapEl = h("div", { id: "map" });
@@ -123,31 +155,80 @@ export function findView(): HTMLElement {
   function renderPreview(p: TableProfile): void {
     const numeric = p.columns.filter((c) => c.type === "number");
     const boxes = p.columns.map((c) =>
-      h("input", { type: "checkbox", checked: c.type === "number", disabled: c.type !== "number", "data-col": String(c.index), "aria-label": `Use column ${c.name}` }),
+      h("input", {
+        type: "checkbox",
+        checked: c.type === "number",
+        disabled: c.type !== "number",
+        "data-col": String(c.index),
+        "aria-label": `Use column ${c.name}`,
+      }),
     );
     const colTable = h(
       "table",
       { class: "columns" },
       h("caption", {}, "Columns (uncheck a label or id column to leave it out)"),
-      h("thead", {}, h("tr", {}, ["use", "column", "type", "missing", "min", "mean", "max"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, p.columns.map((c, i) =>
-        h("tr", {}, h("td", {}, boxes[i]!), h("th", { scope: "row" }, c.name), h("td", {}, c.type === "text" ? `text (${c.distinct}${c.distinct === 50 ? "+" : ""} values)` : c.type),
-          h("td", { class: c.missing ? "warn num" : "num" }, String(c.missing)), h("td", { class: "num" }, fmt(c.min)), h("td", { class: "num" }, fmt(c.mean)), h("td", { class: "num" }, fmt(c.max))),
-      )),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["use", "column", "type", "missing", "min", "mean", "max"].map((t) => h("th", { scope: "col" }, t)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        p.columns.map((c, i) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, boxes[i]!),
+            h("th", { scope: "row" }, c.name),
+            h("td", {}, c.type === "text" ? `text (${c.distinct}${c.distinct === 50 ? "+" : ""} values)` : c.type),
+            h("td", { class: c.missing ? "warn num" : "num" }, String(c.missing)),
+            h("td", { class: "num" }, fmt(c.min)),
+            h("td", { class: "num" }, fmt(c.mean)),
+            h("td", { class: "num" }, fmt(c.max)),
+          ),
+        ),
+      ),
     );
     const headTable = h(
       "table",
       { class: "head" },
       h("caption", {}, `First ${p.head.length} rows`),
-      h("thead", {}, h("tr", {}, p.columns.map((c) => h("th", { scope: "col" }, c.name)))),
-      h("tbody", {}, p.head.map((r) => h("tr", {}, r.map((v) => h("td", {}, v))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          p.columns.map((c) => h("th", { scope: "col" }, c.name)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        p.head.map((r) =>
+          h(
+            "tr",
+            {},
+            r.map((v) => h("td", {}, v)),
+          ),
+        ),
+      ),
     );
     const textCols = p.columns.filter((c) => c.type !== "number").length;
     mount(
       preview,
-      h("p", { class: "summary", id: "preview-summary" },
-        h("strong", {}, p.fileName), ` — ${p.rows.toLocaleString("en")} rows × ${p.cols} columns (${numeric.length} numeric${textCols ? `, ${textCols} left out` : ""}), `,
-        `${p.missing.toLocaleString("en")} missing value${p.missing === 1 ? "" : "s"}${p.missing ? " (filled with column means)" : ""}.`),
+      h(
+        "p",
+        { class: "summary", id: "preview-summary" },
+        h("strong", {}, p.fileName),
+        ` — ${p.rows.toLocaleString("en")} rows × ${p.cols} columns (${numeric.length} numeric${textCols ? `, ${textCols} left out` : ""}), `,
+        `${p.missing.toLocaleString("en")} missing value${p.missing === 1 ? "" : "s"}${p.missing ? " (filled with column means)" : ""}.`,
+      ),
       h("div", { class: "table-scroll" }, colTable),
       h("details", {}, h("summary", {}, "Show the first rows"), h("div", { class: "table-scroll" }, headTable)),
     );
@@ -163,9 +244,11 @@ export function findView(): HTMLElement {
 
   async function generate(): Promise<void> {
     if (!profile) return;
-    const K = Number(Kin.value), seed = Number(seedIn.value);
+    const K = Number(Kin.value),
+      seed = Number(seedIn.value);
     if (!Number.isInteger(K) || K < 1) return void mount(genStatus, errorBox(new Error(`K must be a positive integer, got "${Kin.value}"`)));
-    if (!Number.isInteger(seed) || seed < 0) return void mount(genStatus, errorBox(new Error(`The seed must be a non-negative integer, got "${seedIn.value}"`)));
+    if (!Number.isInteger(seed) || seed < 0)
+      return void mount(genStatus, errorBox(new Error(`The seed must be a non-negative integer, got "${seedIn.value}"`)));
     const columns = chosenColumns();
     if (columns.length === 0) return void mount(genStatus, errorBox(new Error("Choose at least one numeric column")));
     genBtn.disabled = true;
@@ -183,7 +266,13 @@ export function findView(): HTMLElement {
       const wall = performance.now() - t0;
       spec = { json: r.json, parsed: JSON.parse(r.json) as StatJson };
       prog.set(1, "done");
-      mount(genStatus, notice(`Specification ready: ${r.points} weighted points in ${r.cols} dimensions summarise ${r.rows.toLocaleString("en")} rows. Built in ${(r.ms / 1000).toFixed(2)} s in the browser (${r.backend} kernels; ${(wall / 1000).toFixed(2)} s with loading).`, "ok"));
+      mount(
+        genStatus,
+        notice(
+          `Specification ready: ${r.points} weighted points in ${r.cols} dimensions summarise ${r.rows.toLocaleString("en")} rows. Built in ${(r.ms / 1000).toFixed(2)} s in the browser (${r.backend} kernels; ${(wall / 1000).toFixed(2)} s with loading).`,
+          "ok",
+        ),
+      );
       genStatus.dataset["ms"] = String(Math.round(r.ms));
       genStatus.dataset["wallMs"] = String(Math.round(wall));
       specBtn.hidden = false;
@@ -238,23 +327,53 @@ export function findView(): HTMLElement {
     const r = results;
     const items = r.single.items;
     const mixture = r.multiple
-      ? h("section", { class: "card mixture", id: "mixture", "aria-labelledby": "mix-h" },
+      ? h(
+          "section",
+          { class: "card mixture", id: "mixture", "aria-labelledby": "mix-h" },
           h("h3", { id: "mix-h" }, `Mixture of ${r.multiple.ids.length} learnwares`),
-          h("p", { class: "muted" }, "Together these fit your data better than any one of them; the weights say how much each covers. ",
-            `Score ${(r.multiple.score * 100).toFixed(1)}%, MMD² ${r.multiple.dist.toPrecision(4)}.`),
-          h("ol", { class: "weights" }, r.multiple.ids.map((id, i) =>
-            h("li", {},
-              h("a", { href: `#/learnware/${id}` }, nameOf(id)),
-              scoreBar(r.multiple!.weights[i]!, `weight of ${nameOf(id)}`),
-              h("span", { class: "actions" }, h("a", { href: downloadHref(id), download: "" }, "Download"), " · ", h("a", { href: `#/learnware/${id}/use` }, "Use")),
-            ))))
+          h(
+            "p",
+            { class: "muted" },
+            "Together these fit your data better than any one of them; the weights say how much each covers. ",
+            `Score ${(r.multiple.score * 100).toFixed(1)}%, MMD² ${r.multiple.dist.toPrecision(4)}.`,
+          ),
+          h(
+            "ol",
+            { class: "weights" },
+            r.multiple.ids.map((id, i) =>
+              h(
+                "li",
+                {},
+                h("a", { href: `#/learnware/${id}` }, nameOf(id)),
+                scoreBar(r.multiple!.weights[i]!, `weight of ${nameOf(id)}`),
+                h(
+                  "span",
+                  { class: "actions" },
+                  h("a", { href: downloadHref(id), download: "" }, "Download"),
+                  " · ",
+                  h("a", { href: `#/learnware/${id}/use` }, "Use"),
+                ),
+              ),
+            ),
+          ),
+        )
       : null;
-    const list = h("ol", { class: "results", id: "single-results" }, items.map((s, i) => resultItem(s.id, s.score, s.dist, s.learnware, i)));
+    const list = h(
+      "ol",
+      { class: "results", id: "single-results" },
+      items.map((s, i) => resultItem(s.id, s.score, s.dist, s.learnware, i)),
+    );
     mount(
       resultsEl,
       h("h2", {}, "Results"),
-      h("p", { class: "muted", id: "results-summary" }, `${r.single.total} matching learnware${r.single.total === 1 ? "" : "s"}${spec ? ", ranked by how well their specification fits yours" : ""} (${r.tookMs} ms).`),
-      items.length === 0 ? notice(spec ? "No learnware of this dimension matches these filters. Try widening the filters." : "No learnware matches these filters.") : null,
+      h(
+        "p",
+        { class: "muted", id: "results-summary" },
+        `${r.single.total} matching learnware${r.single.total === 1 ? "" : "s"}${spec ? ", ranked by how well their specification fits yours" : ""} (${r.tookMs} ms).`,
+      ),
+      items.length === 0
+        ? notice(spec ? "No learnware of this dimension matches these filters. Try widening the filters." : "No learnware matches these filters.")
+        : null,
       mixture,
       list,
     );
@@ -263,29 +382,49 @@ export function findView(): HTMLElement {
 
   function resultItem(id: string, score: number, dist: number | null, lw: LearnwareView | null, i: number): HTMLElement {
     const toggle = h("input", { type: "checkbox", checked: shown.has(id), id: `show-${id}` });
-    toggle.addEventListener("change", () => { if (toggle.checked) shown.add(id); else shown.delete(id); void renderMap(); });
-    return h("li", { class: "card result", "data-id": id },
-      h("div", { class: "result-head" },
+    toggle.addEventListener("change", () => {
+      if (toggle.checked) shown.add(id);
+      else shown.delete(id);
+      void renderMap();
+    });
+    return h(
+      "li",
+      { class: "card result", "data-id": id },
+      h(
+        "div",
+        { class: "result-head" },
         h("span", { class: "rank" }, `${i + 1}`),
         h("a", { href: `#/learnware/${id}`, class: "result-name" }, lw?.name ?? id),
-        h("code", { class: "muted" }, id), statusBadge(lw?.status)),
-      h("div", { class: "result-score" }, scoreBar(score, `score of ${lw?.name ?? id}`), dist === null ? null : h("span", { class: "muted" }, `MMD² ${dist.toPrecision(4)}`)),
+        h("code", { class: "muted" }, id),
+        statusBadge(lw?.status),
+      ),
+      h(
+        "div",
+        { class: "result-score" },
+        scoreBar(score, `score of ${lw?.name ?? id}`),
+        dist === null ? null : h("span", { class: "muted" }, `MMD² ${dist.toPrecision(4)}`),
+      ),
       semanticChips(lw),
       lw?.description ? h("p", { class: "desc" }, lw.description) : null,
-      h("div", { class: "actions" },
+      h(
+        "div",
+        { class: "actions" },
         h("a", { href: downloadHref(id), class: "button", download: "" }, "Download"),
         h("a", { href: `#/learnware/${id}/use`, class: "button" }, "Use"),
-        spec ? h("label", { for: toggle.id, class: "inline" }, toggle, " show on the map") : null),
+        spec ? h("label", { for: toggle.id, class: "inline" }, toggle, " show on the map") : null,
+      ),
     );
   }
 
   function learnwareSpec(id: string): Promise<StatJson | null> {
     let p = specCache.get(id);
     if (!p) {
-      p = api<VersionView>(`/v1/learnwares/${encodeURIComponent(id)}/versions/latest`).then((v) => {
-        const s = v.statSpecs.find((x) => x.className === "RKMETableSpecification");
-        return s ? (s.json as StatJson) : null;
-      }).catch(() => null);
+      p = api<VersionView>(`/v1/learnwares/${encodeURIComponent(id)}/versions/latest`)
+        .then((v) => {
+          const s = v.statSpecs.find((x) => x.className === "RKMETableSpecification");
+          return s ? (s.json as StatJson) : null;
+        })
+        .catch(() => null);
       specCache.set(id, p);
     }
     return p;
@@ -300,22 +439,64 @@ export function findView(): HTMLElement {
       const s = specs[k];
       if (s && s.z[0]?.length === spec!.parsed.z[0]?.length) sets.push({ label: nameOf(id), color: PALETTE[k % PALETTE.length]!, z: s.z, beta: s.beta });
     });
-    mount(mapEl,
+    mount(
+      mapEl,
       h("h2", {}, "Why they fit"),
-      h("p", { class: "muted" }, "Each dot is a point of a specification (area ∝ its weight), projected on the two directions along which all the shown points vary most. A learnware fits where its dots cover your rings; a mixture covers them together. Tick “show on the map” on a result to add it."),
+      h(
+        "p",
+        { class: "muted" },
+        "Each dot is a point of a specification (area ∝ its weight), projected on the two directions along which all the shown points vary most. A learnware fits where its dots cover your rings; a mixture covers them together. Tick “show on the map” on a result to add it.",
+      ),
       projectionFigure(sets, `Your specification beside ${sets.length - 1} learnware${sets.length === 2 ? "" : "s"}`),
     );
   }
 
-  return h("div", { class: "view find" },
+  return h(
+    "div",
+    { class: "view find" },
     h("h1", {}, "Find learnwares for your data"),
-    h("p", { class: "lead" }, "Your CSV is read and summarised here, in your browser. Only the summary — a reduced kernel mean embedding of a hundred weighted points — is sent to the market to search."),
-    h("section", { class: "step", "aria-labelledby": "s1" }, h("h2", { id: "s1" }, h("span", { class: "num" }, "1"), "Your data"), drop, input,
-      h("p", { class: "muted small" }, "No data at hand? Try ", h("a", { href: new URL("samples/sensors.csv", import.meta.url).href, download: "sensors.csv", id: "sample-link" }, "a sample of sensor readings"), "."), dataStatus, preview),
-    h("section", { class: "step", "aria-labelledby": "s2" }, h("h2", { id: "s2" }, h("span", { class: "num" }, "2"), "Specification"),
-      h("div", { class: "row" }, field("Points (K)", Kin, "size of the summary"), field("Seed", seedIn, "same seed, same spec"), h("div", { class: "field actions" }, genBtn, cancelBtn, specBtn)),
-      prog.el, genStatus),
-    h("section", { class: "step", "aria-labelledby": "s3" }, h("h2", { id: "s3" }, h("span", { class: "num" }, "3"), "Search the market"), searchForm, searchStatus),
+    h(
+      "p",
+      { class: "lead" },
+      "Your CSV is read and summarised here, in your browser. Only the summary — a reduced kernel mean embedding of a hundred weighted points — is sent to the market to search.",
+    ),
+    h(
+      "section",
+      { class: "step", "aria-labelledby": "s1" },
+      h("h2", { id: "s1" }, h("span", { class: "num" }, "1"), "Your data"),
+      drop,
+      input,
+      h(
+        "p",
+        { class: "muted small" },
+        "No data at hand? Try ",
+        h("a", { href: new URL("samples/sensors.csv", import.meta.url).href, download: "sensors.csv", id: "sample-link" }, "a sample of sensor readings"),
+        ".",
+      ),
+      dataStatus,
+      preview,
+    ),
+    h(
+      "section",
+      { class: "step", "aria-labelledby": "s2" },
+      h("h2", { id: "s2" }, h("span", { class: "num" }, "2"), "Specification"),
+      h(
+        "div",
+        { class: "row" },
+        field("Points (K)", Kin, "size of the summary"),
+        field("Seed", seedIn, "same seed, same spec"),
+        h("div", { class: "field actions" }, genBtn, cancelBtn, specBtn),
+      ),
+      prog.el,
+      genStatus,
+    ),
+    h(
+      "section",
+      { class: "step", "aria-labelledby": "s3" },
+      h("h2", { id: "s3" }, h("span", { class: "num" }, "3"), "Search the market"),
+      searchForm,
+      searchStatus,
+    ),
     resultsEl,
     mapEl,
   );

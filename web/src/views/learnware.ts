@@ -8,8 +8,20 @@ import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
 import { downloadHref, errorBox, semanticChips, statusBadge } from "./common.ts";
 
-interface CheckView { checkStatus: number; status: string; log: string; jobs: { id: string; status: string; attempts: number; maxAttempts: number; runner: string | null }[] }
-interface Artifact { path: string; size: number | null; sha256: string | null; mime: string; storage: string; uri: string | null }
+interface CheckView {
+  checkStatus: number;
+  status: string;
+  log: string;
+  jobs: { id: string; status: string; attempts: number; maxAttempts: number; runner: string | null }[];
+}
+interface Artifact {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+  mime: string;
+  storage: string;
+  uri: string | null;
+}
 type Metrics = Record<string, { value?: number | string; bytes?: string; step: number; wallClock: number }[]>;
 
 const enc = encodeURIComponent;
@@ -17,10 +29,26 @@ const enc = encodeURIComponent;
 function ioTable(title: string, io: { Dimension?: number; Description?: Record<string, string> } | undefined): HTMLElement | null {
   if (!io || io.Dimension === undefined) return null;
   const desc = io.Description ?? {};
-  return h("div", {},
+  return h(
+    "div",
+    {},
     h("h3", {}, `${title} (dimension ${io.Dimension})`),
-    h("div", { class: "table-scroll" }, h("table", {}, h("tbody", {}, Array.from({ length: io.Dimension }, (_, i) =>
-      h("tr", {}, h("th", { scope: "row", class: "num" }, String(i)), h("td", {}, desc[String(i)] ?? h("span", { class: "muted" }, "—"))))))));
+    h(
+      "div",
+      { class: "table-scroll" },
+      h(
+        "table",
+        {},
+        h(
+          "tbody",
+          {},
+          Array.from({ length: io.Dimension }, (_, i) =>
+            h("tr", {}, h("th", { scope: "row", class: "num" }, String(i)), h("td", {}, desc[String(i)] ?? h("span", { class: "muted" }, "—"))),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 export function learnwareView(id: string, section: string | null, params: URLSearchParams): HTMLElement {
@@ -38,78 +66,217 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     const base = `/v1/models/${enc(id)}/versions/${v.number}`;
     const [check, metrics, artifacts] = await Promise.all([
       api<CheckView>(`/v1/learnwares/${enc(id)}/versions/${v.number}/check`).catch((e) => e as Error),
-      api<{ metrics: Metrics }>(`${base}/metrics`).then((r) => r.metrics).catch((e) => e as Error),
-      api<{ items: Artifact[] }>(`${base}/artifacts`).then((r) => r.items).catch((e) => e as Error),
+      api<{ metrics: Metrics }>(`${base}/metrics`)
+        .then((r) => r.metrics)
+        .catch((e) => e as Error),
+      api<{ items: Artifact[] }>(`${base}/artifacts`)
+        .then((r) => r.items)
+        .catch((e) => e as Error),
     ]);
     const sem = lw.semantic ?? {};
     const tags = Object.entries(lw.tags ?? {});
     const stat = v.statSpecs.find((s) => s.className === "RKMETableSpecification")?.json as { z: number[][]; gamma: number; num_points: number } | undefined;
     const origin = location.origin;
 
-    const versionRows = [...versions].reverse().map((x) =>
-      h("tr", { class: x.number === v.number ? "current" : "" },
-        h("th", { scope: "row" }, x.number === v.number ? h("strong", {}, `v${x.number}`) : h("a", { href: `#/learnware/${id}?version=${x.number}` }, `v${x.number}`)),
-        h("td", {}, statusBadge(x.status)),
-        h("td", {}, x.framework ?? "—"),
-        h("td", { class: "num" }, formatBytes(x.packageSize)),
-        h("td", {}, h("code", { title: x.packageSha256 ?? "" }, (x.packageSha256 ?? "—").slice(0, 12))),
-        h("td", {}, x.tags.join(", ") || h("span", { class: "muted" }, "—")),
-        h("td", {}, x.createdBy),
-        h("td", {}, formatDate(x.createdAt))));
+    const versionRows = [...versions]
+      .reverse()
+      .map((x) =>
+        h(
+          "tr",
+          { class: x.number === v.number ? "current" : "" },
+          h(
+            "th",
+            { scope: "row" },
+            x.number === v.number ? h("strong", {}, `v${x.number}`) : h("a", { href: `#/learnware/${id}?version=${x.number}` }, `v${x.number}`),
+          ),
+          h("td", {}, statusBadge(x.status)),
+          h("td", {}, x.framework ?? "—"),
+          h("td", { class: "num" }, formatBytes(x.packageSize)),
+          h("td", {}, h("code", { title: x.packageSha256 ?? "" }, (x.packageSha256 ?? "—").slice(0, 12))),
+          h("td", {}, x.tags.join(", ") || h("span", { class: "muted" }, "—")),
+          h("td", {}, x.createdBy),
+          h("td", {}, formatDate(x.createdAt)),
+        ),
+      );
 
-    const metricCharts = metrics instanceof Error ? [errorBox(metrics)] : Object.entries(metrics).flatMap(([key, pts]) => {
-      const nums = pts.filter((p) => typeof p.value === "number").map((p) => ({ step: p.step, value: p.value as number }));
-      if (nums.length === 0) return [h("p", {}, h("strong", {}, key), `: ${pts.map((p) => (p.value ?? "(bytes)")).slice(-1)[0]}`)];
-      return [lineChart(key, nums)];
-    });
+    const metricCharts =
+      metrics instanceof Error
+        ? [errorBox(metrics)]
+        : Object.entries(metrics).flatMap(([key, pts]) => {
+            const nums = pts.filter((p) => typeof p.value === "number").map((p) => ({ step: p.step, value: p.value as number }));
+            if (nums.length === 0) return [h("p", {}, h("strong", {}, key), `: ${pts.map((p) => p.value ?? "(bytes)").slice(-1)[0]}`)];
+            return [lineChart(key, nums)];
+          });
 
     const artifactRows = [
-      h("tr", {}, h("td", {}, h("a", { href: downloadHref(id, v.number), download: "" }, `learnware-${id}-v${v.number}.zip`), h("span", { class: "muted" }, " (package)")),
-        h("td", { class: "num" }, formatBytes(v.packageSize)), h("td", {}, h("code", { class: "sha" }, v.packageSha256 ?? "—")), h("td", {}, "application/zip")),
-      ...(artifacts instanceof Error ? [] : artifacts.map((a) =>
-        h("tr", {}, h("td", {}, a.storage === "tracked" ? h("a", { href: a.uri ?? "#", rel: "noopener" }, a.path) : h("a", { href: `${base}/artifacts/content?path=${enc(a.path)}` }, a.path), a.storage === "tracked" ? h("span", { class: "muted" }, " (tracked)") : null),
-          h("td", { class: "num" }, formatBytes(a.size)), h("td", {}, h("code", { class: "sha" }, a.sha256 ?? "—")), h("td", {}, a.mime)))),
+      h(
+        "tr",
+        {},
+        h(
+          "td",
+          {},
+          h("a", { href: downloadHref(id, v.number), download: "" }, `learnware-${id}-v${v.number}.zip`),
+          h("span", { class: "muted" }, " (package)"),
+        ),
+        h("td", { class: "num" }, formatBytes(v.packageSize)),
+        h("td", {}, h("code", { class: "sha" }, v.packageSha256 ?? "—")),
+        h("td", {}, "application/zip"),
+      ),
+      ...(artifacts instanceof Error
+        ? []
+        : artifacts.map((a) =>
+            h(
+              "tr",
+              {},
+              h(
+                "td",
+                {},
+                a.storage === "tracked"
+                  ? h("a", { href: a.uri ?? "#", rel: "noopener" }, a.path)
+                  : h("a", { href: `${base}/artifacts/content?path=${enc(a.path)}` }, a.path),
+                a.storage === "tracked" ? h("span", { class: "muted" }, " (tracked)") : null,
+              ),
+              h("td", { class: "num" }, formatBytes(a.size)),
+              h("td", {}, h("code", { class: "sha" }, a.sha256 ?? "—")),
+              h("td", {}, a.mime),
+            ),
+          )),
     ];
 
-    const use = h("section", { id: "use", class: "step", "aria-labelledby": "use-h" },
+    const use = h(
+      "section",
+      { id: "use", class: "step", "aria-labelledby": "use-h" },
       h("h2", { id: "use-h" }, "Use it"),
       h("p", {}, "Download the package and run it with the learnware runtime, or fetch it from Python:"),
-      h("pre", { class: "snippet" }, `# the lw command (LW_SERVER=${origin})\nlw download ${id} --server ${origin}${v.number !== lw.latestVersion ? ` --version ${v.number}` : ""}\n\n# plain HTTP\ncurl -OJ ${origin}${downloadHref(id, v.number)}\n\n# the Python learnware client (Beimingwu-compatible API)\nfrom learnware.client import LearnwareClient\nclient = LearnwareClient(host="${origin}/api")\nclient.download_learnware(learnware_id="${id}", save_path="learnware-${id}.zip")`),
+      h(
+        "pre",
+        { class: "snippet" },
+        `# the lw command (LW_SERVER=${origin})\nlw download ${id} --server ${origin}${v.number !== lw.latestVersion ? ` --version ${v.number}` : ""}\n\n# plain HTTP\ncurl -OJ ${origin}${downloadHref(id, v.number)}\n\n# the Python learnware client (Beimingwu-compatible API)\nfrom learnware.client import LearnwareClient\nclient = LearnwareClient(host="${origin}/api")\nclient.download_learnware(learnware_id="${id}", save_path="learnware-${id}.zip")`,
+      ),
     );
 
-    mount(root,
+    mount(
+      root,
       h("p", { class: "small" }, h("a", { href: "#/browse" }, "← Catalogue")),
       h("h1", {}, lw.name, " ", statusBadge(lw.status)),
       semanticChips(lw),
       lw.description ? h("p", { class: "lead" }, lw.description) : null,
-      h("div", { class: "actions" }, h("a", { href: downloadHref(id), class: "button", download: "" }, `Download v${lw.latestVersion}`), h("a", { href: `#/learnware/${id}/use`, class: "button" }, "Use")),
-      h("div", { class: "cols2" },
-        h("section", { class: "card", "aria-labelledby": "about-h" }, h("h2", { id: "about-h" }, "About"),
-          h("dl", { class: "meta" },
-            h("dt", {}, "id"), h("dd", {}, h("code", {}, lw.id)),
-            h("dt", {}, "owner"), h("dd", {}, lw.owner),
-            h("dt", {}, "versions"), h("dd", {}, `${versions.length} (latest v${lw.latestVersion})`),
-            h("dt", {}, "tags"), h("dd", { id: "tags" }, tags.length ? tags.map(([t, n]) => h("span", { class: "chip" }, `${t} → v${n}`)) : h("span", { class: "muted" }, "none")),
-            h("dt", {}, "library"), h("dd", {}, semanticValues(lw, "Library").join(", ") || "—"),
-            h("dt", {}, "licence"), h("dd", {}, semanticValues(lw, "License").join(", ") || "—"),
-            h("dt", {}, "created"), h("dd", {}, formatDate(lw.createdAt)),
-            h("dt", {}, "updated"), h("dd", {}, formatDate(lw.updatedAt)),
-            h("dt", {}, "RKME"), h("dd", {}, stat ? `${stat.z.length} points in d=${stat.z[0]?.length ?? 0}, γ=${stat.gamma}, from ${stat.num_points} rows` : "—"))),
-        h("section", { class: "card", "aria-labelledby": "io-h" }, h("h2", { id: "io-h", class: "visually-hidden" }, "Inputs and outputs"),
-          ioTable("Input", sem["Input"] as never), ioTable("Output", sem["Output"] as never))),
-      h("section", { "aria-labelledby": "ver-h" }, h("h2", { id: "ver-h" }, "Versions"),
-        h("div", { class: "table-scroll card" }, h("table", { id: "versions" },
-          h("thead", {}, h("tr", {}, ["version", "check", "framework", "package", "sha256", "tags", "by", "created"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", {}, versionRows)))),
-      h("section", { "aria-labelledby": "check-h", id: "check" }, h("h2", { id: "check-h" }, `Check of v${v.number} `, statusBadge(v.status)),
-        check instanceof Error ? errorBox(check) : h("div", {},
-          h("pre", { class: "log", "aria-label": "Check log" }, check.log || "(no log yet: the check is queued for a runner)"),
-          check.jobs.length ? h("p", { class: "muted small" }, check.jobs.map((j) => `${j.id}: ${j.status}, attempt ${j.attempts}/${j.maxAttempts}${j.runner ? ` on ${j.runner}` : ""}`).join(" · ")) : null)),
-      h("section", { "aria-labelledby": "met-h", id: "metrics" }, h("h2", { id: "met-h" }, `Metrics of v${v.number}`),
-        metricCharts.length ? h("div", { class: "cols2" }, metricCharts) : h("p", { class: "muted" }, "No metrics logged for this version.")),
-      h("section", { "aria-labelledby": "art-h", id: "artifacts" }, h("h2", { id: "art-h" }, `Package and artifacts of v${v.number}`),
-        h("div", { class: "table-scroll card" }, h("table", {}, h("thead", {}, h("tr", {}, ["file", "size", "sha256", "type"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, artifactRows))),
-        artifacts instanceof Error ? errorBox(artifacts) : null),
+      h(
+        "div",
+        { class: "actions" },
+        h("a", { href: downloadHref(id), class: "button", download: "" }, `Download v${lw.latestVersion}`),
+        h("a", { href: `#/learnware/${id}/use`, class: "button" }, "Use"),
+      ),
+      h(
+        "div",
+        { class: "cols2" },
+        h(
+          "section",
+          { class: "card", "aria-labelledby": "about-h" },
+          h("h2", { id: "about-h" }, "About"),
+          h(
+            "dl",
+            { class: "meta" },
+            h("dt", {}, "id"),
+            h("dd", {}, h("code", {}, lw.id)),
+            h("dt", {}, "owner"),
+            h("dd", {}, lw.owner),
+            h("dt", {}, "versions"),
+            h("dd", {}, `${versions.length} (latest v${lw.latestVersion})`),
+            h("dt", {}, "tags"),
+            h("dd", { id: "tags" }, tags.length ? tags.map(([t, n]) => h("span", { class: "chip" }, `${t} → v${n}`)) : h("span", { class: "muted" }, "none")),
+            h("dt", {}, "library"),
+            h("dd", {}, semanticValues(lw, "Library").join(", ") || "—"),
+            h("dt", {}, "licence"),
+            h("dd", {}, semanticValues(lw, "License").join(", ") || "—"),
+            h("dt", {}, "created"),
+            h("dd", {}, formatDate(lw.createdAt)),
+            h("dt", {}, "updated"),
+            h("dd", {}, formatDate(lw.updatedAt)),
+            h("dt", {}, "RKME"),
+            h("dd", {}, stat ? `${stat.z.length} points in d=${stat.z[0]?.length ?? 0}, γ=${stat.gamma}, from ${stat.num_points} rows` : "—"),
+          ),
+        ),
+        h(
+          "section",
+          { class: "card", "aria-labelledby": "io-h" },
+          h("h2", { id: "io-h", class: "visually-hidden" }, "Inputs and outputs"),
+          ioTable("Input", sem["Input"] as never),
+          ioTable("Output", sem["Output"] as never),
+        ),
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "ver-h" },
+        h("h2", { id: "ver-h" }, "Versions"),
+        h(
+          "div",
+          { class: "table-scroll card" },
+          h(
+            "table",
+            { id: "versions" },
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                ["version", "check", "framework", "package", "sha256", "tags", "by", "created"].map((t) => h("th", { scope: "col" }, t)),
+              ),
+            ),
+            h("tbody", {}, versionRows),
+          ),
+        ),
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "check-h", id: "check" },
+        h("h2", { id: "check-h" }, `Check of v${v.number} `, statusBadge(v.status)),
+        check instanceof Error
+          ? errorBox(check)
+          : h(
+              "div",
+              {},
+              h("pre", { class: "log", "aria-label": "Check log" }, check.log || "(no log yet: the check is queued for a runner)"),
+              check.jobs.length
+                ? h(
+                    "p",
+                    { class: "muted small" },
+                    check.jobs.map((j) => `${j.id}: ${j.status}, attempt ${j.attempts}/${j.maxAttempts}${j.runner ? ` on ${j.runner}` : ""}`).join(" · "),
+                  )
+                : null,
+            ),
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "met-h", id: "metrics" },
+        h("h2", { id: "met-h" }, `Metrics of v${v.number}`),
+        metricCharts.length ? h("div", { class: "cols2" }, metricCharts) : h("p", { class: "muted" }, "No metrics logged for this version."),
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "art-h", id: "artifacts" },
+        h("h2", { id: "art-h" }, `Package and artifacts of v${v.number}`),
+        h(
+          "div",
+          { class: "table-scroll card" },
+          h(
+            "table",
+            {},
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                ["file", "size", "sha256", "type"].map((t) => h("th", { scope: "col" }, t)),
+              ),
+            ),
+            h("tbody", {}, artifactRows),
+          ),
+        ),
+        artifacts instanceof Error ? errorBox(artifacts) : null,
+      ),
       use,
     );
     root.setAttribute("aria-busy", "false");

@@ -13,7 +13,10 @@ import { errorBox, notice } from "./common.ts";
 
 const TASKS_WITH_OUTPUT = ["Classification", "Regression"];
 
-function ioEditor(prefix: string, label: string): { el: HTMLElement; dim: HTMLInputElement; value(): { Dimension: number; Description: Record<string, string> } | null; setDim(n: number): void } {
+function ioEditor(
+  prefix: string,
+  label: string,
+): { el: HTMLElement; dim: HTMLInputElement; value(): { Dimension: number; Description: Record<string, string> } | null; setDim(n: number): void } {
   const dim = h("input", { type: "number", min: "1", max: "10000", id: `${prefix}-dim` });
   const rows = h("div", { class: "io-rows" });
   const inputs: HTMLInputElement[] = [];
@@ -23,7 +26,10 @@ function ioEditor(prefix: string, label: string): { el: HTMLElement; dim: HTMLIn
       const i = inputs.length;
       inputs.push(h("input", { type: "text", id: `${prefix}-desc-${i}`, placeholder: `what ${label.toLowerCase()} ${i} means` }));
     }
-    mount(rows, inputs.slice(0, n).map((inp, i) => [h("label", { for: inp.id }, `${label} ${i}`), inp]));
+    mount(
+      rows,
+      inputs.slice(0, n).map((inp, i) => [h("label", { for: inp.id }, `${label} ${i}`), inp]),
+    );
   };
   dim.addEventListener("input", render);
   return {
@@ -33,10 +39,15 @@ function ioEditor(prefix: string, label: string): { el: HTMLElement; dim: HTMLIn
       const n = Number(dim.value);
       if (!dim.value) return null;
       const Description: Record<string, string> = {};
-      inputs.slice(0, n).forEach((inp, i) => { if (inp.value.trim()) Description[String(i)] = inp.value.trim(); });
+      inputs.slice(0, n).forEach((inp, i) => {
+        if (inp.value.trim()) Description[String(i)] = inp.value.trim();
+      });
       return { Dimension: n, Description };
     },
-    setDim(n) { dim.value = String(n); render(); },
+    setDim(n) {
+      dim.value = String(n);
+      render();
+    },
   };
 }
 
@@ -75,19 +86,24 @@ export function uploadView(): HTMLElement {
   };
   dataSel.addEventListener("change", syncIO);
   taskSel.addEventListener("change", syncIO);
-  void semanticOptions().then((o) => {
-    options = o;
-    const fill = (el: HTMLSelectElement, key: string, dflt: string) => {
-      for (const v of o[key]?.values ?? []) el.append(h("option", { value: v }, v));
-      el.value = dflt;
-    };
-    fill(dataSel, "Data", "Table"); fill(taskSel, "Task", "Classification"); fill(libSel, "Library", "Scikit-learn"); fill(licSel, "License", "MIT");
-    for (const v of o["Scenario"]?.values ?? []) {
-      const cb = h("input", { type: "checkbox", value: v, id: `scen-${v.replace(/\W+/g, "-")}` });
-      scenBox.append(h("label", { class: "inline", for: cb.id }, cb, v));
-    }
-    syncIO();
-  }).catch((e) => mount(status, errorBox(e)));
+  void semanticOptions()
+    .then((o) => {
+      options = o;
+      const fill = (el: HTMLSelectElement, key: string, dflt: string) => {
+        for (const v of o[key]?.values ?? []) el.append(h("option", { value: v }, v));
+        el.value = dflt;
+      };
+      fill(dataSel, "Data", "Table");
+      fill(taskSel, "Task", "Classification");
+      fill(libSel, "Library", "Scikit-learn");
+      fill(licSel, "License", "MIT");
+      for (const v of o["Scenario"]?.values ?? []) {
+        const cb = h("input", { type: "checkbox", value: v, id: `scen-${v.replace(/\W+/g, "-")}` });
+        scenBox.append(h("label", { class: "inline", for: cb.id }, cb, v));
+      }
+      syncIO();
+    })
+    .catch((e) => mount(status, errorBox(e)));
 
   function semantic(): Record<string, unknown> {
     const scen = [...scenBox.querySelectorAll<HTMLInputElement>("input:checked")].map((c) => c.value);
@@ -100,8 +116,14 @@ export function uploadView(): HTMLElement {
       Name: { Type: "String", Values: name.value.trim() },
       Description: { Type: "String", Values: desc.value.trim() },
     };
-    if (!input.el.hidden) { const v = input.value(); if (v) s["Input"] = v; }
-    if (!output.el.hidden) { const v = output.value(); if (v) s["Output"] = v; }
+    if (!input.el.hidden) {
+      const v = input.value();
+      if (v) s["Input"] = v;
+    }
+    if (!output.el.hidden) {
+      const v = output.value();
+      if (v) s["Output"] = v;
+    }
     return s;
   }
 
@@ -111,7 +133,10 @@ export function uploadView(): HTMLElement {
   let report: PackageReport | null = null;
   const inspect = async (): Promise<PackageReport | null> => {
     const f = pkgInput.files?.[0];
-    if (!f) { mount(pkgReport); return (report = null); }
+    if (!f) {
+      mount(pkgReport);
+      return (report = null);
+    }
     mount(pkgReport, notice(`Checking ${f.name}…`));
     try {
       report = await workerClient.inspectPackage(f, semantic());
@@ -121,12 +146,16 @@ export function uploadView(): HTMLElement {
     }
     const dims = report.statSpecs.map((s) => s.dim).filter((d): d is number => d !== null);
     if (dims[0] !== undefined && !input.dim.value) input.setDim(dims[0]);
-    mount(pkgReport,
-      h("ul", { class: "checklist" },
+    mount(
+      pkgReport,
+      h(
+        "ul",
+        { class: "checklist" },
         h("li", { class: report.entries.length ? "" : "bad" }, `${f.name}: ${formatBytes(f.size)}, ${report.entries.length} files, no unsafe paths`),
         report.modelKind ? h("li", {}, `model: ${report.modelKind}${report.environment ? `, environment from ${report.environment}` : ""}`) : null,
         report.statSpecs.map((s) => h("li", {}, `${s.fileName}: ${s.className}${s.dim !== null ? ` (${s.points} points, d=${s.dim})` : ""}`)),
-        report.problems.map((p) => h("li", { class: "bad" }, p))),
+        report.problems.map((p) => h("li", { class: "bad" }, p)),
+      ),
       report.ok ? null : errorBox(new Error("Fix the package or the form before uploading: " + report.problems[0])),
     );
     return report;
@@ -145,7 +174,8 @@ export function uploadView(): HTMLElement {
   async function upload(): Promise<void> {
     setToken(token.value);
     mount(status);
-    if (!token.value.trim()) return void mount(status, errorBox(new Error("Enter a token with the write scope (the server's admin token, or one made with `lw tokens create`)")));
+    if (!token.value.trim())
+      return void mount(status, errorBox(new Error("Enter a token with the write scope (the server's admin token, or one made with `lw tokens create`)")));
     const f = pkgInput.files?.[0];
     if (!f) return void mount(status, errorBox(new Error("Choose the learnware package (a .zip)")));
     const lwId = updateId.value.trim();
@@ -160,7 +190,8 @@ export function uploadView(): HTMLElement {
     try {
       const { id, sha256 } = await sendResumable(f, {
         signal: abort.signal,
-        onProgress: (p) => prog.set(p.sent / p.total, `${formatBytes(p.sent)} of ${formatBytes(p.total)}${p.resumedFrom ? ` (resumed at ${formatBytes(p.resumedFrom)})` : ""}`),
+        onProgress: (p) =>
+          prog.set(p.sent / p.total, `${formatBytes(p.sent)} of ${formatBytes(p.total)}${p.resumedFrom ? ` (resumed at ${formatBytes(p.resumedFrom)})` : ""}`),
       });
       pauseBtn.hidden = true;
       prog.set(1, "checking…");
@@ -168,8 +199,16 @@ export function uploadView(): HTMLElement {
       const lw = res.learnware as { id: string; name: string };
       const v = res.version as { number: number; status: string };
       prog.set(1, `done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      mount(status, h("div", { class: "notice notice-ok", role: "status", id: "upload-result", "data-id": lw.id, "data-version": String(v.number) },
-        `Uploaded ${lw.name}: learnware `, h("a", { href: `#/learnware/${lw.id}` }, lw.id), `, version ${v.number} (${v.status}: a runner checks it next).`));
+      mount(
+        status,
+        h(
+          "div",
+          { class: "notice notice-ok", role: "status", id: "upload-result", "data-id": lw.id, "data-version": String(v.number) },
+          `Uploaded ${lw.name}: learnware `,
+          h("a", { href: `#/learnware/${lw.id}` }, lw.id),
+          `, version ${v.number} (${v.status}: a runner checks it next).`,
+        ),
+      );
       if (!lwId) updateId.value = lw.id;
     } catch (e) {
       if (abort.signal.aborted) {
@@ -185,21 +224,76 @@ export function uploadView(): HTMLElement {
     }
   }
 
-  const form = h("form", { id: "upload-form", novalidate: true, onsubmit: (e: Event) => { e.preventDefault(); void upload(); } },
-    h("section", { class: "step", "aria-labelledby": "u1" }, h("h2", { id: "u1" }, h("span", { class: "num" }, "1"), "Token"),
-      h("div", { class: "row" }, h("div", { class: "field grow" }, h("label", { for: token.id }, "API token (write scope)"), token), h("div", { class: "field actions" }, h("button", { type: "button", onclick: () => void checkToken() }, "Check"))),
-      whoami, h("p", { class: "muted small" }, "Kept for this tab only. `npm start` writes the admin token to .lw-data/admin-token; `lw tokens create --owner you` makes one per person.")),
-    h("section", { class: "step", "aria-labelledby": "u2" }, h("h2", { id: "u2" }, h("span", { class: "num" }, "2"), "Semantic specification"),
-      h("div", { class: "row" }, h("div", { class: "field grow" }, h("label", { for: name.id }, "Name"), name), field("Data type", dataSel), field("Task", taskSel), field("Library", libSel), field("Licence", licSel)),
+  const form = h(
+    "form",
+    {
+      id: "upload-form",
+      novalidate: true,
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void upload();
+      },
+    },
+    h(
+      "section",
+      { class: "step", "aria-labelledby": "u1" },
+      h("h2", { id: "u1" }, h("span", { class: "num" }, "1"), "Token"),
+      h(
+        "div",
+        { class: "row" },
+        h("div", { class: "field grow" }, h("label", { for: token.id }, "API token (write scope)"), token),
+        h("div", { class: "field actions" }, h("button", { type: "button", onclick: () => void checkToken() }, "Check")),
+      ),
+      whoami,
+      h(
+        "p",
+        { class: "muted small" },
+        "Kept for this tab only. `npm start` writes the admin token to .lw-data/admin-token; `lw tokens create --owner you` makes one per person.",
+      ),
+    ),
+    h(
+      "section",
+      { class: "step", "aria-labelledby": "u2" },
+      h("h2", { id: "u2" }, h("span", { class: "num" }, "2"), "Semantic specification"),
+      h(
+        "div",
+        { class: "row" },
+        h("div", { class: "field grow" }, h("label", { for: name.id }, "Name"), name),
+        field("Data type", dataSel),
+        field("Task", taskSel),
+        field("Library", libSel),
+        field("Licence", licSel),
+      ),
       h("div", { class: "field" }, h("label", { for: desc.id }, "Description"), desc),
       h("fieldset", {}, h("legend", {}, "Scenario (one or more)"), scenBox),
-      h("div", { class: "cols2" }, input.el, output.el)),
-    h("section", { class: "step", "aria-labelledby": "u3" }, h("h2", { id: "u3" }, h("span", { class: "num" }, "3"), "Package"),
-      h("div", { class: "row" }, field("Learnware zip", pkgInput, "learnware.yaml, the stat spec, the model and its requirements; checked here before upload"),
-        field("New version of (optional)", updateId, "an id you own; leave empty for a new learnware")),
+      h("div", { class: "cols2" }, input.el, output.el),
+    ),
+    h(
+      "section",
+      { class: "step", "aria-labelledby": "u3" },
+      h("h2", { id: "u3" }, h("span", { class: "num" }, "3"), "Package"),
+      h(
+        "div",
+        { class: "row" },
+        field("Learnware zip", pkgInput, "learnware.yaml, the stat spec, the model and its requirements; checked here before upload"),
+        field("New version of (optional)", updateId, "an id you own; leave empty for a new learnware"),
+      ),
       pkgReport,
-      h("div", { class: "actions" }, uploadBtn, pauseBtn), prog.el, status),
+      h("div", { class: "actions" }, uploadBtn, pauseBtn),
+      prog.el,
+      status,
+    ),
   );
   void options;
-  return h("div", { class: "view upload" }, h("h1", {}, "Upload a learnware"), h("p", { class: "lead" }, "Describe the model, add its package, and send it. Large packages go in chunks and resume after a dropped connection or a pause."), form);
+  return h(
+    "div",
+    { class: "view upload" },
+    h("h1", {}, "Upload a learnware"),
+    h(
+      "p",
+      { class: "lead" },
+      "Describe the model, add its package, and send it. Large packages go in chunks and resume after a dropped connection or a pause.",
+    ),
+    form,
+  );
 }
