@@ -24,6 +24,7 @@ const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
  */
 export function artifactPathProblem(p: string): string | null {
   // deno-lint-ignore no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(p)) return "must not contain control characters (such as NUL)";
   if (p.includes("\\")) return "must use '/' as the separator, not '\\'";
   if (p.startsWith("/")) return "must be relative";

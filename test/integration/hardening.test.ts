@@ -112,7 +112,7 @@ describe("hardening", () => {
       return c;
     };
     const cases: [string, unknown, string][] = [
-      ["Input.Dimension 1e999", sem((c) => (c.Input.Dimension = 1e999)), "semantic.Input.Dimension"],
+      ["Input.Dimension 1e999", sem((c) => (c.Input.Dimension = Number.POSITIVE_INFINITY)), "semantic.Input.Dimension"],
       ["Input.Dimension 0", sem((c) => (c.Input.Dimension = 0)), "semantic.Input.Dimension"],
       ["7 MiB description", sem((c) => (c.Description.Values = "x".repeat(7 * 1024 * 1024))), "semantic"],
       ["long name", sem((c) => (c.Name.Values = "n".repeat(300))), "semantic.Name"],

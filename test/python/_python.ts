@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot } from "../_util.ts";
+import { repoRoot, scratch } from "../_util.ts";
 
 export const PYTHON = process.env.LW_PYTHON ?? "/usr/bin/python3";
 
@@ -50,7 +50,7 @@ let venvPromise: Promise<string> | null = null;
 /** A venv (system site packages) with `./python` installed; returns its python executable. Made once per test file. */
 export function packageVenv(): Promise<string> {
   venvPromise ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lw-pyvenv-"));
+    const dir = scratch("lw-pyvenv-");
     execFileSync(PYTHON, ["-m", "venv", "--system-site-packages", dir], { stdio: "pipe" });
     const py = join(dir, "bin", "python");
     // A copy of the source tree keeps build/ and *.egg-info out of the repository.
@@ -72,7 +72,7 @@ export interface PyResult {
 
 /** Runs a Python script (source text) with the venv's interpreter; resolves with its output. */
 export async function runPython(py: string, source: string, opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<PyResult> {
-  const dir = opts.cwd ?? mkdtempSync(join(tmpdir(), "lw-pyscript-"));
+  const dir = opts.cwd ?? scratch("lw-pyscript-");
   const file = join(dir, `script_${Date.now()}_${Math.random().toString(16).slice(2)}.py`);
   writeFileSync(file, source);
   return new Promise((resolve, reject) => {
@@ -109,7 +109,7 @@ export function startPython(
   ready: RegExp,
   opts: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; stop: () => Promise<void> }> {
-  const dir = opts.cwd ?? mkdtempSync(join(tmpdir(), "lw-pyserve-"));
+  const dir = opts.cwd ?? scratch("lw-pyserve-");
   const file = join(dir, "serve_script.py");
   writeFileSync(file, source);
   const child = spawn(py, [file], { cwd: dir, env: { ...process.env, PYTHONUNBUFFERED: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });

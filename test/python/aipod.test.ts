@@ -6,6 +6,7 @@
  */
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
+import { scratch } from "../_util.ts";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,7 +47,7 @@ const skip = needsPython;
 let py = "";
 let server: Awaited<ReturnType<typeof startPython>> | null = null;
 let address = "";
-const data = mkdtempSync(join(tmpdir(), "lw-aipod-data-"));
+const data = scratch("lw-aipod-data-");
 
 before(async () => {
   if (skip) return;

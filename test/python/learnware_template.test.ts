@@ -163,7 +163,7 @@ test("end to end: Python uploads the template-built zip to the market, a runner 
     await edge.close();
   });
   const alice = await edge.token("alice", ["read", "write"]);
-  const zipFile = join(mkdtempSync(join(tmpdir(), "lw-pytpl-zip-")), "learnware.zip");
+  const zipFile = join(scratch("lw-pytpl-zip-"), "learnware.zip");
   writeFileSync(zipFile, await buildTemplateZip());
   const sem = { ...semantic({ task: "Classification", inDim: 4, outDim: 3 }), Name: { Values: "template-clf", Type: "String" } };
   const up = await pythonJson(
