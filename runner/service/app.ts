@@ -34,6 +34,8 @@ export function statusOf(code: string): 400 | 401 | 403 | 404 | 409 | 422 | 500 
     case "RANGE_ERROR":
     case "PACKAGE_INVALID":
     case "PACKAGE_UNSAFE":
+    case "INPUT_SHAPE":
+    case "INPUT_TYPE":
       return 400;
     case "UNAUTHENTICATED":
       return 401;
@@ -82,14 +84,52 @@ export function asTensor(v: unknown, name: string): Tensor | undefined {
   if (v === undefined) return undefined;
   if (typeof v === "object" && v !== null && "data" in v && ((v as Tensor).data instanceof Float64Array || (v as Tensor).data instanceof Float32Array))
     return v as Tensor;
-  if (Array.isArray(v)) return fromNested(v);
+  if (Array.isArray(v)) {
+    checkNumericArray(v, name);
+    return fromNested(v);
+  }
   throw new LearnwareError("BAD_REQUEST", `'${name}' must be an array (nested rows) or a frame array`);
+}
+
+/** A JSON array must be rectangular and hold finite numbers only (400 `INPUT_SHAPE` / `INPUT_TYPE` naming the cell). */
+function checkNumericArray(v: unknown[], name: string): void {
+  const walk = (a: unknown, path: string, shape: number[], depth: number): void => {
+    if (Array.isArray(a)) {
+      if (depth >= shape.length)
+        throw new LearnwareError("INPUT_SHAPE", `${path} is an array where a number was expected: '${name}' must be rectangular`, { field: name });
+      if (a.length !== shape[depth]) {
+        throw new LearnwareError("INPUT_SHAPE", `${path} has ${a.length} entries where the first has ${shape[depth]}: '${name}' must be rectangular`, {
+          field: name,
+        });
+      }
+      a.forEach((x, i) => walk(x, `${path}[${i}]`, shape, depth + 1));
+      return;
+    }
+    if (depth < shape.length)
+      throw new LearnwareError("INPUT_SHAPE", `${path} is a ${typeof a} where an array was expected: '${name}' must be rectangular`, { field: name });
+    if (typeof a !== "number" || !Number.isFinite(a)) {
+      throw new LearnwareError("INPUT_TYPE", `${path} is ${JSON.stringify(a)}, not a finite number: '${name}' takes numbers only`, { field: name });
+    }
+  };
+  const shape: number[] = [];
+  for (let cur: unknown = v; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
+  walk(v, name, shape, 0);
+}
+
+/** What a caller sees of an error: tracebacks and stderr stay in the instance's log. */
+function publicError(err: unknown): ReturnType<typeof toErrorPayload> {
+  const p = toErrorPayload(err);
+  if (p.details && typeof p.details === "object") {
+    const { traceback: _t, stderr: _s, stack: _k, ...rest } = p.details as Record<string, unknown>;
+    return Object.keys(rest).length > 0 ? { ...p, details: rest } : { code: p.code, message: p.message };
+  }
+  return p;
 }
 
 export function createServiceApp(service: ModelService, options: { mixtures?: MixtureStore } = {}): Hono {
   const app = new Hono();
   app.onError((err, c) => {
-    const p = toErrorPayload(err);
+    const p = publicError(err);
     return c.json(p, statusOf(p.code));
   });
   // The caller's token goes with the request to every authorisation the service makes.

@@ -93,6 +93,27 @@ export interface ServiceOptions {
 const SAFE = /^[A-Za-z0-9._-]{1,128}$/;
 const LOG_LINES = 1000;
 
+/**
+ * The input must match the model's `input_shape` before the model sees it, the same on
+ * every backend: one 400 `INPUT_SHAPE` naming both ("X has 3 columns; the model takes 8").
+ */
+export function checkInputShape(inputShape: readonly number[], X: Tensor): void {
+  if (X.shape.length < 2) throw new LearnwareError("INPUT_SHAPE", `X must be a 2-D array of rows (got shape [${X.shape.join(", ")}])`, { field: "X" });
+  if (X.data.some((v) => !Number.isFinite(v))) throw new LearnwareError("INPUT_TYPE", "X holds a value that is not a finite number", { field: "X" });
+  if (inputShape.length === 0) return;
+  const sample = X.shape.slice(1);
+  if (sample.length === 1 && inputShape.length === 1 && sample[0] !== inputShape[0]) {
+    throw new LearnwareError("INPUT_SHAPE", `X has ${sample[0]} columns; the model takes ${inputShape[0]}`, { field: "X", got: sample, expected: inputShape });
+  }
+  if (sample.length !== inputShape.length || sample.some((d, i) => d !== inputShape[i])) {
+    throw new LearnwareError("INPUT_SHAPE", `X's rows have shape (${sample.join(", ")}); the model takes (${inputShape.join(", ")})`, {
+      field: "X",
+      got: sample,
+      expected: inputShape,
+    });
+  }
+}
+
 export class ModelService {
   #opts: ServiceOptions;
   #instances = new Map<string, Instance>();
@@ -257,7 +278,10 @@ export class ModelService {
   async predict(model: string, version: string, X: Tensor): Promise<Tensor> {
     const access = await this.#instance(model, version);
     this.#predicts++;
-    return this.#use(access, (l) => l.batcher.submit(X));
+    return this.#use(access, (l) => {
+      checkInputShape(l.handle.input_shape, X);
+      return l.batcher.submit(X);
+    });
   }
 
   /**
