@@ -10,13 +10,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSpecs, searchPacked } from "./packedMarket.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows } from "../matrix.ts";
  * const spec = (x: number) => new RKMETableSpecification(fromRows([[x, 0]]), new Float64Array([1]), 0.1, 10);
  * const packed = packSpecs([spec(0), spec(5)]);
  * const r = searchPacked(spec(0.1), packed, Int32Array.from([0, 1]));
- * console.assert(r.order[0] === 0);
+ * assert.equal(r.order[0], 0);
  * ```
  */
 import { LearnwareError } from "../errors.ts";
