@@ -1,13 +1,14 @@
 // Runs the real `lw` binary (cli/lw.js) as a user would, on files in a temp folder.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadCases, repoRoot, scratch } from "../test/_util.ts";
+import { loadCases, removeScratch, repoRoot, scratch } from "../test/_util.ts";
 import type { SearchCase } from "../test/conformance/search.test.ts";
 
 const dir = scratch("lw-cli-");
+after(() => removeScratch(dir));
 const lw = join(repoRoot, "cli", "lw.js");
 
 function run(...args: string[]): { code: number; out: string; err: string } {

@@ -84,9 +84,13 @@ interface Waiter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { AdmissionGate } from "./searchPool.ts";
  * const gate = new AdmissionGate({ concurrency: 2, queue: 8 });
  * const release = await gate.enter("high");
- * try { await work(); } finally { release(); }
+ * assert.equal(gate.active, 1);
+ * release();
+ * assert.equal(gate.active, 0);
  * ```
  */
 export class AdmissionGate {
