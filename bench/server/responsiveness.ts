@@ -14,7 +14,7 @@
  * "idle /healthz" is the same probe for 3 s before the clients start: the machine's own noise
  * floor (on a shared machine, other processes' load shows there too).
  *
- * Writes bench/results/responsiveness.json and .md.
+ * Writes bench/results/responsiveness.json and .md (responsiveness-<N>.* for other sizes).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -90,7 +90,9 @@ const users = Array.from({ length: 16 }, (_, u) => stat(u % tasks, USER_K, 0.8))
 
 async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; base: string; output: () => string }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", "./bench/server/_loopDelay.mjs", "edge/entry/node.ts"], {
+  // BENCH_SERVER_FLAGS: extra node flags for the server (e.g. --trace-gc); its output then goes to BENCH_SERVER_LOG.
+  const extra = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", "--import", "./bench/server/_loopDelay.mjs", "edge/entry/node.ts"], {
     cwd: root,
     env: { ...process.env, LW_DATA_DIR: dir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false", LW_PORT: String(port), LW_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -207,6 +209,7 @@ async function run(config: string, env: Record<string, string>): Promise<RunResu
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
   }
+  if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, output());
   const line = /LOOP_DELAY (\{.*\})/.exec(output());
   return { ...result, loop_delay: line ? JSON.parse(line[1]!) : null };
 }
@@ -246,6 +249,7 @@ const md = [
   ``,
 ].join("\n");
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
-writeFileSync(join(resultsDir, "responsiveness.json"), JSON.stringify(out, null, 2) + "\n");
-writeFileSync(join(resultsDir, "responsiveness.md"), md);
+const stem = N === 10_000 ? "responsiveness" : `responsiveness-${N}`;
+writeFileSync(join(resultsDir, `${stem}.json`), JSON.stringify(out, null, 2) + "\n");
+writeFileSync(join(resultsDir, `${stem}.md`), md);
 process.stdout.write(md);

@@ -88,6 +88,17 @@ export class IvfQuantizer {
     return r.value;
   }
 
+  /**
+   * The same training in one call, returning what `trainSliced` returns (for a worker thread,
+   * where nothing else waits: the owner installs the result as after `trainSliced`).
+   */
+  static trainLists(store: Float32Array, dim: number, slots: Int32Array, options: IvfTrainOptions): { centroids: Float32Array; lists: Int32Array } {
+    const steps = trainSteps(() => store, dim, slots, options);
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    return r.value;
+  }
+
   /** Grows the per-slot tables to `capacity` slots. */
   ensureCapacity(capacity: number): void {
     if (capacity <= this.slotList.length) return;

@@ -405,15 +405,24 @@ export class RkmeIndex {
    * so a server keeps answering). Searches and updates go on meanwhile against the old lists
    * (or a flat scan); the new lists are installed at the end, with the specs added, replaced or
    * removed meanwhile assigned afresh. For an index made with `autoTrain: false`.
+   *
+   * `train`, when given, does a bucket's training elsewhere (a worker thread: it gets a copy of
+   * the sketches, the live slots and the options, and returns what `IvfQuantizer.trainLists`
+   * returns); only the installation runs here.
    */
-  async trainInBackground(pause: () => Promise<void> = () => new Promise((r) => setTimeout(r, 0))): Promise<void> {
+  async trainInBackground(
+    pause: () => Promise<void> = () => new Promise((r) => setTimeout(r, 0)),
+    train?: (store: Float32Array, dim: number, slots: Int32Array, options: IvfTrainOptions) => Promise<{ centroids: Float32Array; lists: Int32Array }>,
+  ): Promise<void> {
     for (const b of [...this.buckets.values()]) {
       if (!this.due(b) || this.buckets.get(bucketKey(b.map.dim, b.map.gamma)) !== b) continue;
       const slots = b.liveSlots();
       b.training = { dirty: new Set() };
       try {
         const F = this.options.features;
-        const { centroids, lists } = await IvfQuantizer.trainSliced(() => b.store, F, slots, this.ivfTrainOptions(), pause);
+        const { centroids, lists } = train
+          ? await train(b.store, F, slots, this.ivfTrainOptions())
+          : await IvfQuantizer.trainSliced(() => b.store, F, slots, this.ivfTrainOptions(), pause);
         const listOf = new Map<number, number>();
         slots.forEach((slot, i) => listOf.set(slot, lists[i]!));
         const q = new IvfQuantizer(F, centroids, slots.length, b.capacity);

@@ -4,8 +4,7 @@
  * delete, and the search over the catalogue.
  */
 import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
-import type { PackedSearchResult } from "../../core/search/packedMarket.ts";
-import { userSpecData } from "../../core/search/packedMarket.ts";
+import { type PackedSearchResult, userSpecData } from "../../core/search/packedMarket.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { semanticSearch } from "../../core/search/semanticSearch.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
@@ -268,7 +267,7 @@ export interface MarketSearchRequest {
 }
 
 export interface MarketSearchResult extends SearchResult {
-  /** The rows of the returned ids (looked up when asked: an exact answer may hold thousands). */
+  /** The rows of the returned ids, looked up when asked (an exact answer may hold thousands); ask only for those ids. */
   models: Pick<ReadonlyMap<string, ModelRow>, "get">;
   /** Which path answered the statistical search: the exact scan, the index's candidates, or none (semantic only). */
   path: "exact" | "approximate" | "semantic";
@@ -408,16 +407,8 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   const listing = await searchableListing(ctx.db, statuses);
   const rows = listing.rows;
   // The rows of the returned ids as they are now (the listing may be patched meanwhile).
-  const modelsOf = (r: SearchResult): MarketSearchResult["models"] => {
-    const returned = new Set<string>(r.multiple?.ids ?? []);
-    let singles: Set<string> | null = null;
-    return {
-      get: (id: string) => {
-        singles ??= new Set(r.single.map((x) => x.id));
-        return returned.has(id) || singles.has(id) ? listing.byId.get(id)?.model : undefined;
-      },
-    };
-  };
+  // Callers ask only for ids of the answer (no per-search set of ~10⁵ ids is built).
+  const models: MarketSearchResult["models"] = { get: (id: string) => listing.byId.get(id)?.model };
   let userStat: RKMETableSpecification | undefined;
   if (req.stat !== undefined && req.stat !== null) {
     assertSaneStatSpec(req.stat);
@@ -441,7 +432,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       market,
       ...(req.searcher !== undefined ? { searcher: req.searcher } : {}),
     });
-    return { ...result, path: "semantic", models: modelsOf(result) };
+    return { ...result, path: "semantic", models };
   }
   // The semantic stage first (its result order is the statistical stage's market order, as in
   // the core's `search`), then the statistical search over the matches' table specs.
@@ -492,7 +483,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
           ? null
           : { ids: out.mixture.positions.map((pos) => ids[pos]!), weights: out.mixture.weights, score: out.mixture.score, dist: out.mixture.dist },
     };
-    return { ...result, path, ranked: out.ranked, models: modelsOf(result) };
+    return { ...result, path, ranked: out.ranked, models };
   };
   try {
     if (req.approximate) {

@@ -2,12 +2,14 @@
  * The server's heavy search work as plain tasks: parse stored stat specs (with their exact
  * `ip(L, L)` and, when asked, their index sketch), scan a shard of the packed market, and
  * finish a search (rank, mixture, scores). `runSearchTask` runs one on whatever thread calls
- * it — a piscina worker (`searchWorker.ts`) on Node, the calling thread where no pool runs.
+ * it — a piscina worker (`searchWorker.ts`) on Node, the calling thread where no pool runs —
+ * and the training of the index's inverted file.
  * Inputs and outputs are structured-cloneable; the packed specs travel as views over
  * `SharedArrayBuffer`s, so a task carries the market by reference, not by copy.
  */
 import { LearnwareError } from "../../core/errors.ts";
 import { createFeatureMap, type FeatureMap } from "../../core/index/featureMap.ts";
+import { IvfQuantizer, type IvfTrainOptions } from "../../core/index/ivf.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
 import { selfInnerProductsMany } from "../../core/kernel/mmd.ts";
 import {
@@ -42,9 +44,16 @@ export type SearchTask =
   | { kind: "parse"; items: { versionId: number; text: string | null }[]; sketch?: { features: number; seed: number } }
   | { kind: "scan"; packed: PackedSpecs; slots: Int32Array; from: number; to: number; user: UserSpecData }
   | { kind: "finish"; packed: PackedSpecs; slots: Int32Array; dists: Float64Array; user: UserSpecData; maxSearchNum: number; method: MixtureMethod }
-  | { kind: "search"; packed: PackedSpecs; slots: Int32Array; user: UserSpecData; maxSearchNum: number; method: MixtureMethod };
+  | { kind: "search"; packed: PackedSpecs; slots: Int32Array; user: UserSpecData; maxSearchNum: number; method: MixtureMethod }
+  | { kind: "trainIvf"; store: Float32Array; dim: number; slots: Int32Array; options: IvfTrainOptions };
 
-export type TaskResult<T extends SearchTask> = T extends { kind: "parse" } ? ParsedSpec[] : T extends { kind: "scan" } ? Float64Array : PackedSearchResult;
+export type TaskResult<T extends SearchTask> = T extends { kind: "parse" }
+  ? ParsedSpec[]
+  : T extends { kind: "scan" }
+    ? Float64Array
+    : T extends { kind: "trainIvf" }
+      ? { centroids: Float32Array; lists: Int32Array }
+      : PackedSearchResult;
 
 /** An error as it crosses a thread: rebuilt by `rebuildError` on the other side. */
 export interface TaskError {
@@ -101,6 +110,8 @@ export function runSearchTask<T extends SearchTask>(task: T): TaskResult<T> {
         maxSearchNum: task.maxSearchNum,
         method: task.method,
       }) as TaskResult<T>;
+    case "trainIvf":
+      return IvfQuantizer.trainLists(task.store, task.dim, task.slots, task.options) as TaskResult<T>;
     case "search":
       return searchPacked(userSpecOf(task.user), task.packed, task.slots, { maxSearchNum: task.maxSearchNum, method: task.method }) as TaskResult<T>;
     default:

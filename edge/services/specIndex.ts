@@ -15,6 +15,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type { IvfTrainOptions } from "../../core/index/ivf.ts";
 import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
@@ -226,8 +227,21 @@ async function syncNow(db: Database, st: State, listing: SyncListing, exec: Sear
   }
   st.syncedWith = listingKey;
   if (st.training === null && st.index.needsTraining()) {
+    // On a search thread when there are some (the sketches copied into shared memory a slice at
+    // a time); else in slices between requests here.
+    const train =
+      exec?.kind === "workers"
+        ? async (store: Float32Array, dim: number, slots: Int32Array, options: IvfTrainOptions) => {
+            const shared = new Float32Array(new SharedArrayBuffer(store.byteLength));
+            for (let at = 0; at < store.length; at += 1 << 22) {
+              shared.set(store.subarray(at, at + (1 << 22)), at);
+              await new Promise((r) => setTimeout(r, 0));
+            }
+            return exec.run({ kind: "trainIvf", store: shared, dim, slots, options });
+          }
+        : undefined;
     st.training = st.index
-      .trainInBackground()
+      .trainInBackground(undefined, train)
       .catch(() => undefined)
       .finally(() => {
         st.training = null;
