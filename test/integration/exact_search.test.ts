@@ -11,10 +11,9 @@ import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createPiscinaExecutor, type SearchExecutor } from "../../edge/services/searchPool.ts";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { assertClose, loadCases, repoRoot } from "../_util.ts";
+import { assertClose, loadCases, repoRoot, scratch } from "../_util.ts";
 import { type Answer, marketServer, searchCompat, searchV1 } from "./_market.ts";
 import { ADMIN } from "./_server.ts";
 import type { SearchCase } from "../conformance/search.test.ts";
@@ -124,7 +123,7 @@ test("a 10k market with near-ties: the default answer equals the exact scan thro
       assertSameAnswer(await searchCompat(s.url, user), want, idOf, `user ${u} /api`);
       if (u === 0) {
         // `lw search --server` reads every page of singles.
-        const file = join(mkdtempSync(join(tmpdir(), "lw-cli-")), "user.json");
+        const file = join(scratch("lw-exact-cli-"), "user.json");
         writeFileSync(file, JSON.stringify(user));
         // Asynchronously: this process serves the requests.
         const cli = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/main.ts", "search", "--server", s.url, "--spec", file, "--json"], {
