@@ -17,7 +17,7 @@ describe("model service (onnx, js, numpy and sklearn learnwares)", requires("pyt
     ["js1@1", jsPackage(3)],
     ["np2@1", numpyPackage(2, 1)],
   ]);
-  const svc = await startService(scratch(), packages, { LW_POOL_SIZE: "3", LW_BATCH_WAIT_MS: "5" });
+  const svc = await startService(scratch(), packages, { LW_POOL_SIZE: "3", LW_BATCH_WAIT_MS: "50" });
   after(() => svc.close());
 
   test("initialize creates the instance folder; predict through the client for onnx, sklearn (venv) and js models", async () => {
