@@ -5,7 +5,7 @@
  * makes concurrent builders (in this process and in others) build an environment once.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -43,8 +43,17 @@ export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, 
     await mkdir(dirname(lock), { recursive: true });
     for (;;) {
       try {
-        await mkdir(lock, { recursive: false });
-        await writeFile(join(lock, "holder"), `${hostname()} ${process.pid}`);
+        // The lock appears with its holder already named (a folder renamed into place), so a
+        // holder killed at any instant leaves a lock that names it.
+        const tmp = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+        await mkdir(tmp, { recursive: true });
+        await writeFile(join(tmp, "holder"), `${hostname()} ${process.pid}`);
+        try {
+          await rename(tmp, lock);
+        } catch (e) {
+          await rm(tmp, { recursive: true, force: true });
+          throw e;
+        }
         break;
       } catch {
         try {
@@ -72,9 +81,19 @@ export async function withEnvLock<T>(lockPath: string, build: () => Promise<T>, 
 
 /** Whether the lock's holder was a process of this host that no longer runs. */
 async function holderDied(lock: string): Promise<boolean> {
-  const text = await readFile(join(lock, "holder"), "utf8").catch(() => "");
+  const text = await readFile(join(lock, "holder"), "utf8").catch(() => null);
+  if (text === null) {
+    // A lock without a holder (made by an older runner): stale once it is a minute old.
+    const s = await stat(lock).catch(() => null);
+    return s !== null && Date.now() - s.mtimeMs > 60_000;
+  }
   const [host, pid] = text.split(" ");
   if (host !== hostname() || !pid) return false;
+  // A killed holder that its parent has not reaped yet is a zombie: dead all the same.
+  const state = await readFile(`/proc/${pid}/stat`, "utf8")
+    .then((t) => t.slice(t.lastIndexOf(")") + 2, t.lastIndexOf(")") + 3))
+    .catch(() => null);
+  if (state === "Z" || state === "X") return true;
   try {
     process.kill(Number(pid), 0);
     return false;
