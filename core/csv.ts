@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "./testing/assert.ts";
  * import { hasHeaderRow, splitCsv, toNumber } from "./csv.ts";
  * const rows = splitCsv('a;b\n1;"2"\n');
  * assert.ok(hasHeaderRow(rows[0]!));

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "./testing/assert.ts";
  * import { LearnwareError } from "./errors.ts";
  * const err = new LearnwareError("SPEC_INVALID", "Spec field 'beta' is missing");
  * assert.equal(err.code, "SPEC_INVALID");

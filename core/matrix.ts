@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "./testing/assert.ts";
  * import { fromRows, toRows } from "./matrix.ts";
  * const m = fromRows([[1, 2], [3, 4]]);
  * assert.equal(m.rows, 2);

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "./testing/assert.ts";
  * import { fromRows, RKMETableSpecification } from "./mod.ts";
  * const X = fromRows([[0, 0], [1, 1], [2, 2], [3, 3]]);
  * const spec = RKMETableSpecification.generate(X, { K: 2, seed: 1 });

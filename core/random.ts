@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "./testing/assert.ts";
  * import { createRng } from "./random.ts";
  * const a = createRng(42), b = createRng(42);
  * assert.equal(a.next(), b.next());

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { parsePythonJson } from "./pythonJson.ts";
  * const v = parsePythonJson('{"z": [NaN, -Infinity]}') as { z: number[] };
  * assert.ok(Number.isNaN(v.z[0]));

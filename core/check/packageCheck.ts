@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { checkLearnwareStatic } from "./packageCheck.ts";
  * const r = checkLearnwareStatic({ statSpecs: [] }, undefined);
  * assert.equal(r.status, 0);

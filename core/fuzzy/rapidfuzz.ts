@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { partialRatio, ratio } from "./rapidfuzz.ts";
  * assert.equal(ratio("this is a test", "this is a test!"), 96.55172413793103);
  * assert.equal(partialRatio("this is a test", "this is a test!"), 100);
@@ -152,7 +152,7 @@ function score(lensum: number, lcs: number): number {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { ratio } from "./rapidfuzz.ts";
  * assert.equal(ratio("resnet", "restne"), 83.33333333333334);
  * ```
@@ -254,7 +254,7 @@ function windowsMax(needle: Int32Array, longer: Int32Array): number {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { partialRatio } from "./rapidfuzz.ts";
  * assert.equal(partialRatio("a certain string", "cetain"), 83.33333333333334);
  * ```

@@ -19,7 +19,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { FeatureSpace } from "./featureSpace.ts";
  * const fs = new FeatureSpace();
  * const a = await fs.addColumns(["Age of the customer (years)", "Monthly income"]);

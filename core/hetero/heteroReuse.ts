@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { alignedLearnwares } from "./heteroReuse.ts";
  * assert.equal((await alignedLearnwares({ single: [], multiple: null }, async () => { throw new Error(); })).length, 0);
  * ```

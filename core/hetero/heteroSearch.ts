@@ -23,7 +23,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { HeteroMarket } from "./heteroSearch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
  * import { fromRows } from "../matrix.ts";

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { FeatureSpace } from "./mod.ts";
  * const fs = new FeatureSpace();
  * assert.equal((await fs.addColumns(["age"]))[0], 0);

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { imageDistToScore } from "./mod.ts";
  * assert.equal(imageDistToScore(0), 0);
  * ```

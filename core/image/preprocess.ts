@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { resizeImages } from "./preprocess.ts";
  * const img = { n: 1, c: 1, h: 2, w: 2, data: Float64Array.from([0, 1, 2, 3]) };
  * assert.equal(resizeImages(img, 1, 1).data[0], 1.5);

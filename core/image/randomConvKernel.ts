@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { RandomConvFeatures } from "./randomConvKernel.ts";
  * const f = new RandomConvFeatures({ channels: 1, nModels: 1, width: 4, depth: 2 });
  * const phi = f.features({ n: 1, c: 1, h: 32, w: 32, data: new Float64Array(1024).fill(1) });

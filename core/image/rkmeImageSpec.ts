@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { RKMEImageSpecification } from "./rkmeImageSpec.ts";
  * import { createRng } from "../random.ts";
  * const rng = createRng(1);

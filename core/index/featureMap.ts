@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { createFeatureMap } from "./featureMap.ts";
  * const map = createFeatureMap({ dim: 3, gamma: 0.5, features: 64, seed: 1 });
  * assert.equal(map.frequencies.length, 32 * 3);

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { RkmeIndex } from "./rkmeIndex.ts";
  * import { indexedSearch } from "./indexedSearch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";

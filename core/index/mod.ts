@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { RkmeIndex, indexedSearch } from "./mod.ts";
  * assert.equal(typeof indexedSearch, "function");
  * assert.equal(new RkmeIndex().size, 0);

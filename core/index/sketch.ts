@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { createFeatureMap } from "./featureMap.ts";
  * import { sketchSpec, sketchDist } from "./sketch.ts";
  * import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";

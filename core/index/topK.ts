@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { TopK } from "./topK.ts";
  * const t = new TopK(2);
  * [5, 1, 4, 2].forEach((d, i) => t.push(d, i));

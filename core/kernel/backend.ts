@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { getKernelBackend } from "./backend.ts";
  * import { fromRows } from "../matrix.ts";
  * const a = fromRows([[0, 0]]), b = fromRows([[1, 0]]);

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { innerProduct, mmd2 } from "./mmd.ts";
  * import { fromRows } from "../matrix.ts";
  * const a = { z: fromRows([[0, 0], [1, 0]]), beta: new Float64Array([0.5, 0.5]), gamma: 0.1 };

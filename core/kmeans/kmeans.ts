@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { kmeans } from "./kmeans.ts";
  * import { fromRows } from "../matrix.ts";
  * const X = fromRows([[0, 0], [0, 1], [10, 10], [10, 11]]);

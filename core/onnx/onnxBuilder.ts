@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { buildDenseOnnx } from "./onnxBuilder.ts";
  * const bytes = buildDenseOnnx({ layers: [{ weights: [[1, 0], [0, 1]], bias: [0, 0] }] });
  * assert.ok(bytes.length > 0);

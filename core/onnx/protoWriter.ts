@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { ProtoWriter } from "./protoWriter.ts";
  * const w = new ProtoWriter().int64(1, 8).string(2, "x");
  * assert.equal(w.finish().length, 5);

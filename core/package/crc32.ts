@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { crc32 } from "./crc32.ts";
  * assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
  * ```

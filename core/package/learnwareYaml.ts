@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { interpretLearnwareYaml } from "./learnwareYaml.ts";
  * const files = new Map([["__init__.py", new Uint8Array()], ["stat_spec.json", new TextEncoder().encode("{}")]]);
  * const cfg = interpretLearnwareYaml({ model: { class_name: "MyModel" } }, files);

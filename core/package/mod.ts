@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { readLearnwarePackage, writeLearnwarePackage } from "./mod.ts";
  * const zip = writeLearnwarePackage({
  *   yaml: { model: { kind: "onnx", file: "model.onnx", input_shape: [4], output_shape: [3] }, stat_specifications: [] },

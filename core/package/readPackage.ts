@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { readLearnwarePackage } from "./readPackage.ts";
  * import { writeLearnwarePackage } from "./writePackage.ts";
  * const zip = writeLearnwarePackage({

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { writeLearnwarePackage } from "./writePackage.ts";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * const zip = writeLearnwarePackage({ yaml: { model: { kind: "js", module_path: "model.js" } }, files: { "model.js": "export default {}" } });

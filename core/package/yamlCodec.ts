@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { parseYaml, stringifyYaml } from "./yamlCodec.ts";
  * assert.equal((parseYaml("a: yes") as { a: unknown }).a, true);
  * assert.equal(stringifyYaml({ a: "yes" }), 'a: "yes"\n');

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { zipSync } from "fflate";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * const zip = zipSync({ "a.txt": new TextEncoder().encode("hi"), "d/": {} });

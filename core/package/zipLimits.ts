@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { zipSync } from "fflate";
  * import { readZipDirectory } from "./zipEntries.ts";
  * import { checkZipLimits } from "./zipLimits.ts";

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { zipSync } from "fflate";
  * import { inspectZipEntries } from "./zipEntries.ts";
  * import { checkZipEntries, normaliseZipPath } from "./zipSafety.ts";

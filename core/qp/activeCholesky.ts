@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { ActiveCholesky } from "./activeCholesky.ts";
  * // A = [[4, 2], [2, 3]]: append 0, then 1 (l = L⁻¹·A[F, 1] = [1], pivot 3 − 1 = 2).
  * const f = new ActiveCholesky(2);

@@ -64,7 +64,7 @@ export interface QpResult {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { solveSimplexQp } from "./simplexQp.ts";
  * // min ½(b₀² + b₁²) − 0.5·b₀ − 0.4·b₁ + 0.2·b₀b₁ on the simplex: b = [0.5625, 0.4375].
  * const K = new Float64Array([1, 0.2, 0.2, 1]);

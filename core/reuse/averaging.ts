@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { AveragingReuser } from "./averaging.ts";
  * import { fromRows } from "../matrix.ts";
  * const c = (v: number) => ({ id: String(v), predict: async (X: { rows: number }) => fromRows(Array.from({ length: X.rows }, () => [v])) });

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { EnsemblePruningReuser } from "./ensemblePruning.ts";
  * import { fromRows } from "../matrix.ts";
  * const constant = (v: number) => ({ id: String(v), predict: async (X: { rows: number }) => fromRows(Array.from({ length: X.rows }, () => [v])) });

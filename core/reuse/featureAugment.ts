@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { FeatureAugmentReuser } from "./featureAugment.ts";
  * import { fromRows } from "../matrix.ts";
  * const twice = { id: "2x", predict: async (X: { rows: number; data: Float64Array }) => ({ rows: X.rows, cols: 1, data: X.data.map((v) => 2 * v) }) };

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { buildReuser, describeReuse } from "./fromSearchResult.ts";
  * import { fromRows } from "../matrix.ts";
  * const d = describeReuse({ single: [{ id: "a", score: 1, dist: 0 }], multiple: null });

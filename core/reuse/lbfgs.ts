@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { minimizeLbfgs } from "./lbfgs.ts";
  * const r = minimizeLbfgs((x, g) => { g[0] = 2 * (x[0]! - 3); return (x[0]! - 3) ** 2; }, new Float64Array(1));
  * assert.ok(Math.abs(r.x[0]! - 3) < 1e-6);

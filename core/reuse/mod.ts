@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { AveragingReuser } from "./mod.ts";
  * import { fromRows } from "../matrix.ts";
  * const id = { id: "id", predict: async (X: { rows: number; cols: number; data: Float64Array }) => X };

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { fitRidgeCV } from "./simpleModels.ts";
  * import { fromRows } from "../matrix.ts";
  * const X = fromRows([[0], [1], [2], [3]]), y = new Float64Array([1, 3, 5, 7]);

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import type { Learnware } from "./types.ts";
  * import { matrix } from "../matrix.ts";
  * const zero: Learnware = { id: "zero", predict: async (X) => matrix(X.rows, 1) };

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { convertDistToScore } from "./scores.ts";
  * // The best distance is below a tenth of the mean: it scores exactly 1.
  * const near = convertDistToScore([0.01, 0.2, 0.4]);

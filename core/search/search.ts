@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { search } from "./search.ts";
  * const r = search({
  *   user: { semantic: { Data: { Type: "Class", Values: ["Table"] } } },

@@ -20,7 +20,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { semanticSearch } from "./semanticSearch.ts";
  * const market = [
  *   { id: "1", semantic: { Name: { Type: "String", Values: "Credit Scoring" }, Description: { Type: "String", Values: "" } } },
@@ -60,7 +60,7 @@ export const FUZZY_MIN_SCORE = 75;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { semanticSearch } from "./semanticSearch.ts";
  * const market = [{ id: "a", semantic: { Data: { Type: "Class", Values: ["Table"] } } }];
  * assert.equal(semanticSearch({ Data: { Type: "Class", Values: ["Image"] } }, market, "exact").ids.length, 0);

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { checkSemanticSpec } from "./checker.ts";
  * const r = checkSemanticSpec({ Data: { Type: "Class", Values: ["Tabular"] } });
  * assert.equal(r.status, -1);
@@ -58,7 +58,7 @@ const SUCCESS_MESSAGE = "Semantic specification is valid";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { checkSemanticSpec } from "./checker.ts";
  * const r = checkSemanticSpec({});
  * assert.ok(!r.ok);
@@ -252,7 +252,7 @@ function decimalValue(c: number): number {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { parsePythonInt } from "./checker.ts";
  * assert.equal(parsePythonInt(" +007 "), 7n);
  * assert.equal(parsePythonInt("1_000"), 1000n);

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { SEMANTIC_CONFIG, semanticOptions } from "./config.ts";
  * assert.equal(SEMANTIC_CONFIG.Data.Type, "Class");
  * assert.ok(semanticOptions().Scenario.values.includes("Health"));
@@ -98,7 +98,7 @@ export interface SemanticOption {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { semanticOptions } from "./config.ts";
  * assert.equal(semanticOptions().License.values[0], "MIT");
  * ```

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { semanticSpecSchema, validSemanticSpecSchema } from "./schema.ts";
  * assert.ok(semanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
  * assert.ok(!validSemanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import type { ValidSemanticSpec } from "./types.ts";
  * const spec: ValidSemanticSpec = {
  *   Data: { Type: "Class", Values: ["Table"] },

@@ -26,7 +26,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { generateRkme } from "./generateRkme.ts";
  * import { matrix } from "../matrix.ts";
  * import { createRng } from "../random.ts";

@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { herding } from "./herding.ts";
  * import { fromRows } from "../matrix.ts";
  * const S = herding({ z: fromRows([[0, 0], [5, 5]]), beta: new Float64Array([0.5, 0.5]), gamma: 0.1 }, 4, 1);

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { RKMETableSpecification } from "./rkmeTableSpec.ts";
  * const spec = RKMETableSpecification.parse('{"z":[[0.0,1.0],[2.0,3.0]],"beta":[0.5,0.5],"gamma":0.1,"num_points":10,"type":"RKMETableSpecification"}');
  * assert.equal(spec.dim, 2);
@@ -229,7 +229,7 @@ function parseSpecJson(text: string): unknown {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { formatPythonFloat } from "./rkmeTableSpec.ts";
  * assert.equal(formatPythonFloat(1e-5), "1e-05");
  * assert.equal(formatPythonFloat(3), "3.0");

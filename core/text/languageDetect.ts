@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { detectLanguages } from "./languageDetect.ts";
  * assert.equal(detectLanguages(["The cat is on the table and it is happy."])[0], "en");
  * assert.equal(detectLanguages(["今天天气很好"])[0], "zh");

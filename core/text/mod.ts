@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { languagesCompatible } from "./mod.ts";
  * assert.ok(languagesCompatible(["en"], ["en", "fr"]));
  * assert.ok(!languagesCompatible(["zh"], ["en"]));

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import assert from "../testing/assert.ts";
  * import { RKMETextSpecification } from "./rkmeTextSpec.ts";
  * const embed = async (t: string[]) => t.map((s) => Float32Array.from([s.length / 10, s.split(" ").length / 5]));
  * const spec = await RKMETextSpecification.generate(["the cat sat", "the dog ran and the cat saw it"], embed, { K: 1 });
