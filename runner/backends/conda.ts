@@ -14,7 +14,7 @@ import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
 import type { Availability, Backend, LoadOptions } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
-import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
 import { run } from "./pythonVenv.ts";
 
 export interface CondaBackendOptions {
@@ -79,8 +79,7 @@ export class CondaBackend implements Backend {
     const shim: Mount = { src: PYTHON_SHIM_DIR, dest: "/opt/lw/python" };
     const pkg: Mount = { src: PYTHON_PKG_DIR, dest: "/opt/lw/pkg" };
     const root: Mount = { src: lw.root, dest: "/learnware" };
-    const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
-    if (opts.memoryLimitBytes !== undefined) limits.memoryBytes = opts.memoryLimitBytes;
+    const limits = instanceLimits(sandbox, this.#opts.limits, opts.memoryLimitBytes);
     const handle = new WorkerModelHandle({
       backend: "conda",
       launch: () =>

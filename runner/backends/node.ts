@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import type { LearnwareDir } from "../learnwareDir.ts";
 import { nodeWorkerBundle } from "../node/bundle.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
-import { sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
+import { sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
 import type { Availability, Backend, LoadOptions } from "./backend.ts";
 
 export interface NodeBackendOptions {
@@ -79,8 +79,7 @@ export class NodeBackend implements Backend {
         }
       }
     }
-    const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
-    if (opts.memoryLimitBytes !== undefined) limits.memoryBytes = opts.memoryLimitBytes;
+    const limits = instanceLimits(sandbox, this.#opts.limits, opts.memoryLimitBytes);
     const heapMb = Math.max(32, Math.floor(limits.memoryBytes / 1048576));
     const inRoot = sandbox.inside(root);
     const artifacts: Record<string, string> = {};

@@ -22,7 +22,7 @@ import { envKey, withEnvLock } from "../env/envCache.ts";
 import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
-import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv } from "../worker/workerModel.ts";
+import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
 
 export interface VenvBackendOptions {
   sandbox: Sandbox;
@@ -77,8 +77,7 @@ export class VenvBackend implements Backend {
     const mounts: Mount[] = [{ src: dir }, shim, pkg];
     const lw: Mount | null = root === null ? null : { src: root, dest: "/learnware" };
     if (lw) mounts.push(lw);
-    const limits: SandboxLimits = { ...sandbox.defaults, ...this.#opts.limits };
-    if (memoryLimitBytes !== undefined) limits.memoryBytes = memoryLimitBytes;
+    const limits = instanceLimits(sandbox, this.#opts.limits, memoryLimitBytes);
     return sandboxedWorker(sandbox, {
       name,
       command: join(dir, "bin", "python"),

@@ -62,6 +62,13 @@ export interface SandboxedWorkerRequest {
   limits: SandboxLimits;
 }
 
+/** A backend's limits for one instance: the sandbox's defaults, the backend's own, the instance's memory. */
+export function instanceLimits(sandbox: Sandbox, overrides: Partial<SandboxLimits> | undefined, memoryLimitBytes: number | undefined): SandboxLimits {
+  const limits: SandboxLimits = { ...sandbox.defaults, ...overrides };
+  if (memoryLimitBytes !== undefined) limits.memoryBytes = memoryLimitBytes;
+  return limits;
+}
+
 /** The spec of a worker process that runs `req` inside `sandbox`, with the runner's watchdog on its memory. */
 export function sandboxedWorker(sandbox: Sandbox, req: SandboxedWorkerRequest): WorkerSpec {
   const cmd = sandbox.wrap({ command: req.command, args: req.args, env: req.env, mounts: req.mounts, ...(req.cwd ? { cwd: req.cwd } : {}) }, req.limits);
