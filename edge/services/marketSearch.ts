@@ -1,0 +1,215 @@
+import { type PackedSearchResult, userSpecData } from "../../core/search/packedMarket.ts";
+import { search, type SearchResult } from "../../core/search/search.ts";
+import { semanticSearch } from "../../core/search/semanticSearch.ts";
+import type { SemanticSpec } from "../../core/semantic/types.ts";
+import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import type { Principal } from "../auth/tokens.ts";
+import type { Ctx } from "../context.ts";
+import { LearnwareError } from "../errors.ts";
+import type { ModelRow } from "./catalog.ts";
+import type { SearchExecutor } from "./searchPool.ts";
+import { type SpecSlab, specSlabOf } from "./specSlab.ts";
+import { indexedVersion, syncSpecIndex } from "./specIndex.ts";
+import { assertSaneStatSpec } from "./validate.ts";
+import { type Listing, type SearchRow, searchableListing } from "./listing.ts";
+
+export interface MarketSearchRequest {
+  semantic?: unknown;
+  stat?: unknown;
+  /** Check statuses searched; default usable only. */
+  statuses?: number[];
+  maxSearchNum?: number;
+  method?: "greedy" | "auto" | "none";
+  searcher?: "fuzzy" | "exact";
+  /**
+   * Answer from the RKME index's candidates (faster on large markets, but not the market's
+   * answer: scores are converted over the candidates, near-ties may be missed). Default false:
+   * the exact scan, the Python market's answer at any size.
+   */
+  approximate?: boolean;
+  /** Searchable table specs from which an `approximate` search uses the index (default 2000, `LW_INDEX_THRESHOLD`). */
+  indexThreshold?: number;
+  /** Candidates re-ranked exactly on the approximate path (default max(100, 4·max²)). */
+  indexTopN?: number;
+  /** Who asks (admission: anonymous scans over `anonExactMax` specs queue behind, or are refused). */
+  principal?: Principal | null;
+}
+
+export interface MarketSearchResult extends SearchResult {
+  /** The rows of the returned ids, looked up when asked (an exact answer may hold thousands); ask only for those ids. */
+  models: Pick<ReadonlyMap<string, ModelRow>, "get">;
+  /** Which path answered the statistical search: the exact scan, the index's candidates, or none (semantic only). */
+  path: "exact" | "approximate" | "semantic";
+  /** Table specs of the user's dimension the answer was ranked over (what the scores were converted over). */
+  ranked?: number;
+}
+
+/** Per listing: its slots of the last dimension searched, in market order, and their model ids. */
+const slotLists = new WeakMap<Listing, { key: string; slots: Int32Array; ids: string[] }>();
+
+/** Searches of more specs than this are split into one scan task per search thread. */
+const SHARD_MIN = 2048;
+
+/** The core's combined search over the learnwares whose latest version has an allowed status. */
+export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<MarketSearchResult> {
+  const statuses = req.statuses ?? [1];
+  const listing = await searchableListing(ctx.db, statuses);
+  const rows = listing.rows;
+  // The rows of the returned ids as they are now (the listing may be patched meanwhile).
+  // Callers ask only for ids of the answer (no per-search set of ~10⁵ ids is built).
+  const models: MarketSearchResult["models"] = { get: (id: string) => listing.byId.get(id)?.model };
+  let userStat: RKMETableSpecification | undefined;
+  if (req.stat !== undefined && req.stat !== null) {
+    assertSaneStatSpec(req.stat);
+    try {
+      userStat = RKMETableSpecification.fromJSON(req.stat);
+    } catch (err) {
+      throw new LearnwareError("STAT_SPEC_INVALID", (err as Error).message, { field: "stat" });
+    }
+  }
+  const semantic = req.semantic !== undefined && req.semantic !== null ? (req.semantic as SemanticSpec) : undefined;
+  const rethrow = (err: unknown): never => {
+    if (err instanceof LearnwareError)
+      throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
+    throw err;
+  };
+  if (!userStat) {
+    // Semantic only: no kernel work.
+    const market = rows.map((r) => ({ id: r.model.id, semantic: (r.model.semantic ?? {}) as SemanticSpec }));
+    const result = search({
+      user: semantic ? { semantic } : {},
+      market,
+      ...(req.searcher !== undefined ? { searcher: req.searcher } : {}),
+    });
+    return { ...result, path: "semantic", models };
+  }
+  // The semantic stage first (its result order is the statistical stage's market order, as in
+  // the core's `search`), then the statistical search over the matches' table specs.
+  let pool: readonly SearchRow[] = rows;
+  if (semantic) {
+    const r = semanticSearch(
+      semantic,
+      rows.map((x) => ({ id: x.model.id, semantic: (x.model.semantic ?? {}) as SemanticSpec })),
+      req.searcher ?? "fuzzy",
+    );
+    pool = r.ids.map((id) => listing.byId.get(id)!).filter((x) => x !== undefined);
+  }
+  const user = userStat;
+  const slab = specSlabOf(ctx.db);
+  const exec = ctx.search.executor;
+  const options = { maxSearchNum: req.maxSearchNum ?? 5, method: req.method ?? "greedy" } as const;
+  if (!Number.isInteger(options.maxSearchNum) || options.maxSearchNum < 1) {
+    throw new RangeError(`maxSearchNum must be a positive integer, got ${options.maxSearchNum}`);
+  }
+  const run = async (candidates: readonly SearchRow[], path: "exact" | "approximate"): Promise<MarketSearchResult> => {
+    // The whole listing's slots of one dimension are kept per listing state (most searches have no semantic filter).
+    const whole = candidates === rows;
+    const key = `${listing.key}#${user.z.cols}`;
+    let hit = whole ? slotLists.get(listing) : undefined;
+    if (hit?.key !== key) {
+      await slab.ensure(
+        ctx.db,
+        exec,
+        candidates.map((r) => r.versionId),
+      );
+      const list: number[] = [],
+        ids: string[] = [];
+      for (const r of candidates) {
+        const slot = slab.slotOf.get(r.versionId);
+        if (slot === undefined || slot < 0 || slab.colsOf(slot) !== user.z.cols) continue;
+        list.push(slot);
+        ids.push(r.model.id);
+      }
+      hit = { key, slots: Int32Array.from(list), ids };
+      if (whole) slotLists.set(listing, hit);
+    }
+    const { slots, ids } = hit;
+    const out = await admit(ctx, req.principal ?? null, path === "exact" ? slots.length : 0, () => rankSlots(exec, slab, slots, user, options));
+    const result: SearchResult = {
+      single: Array.from(out.order, (pos, i) => ({ id: ids[pos]!, score: out.scores[i]!, dist: out.dists[i]! })),
+      multiple:
+        out.mixture === null
+          ? null
+          : { ids: out.mixture.positions.map((pos) => ids[pos]!), weights: out.mixture.weights, score: out.mixture.score, dist: out.mixture.dist },
+    };
+    return { ...result, path, ranked: out.ranked, models };
+  };
+  try {
+    if (req.approximate) {
+      // The index holds every searchable table spec's sketch and exact ip(L, L) (persisted, synced per search).
+      const index = await syncSpecIndex(ctx.db, listing, exec);
+      const threshold = req.indexThreshold ?? 2000;
+      const within = semantic ? new Set(pool.map((r) => r.model.id)) : undefined;
+      const searchable = within ? pool.filter((r) => index.has(r.model.id) && index.entryDim(r.model.id) === user.z.cols).length : index.sizeOfDim(user.z.cols);
+      const topN = req.indexTopN || Math.max(100, 4 * options.maxSearchNum * options.maxSearchNum);
+      if (searchable >= threshold && searchable > topN) {
+        const found = new Set(index.search(user, { topN, ...(within ? { filter: (id: string) => within.has(id) } : {}) }).map((c) => c.id));
+        // Market order for the exact stage, so equal distances tie as in the linear scan.
+        return await run(
+          pool.filter((r) => found.has(r.model.id) && indexedVersion(ctx.db, r.model.id) === r.versionId),
+          "approximate",
+        );
+      }
+    }
+    return await run(pool, "exact");
+  } catch (err) {
+    return rethrow(err);
+  }
+}
+
+/**
+ * Admission of one statistical search (`ctx.search.gate`): authenticated callers and small
+ * scans at normal priority; anonymous scans of more than `anonExactMax` specs behind them
+ * (`LW_ANON_EXACT_POLICY=queue`, the default) or refused with 401 (`refuse`).
+ */
+async function admit<T>(ctx: Ctx, principal: Principal | null, scanned: number, fn: () => Promise<T>): Promise<T> {
+  const { anonExactMax, anonExactPolicy } = ctx.config;
+  let priority: "high" | "low" = "high";
+  if (principal === null && scanned > anonExactMax) {
+    if (anonExactPolicy === "refuse") {
+      throw new LearnwareError(
+        "AUTH_REQUIRED",
+        `An exact search over ${scanned} specs (more than ${anonExactMax}) needs a bearer token; send one, narrow the search semantically, or ask for approximate: true`,
+        {
+          field: "approximate",
+          limit: anonExactMax,
+        },
+      );
+    }
+    priority = "low";
+  }
+  return ctx.search.gate.run(priority, fn);
+}
+
+/**
+ * The exact ranking of `slots` on the executor: one task, or — for a large market on a
+ * multi-threaded pool — one scan task per thread (each spec's MMD² is computed alone, so
+ * shard boundaries do not change a bit) and a finishing task (rank, mixture, scores).
+ */
+async function rankSlots(
+  exec: SearchExecutor,
+  slab: SpecSlab,
+  slots: Int32Array,
+  user: RKMETableSpecification,
+  options: { maxSearchNum: number; method: "greedy" | "auto" | "none" },
+): Promise<PackedSearchResult> {
+  const packed = slab.packed();
+  const u = userSpecData(user);
+  if (exec.threads < 2 || slots.length < SHARD_MIN) return exec.run({ kind: "search", packed, slots, user: u, ...options });
+  const parts = splitRange(slots.length, exec.threads);
+  const shards = await Promise.all(parts.map(([from, to]) => exec.run({ kind: "scan", packed, slots, from, to, user: u })));
+  const dists = new Float64Array(slots.length);
+  parts.forEach(([from], k) => dists.set(shards[k]!, from));
+  return exec.run({ kind: "finish", packed, slots, dists, user: u, ...options });
+}
+
+/** Contiguous, balanced `[start, end)` ranges of `n` items for `parts` workers. */
+function splitRange(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = 0; t < parts; t++) {
+    const a = Math.floor((n * t) / parts),
+      b = Math.floor((n * (t + 1)) / parts);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
