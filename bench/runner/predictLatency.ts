@@ -4,10 +4,10 @@
  * against spawning a process per call (as the Python market runs learnwares: a fresh
  * interpreter that loads the model and reads/writes pickle files for every call).
  *
- *   node --import tsx runner/bench/predictLatency.ts [--calls 300] [--spawn-calls 8] [--cold 5] [--docker]
+ *   node --import tsx bench/runner/predictLatency.ts [--calls 300] [--spawn-calls 8] [--cold 5] [--docker]
  *
  * Targets: the sandbox adds at most a few ms to a warm predict; warm worker ≥ 50× faster
- * than spawn-per-call. Writes runner/bench/results/predictLatency.{json,md}.
+ * than spawn-per-call. Writes bench/results/predictLatency.{json,md}.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -19,16 +19,16 @@ import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { createRng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { matrix } from "../../core/matrix.ts";
-import { DockerBackend } from "../backends/docker.ts";
-import type { Backend } from "../backends/backend.ts";
-import { NodeBackend } from "../backends/node.ts";
-import { VenvBackend } from "../backends/pythonVenv.ts";
-import { createSandbox, type SandboxMode } from "../sandbox/sandbox.ts";
-import type { LearnwareDir } from "../learnwareDir.ts";
-import type { ModelHandle } from "../contract.ts";
-import { materializePackage } from "../learnwareDir.ts";
+import { DockerBackend } from "../../runner/backends/docker.ts";
+import type { Backend } from "../../runner/backends/backend.ts";
+import { NodeBackend } from "../../runner/backends/node.ts";
+import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
+import { createSandbox, type SandboxMode } from "../../runner/sandbox/sandbox.ts";
+import type { LearnwareDir } from "../../runner/learnwareDir.ts";
+import type { ModelHandle } from "../../runner/contract.ts";
+import { materializePackage } from "../../runner/learnwareDir.ts";
 import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
-import { fromTyped } from "../tensor.ts";
+import { fromTyped } from "../../runner/tensor.ts";
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: number) => {
@@ -165,7 +165,7 @@ const pyZip = writeLearnwarePackage({
   files: { "__init__.py": pySrc, "stat.json": statJson },
 });
 const pyLw = await materializePackage(pyZip, join(dir, "pkgs"));
-const shim = join(here, "..", "python");
+const shim = join(here, "..", "..", "runner", "python");
 {
   // Direct: time model.predict inside Python itself.
   const out = execFileSync(
@@ -272,7 +272,7 @@ for (const [name, r] of Object.entries(rows) as [string, any][]) {
     `| ${name} | ${fs(r.direct)} | ${fs(r.runner)} | ${fs(r.unsandboxed)} | ${r.sandboxCostMs !== undefined ? f(r.sandboxCostMs) : "—"} | ${r.coldMs ? `${r.coldMs.median.toFixed(0)} / ${r.coldUnsandboxedMs.median.toFixed(0)}` : "—"} | ${r.spawnPerCall ? f(r.spawnPerCall.median) : r.spawnPerCallMs ? f(r.spawnPerCallMs) : "—"} | ${r.speedupVsSpawn ? `${r.speedupVsSpawn.toFixed(0)}×` : "—"} |`,
   );
 }
-const resultsDir = join(here, "results");
+const resultsDir = join(here, "..", "results");
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, "predictLatency.json"), JSON.stringify({ date: new Date().toISOString(), calls: CALLS, d: D, rows }, null, 2));
 writeFileSync(join(resultsDir, "predictLatency.md"), md.join("\n") + "\n");

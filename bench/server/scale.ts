@@ -6,7 +6,7 @@
  * first search after one catalogue change (a delete), the exact scan, and the first search
  * after a restart (the index rebuilt from `spec_sketches`).
  *
- *   node --import tsx edge/bench/scale.ts [--market 20000] [--runs 20]
+ *   node --import tsx bench/server/scale.ts [--market 20000] [--runs 20]
  */
 import "../../wasm/preload.ts"; // the kernels the server runs with (edge/entry/node.ts)
 import { serve } from "@hono/node-server";
@@ -15,12 +15,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../../core/random.ts";
-import { loadConfig } from "../config.ts";
-import { startServer, type Started } from "../server.ts";
-import { insertModel, insertVersion } from "../services/catalog.ts";
-import { appendEvent } from "../services/events.ts";
-import { MARKET_NAMESPACE } from "../services/market.ts";
-import { indexTrained } from "../services/specIndex.ts";
+import { loadConfig } from "../../edge/config.ts";
+import { startServer, type Started } from "../../edge/server.ts";
+import { insertModel, insertVersion } from "../../edge/services/catalog.ts";
+import { appendEvent } from "../../edge/services/events.ts";
+import { MARKET_NAMESPACE } from "../../edge/services/market.ts";
+import { indexTrained } from "../../edge/services/specIndex.ts";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
  * `RKMETableSpecification.generate`) and the wall time from the click. For comparison the
  * same generation in Node with the TypeScript reference and with the wasm kernels.
  *
- *   node --import tsx test/e2e/measure.ts [--runs 5]
+ *   node --import tsx bench/web/measure.ts [--runs 5]
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import { createRng } from "../../core/random.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { parseCsvTable, selectColumns } from "../../web/src/csv.ts";
 import { installWasmBackend } from "../../wasm/mod.ts";
-import { launch, startE2eServer } from "./_browser.ts";
+import { launch, startE2eServer } from "../../test/e2e/_browser.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
 const runs = Number(values.runs);

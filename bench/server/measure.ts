@@ -3,7 +3,7 @@
  * search latency over a market of N learnwares (statistical + mixture) and upload
  * throughput (streamed multipart and resumable chunks).
  *
- *   node --import tsx edge/bench/measure.ts [--market 200] [--mb 64] [--runs 30]
+ *   node --import tsx bench/server/measure.ts [--market 200] [--mb 64] [--runs 30]
  */
 import { serve } from "@hono/node-server";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { createRng } from "../../core/random.ts";
-import { loadConfig } from "../config.ts";
-import { startServer } from "../server.ts";
+import { loadConfig } from "../../edge/config.ts";
+import { startServer } from "../../edge/server.ts";
 import { demoMixtureQuery, demoSemantic, demoLearnwares } from "../../core/demo/synthetic.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 
