@@ -24,6 +24,8 @@ export interface BenchContext {
   python: string;
   /** A long-lived numpy process (so numpy and our runs interleave under the same load). */
   numpy: NumpyServer;
+  /** Also time the original (the Python package's algorithms as they are), once per case. */
+  original: boolean;
   log: (msg: string) => void;
 }
 
@@ -252,5 +254,27 @@ export function compareRows(
     const t = summarize(o.times);
     rows.push({ workload, case: kase, impl: o.impl, time: t, speedup: np.median / t.median, ...(o.extra ? { extra: o.extra } : {}) });
   }
+  return rows;
+}
+
+/**
+ * The original's row (the Python package's algorithms as they are, `baseline/original_numpy.py`),
+ * timed once — it takes tens of seconds at 100k rows — and `x_original` (original time / our
+ * median) added to every row of `rows` but numpy's own. Ratio column: numpy median / original.
+ */
+export function withOriginal(rows: ResultRow[], originalSeconds: number, extra: ResultRow["extra"]): ResultRow[] {
+  const np = rows.find((r) => r.impl === "numpy");
+  if (!np) throw new RangeError("withOriginal: the rows have no numpy row");
+  for (const r of rows) if (r !== np) r.extra = { ...r.extra, x_original: originalSeconds / r.time.median };
+  np.extra = { ...np.extra, x_original: originalSeconds / np.time.median };
+  const orig: ResultRow = {
+    workload: np.workload,
+    case: np.case,
+    impl: "numpy-original",
+    time: summarize([originalSeconds]),
+    speedup: np.time.median / originalSeconds,
+    ...(extra ? { extra } : {}),
+  };
+  rows.splice(rows.indexOf(np) + 1, 0, orig);
   return rows;
 }

@@ -7,7 +7,7 @@
 import { setKernelBackend, type KernelBackend } from "../core/kernel/backend.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { generateRkme } from "../core/spec/generateRkme.ts";
-import { cached, compareRows, gaussianMixture, interleaved, numpyOnce, runNumpy, writeF64, type BenchContext, type ResultRow } from "./_lib.ts";
+import { cached, compareRows, gaussianMixture, interleaved, numpyOnce, runNumpy, withOriginal, writeF64, type BenchContext, type ResultRow } from "./_lib.ts";
 
 export interface GenerationImpl {
   impl: string;
@@ -73,14 +73,24 @@ export async function benchGeneration(ctx: BenchContext, impls: readonly Generat
       const mmd2 = selfTerm + objective(evalBackend, s.z, s.beta, X, gamma);
       return { impl, times: t.ours[i]!, extra: { mmd2, mmd2_vs_numpy: mmd2 / npMmd, K: s.z.rows } };
     });
-    rows.push(
-      ...compareRows("generation", `${n / 1000}k×${d}`, t.numpy, ours, {
-        mmd2: npMmd,
-        K: np.K,
-        kmeans_iterations: np.kmeans_iterations,
-        kmeans_share: np.kmeans_share,
-      }),
-    );
+    const caseRows = compareRows("generation", `${n / 1000}k×${d}`, t.numpy, ours, {
+      mmd2: npMmd,
+      K: np.K,
+      kmeans_iterations: np.kmeans_iterations,
+      kmeans_share: np.kmeans_share,
+    });
+    if (ctx.original) {
+      ctx.log(`generation ${n}×${d}: the original (one run)`);
+      const o = await ctx.numpy.request<{ times: number[]; objective: number; kmeans_iterations: number; kmeans_share: number }>({
+        ...job,
+        kind: "generate_original",
+        runs: 1,
+        warmup: 0,
+      });
+      const mmd2 = selfTerm + o.objective;
+      withOriginal(caseRows, o.times[0]!, { mmd2, kmeans_iterations: o.kmeans_iterations, kmeans_share: o.kmeans_share });
+    }
+    rows.push(...caseRows);
   }
   return rows;
 }

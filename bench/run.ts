@@ -5,6 +5,7 @@
  *   --runs=N                            timed runs per measurement (default 5, after a warm-up)
  *   --quick                             smaller sizes (a smoke run, not for quoting)
  *   --no-reference                      skip the plain TypeScript backend where it is slow
+ *   --no-original                       skip the original (the Python package's algorithms as they are, once per case)
  *
  * Writes bench/results/<timestamp>.json, bench/results/latest.json and bench/results/latest.md
  * (median of the runs, min–max, ratio = numpy median / our median, machine description).
@@ -38,6 +39,7 @@ const ctx: BenchContext = {
   quick: args.has("quick"),
   python,
   numpy: new NumpyServer(python),
+  original: !args.has("no-original"),
   log: (m) => process.stderr.write(`[bench] ${m}\n`),
 };
 

@@ -11,7 +11,7 @@ import { setKernelBackend, type KernelBackend } from "../core/kernel/backend.ts"
 import { searchStatistical, type StatMarketItem } from "../core/search/statSearch.ts";
 import { RKMETableSpecification } from "../core/spec/rkmeTableSpec.ts";
 import { createRng } from "../core/random.ts";
-import { compareRows, interleaved, numpyOnce, timeRuns, writeF64, type BenchContext, type ResultRow } from "./_lib.ts";
+import { compareRows, interleaved, numpyOnce, timeRuns, withOriginal, writeF64, type BenchContext, type ResultRow } from "./_lib.ts";
 
 export interface SearchImpl {
   impl: string;
@@ -126,7 +126,19 @@ export async function benchSearch(ctx: BenchContext, impls: readonly SearchImpl[
     );
     const ours = fast.map((v, i) => ({ impl: v.impl, times: t.ours[i]!, extra: v.extra() }));
     for (const v of variants.filter(slow)) ours.push({ impl: v.impl, times: timeRuns(v.run, 1, 0), extra: v.extra() });
-    rows.push(...compareRows("search", `${n} specs`, t.numpy, ours, { mixture: npMix }));
+    const caseRows = compareRows("search", `${n} specs`, t.numpy, ours, { mixture: npMix });
+    if (ctx.original) {
+      ctx.log(`search ${n}: the original (one run)`);
+      const o = await ctx.numpy.request<{ times: number[]; top: number[]; mixture: [number[], number[], number] | null }>({
+        ...job,
+        kind: "search_original",
+        runs: 1,
+        warmup: 0,
+      });
+      const oMix = o.mixture ? o.mixture[0].map((i) => `lw-${i}`).join() : "";
+      withOriginal(caseRows, o.times[0]!, { top10_same_as_numpy: o.top.join() === np.top.join(), mixture_same_as_numpy: oMix === npMix });
+    }
+    rows.push(...caseRows);
   }
   return rows;
 }

@@ -248,9 +248,10 @@ def ip(z1, b1, z2, b2, gamma):
     return float(b1 @ rbf(z1, z2, gamma) @ b2)
 
 
-def search(Zs, betas, U, wu, gamma, max_search_num=5):
+def search(Zs, betas, U, wu, gamma, max_search_num=5, dists=None):
     uu = ip(U, wu, U, wu, gamma)
-    dists = self_ips_many(Zs, betas, gamma) - 2 * ips_many(Zs, betas, U, wu, gamma) + uu
+    if dists is None:
+        dists = self_ips_many(Zs, betas, gamma) - 2 * ips_many(Zs, betas, U, wu, gamma) + uu
     order = np.argsort(dists, kind="stable")
     cand = order[: max_search_num * max_search_num]
     mixture = None
@@ -378,6 +379,10 @@ def handle(job):
         U, wu = load(job["user_z"], job["user_shape"]), load(job["user_beta"], (job["user_shape"][0],))
         ts, res = timed(lambda: search(Zs, betas, U, wu, job["gamma"], job["max_search_num"]), runs, warmup)
         out.update(times=ts, top=res[0], top_dists=res[1], mixture=res[2])
+    elif kind in ("generate_original", "search_original"):
+        import original_numpy  # the Python package's algorithms as they are (see its docstring)
+
+        out.update(original_numpy.handle(job, load, timed))
     else:
         raise ValueError(f"unknown job kind {kind}")
     return out
