@@ -14,15 +14,26 @@ export interface BenchBackend {
   f64: boolean;
 }
 
-export async function extraBackends(): Promise<BenchBackend[]> {
+export async function extraBackends(relaxed: boolean): Promise<BenchBackend[]> {
   const out: BenchBackend[] = [];
-  if (parallelSupported()) {
-    const p = await createParallelWasmBackend();
-    out.push({ impl: p.name, backend: p, f64: true });
-    const p32 = await createParallelWasmBackend({ f32Generation: true });
-    out.push({ impl: p32.name, backend: p32, f64: false });
+  // the relaxed-SIMD (FMA) build next to the plain one, where the engine has it
+  const builds = relaxed ? [false, true] : [false];
+  const tag = (r: boolean) => (r ? "-fma" : "");
+  if (relaxed) {
+    const s = await createWasmBackend({ relaxed: true });
+    out.push({ impl: `wasm-simd${tag(true)}`, backend: s, f64: true });
   }
-  const s32 = await createWasmBackend({ f32Generation: true });
-  out.push({ impl: s32.name, backend: s32, f64: false });
+  if (parallelSupported()) {
+    for (const r of builds) {
+      const p = await createParallelWasmBackend({ relaxed: r });
+      out.push({ impl: `${p.name}${tag(r)}`, backend: p, f64: true });
+      const p32 = await createParallelWasmBackend({ f32Generation: true, relaxed: r });
+      out.push({ impl: `${p32.name}${tag(r)}`, backend: p32, f64: false });
+    }
+  }
+  for (const r of builds) {
+    const s32 = await createWasmBackend({ f32Generation: true, relaxed: r });
+    out.push({ impl: `${s32.name}${tag(r)}`, backend: s32, f64: false });
+  }
   return out;
 }

@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { referenceBackend } from "../core/kernel/reference.ts";
 import { createWasmBackend } from "../wasm/mod.ts";
+import { enableRelaxedSimd } from "../wasm/nodeRelaxed.ts";
 import { describeMachine, findPython, NumpyServer, resultsDir, type BenchContext, type ResultRow } from "./_lib.ts";
 import { benchGeneration } from "./generation.ts";
 import { benchKernels } from "./kernels.ts";
@@ -43,13 +44,14 @@ const ctx: BenchContext = {
   log: (m) => process.stderr.write(`[bench] ${m}\n`),
 };
 
-const wasm = await createWasmBackend();
+const relaxed = enableRelaxedSimd(); // Node 20: turns V8's relaxed-SIMD flag on; both builds are measured
+const wasm = await createWasmBackend({ relaxed: false });
 const withRef = !args.has("no-reference");
 const backends: BenchBackend[] = [
   ...(withRef ? [{ impl: "ts-reference", backend: referenceBackend, f64: true }] : []),
   { impl: "wasm-simd", backend: wasm, f64: true },
 ];
-backends.push(...(await extraBackends()));
+backends.push(...(await extraBackends(relaxed)));
 
 const machine = await describeMachine(ctx);
 ctx.log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.join(" ")}`);

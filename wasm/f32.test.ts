@@ -10,9 +10,12 @@ import { createRng } from "../core/random.ts";
 import { createWasmBackend } from "./mod.ts";
 import { createParallelWasmBackend, parallelSupported, type ParallelWasmBackend } from "./parallel.ts";
 
-const f32 = await createWasmBackend({ f32Generation: true });
-const f64 = await createWasmBackend();
-const par: ParallelWasmBackend | null = parallelSupported() ? await createParallelWasmBackend({ threads: 2, minWork: 0, f32Generation: true }) : null;
+/** `LW_TEST_WASM_BUILD=relaxed|plain` picks the build under test (default: the runtime's choice; wasm/relaxed.test.ts runs the other). */
+const build = process.env.LW_TEST_WASM_BUILD === "relaxed" ? { relaxed: true } : process.env.LW_TEST_WASM_BUILD === "plain" ? { relaxed: false } : {};
+
+const f32 = await createWasmBackend({ f32Generation: true, ...build });
+const f64 = await createWasmBackend(build);
+const par: ParallelWasmBackend | null = parallelSupported() ? await createParallelWasmBackend({ threads: 2, minWork: 0, f32Generation: true, ...build }) : null;
 after(() => par?.close());
 
 function rand(seed: number, rows: number, cols: number, scale = 1, offset = 0): Matrix {

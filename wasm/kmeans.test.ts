@@ -13,6 +13,9 @@ import { createRng } from "../core/random.ts";
 import { createWasmBackend } from "./mod.ts";
 import { createParallelWasmBackend } from "./parallel.ts";
 
+/** `LW_TEST_WASM_BUILD=relaxed|plain` picks the build under test (default: the runtime's choice; wasm/relaxed.test.ts runs the other). */
+const build = process.env.LW_TEST_WASM_BUILD === "relaxed" ? { relaxed: true } : process.env.LW_TEST_WASM_BUILD === "plain" ? { relaxed: false } : {};
+
 function data(n: number, d: number, seed: number) {
   const rng = createRng(seed),
     X = matrix(n, d);
@@ -24,7 +27,7 @@ function data(n: number, d: number, seed: number) {
 }
 
 test("k-means: wasm (one and two threads) and the reference give the same bits", async () => {
-  const backends = [await createWasmBackend(), await createParallelWasmBackend({ threads: 2, minWork: 1 })];
+  const backends = [await createWasmBackend(build), await createParallelWasmBackend({ threads: 2, minWork: 1, ...build })];
   try {
     for (const [n, d, k] of [
       [3000, 4, 30],

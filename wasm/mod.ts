@@ -80,8 +80,30 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
+/** `(func (result v128) (f64x2.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))`. */
+const RELAXED_PROBE = (() => {
+  const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]; // v128.const 0
+  const body = [0x00, ...zero, ...zero, ...zero, 0xfd, 0x87, 0x02, 0x0b]; // f64x2.relaxed_madd (0xfd 0x107)
+  const code = [0x01, body.length, ...body];
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0, 0, 0, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, code.length, ...code]);
+})();
+
+/**
+ * True when this runtime validates relaxed SIMD (fused multiply-add): Node ≥ 22, Deno,
+ * Chromium; Node 20 only with `--experimental-wasm-relaxed-simd`.
+ */
+export function wasmRelaxedSimdSupported(): boolean {
+  try {
+    return wasmSimdSupported() && WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
 /** The URL of the committed `kernels.wasm` next to this module. */
 export const KERNELS_URL: URL = new URL("./kernels.wasm", import.meta.url);
+/** The relaxed-SIMD build of the same sources (`build.sh`: fused multiply-add in sums and `exp`). */
+export const KERNELS_RELAXED_URL: URL = new URL("./kernels-relaxed.wasm", import.meta.url);
 
 interface DenoLike {
   readFile(path: URL): Promise<Uint8Array>;
@@ -100,18 +122,32 @@ export async function loadKernelBytes(url: URL = KERNELS_URL): Promise<Uint8Arra
   return new Uint8Array(await res.arrayBuffer());
 }
 
-let compiled: Promise<WebAssembly.Module> | null = null;
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
-/** Compiles `kernels.wasm` once per realm (workers reuse the module when it is passed in). */
-export function compileKernels(bytes?: Uint8Array): Promise<WebAssembly.Module> {
+/** Compiles `url` (default kernels.wasm) once per realm (workers reuse the module when it is passed in). */
+export function compileKernels(bytes?: Uint8Array, url: URL = KERNELS_URL): Promise<WebAssembly.Module> {
   if (bytes) return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  compiled ??= loadKernelBytes()
-    .then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>))
-    .catch((e: unknown) => {
-      compiled = null; // let a later call retry
-      throw e;
-    });
-  return compiled;
+  let p = compiled.get(url.href);
+  if (!p) {
+    p = loadKernelBytes(url)
+      .then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>))
+      .catch((e: unknown) => {
+        compiled.delete(url.href); // let a later call retry
+        throw e;
+      });
+    compiled.set(url.href, p);
+  }
+  return p;
+}
+
+/**
+ * Whether to load the relaxed-SIMD build: `relaxed` if given (true where the runtime lacks it
+ * throws), else wherever the runtime supports it.
+ */
+export function useRelaxed(relaxed: boolean | undefined): boolean {
+  if (relaxed === undefined) return wasmRelaxedSimdSupported();
+  if (relaxed && !wasmRelaxedSimdSupported()) throw new Error("WebAssembly relaxed SIMD is not supported by this runtime");
+  return relaxed;
 }
 
 /** Instantiates the kernels from a compiled module (synchronous: usable inside workers). */
@@ -132,6 +168,14 @@ export interface WasmBackendOptions {
    * search, the QP's K) stay f64. Not for search or conformance runs.
    */
   f32Generation?: boolean;
+  /**
+   * The relaxed-SIMD (fused multiply-add) build: default where the runtime validates it
+   * (`wasmRelaxedSimdSupported()`); `false` forces the plain build, `true` fails without it.
+   * Kernel values, sums and `exp` differ from the plain build by rounding only (a few ulp);
+   * squared distances and k-means stay bit-identical to the reference; results are the same
+   * bits for every thread count either way.
+   */
+  relaxed?: boolean;
 }
 
 /**
@@ -142,8 +186,9 @@ export interface WasmBackendOptions {
 export async function createWasmBackend(options: WasmBackendOptions | Uint8Array = {}): Promise<WasmKernelBackend> {
   const o: WasmBackendOptions = options instanceof Uint8Array ? { bytes: options } : options;
   if (!wasmSimdSupported()) throw new Error("WebAssembly SIMD is not supported by this runtime");
-  const ex = instantiateKernels(await compileKernels(o.bytes));
-  return wasmBackendFromExports(ex, o.f32Generation ? { f32Generation: true, name: "wasm-simd-f32gen" } : {});
+  const relaxed = o.bytes ? o.relaxed === true : useRelaxed(o.relaxed);
+  const ex = instantiateKernels(await compileKernels(o.bytes, relaxed ? KERNELS_RELAXED_URL : KERNELS_URL));
+  return wasmBackendFromExports(ex, { relaxed, ...(o.f32Generation ? { f32Generation: true, name: "wasm-simd-f32gen" } : {}) });
 }
 
 /**

@@ -9,11 +9,14 @@ import { createRng } from "../core/random.ts";
 import { createWasmBackend } from "./mod.ts";
 import { createParallelWasmBackend, parallelSupported, type ParallelWasmBackend } from "./parallel.ts";
 
-const single = await createWasmBackend();
+/** `LW_TEST_WASM_BUILD=relaxed|plain` picks the build under test (default: the runtime's choice; wasm/relaxed.test.ts runs the other). */
+const build = process.env.LW_TEST_WASM_BUILD === "relaxed" ? { relaxed: true } : process.env.LW_TEST_WASM_BUILD === "plain" ? { relaxed: false } : {};
+
+const single = await createWasmBackend(build);
 const pools: ParallelWasmBackend[] = [];
 if (parallelSupported()) {
   // minWork 0: split even the small calls, so the splitting itself is under test
-  for (const threads of [1, 2, 3]) pools.push(await createParallelWasmBackend({ threads, minWork: 0 }));
+  for (const threads of [1, 2, 3]) pools.push(await createParallelWasmBackend({ threads, minWork: 0, ...build }));
 }
 after(() => {
   for (const p of pools) p.close();
@@ -93,7 +96,7 @@ test("batched inner products split over specs, bit-identical", () => {
 });
 
 test("a closed backend refuses work", async () => {
-  const p = await createParallelWasmBackend({ threads: 2, minWork: 0 });
+  const p = await createParallelWasmBackend({ threads: 2, minWork: 0, ...build });
   p.close();
   const a = rand(1, 4, 2);
   assert.throws(() => p.rbfBlockInto(new Float64Array(16), a, a, 1), /closed/);

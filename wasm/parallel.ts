@@ -22,11 +22,13 @@
  * ```
  */
 import { setKernelBackend, type KernelBackend } from "../core/kernel/backend.ts";
-import { installWasmBackend, loadKernelBytes, wasmSimdSupported } from "./mod.ts";
+import { installWasmBackend, loadKernelBytes, useRelaxed, wasmSimdSupported } from "./mod.ts";
 import { SPLIT_KERNELS, wasmBackendFromExports, type KernelExports, type KernelPool, type SplitKernel, type WasmKernelBackend } from "./wasmBackend.ts";
 
 /** The shared-memory build of the same sources (`build.sh` makes both). */
 export const KERNELS_MT_URL: URL = new URL("./kernels-mt.wasm", import.meta.url);
+/** Its relaxed-SIMD build (see `WasmBackendOptions.relaxed` in mod.ts). */
+export const KERNELS_MT_RELAXED_URL: URL = new URL("./kernels-mt-relaxed.wasm", import.meta.url);
 
 const SEQ = 0,
   DONE = 1,
@@ -54,6 +56,8 @@ export interface ParallelOptions {
   timeoutMs?: number;
   /** The opt-in f32 generation path (see `WasmBackendOptions.f32Generation` in mod.ts). */
   f32Generation?: boolean;
+  /** The relaxed-SIMD build (default: where supported; see `WasmBackendOptions.relaxed`). */
+  relaxed?: boolean;
 }
 
 export interface ParallelWasmBackend extends WasmKernelBackend {
@@ -85,7 +89,7 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(8, n ?? 2));
 }
 
-let mtModule: Promise<WebAssembly.Module> | null = null;
+const mtModules = new Map<string, Promise<WebAssembly.Module>>();
 
 type PostInit = (init: Record<string, unknown>) => Promise<{ terminate(): void }>;
 
@@ -123,9 +127,15 @@ export async function createParallelWasmBackend(options: ParallelOptions = {}): 
   if (!parallelSupported()) throw new Error("The parallel wasm backend needs wasm SIMD, SharedArrayBuffer and Atomics.wait on this thread");
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`threads must be an integer in 1..64, got ${threads}`);
-  const module = options.bytes
-    ? await WebAssembly.compile(options.bytes as Uint8Array<ArrayBuffer>)
-    : await (mtModule ??= loadKernelBytes(KERNELS_MT_URL).then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>)));
+  const relaxed = options.bytes ? options.relaxed === true : useRelaxed(options.relaxed);
+  const url = relaxed ? KERNELS_MT_RELAXED_URL : KERNELS_MT_URL;
+  let compiling = mtModules.get(url.href);
+  if (!options.bytes && !compiling) {
+    compiling = loadKernelBytes(url).then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>));
+    compiling.catch(() => mtModules.delete(url.href));
+    mtModules.set(url.href, compiling);
+  }
+  const module = options.bytes ? await WebAssembly.compile(options.bytes as Uint8Array<ArrayBuffer>) : await compiling!;
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports & { __stack_pointer: WebAssembly.Global };
   const heapBase = Math.ceil((ex.__heap_base.value as number) / 16) * 16;
@@ -189,6 +199,7 @@ export async function createParallelWasmBackend(options: ParallelOptions = {}): 
     memory,
     arenaBase: stacksEnd,
     name: `wasm-simd-x${threads}${options.f32Generation ? "-f32gen" : ""}`,
+    relaxed,
     ...(options.f32Generation ? { f32Generation: true } : {}),
   });
   const backend = Object.create(base, {
@@ -224,5 +235,8 @@ export async function installParallelWasmBackend(options: ParallelOptions = {}):
       // fall through to one thread
     }
   }
-  return installWasmBackend(options.f32Generation ? { f32Generation: true } : {});
+  return installWasmBackend({
+    ...(options.f32Generation ? { f32Generation: true } : {}),
+    ...(options.relaxed !== undefined ? { relaxed: options.relaxed } : {}),
+  });
 }

@@ -11,18 +11,22 @@
  * TypeScript reference), `wasm` (one thread; fail loudly instead of falling back),
  * `parallel` (the shared-memory backend, failing loudly where it cannot run) or `reference`.
  * The parallel backend's results are bit-identical to one thread's (`wasm/parallel.test.ts`);
- * its helper threads are unref'd, so they never keep a process alive.
+ * its helper threads are unref'd, so they never keep a process alive. The relaxed-SIMD (FMA)
+ * build loads where the engine has relaxed SIMD (Node 20: the flag is turned on here);
+ * `LW_WASM_RELAXED=0` keeps the plain build.
  */
 import { availableParallelism } from "node:os";
 import { createWasmBackend } from "./mod.ts";
 import { createParallelWasmBackend, installParallelWasmBackend } from "./parallel.ts";
 import { setKernelBackend } from "../core/kernel/backend.ts";
+import { enableRelaxedSimd, relaxedOption } from "./nodeRelaxed.ts";
 
+enableRelaxedSimd(); // the FMA build where the engine has relaxed SIMD (Node 20: behind a flag)
 const choice = process.env.LW_KERNEL_BACKEND ?? "auto";
 if (choice === "wasm") {
-  setKernelBackend(await createWasmBackend());
+  setKernelBackend(await createWasmBackend(relaxedOption()));
 } else if (choice === "parallel") {
-  setKernelBackend(await createParallelWasmBackend());
+  setKernelBackend(await createParallelWasmBackend(relaxedOption()));
 } else if (choice !== "reference") {
-  await installParallelWasmBackend({ threads: Math.min(8, availableParallelism()) });
+  await installParallelWasmBackend({ threads: Math.min(8, availableParallelism()), ...relaxedOption() });
 }

@@ -111,6 +111,8 @@ export interface WasmKernelBackend extends KernelBackend {
   rbfSelfSumsMany(sets: readonly WeightedPoints[]): Float64Array;
   /** Bytes of wasm linear memory in use (the largest call so far). */
   readonly memoryBytes: number;
+  /** True when the relaxed-SIMD (fused multiply-add) build runs. */
+  readonly relaxed: boolean;
 }
 
 function check(a: Matrix, b: Matrix): void {
@@ -142,7 +144,7 @@ export function splitRange(n: number, parts: number): [number, number][] {
  */
 export function wasmBackendFromExports(
   ex: KernelExports,
-  options: { pool?: KernelPool; arenaBase?: number; name?: string; memory?: WebAssembly.Memory; f32Generation?: boolean } = {},
+  options: { pool?: KernelPool; arenaBase?: number; name?: string; memory?: WebAssembly.Memory; f32Generation?: boolean; relaxed?: boolean } = {},
 ): WasmKernelBackend {
   const f32 = options.f32Generation === true;
   const arena = new Arena(options.memory ?? ex.memory, options.arenaBase ?? (ex.__heap_base.value as number));
@@ -212,6 +214,7 @@ export function wasmBackendFromExports(
 
   const backend: WasmKernelBackend = {
     name: options.name ?? "wasm-simd",
+    relaxed: options.relaxed === true,
 
     rbfBlockInto(out, a, b, gamma) {
       blockInto("lw_rbf_block", out, a, b, [gamma]);

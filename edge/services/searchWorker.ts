@@ -5,13 +5,14 @@
  */
 import { setKernelBackend } from "../../core/kernel/backend.ts";
 import { createWasmBackend, wasmSimdSupported } from "../../wasm/mod.ts";
+import { relaxedOption } from "../../wasm/nodeRelaxed.ts";
 import { runSearchTaskCaught, type SearchTask } from "./searchTasks.ts";
 
 // LW_KERNEL_BACKEND=reference keeps the TypeScript reference here too (the server's choice).
 // Installed on the first task: no top-level await, which tsx's loader rejects in worker threads.
 let ready: Promise<void> | null = null;
 async function install(): Promise<void> {
-  if (process.env.LW_KERNEL_BACKEND !== "reference" && wasmSimdSupported()) setKernelBackend(await createWasmBackend());
+  if (process.env.LW_KERNEL_BACKEND !== "reference" && wasmSimdSupported()) setKernelBackend(await createWasmBackend(relaxedOption()));
 }
 
 export default async function searchTask(task: SearchTask): Promise<unknown> {

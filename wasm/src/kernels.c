@@ -44,8 +44,8 @@ static void pack_panels(f64 *restrict dst, const f64 *restrict b, int j0, int nj
 /* ---- the squared-distance tile ---------------------------------------------------------- */
 
 /* s[r][q] = ‖a_r − b_{panel q}‖² lane-wise, for R rows of a (R ≤ 4) and Q panels (Q ≤ 2). */
-#define LW_TILE(R, Q)                                                                            \
-  LW_INLINE void tile_##R##x##Q(v128_t s[4][2], const f64 *a, int lda, const f64 *P, int d) {   \
+#define LW_TILE(R, Q, NAME, MADD)                                                                \
+  LW_INLINE void NAME##_##R##x##Q(v128_t s[4][2], const f64 *a, int lda, const f64 *P, int d) { \
     v128_t acc[4][2];                                                                            \
     _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                              \
       _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) acc[r][q] =                \
@@ -59,38 +59,44 @@ static void pack_panels(f64 *restrict dst, const f64 *restrict b, int j0, int nj
         const v128_t av = wasm_v128_load64_splat(a + r * lda + k);                               \
         _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {                        \
           const v128_t t = wasm_f64x2_sub(av, bv[q]);                                            \
-          acc[r][q] = wasm_f64x2_add(acc[r][q], wasm_f64x2_mul(t, t));                           \
+          acc[r][q] = MADD(t, t, acc[r][q]);                                                     \
         }                                                                                        \
       }                                                                                          \
     }                                                                                            \
     _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                              \
       _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) s[r][q] = acc[r][q];       \
   }
-LW_TILE(4, 2)
-LW_TILE(4, 1)
-LW_TILE(3, 2)
-LW_TILE(3, 1)
-LW_TILE(2, 2)
-LW_TILE(2, 1)
-LW_TILE(1, 2)
-LW_TILE(1, 1)
-
-LW_INLINE void tile(int R, int Q, v128_t s[4][2], const f64 *a, int lda, const f64 *P, int d) {
-  if (Q == 2) {
-    switch (R) {
-      case 4: tile_4x2(s, a, lda, P, d); return;
-      case 3: tile_3x2(s, a, lda, P, d); return;
-      case 2: tile_2x2(s, a, lda, P, d); return;
-      default: tile_1x2(s, a, lda, P, d); return;
-    }
+/* Exact: the squared distances k-means and lw_sqdist_block return (bit-identical to the
+ * reference in every build). */
+#define LW_PLAIN_MADD(a, b, c) wasm_f64x2_add((c), wasm_f64x2_mul((a), (b)))
+#define LW_TILES(NAME, MADD)                                                                     \
+  LW_TILE(4, 2, NAME, MADD)                                                                      \
+  LW_TILE(4, 1, NAME, MADD)                                                                      \
+  LW_TILE(3, 2, NAME, MADD)                                                                      \
+  LW_TILE(3, 1, NAME, MADD)                                                                      \
+  LW_TILE(2, 2, NAME, MADD)                                                                      \
+  LW_TILE(2, 1, NAME, MADD)                                                                      \
+  LW_TILE(1, 2, NAME, MADD)                                                                      \
+  LW_TILE(1, 1, NAME, MADD)                                                                      \
+  LW_INLINE void NAME(int R, int Q, v128_t s[4][2], const f64 *a, int lda, const f64 *P, int d) { \
+    if (Q == 2) {                                                                                \
+      switch (R) {                                                                               \
+        case 4: NAME##_4x2(s, a, lda, P, d); return;                                             \
+        case 3: NAME##_3x2(s, a, lda, P, d); return;                                             \
+        case 2: NAME##_2x2(s, a, lda, P, d); return;                                             \
+        default: NAME##_1x2(s, a, lda, P, d); return;                                            \
+      }                                                                                          \
+    }                                                                                            \
+    switch (R) {                                                                                 \
+      case 4: NAME##_4x1(s, a, lda, P, d); return;                                               \
+      case 3: NAME##_3x1(s, a, lda, P, d); return;                                               \
+      case 2: NAME##_2x1(s, a, lda, P, d); return;                                               \
+      default: NAME##_1x1(s, a, lda, P, d); return;                                              \
+    }                                                                                            \
   }
-  switch (R) {
-    case 4: tile_4x1(s, a, lda, P, d); return;
-    case 3: tile_3x1(s, a, lda, P, d); return;
-    case 2: tile_2x1(s, a, lda, P, d); return;
-    default: tile_1x1(s, a, lda, P, d); return;
-  }
-}
+LW_TILES(tile, LW_PLAIN_MADD)
+/* Kernel values only (exp(−γ·s) absorbs the last-bit difference): fused in the relaxed build. */
+LW_TILES(ktile, LW_MADD_F64)
 
 /* ---- scratch ------------------------------------------------------------------------------ */
 
@@ -117,7 +123,8 @@ LW_INLINE void block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d
       for (int p = 0; p < np; p += 2) {
         const int Q = np - p < 2 ? np - p : 2;
         v128_t s[4][2];
-        tile(R, Q, s, a + (int64_t)i * d, d, panels + (int64_t)p * 2 * d, d);
+        if (rbf) ktile(R, Q, s, a + (int64_t)i * d, d, panels + (int64_t)p * 2 * d, d);
+        else tile(R, Q, s, a + (int64_t)i * d, d, panels + (int64_t)p * 2 * d, d);
         for (int r = 0; r < R; r++) {
           f64 *o = out + (int64_t)(i + r) * nb + j0 + 2 * p;
           for (int q = 0; q < Q; q++) {
@@ -167,8 +174,8 @@ void lw_sqdist_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d
         const v128_t b1 = wasm_v128_load(b + (int64_t)j * d + k + 2);                             \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                         \
           const v128_t c = wasm_v128_load64_splat(coef + r * LW_JB + j);                          \
-          acc[r][0] = wasm_f64x2_add(acc[r][0], wasm_f64x2_mul(c, b0));                           \
-          acc[r][1] = wasm_f64x2_add(acc[r][1], wasm_f64x2_mul(c, b1));                           \
+          acc[r][0] = LW_MADD_F64(c, b0, acc[r][0]);                                              \
+          acc[r][1] = LW_MADD_F64(c, b1, acc[r][1]);                                              \
         }                                                                                         \
       }                                                                                           \
       _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
@@ -227,7 +234,7 @@ void lw_rbf_rowsums(f64 *out, const f64 *a, int na, const f64 *b, const f64 *wb,
       for (int p = 0; p < np; p += 2) {
         const int Q = np - p < 2 ? np - p : 2;
         v128_t s[4][2];
-        tile(R, Q, s, a + (int64_t)i * d, d, panels + (int64_t)p * 2 * d, d);
+        ktile(R, Q, s, a + (int64_t)i * d, d, panels + (int64_t)p * 2 * d, d);
         for (int q = 0; q < Q; q++) {
           const v128_t wv = wasm_v128_load(w + 2 * (p + q));
           for (int r = 0; r < R; r++) {

@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
+#include "madd.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define LW_INLINE32 static inline __attribute__((always_inline))
@@ -27,13 +28,13 @@ LW_INLINE32 v128_t lw_vexpf(v128_t x) {
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
   v128_t p = wasm_f32x4_splat(1.98412698e-4f);                                      /* 1/7! */
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.38888889e-3f));       /* 1/6! */
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.33333333e-3f));       /* 1/5! */
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.16666667e-2f));       /* 1/4! */
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.66666667e-1f));       /* 1/3! */
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(1.38888889e-3f));       /* 1/6! */
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(8.33333333e-3f));       /* 1/5! */
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(4.16666667e-2f));       /* 1/4! */
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(1.66666667e-1f));       /* 1/3! */
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(0.5f));
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(1.0f));
+  p = LW_MADD_F32(p, r, wasm_f32x4_splat(1.0f));
   const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
   return wasm_v128_andnot(wasm_f32x4_mul(p, e), tiny);
 }
@@ -72,7 +73,7 @@ static void pack4(f32 *restrict dst, const f32 *restrict b, int j0, int nj, int 
         const v128_t av = wasm_v128_load32_splat(a + r * lda + k);                               \
         _Pragma("clang loop unroll(full)") for (int q = 0; q < Q; q++) {                        \
           const v128_t t = wasm_f32x4_sub(av, bv[q]);                                            \
-          acc[r][q] = wasm_f32x4_add(acc[r][q], wasm_f32x4_mul(t, t));                           \
+          acc[r][q] = LW_MADD_F32(t, t, acc[r][q]);                                              \
         }                                                                                        \
       }                                                                                          \
     }                                                                                            \
@@ -123,8 +124,8 @@ LW_INLINE32 void tile32(int R, int Q, v128_t s[4][2], const f32 *a, int lda, con
         const v128_t b1 = wasm_v128_load(b + (int64_t)j * d + k + 4);                             \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                         \
           const v128_t c = wasm_v128_load32_splat(coef + r * LW_JB32 + j);                        \
-          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(c, b0));                           \
-          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(c, b1));                           \
+          acc[r][0] = LW_MADD_F32(c, b0, acc[r][0]);                                              \
+          acc[r][1] = LW_MADD_F32(c, b1, acc[r][1]);                                              \
         }                                                                                         \
       }                                                                                           \
       _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \

@@ -13,6 +13,8 @@
 
 #define LW_INLINE static inline __attribute__((always_inline))
 
+#include "madd.h"
+
 /* Constants by index, folded by clang into v128.const immediates (measured: as fast in V8 as
  * splat loads from memory, and no initialisation step). */
 enum {
@@ -48,7 +50,7 @@ LW_INLINE v128_t lw_vexp(v128_t x) {
   /* Estrin's scheme over the Taylor coefficients 1/i!, i = 2..13 (short dependency chains). */
   const v128_t r2 = wasm_f64x2_mul(r, r);
   const v128_t r4 = wasm_f64x2_mul(r2, r2);
-#define LW_PAIR(c0, c1) wasm_f64x2_add(lw_kv(c0), wasm_f64x2_mul(lw_kv(c1), r))
+#define LW_PAIR(c0, c1) LW_MADD_F64(lw_kv(c1), r, lw_kv(c0))
   const v128_t q1 = LW_PAIR(LW_E_HALF, LW_E_C3);
   const v128_t q2 = LW_PAIR(LW_E_C4, LW_E_C5);
   const v128_t q3 = LW_PAIR(LW_E_C6, LW_E_C7);
@@ -56,11 +58,11 @@ LW_INLINE v128_t lw_vexp(v128_t x) {
   const v128_t q5 = LW_PAIR(LW_E_C10, LW_E_C11);
   const v128_t q6 = LW_PAIR(LW_E_C12, LW_E_C13);
 #undef LW_PAIR
-  const v128_t s1 = wasm_f64x2_add(q2, wasm_f64x2_mul(q3, r2));   /* r^4..r^7 / r^4 */
-  const v128_t s2 = wasm_f64x2_add(q4, wasm_f64x2_mul(q5, r2));   /* r^8..r^11 / r^8 */
-  const v128_t s3 = wasm_f64x2_add(s2, wasm_f64x2_mul(q6, r4));   /* r^8..r^13 / r^8 */
-  const v128_t hi = wasm_f64x2_add(s1, wasm_f64x2_mul(s3, r4));   /* r^4..r^13 / r^4 */
-  const v128_t mid = wasm_f64x2_add(q1, wasm_f64x2_mul(hi, r2));  /* r^2..r^13 / r^2 */
+  const v128_t s1 = LW_MADD_F64(q3, r2, q2);   /* r^4..r^7 / r^4 */
+  const v128_t s2 = LW_MADD_F64(q5, r2, q4);   /* r^8..r^11 / r^8 */
+  const v128_t s3 = LW_MADD_F64(q6, r4, s2);   /* r^8..r^13 / r^8 */
+  const v128_t hi = LW_MADD_F64(s3, r4, s1);   /* r^4..r^13 / r^4 */
+  const v128_t mid = LW_MADD_F64(hi, r2, q1);  /* r^2..r^13 / r^2 */
   /* e^r = 1 + (r + r²·mid): the small part first, then the 1, for the last-bit accuracy. */
   const v128_t p = wasm_f64x2_add(lw_kv(LW_E_ONE), wasm_f64x2_add(r, wasm_f64x2_mul(r2, mid)));
   /* 2^n = 2^n1 · 2^n2, n1 = round(n/2): both factors normal for |n| ≤ 1077, so gradual
