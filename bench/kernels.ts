@@ -7,6 +7,7 @@
  * directly with dgemm's 2n³. Our kernels sum coordinate differences (3 flops per term, for
  * accuracy far from the origin), so they execute 1.5× the counted flops; `executed` shows it.
  */
+import { benchMlas } from "./mlas.ts";
 import type { KernelBackend } from "../core/kernel/backend.ts";
 import { referenceBackend } from "../core/kernel/reference.ts";
 import { compareRows, gaussianMixture, interleaved, numpyOnce, runNumpy, summarize, writeF64, type BenchContext, type ResultRow } from "./_lib.ts";
@@ -81,6 +82,12 @@ export async function benchKernels(ctx: BenchContext, impls: readonly KernelImpl
     rows.push(
       ...compareRows("kernels", `C vector 100 vs ${nx / 1000}k, d=50`, t.numpy, ours, { gflops: flops / npT / 1e9, of_dgemm: flops / npT / 1e9 / dgemm }),
     );
+  }
+  // onnxruntime-node's MLAS (native, f64) on the same shapes: kept as a path only if faster
+  for (const m of await benchMlas(ctx, dgemm, n, ctx.quick ? 20000 : 100000)) {
+    const np = rows.find((r) => r.case === m.case && r.impl === "numpy");
+    if (np && Number.isFinite(m.time.median)) m.speedup = np.time.median / m.time.median;
+    rows.splice(rows.lastIndexOf(rows.filter((r) => r.case === m.case).at(-1)!) + 1, 0, m);
   }
   return rows;
 }

@@ -60,6 +60,17 @@ function targets(rows: ResultRow[]): string[] {
     out.push(`kernel GFLOP/s f64 ≥ 15 % of numpy dgemm: ${bestOf(k64) >= 0.15 ? "met" : "not met"} (best ${(100 * bestOf(k64)).toFixed(1)} %)`);
     if (k32.length) out.push(`kernel GFLOP/s f32 ≥ 40 % of numpy dgemm: ${bestOf(k32) >= 0.4 ? "met" : "not met"} (best ${(100 * bestOf(k32)).toFixed(1)} %)`);
   }
+  const mlas = rows.find((r) => r.workload === "kernels" && r.case.startsWith("C vector") && r.impl === "onnxruntime-mlas");
+  if (mlas) {
+    const wasmBest = rows
+      .filter((r) => r.workload === "kernels" && r.case === mlas.case && r.impl.startsWith("wasm") && !r.impl.includes("f32"))
+      .sort((a, b) => a.time.median - b.time.median)[0];
+    const faster = wasmBest !== undefined && mlas.time.median < wasmBest.time.median;
+    out.push(
+      `onnxruntime-node MLAS (f64) as the large-block path, kept only if faster than the wasm kernels: ${faster ? "faster" : "slower, not used"} ` +
+        `(C vector ${(mlas.time.median * 1e3).toFixed(1)} ms vs ${wasmBest ? `${wasmBest.impl} ${(wasmBest.time.median * 1e3).toFixed(1)} ms` : "?"})`,
+    );
+  }
   const rss = rows.filter((r) => r.workload === "rss" && r.case.startsWith("generation 1M"));
   if (rss.length) {
     const worst = Math.max(...rss.map((r) => r.extra?.max_rss_MiB as number));
