@@ -6,8 +6,10 @@
  * | `LW_RUNNER_PORT` | 8790 | model service port (`LW_PORT` is the server's) |
  * | `LW_RUNNER_HOST` | 127.0.0.1 | model service bind address |
  * | `LW_DATA_DIR` (or `LW_DATA`) | `./.lw-data` | data folder shared with the server; the runner uses `<dir>/runner` (packages, envs, instances) |
- * | `LW_POOL_SIZE` | 8 | most loaded model instances |
+ * | `LW_POOL_SIZE` | 0 | most loaded model instances (0: no count bound, the pool is sized by `LW_POOL_MEMORY`) |
  * | `LW_POOL_MEMORY` | 2g | most resident memory of loaded instances (`512m`, `2g`, bytes) |
+ * | `LW_WARM_WORKERS` | 1 | pre-warmed sandboxed Python workers kept per environment (python-venv; 0: off) |
+ * | `LW_WARM_IMPORTS` | numpy,learnware.model | modules a pre-warmed worker imports before its learnware arrives (e.g. add sklearn,torch) |
  * | `LW_INSTANCE_MEMORY` | 1g | memory limit per worker process / container |
  * | `LW_WORKERS` | 1 | check jobs run concurrently |
  * | `LW_BATCH_MAX` | 64 | most rows in one micro-batch |
@@ -39,7 +41,12 @@ export interface RunnerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** Most loaded instances (`Infinity`: bounded by memory only). */
   poolSize: number;
+  /** Pre-warmed Python workers per environment (0: off). */
+  warmWorkers: number;
+  /** Modules they import while waiting. */
+  warmImports: string[];
   poolMemoryBytes: number;
   instanceMemoryBytes: number;
   workers: number;
@@ -94,7 +101,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: int(env, "LW_RUNNER_PORT", 8790),
     host: env.LW_RUNNER_HOST ?? "127.0.0.1",
     dataDir: join(resolve(env.LW_DATA_DIR || env.LW_DATA || ".lw-data"), "runner"),
-    poolSize: int(env, "LW_POOL_SIZE", 8),
+    poolSize: int(env, "LW_POOL_SIZE", 0) || Number.POSITIVE_INFINITY,
+    warmWorkers: Math.max(0, int(env, "LW_WARM_WORKERS", 1)),
+    warmImports: (env.LW_WARM_IMPORTS ?? "numpy,learnware.model")
+      .split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== ""),
     poolMemoryBytes: parseBytes(env.LW_POOL_MEMORY ?? "2g"),
     instanceMemoryBytes: parseBytes(env.LW_INSTANCE_MEMORY ?? "1g"),
     workers: Math.max(1, int(env, "LW_WORKERS", 1)),

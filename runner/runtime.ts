@@ -21,6 +21,7 @@ import { DockerBackend } from "./backends/docker.ts";
 import { NodeBackend } from "./backends/node.ts";
 import { VenvBackend } from "./backends/pythonVenv.ts";
 import { createSandbox, type Sandbox } from "./sandbox/sandbox.ts";
+import { WarmPool } from "./pool/warmPool.ts";
 import type { RunnerConfig } from "./config.ts";
 import { materializePackage, type LearnwareDir } from "./learnwareDir.ts";
 
@@ -28,6 +29,13 @@ export class Runtime {
   readonly config: RunnerConfig;
   readonly backends: Record<BackendName, Backend>;
   readonly sandbox: Sandbox;
+  /** Pre-warmed Python workers (null when `LW_WARM_WORKERS=0`). */
+  readonly warm: WarmPool | null;
+
+  /** Stops the pre-warmed workers (loaded instances belong to their owners). */
+  async close(): Promise<void> {
+    await this.warm?.close();
+  }
 
   constructor(config: RunnerConfig) {
     this.config = config;
@@ -40,12 +48,15 @@ export class Runtime {
       limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes },
     });
     this.sandbox = sandbox;
+    // pre-warmed sandboxed interpreters per venv (the cold load's interpreter start and imports, done ahead)
+    this.warm =
+      config.warmWorkers > 0 ? new WarmPool({ dir: join(config.dataDir, "warm"), perEnvironment: config.warmWorkers, imports: config.warmImports }) : null;
     const timeouts = { callTimeoutMs: config.callTimeoutMs, loadTimeoutMs: config.loadTimeoutMs };
     const node = { sandbox, workDir: join(config.dataDir, "node"), ...timeouts };
     this.backends = {
       onnx: new NodeBackend("onnx", node),
       js: new NodeBackend("js", node),
-      "python-venv": new VenvBackend({ sandbox, envDir, python: config.python, ...timeouts, ...pip }),
+      "python-venv": new VenvBackend({ sandbox, envDir, python: config.python, ...timeouts, ...pip, ...(this.warm ? { warm: this.warm } : {}) }),
       conda: new CondaBackend({ sandbox, envDir, conda: config.conda, ...timeouts }),
       docker: new DockerBackend({
         envDir,

@@ -14,6 +14,8 @@ export interface LoadOptions extends CallOptions {
   memoryLimitBytes?: number;
   /** Progress and environment reports, one line at a time. */
   log?: (line: string) => void;
+  /** Told how the worker started (a pre-warmed hand-over or a launch) and how long load took. */
+  onStart?: (info: { warm: boolean; ms: number }) => void;
 }
 
 export interface Availability {

@@ -23,6 +23,7 @@ import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
+import { populate, type WarmPool } from "../pool/warmPool.ts";
 
 export interface VenvBackendOptions {
   sandbox: Sandbox;
@@ -35,6 +36,8 @@ export interface VenvBackendOptions {
   wheelhouse?: string;
   callTimeoutMs?: number;
   loadTimeoutMs?: number;
+  /** Pre-warmed sandboxed workers per venv (`../pool/warmPool.ts`); none: every load launches. */
+  warm?: WarmPool;
 }
 
 /** Runs a command, collecting its output; rejects with the output tail on failure. */
@@ -135,15 +138,41 @@ export class VenvBackend implements Backend {
     const requirements = lw.pkg.environment?.kind === "pip" ? lw.pkg.environment.text : condaPipSection(lw.pkg.environment?.text ?? "");
     const env = await this.prepare(requirements, log);
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
+    const warmPool = this.#opts.warm;
+    let root = this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" });
+    const warm = warmPool
+      ? async () => {
+          // same sandbox and limits as a launch; its /learnware is its own staging folder, filled now
+          const key = `${env.dir}\0${opts.memoryLimitBytes ?? ""}`;
+          const got = await warmPool.take(key, (staging) => this.#worker(`python-venv:warm`, env.dir, staging, opts.memoryLimitBytes));
+          if (!got) return null;
+          try {
+            await populate(lw.root, got.staging);
+          } catch {
+            got.worker.kill("closed");
+            return null;
+          }
+          root = this.#opts.sandbox.inside({ src: got.staging, dest: "/learnware" });
+          return got.worker;
+        }
+      : undefined;
+    const load = {
+      get root() {
+        return root;
+      },
+      module_path: model.modulePath,
+      class_name: model.className ?? "Model",
+      kwargs: model.kwargs,
+    };
     const handle = new WorkerModelHandle({
       backend: "python-venv",
-      launch: () => this.#worker(`python-venv:${lw.digest.slice(0, 12)}`, env.dir, lw.root, opts.memoryLimitBytes),
-      load: {
-        root: this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" }),
-        module_path: model.modulePath,
-        class_name: model.className ?? "Model",
-        kwargs: model.kwargs,
+      launch: () => {
+        root = this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" });
+        return this.#worker(`python-venv:${lw.digest.slice(0, 12)}`, env.dir, lw.root, opts.memoryLimitBytes);
       },
+      ...(warm ? { warm } : {}),
+      ...(opts.onStart ? { onStart: opts.onStart } : {}),
+      load,
       ...(this.#opts.loadTimeoutMs !== undefined ? { loadTimeoutMs: this.#opts.loadTimeoutMs } : {}),
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),
     });

@@ -69,7 +69,9 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
   });
   const addr = server.address();
   const address = `http://${config.host}:${typeof addr === "object" && addr ? addr.port : config.port}`;
-  log(`model service listening on ${address} (pool ${config.poolSize} instances / ${config.poolMemoryBytes} bytes, python backend ${config.pythonBackend})`);
+  log(
+    `model service listening on ${address} (pool ${Number.isFinite(config.poolSize) ? `${config.poolSize} instances / ` : ""}${config.poolMemoryBytes} bytes, ${config.warmWorkers} warm workers per environment, python backend ${config.pythonBackend})`,
+  );
   const abort = new AbortController();
   let loop: Promise<void> = Promise.resolve();
   const tokenProblem = config.serverUrl && token ? await checkRunnerToken(config.serverUrl, token) : null;
@@ -88,6 +90,7 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
       abort.abort();
       await loop;
       await service.close();
+      await runtime.close();
       await new Promise((r) => server.close(r));
     },
   };

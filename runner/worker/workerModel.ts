@@ -92,6 +92,13 @@ export interface WorkerHandleOptions {
   load: LoadRequest;
   loadTimeoutMs?: number;
   callTimeoutMs?: number;
+  /**
+   * A pre-warmed worker for the first start (see `../pool/warmPool.ts`), or null to launch one;
+   * restarts always launch.
+   */
+  warm?: () => Promise<WorkerProcess | null>;
+  /** Tells how the first start went (a warm hand-over or a launch), for logs and benchmarks. */
+  onStart?: (info: { warm: boolean; ms: number }) => void;
 }
 
 export class WorkerModelHandle implements ModelHandle {
@@ -125,7 +132,9 @@ export class WorkerModelHandle implements ModelHandle {
     if (this.#disposed) throw new LearnwareError("WORKER_CLOSED", "Model instance was disposed");
     if (this.#worker?.alive) return this.#worker;
     this.#starting ??= (async () => {
-      const w = new WorkerProcess(this.#opts.launch());
+      const t0 = performance.now();
+      const warm = this.starts === 0 && this.#opts.warm ? await this.#opts.warm() : null;
+      const w = warm ?? new WorkerProcess(this.#opts.launch());
       this.starts++;
       try {
         const info = (await w.call("load", { ...this.#opts.load }, { timeoutMs: this.#opts.loadTimeoutMs ?? 30_000 })) as LoadReply;
@@ -134,6 +143,7 @@ export class WorkerModelHandle implements ModelHandle {
         this.canFit = info.has_fit;
         this.canFinetune = info.has_finetune;
         this.className = info.class;
+        this.#opts.onStart?.({ warm: warm !== null, ms: performance.now() - t0 });
       } catch (e) {
         w.kill("closed");
         throw e;
