@@ -8,6 +8,31 @@ export interface BenchResult {
   quick: boolean;
   machine: MachineInfo & { loadAverageAtEnd: number[] };
   rows: ResultRow[];
+  /** Results of the benches that run as their own processes (server responsiveness, runner rotation). */
+  sub?: { responsiveness?: { json: unknown; md: string } | null; rotation?: { json: unknown; md: string } | null };
+}
+
+/** Target lines of the server and runner benches. */
+function subTargets(sub: BenchResult["sub"]): string[] {
+  const out: string[] = [];
+  const resp = sub?.responsiveness?.json as
+    | { market: number; results: { config: string; healthz: { p99_ms: number }; search: { per_s: number; p50_ms: number } }[] }
+    | undefined;
+  const pool = resp?.results.find((r) => r.config.startsWith("worker pool"));
+  if (resp && pool)
+    out.push(
+      `/healthz p99 ≤ 20 ms while 4 clients send exact searches to a ${resp.market} catalogue: ${pool.healthz.p99_ms <= 20 ? "met" : "not met"} ` +
+        `(p99 ${pool.healthz.p99_ms} ms; ${pool.search.per_s} searches/s, search p50 ${pool.search.p50_ms} ms; every answer checked exact over all ${resp.market} specs)`,
+    );
+  else if (sub && "responsiveness" in sub) out.push("server responsiveness: the bench failed (see the log)");
+  const rot = sub?.rotation?.json as { rows: { config: string; p50: number }[] } | undefined;
+  if (rot && rot.rows.length >= 3) {
+    const cut = rot.rows[0]!.p50 / rot.rows[2]!.p50;
+    out.push(
+      `runner rotation (30 learnwares through the pool) p50 cut ≥ 5×: ${cut >= 5 ? "met" : "not met"} (${rot.rows[0]!.p50.toFixed(1)} ms → ${rot.rows[2]!.p50.toFixed(1)} ms, ${cut.toFixed(0)}×)`,
+    );
+  } else if (sub && "rotation" in sub) out.push("runner rotation: the bench failed (see the log)");
+  return out;
 }
 
 function fmtTime(s: number): string {
@@ -112,7 +137,14 @@ export function renderMarkdown(r: BenchResult): string {
     }
     lines.push(``);
   }
+  for (const x of [r.sub?.responsiveness, r.sub?.rotation]) if (x) lines.push(x.md.replace(/^# /, "## ").replace(/\n# /g, "\n## "), ``);
+  const exact = r.rows.filter((x) => x.workload === "search" && x.extra && "top5_same_as_numpy" in x.extra);
   const t = targets(r.rows);
+  if (exact.length)
+    t.unshift(
+      `exactness: every search answer equals the numpy baseline's (top 5 and mixture): ${exact.every((x) => x.extra!.top5_same_as_numpy === true && x.extra!.mixture_same_as_numpy === true) ? "yes" : "NO"} (${exact.length} rows)`,
+    );
+  t.push(...subTargets(r.sub));
   const busy = Math.max(m.loadAverage[0] ?? 0, m.loadAverageAtEnd[0] ?? 0) > 0.5 * m.cores + 1;
   if (t.length) {
     lines.push(`## Targets`, ``);
