@@ -112,9 +112,19 @@ export class WarmPool {
     for (const w of this.#live) w.kill("closed");
   }
 
+  /** Consecutive failed warm-ups per environment: after 3 the pool stops warming it (loads launch as before). */
+  #failures = new Map<string, number>();
+
   #fill(key: string, launch: (staging: string) => WorkerSpec): void {
+    if ((this.#failures.get(key) ?? 0) >= 3) return;
     const slots = this.#slots.get(key)!;
-    while (slots.length < this.options.perEnvironment) slots.push({ ready: this.#start(launch) });
+    while (slots.length < this.options.perEnvironment)
+      slots.push({
+        ready: this.#start(launch).then((w) => {
+          this.#failures.set(key, w ? 0 : (this.#failures.get(key) ?? 0) + 1);
+          return w;
+        }),
+      });
   }
 
   async #start(launch: (staging: string) => WorkerSpec): Promise<WarmWorker | null> {
