@@ -186,8 +186,17 @@ export interface WasmBackendOptions {
 export async function createWasmBackend(options: WasmBackendOptions | Uint8Array = {}): Promise<WasmKernelBackend> {
   const o: WasmBackendOptions = options instanceof Uint8Array ? { bytes: options } : options;
   if (!wasmSimdSupported()) throw new Error("WebAssembly SIMD is not supported by this runtime");
-  const relaxed = o.bytes ? o.relaxed === true : useRelaxed(o.relaxed);
-  const ex = instantiateKernels(await compileKernels(o.bytes, relaxed ? KERNELS_RELAXED_URL : KERNELS_URL));
+  let relaxed = o.bytes ? o.relaxed === true : useRelaxed(o.relaxed);
+  let module: WebAssembly.Module;
+  try {
+    module = await compileKernels(o.bytes, relaxed ? KERNELS_RELAXED_URL : KERNELS_URL);
+  } catch (e) {
+    // chosen automatically but not deployed next to this module (or not loadable): the plain build
+    if (!relaxed || o.relaxed === true || o.bytes) throw e;
+    relaxed = false;
+    module = await compileKernels(undefined, KERNELS_URL);
+  }
+  const ex = instantiateKernels(module);
   return wasmBackendFromExports(ex, { relaxed, ...(o.f32Generation ? { f32Generation: true, name: "wasm-simd-f32gen" } : {}) });
 }
 

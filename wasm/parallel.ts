@@ -127,15 +127,28 @@ export async function createParallelWasmBackend(options: ParallelOptions = {}): 
   if (!parallelSupported()) throw new Error("The parallel wasm backend needs wasm SIMD, SharedArrayBuffer and Atomics.wait on this thread");
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`threads must be an integer in 1..64, got ${threads}`);
-  const relaxed = options.bytes ? options.relaxed === true : useRelaxed(options.relaxed);
-  const url = relaxed ? KERNELS_MT_RELAXED_URL : KERNELS_MT_URL;
-  let compiling = mtModules.get(url.href);
-  if (!options.bytes && !compiling) {
-    compiling = loadKernelBytes(url).then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>));
-    compiling.catch(() => mtModules.delete(url.href));
-    mtModules.set(url.href, compiling);
+  let relaxed = options.bytes ? options.relaxed === true : useRelaxed(options.relaxed);
+  const compileMt = (url: URL): Promise<WebAssembly.Module> => {
+    let compiling = mtModules.get(url.href);
+    if (!compiling) {
+      compiling = loadKernelBytes(url).then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>));
+      compiling.catch(() => mtModules.delete(url.href));
+      mtModules.set(url.href, compiling);
+    }
+    return compiling;
+  };
+  let module: WebAssembly.Module;
+  if (options.bytes) module = await WebAssembly.compile(options.bytes as Uint8Array<ArrayBuffer>);
+  else {
+    try {
+      module = await compileMt(relaxed ? KERNELS_MT_RELAXED_URL : KERNELS_MT_URL);
+    } catch (e) {
+      // chosen automatically but not deployed next to this module: the plain build
+      if (!relaxed || options.relaxed === true) throw e;
+      relaxed = false;
+      module = await compileMt(KERNELS_MT_URL);
+    }
   }
-  const module = options.bytes ? await WebAssembly.compile(options.bytes as Uint8Array<ArrayBuffer>) : await compiling!;
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports & { __stack_pointer: WebAssembly.Global };
   const heapBase = Math.ceil((ex.__heap_base.value as number) / 16) * 16;

@@ -54,7 +54,7 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
   await copyFile(join(webDir, "style.css"), join(outDir, "style.css"));
   // The kernels the worker loads next to itself: one-thread wasm, and the shared-memory build
   // with its helper script for the parallel backend (used when the page is cross-origin isolated).
-  for (const f of ["kernels.wasm", "kernels-mt.wasm", "kernelWorker.js"]) {
+  for (const f of ["kernels.wasm", "kernels-mt.wasm", "kernels-relaxed.wasm", "kernels-mt-relaxed.wasm", "kernelWorker.js"]) {
     const src = join(webDir, "..", "wasm", f);
     if (existsSync(src)) await copyFile(src, join(outDir, f));
   }
