@@ -85,6 +85,7 @@ export class WarmPool {
     if (got) {
       this.#m.taken++;
       this.#live.delete(got.worker);
+      park(got.worker, true);
     } else this.#m.misses++;
     return got;
   }
@@ -148,6 +149,7 @@ export class WarmPool {
         worker.kill("closed");
         return null;
       }
+      park(worker, false); // a waiting worker does not keep the runner's process alive
       return { worker, staging };
     } catch {
       this.#m.failed++;
@@ -157,6 +159,18 @@ export class WarmPool {
       } else await rm(staging, { recursive: true, force: true });
       return null;
     }
+  }
+}
+
+/** Unrefs (`ref = false`) or refs a worker's process and pipes: a parked worker holds no event-loop reference. */
+function park(w: WorkerProcess, ref: boolean): void {
+  const c = w.child as { ref(): void; unref(): void; stdio: readonly unknown[] };
+  if (ref) c.ref();
+  else c.unref();
+  for (const s of c.stdio) {
+    const stream = s as { ref?: () => void; unref?: () => void } | null;
+    if (ref) stream?.ref?.();
+    else stream?.unref?.();
   }
 }
 
