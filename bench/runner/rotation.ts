@@ -147,13 +147,13 @@ async function coldLoads(warm: WarmPool | null, n: number): Promise<number[]> {
   return out;
 }
 
-const warmPool = () => new WarmPool({ dir: join(dir, "warm"), perEnvironment: 2, imports: ["numpy", "learnware.model"] });
+const warmPool = (perEnvironment: number) => new WarmPool({ dir: join(dir, "warm"), perEnvironment, imports: ["numpy", "learnware.model"] });
 const cold = await coldLoads(null, 8);
-const coldWarm = await coldLoads(warmPool(), 8);
+const coldWarm = await coldLoads(warmPool(1), 8);
 const rows: Row[] = [];
 rows.push(await rotation("pool of 8, every load launches (the old default)", 8, null));
-rows.push(await rotation("pool of 8, pre-warmed workers (2 per environment)", 8, warmPool()));
-rows.push(await rotation("pool by memory (2 GiB), pre-warmed workers (the new default)", Number.POSITIVE_INFINITY, warmPool()));
+rows.push(await rotation("pool of 8, pre-warmed workers (LW_WARM_WORKERS=2)", 8, warmPool(2)));
+rows.push(await rotation("pool by memory (2 GiB), 1 pre-warmed worker per environment (the new default)", Number.POSITIVE_INFINITY, warmPool(1)));
 
 const f = (v: number) => v.toFixed(1);
 const md = [
