@@ -15,6 +15,7 @@
  * @module
  */
 export { fromErrorPayload, LearnwareError, toErrorPayload, type ErrorPayload } from "./errors.ts";
+export { errorBody, errorStatusTable, readErrorBody, readErrorResponse, statusForCode, type ErrorBody } from "./errorEnvelope.ts";
 export { fromRows, matrix, row, toRows, type Matrix } from "./matrix.ts";
 export { createRng, type Rng } from "./random.ts";
 export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernel/backend.ts";

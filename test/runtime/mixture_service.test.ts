@@ -266,7 +266,7 @@ test("errors: unknown learnware 404 naming it, bad shapes 400, bad kind 400, unk
     body: JSON.stringify({ result: ghost, kind: "averaging", topK: 2 }),
   });
   assert.equal(r404.status, 404);
-  assert.match(((await r404.json()) as { message: string }).message, /ghost/);
+  assert.match(((await r404.json()) as { error: { message: string } }).error.message, /ghost/);
 
   const badKind = await fetch(`${svc.address}/mixtures`, {
     method: "POST",
@@ -299,6 +299,31 @@ test("errors: unknown learnware 404 naming it, bad shapes 400, bad kind 400, unk
   );
   await assert.rejects(new MixtureClient(svc.address, augmentId).fit(rows, [1, 2]), (e: any) => e.code === "BAD_REQUEST" && /labels/.test(e.message));
   await assert.rejects(new MixtureClient(svc.address, "mx-nope").info(), (e: any) => e.code === "NOT_FOUND");
+});
+
+test("a learnware whose stat spec lacks beta: POST /mixtures answers 422 SPEC_INVALID in the one envelope, not 500", async () => {
+  const good = readLearnwarePackage(packages.get("lwa@1")!);
+  const stat = JSON.parse(new TextDecoder().decode(good.files.get("stat.json")!)) as Record<string, unknown>;
+  delete stat.beta;
+  packages.set(
+    "nobeta@1",
+    writeLearnwarePackage({
+      yaml: {
+        model: { kind: "onnx", file: "model.onnx" },
+        stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+      },
+      files: { "model.onnx": good.files.get("model.onnx")!, "stat.json": new TextEncoder().encode(JSON.stringify(stat)) },
+    }),
+  );
+  const r = await fetch(`${svc.address}/mixtures`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ result: { single: [{ id: "nobeta", score: 1, dist: 0 }], multiple: null }, kind: "job_selector" }),
+  });
+  const body = (await r.json()) as { error: { code: string; message: string } };
+  assert.equal(r.status, 422, JSON.stringify(body));
+  assert.equal(body.error.code, "SPEC_INVALID");
+  assert.match(body.error.message, /beta/);
 });
 
 test("a restart keeps the descriptors (fitted state is reported lost); DELETE removes a mixture", async () => {
