@@ -102,7 +102,7 @@ export function tokenRoutes(app: App, ctx: Ctx): void {
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/tokens", tags: ["auth"], summary: "List tokens (admin: all; others: their own)", auth: "read" },
+    { method: "get", path: "/v1/tokens", tags: ["auth"], summary: "List tokens (admin: all; others: their own)", auth: "token" },
     async (c, { principal }) => {
       if (principal === null) throw new LearnwareError("UNAUTHENTICATED", "A bearer token is required");
       const where = isAdmin(principal) ? isNull(tokens.parentId) : and(eq(tokens.owner, principal.owner), isNull(tokens.parentId));
@@ -119,7 +119,7 @@ export function tokenRoutes(app: App, ctx: Ctx): void {
       path: "/v1/tokens/{id}",
       tags: ["auth"],
       summary: "Revoke a token (admin or its owner)",
-      auth: "read",
+      auth: "token",
       params: z.object({ id: z.string().min(1) }),
     },
     async (c, { params, principal }) => {
