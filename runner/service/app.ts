@@ -11,6 +11,7 @@
  * | POST | `/v1/models/{model}/versions/{version}/invoke` | JSON `{data: any}` → `{result: any}` (runner learnwares: preprocess → predict → postprocess) |
  * | GET | `/metrics` | pool (size, bytes, hits, misses, evictions), batching, counts |
  * | GET | `/healthz` | `{ok: true}` |
+ * | GET | `/openapi.json` | the OpenAPI document of these operations (`client/runnerContract.ts`) |
  * | POST, GET, DELETE | `/mixtures…` | served mixtures of learnwares (when a `MixtureStore` is given; see `mixtures.ts`) |
  *
  * Frames are `application/vnd.lw.frame` (see `protocol.ts`): raw float64/float32 arrays.
@@ -20,13 +21,15 @@
 import { Hono } from "hono";
 import { statusForCode } from "../../core/errorEnvelope.ts";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
+import { FRAME_TYPE } from "../../client/runnerContract.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, toNested, type Tensor } from "../tensor.ts";
 import { type MixtureStore, registerMixtureRoutes } from "./mixtures.ts";
 import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
 import { callerContext } from "./auth.ts";
+import { serviceOpenApiDocument } from "./openapi.ts";
 
-export const FRAME_TYPE = "application/vnd.lw.frame";
+export { FRAME_TYPE };
 
 export async function readBody(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
@@ -99,6 +102,7 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/metrics", (c) => c.json(service.metrics()));
+  app.get("/openapi.json", (c) => c.json(serviceOpenApiDocument() as object));
   const base = "/v1/models/:model/versions/:version";
   app.post(`${base}/initialize`, async (c) => {
     const body = (await readBody(c.req.raw)) as InstanceConfig;
