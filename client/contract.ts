@@ -1,6 +1,6 @@
 /**
- * The HTTP contract of the market server: every operation's `operationId` and the zod
- * schema of its answers. The server registers these in its OpenAPI document (`/openapi.json`,
+ * The HTTP contract of the market server: every operation's `operationId` (`./routes.ts`:
+ * its method and path) and the zod schema of its answers. The server registers these in its OpenAPI document (`/openapi.json`,
  * through `edge/http/route.ts`), the typed client (`client/client.ts`) derives its result
  * types from them, and `test/integration/openapi.test.ts` checks real answers against them.
  *
@@ -16,7 +16,9 @@
  * ```
  */
 import { z } from "zod";
-import { errorStatusTable } from "../core/errorEnvelope.ts";
+import { type OperationId, ROUTES } from "./routes.ts";
+
+export { type OperationId, ROUTES, routeOf } from "./routes.ts";
 
 const Iso = z.string().describe("ISO 8601 time");
 const Json = z.unknown();
@@ -160,139 +162,96 @@ export interface Operation {
 
 const zip: RawBody = { raw: "binary", contentType: "application/zip" };
 
-/** Every operation of the server's `/v1` API, keyed by `"<method> <path>"` as the document spells it. */
-export const OPERATIONS = {
+/** The answers of every operation (status → schema), by `operationId` (`./routes.ts` gives method and path). */
+export const RESPONSES = {
   // auth
-  "post /v1/tokens": { operationId: "createToken", responses: { 201: Token.extend({ token: z.string() }) } },
-  "get /v1/tokens": { operationId: "listTokens", responses: { 200: z.object({ items: z.array(Token) }) } },
-  "delete /v1/tokens/{id}": { operationId: "revokeToken", responses: { 200: z.object({ id: z.string(), revoked: z.literal(true) }) } },
-  "get /v1/whoami": {
-    operationId: "whoami",
-    responses: { 200: z.object({ owner: z.string().nullable(), scopes: z.array(z.string()), tokenId: z.string().optional() }) },
-  },
+  createToken: { 201: Token.extend({ token: z.string() }) },
+  listTokens: { 200: z.object({ items: z.array(Token) }) },
+  revokeToken: { 200: z.object({ id: z.string(), revoked: z.literal(true) }) },
+  whoami: { 200: z.object({ owner: z.string().nullable(), scopes: z.array(z.string()), tokenId: z.string().optional() }) },
   // market
-  "post /v1/learnwares": { operationId: "submitLearnware", responses: { 201: Submitted } },
-  "get /v1/learnwares": { operationId: "listLearnwares", responses: { 200: ModelList } },
-  "get /v1/learnwares/{id}": { operationId: "getLearnware", responses: { 200: Model } },
-  "patch /v1/learnwares/{id}": { operationId: "updateLearnware", responses: { 200: Submitted } },
-  "delete /v1/learnwares/{id}": { operationId: "deleteLearnware", responses: { 200: Deleted } },
-  "get /v1/learnwares/{id}/versions": { operationId: "listLearnwareVersions", responses: { 200: z.object({ items: z.array(Version) }) } },
-  "get /v1/learnwares/{id}/versions/{ref}": { operationId: "getLearnwareVersion", responses: { 200: Version } },
-  "get /v1/learnwares/{id}/versions/{ref}/check": {
-    operationId: "getCheck",
-    responses: {
-      200: z.object({
-        learnwareId: z.string(),
-        version: z.number().int(),
-        checkStatus: z.number().int(),
-        status: CheckStatusName,
-        log: z.string(),
-        jobs: z.array(Job),
-      }),
-    },
+  submitLearnware: { 201: Submitted },
+  listLearnwares: { 200: ModelList },
+  getLearnware: { 200: Model },
+  updateLearnware: { 200: Submitted },
+  deleteLearnware: { 200: Deleted },
+  listLearnwareVersions: { 200: z.object({ items: z.array(Version) }) },
+  getLearnwareVersion: { 200: Version },
+  getCheck: {
+    200: z.object({
+      learnwareId: z.string(),
+      version: z.number().int(),
+      checkStatus: z.number().int(),
+      status: CheckStatusName,
+      log: z.string(),
+      jobs: z.array(Job),
+    }),
   },
-  "get /v1/learnwares/{id}/versions/{ref}/package": { operationId: "getPackage", responses: { 200: zip } },
-  "get /v1/learnwares/{id}/download": { operationId: "downloadLearnware", responses: { 200: zip } },
-  "post /v1/learnwares/{id}/versions/{ref}/link": {
-    operationId: "createDownloadLink",
-    responses: { 200: z.object({ url: z.string(), expiresAt: Iso, version: z.number().int() }) },
-  },
-  "get /v1/links/{id}/{n}": { operationId: "downloadByLink", responses: { 200: zip } },
-  "post /v1/search": { operationId: "search", responses: { 200: SearchAnswer } },
-  "get /v1/semantic-options": {
-    operationId: "semanticOptions",
-    responses: { 200: z.object({ options: z.record(z.object({ type: z.string(), values: z.array(z.string()) }).passthrough()) }) },
-  },
+  getPackage: { 200: zip },
+  downloadLearnware: { 200: zip },
+  createDownloadLink: { 200: z.object({ url: z.string(), expiresAt: Iso, version: z.number().int() }) },
+  downloadByLink: { 200: zip },
+  search: { 200: SearchAnswer },
+  semanticOptions: { 200: z.object({ options: z.record(z.object({ type: z.string(), values: z.array(z.string()) }).passthrough()) }) },
   // uploads
-  "post /v1/uploads": { operationId: "createUpload", responses: { 201: UploadSession } },
-  "get /v1/uploads/{id}": { operationId: "getUpload", responses: { 200: UploadSession } },
-  "put /v1/uploads/{id}": { operationId: "putUploadChunk", responses: { 200: z.object({ id: z.string(), offset: z.number().int() }) } },
-  "delete /v1/uploads/{id}": { operationId: "deleteUpload", responses: { 200: Deleted } },
-  "post /v1/uploads/{id}/finish": { operationId: "finishUpload", responses: { 201: Submitted } },
+  createUpload: { 201: UploadSession },
+  getUpload: { 200: UploadSession },
+  putUploadChunk: { 200: z.object({ id: z.string(), offset: z.number().int() }) },
+  deleteUpload: { 200: Deleted },
+  finishUpload: { 201: Submitted },
   // registry
-  "post /v1/namespaces/{namespace}/models": { operationId: "createModel", responses: { 201: Model } },
-  "get /v1/namespaces/{namespace}/models": { operationId: "listNamespaceModels", responses: { 200: ModelList } },
-  "get /v1/namespaces/{namespace}": { operationId: "getNamespace", responses: { 200: Namespace } },
-  "put /v1/namespaces/{namespace}": { operationId: "putNamespace", responses: { 200: Namespace } },
-  "get /v1/models": { operationId: "listModels", responses: { 200: ModelList } },
-  "get /v1/models/{id}": { operationId: "getModel", responses: { 200: Model } },
-  "delete /v1/models/{id}": { operationId: "deleteModel", responses: { 200: Deleted } },
-  "post /v1/models/{id}/versions": { operationId: "createModelVersion", responses: { 201: Version } },
-  "get /v1/models/{id}/versions": { operationId: "listModelVersions", responses: { 200: z.object({ items: z.array(Version) }) } },
-  "get /v1/models/{id}/versions/{ref}": { operationId: "getModelVersion", responses: { 200: Version } },
-  "get /v1/models/{id}/tags": { operationId: "listTags", responses: { 200: z.object({ tags: z.record(z.number().int()) }) } },
-  "put /v1/models/{id}/tags/{tag}": {
-    operationId: "moveTag",
-    responses: { 200: z.object({ tag: z.string(), version: z.number().int(), previous: z.number().int().nullable() }) },
-  },
-  "delete /v1/models/{id}/tags/{tag}": { operationId: "deleteTag", responses: { 200: z.object({ tag: z.string(), deleted: z.literal(true) }) } },
-  "get /v1/models/{id}/metadata": { operationId: "getModelMetadata", responses: { 200: Metadata } },
-  "patch /v1/models/{id}/metadata": { operationId: "patchModelMetadata", responses: { 200: Metadata } },
-  "get /v1/models/{id}/versions/{ref}/metadata": { operationId: "getVersionMetadata", responses: { 200: Metadata } },
-  "patch /v1/models/{id}/versions/{ref}/metadata": { operationId: "patchVersionMetadata", responses: { 200: Metadata } },
-  "post /v1/models/{id}/versions/{ref}/metrics": {
-    operationId: "logMetrics",
-    responses: { 201: z.object({ logged: z.number().int(), version: z.number().int() }) },
-  },
-  "get /v1/models/{id}/versions/{ref}/metrics": {
-    operationId: "getMetrics",
-    responses: { 200: z.object({ version: z.number().int(), metrics: z.record(z.array(MetricPoint)) }) },
-  },
-  "put /v1/models/{id}/versions/{ref}/artifacts": { operationId: "uploadArtifact", responses: { 201: Artifact } },
-  "post /v1/models/{id}/versions/{ref}/artifacts": { operationId: "trackArtifact", responses: { 201: Artifact } },
-  "get /v1/models/{id}/versions/{ref}/artifacts": {
-    operationId: "listArtifacts",
-    responses: { 200: z.object({ version: z.number().int(), items: z.array(Artifact) }) },
-  },
-  "get /v1/models/{id}/versions/{ref}/artifacts/content": {
-    operationId: "getArtifactContent",
-    responses: { 200: { raw: "binary", contentType: "application/octet-stream" } },
-  },
+  createModel: { 201: Model },
+  listNamespaceModels: { 200: ModelList },
+  getNamespace: { 200: Namespace },
+  putNamespace: { 200: Namespace },
+  listModels: { 200: ModelList },
+  getModel: { 200: Model },
+  deleteModel: { 200: Deleted },
+  createModelVersion: { 201: Version },
+  listModelVersions: { 200: z.object({ items: z.array(Version) }) },
+  getModelVersion: { 200: Version },
+  listTags: { 200: z.object({ tags: z.record(z.number().int()) }) },
+  moveTag: { 200: z.object({ tag: z.string(), version: z.number().int(), previous: z.number().int().nullable() }) },
+  deleteTag: { 200: z.object({ tag: z.string(), deleted: z.literal(true) }) },
+  getModelMetadata: { 200: Metadata },
+  patchModelMetadata: { 200: Metadata },
+  getVersionMetadata: { 200: Metadata },
+  patchVersionMetadata: { 200: Metadata },
+  logMetrics: { 201: z.object({ logged: z.number().int(), version: z.number().int() }) },
+  getMetrics: { 200: z.object({ version: z.number().int(), metrics: z.record(z.array(MetricPoint)) }) },
+  uploadArtifact: { 201: Artifact },
+  trackArtifact: { 201: Artifact },
+  listArtifacts: { 200: z.object({ version: z.number().int(), items: z.array(Artifact) }) },
+  getArtifactContent: { 200: { raw: "binary", contentType: "application/octet-stream" } },
   // events
-  "get /v1/events": { operationId: "listEvents", responses: { 200: z.object({ items: z.array(Event), next: z.number().int() }) } },
-  "get /v1/events/stream": { operationId: "streamEvents", responses: { 200: { raw: "events", contentType: "text/event-stream" } } },
+  listEvents: { 200: z.object({ items: z.array(Event), next: z.number().int() }) },
+  streamEvents: { 200: { raw: "events", contentType: "text/event-stream" } },
   // jobs (runner)
-  "post /v1/jobs/lease": { operationId: "leaseJob", responses: { 200: z.object({ job: Job }), 204: null } },
-  "post /v1/jobs/{id}/heartbeat": { operationId: "heartbeatJob", responses: { 200: z.object({ leaseUntil: Iso }) } },
-  "post /v1/jobs/{id}/complete": { operationId: "completeJob", responses: { 200: z.object({ job: Job }) } },
-  "get /v1/jobs": { operationId: "listJobs", responses: { 200: z.object({ items: z.array(Job) }) } },
-  "get /v1/jobs/{id}": { operationId: "getJob", responses: { 200: z.object({ job: Job }) } },
-} as const satisfies Record<string, Operation>;
+  leaseJob: { 200: z.object({ job: Job }), 204: null },
+  heartbeatJob: { 200: z.object({ leaseUntil: Iso }) },
+  completeJob: { 200: z.object({ job: Job }) },
+  listJobs: { 200: z.object({ items: z.array(Job) }) },
+  getJob: { 200: z.object({ job: Job }) },
+} as const satisfies Record<OperationId, Operation["responses"]>;
 
-export type OperationKey = keyof typeof OPERATIONS;
-type Ops = typeof OPERATIONS;
-export type OperationId = Ops[OperationKey]["operationId"];
+/** Every operation keyed by `"<method> <path>"` as the document spells it. */
+export const OPERATIONS: Readonly<Record<string, Operation>> = Object.fromEntries(
+  (Object.entries(ROUTES) as [OperationId, string][]).map(([operationId, key]) => [key, { operationId, responses: RESPONSES[operationId] }]),
+);
 
-/** The key of the operation named `id`. */
-export type KeyOf<Id extends OperationId> = { [K in OperationKey]: Ops[K]["operationId"] extends Id ? K : never }[OperationKey];
+type Answers<Id extends OperationId> = (typeof RESPONSES)[Id];
 
-/** The JSON answer of a successful call of `id` (the first 2xx with a schema). */
+/** The JSON answer of a successful call of `id` (`null` for a 204; raw bodies are not JSON). */
 export type ResultOf<Id extends OperationId> = {
-  [S in keyof Ops[KeyOf<Id>]["responses"]]: Ops[KeyOf<Id>]["responses"][S] extends z.ZodTypeAny ? z.infer<Ops[KeyOf<Id>]["responses"][S]> : never;
-}[keyof Ops[KeyOf<Id>]["responses"]];
-
-const byId = new Map<string, { method: string; path: string; op: Operation }>();
-for (const [key, op] of Object.entries(OPERATIONS) as [string, Operation][]) {
-  const [method, path] = key.split(" ") as [string, string];
-  byId.set(op.operationId, { method, path, op });
-}
+  [S in keyof Answers<Id>]: Answers<Id>[S] extends z.ZodTypeAny ? z.infer<Answers<Id>[S]> : Answers<Id>[S] extends null ? null : never;
+}[keyof Answers<Id>];
 
 /** The operation at `method path` (`path` as the document spells it, e.g. `/v1/models/{id}`), if the contract has it. */
 export function operationFor(method: string, path: string): Operation | undefined {
   return (OPERATIONS as Record<string, Operation>)[`${method.toLowerCase()} ${path}`];
 }
 
-/** Method, path and contract of the operation named `id`. */
-export function operationById(id: string): { method: string; path: string; op: Operation } | undefined {
-  return byId.get(id);
-}
-
 /** Whether a response entry is a raw (non-JSON) body. */
 export function isRaw(r: z.ZodTypeAny | RawBody | null): r is RawBody {
   return r !== null && "raw" in r;
-}
-
-/** Error statuses an operation may answer, from the one table (for documentation). */
-export function errorStatuses(): number[] {
-  return [...new Set(Object.values(errorStatusTable()))].sort((a, b) => a - b);
 }
