@@ -19,9 +19,10 @@ import { bearerOf, principalForToken } from "../middleware/auth.ts";
 import { checkRate, clientAddress } from "../middleware/rateLimit.ts";
 import { findModel, latestStatuses, listModels, type ModelRow, resolveVersion } from "../services/catalog.ts";
 import { deleteModel, searchMarket, submitLearnware, updateLearnware } from "../services/market.ts";
-import { createToken } from "./tokens.ts";
-import { assertUploadCaps, withSessionLock } from "./uploads.ts";
-import { assertCanReadVersion, packageResponse } from "./learnwares.ts";
+import { createToken, revokeToken } from "../services/tokens.ts";
+import { assertUploadCaps, withSessionLock } from "../services/uploads.ts";
+import { assertCanReadVersion } from "../services/access.ts";
+import { packageResponse } from "../http/packageResponse.ts";
 import { isAdmin } from "../auth/tokens.ts";
 
 type Env = { code: number; msg: string; data?: unknown };
@@ -228,7 +229,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         checkRate(ctx, "auth", addr);
         return fail(c, 53, "Invalid token.");
       }
-      const session = await createToken(ctx.db, now, {
+      const session = await createToken(ctx, now, {
         owner: row.owner,
         email: row.email,
         scopes: row.scopes as Principal["scopes"][number][],
@@ -243,7 +244,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
   r.post(
     `${prefix}/auth/logout`,
     handle("required", async (c, p) => {
-      await ctx.db.write((tx) => tx.update(tokens).set({ revokedAt: ctx.now() }).where(eq(tokens.id, p!.tokenId)));
+      await revokeToken(ctx, ctx.now(), p!.tokenId, { owner: p!.owner, admin: isAdmin(p!) });
       return ok(c, "Logout success.");
     }),
   );
