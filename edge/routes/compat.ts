@@ -7,6 +7,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { Context, Hono } from "hono";
+import { beimingwuStatus } from "../../core/checkStatus.ts";
 import { semanticOptions } from "../../core/semantic/config.ts";
 import { type Principal, sha256Hex } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
@@ -26,8 +27,6 @@ import { packageResponse } from "../http/packageResponse.ts";
 import { isAdmin } from "../auth/tokens.ts";
 
 type Env = { code: number; msg: string; data?: unknown };
-
-const VERIFY: Record<number, string> = { [-1]: "FAIL", 0: "WAITING", 1: "SUCCESS" };
 
 /** Python's `"%Y-%m-%d %H:%M:%S.%f %Z"` of a naive UTC datetime (empty %Z → trailing space). */
 export function pyTimestamp(ms: number): string {
@@ -397,7 +396,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const list = rows.map((m) => ({
         learnware_id: m.id,
         last_modify: pyTimestamp(m.updatedAt),
-        verify_status: VERIFY[st.get(m.id) ?? 0],
+        verify_status: beimingwuStatus(st.get(m.id) ?? 0),
         semantic_specification: m.semantic,
       }));
       return ok(c, "Ok.", { learnware_list: list, page, limit, total_pages: Math.floor((total + limit - 1) / limit) });
@@ -424,7 +423,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
           user_id: m.owner,
           username: m.owner,
           last_modify: pyTimestamp(m.updatedAt),
-          verify_status: VERIFY[st.get(m.id) ?? 0],
+          verify_status: beimingwuStatus(st.get(m.id) ?? 0),
           semantic_specification: m.semantic,
         },
       });
