@@ -9,6 +9,7 @@ import { eq } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import { beimingwuStatus } from "../../core/checkStatus.ts";
 import { semanticOptions } from "../../core/semantic/config.ts";
+import { semanticValues } from "../../core/semantic/read.ts";
 import { type Principal, sha256Hex } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
@@ -46,8 +47,8 @@ export function parseBeimingwuSemantic(text: string | undefined | null): [Record
     return [null, "Semantic specification error"];
   }
   const values = (k: string) => {
-    const f = spec[k] as { Values?: unknown } | undefined;
-    return Array.isArray(f?.Values) ? (f!.Values as unknown[]) : null;
+    const v = semanticValues(spec, k);
+    return Array.isArray(v) ? (v as unknown[]) : null;
   };
   const data = values("Data");
   if (data === null || data.length !== 1) return [null, "data type values is not 1"];

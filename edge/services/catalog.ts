@@ -249,17 +249,6 @@ export async function listModels(db: Db, f: ModelFilter, limit: number, offset: 
   return { rows, total: c?.n ?? 0 };
 }
 
-/** Semantic string value (`Values` may be a string or a one-element list). */
-export function semanticString(spec: unknown, key: string): string | null {
-  if (spec === null || typeof spec !== "object") return null;
-  const f = (spec as Record<string, unknown>)[key];
-  if (f === null || typeof f !== "object") return null;
-  const v = (f as Record<string, unknown>).Values;
-  if (typeof v === "string") return v;
-  if (Array.isArray(v) && typeof v[0] === "string") return v[0];
-  return null;
-}
-
 /** A page of models as the API lists them: each with its latest version's check status. */
 export async function modelListView(db: Db, page: { rows: ModelRow[]; total: number }, limit: number, offset: number) {
   const st = await latestStatuses(

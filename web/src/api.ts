@@ -4,6 +4,7 @@
  * whose message a person can read. Requests go through the typed client (`client/client.ts`).
  */
 import { ApiError, LwClient } from "../../client/client.ts";
+import { semanticList } from "../../core/semantic/read.ts";
 
 const TOKEN_KEY = "lw-token";
 
@@ -112,7 +113,5 @@ export function semanticOptions(): Promise<SemanticOptions> {
 
 /** The values of a semantic key as a list. */
 export function semanticValues(lw: { semantic: LearnwareView["semantic"] } | null | undefined, key: string): string[] {
-  const v = lw?.semantic?.[key]?.Values;
-  if (typeof v === "string") return v ? [v] : [];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  return semanticList(lw?.semantic, key);
 }
