@@ -2,7 +2,10 @@
  * An HTTP client of the market API for the `lw` server commands: the server from `--server`
  * or `LW_SERVER`, the token from `--token` or `LW_TOKEN`, and every failure (unreachable
  * server, API error envelope, bad URL) as a one-line `CliError` naming the problem.
+ * Requests go through the typed client (`client/client.ts`); `api` exposes it for typed calls.
  */
+import { ApiError, LwClient } from "../client/client.ts";
+import { readErrorResponse } from "../core/errorEnvelope.ts";
 import { CliError } from "./errors.ts";
 
 export interface ServerOptions {
@@ -29,6 +32,8 @@ export interface RequestInit2 {
 export class MarketClient {
   readonly base: string;
   readonly token: string | undefined;
+  /** The typed client of the contract, bound to the same server and token. */
+  readonly api: LwClient;
 
   constructor(opts: ServerOptions, env: Record<string, string | undefined> = process.env) {
     const server = opts.server ?? env["LW_SERVER"];
@@ -43,6 +48,7 @@ export class MarketClient {
     this.base = url.href.replace(/\/+$/, "");
     const token = opts.token ?? env["LW_TOKEN"];
     this.token = token ? token.trim() : undefined;
+    this.api = new LwClient({ baseUrl: this.base, token: this.token });
   }
 
   url(path: string, query: RequestInit2["query"] = {}): string {
@@ -53,28 +59,18 @@ export class MarketClient {
 
   /** Sends a request; non-2xx answers become a CliError built from the API's error envelope. */
   async request(method: string, path: string, init: RequestInit2 = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...(init.headers ?? {}) };
-    if (this.token) headers["authorization"] = `Bearer ${this.token}`;
-    let body = init.body as BodyInit | undefined;
-    if (init.json !== undefined) {
-      headers["content-type"] = "application/json";
-      body = JSON.stringify(init.json);
-    }
-    let res: Response;
     try {
-      res = await fetch(this.url(path, init.query), {
-        method,
-        headers,
-        ...(body !== undefined ? { body, duplex: "half" } : {}),
-        ...(init.signal ? { signal: init.signal } : {}),
-      } as RequestInit);
+      return await this.api.request(method, path, init);
     } catch (e) {
+      if (e instanceof ApiError) {
+        // A body that is not the envelope (a proxy's page) is named by its status alone.
+        const known = e.code !== "UPSTREAM_ERROR";
+        throw cliErrorOf(e.status, known ? e.code : `HTTP_${e.status}`, known ? e.message : "request failed", e.details, method, path);
+      }
       if ((e as Error).name === "AbortError") throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`Cannot reach the server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
-    if (res.ok || init.accept?.includes(res.status)) return res;
-    throw await apiError(res, method, path);
   }
 
   async json<T = any>(method: string, path: string, init: RequestInit2 = {}): Promise<T> {
@@ -101,22 +97,18 @@ export class ApiCliError extends CliError {
 
 /** One line from the API's `{ error: { code, message, details } }` envelope. */
 export async function apiError(res: Response, method: string, path: string): Promise<ApiCliError> {
-  let code = `HTTP_${res.status}`,
-    message = res.statusText || "request failed",
-    field = "";
-  try {
-    const data = (await res.json()) as { error?: { code?: string; message?: string; details?: { field?: unknown } } };
-    if (data.error) {
-      code = data.error.code ?? code;
-      message = data.error.message ?? message;
-      if (data.error.details && typeof data.error.details === "object" && data.error.details.field !== undefined)
-        field = ` (field ${String(data.error.details.field)})`;
-    }
-  } catch {
-    /* not JSON */
-  }
-  const hint = res.status === 401 ? "; pass --token or set LW_TOKEN" : "";
-  return new ApiCliError(`${method} ${path} failed: ${res.status} ${code}: ${message}${field}${hint}`, res.status, code);
+  const e = await readErrorResponse(res);
+  const known = e.code !== "UPSTREAM_ERROR";
+  return cliErrorOf(res.status, known ? e.code : `HTTP_${res.status}`, known ? e.message : res.statusText || "request failed", e.details, method, path);
+}
+
+function cliErrorOf(status: number, code: string, message: string, details: unknown, method: string, path: string): ApiCliError {
+  const field =
+    details !== null && typeof details === "object" && (details as { field?: unknown }).field !== undefined
+      ? ` (field ${String((details as { field: unknown }).field)})`
+      : "";
+  const hint = status === 401 ? "; pass --token or set LW_TOKEN" : "";
+  return new ApiCliError(`${method} ${path} failed: ${status} ${code}: ${message}${field}${hint}`, status, code);
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -15,6 +15,8 @@
  * @module
  */
 export { fromErrorPayload, LearnwareError, toErrorPayload, type ErrorPayload } from "./errors.ts";
+export { errorBody, errorStatusTable, readErrorBody, readErrorResponse, statusForCode, type ErrorBody } from "./errorEnvelope.ts";
+export { beimingwuStatus, CHECK_STATUS, CHECK_STATUSES, checkStatusCode, checkStatusName, type CheckStatusCode, type CheckStatusName } from "./checkStatus.ts";
 export { fromRows, matrix, row, toRows, type Matrix } from "./matrix.ts";
 export { createRng, type Rng } from "./random.ts";
 export { getKernelBackend, setKernelBackend, type KernelBackend } from "./kernel/backend.ts";
@@ -25,9 +27,10 @@ export { kmeans, type KMeansOptions, type KMeansResult } from "./kmeans/kmeans.t
 export { formatPythonFloat, type GenerateOptions, RKMETableSpecification, type StatSpecJson } from "./spec/rkmeTableSpec.ts";
 export { herding } from "./spec/herding.ts";
 export { parsePythonJson } from "./_internal/pythonJson.ts";
-export { CHECK_STATUS, checkSemanticSpec, type SemanticCheckResult, type SemanticIssue } from "./semantic/checker.ts";
+export { checkSemanticSpec, type SemanticCheckResult, type SemanticIssue } from "./semantic/checker.ts";
 export { SEMANTIC_CONFIG, SEMANTIC_KEYS, semanticOptions, type SemanticOption } from "./semantic/config.ts";
-export { semanticSpecSchema, validSemanticSpecSchema } from "./semantic/schema.ts";
+export { semanticSpecSchema } from "./semantic/schema.ts";
+export { semanticList, semanticString, semanticValues } from "./semantic/read.ts";
 export type { SemanticSpec, ValidSemanticSpec } from "./semantic/types.ts";
 export { partialRatio, ratio } from "./fuzzy/rapidfuzz.ts";
 export { exactSemanticSearch, fuzzySemanticSearch, semanticSearch, type SemanticSearchResult } from "./search/semanticSearch.ts";

@@ -7,12 +7,12 @@
  *
  * The new token is printed once on stdout; only its sha256 is stored.
  */
-import { eq, isNull } from "drizzle-orm";
+import { isNull } from "drizzle-orm";
 import { SCOPES, type Scope } from "./auth/tokens.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { tokens } from "./db/schema.ts";
-import { createToken, tokenView } from "./routes/tokens.ts";
+import { createToken, revokeToken, tokenView } from "./services/tokens.ts";
 import { mkdir } from "node:fs/promises";
 
 const [cmd, ...rest] = process.argv.slice(2);
@@ -30,7 +30,7 @@ try {
     if (!owner) throw new Error("--owner is required");
     for (const s of scopes) if (!SCOPES.includes(s)) throw new Error(`Unknown scope '${s}' (use ${SCOPES.join(", ")})`);
     const days = opt("expires-days");
-    const { row, secret } = await createToken(db, Date.now(), {
+    const { row, secret } = await createToken({ db }, Date.now(), {
       owner,
       scopes,
       email: opt("email") ?? null,
@@ -45,7 +45,7 @@ try {
   } else if (cmd === "revoke-token") {
     const id = rest[0];
     if (!id) throw new Error("revoke-token <id>");
-    await db.write((tx) => tx.update(tokens).set({ revokedAt: Date.now() }).where(eq(tokens.id, id)));
+    await revokeToken({ db }, Date.now(), id, { owner: "admin-command", admin: true });
     console.log(`revoked ${id}`);
   } else {
     console.error("usage: admin.ts create-token --owner NAME [--scopes read,write] [--email E] [--expires-days N] | list-tokens | revoke-token ID");

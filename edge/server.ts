@@ -13,8 +13,8 @@ import type { ServerConfig } from "./config.ts";
 import type { App, AppDeps, Ctx } from "./context.ts";
 import { openDatabase } from "./db/client.ts";
 import { tokens } from "./db/schema.ts";
-import { createToken } from "./routes/tokens.ts";
-import { sweepUploads } from "./routes/uploads.ts";
+import { createToken } from "./services/tokens.ts";
+import { sweepUploads } from "./services/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
 import { collectBlobs, isBlobReferenced } from "./services/gc.ts";
 import { warmSearchIndex } from "./services/market.ts";
@@ -38,7 +38,7 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
   if (config.adminToken) {
     const hash = await sha256Hex(config.adminToken);
     const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, hash));
-    if (!row) await createToken(ctx.db, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
+    if (!row) await createToken(ctx, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
     return null;
   }
   const file = join(config.dataDir, "admin-token");
@@ -52,7 +52,7 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
   } catch {
     /* no file yet */
   }
-  const { secret } = await createToken(ctx.db, ctx.now(), { owner: "admin", scopes: ["admin"], name: "generated admin token" });
+  const { secret } = await createToken(ctx, ctx.now(), { owner: "admin", scopes: ["admin"], name: "generated admin token" });
   await writeFile(file, secret + "\n", { mode: 0o600 });
   await chmod(file, 0o600);
   return file;

@@ -32,7 +32,7 @@ export interface LearnwareModel {
 }
 
 /** Runner hooks: `preprocessData → predict → postprocessData`, `saveModel` / `loadModel`. */
-export interface RunnerHooks<M = any> {
+export interface RunnerHooks<M = unknown> {
   /** Rebuilds the model from saved props and artifact paths (name → absolute path). */
   loadModel?(props: unknown, artifacts: Map<string, string>): M | Promise<M>;
   /** Returns JSON-serialisable props from which `loadModel` can rebuild the model. */

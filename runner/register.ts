@@ -17,6 +17,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ApiError, LwClient } from "../client/client.ts";
 import { LearnwareError } from "../core/errors.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { fromRows } from "../core/matrix.ts";
@@ -146,47 +147,36 @@ export async function registerModel(opts: RegisterOptions): Promise<RegisterResu
   if (opts.create && semantic.Name === undefined) semantic.Name = { Values: opts.repository, Type: "String" };
   form.set("semantic", JSON.stringify(semantic));
   form.set("package", new Blob([zip as Uint8Array<ArrayBuffer>], { type: "application/zip" }), "learnware.zip");
-  const server = opts.server.replace(/\/+$/, "");
+  const api = new LwClient({ baseUrl: opts.server, token: opts.token });
   if (opts.number !== undefined) {
     // The number is checked before anything is uploaded: a refused number leaves no version behind.
     if (!Number.isInteger(opts.number) || opts.number < 1)
       throw new LearnwareError("BAD_REQUEST", `Model number must be a positive integer, got ${opts.number}`);
     let next = 1;
     if (!opts.create) {
-      const res = await fetch(`${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`, { headers: { authorization: `Bearer ${opts.token}` } });
-      if (!res.ok)
-        throw new LearnwareError(
-          res.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR",
-          `Looking up ${opts.repository} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`,
-        );
-      next = (((await res.json()) as { latestVersion?: number | null }).latestVersion ?? 0) + 1;
+      const found = await api.call("getLearnware", { params: { id: opts.repository } }).catch((e: unknown) => {
+        if (!(e instanceof ApiError)) throw e;
+        throw new LearnwareError(e.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR", `Looking up ${opts.repository} failed (HTTP ${e.status}): ${e.message}`);
+      });
+      next = found.latestVersion + 1;
     }
     if (next !== opts.number) throw new LearnwareError("CONFLICT", `${opts.repository} would get version ${next}, not ${opts.number}; nothing was uploaded`);
   }
-  const url = opts.create ? `${server}/v1/learnwares` : `${server}/v1/learnwares/${encodeURIComponent(opts.repository)}`;
-  const res = await fetch(url, { method: opts.create ? "POST" : "PATCH", headers: { authorization: `Bearer ${opts.token}` }, body: form });
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text.slice(0, 500);
-    let code = "UPSTREAM_ERROR";
-    try {
-      const e = (JSON.parse(text) as { error: { code: string; message: string } }).error;
-      code = e.code;
-      message = e.message;
-    } catch {
-      /* not JSON */
-    }
-    throw new LearnwareError(code, `Registering ${opts.repository} failed (HTTP ${res.status}): ${message}`);
-  }
-  const body = JSON.parse(text) as { learnware?: { id: string }; version?: { number: number; status?: string; learnwareId?: string } };
-  const version = body.version?.number ?? 0;
+  const body = await (opts.create
+    ? api.call("submitLearnware", { body: form })
+    : api.call("updateLearnware", { params: { id: opts.repository }, body: form })
+  ).catch((e: unknown) => {
+    if (!(e instanceof ApiError)) throw e;
+    throw new LearnwareError(e.code, `Registering ${opts.repository} failed (HTTP ${e.status}): ${e.message}`);
+  });
+  const version = body.version.number;
   if (opts.number !== undefined && version !== opts.number) {
     throw new LearnwareError("CONFLICT", `Registered ${opts.repository} as version ${version}, expected ${opts.number}`);
   }
   return {
-    learnwareId: body.learnware?.id ?? body.version?.learnwareId ?? opts.repository,
+    learnwareId: body.learnware.id,
     version,
-    status: body.version?.status ?? "pending",
+    status: body.version.status,
     packageBytes: zip.length,
     files,
   };

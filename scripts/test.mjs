@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
-const dirs = ["core", "wasm", "edge", "runner", "cli", "web", "bench", "test"];
+const dirs = ["core", "client", "wasm", "edge", "runner", "cli", "web", "bench", "test"];
 const only = process.argv.slice(2);
 const bin = (name) => join(root, "node_modules", ".bin", process.platform === "win32" ? `${name}.cmd` : name);
 
@@ -68,7 +68,7 @@ if (only.length === 0) {
     run("core under Deno (no permissions) with its doc examples", deno, ["test", "--doc", "--quiet", "core/"]),
   );
   // Doc examples elsewhere may use Node APIs and the file system: all permissions, no tests.
-  const documented = ["wasm", "edge", "runner", "cli", "web", "bench"].flatMap((d) =>
+  const documented = ["client", "wasm", "edge", "runner", "cli", "web", "bench"].flatMap((d) =>
     walk(join(root, d), (n, p) => n.endsWith(".ts") && !n.endsWith(".test.ts") && /```ts\s*$/m.test(readFileSync(p, "utf8"))),
   );
   if (documented.length > 0) step("doc examples outside core/", run("doc examples outside core/", deno, ["test", "--doc", "--quiet", "-A", ...documented]));

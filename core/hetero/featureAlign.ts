@@ -42,6 +42,7 @@
  */
 import { LearnwareError } from "../errors.ts";
 import type { Matrix } from "../matrix.ts";
+import { solveSpd } from "../linalg/solveSpd.ts";
 import { fillNonFinite } from "../reuse/_ops.ts";
 import type { Learnware } from "../reuse/types.ts";
 
@@ -232,49 +233,10 @@ function localLinear(
   }
   // ridge: 5 % of the learnware's marginal variance keeps the slope tame where few points weigh
   for (let a = 0; a < s; a++) A[a * s + a]! += 0.05 * Math.max(sd[shared[a]!]! ** 2, 1e-12);
-  const slope = solveSpd(A, B, s, missing.length);
+  const slope = solveSpd(A, s, B, missing.length);
   missing.forEach((c, t) => {
     let v = mu[c]!;
     for (let a = 0; a < s; a++) v += (out[r * dl + shared[a]!]! - mu[shared[a]!]!) * slope[a * missing.length + t]!;
     out[r * dl + c] = Math.min(hi[c]!, Math.max(lo[c]!, v));
   });
-}
-
-/** Solves A X = B (A s×s symmetric positive definite) by Gaussian elimination with partial pivoting. */
-function solveSpd(A: Float64Array, B: Float64Array, s: number, r: number): Float64Array {
-  const a = Float64Array.from(A),
-    b = Float64Array.from(B);
-  for (let p = 0; p < s; p++) {
-    let piv = p;
-    for (let i = p + 1; i < s; i++) if (Math.abs(a[i * s + p]!) > Math.abs(a[piv * s + p]!)) piv = i;
-    if (piv !== p) {
-      for (let j = 0; j < s; j++) {
-        const t = a[p * s + j]!;
-        a[p * s + j] = a[piv * s + j]!;
-        a[piv * s + j] = t;
-      }
-      for (let j = 0; j < r; j++) {
-        const t = b[p * r + j]!;
-        b[p * r + j] = b[piv * r + j]!;
-        b[piv * r + j] = t;
-      }
-    }
-    const d = a[p * s + p]!;
-    if (Math.abs(d) < 1e-300) continue;
-    for (let i = p + 1; i < s; i++) {
-      const f = a[i * s + p]! / d;
-      if (f === 0) continue;
-      for (let j = p; j < s; j++) a[i * s + j]! -= f * a[p * s + j]!;
-      for (let j = 0; j < r; j++) b[i * r + j]! -= f * b[p * r + j]!;
-    }
-  }
-  for (let p = s - 1; p >= 0; p--) {
-    const d = a[p * s + p]!;
-    for (let j = 0; j < r; j++) {
-      let v = b[p * r + j]!;
-      for (let k = p + 1; k < s; k++) v -= a[p * s + k]! * b[k * r + j]!;
-      b[p * r + j] = Math.abs(d) < 1e-300 ? 0 : v / d;
-    }
-  }
-  return b;
 }

@@ -20,6 +20,7 @@
  */
 import type { Matrix } from "../matrix.ts";
 import { createRng } from "../random.ts";
+import { solveSpd } from "../linalg/solveSpd.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
 
 /** Per-column mean and scale (std, or 1 for a constant column). */
@@ -43,33 +44,6 @@ export class Standardizer {
     const out = new Float64Array(n * d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i * d + j] = (X.data[i * d + j]! - this.mean[j]!) / this.scale[j]!;
     return { rows: n, cols: d, data: out };
-  }
-}
-
-/** Cholesky solve of the SPD system `A x = b` in place of b (A is d×d, overwritten). */
-function choleskySolve(A: Float64Array, d: number, B: Float64Array, nrhs: number): void {
-  for (let j = 0; j < d; j++) {
-    let s = A[j * d + j]!;
-    for (let k = 0; k < j; k++) s -= A[j * d + k]! ** 2;
-    const l = Math.sqrt(Math.max(s, 1e-300));
-    A[j * d + j] = l;
-    for (let i = j + 1; i < d; i++) {
-      let t = A[i * d + j]!;
-      for (let k = 0; k < j; k++) t -= A[i * d + k]! * A[j * d + k]!;
-      A[i * d + j] = t / l;
-    }
-  }
-  for (let r = 0; r < nrhs; r++) {
-    for (let i = 0; i < d; i++) {
-      let t = B[i * nrhs + r]!;
-      for (let k = 0; k < i; k++) t -= A[i * d + k]! * B[k * nrhs + r]!;
-      B[i * nrhs + r] = t / A[i * d + i]!;
-    }
-    for (let i = d - 1; i >= 0; i--) {
-      let t = B[i * nrhs + r]!;
-      for (let k = i + 1; k < d; k++) t -= A[k * d + i]! * B[k * nrhs + r]!;
-      B[i * nrhs + r] = t / A[i * d + i]!;
-    }
   }
 }
 
@@ -106,14 +80,12 @@ export function fitRidgeCV(X: Matrix, y: Float64Array, alphas: readonly number[]
   let best: { alpha: number; w: Float64Array; err: number } | null = null;
   for (const alpha of alphas) {
     // solve (G + αI) [w | H] = [Xy | Xcᵀ] to get weights and leverages.
-    const A = Float64Array.from(G);
-    for (let j = 0; j < d; j++) A[j * d + j]! += alpha;
-    const B = new Float64Array(d * (n + 1));
+    const rhs = new Float64Array(d * (n + 1));
     for (let j = 0; j < d; j++) {
-      B[j * (n + 1)] = Xy[j]!;
-      for (let i = 0; i < n; i++) B[j * (n + 1) + 1 + i] = Xc[i * d + j]!;
+      rhs[j * (n + 1)] = Xy[j]!;
+      for (let i = 0; i < n; i++) rhs[j * (n + 1) + 1 + i] = Xc[i * d + j]!;
     }
-    choleskySolve(A, d, B, n + 1);
+    const B = solveSpd(G, d, rhs, n + 1, { ridge: alpha });
     const w = new Float64Array(d);
     for (let j = 0; j < d; j++) w[j] = B[j * (n + 1)]!;
     let err = 0;

@@ -21,10 +21,11 @@
  * assert.equal(r.issues[0]!.rule, "class.value");
  * ```
  */
+import { CHECK_STATUS } from "../checkStatus.ts";
 import { SEMANTIC_CONFIG, SEMANTIC_KEYS, TASKS_WITH_OUTPUT, type SemanticKeyConfig } from "./config.ts";
 
-/** Check statuses of the Python market. */
-export const CHECK_STATUS = { INVALID: -1, NONUSABLE: 0, USABLE: 1 } as const;
+/** Check statuses of the Python market (the one table: `core/checkStatus.ts`). */
+export { CHECK_STATUS } from "../checkStatus.ts";
 
 /** One broken rule: a stable rule id, the top-level key it concerns, and a readable message. */
 export interface SemanticIssue {

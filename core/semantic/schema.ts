@@ -1,25 +1,24 @@
 /**
- * zod schemas of a semantic spec, for validating request bodies and generating OpenAPI.
+ * zod schemas of a semantic spec, for documenting request bodies (OpenAPI). They describe;
+ * they do not judge: the one validator is the checker (`checker.ts`, the Python market's
+ * rules), and the one reader of a raw spec is `read.ts`.
  *
  * * `semanticSpecSchema` is deliberately loose: any JSON object parses (every well-known
  *   key documents its usual shape but accepts anything), so that a malformed learnware spec
  *   reaches the checker and gets the Python market's verdict with every issue named, and a
  *   user's partial search spec (`{ Name: {...} }`, `learnware_id`) is accepted as is.
- * * `validSemanticSpecSchema` accepts exactly what `checkSemanticSpec` accepts, reporting
- *   the checker's issues as zod issues at the offending key.
  * * `semanticFieldSchema` / `semanticIOSchema` are the documented shapes of one key.
  *
  * @example
  * ```ts
  * import assert from "../testing/assert.ts";
- * import { semanticSpecSchema, validSemanticSpecSchema } from "./schema.ts";
+ * import { semanticSpecSchema } from "./schema.ts";
  * assert.ok(semanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
- * assert.ok(!validSemanticSpecSchema.safeParse({ Name: { Type: "String", Values: "cnn" } }).success);
+ * assert.ok(!semanticSpecSchema.safeParse("cnn").success);
  * ```
  */
 import { z } from "zod";
 import { SEMANTIC_CONFIG, SEMANTIC_KEYS, type SemanticKey } from "./config.ts";
-import { checkSemanticSpec } from "./checker.ts";
 
 /** One described key: `{ Type, Values }` (Class/Tag: a list of values; String: a string). */
 export const semanticFieldSchema = z
@@ -62,17 +61,5 @@ export const semanticSpecSchema = z
   })
   .catchall(z.unknown())
   .describe("A semantic specification in the Python learnware package's JSON shape");
-
-/** Accepts exactly the specs `checkSemanticSpec` accepts (status NONUSABLE). */
-export const validSemanticSpecSchema = semanticSpecSchema.superRefine((spec, ctx) => {
-  for (const issue of checkSemanticSpec(spec).issues) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: issue.key === "" ? [] : [issue.key],
-      message: issue.message,
-      params: { rule: issue.rule },
-    });
-  }
-});
 
 export type SemanticSpecInput = z.input<typeof semanticSpecSchema>;

@@ -41,6 +41,7 @@ import { LearnwareError } from "../errors.ts";
 import { getKernelBackend } from "../kernel/backend.ts";
 import { kmeans } from "../kmeans/kmeans.ts";
 import type { Matrix } from "../matrix.ts";
+import { solveSpd } from "../linalg/solveSpd.ts";
 import { solveSimplexQp } from "../qp/simplexQp.ts";
 import { createRng } from "../random.ts";
 
@@ -330,7 +331,7 @@ class DataStream {
 function solveBeta(Z: Matrix, C: Float64Array, gamma: number, Kzz: Float64Array, nonnegative: boolean): Float64Array {
   const k = Z.rows;
   getKernelBackend().rbfBlockInto(Kzz, Z, Z, gamma);
-  if (!nonnegative) return ridgeSolve(Kzz, C, k, 1e-5);
+  if (!nonnegative) return solveSpd(Kzz, k, C, 1, { ridge: 1e-5 }); // K is a PSD kernel matrix, so K + λI is PD
   const { x } = solveSimplexQp(Kzz.slice(), C.slice(), k);
   // Clip solver round-off below zero and renormalise, so β ≥ 0 and Σβ = 1 hold exactly enough.
   const beta = new Float64Array(k);
@@ -342,36 +343,6 @@ function solveBeta(Z: Matrix, C: Float64Array, gamma: number, Kzz: Float64Array,
   }
   if (s > 0 && s !== 1) for (let i = 0; i < k; i++) beta[i] = beta[i]! / s;
   return beta;
-}
-
-/** Solves `(K + λI) b = C` by Cholesky (K is a PSD kernel matrix, so K + λI is PD). */
-function ridgeSolve(K: Float64Array, C: Float64Array, k: number, lambda: number): Float64Array {
-  const L = K.slice();
-  for (let i = 0; i < k; i++) L[i * k + i] = L[i * k + i]! + lambda;
-  for (let j = 0; j < k; j++) {
-    let s = L[j * k + j]!;
-    for (let p = 0; p < j; p++) s -= L[j * k + p]! * L[j * k + p]!;
-    if (!(s > 0)) throw new LearnwareError("DATA_INVALID", `Kernel matrix is not positive definite at pivot ${j}`);
-    const ljj = Math.sqrt(s);
-    L[j * k + j] = ljj;
-    for (let i = j + 1; i < k; i++) {
-      let t = L[i * k + j]!;
-      for (let p = 0; p < j; p++) t -= L[i * k + p]! * L[j * k + p]!;
-      L[i * k + j] = t / ljj;
-    }
-  }
-  const y = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    let t = C[i]!;
-    for (let p = 0; p < i; p++) t -= L[i * k + p]! * y[p]!;
-    y[i] = t / L[i * k + i]!;
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let t = y[i]!;
-    for (let p = i + 1; p < k; p++) t -= L[p * k + i]! * y[p]!;
-    y[i] = t / L[i * k + i]!;
-  }
-  return y;
 }
 
 /**

@@ -235,25 +235,3 @@ export class MultipartReader {
     }
   }
 }
-
-/** Collects a multipart body: text fields (bounded) and, for file parts, `onFile`'s results. */
-export async function readMultipart<T>(
-  req: Request,
-  opts: { maxFieldBytes: number; maxParts?: number; onFile: (part: MultipartPart) => Promise<T> },
-): Promise<{ fields: Map<string, string>; files: Map<string, T> }> {
-  const mp = MultipartReader.fromRequest(req);
-  const fields = new Map<string, string>();
-  const files = new Map<string, T>();
-  let n = 0;
-  try {
-    for (let part = await mp.next(); part; part = await mp.next()) {
-      if (++n > (opts.maxParts ?? 32)) throw malformed("too many parts");
-      if (part.filename !== undefined) files.set(part.name, await opts.onFile(part));
-      else fields.set(part.name, await part.text(opts.maxFieldBytes));
-    }
-  } catch (err) {
-    await mp.cancel();
-    throw err;
-  }
-  return { fields, files };
-}

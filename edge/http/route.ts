@@ -3,16 +3,19 @@
  * params / query / JSON body with zod, enforces the auth level, and hands the handler the
  * parsed input. Validation failures are 400s naming the field.
  */
-import type { RouteConfig } from "@hono/zod-openapi";
-import { z } from "@hono/zod-openapi";
+// Loaded for its effect: it gives zod schemas (the contract's too) their `.openapi()`.
+import "@hono/zod-openapi";
+import type { RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ZodTypeAny } from "zod";
+import { ErrorBody, isRaw, type Operation, operationFor } from "../../client/contract.ts";
 import { hasScope, type Principal, type Scope } from "../auth/tokens.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "./body.ts";
 
-export type AuthLevel = "public" | "read" | Scope;
+/** `token`: any valid token (the handler decides what the caller may see); the others as `requireAuth` says. */
+export type AuthLevel = "public" | "read" | "token" | Scope;
 
 type Infer<T> = T extends ZodTypeAny ? z.infer<T> : undefined;
 
@@ -29,6 +32,7 @@ export interface RouteSpec<P, Q, B> {
   body?: B;
   /** Documentation for non-JSON bodies (multipart, octet-stream); not validated here. */
   rawBody?: { contentType: string; schema: ZodTypeAny; description?: string };
+  /** Descriptions of the answers; their schemas and the `operationId` come from the contract (`client/contract.ts`). */
   responses?: RouteConfig["responses"];
   /** Leave the route out of the OpenAPI document. */
   hidden?: boolean;
@@ -41,7 +45,22 @@ export interface RouteInput<P, Q, B> {
   principal: Principal | null;
 }
 
-export const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.any().optional() }) }).openapi("Error");
+export const ErrorSchema = ErrorBody.openapi("Error");
+
+const DEFAULT_DESCRIPTION: Record<number, string> = { 200: "OK", 201: "Created", 204: "No content" };
+
+/** The document's responses of an operation: the contract's schemas, the route's descriptions. */
+function documentedResponses(op: Operation | undefined, described: RouteConfig["responses"] | undefined): RouteConfig["responses"] {
+  if (op === undefined) return described ?? { 200: { description: "OK" } };
+  const out: RouteConfig["responses"] = {};
+  for (const [status, schema] of Object.entries(op.responses)) {
+    const description = (described?.[status] as { description?: string } | undefined)?.description ?? DEFAULT_DESCRIPTION[Number(status)] ?? "OK";
+    if (schema === null) out[status] = { description };
+    else if (isRaw(schema)) out[status] = { description, content: { [schema.contentType]: { schema: { type: "string", format: "binary" } } } };
+    else out[status] = { description, content: { "application/json": { schema } } };
+  }
+  return out;
+}
 
 export function zodIssuesToError(err: z.ZodError, where: string): LearnwareError {
   const first = err.issues[0];
@@ -58,6 +77,10 @@ export function requireAuth(ctx: Ctx, principal: Principal | null, level: AuthLe
   if (level === "public") return;
   if (level === "read" && ctx.config.publicReads) return;
   if (principal === null) throw new LearnwareError("UNAUTHENTICATED", "A bearer token is required");
+  if (level === "token") {
+    if (!ctx.config.publicReads && !hasScope(principal, "read")) throw new LearnwareError("FORBIDDEN", "Token lacks the 'read' scope");
+    return;
+  }
   const scope: Scope = level;
   if (scope === "runner") {
     if (!hasScope(principal, "runner")) throw new LearnwareError("FORBIDDEN", "Token lacks the 'runner' or 'admin' scope");
@@ -84,7 +107,9 @@ export function defineRoute<
       };
     }
     const security = spec.auth === "public" || (spec.auth === "read" && ctx.config.publicReads) ? [] : [{ bearer: [] }];
+    const op = operationFor(spec.method, spec.path);
     app.openAPIRegistry.registerPath({
+      ...(op ? { operationId: op.operationId } : {}),
       method: spec.method,
       path: spec.path,
       tags: spec.tags,
@@ -93,7 +118,7 @@ export function defineRoute<
       request: request as RouteConfig["request"],
       security,
       responses: {
-        ...(spec.responses ?? { 200: { description: "OK" } }),
+        ...documentedResponses(op, spec.responses),
         default: { description: "Error", content: { "application/json": { schema: ErrorSchema } } },
       },
     } as RouteConfig);

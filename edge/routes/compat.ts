@@ -7,7 +7,9 @@
  */
 import { eq } from "drizzle-orm";
 import type { Context, Hono } from "hono";
+import { beimingwuStatus } from "../../core/checkStatus.ts";
 import { semanticOptions } from "../../core/semantic/config.ts";
+import { semanticValues } from "../../core/semantic/read.ts";
 import { type Principal, sha256Hex } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
@@ -19,14 +21,13 @@ import { bearerOf, principalForToken } from "../middleware/auth.ts";
 import { checkRate, clientAddress } from "../middleware/rateLimit.ts";
 import { findModel, latestStatuses, listModels, type ModelRow, resolveVersion } from "../services/catalog.ts";
 import { deleteModel, searchMarket, submitLearnware, updateLearnware } from "../services/market.ts";
-import { createToken } from "./tokens.ts";
-import { assertUploadCaps, withSessionLock } from "./uploads.ts";
-import { assertCanReadVersion, packageResponse } from "./learnwares.ts";
+import { createToken, revokeToken } from "../services/tokens.ts";
+import { assertUploadCaps, withSessionLock } from "../services/uploads.ts";
+import { assertCanReadVersion } from "../services/access.ts";
+import { packageResponse } from "../http/packageResponse.ts";
 import { isAdmin } from "../auth/tokens.ts";
 
 type Env = { code: number; msg: string; data?: unknown };
-
-const VERIFY: Record<number, string> = { [-1]: "FAIL", 0: "WAITING", 1: "SUCCESS" };
 
 /** Python's `"%Y-%m-%d %H:%M:%S.%f %Z"` of a naive UTC datetime (empty %Z → trailing space). */
 export function pyTimestamp(ms: number): string {
@@ -46,8 +47,8 @@ export function parseBeimingwuSemantic(text: string | undefined | null): [Record
     return [null, "Semantic specification error"];
   }
   const values = (k: string) => {
-    const f = spec[k] as { Values?: unknown } | undefined;
-    return Array.isArray(f?.Values) ? (f!.Values as unknown[]) : null;
+    const v = semanticValues(spec, k);
+    return Array.isArray(v) ? (v as unknown[]) : null;
   };
   const data = values("Data");
   if (data === null || data.length !== 1) return [null, "data type values is not 1"];
@@ -228,7 +229,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         checkRate(ctx, "auth", addr);
         return fail(c, 53, "Invalid token.");
       }
-      const session = await createToken(ctx.db, now, {
+      const session = await createToken(ctx, now, {
         owner: row.owner,
         email: row.email,
         scopes: row.scopes as Principal["scopes"][number][],
@@ -243,7 +244,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
   r.post(
     `${prefix}/auth/logout`,
     handle("required", async (c, p) => {
-      await ctx.db.write((tx) => tx.update(tokens).set({ revokedAt: ctx.now() }).where(eq(tokens.id, p!.tokenId)));
+      await revokeToken(ctx, ctx.now(), p!.tokenId, { owner: p!.owner, admin: isAdmin(p!) });
       return ok(c, "Logout success.");
     }),
   );
@@ -396,7 +397,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const list = rows.map((m) => ({
         learnware_id: m.id,
         last_modify: pyTimestamp(m.updatedAt),
-        verify_status: VERIFY[st.get(m.id) ?? 0],
+        verify_status: beimingwuStatus(st.get(m.id) ?? 0),
         semantic_specification: m.semantic,
       }));
       return ok(c, "Ok.", { learnware_list: list, page, limit, total_pages: Math.floor((total + limit - 1) / limit) });
@@ -423,7 +424,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
           user_id: m.owner,
           username: m.owner,
           last_modify: pyTimestamp(m.updatedAt),
-          verify_status: VERIFY[st.get(m.id) ?? 0],
+          verify_status: beimingwuStatus(st.get(m.id) ?? 0),
           semantic_specification: m.semantic,
         },
       });

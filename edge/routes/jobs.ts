@@ -27,8 +27,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
     async (c, { body, principal }) => {
-      const job = await leaseJob(ctx.db, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now(), principal?.tokenId ?? null);
-      ctx.hub.notify();
+      const job = await leaseJob(ctx, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now(), principal?.tokenId ?? null);
       if (job === null) return c.body(null, 204);
       return c.json({ job: jobView(job) });
     },
@@ -70,8 +69,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       }),
     },
     async (c, { params, body }) => {
-      const j = await completeJob(ctx.db, params.id, { runner: body.runner, status: body.status, log: body.log, details: body.details }, ctx.now());
-      ctx.hub.notify();
+      const j = await completeJob(ctx, params.id, { runner: body.runner, status: body.status, log: body.log, details: body.details }, ctx.now());
       return c.json({ job: jobView(j) });
     },
   );

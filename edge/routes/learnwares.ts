@@ -6,13 +6,12 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { hasScope, hmacHex, isAdmin, type Principal, safeEqual } from "../auth/tokens.ts";
+import { hmacHex, type Principal, safeEqual } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
-import { MultipartReader } from "../http/multipart.ts";
 import { defineRoute } from "../http/route.ts";
 import {
   findModel,
@@ -21,89 +20,20 @@ import {
   modelDetailView,
   modelListView,
   listVersions,
-  type ModelRow,
   modelView,
   resolveVersion,
   tagsOf,
-  type VersionRow,
   versionView,
 } from "../services/catalog.ts";
-import { holdsCheckLease, jobView } from "../services/jobs.ts";
-import { assertSemantic, deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
+import { jobView } from "../services/jobs.ts";
+import { assertCanReadVersion } from "../services/access.ts";
+import { packageResponse } from "../http/packageResponse.ts";
+import { readSubmission } from "../http/submission.ts";
+import { deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
 
 const IdParams = z.object({ id: z.string().min(1) });
 const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
-
-function parseSemantic(text: string, field = "semantic"): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new LearnwareError("BAD_REQUEST", `Field '${field}' is not valid JSON: ${(err as Error).message}`, { field });
-  }
-}
-
-/** Reads `semantic` (JSON text) and `package` (file) from a streamed multipart body. */
-export async function readSubmission(
-  ctx: Ctx,
-  req: Request,
-  opts: { requirePackage: boolean; requireSemantic: boolean },
-): Promise<{ semantic: unknown; staged: StagedBlob | undefined }> {
-  const mp = MultipartReader.fromRequest(req);
-  let semantic: unknown;
-  let staged: StagedBlob | undefined;
-  try {
-    for (let part = await mp.next(); part; part = await mp.next()) {
-      if (part.name === "semantic" || part.name === "semantic_specification") {
-        semantic = parseSemantic(await part.text(ctx.config.maxJsonBytes), part.name);
-        assertSemantic(semantic); // the semantic checker runs at once
-      } else if (part.name === "package" || part.name === "learnware_file") {
-        if (part.filename === undefined) throw new LearnwareError("BAD_REQUEST", `Part '${part.name}' must be a file`, { field: "package" });
-        if (staged) throw new LearnwareError("BAD_REQUEST", "Only one package per request", { field: "package" });
-        staged = await ctx.blobs.stage(part.stream(), { maxBytes: ctx.config.maxPackageBytes });
-        if (staged.size === 0) throw new LearnwareError("BAD_REQUEST", "The package file is empty", { field: "package" });
-      }
-    }
-    if (opts.requireSemantic && semantic === undefined)
-      throw new LearnwareError("BAD_REQUEST", "Missing form field 'semantic' (JSON semantic specification)", { field: "semantic" });
-    if (opts.requirePackage && staged === undefined)
-      throw new LearnwareError("BAD_REQUEST", "Missing file part 'package' (the learnware zip)", { field: "package" });
-  } catch (err) {
-    await mp.cancel();
-    if (staged) await ctx.blobs.discard(staged);
-    throw err;
-  }
-  return { semantic, staged };
-}
-
-/**
- * Pending / invalid versions are readable by their owner and admins, and by a runner token
- * only while it holds the lease of the version's check job.
- */
-export async function assertCanReadVersion(ctx: Ctx, p: Principal | null, m: ModelRow, v: VersionRow): Promise<void> {
-  if (v.checkStatus === 1) return;
-  if (p !== null && (isAdmin(p) || p.owner === m.owner)) return;
-  if (p !== null && hasScope(p, "runner") && (await holdsCheckLease(ctx.db.db, p.tokenId, m.id, v.number, ctx.now()))) return;
-  throw new LearnwareError(
-    p === null ? "UNAUTHENTICATED" : "FORBIDDEN",
-    `Version ${v.number} of '${m.id}' is not usable yet; only its owner, admins and the runner checking it may read it`,
-  );
-}
-
-export async function packageResponse(ctx: Ctx, m: ModelRow, v: VersionRow, head = false): Promise<Response> {
-  if (v.packageSha256 === null) throw new LearnwareError("NOT_FOUND", `Version ${v.number} of '${m.id}' has no package`);
-  const stream = head ? null : await ctx.blobs.open(v.packageSha256);
-  if (!head && stream === null) throw new LearnwareError("NOT_FOUND", `Package blob of '${m.id}' v${v.number} is missing`);
-  return new Response(stream, {
-    headers: {
-      "content-type": "application/zip",
-      "content-length": String(v.packageSize ?? 0),
-      "content-disposition": `attachment; filename="learnware-${m.id}-v${v.number}.zip"`,
-      "x-checksum-sha256": v.packageSha256,
-      etag: `"${v.packageSha256}"`,
-    },
-  });
-}
 
 /**
  * A link's signature covers the package's sha256 as well as the id and the version number, so

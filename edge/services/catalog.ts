@@ -3,6 +3,7 @@
  * models, immutable versions, tags, and their JSON views.
  */
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
+import { type CheckStatusName, checkStatusCode, checkStatusName } from "../../core/checkStatus.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { events, models, settings, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
@@ -10,9 +11,7 @@ import { LearnwareError } from "../errors.ts";
 export type ModelRow = typeof models.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
 
-export const STATUS_NAMES: Record<number, "invalid" | "pending" | "usable"> = { [-1]: "invalid", 0: "pending", 1: "usable" };
-export const STATUS_CODES = { invalid: -1, pending: 0, usable: 1 } as const;
-export type StatusName = keyof typeof STATUS_CODES;
+export type StatusName = CheckStatusName;
 
 /** The `settings` key of the model id allocator's high-water mark. */
 export const MODEL_SEQ_KEY = "model_seq";
@@ -181,7 +180,7 @@ export function modelView(m: ModelRow, extra: { status?: number | undefined; tag
     semantic: m.semantic,
     metadata: m.metadata,
     latestVersion: m.latestVersion,
-    ...(extra.status !== undefined ? { checkStatus: extra.status, status: STATUS_NAMES[extra.status] ?? "pending" } : {}),
+    ...(extra.status !== undefined ? { checkStatus: extra.status, status: checkStatusName(extra.status) } : {}),
     ...(extra.tags ? { tags: extra.tags } : {}),
     createdAt: iso(m.createdAt),
     updatedAt: iso(m.updatedAt),
@@ -200,7 +199,7 @@ export function versionView(v: VersionRow, tagMap: Record<string, number> = {}) 
     semantic: v.semantic,
     metadata: v.metadata,
     checkStatus: v.checkStatus,
-    status: STATUS_NAMES[v.checkStatus] ?? "pending",
+    status: checkStatusName(v.checkStatus),
     tags: Object.entries(tagMap)
       .filter(([, n]) => n === v.number)
       .map(([t]) => t),
@@ -233,7 +232,7 @@ export function modelWhere(f: ModelFilter): SQL | undefined {
   }
   if (f.status !== undefined) {
     conds.push(
-      sql`(select ${versions.checkStatus} from ${versions} where ${versions.modelId} = ${models.id} and ${versions.number} = ${models.latestVersion}) = ${STATUS_CODES[f.status]}`,
+      sql`(select ${versions.checkStatus} from ${versions} where ${versions.modelId} = ${models.id} and ${versions.number} = ${models.latestVersion}) = ${checkStatusCode(f.status)}`,
     );
   }
   if (f.q !== undefined && f.q !== "") {
@@ -248,17 +247,6 @@ export async function listModels(db: Db, f: ModelFilter, limit: number, offset: 
   const rows = await db.select().from(models).where(where).orderBy(desc(models.seq)).limit(limit).offset(offset);
   const [c] = await db.select({ n: sql<number>`count(*)` }).from(models).where(where);
   return { rows, total: c?.n ?? 0 };
-}
-
-/** Semantic string value (`Values` may be a string or a one-element list). */
-export function semanticString(spec: unknown, key: string): string | null {
-  if (spec === null || typeof spec !== "object") return null;
-  const f = (spec as Record<string, unknown>)[key];
-  if (f === null || typeof f !== "object") return null;
-  const v = (f as Record<string, unknown>).Values;
-  if (typeof v === "string") return v;
-  if (Array.isArray(v) && typeof v[0] === "string") return v[0];
-  return null;
 }
 
 /** A page of models as the API lists them: each with its latest version's check status. */

@@ -8,7 +8,7 @@ import type { Database, Tx } from "../db/client.ts";
 import { jobs, models, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { randomId } from "../auth/tokens.ts";
-import { appendEvent } from "./events.ts";
+import { type Emit, type Writer, writeChange } from "./write.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 
@@ -40,13 +40,13 @@ export function jobView(j: JobRow) {
   };
 }
 
-async function failVersion(tx: Tx, j: JobRow, log: string, at: number): Promise<void> {
+async function failVersion(tx: Tx, emit: Emit, j: JobRow, log: string): Promise<void> {
   await tx
     .update(versions)
     .set({ checkStatus: -1, checkLog: log })
     .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
   const [m] = await tx.select({ ns: models.namespace }).from(models).where(eq(models.id, j.modelId));
-  await appendEvent(tx, at, {
+  await emit({
     type: "version.checked",
     namespace: m?.ns ?? null,
     modelId: j.modelId,
@@ -57,14 +57,14 @@ async function failVersion(tx: Tx, j: JobRow, log: string, at: number): Promise<
 
 /** Leases the oldest available job of the given kinds, or returns null. */
 export async function leaseJob(
-  db: Database,
+  w: Writer,
   runner: string,
   kinds: string[],
   leaseSeconds: number,
   now: number,
   tokenId: string | null = null,
 ): Promise<JobRow | null> {
-  return db.write(async (tx) => {
+  return writeChange(w, now, async (tx, emit) => {
     for (;;) {
       // `kinds` filter in code keeps the query simple (few kinds exist).
       const candidates = await tx
@@ -77,13 +77,13 @@ export async function leaseJob(
       if (job.attempts >= job.maxAttempts) {
         const log = `${job.log}Failed: no result after ${job.attempts} attempts\n`;
         await tx.update(jobs).set({ status: "failed", log, updatedAt: now, leaseUntil: null }).where(eq(jobs.id, job.id));
-        if (job.kind === "check") await failVersion(tx, job, log, now);
+        if (job.kind === "check") await failVersion(tx, emit, job, log);
         continue;
       }
       const leaseUntil = now + leaseSeconds * 1000;
       const attempts = job.attempts + 1;
       await tx.update(jobs).set({ status: "leased", runner, leaseToken: tokenId, leaseUntil, attempts, updatedAt: now }).where(eq(jobs.id, job.id));
-      await appendEvent(tx, now, { type: "job.leased", modelId: job.modelId, version: job.version, actor: runner, data: { jobId: job.id, attempts } });
+      await emit({ type: "job.leased", modelId: job.modelId, version: job.version, actor: runner, data: { jobId: job.id, attempts } });
       return { ...job, status: "leased" as const, runner, leaseToken: tokenId, leaseUntil, attempts };
     }
   });
@@ -124,8 +124,8 @@ export interface Completion {
   details?: Record<string, unknown> | undefined;
 }
 
-export async function completeJob(db: Database, id: string, c: Completion, now: number): Promise<JobRow> {
-  return db.write(async (tx) => {
+export async function completeJob(w: Writer, id: string, c: Completion, now: number): Promise<JobRow> {
+  return writeChange(w, now, async (tx, emit) => {
     const j = await leasedBy(tx, id, c.runner);
     const log = j.log + c.log + (c.log.endsWith("\n") || c.log === "" ? "" : "\n");
     const [m] = await tx.select({ ns: models.namespace }).from(models).where(eq(models.id, j.modelId));
@@ -144,7 +144,7 @@ export async function completeJob(db: Database, id: string, c: Completion, now: 
           .set({ checkLog: `${log}The check could not run (runner errors, attempts used up); the version stays pending until it is checked again.\n` })
           .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
       }
-      await appendEvent(tx, now, {
+      await emit({
         type: "job.completed",
         namespace: m?.ns ?? null,
         modelId: j.modelId,
@@ -162,7 +162,7 @@ export async function completeJob(db: Database, id: string, c: Completion, now: 
           .update(versions)
           .set({ checkStatus: c.status === "usable" ? 1 : -1, checkLog: log })
           .where(and(eq(versions.modelId, j.modelId), eq(versions.number, j.version)));
-        await appendEvent(tx, now, {
+        await emit({
           type: "version.checked",
           namespace: m?.ns ?? null,
           modelId: j.modelId,
@@ -171,7 +171,7 @@ export async function completeJob(db: Database, id: string, c: Completion, now: 
           data: { status: c.status },
         });
       }
-      await appendEvent(tx, now, {
+      await emit({
         type: "job.completed",
         namespace: m?.ns ?? null,
         modelId: j.modelId,

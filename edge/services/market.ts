@@ -9,8 +9,9 @@ import type { StagedBlob } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
 import { artifacts, jobs, metrics, models, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
-import { getModel, insertModel, insertVersion, type ModelRow, semanticString, type VersionRow } from "./catalog.ts";
-import { appendEvent } from "./events.ts";
+import { semanticString } from "../../core/semantic/read.ts";
+import { getModel, insertModel, insertVersion, type ModelRow, type VersionRow } from "./catalog.ts";
+import { writeChange } from "./write.ts";
 import { collectBlobs } from "./gc.ts";
 import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
 import { enqueueCheck } from "./jobs.ts";
@@ -65,7 +66,7 @@ export async function submitLearnware(
   const at = ctx.now();
   const inspected = info;
   const d = describeFromSemantic(args.semantic);
-  const res = await ctx.db.write(async (tx) => {
+  const res = await writeChange(ctx, at, async (tx, emit) => {
     await ctx.blobs.commit(args.staged);
     const model = await insertModel(
       tx,
@@ -88,14 +89,14 @@ export async function submitLearnware(
       at,
     );
     const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256);
-    await appendEvent(tx, at, {
+    await emit({
       type: "model.created",
       namespace: model.namespace,
       modelId: model.id,
       actor: args.owner,
       data: { kind: "learnware", name: model.name },
     });
-    await appendEvent(tx, at, {
+    await emit({
       type: "version.created",
       namespace: model.namespace,
       modelId: model.id,
@@ -105,7 +106,6 @@ export async function submitLearnware(
     });
     return { model: { ...model, latestVersion: version.number }, version, jobId };
   });
-  ctx.hub.notify();
   await sketchCreated(ctx, res.model.id, res.version.id);
   return res;
 }
@@ -151,7 +151,7 @@ export async function updateLearnware(
   const actor = args.principal!.owner;
   const at = ctx.now();
   const d = describeFromSemantic(semantic);
-  const res = await ctx.db.write(async (tx) => {
+  const res = await writeChange(ctx, at, async (tx, emit) => {
     const current = await getModel(tx, model.id);
     let sha = base?.packageSha256 ?? null;
     let size = base?.packageSize ?? null;
@@ -180,7 +180,7 @@ export async function updateLearnware(
       .set({ semantic, ...d, updatedAt: at })
       .where(eq(models.id, current.id));
     const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha);
-    await appendEvent(tx, at, {
+    await emit({
       type: "version.created",
       namespace: current.namespace,
       modelId: current.id,
@@ -188,10 +188,9 @@ export async function updateLearnware(
       actor,
       data: { packageSha256: sha, status: "pending", newPackage: args.staged !== undefined },
     });
-    await appendEvent(tx, at, { type: "model.updated", namespace: current.namespace, modelId: current.id, actor, data: { latestVersion: version.number } });
+    await emit({ type: "model.updated", namespace: current.namespace, modelId: current.id, actor, data: { latestVersion: version.number } });
     return { model: { ...current, semantic, ...d, latestVersion: version.number, updatedAt: at }, version, jobId };
   });
-  ctx.hub.notify();
   await sketchCreated(ctx, res.model.id, res.version.id);
   return res;
 }
@@ -207,7 +206,7 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
   const model = await getModel(ctx.db.db, id);
   assertCanWrite(principal, model);
   const at = ctx.now();
-  const shas = await ctx.db.write(async (tx) => {
+  const shas = await writeChange(ctx, at, async (tx, emit) => {
     const shas = new Set<string>();
     for (const v of await tx.select({ s: versions.packageSha256 }).from(versions).where(eq(versions.modelId, id))) if (v.s) shas.add(v.s);
     for (const a of await tx
@@ -222,10 +221,9 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
     await tx.delete(artifacts).where(eq(artifacts.modelId, id));
     await tx.delete(jobs).where(or(eq(jobs.modelId, id)));
     await tx.delete(models).where(eq(models.id, id));
-    await appendEvent(tx, at, { type: "model.deleted", namespace: model.namespace, modelId: id, actor: principal?.owner ?? null, data: { name: model.name } });
+    await emit({ type: "model.deleted", namespace: model.namespace, modelId: id, actor: principal?.owner ?? null, data: { name: model.name } });
     return shas;
   });
-  ctx.hub.notify();
   try {
     await collectBlobs(ctx, shas);
   } catch (err) {

@@ -6,6 +6,7 @@
  * to a positive weight or has negative entries, γ outside a sane range).
  */
 import { LearnwareError } from "../../core/errors.ts";
+import { semanticValues } from "../../core/semantic/read.ts";
 
 /** Caps on the semantic spec's free text and size. */
 export const SEMANTIC_LIMITS = Object.freeze({ name: 200, description: 10_000, json: 1024 * 1024, dimension: 10_000_000 });
@@ -36,8 +37,6 @@ export function assertFiniteJson(value: unknown, root = "body"): void {
   if (at !== null) throw new LearnwareError("VALIDATION_FAILED", `Invalid ${at}: numbers must be finite (got a value out of the float range)`, { field: at });
 }
 
-const values = (spec: Record<string, unknown>, key: string): unknown => (spec[key] as { Values?: unknown } | undefined)?.Values;
-
 /** Sizes, finiteness and dimensions of a semantic spec (before the semantic checker's own rules). */
 export function assertSaneSemantic(spec: unknown, root = "semantic"): void {
   if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return; // the checker names it
@@ -54,7 +53,7 @@ export function assertSaneSemantic(spec: unknown, root = "semantic"): void {
     ["Name", SEMANTIC_LIMITS.name],
     ["Description", SEMANTIC_LIMITS.description],
   ] as const) {
-    const v = values(s, key);
+    const v = semanticValues(s, key);
     const text = typeof v === "string" ? v : Array.isArray(v) ? v.filter((x) => typeof x === "string").join("") : "";
     if (text.length > max) {
       throw new LearnwareError("VALIDATION_FAILED", `Invalid ${root}.${key}: ${text.length} characters, more than the limit of ${max}`, {

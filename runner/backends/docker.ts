@@ -105,7 +105,7 @@ export class DockerBackend implements Backend {
       }
       const w = new WorkerProcess(this.#spec(image, null, "requirements-check", undefined));
       try {
-        const { report } = (await w.call("requirements", { text: requirements }, { timeoutMs: 120_000 })) as { report: RequirementReport[] };
+        const { report } = await w.call("requirements", { text: requirements }, { timeoutMs: 120_000 });
         const info: EnvInfo = { image, report, installed: install };
         await writeFile(reportFile, JSON.stringify(info));
         return info;

@@ -120,7 +120,7 @@ export class VenvBackend implements Backend {
       }
       const w = new WorkerProcess(this.#worker("requirements-check", dir, null));
       try {
-        const { report } = (await w.call("requirements", { text: requirements }, { timeoutMs: 60_000 })) as { report: RequirementReport[] };
+        const { report } = await w.call("requirements", { text: requirements }, { timeoutMs: 60_000 });
         const result = { dir, report, installed };
         await writeFile(reportFile, JSON.stringify(result));
         return result;

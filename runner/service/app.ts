@@ -11,62 +11,25 @@
  * | POST | `/v1/models/{model}/versions/{version}/invoke` | JSON `{data: any}` → `{result: any}` (runner learnwares: preprocess → predict → postprocess) |
  * | GET | `/metrics` | pool (size, bytes, hits, misses, evictions), batching, counts |
  * | GET | `/healthz` | `{ok: true}` |
+ * | GET | `/openapi.json` | the OpenAPI document of these operations (`client/runnerContract.ts`) |
  * | POST, GET, DELETE | `/mixtures…` | served mixtures of learnwares (when a `MixtureStore` is given; see `mixtures.ts`) |
  *
  * Frames are `application/vnd.lw.frame` (see `protocol.ts`): raw float64/float32 arrays.
- * Errors are `{code, message, details?}` with the status chosen in `statusOf`.
+ * Errors are the one envelope `{error: {code, message, details?}}` with the status of the one table
+ * (`core/errorEnvelope.ts`), as the market server answers.
  */
 import { Hono } from "hono";
+import { statusForCode } from "../../core/errorEnvelope.ts";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
+import { FRAME_TYPE } from "../../client/runnerContract.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, toNested, type Tensor } from "../tensor.ts";
 import { type MixtureStore, registerMixtureRoutes } from "./mixtures.ts";
 import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
 import { callerContext } from "./auth.ts";
+import { serviceOpenApiDocument } from "./openapi.ts";
 
-export const FRAME_TYPE = "application/vnd.lw.frame";
-
-/** The one place error codes map to HTTP statuses. */
-export function statusOf(code: string): 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503 | 504 | 507 {
-  switch (code) {
-    case "BAD_REQUEST":
-    case "TYPE_ERROR":
-    case "RANGE_ERROR":
-    case "PACKAGE_INVALID":
-    case "PACKAGE_UNSAFE":
-    case "INPUT_SHAPE":
-    case "INPUT_TYPE":
-      return 400;
-    case "UNAUTHENTICATED":
-      return 401;
-    case "FORBIDDEN":
-      return 403;
-    case "NOT_FOUND":
-      return 404;
-    case "CONFLICT":
-      return 409;
-    case "LOAD_FAILED":
-    case "MODEL_ERROR":
-    case "MODEL_CLASS_MISSING":
-    case "WORKER_CRASHED":
-    case "NOT_SUPPORTED":
-    case "OUTPUT_NOT_NUMERIC":
-    case "OUTPUT_NOT_ARRAY":
-    case "OUTPUT_NOT_JSON":
-      return 422;
-    case "BACKEND_UNAVAILABLE":
-    case "UPSTREAM_ERROR":
-    case "SANDBOX_UNAVAILABLE":
-    case "SANDBOX_FAILED":
-      return 503;
-    case "TIMEOUT":
-      return 504;
-    case "MEMORY_LIMIT":
-      return 507;
-    default:
-      return 500;
-  }
-}
+export { FRAME_TYPE };
 
 export async function readBody(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
@@ -130,7 +93,7 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   const app = new Hono();
   app.onError((err, c) => {
     const p = publicError(err);
-    return c.json(p, statusOf(p.code));
+    return c.json({ error: p }, statusForCode(p.code) as 400);
   });
   // The caller's token goes with the request to every authorisation the service makes.
   app.use("*", (c, next) => {
@@ -139,6 +102,7 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/metrics", (c) => c.json(service.metrics()));
+  app.get("/openapi.json", (c) => c.json(serviceOpenApiDocument() as object));
   const base = "/v1/models/:model/versions/:version";
   app.post(`${base}/initialize`, async (c) => {
     const body = (await readBody(c.req.raw)) as InstanceConfig;

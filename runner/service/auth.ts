@@ -12,6 +12,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
+import { LwClient } from "../../client/client.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import type { PackageSource } from "./packageSource.ts";
 
@@ -35,11 +36,12 @@ const CACHE_MS = 5_000;
 /** Asks the market server (`HEAD …/versions/{n}/package` with the caller's token), caching answers for a few seconds. */
 export function serverAuthorizer(serverUrl: string, fetchImpl: typeof fetch = fetch): Authorizer {
   const cache = new Map<string, { digest: string; until: number }>();
+  const api = new LwClient({ baseUrl: serverUrl });
   return async (token, model, version) => {
     const key = `${token === null ? "-" : createHash("sha256").update(token).digest("hex")}|${model}|${version}`;
     const hit = cache.get(key);
     if (hit && hit.until > Date.now()) return hit.digest;
-    const url = `${serverUrl}/v1/learnwares/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/package`;
+    const url = serverUrl + api.path("getPackage", { id: model, ref: version });
     let res: Response;
     try {
       res = await fetchImpl(url, { method: "HEAD", headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -11,6 +11,7 @@
  * const y = await client.predict([[0.1, 0.2, 0.3]]);
  * ```
  */
+import { readErrorResponse } from "../../core/errorEnvelope.ts";
 import { fromErrorPayload, LearnwareError } from "../../core/errors.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, type Tensor } from "../tensor.ts";
@@ -44,14 +45,7 @@ export class ModelClient {
       ...(init.body !== undefined ? { body: init.body as string | Uint8Array<ArrayBuffer> } : {}),
     });
     if (!res.ok) {
-      const text = await res.text();
-      let payload: { code: string; message: string; details?: unknown };
-      try {
-        payload = JSON.parse(text);
-      } catch {
-        payload = { code: "UPSTREAM_ERROR", message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
-      }
-      throw fromErrorPayload(payload);
+      throw fromErrorPayload(await readErrorResponse(res));
     }
     return res;
   }

@@ -30,6 +30,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hono } from "hono";
+import { readErrorResponse } from "../../core/errorEnvelope.ts";
 import { fromErrorPayload, LearnwareError } from "../../core/errors.ts";
 import type { Matrix } from "../../core/matrix.ts";
 import { currentToken } from "./auth.ts";
@@ -403,15 +404,7 @@ async function request(url: string, init: { method: string; body?: Uint8Array | 
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   const res = await fetch(url, { method: init.method, headers, ...(init.body !== undefined ? { body: init.body as string | Uint8Array<ArrayBuffer> } : {}) });
   if (!res.ok) {
-    const text = await res.text();
-    let payload: { code: string; message: string; details?: unknown };
-    try {
-      payload = JSON.parse(text);
-      if (typeof payload.code !== "string") throw new Error();
-    } catch {
-      payload = { code: "UPSTREAM_ERROR", message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
-    }
-    throw fromErrorPayload(payload);
+    throw fromErrorPayload(await readErrorResponse(res));
   }
   return res;
 }

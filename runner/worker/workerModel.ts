@@ -9,6 +9,7 @@ import { LearnwareError } from "../../core/errors.ts";
 import type { CallOptions, ModelHandle } from "../contract.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
+import type { ArgsOf, ReplyOf, WorkerOp } from "./ops.ts";
 import { WorkerProcess, type WorkerSpec } from "./workerProcess.ts";
 import type { BackendName } from "../backends/backend.ts";
 import { fileURLToPath } from "node:url";
@@ -26,14 +27,6 @@ export const PYTHON_PKG_DIR = join(dirname(fileURLToPath(import.meta.url)), ".."
 
 /** A request to load the learnware, paths as the worker sees them (`root`, `module_path` … for Python; `kind`, `path` … for Node). */
 export type LoadRequest = Record<string, unknown>;
-
-interface LoadReply {
-  input_shape: number[] | null;
-  output_shape: number[] | null;
-  has_fit: boolean;
-  has_finetune: boolean;
-  class: string;
-}
 
 /** Environment for untrusted code: no secrets from the daemon's environment. */
 export function workerEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -137,7 +130,7 @@ export class WorkerModelHandle implements ModelHandle {
       const w = warm ?? new WorkerProcess(this.#opts.launch());
       this.starts++;
       try {
-        const info = (await w.call("load", { ...this.#opts.load }, { timeoutMs: this.#opts.loadTimeoutMs ?? 30_000 })) as LoadReply;
+        const info = await w.call("load", { ...this.#opts.load }, { timeoutMs: this.#opts.loadTimeoutMs ?? 30_000 });
         this.input_shape = info.input_shape ?? [];
         this.output_shape = info.output_shape ?? [];
         this.canFit = info.has_fit;
@@ -156,13 +149,13 @@ export class WorkerModelHandle implements ModelHandle {
     return this.#starting;
   }
 
-  async #call(op: string, args: Record<string, unknown>, opts?: CallOptions): Promise<unknown> {
+  async #call<Op extends WorkerOp>(op: Op, args: ArgsOf<Op>, opts?: CallOptions): Promise<ReplyOf<Op>> {
     const w = await this.start();
     return w.call(op, args, { timeoutMs: opts?.timeoutMs ?? this.#opts.callTimeoutMs ?? 60_000 });
   }
 
   async predictDetailed(X: Tensor, opts?: CallOptions): Promise<{ y: Tensor; outputType: string }> {
-    const r = (await this.#call("predict", { X }, opts)) as { y: Tensor; outputType: string };
+    const r = await this.#call("predict", { X }, opts);
     return { y: r.y, outputType: r.outputType };
   }
 
@@ -184,11 +177,11 @@ export class WorkerModelHandle implements ModelHandle {
    * the answer is JSON (`NOT_SUPPORTED` for other models).
    */
   async invoke(data: unknown, opts?: CallOptions): Promise<unknown> {
-    return ((await this.#call("invoke", { data }, opts)) as { result: unknown }).result;
+    return (await this.#call("invoke", { data }, opts)).result;
   }
 
   async save(): Promise<unknown> {
-    return ((await this.#call("save", {})) as { props: unknown }).props;
+    return (await this.#call("save", {})).props;
   }
 
   memoryBytes(): number {

@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { LearnwareError } from "../../core/errors.ts";
 import { encodeFrame, FrameReader } from "../protocol.ts";
+import type { ArgsOf, ReplyOf, WorkerOp } from "./ops.ts";
 
 export interface WorkerSpec {
   /** Shown in errors and logs. */
@@ -162,8 +163,13 @@ export class WorkerProcess {
     return this.#exited;
   }
 
-  /** Sends one request and resolves with the worker's `result` (rejects with its error). */
-  call(op: string, args: Record<string, unknown>, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+  /** Sends one request of the protocol (`ops.ts`) and resolves with the worker's typed `result` (rejects with its error). */
+  call<Op extends WorkerOp>(op: Op, args: ArgsOf<Op>, opts: { timeoutMs?: number } = {}): Promise<ReplyOf<Op>> {
+    return this.callUnchecked(op, args, opts) as Promise<ReplyOf<Op>>;
+  }
+
+  /** Sends any `op` (a probe of the protocol itself, e.g. an unknown op in a test); the reply is not typed. */
+  callUnchecked(op: string, args: Record<string, unknown>, opts: { timeoutMs?: number } = {}): Promise<unknown> {
     const run = (): Promise<unknown> =>
       this.#send(op, args, opts.timeoutMs).then((r) => {
         if (typeof r.rss === "number") this.lastRss = r.rss;

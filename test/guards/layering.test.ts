@@ -1,9 +1,10 @@
 /**
  * The import layering, checked on every .ts/.mjs/.js file of the repository:
  *
- *     core ← wasm ← edge, runner ← cli        web (core, wasm only)     bench, test, scripts on top
+ *     core ← client ← wasm ← edge, runner ← cli        web (core, client, wasm)     bench, test, scripts on top
  *
  * * `core` imports only `core` and the portable packages below (it runs in Node, Deno and browsers);
+ * * `client` (the HTTP contract and the typed client) is portable too: `core`, `client`;
  * * `wasm` implements core's kernel backend: `core`, `wasm`;
  * * `edge` (the server) and `runner` (the daemon) are siblings: each imports `core`, `wasm` and
  *   itself, never the other, so either deploys alone;
@@ -26,19 +27,20 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 import { repoRoot } from "../_util.ts";
 
-type Layer = "core" | "wasm" | "edge" | "runner" | "cli" | "web" | "bench" | "scripts" | "test";
+type Layer = "core" | "client" | "wasm" | "edge" | "runner" | "cli" | "web" | "bench" | "scripts" | "test";
 
 /** Which folders each folder may import (relative imports). */
 const allowed: Record<Layer, readonly Layer[]> = {
   core: ["core"],
+  client: ["core", "client"],
   wasm: ["core", "wasm"],
-  edge: ["core", "wasm", "edge"],
-  runner: ["core", "wasm", "runner"],
-  cli: ["core", "wasm", "edge", "runner", "cli"],
-  web: ["core", "wasm", "web"],
-  bench: ["core", "wasm", "edge", "runner", "cli", "web", "bench"],
-  scripts: ["core", "wasm", "edge", "runner", "cli", "web", "bench", "scripts"],
-  test: ["core", "wasm", "edge", "runner", "cli", "web", "bench", "scripts", "test"],
+  edge: ["core", "client", "wasm", "edge"],
+  runner: ["core", "client", "wasm", "runner"],
+  cli: ["core", "client", "wasm", "edge", "runner", "cli"],
+  web: ["core", "client", "wasm", "web"],
+  bench: ["core", "client", "wasm", "edge", "runner", "cli", "web", "bench"],
+  scripts: ["core", "client", "wasm", "edge", "runner", "cli", "web", "bench", "scripts"],
+  test: ["core", "client", "wasm", "edge", "runner", "cli", "web", "bench", "scripts", "test"],
 };
 const layers = Object.keys(allowed) as Layer[];
 
@@ -151,13 +153,14 @@ for (const layer of layers) {
           continue;
         }
         if (r.spec.startsWith("node:") || builtins.has(r.spec)) {
-          if (from === "core") problems.push(`${where} imports the Node module ${r.spec} (core is portable)`);
+          if (from === "core" || from === "client") problems.push(`${where} imports the Node module ${r.spec} (${from} is portable)`);
           continue;
         }
         if (r.spec.startsWith("npm:") || r.spec.startsWith("jsr:")) continue; // Deno entry points
         const name = r.spec.startsWith("@") ? r.spec.split("/").slice(0, 2).join("/") : r.spec.split("/")[0]!;
-        if (from === "core") {
-          if (!corePackages.has(name)) problems.push(`${where} imports ${r.spec}, not a portable package allowed in core/ (${[...corePackages].join(", ")})`);
+        if (from === "core" || from === "client") {
+          if (!corePackages.has(name))
+            problems.push(`${where} imports ${r.spec}, not a portable package allowed in ${from}/ (${[...corePackages].join(", ")})`);
         } else if (!deps.has(name)) {
           const dev = from === "test" || from === "bench" || from === "scripts" || toolFiles.has(rel);
           if (!(dev && devDeps.has(name)))

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LwClient } from "../../client/client.ts";
 import { loadConfig, type ServerConfig } from "../../edge/config.ts";
 import { applyTimeouts } from "../../edge/entry/nodeTimeouts.ts";
 import { startServer, type Started } from "../../edge/server.ts";
@@ -74,11 +75,14 @@ export async function api(
   return { status: res.status, data, headers: res.headers };
 }
 
+/** The typed client of the contract, bound to `base` and `token`. */
+export function client(base: string, token?: string): LwClient {
+  return new LwClient({ baseUrl: base, token });
+}
+
 /** Mints a token through the admin endpoint. */
 export async function mintToken(base: string, owner: string, scopes: string[] = ["read", "write"], extra: Record<string, unknown> = {}): Promise<string> {
-  const r = await api(base, "POST", "/v1/tokens", { token: ADMIN, json: { owner, scopes, ...extra } });
-  if (r.status !== 201) throw new Error(`mint failed: ${r.status} ${JSON.stringify(r.data)}`);
-  return r.data.token as string;
+  return (await client(base, ADMIN).call("createToken", { json: { owner, scopes, ...extra } })).token;
 }
 
 export interface Fixture {
@@ -116,16 +120,14 @@ export async function sha256(bytes: Uint8Array): Promise<string> {
 
 /** Completes every queued check job as a runner would. */
 export async function runChecks(base: string, status: "usable" | "invalid" = "usable", runner = "test-runner"): Promise<number> {
+  const admin = client(base, ADMIN);
   let n = 0;
   for (;;) {
-    const r = await api(base, "POST", "/v1/jobs/lease", { token: ADMIN, json: { runner, kinds: ["check"], leaseSeconds: 30 } });
-    if (r.status === 204) return n;
-    const job = r.data.job;
-    const pkg = await fetch(`${base}/v1/learnwares/${job.learnwareId}/versions/${job.version}/package`, { headers: auth(ADMIN) });
-    if (pkg.status !== 200) throw new Error(`runner could not fetch package: ${pkg.status}`);
-    await pkg.arrayBuffer();
-    const c = await api(base, "POST", `/v1/jobs/${job.id}/complete`, { token: ADMIN, json: { runner, status, log: `checked by ${runner}` } });
-    if (c.status !== 200) throw new Error(`complete failed: ${JSON.stringify(c.data)}`);
+    const leased = await admin.call("leaseJob", { json: { runner, kinds: ["check"], leaseSeconds: 30 } });
+    if (leased === null) return n;
+    const { job } = leased;
+    await admin.bytes("getPackage", { params: { id: job.learnwareId, ref: job.version } });
+    await admin.call("completeJob", { params: { id: job.id }, json: { runner, status, log: `checked by ${runner}` } });
     n++;
   }
 }

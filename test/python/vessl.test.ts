@@ -153,11 +153,12 @@ print(json.dumps({"a": [a.status_code, a.json()], "b": b.json(), "c": c.json(), 
   assert.deepEqual(out.b, { result: { predictions: [2.5], count: 1 } });
   assert.deepEqual(out.c.y, [[2.5]]); // the array API: preprocess → predict, the model's own output
   assert.equal(out.d[0], 422);
-  assert.equal(out.d[1].code, "MODEL_ERROR");
-  assert.match(out.d[1].message, /KeyError: 'rows'/);
-  assert.deepEqual([out.e[0], out.e[1].code], [400, "BAD_REQUEST"]);
-  assert.deepEqual([out.f[0], out.f[1].code], [422, "OUTPUT_NOT_JSON"]);
-  assert.match(out.f[1].message, /contains inf, which JSON cannot carry/);
+  // The runner's errors are the one envelope {error: {code, message, details}}.
+  assert.equal(out.d[1].error.code, "MODEL_ERROR");
+  assert.match(out.d[1].error.message, /KeyError: 'rows'/);
+  assert.deepEqual([out.e[0], out.e[1].error.code], [400, "BAD_REQUEST"]);
+  assert.deepEqual([out.f[0], out.f[1].error.code], [422, "OUTPUT_NOT_JSON"]);
+  assert.match(out.f[1].error.message, /contains inf, which JSON cannot carry/);
   // The TS client reaches the same route.
   const client = new ModelClient(daemonUrl, { model: reg.learnware_id, version: 1, token: alice });
   assert.deepEqual(await client.invoke({ rows: [[0, 1, 0]] }), { predictions: [2.5], count: 1 });

@@ -22,6 +22,8 @@ import { ModelService } from "../../runner/service/modelService.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import type { PackageSource } from "../../runner/service/packageSource.ts";
 import { toNested, type Tensor } from "../../runner/tensor.ts";
+import type { z } from "zod";
+import { RUNNER_OPERATIONS, type RunnerOperation } from "../../client/runnerContract.ts";
 import { randomData, scratch } from "./_fixtures.ts";
 
 const D = 4,
@@ -266,7 +268,7 @@ test("errors: unknown learnware 404 naming it, bad shapes 400, bad kind 400, unk
     body: JSON.stringify({ result: ghost, kind: "averaging", topK: 2 }),
   });
   assert.equal(r404.status, 404);
-  assert.match(((await r404.json()) as { message: string }).message, /ghost/);
+  assert.match(((await r404.json()) as { error: { message: string } }).error.message, /ghost/);
 
   const badKind = await fetch(`${svc.address}/mixtures`, {
     method: "POST",
@@ -299,6 +301,80 @@ test("errors: unknown learnware 404 naming it, bad shapes 400, bad kind 400, unk
   );
   await assert.rejects(new MixtureClient(svc.address, augmentId).fit(rows, [1, 2]), (e: any) => e.code === "BAD_REQUEST" && /labels/.test(e.message));
   await assert.rejects(new MixtureClient(svc.address, "mx-nope").info(), (e: any) => e.code === "NOT_FOUND");
+});
+
+test("a learnware whose stat spec lacks beta: POST /mixtures answers 422 SPEC_INVALID in the one envelope, not 500", async () => {
+  const good = readLearnwarePackage(packages.get("lwa@1")!);
+  const stat = JSON.parse(new TextDecoder().decode(good.files.get("stat.json")!)) as Record<string, unknown>;
+  delete stat.beta;
+  packages.set(
+    "nobeta@1",
+    writeLearnwarePackage({
+      yaml: {
+        model: { kind: "onnx", file: "model.onnx" },
+        stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+      },
+      files: { "model.onnx": good.files.get("model.onnx")!, "stat.json": new TextEncoder().encode(JSON.stringify(stat)) },
+    }),
+  );
+  const r = await fetch(`${svc.address}/mixtures`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ result: { single: [{ id: "nobeta", score: 1, dist: 0 }], multiple: null }, kind: "job_selector" }),
+  });
+  const body = (await r.json()) as { error: { code: string; message: string } };
+  assert.equal(r.status, 422, JSON.stringify(body));
+  assert.equal(body.error.code, "SPEC_INVALID");
+  assert.match(body.error.message, /beta/);
+});
+
+test("the service's /openapi.json names every operation; real JSON answers match the declared schemas field for field", async () => {
+  const doc = (await (await fetch(`${svc.address}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { operationId?: string; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+  };
+  const ops = RUNNER_OPERATIONS as Record<string, RunnerOperation>;
+  const listed = Object.entries(doc.paths).flatMap(([p, o]) => Object.entries(o).map(([m, op]) => ({ key: `${m} ${p}`, op })));
+  assert.deepEqual(listed.map((l) => l.key).sort(), Object.keys(ops).sort());
+  for (const { key, op } of listed) {
+    assert.equal(op.operationId, ops[key]!.operationId, key);
+    assert.ok(
+      Object.entries(op.responses).every(([st, r]) => st === "204" || r.content !== undefined),
+      `${key} declares an answer without a schema`,
+    );
+  }
+  const templates = Object.keys(ops).map((key) => ({ key, re: new RegExp(`^${key.replace(/\{[^}]+\}/g, "[^/]+")}$`) }));
+  const seen = new Set<string>();
+  const call = async (method: string, path: string, json?: unknown) => {
+    const res = await fetch(svc.address + path, {
+      method,
+      ...(json !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(json) } : {}),
+    });
+    const body = await res.json();
+    const t = templates.find((t) => t.re.test(`${method.toLowerCase()} ${path}`));
+    assert.ok(t, `${method} ${path} is not in the contract`);
+    const schema = (ops[t.key]!.responses as Record<number, z.ZodTypeAny>)[res.status];
+    assert.ok(schema, `${t.key} answered ${res.status}: ${JSON.stringify(body)}`);
+    const r = schema.safeParse(body);
+    assert.ok(r.success, `${t.key}: ${JSON.stringify(body).slice(0, 300)}`);
+    assert.deepEqual(r.data, body, `${t.key} carries fields its schema does not declare`);
+    seen.add(t.key);
+    return body;
+  };
+  await call("GET", "/healthz");
+  await call("POST", "/v1/models/lwa/versions/1/initialize", { note: "contract" });
+  await call("POST", "/v1/models/lwa/versions/1/predict", { X: rows.slice(0, 2) });
+  await call("POST", "/v1/models/lwa/versions/1/train", { X: rows.slice(0, 2), y: [0, 1] });
+  await call("GET", "/v1/models/lwa/versions/1/train");
+  await call("GET", "/v1/models/lwa/versions/1/log");
+  await call("GET", "/metrics");
+  const made = await call("POST", "/mixtures", { result: all3, kind: "feature_augment", mode: "classification", topK: 2, id: "mx-contract" });
+  await call("GET", "/mixtures");
+  await call("GET", `/mixtures/${made.id}`);
+  await call("POST", `/mixtures/${made.id}/fit`, { X: rows, y: rows.map((_, i) => i % K) });
+  await call("POST", `/mixtures/${made.id}/predict`, { X: rows });
+  await call("DELETE", `/mixtures/${made.id}`);
+  const missed = Object.keys(ops).filter((k) => !seen.has(k) && !k.endsWith("/invoke"));
+  assert.deepEqual(missed, [], "every operation but invoke (runner learnwares only) answered");
 });
 
 test("a restart keeps the descriptors (fitted state is reported lost); DELETE removes a mixture", async () => {

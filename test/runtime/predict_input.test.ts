@@ -44,12 +44,12 @@ class Model(BaseModel):
       assert.equal(ok.status, 200, await ok.clone().text());
       const narrow = await predict(model, [[1, 2, 3]]);
       assert.equal(narrow.status, 400);
-      const n = (await narrow.json()) as { code: string; message: string };
+      const n = ((await narrow.json()) as { error: { code: string; message: string } }).error;
       assert.equal(n.code, "INPUT_SHAPE");
       assert.equal(n.message, "X has 3 columns; the model takes 8");
       const text = await predict(model, [[1, 2, 3, "four", 5, 6, 7, 8]]);
       assert.equal(text.status, 400);
-      const t = (await text.json()) as { code: string; message: string };
+      const t = ((await text.json()) as { error: { code: string; message: string } }).error;
       assert.equal(t.code, "INPUT_TYPE");
       assert.match(t.message, /X\[0\]\[3\] is "four", not a finite number/);
       const jagged = await predict(model, [
@@ -57,7 +57,7 @@ class Model(BaseModel):
         [1, 2],
       ]);
       assert.equal(jagged.status, 400);
-      assert.equal(((await jagged.json()) as { code: string }).code, "INPUT_SHAPE");
+      assert.equal(((await jagged.json()) as { error: { code: string } }).error.code, "INPUT_SHAPE");
       const flat = await predict(model, [1, 2, 3, 4, 5, 6, 7, 8]);
       assert.equal(flat.status, 400);
     });
@@ -66,9 +66,9 @@ class Model(BaseModel):
   test("a model that fails answers 422 with a short message and no traceback", async () => {
     const r = await predict("bad", [[1, 2]]);
     assert.equal(r.status, 422);
-    const body = (await r.json()) as { code: string; message: string; details?: Record<string, unknown> };
-    assert.equal(body.code, "MODEL_ERROR");
-    assert.match(body.message, /Singular matrix/);
+    const body = (await r.json()) as { error: { code: string; message: string; details?: Record<string, unknown> } };
+    assert.equal(body.error.code, "MODEL_ERROR");
+    assert.match(body.error.message, /Singular matrix/);
     assert.doesNotMatch(JSON.stringify(body), /Traceback|File "/);
     const log = await fetch(`${svc.address}/v1/models/bad/versions/1/log`);
     assert.equal(log.status, 200);

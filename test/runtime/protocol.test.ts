@@ -45,7 +45,7 @@ test("the Python worker speaks the protocol: arrays both ways, errors as payload
   try {
     const hello = (await w.call("hello", {}, { timeoutMs: 20_000 })) as { numpy: string };
     assert.match(hello.numpy, /^\d+\./);
-    await assert.rejects(w.call("nope", {}), (e: any) => e.code === "UNKNOWN_OP" && /nope/.test(e.message));
+    await assert.rejects(w.callUnchecked("nope", {}), (e: any) => e.code === "UNKNOWN_OP" && /nope/.test(e.message));
     await assert.rejects(w.call("predict", { X: tensor([[1]]) }), (e: any) => e.code === "NOT_LOADED");
     const r = (await w.call("requirements", { text: "numpy>=1.0\nsurely-not-installed-pkg==1.0\n# comment\n" })) as {
       report: Array<{ ok: boolean; name: string; reason?: string }>;

@@ -1,8 +1,11 @@
 /**
  * The market API from the page: same-origin `fetch`, the token from the Upload form, and the
  * server's error envelope `{ error: { code, message, details } }` turned into an `ApiError`
- * whose message a person can read.
+ * whose message a person can read. Requests go through the typed client (`client/client.ts`).
  */
+import { ApiError, LwClient } from "../../client/client.ts";
+import { semanticList } from "../../core/semantic/read.ts";
+
 const TOKEN_KEY = "lw-token";
 
 export function getToken(): string {
@@ -13,18 +16,11 @@ export function setToken(t: string): void {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+/** The error of an API answer (status, code, message, details): the typed client's. */
+export { ApiError };
+
+/** The typed client of the contract, same-origin, with the Upload form's token. */
+export const client = new LwClient({ baseUrl: "", token: getToken });
 
 /** A readable one-line description of any error, naming the field the server blamed. */
 export function describeError(e: unknown): string {
@@ -46,35 +42,13 @@ export interface RequestOptions {
 }
 
 export async function request(path: string, opts: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  const token = getToken();
-  if (token) headers.authorization = `Bearer ${token}`;
-  let body = opts.body;
-  if (opts.json !== undefined) {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(opts.json);
-  }
-  const init: RequestInit = { method: opts.method ?? (body !== undefined ? "POST" : "GET"), headers };
-  if (body !== undefined) init.body = body;
+  const method = opts.method ?? (opts.body !== undefined || opts.json !== undefined ? "POST" : "GET");
+  const init: Parameters<LwClient["request"]>[2] = {};
+  if (opts.json !== undefined) init.json = opts.json;
+  if (opts.body !== undefined) init.body = opts.body;
+  if (opts.headers) init.headers = opts.headers;
   if (opts.signal) init.signal = opts.signal;
-  const res = await fetch(path, init);
-  if (!res.ok) {
-    let code = "HTTP_" + res.status,
-      message = `${res.status} ${res.statusText}`,
-      details: unknown;
-    try {
-      const data = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
-      if (data.error) {
-        code = data.error.code ?? code;
-        message = data.error.message ?? message;
-        details = data.error.details;
-      }
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(res.status, code, message, details);
-  }
-  return res;
+  return client.request(method, path, init);
 }
 
 export async function api<T = any>(path: string, opts: RequestOptions = {}): Promise<T> {
@@ -139,7 +113,5 @@ export function semanticOptions(): Promise<SemanticOptions> {
 
 /** The values of a semantic key as a list. */
 export function semanticValues(lw: { semantic: LearnwareView["semantic"] } | null | undefined, key: string): string[] {
-  const v = lw?.semantic?.[key]?.Values;
-  if (typeof v === "string") return v ? [v] : [];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  return semanticList(lw?.semantic, key);
 }
