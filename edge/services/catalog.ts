@@ -193,6 +193,10 @@ export function versionView(v: VersionRow, tagMap: Record<string, number> = {}) 
     modelId: v.modelId,
     learnwareId: v.modelId,
     number: v.number,
+    /** ModelBox's version label, name and description (null when not given). */
+    label: v.label,
+    name: v.name,
+    description: v.description,
     packageSha256: v.packageSha256,
     packageSize: v.packageSize,
     framework: v.framework,
