@@ -86,15 +86,7 @@ print(json.dumps(out))
   );
   assert.deepEqual(r.model.slice(1), ["mnist", "alice", "vision", "classification", "LeNet", { dataset: "mnist" }]);
   assert.equal(r.default_ns, "default");
-  assert.deepEqual(r.version, [
-    1,
-    "v1",
-    "first",
-    "baseline",
-    "pytorch",
-    ["production"],
-    { lr: 0.01, epochs: 10 },
-  ]);
+  assert.deepEqual(r.version, [1, "v1", "first", "baseline", "pytorch", ["production"], { lr: 0.01, epochs: 10 }]);
   assert.deepEqual(
     r.metrics.loss.map((x: any) => [x.step, x.value, x.wallclock]),
     [
