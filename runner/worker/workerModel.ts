@@ -6,7 +6,7 @@
  * command into the spec of a sandboxed worker process.
  */
 import { LearnwareError } from "../../core/errors.ts";
-import type { CallOptions, ModelHandle } from "../contract.ts";
+import type { AipodMethod, CallOptions, ModelHandle } from "../contract.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import { WorkerProcess, type WorkerSpec } from "./workerProcess.ts";
@@ -32,6 +32,7 @@ interface LoadReply {
   output_shape: number[] | null;
   has_fit: boolean;
   has_finetune: boolean;
+  is_aipod?: boolean;
   class: string;
 }
 
@@ -101,6 +102,7 @@ export class WorkerModelHandle implements ModelHandle {
   readonly acceptsBatch = true;
   canFit = false;
   canFinetune = false;
+  isAipod = false;
   /** How often the worker was (re)started. */
   starts = 0;
   /** The loaded class (`module.Class`). */
@@ -133,6 +135,7 @@ export class WorkerModelHandle implements ModelHandle {
         this.output_shape = info.output_shape ?? [];
         this.canFit = info.has_fit;
         this.canFinetune = info.has_finetune;
+        this.isAipod = info.is_aipod === true;
         this.className = info.class;
       } catch (e) {
         w.kill("closed");
@@ -175,6 +178,11 @@ export class WorkerModelHandle implements ModelHandle {
    */
   async invoke(data: unknown, opts?: CallOptions): Promise<unknown> {
     return ((await this.#call("invoke", { data }, opts)) as { result: unknown }).result;
+  }
+
+  /** An AIPOD model's method on the instance of `version` (raw bytes travel in the frame). */
+  async aipod(method: AipodMethod, version: string, kwargs: Record<string, unknown>, binaryData?: Uint8Array | null, opts?: CallOptions): Promise<unknown> {
+    return ((await this.#call("aipod", { method, version, kwargs, binary_data: binaryData ?? null }, opts)) as { result: unknown }).result;
   }
 
   async save(): Promise<unknown> {
