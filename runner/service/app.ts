@@ -60,6 +60,7 @@ export function statusOf(code: string): 400 | 401 | 403 | 404 | 409 | 422 | 500 
     case "OUTPUT_NOT_NUMERIC":
     case "OUTPUT_NOT_ARRAY":
     case "OUTPUT_NOT_JSON":
+    case "REQUIREMENT_UNSATISFIABLE":
       return 422;
     case "BACKEND_UNAVAILABLE":
     case "UPSTREAM_ERROR":
