@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, api, mintToken, sha256, startTestServer, type TestServer } from "./_server.ts";
+import { onnxPackage } from "../../core/demo/packages.ts";
+import { demoStatSpec } from "../../core/demo/synthetic.ts";
+import { ADMIN, api, fixture, mintToken, sha256, startTestServer, type TestServer, uploadForm } from "./_server.ts";
 
 const enc = encodeURIComponent;
 
@@ -226,5 +228,29 @@ describe("registry semantics", () => {
     const created = items.find((e) => e.type === "model.created" && e.data?.name === "for-finn");
     assert.equal(created.actor, "admin");
     assert.equal(created.data.owner, "finn");
+  });
+
+  it("/api's learnware_info marks ONNX learnwares as not loadable by the Python client's load_learnware", async () => {
+    const py = fixture(0, "-py");
+    const onnxFx = fixture(1, "-onnx");
+    const { spec, centres } = demoStatSpec(onnxFx.lw);
+    const onnxZip = onnxPackage(onnxFx.lw, JSON.stringify(spec.toJSON()), centres);
+    const ids: string[] = [];
+    for (const [sem, zip] of [
+      [py.semantic, py.zip],
+      [onnxFx.semantic, onnxZip],
+    ] as const) {
+      const r = await api(s.url, "POST", "/v1/learnwares", { token: erin, body: uploadForm(sem, zip) });
+      assert.equal(r.status, 201, JSON.stringify(r.data));
+      ids.push(r.data.learnware.id);
+    }
+    const infos = await Promise.all(ids.map((id) => api(s.url, "GET", `/api/engine/learnware_info?learnware_id=${id}`)));
+    assert.deepEqual(
+      infos.map((r) => [r.data.data.learnware_info.runtime, r.data.data.learnware_info.python_loadable]),
+      [
+        ["python", true],
+        ["onnx", false],
+      ],
+    );
   });
 });
