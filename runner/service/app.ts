@@ -176,8 +176,25 @@ function aipodArgs(body: Record<string, unknown>): { kwargs: Record<string, unkn
 
 const isAipodBody = (body: Record<string, unknown>) => body.kwargs !== null && typeof body.kwargs === "object" && !Array.isArray(body.kwargs);
 
-export function createServiceApp(service: ModelService, options: { mixtures?: MixtureStore } = {}): Hono {
+export function createServiceApp(service: ModelService, options: { mixtures?: MixtureStore; maxConcurrentRequests?: number } = {}): Hono {
   const app = new Hono();
+  // AIPOD_RPC_MAX_WORKERS: at most this many requests are handled at once; the rest wait in order.
+  const limit = options.maxConcurrentRequests ?? 0;
+  if (limit > 0) {
+    let active = 0;
+    const waiting: (() => void)[] = [];
+    app.use("*", async (_c, next) => {
+      if (active >= limit) await new Promise<void>((r) => waiting.push(r));
+      else active++;
+      try {
+        await next();
+      } finally {
+        const wake = waiting.shift();
+        if (wake) wake();
+        else active--;
+      }
+    });
+  }
   app.onError((err, c) => {
     const p = publicError(err);
     return c.json(p, statusOf(p.code));

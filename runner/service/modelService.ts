@@ -96,8 +96,9 @@ function modelInfo(config: InstanceConfig): Record<string, unknown> {
 export interface ServiceOptions {
   runtime: Runtime;
   source: PackageSource;
-  /** Instances' data folders live under `<dataDir>/instances`. */
+  /** Instances' data folders live under `<dataDir>/instances`, or under `instancesDir` when given. */
   dataDir: string;
+  instancesDir?: string;
   poolSize: number;
   poolMemoryBytes: number;
   batchMax: number;
@@ -137,6 +138,10 @@ export class ModelService {
   #batchTotals: BatchStats = { calls: 0, batches: 0, batchedRequests: 0, maxBatchRows: 0 };
   #predicts = 0;
   #authorize: Authorizer;
+
+  get #instancesDir(): string {
+    return this.#opts.instancesDir ?? join(this.#opts.dataDir, "instances");
+  }
 
   constructor(opts: ServiceOptions) {
     this.#opts = opts;
@@ -198,7 +203,7 @@ export class ModelService {
       throw new LearnwareError("BAD_REQUEST", "packageVersion must be a market version number, tag or 'latest'", { field: "packageVersion" });
     const pkg = await this.#packageOf(model, version, config);
     const key = ModelService.key(model, version);
-    const dataPath = join(this.#opts.dataDir, "instances", model, version);
+    const dataPath = join(this.#instancesDir, model, version);
     await mkdir(dataPath, { recursive: true });
     let inst = this.#instances.get(key);
     if (!inst) {
@@ -279,7 +284,7 @@ export class ModelService {
     let inst = known;
     if (!inst) {
       // Instances survive restarts through their instance.json; otherwise initialize with defaults.
-      const file = join(this.#opts.dataDir, "instances", model, version, "instance.json");
+      const file = join(this.#instancesDir, model, version, "instance.json");
       const restored = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as { config?: InstanceConfig; initializedByCaller?: boolean }) : null;
       const stored = restored?.config ?? {};
       const config = Object.fromEntries(Object.entries(stored).filter(([k]) => !(RESERVED_INSTANCE_KEYS as readonly string[]).includes(k)));

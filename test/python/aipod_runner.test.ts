@@ -129,3 +129,18 @@ describe("AIPOD models served by the runner", requires("python3-numpy", "python3
     assert.match(bad.body.message, /binary_data must be raw bytes/);
   });
 });
+
+test("the runner honours AIPOD_LISTEN_PORT, AIPOD_MODEL_POOL_SIZE, AIPOD_DATA_PATH and AIPOD_RPC_MAX_WORKERS (LW_ settings win)", async () => {
+  const { loadConfig } = await import("../../runner/config.ts");
+  const aipod = loadConfig({
+    AIPOD_LISTEN_PORT: "50051",
+    AIPOD_MODEL_POOL_SIZE: "1",
+    AIPOD_DATA_PATH: "/srv/appdata",
+    AIPOD_RPC_MAX_WORKERS: "12",
+    LW_DATA_DIR: "/d",
+  });
+  assert.deepEqual([aipod.port, aipod.poolSize, aipod.instancesDir, aipod.maxConcurrentRequests], [50051, 1, "/srv/appdata", 12]);
+  const both = loadConfig({ AIPOD_LISTEN_PORT: "50051", LW_RUNNER_PORT: "9000", AIPOD_MODEL_POOL_SIZE: "1", LW_POOL_SIZE: "4", LW_DATA_DIR: "/d" });
+  assert.deepEqual([both.port, both.poolSize, both.instancesDir, both.maxConcurrentRequests], [9000, 4, "/d/runner/instances", 0]);
+  assert.throws(() => loadConfig({ AIPOD_MODEL_POOL_SIZE: "many" }), /AIPOD_MODEL_POOL_SIZE must be a non-negative number/);
+});
