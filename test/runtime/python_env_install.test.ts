@@ -10,11 +10,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { zipSync } from "fflate";
+import { spawnSync } from "node:child_process";
+import { DockerBackend } from "../../runner/backends/docker.ts";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";
 import { condaRequirements, condaSpecToPip, pipFailure } from "../../runner/env/requirements.ts";
 import { materializePackage } from "../../runner/learnwareDir.ts";
-import { requires } from "../_requires.ts";
+import { DOCKER_BASE_IMAGE, requires } from "../_requires.ts";
 import { pythonPackage, scratch, semantic } from "./_fixtures.ts";
 import { sandbox } from "./_sandbox.ts";
 
@@ -114,3 +116,47 @@ describe("python-venv installs from the configured wheelhouse and gates on pip's
     assert.equal(m.status, "error", m.log.join("\n"));
   });
 });
+
+describe(
+  "docker: the base image has pip, and the env image installs from the wheelhouse or refuses with pip's reason",
+  requires("docker-base-image", "python3-numpy"),
+  () => {
+    const dir = scratch();
+    const wheelhouse = join(dir, "wheels");
+    mkdirSync(wheelhouse, { recursive: true });
+    tinyWheel(wheelhouse);
+    const backend = new DockerBackend({ envDir: join(dir, "envs"), wheelhouse, memoryLimitBytes: 256 * 1024 * 1024 });
+    const pkgs = join(dir, "pkgs");
+    const sem = semantic({ task: "Regression", inDim: 3, outDim: 1 });
+
+    test("pip is in the base image (runner/docker/build-base-image.sh; rebuild with npm run docker:base)", () => {
+      const r = spawnSync(process.env.LW_DOCKER ?? "docker", ["run", "--rm", "--network", "none", DOCKER_BASE_IMAGE, "python3", "-m", "pip", "--version"], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      assert.equal(r.status, 0, `no pip in ${DOCKER_BASE_IMAGE}: ${r.stderr}`);
+      assert.match(r.stdout, /^pip \d+/);
+    });
+
+    test("requirements from the wheelhouse are installed; an unsatisfiable one is INVALID", async () => {
+      const ok = await checkLearnware({
+        lw: await materializePackage(pythonPackage(MODEL, { d: 3, files: { "requirements.txt": "tinydep==1.0\n" } }), pkgs),
+        semantic: sem,
+        backend,
+        id: "dock-ok",
+      });
+      assert.equal(ok.status, "usable", ok.log.join("\n"));
+      const bad = await checkLearnware({
+        lw: await materializePackage(
+          pythonPackage(PLAIN, { d: 3, files: { "environment.yaml": "dependencies:\n  - definitely-not-a-real-package=9.9\n" } }),
+          pkgs,
+        ),
+        semantic: sem,
+        backend,
+        id: "dock-bad",
+      });
+      assert.equal(bad.status, "invalid", bad.log.join("\n"));
+      assert.match(bad.message ?? "", /definitely-not-a-real-package==9\.9 cannot be satisfied/);
+    });
+  },
+);
