@@ -13,6 +13,7 @@ import { ModelClient } from "../../runner/service/client.ts";
 import { requires } from "../_requires.ts";
 import { numpyPackage, pythonPackage, scratch } from "../runtime/_fixtures.ts";
 import { startService } from "../runtime/_service.ts";
+import { needsPython, packageVenv, pythonJson } from "./_python.ts";
 
 const MODEL = `
 import hashlib, json
@@ -111,6 +112,30 @@ describe("AIPOD models served by the runner", requires("python3-numpy", "python3
     assert.ok(r.head instanceof Uint8Array);
     assert.deepEqual([...r.head], [...bytes.subarray(0, 4)]);
     assert.equal(r.binary_sha256, createHash("sha256").update(bytes).digest("hex"));
+  });
+
+  test("the Python AIClient (lwpy.aipod) drives the runner's AIPOD model unchanged: its wire is the runner's", { skip: needsPython }, async () => {
+    const py = await packageVenv();
+    const r = await pythonJson(
+      py,
+      `
+import hashlib, json
+from lwpy.aipod import AIClient
+c = AIClient("${svc.address}", version="exp-py", model="aip")
+out = {"init": c.initialize(scale=3)}
+out["train"] = c.train(epochs=2, lr=0.5)
+p = c.predict(text="py", values=[1], binary_data=b"\\x00\\x01\\x02\\x03\\x04")
+out["scaled"] = p["scaled"]
+out["head_is_bytes"] = isinstance(p["head"], bytes) and p["head"] == b"\\x00\\x01\\x02\\x03"
+out["log"] = [x["message"] for x in c.log()]
+print(json.dumps(out))
+`,
+    );
+    assert.deepEqual(r.init, { result: true, model_info: { scale: 3 } });
+    assert.deepEqual(r.train, { epochs: 2, lr: 0.5, base_lr: null });
+    assert.deepEqual(r.scaled, [6]);
+    assert.equal(r.head_is_bytes, true);
+    assert.deepEqual(r.log, ["epoch 1", "epoch 2"]);
   });
 
   test("clear 4xx: predict before initialize, a non-AIPOD model given kwargs, an unknown free-form version of a plain model, bad binary_data", async () => {
