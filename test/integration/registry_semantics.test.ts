@@ -252,5 +252,11 @@ describe("registry semantics", () => {
         ["onnx", false],
       ],
     );
+    // and in /v1/search answers, beside each result
+    const found = await api(s.url, "POST", "/v1/search", { token: ADMIN, json: { semantic: {}, statuses: ["pending"], limit: 50 } });
+    assert.equal(found.status, 200, JSON.stringify(found.data));
+    const byId = new Map(found.data.single.items.map((it: any) => [it.id, [it.runtime, it.pythonLoadable]]));
+    assert.deepEqual(byId.get(ids[0]), ["python", true]);
+    assert.deepEqual(byId.get(ids[1]), ["onnx", false]);
   });
 });
