@@ -12,6 +12,12 @@ import { after, describe, test } from "node:test";
 import { ModelClient } from "../../runner/service/client.ts";
 import { requires } from "../_requires.ts";
 import { numpyPackage, pythonPackage, scratch } from "../runtime/_fixtures.ts";
+import { join } from "node:path";
+import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
+import { checkLearnware } from "../../runner/check/checkLearnware.ts";
+import { materializePackage } from "../../runner/learnwareDir.ts";
+import { sandbox } from "../runtime/_sandbox.ts";
+import { semantic } from "../runtime/_fixtures.ts";
 import { startService } from "../runtime/_service.ts";
 import { needsPython, packageVenv, pythonJson } from "./_python.ts";
 
@@ -136,6 +142,18 @@ print(json.dumps(out))
     assert.deepEqual(r.scaled, [6]);
     assert.equal(r.head_is_bytes, true);
     assert.deepEqual(r.log, ["epoch 1", "epoch 2"]);
+  });
+
+  test("the market's check passes an AIPOD learnware (shapes and stat spec checked; no array output rules)", async () => {
+    const dir = scratch();
+    const backend = new VenvBackend({ sandbox, envDir: join(dir, "envs") });
+    const lw = await materializePackage(pythonPackage(MODEL, { d: 2, kwargs: { input_shape: [2], output_shape: [1] } }), join(dir, "pkgs"));
+    const r = await checkLearnware({ lw, semantic: semantic({ task: "Regression", inDim: 2, outDim: 1 }), backend, id: "aip" });
+    assert.equal(r.status, "usable", r.log.join("\n"));
+    assert.match(r.log.join("\n"), /AIPOD model \(AIModelBase\)/);
+    const wrong = await checkLearnware({ lw, semantic: semantic({ task: "Regression", inDim: 5, outDim: 1 }), backend, id: "aip" });
+    assert.equal(wrong.status, "invalid");
+    assert.equal(wrong.rule, "input_shape");
   });
 
   test("clear 4xx: predict before initialize, a non-AIPOD model given kwargs, an unknown free-form version of a plain model, bad binary_data", async () => {
