@@ -18,6 +18,8 @@ import { assertCanWriteNamespace, ensureNamespace } from "./namespaces.ts";
 
 /** The namespace of `POST /v1/models` and of a bare model name. */
 export const DEFAULT_NAMESPACE = "default";
+/** The check log of a registry model version: it is registered as usable and no runner checks it. */
+export const REGISTRY_VERSION_LOG = "Registry model version: registered as usable, not checked by a runner (it has no learnware package).";
 /** Metadata is shown with every listing: 64 KiB of JSON at most (merged patches included). */
 export const MAX_METADATA_CHARS = 64 * 1024;
 
@@ -308,6 +310,8 @@ export async function createVersion(w: RegistryTx, m: ModelRow, body: NewRegistr
       metadata: body.metadata ?? {},
       semantic: m.semantic,
       checkStatus: m.kind === "model" ? 1 : 0,
+      // Said where the check log is shown, so a registry version never reads as "queued for a runner".
+      ...(m.kind === "model" ? { checkLog: REGISTRY_VERSION_LOG } : {}),
       createdBy: w.actor,
     },
     w.at,

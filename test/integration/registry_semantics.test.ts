@@ -131,6 +131,11 @@ describe("registry semantics", () => {
     assert.deepEqual(nsRoute.data.tags, { production: 1 });
     const byLabel = await api(s.url, "GET", `/v1/models/${ref}/versions/exp-b`, { token: erin });
     assert.equal(byLabel.data.number, 2);
+    // a registry version is not "queued for a runner": its check log says what it is
+    const check = await api(s.url, "GET", `/v1/learnwares/${m.data.id}/versions/1/check`, { token: erin });
+    assert.equal(check.data.status, "usable");
+    assert.match(check.data.log, /registered as usable, not checked by a runner/);
+    assert.deepEqual(check.data.jobs, []);
   });
 
   it("logs metrics and artifacts on the model itself; metrics without a step come back in wall-clock order", async () => {
