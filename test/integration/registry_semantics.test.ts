@@ -265,3 +265,51 @@ describe("registry semantics", () => {
     assert.deepEqual(byId.get(ids[1]), ["onnx", false]);
   });
 });
+
+describe("migration to unique registry names", () => {
+  it("renames the later duplicates of an existing database (name-<id>) and keeps every model", async () => {
+    const { cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { scratch } = await import("../_util.ts");
+    const { createClient } = await import("@libsql/client/node");
+    const { drizzle } = await import("drizzle-orm/libsql");
+    const { migrate } = await import("drizzle-orm/libsql/migrator");
+    const { migrationsFolder, openDatabase } = await import("../../edge/db/client.ts");
+    const dir = scratch("lw-migrate-");
+    // The migrations as they were before this change (0000–0003).
+    const before = join(dir, "before");
+    cpSync(migrationsFolder, before, { recursive: true });
+    const journal = JSON.parse(readFileSync(join(before, "meta", "_journal.json"), "utf8"));
+    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 3);
+    writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify(journal));
+    const url = `file:${join(dir, "lw.db")}`;
+    const old = createClient({ url });
+    await migrate(drizzle(old), { migrationsFolder: before });
+    for (const [id, seq, kind, ns, name] of [
+      ["00000001", 1, "model", "team-a", "churn"],
+      ["00000002", 2, "model", "team-a", "churn"],
+      ["00000003", 3, "model", "team-b", "churn"],
+      ["00000004", 4, "learnware", "market", "same"],
+      ["00000005", 5, "learnware", "market", "same"],
+    ] as const) {
+      await old.execute({
+        sql: "insert into models (id, seq, kind, namespace, owner, name, metadata, latest_version, created_at, updated_at) values (?, ?, ?, ?, 'u', ?, '{}', 0, 0, 0)",
+        args: [id, seq, kind, ns, name],
+      });
+    }
+    old.close();
+    const db = await openDatabase(url);
+    const rows = await db.client.execute("select id, namespace, name from models order by seq");
+    db.close();
+    assert.deepEqual(
+      rows.rows.map((r) => [r.id, r.namespace, r.name]),
+      [
+        ["00000001", "team-a", "churn"],
+        ["00000002", "team-a", "churn-00000002"],
+        ["00000003", "team-b", "churn"],
+        ["00000004", "market", "same"],
+        ["00000005", "market", "same"],
+      ],
+    );
+  });
+});
