@@ -36,7 +36,7 @@ function assertOneLineFailure(r: { code: number; err: string }, mentions: RegExp
   assert.match(lines[0]!, mentions);
 }
 
-describe("lw server commands", { timeout: 120_000 }, () => {
+describe("lw server commands", { timeout: 240_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "lw-cli-server-"));
     server = await startTestServer({ LW_SEED_DEMO: "true" });
@@ -157,10 +157,16 @@ describe("lw server commands", { timeout: 120_000 }, () => {
       JSON.parse(vs.out).items.map((v: any) => v.tags),
       [[], ["staging"]],
     );
-    assert.equal((await lw(["models", "log", id, "2", "acc=0.9", "note=fine", "--step", "3"], withServer())).code, 0);
+    assert.equal((await lw(["models", "log", id, "2", "acc=0.9", "--step", "3"], withServer())).code, 0);
     const m = JSON.parse((await lw(["models", "metrics", id, "staging", "--json"], withServer())).out);
     assert.deepEqual(m.metrics.acc, [{ value: 0.9, step: 3, wallClock: m.metrics.acc[0].wallClock }]);
-    assert.equal(m.metrics.note[0].value, "fine");
+    // strings are params, never metrics (MLflow's split); names are unique per namespace; addresses namespace/name@tag|:version
+    assertOneLineFailure(await lw(["models", "log", id, "2", "auc=abc"], withServer()), /Metric auc: "abc" is not a number/);
+    const p = await lw(["models", "param", "vision/resnet-tiny@staging", "note=fine"], withServer());
+    assert.equal(p.code, 0, p.err);
+    assert.equal(p.out.trim(), "logged 1 param(s) on vision/resnet-tiny@staging");
+    assert.equal((await lw(["models", "params", "vision/resnet-tiny:2"], withServer())).out.trim(), "note=fine");
+    assertOneLineFailure(await lw(["models", "create", "vision/resnet-tiny"], withServer()), /409 CONFLICT: .*already has a model named 'resnet-tiny'/);
     writeFileSync(join(dir, "weights.bin"), Buffer.alloc(300_000, 7));
     const a = await lw(["models", "put-artifact", id, "2", "weights.bin", "--path", "model/weights.bin"], withServer());
     assert.equal(a.code, 0, a.err);

@@ -28,6 +28,9 @@
  * | `LW_SERVER_URL`, `LW_TOKEN` (or `LW_TOKEN_FILE`) | unset | the market server and a `runner`-scoped token (job loop); an admin token is refused |
  * | `LW_RUNNER_NAME` | `runner-<host>-<pid>` | name used in job leases |
  * | `LW_LEASE_SECONDS`, `LW_POLL_MS` | 60, 2000 | job lease length, idle poll interval |
+ * | `AIPOD_LISTEN_PORT`, `AIPOD_MODEL_POOL_SIZE` | unset | AIPOD's names for `LW_RUNNER_PORT` and `LW_POOL_SIZE` (the `LW_` setting wins when both are set) |
+ * | `AIPOD_DATA_PATH` | `<data>/runner/instances` | the model instances' data folders (`<path>/<model>/<version>/`) |
+ * | `AIPOD_RPC_MAX_WORKERS` | unlimited | most model-service requests handled at once (more wait their turn) |
  */
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -41,6 +44,10 @@ export interface RunnerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** Where instances keep their data folders (AIPOD_DATA_PATH; default `<dataDir>/instances`). */
+  instancesDir: string;
+  /** Most model-service requests handled at once (AIPOD_RPC_MAX_WORKERS; 0 = no limit). */
+  maxConcurrentRequests: number;
   /** Most loaded instances (`Infinity`: bounded by memory only). */
   poolSize: number;
   /** Pre-warmed Python workers per environment (0: off). */
@@ -98,10 +105,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const sandbox = (env.LW_SANDBOX || "bwrap") as SandboxMode;
   if (!["bwrap", "none"].includes(sandbox)) throw new RangeError(`LW_SANDBOX must be bwrap or none, got '${sandbox}'`);
   const cfg: RunnerConfig = {
-    port: int(env, "LW_RUNNER_PORT", 8790),
+    port: int(env, "LW_RUNNER_PORT", int(env, "AIPOD_LISTEN_PORT", 8790)),
     host: env.LW_RUNNER_HOST ?? "127.0.0.1",
     dataDir: join(resolve(env.LW_DATA_DIR || env.LW_DATA || ".lw-data"), "runner"),
-    poolSize: int(env, "LW_POOL_SIZE", 0) || Number.POSITIVE_INFINITY,
+    instancesDir: env.AIPOD_DATA_PATH ? resolve(env.AIPOD_DATA_PATH) : join(resolve(env.LW_DATA_DIR || env.LW_DATA || ".lw-data"), "runner", "instances"),
+    maxConcurrentRequests: int(env, "AIPOD_RPC_MAX_WORKERS", 0),
+    poolSize: int(env, "LW_POOL_SIZE", int(env, "AIPOD_MODEL_POOL_SIZE", 0)) || Number.POSITIVE_INFINITY,
     warmWorkers: Math.max(0, int(env, "LW_WARM_WORKERS", 1)),
     warmImports: (env.LW_WARM_IMPORTS ?? "numpy,learnware.model")
       .split(",")

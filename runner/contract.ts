@@ -85,10 +85,19 @@ export interface ModelHandle {
   finetune(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
   /** Runner learnwares (Python VESSL-style classes): any JSON value through the whole hook chain, a JSON answer. */
   invoke?(data: unknown, opts?: CallOptions): Promise<unknown>;
+  /** True for an AIPOD model (a Python `AIModelBase` class): it is driven through `aipod`, not arrays. */
+  readonly isAipod?: boolean;
+  /**
+   * AIPOD models: `method(binary_data=…, **kwargs)` on the instance of a free-form `version`
+   * (one per version in the worker); the answer is JSON with raw bytes (`Uint8Array`) kept.
+   */
+  aipod?(method: AipodMethod, version: string, kwargs: Record<string, unknown>, binaryData?: Uint8Array | null, opts?: CallOptions): Promise<unknown>;
   /** Resident memory attributed to this instance, in bytes (best effort). */
   memoryBytes(): number;
   dispose(): Promise<void>;
 }
+
+export type AipodMethod = "initialize" | "train" | "predict" | "log";
 
 export interface CallOptions {
   /** Per-call timeout; the worker is killed when it is exceeded. */

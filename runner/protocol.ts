@@ -21,7 +21,8 @@
 import type { DType, Tensor } from "./tensor.ts";
 
 interface ArrayRef {
-  dtype: DType;
+  /** `bytes`: a raw `Uint8Array` (e.g. AIPOD's `binary_data`), referenced as `{$bytes: i}`. */
+  dtype: DType | "bytes";
   shape: number[];
   offset: number;
   bytes: number;
@@ -44,9 +45,15 @@ function isTensor(v: unknown): v is Tensor {
 /** Encodes a message (any JSON value with tensors anywhere inside) into one frame. */
 export function encodeFrame(message: unknown): Uint8Array {
   const arrays: ArrayRef[] = [];
-  const buffers: Array<Float64Array | Float32Array> = [];
+  const buffers: Array<Float64Array | Float32Array | Uint8Array> = [];
   let body = 0;
   const header = JSON.stringify(message, (_key, value: unknown) => {
+    if (value instanceof Uint8Array) {
+      arrays.push({ dtype: "bytes", shape: [value.byteLength], offset: body, bytes: value.byteLength });
+      buffers.push(value);
+      body += Math.ceil(value.byteLength / 8) * 8;
+      return { $bytes: arrays.length - 1 };
+    }
     if (isTensor(value)) {
       const offset = body;
       arrays.push({ dtype: value.data instanceof Float32Array ? "float32" : "float64", shape: value.shape, offset, bytes: value.data.byteLength });
@@ -89,7 +96,8 @@ function decodeParts(head: Uint8Array, body: Uint8Array): unknown {
   // Copy the body once into an aligned buffer so typed-array views need no further copies.
   const aligned = new Uint8Array(body.length);
   aligned.set(body);
-  const views = refs.map((r): Tensor => {
+  const views = refs.map((r): Tensor | Uint8Array => {
+    if (r.dtype === "bytes") return aligned.slice(r.offset, r.offset + r.bytes);
     const n = r.bytes / (r.dtype === "float32" ? 4 : 8);
     const data = r.dtype === "float32" ? new Float32Array(aligned.buffer, r.offset, n) : new Float64Array(aligned.buffer, r.offset, n);
     return { dtype: r.dtype, shape: r.shape, data };
@@ -100,8 +108,13 @@ function decodeParts(head: Uint8Array, body: Uint8Array): unknown {
       const o = v as Record<string, unknown>;
       if (typeof o.$array === "number" && Object.keys(o).length === 1) {
         const t = views[o.$array];
-        if (t === undefined) throw new RangeError(`Frame references array ${o.$array} of ${views.length}`);
+        if (t === undefined || t instanceof Uint8Array) throw new RangeError(`Frame references array ${o.$array} of ${views.length}`);
         return t;
+      }
+      if (typeof o.$bytes === "number" && Object.keys(o).length === 1) {
+        const b = views[o.$bytes];
+        if (!(b instanceof Uint8Array)) throw new RangeError(`Frame references bytes ${o.$bytes}, which is not a byte string`);
+        return b;
       }
       for (const k of Object.keys(o)) o[k] = revive(o[k]);
     }

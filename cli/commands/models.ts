@@ -8,12 +8,15 @@ import { readBytes } from "../files.ts";
 import { progressBar } from "../progress.ts";
 
 export const modelsHelp = `lw models list [--namespace NS] [--q TEXT] [--kind model|learnware] [--json]
-lw models create NAMESPACE NAME [--task T] [--description D]
-lw models get ID | versions ID
-lw models new-version ID [--framework F] [--tag T]… [--metadata '{"k":1}']
-lw models tag ID TAG VERSION
-lw models log ID VERSION key=value… [--step N]   |   lw models metrics ID VERSION [--json]
-lw models put-artifact ID VERSION FILE [--path P]   |   lw models artifacts ID VERSION
+lw models create [NAMESPACE] NAME | NAMESPACE/NAME [--task T] [--description D] [--owner O]
+lw models get MODEL | versions MODEL
+lw models new-version MODEL [--label L] [--name N] [--description D] [--framework F] [--tag T]… [--metadata '{"k":1}']
+lw models tag MODEL TAG VERSION
+lw models log VERSION key=number… [--step N]   |   lw models metrics VERSION [--json]
+lw models param VERSION key=value…              |   lw models params VERSION [--json]
+lw models put-artifact VERSION FILE [--path P]  |   lw models artifacts VERSION
+   MODEL is an id, NAMESPACE/NAME or a NAME in the default namespace; VERSION is
+   MODEL@TAG, MODEL:NUMBER, MODEL:LABEL, or MODEL followed by a number, tag or label
    (every models command: --server/LW_SERVER, --token/LW_TOKEN)`;
 
 const enc = encodeURIComponent;
@@ -22,6 +25,27 @@ const out = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + "\
 function need(positionals: string[], n: number, usage: string): string[] {
   if (positionals.length !== n) throw new CliError(`Usage: lw models ${usage}`);
   return positionals;
+}
+
+/** `MODEL@tag` / `MODEL:version` in one word, or `MODEL VERSION` in two: the model and version to address. */
+async function versionAt(c: MarketClient, positionals: string[], usage: string): Promise<{ model: string; ref: string; label: string; rest: string[] }> {
+  const [first, ...rest] = positionals;
+  if (first === undefined) throw new CliError(`Usage: lw models ${usage}`);
+  if (/[@:][^/]*$/.test(first.slice(first.lastIndexOf("/") + 1)) && !/^\d+$/.test(first)) {
+    const r = await c.json<{ model: { id: string }; version: { number: number } }>("GET", `/v1/resolve/${enc(first)}`);
+    return { model: r.model.id, ref: String(r.version.number), label: first, rest };
+  }
+  const [ref, ...more] = rest;
+  if (ref === undefined) throw new CliError(`Usage: lw models ${usage}`);
+  return { model: first, ref, label: `${first} v${ref}`, rest: more };
+}
+
+function pairs(items: string[], what: string): [string, string][] {
+  return items.map((p) => {
+    const eq = p.indexOf("=");
+    if (eq <= 0) throw new CliError(`A ${what} is key=value, got "${p}"`);
+    return [p.slice(0, eq), p.slice(eq + 1)];
+  });
 }
 
 function int(v: string, what: string): number {
@@ -51,6 +75,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       metadata: { type: "string" },
       step: { type: "string" },
       path: { type: "string" },
+      owner: { type: "string" },
+      label: { type: "string" },
+      name: { type: "string" },
     },
   });
   const c = new MarketClient(values);
@@ -71,29 +98,38 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case "create": {
-      const [ns, name] = need(positionals, 2, "create NAMESPACE NAME");
-      const r = await c.json("POST", `/v1/namespaces/${enc(ns!)}/models`, {
-        json: { name, ...(values.task ? { task: values.task } : {}), ...(values.description ? { description: values.description } : {}) },
+      if (positionals.length < 1 || positionals.length > 2) throw new CliError("Usage: lw models create [NAMESPACE] NAME | NAMESPACE/NAME");
+      const [ns, name] =
+        positionals.length === 2 ? positionals : positionals[0]!.includes("/") ? positionals[0]!.split(/\/(.*)/s, 2) : [undefined, positionals[0]];
+      const r = await c.json("POST", "/v1/models", {
+        json: {
+          name,
+          ...(ns ? { namespace: ns } : {}),
+          ...(values.owner ? { owner: values.owner } : {}),
+          ...(values.task ? { task: values.task } : {}),
+          ...(values.description ? { description: values.description } : {}),
+        },
       });
       return (values.json ? out(r) : process.stdout.write(`${(r as { id: string }).id}\n`), 0);
     }
     case "get": {
-      const [id] = need(positionals, 1, "get ID");
+      const [id] = need(positionals, 1, "get MODEL");
       return (out(await c.json("GET", `/v1/models/${enc(id!)}`)), 0);
     }
     case "versions": {
-      const [id] = need(positionals, 1, "versions ID");
-      const r = await c.json<{ items: { number: number; status: string; framework: string | null; tags: string[]; createdAt: string }[] }>(
-        "GET",
-        `/v1/models/${enc(id!)}/versions`,
-      );
+      const [id] = need(positionals, 1, "versions MODEL");
+      const r = await c.json<{
+        items: { number: number; label: string | null; status: string; framework: string | null; tags: string[]; createdAt: string }[];
+      }>("GET", `/v1/models/${enc(id!)}/versions`);
       if (values.json) return (out(r), 0);
       for (const v of r.items)
-        process.stdout.write(`v${v.number}  ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`);
+        process.stdout.write(
+          `v${v.number}  ${(v.label ?? "-").padEnd(10)} ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`,
+        );
       return 0;
     }
     case "new-version": {
-      const [id] = need(positionals, 1, "new-version ID");
+      const [id] = need(positionals, 1, "new-version MODEL");
       let metadata: unknown;
       if (values.metadata) {
         try {
@@ -104,6 +140,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       }
       const r = await c.json<{ number: number }>("POST", `/v1/models/${enc(id!)}/versions`, {
         json: {
+          ...(values.label ? { label: values.label } : {}),
+          ...(values.name ? { name: values.name } : {}),
+          ...(values.description ? { description: values.description } : {}),
           ...(values.framework ? { framework: values.framework } : {}),
           ...(metadata !== undefined ? { metadata } : {}),
           ...(values.tag ? { tags: values.tag } : {}),
@@ -112,36 +151,57 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       return (values.json ? out(r) : process.stdout.write(`${id} v${r.number}\n`), 0);
     }
     case "tag": {
-      const [id, tag, version] = need(positionals, 3, "tag ID TAG VERSION");
+      const [id, tag, version] = need(positionals, 3, "tag MODEL TAG VERSION");
       await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
       process.stdout.write(`${id} ${tag} → v${version}\n`);
       return 0;
     }
     case "log": {
-      if (positionals.length < 3) throw new CliError("Usage: lw models log ID VERSION key=value…");
-      const [id, ref, ...pairs] = positionals;
+      const at = await versionAt(c, positionals, "log VERSION key=number… [--step N]");
+      if (at.rest.length === 0) throw new CliError("Usage: lw models log VERSION key=number…");
       const step = values.step === undefined ? undefined : int(values.step, "--step");
-      const metrics = pairs.map((p) => {
-        const eq = p.indexOf("=");
-        if (eq <= 0) throw new CliError(`A metric is key=value, got "${p}"`);
-        const raw = p.slice(eq + 1);
+      // Metrics are numbers (a series per key); strings are params (`lw models param`), as in MLflow.
+      const metrics = pairs(at.rest, "metric").map(([key, raw]) => {
         const num = Number(raw);
-        return { key: p.slice(0, eq), value: raw.trim() !== "" && Number.isFinite(num) ? num : raw, ...(step !== undefined ? { step } : {}) };
+        if (raw.trim() === "" || !Number.isFinite(num)) {
+          throw new CliError(`Metric ${key}: "${raw}" is not a number; metrics are numeric (log a string with "lw models param")`);
+        }
+        return { key, value: num, ...(step !== undefined ? { step } : {}) };
       });
-      const r = await c.json<{ logged: number; version: number }>("POST", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/metrics`, { json: { metrics } });
-      process.stdout.write(`logged ${r.logged} metric(s) on ${id} v${r.version}\n`);
+      const r = await c.json<{ logged: number; version: number }>("POST", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/metrics`, { json: { metrics } });
+      process.stdout.write(`logged ${r.logged} metric(s) on ${at.label}\n`);
       return 0;
     }
     case "metrics": {
-      const [id, ref] = need(positionals, 2, "metrics ID VERSION");
-      const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>("GET", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/metrics`);
+      const at = await versionAt(c, positionals, "metrics VERSION");
+      const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>(
+        "GET",
+        `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/metrics`,
+      );
       if (values.json) return (out(r), 0);
       for (const [k, pts] of Object.entries(r.metrics))
         process.stdout.write(`${k}: ${pts.map((p) => `${p.step}:${String(p.value ?? "(bytes)")}`).join(" ")}\n`);
       return 0;
     }
+    case "param": {
+      const at = await versionAt(c, positionals, "param VERSION key=value…");
+      if (at.rest.length === 0) throw new CliError("Usage: lw models param VERSION key=value…");
+      const params = Object.fromEntries(pairs(at.rest, "param"));
+      await c.json("POST", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/params`, { json: { params } });
+      process.stdout.write(`logged ${Object.keys(params).length} param(s) on ${at.label}\n`);
+      return 0;
+    }
+    case "params": {
+      const at = await versionAt(c, positionals, "params VERSION");
+      const r = await c.json<{ params: Record<string, string> }>("GET", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/params`);
+      if (values.json) return (out(r), 0);
+      for (const [k, v] of Object.entries(r.params)) process.stdout.write(`${k}=${v}\n`);
+      return 0;
+    }
     case "put-artifact": {
-      const [id, ref, file] = need(positionals, 3, "put-artifact ID VERSION FILE [--path P]");
+      const at = await versionAt(c, positionals, "put-artifact VERSION FILE [--path P]");
+      const [file] = need(at.rest, 1, "put-artifact VERSION FILE [--path P]");
+      const { model: id, ref } = at;
       let size: number;
       try {
         size = statSync(file!).size;
@@ -172,18 +232,19 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case "artifacts": {
-      const [id, ref] = need(positionals, 2, "artifacts ID VERSION");
-      const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; storage: string }[] }>(
+      const { model: id, ref, rest } = await versionAt(c, positionals, "artifacts VERSION");
+      need(rest, 0, "artifacts VERSION");
+      const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; fileType: string; storage: string }[] }>(
         "GET",
         `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`,
       );
       if (values.json) return (out(r), 0);
-      for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.storage}\n`);
+      for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.fileType}  ${a.storage}\n`);
       return 0;
     }
     default:
       throw new CliError(
-        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, put-artifact, artifacts); see "lw help"`,
+        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, param, params, put-artifact, artifacts); see "lw help"`,
       );
   }
 }

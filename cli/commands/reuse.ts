@@ -141,6 +141,8 @@ async function viaService(
         kind: body.kind,
         ...(body.mode !== undefined ? { mode: body.mode } : {}),
         ...(body.topK !== undefined ? { topK: body.topK } : {}),
+        // The same numbers as the in-process reuser, which weights averaging by the search weights.
+        ...(body.kind === "averaging" ? { weighted: true } : {}),
       },
       opts,
     );

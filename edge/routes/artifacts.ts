@@ -1,18 +1,28 @@
 /**
- * Artifacts of a version: uploaded (streamed to the blob store, sha256 computed by the
- * server and checked against the client's), or tracked by URI; listed with size, sha256
- * and mime type.
+ * Artifacts of a model or of a version: uploaded (streamed to the blob store, sha256
+ * computed by the server and checked against the client's), or tracked by URI (any scheme
+ * of the allow-list, or a plain absolute path, kept as a `file://` URI); listed with id,
+ * parent, size, sha256, mime and ModelBox file type. The domain is `services/registryData.ts`.
  */
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
+import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
-import { artifacts } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { getModel, resolveVersion } from "../services/catalog.ts";
-import { appendEvent } from "../services/events.ts";
+import { findVersion, registryWrite, resolveModel } from "../services/registry.ts";
+import {
+  artifactView,
+  FILE_TYPES,
+  findArtifact,
+  guessMime,
+  listArtifacts,
+  type Owner,
+  stageArtifact,
+  storeArtifact,
+  type TrackedIn,
+  trackArtifact,
+} from "../services/registryData.ts";
 import { assertCanWrite } from "../services/market.ts";
-import { assertStorageQuota } from "../services/quota.ts";
 
 /** Windows device names, which no file may be called on Windows (with or without an extension). */
 const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
@@ -68,255 +78,153 @@ export const TRACKED_SCHEMES = [
   "models",
 ];
 
+/** A tracked URI: a scheme of the allow-list, or a plain absolute path (kept as `file://`). */
 const TrackedUri = z
   .string()
+  .min(1)
   .max(4096)
-  .url()
+  .transform((u) => (u.startsWith("/") && !u.startsWith("//") ? `file://${encodeURI(u)}` : u))
   .superRefine((u, ctx) => {
-    const scheme = u.slice(0, Math.max(0, u.indexOf(":"))).toLowerCase();
+    let scheme: string;
+    try {
+      scheme = new URL(u).protocol.slice(0, -1).toLowerCase();
+    } catch {
+      ctx.addIssue({ code: "custom", message: `'${u.slice(0, 80)}' is neither a URI nor an absolute path` });
+      return;
+    }
     if (!TRACKED_SCHEMES.includes(scheme))
       ctx.addIssue({ code: "custom", message: `URI scheme '${scheme}:' is not allowed; use one of ${TRACKED_SCHEMES.join(", ")}` });
   });
 
-const MIME_BY_EXT: Record<string, string> = {
-  json: "application/json",
-  txt: "text/plain",
-  csv: "text/csv",
-  onnx: "application/onnx",
-  zip: "application/zip",
-  png: "image/png",
-  jpg: "image/jpeg",
-  yaml: "application/yaml",
-  yml: "application/yaml",
-  pkl: "application/octet-stream",
-  pt: "application/octet-stream",
-  npy: "application/octet-stream",
-  html: "text/html",
-  md: "text/markdown",
-};
+const FileTypeSchema = z.enum(FILE_TYPES);
 
-function guessMime(path: string, header: string | undefined): string {
-  if (header && header !== "application/octet-stream" && !header.startsWith("multipart/")) return header.split(";")[0]!.trim();
-  const ext = path.split(".").pop()?.toLowerCase() ?? "";
-  return MIME_BY_EXT[ext] ?? header ?? "application/octet-stream";
-}
-
-type ArtifactRow = typeof artifacts.$inferSelect;
-const view = (a: ArtifactRow) => ({
-  path: a.path,
-  size: a.size,
-  sha256: a.sha256,
-  mime: a.mime,
-  storage: a.storage,
-  uri: a.uri,
-  version: a.version,
-  createdAt: new Date(a.createdAt).toISOString(),
+/** A tracked artifact in a request (also accepted at model and version creation). */
+export const TrackedArtifact = z.object({
+  path: ArtifactPath,
+  uri: TrackedUri,
+  mime: z.string().max(200).optional(),
+  fileType: FileTypeSchema.optional(),
+  size: z.number().int().min(0).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
+export const trackedBody = (a: z.infer<typeof TrackedArtifact>): TrackedIn => a;
+
+/** The owner of the artifacts a request names: the model (no `ref`) or one of its versions. */
+async function owner(ctx: Ctx, id: string, ref: string | undefined, write: Principal | null | false): Promise<Owner> {
+  const model = await resolveModel(ctx.db.db, id);
+  if (write !== false) assertCanWrite(write, model);
+  return { model, version: ref === undefined ? 0 : (await findVersion(ctx.db.db, model, ref)).number };
+}
+
 export function artifactRoutes(app: App, ctx: Ctx): void {
-  const P = z.object({ id: z.string(), ref: z.string() });
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "put",
-      path: "/v1/models/{id}/versions/{ref}/artifacts",
-      tags: ["registry"],
-      summary: "Upload an artifact (streamed; the server computes sha256 and checks X-Checksum-Sha256 when given)",
-      auth: "write",
-      params: P,
-      query: z.object({ path: ArtifactPath }),
-      rawBody: { contentType: "application/octet-stream", schema: z.string().openapi({ format: "binary" }) },
-      responses: { 201: { description: "Stored" } },
-    },
-    async (c, { params, query, principal }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      assertCanWrite(principal, m);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const expected = c.req.header("x-checksum-sha256")?.toLowerCase();
-      if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
-        throw new LearnwareError("BAD_REQUEST", "X-Checksum-Sha256 must be 64 hex digits", { field: "x-checksum-sha256" });
-      }
-      if (c.req.raw.body === null) throw new LearnwareError("BAD_REQUEST", "The artifact body is empty", { field: "body" });
-      const staged = await ctx.blobs.stage(c.req.raw.body, { maxBytes: ctx.config.maxPackageBytes });
-      if (expected !== undefined && expected !== staged.sha256) {
-        await ctx.blobs.discard(staged);
-        throw new LearnwareError("CHECKSUM_MISMATCH", `Artifact sha256 is ${staged.sha256}, the client declared ${expected}`, {
-          field: "x-checksum-sha256",
-          actual: staged.sha256,
-        });
-      }
-      try {
-        await assertStorageQuota(ctx, m.owner, staged.size);
-      } catch (err) {
-        await ctx.blobs.discard(staged);
-        throw err;
-      }
-      const mime = guessMime(query.path, c.req.header("content-type"));
-      const at = ctx.now();
-      const row = await ctx.db.write(async (tx) => {
-        const [dup] = await tx
-          .select()
-          .from(artifacts)
-          .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
-        if (dup) {
-          await ctx.blobs.discard(staged);
-          throw new LearnwareError("CONFLICT", `Version ${v.number} already has an artifact at '${query.path}'`, { field: "path" });
+  const scopes = [
+    { base: "/v1/models/{id}/versions/{ref}/artifacts", what: "a version", P: z.object({ id: z.string().min(1), ref: z.string().min(1) }) },
+    { base: "/v1/models/{id}/artifacts", what: "the model itself", P: z.object({ id: z.string().min(1) }) },
+  ] as const;
+  for (const { base, what, P } of scopes) {
+    const refOf = (p: { id: string; ref?: string }) => p.ref;
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "put",
+        path: base,
+        tags: ["registry"],
+        summary: `Upload an artifact of ${what} (streamed; the server computes sha256 and checks X-Checksum-Sha256 when given)`,
+        auth: "write",
+        params: P,
+        query: z.object({ path: ArtifactPath, fileType: FileTypeSchema.optional() }),
+        rawBody: { contentType: "application/octet-stream", schema: z.string().openapi({ format: "binary" }) },
+        responses: { 201: { description: "Stored" } },
+      },
+      async (c, { params, query, principal }) => {
+        const o = await owner(ctx, params.id, refOf(params), principal);
+        const expected = c.req.header("x-checksum-sha256")?.toLowerCase();
+        if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
+          throw new LearnwareError("BAD_REQUEST", "X-Checksum-Sha256 must be 64 hex digits", { field: "x-checksum-sha256" });
         }
-        await ctx.blobs.commit(staged);
-        const [row] = await tx
-          .insert(artifacts)
-          .values({
-            modelId: m.id,
-            version: v.number,
-            path: query.path,
-            size: staged.size,
-            sha256: staged.sha256,
-            mime,
-            storage: "stored",
-            uri: null,
-            createdAt: at,
-          })
-          .returning();
-        await appendEvent(tx, at, {
-          type: "artifact.added",
-          namespace: m.namespace,
-          modelId: m.id,
-          version: v.number,
-          actor: principal!.owner,
-          data: { path: query.path, sha256: staged.sha256, size: staged.size },
+        if (c.req.raw.body === null) throw new LearnwareError("BAD_REQUEST", "The artifact body is empty", { field: "body" });
+        const staged = await stageArtifact(ctx, o, c.req.raw.body, expected);
+        const mime = guessMime(query.path, c.req.header("content-type"));
+        const row = await registryWrite(ctx, principal, (w) => storeArtifact(ctx, w, o, { path: query.path, mime, fileType: query.fileType, staged }));
+        return c.json(artifactView(row), 201);
+      },
+    );
+
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "post",
+        path: base,
+        tags: ["registry"],
+        summary: `Track an external artifact of ${what} by URI (a scheme of the allow-list) or absolute path`,
+        auth: "write",
+        params: P,
+        body: TrackedArtifact,
+        responses: { 201: { description: "Tracked" } },
+      },
+      async (c, { params, body, principal }) => {
+        const o = await owner(ctx, params.id, refOf(params), principal);
+        const row = await registryWrite(ctx, principal, (w) => trackArtifact(w, o, trackedBody(body)));
+        return c.json(artifactView(row), 201);
+      },
+    );
+
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "get",
+        path: base,
+        tags: ["registry"],
+        summary: `List the artifacts of ${what} with id, parent, size, sha256, mime and file type`,
+        auth: "read",
+        params: P,
+      },
+      async (c, { params }) => {
+        const o = await owner(ctx, params.id, refOf(params), false);
+        return c.json({ version: o.version === 0 ? null : o.version, items: (await listArtifacts(ctx.db.db, o)).map(artifactView) });
+      },
+    );
+
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "get",
+        path: `${base}/content`,
+        tags: ["registry"],
+        summary: `Download a stored artifact of ${what} (a tracked one redirects to its URI)`,
+        auth: "read",
+        params: P,
+        query: z.object({ path: ArtifactPath }),
+      },
+      async (c, { params, query }) => {
+        const a = await findArtifact(ctx.db.db, await owner(ctx, params.id, refOf(params), false), query.path);
+        if (a.storage === "tracked") {
+          // Only web URLs are followed; other schemes are answered with the URI itself.
+          if (!/^https?:/i.test(a.uri ?? "")) return c.json({ path: a.path, storage: "tracked", uri: a.uri });
+          return c.redirect(a.uri!, 302);
+        }
+        const stream = await ctx.blobs.open(a.sha256!);
+        if (!stream) throw new LearnwareError("NOT_FOUND", `Artifact blob ${a.sha256} is missing`);
+        // Always a download, never a page of this origin (an uploaded .html or .svg would run here).
+        const name = a.path.split("/").pop()!;
+        const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+        return new Response(stream, {
+          headers: {
+            "content-type": a.mime,
+            "content-length": String(a.size),
+            "content-disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+            "x-checksum-sha256": a.sha256!,
+          },
         });
-        return row!;
-      });
-      ctx.hub.notify();
-      return c.json(view(row), 201);
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "post",
-      path: "/v1/models/{id}/versions/{ref}/artifacts",
-      tags: ["registry"],
-      summary: "Track an external artifact by URI",
-      auth: "write",
-      params: P,
-      body: z.object({
-        path: ArtifactPath,
-        uri: TrackedUri,
-        mime: z.string().max(200).optional(),
-        size: z.number().int().min(0).optional(),
-        sha256: z
-          .string()
-          .regex(/^[0-9a-f]{64}$/)
-          .optional(),
-      }),
-      responses: { 201: { description: "Tracked" } },
-    },
-    async (c, { params, body, principal }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      assertCanWrite(principal, m);
-      const at = ctx.now();
-      const row = await ctx.db.write(async (tx) => {
-        const v = await resolveVersion(tx, m, params.ref);
-        const [dup] = await tx
-          .select()
-          .from(artifacts)
-          .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, body.path)));
-        if (dup) throw new LearnwareError("CONFLICT", `Version ${v.number} already has an artifact at '${body.path}'`, { field: "path" });
-        const [row] = await tx
-          .insert(artifacts)
-          .values({
-            modelId: m.id,
-            version: v.number,
-            path: body.path,
-            size: body.size ?? null,
-            sha256: body.sha256 ?? null,
-            mime: body.mime ?? guessMime(body.path, undefined),
-            storage: "tracked",
-            uri: body.uri,
-            createdAt: at,
-          })
-          .returning();
-        await appendEvent(tx, at, {
-          type: "artifact.added",
-          namespace: m.namespace,
-          modelId: m.id,
-          version: v.number,
-          actor: principal!.owner,
-          data: { path: body.path, uri: body.uri },
-        });
-        return row!;
-      });
-      ctx.hub.notify();
-      return c.json(view(row), 201);
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/models/{id}/versions/{ref}/artifacts",
-      tags: ["registry"],
-      summary: "List artifacts with size, sha256 and mime",
-      auth: "read",
-      params: P,
-    },
-    async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const rows = await ctx.db.db
-        .select()
-        .from(artifacts)
-        .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number)))
-        .orderBy(asc(artifacts.path));
-      return c.json({ version: v.number, items: rows.map(view) });
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/models/{id}/versions/{ref}/artifacts/content",
-      tags: ["registry"],
-      summary: "Download a stored artifact (a tracked one redirects to its URI)",
-      auth: "read",
-      params: P,
-      query: z.object({ path: ArtifactPath }),
-    },
-    async (c, { params, query }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const [a] = await ctx.db.db
-        .select()
-        .from(artifacts)
-        .where(and(eq(artifacts.modelId, m.id), eq(artifacts.version, v.number), eq(artifacts.path, query.path)));
-      if (!a) throw new LearnwareError("NOT_FOUND", `No artifact '${query.path}' in version ${v.number}`, { field: "path" });
-      if (a.storage === "tracked") {
-        // Rows from before the allow-list may hold any URI: only web URLs are followed.
-        if (!/^https?:/i.test(a.uri ?? "")) return c.json({ path: a.path, storage: "tracked", uri: a.uri });
-        return c.redirect(a.uri!, 302);
-      }
-      const stream = await ctx.blobs.open(a.sha256!);
-      if (!stream) throw new LearnwareError("NOT_FOUND", `Artifact blob ${a.sha256} is missing`);
-      // Always a download, never a page of this origin (an uploaded .html or .svg would run here).
-      const name = a.path.split("/").pop()!;
-      const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
-      return new Response(stream, {
-        headers: {
-          "content-type": a.mime,
-          "content-length": String(a.size),
-          "content-disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-          "x-checksum-sha256": a.sha256!,
-        },
-      });
-    },
-  );
+      },
+    );
+  }
 }

@@ -418,6 +418,9 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       const m = await findModel(ctx.db.db, id);
       if (m?.kind !== "learnware") return fail(c, 41, "Learnware not found.");
       const st = await latestStatuses(ctx.db.db, [m.id]);
+      // The Python client's load_learnware imports the package's __init__.py: ONNX and JS
+      // learnwares have none, so they are marked (they run through our runner instead).
+      const runtime = (await resolveVersion(ctx.db.db, m, "latest").catch(() => null))?.framework ?? "python";
       return ok(c, "Ok", {
         learnware_info: {
           learnware_id: m.id,
@@ -426,6 +429,8 @@ export function compatRoutes(app: App, ctx: Ctx): void {
           last_modify: pyTimestamp(m.updatedAt),
           verify_status: beimingwuStatus(st.get(m.id) ?? 0),
           semantic_specification: m.semantic,
+          runtime,
+          python_loadable: runtime === "python",
         },
       });
     }),

@@ -1,13 +1,17 @@
-/** Metrics of a version: batches of (key, number | string | bytes, step, wall clock), read back in order. */
+/**
+ * Metrics and params of a model or a version. Metrics are ModelBox's: batches of (key,
+ * number | string | bytes, step, wall clock), read back per key in step order, then wall-clock
+ * order (so metrics logged without a step come back in the order they were measured). Params
+ * are MLflow's: string key/values written once, kept apart from the metric series.
+ */
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
+import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
-import { metrics } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { getModel, resolveVersion } from "../services/catalog.ts";
-import { appendEvent } from "../services/events.ts";
 import { assertCanWrite } from "../services/market.ts";
+import { findVersion, registryWrite, resolveModel } from "../services/registry.ts";
+import { logMetrics, logParams, type Owner, readMetrics, readParams } from "../services/registryData.ts";
 
 const Metric = z
   .object({
@@ -19,105 +23,109 @@ const Metric = z
   })
   .refine((m) => (m.value === undefined) !== (m.bytes === undefined), { message: "Give exactly one of value or bytes" });
 
+const ParamKey = z.string().min(1).max(250);
+
 function b64decode(s: string): Uint8Array {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
-function b64encode(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
+
+async function owner(ctx: Ctx, id: string, ref: string | undefined, write: Principal | null | false): Promise<Owner> {
+  const model = await resolveModel(ctx.db.db, id);
+  if (write !== false) assertCanWrite(write, model);
+  return { model, version: ref === undefined ? 0 : (await findVersion(ctx.db.db, model, ref)).number };
 }
 
 export function metricRoutes(app: App, ctx: Ctx): void {
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "post",
-      path: "/v1/models/{id}/versions/{ref}/metrics",
-      tags: ["registry"],
-      summary: "Log a batch of metrics",
-      auth: "write",
-      params: z.object({ id: z.string(), ref: z.string() }),
-      body: z.object({ metrics: z.array(Metric).min(1).max(10_000) }),
-      responses: { 201: { description: "Logged" } },
-    },
-    async (c, { params, body, principal }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      assertCanWrite(principal, m);
-      const at = ctx.now();
-      const rows = body.metrics.map((x, i) => {
-        let valueBytes: Buffer | null = null;
-        if (x.bytes !== undefined) {
-          try {
-            valueBytes = b64decode(x.bytes) as Buffer;
-          } catch {
-            throw new LearnwareError("VALIDATION_FAILED", `metrics.${i}.bytes is not base64`, { field: `body.metrics.${i}.bytes` });
+  const scopes = [
+    { base: "/v1/models/{id}/versions/{ref}", what: "a version", P: z.object({ id: z.string().min(1), ref: z.string().min(1) }) },
+    { base: "/v1/models/{id}", what: "the model itself", P: z.object({ id: z.string().min(1) }) },
+  ] as const;
+  for (const { base, what, P } of scopes) {
+    const refOf = (p: { id: string; ref?: string }) => p.ref;
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "post",
+        path: `${base}/metrics`,
+        tags: ["registry"],
+        summary: `Log a batch of metrics on ${what}`,
+        auth: "write",
+        params: P,
+        body: z.object({ metrics: z.array(Metric).min(1).max(10_000) }),
+        responses: { 201: { description: "Logged" } },
+      },
+      async (c, { params, body, principal }) => {
+        const o = await owner(ctx, params.id, refOf(params), principal);
+        const rows = body.metrics.map((x, i) => {
+          let bytes: Uint8Array | undefined;
+          if (x.bytes !== undefined) {
+            try {
+              bytes = b64decode(x.bytes);
+            } catch {
+              throw new LearnwareError("VALIDATION_FAILED", `metrics.${i}.bytes is not base64`, { field: `body.metrics.${i}.bytes` });
+            }
           }
-        }
-        return {
-          key: x.key,
-          valueNumber: typeof x.value === "number" ? x.value : null,
-          valueString: typeof x.value === "string" ? x.value : null,
-          valueBytes,
-          step: x.step ?? 0,
-          wallClock: x.wallClock ?? at,
-        };
-      });
-      const v = await ctx.db.write(async (tx) => {
-        const v = await resolveVersion(tx, m, params.ref);
-        for (let i = 0; i < rows.length; i += 500) {
-          await tx.insert(metrics).values(rows.slice(i, i + 500).map((r) => ({ ...r, modelId: m.id, version: v.number })));
-        }
-        await appendEvent(tx, at, {
-          type: "metrics.logged",
-          namespace: m.namespace,
-          modelId: m.id,
-          version: v.number,
-          actor: principal!.owner,
-          data: { count: rows.length, keys: [...new Set(rows.map((r) => r.key))] },
+          return { key: x.key, value: x.value, bytes, step: x.step, wallClock: x.wallClock };
         });
-        return v;
-      });
-      ctx.hub.notify();
-      return c.json({ logged: rows.length, version: v.number }, 201);
-    },
-  );
+        const logged = await registryWrite(ctx, principal, (w) => logMetrics(w, o, rows));
+        return c.json({ logged, version: o.version === 0 ? null : o.version }, 201);
+      },
+    );
 
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/models/{id}/versions/{ref}/metrics",
-      tags: ["registry"],
-      summary: "Read metrics back, per key in step order (then logging order)",
-      auth: "read",
-      params: z.object({ id: z.string(), ref: z.string() }),
-      query: z.object({ key: z.string().optional() }),
-    },
-    async (c, { params, query }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
-      const conds = [eq(metrics.modelId, m.id), eq(metrics.version, v.number)];
-      if (query.key !== undefined) conds.push(eq(metrics.key, query.key));
-      const rows = await ctx.db.db
-        .select()
-        .from(metrics)
-        .where(and(...conds))
-        .orderBy(asc(metrics.key), asc(metrics.step), asc(metrics.id));
-      const out: Record<string, { value?: number | string; bytes?: string; step: number; wallClock: number }[]> = {};
-      for (const r of rows) {
-        const item =
-          r.valueBytes !== null
-            ? { bytes: b64encode(new Uint8Array(r.valueBytes)), step: r.step, wallClock: r.wallClock }
-            : { value: (r.valueNumber ?? r.valueString)!, step: r.step, wallClock: r.wallClock };
-        (out[r.key] ??= []).push(item);
-      }
-      return c.json({ version: v.number, metrics: out });
-    },
-  );
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "get",
+        path: `${base}/metrics`,
+        tags: ["registry"],
+        summary: `Read the metrics of ${what} back, per key in step order, then wall-clock order`,
+        auth: "read",
+        params: P,
+        query: z.object({ key: z.string().optional() }),
+      },
+      async (c, { params, query }) => {
+        const o = await owner(ctx, params.id, refOf(params), false);
+        return c.json({ version: o.version === 0 ? null : o.version, metrics: await readMetrics(ctx.db.db, o, query.key) });
+      },
+    );
+
+    defineRoute(
+      app,
+      ctx,
+      {
+        method: "post",
+        path: `${base}/params`,
+        tags: ["registry"],
+        summary: `Log string params on ${what} (written once: another value for a logged key is a 409)`,
+        auth: "write",
+        params: P,
+        body: z.object({
+          params: z
+            .record(ParamKey, z.string().max(6000))
+            .refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 1000, { message: "Give 1 to 1000 params" }),
+        }),
+        responses: { 201: { description: "Logged" } },
+      },
+      async (c, { params, body, principal }) => {
+        const o = await owner(ctx, params.id, refOf(params), principal);
+        const all = await registryWrite(ctx, principal, (w) => logParams(w, o, body.params));
+        return c.json({ version: o.version === 0 ? null : o.version, params: all }, 201);
+      },
+    );
+
+    defineRoute(
+      app,
+      ctx,
+      { method: "get", path: `${base}/params`, tags: ["registry"], summary: `The params of ${what}`, auth: "read", params: P },
+      async (c, { params }) => {
+        const o = await owner(ctx, params.id, refOf(params), false);
+        return c.json({ version: o.version === 0 ? null : o.version, params: await readParams(ctx.db.db, o) });
+      },
+    );
+  }
 }

@@ -1,84 +1,76 @@
 /**
- * The registry (ModelBox parity): models per namespace, immutable auto-numbered versions
- * with framework, metadata and unique tags (moved atomically), and metadata updates.
+ * The registry (ModelBox parity) over HTTP: models per namespace (a default one too),
+ * addressed by id, `namespace/name` or `namespace/name@tag|:version` (URL-encoded in a path
+ * segment), immutable auto-numbered versions with label/name/description, framework,
+ * metadata and unique tags (moved atomically), and metadata updates. The domain lives in
+ * `services/registry.ts`; these handlers parse, authorise and shape answers.
  */
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
-import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
-import type { Tx } from "../db/client.ts";
-import { models, namespaces, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
+import { latestStatuses, listModels, listVersions, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
+import { deleteModel } from "../services/market.ts";
+import { findNamespace, namespaceView } from "../services/namespaces.ts";
 import {
-  getModel,
-  insertModel,
-  insertVersion,
-  listModels,
-  listVersions,
-  modelDetailView,
-  modelListView,
-  modelView,
-  resolveVersion,
-  tagsOf,
-  versionView,
-} from "../services/catalog.ts";
-import { appendEvent } from "../services/events.ts";
-import { assertCanWrite, deleteModel, MARKET_NAMESPACE } from "../services/market.ts";
-import { assertCanWriteNamespace, ensureNamespace, findNamespace, namespaceView } from "../services/namespaces.ts";
-import { isAdmin } from "../auth/tokens.ts";
+  createModel,
+  createVersion,
+  DEFAULT_NAMESPACE,
+  findVersion,
+  MAX_METADATA_CHARS,
+  moveTag,
+  patchMetadata,
+  putNamespace,
+  registryWrite,
+  removeTag,
+  resolveAddress,
+  resolveModel,
+  writableModel,
+} from "../services/registry.ts";
+import { trackArtifact } from "../services/registryData.ts";
+import { TrackedArtifact, trackedBody } from "./artifacts.ts";
 
+export { MAX_METADATA_CHARS };
 export const NameSchema = z.string().min(1).max(200);
 const Namespace = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "Use letters, digits, '.', '_' or '-' (max 64)");
 const Tag = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64), so it never reads as a version number")
   .refine((t) => t.toLowerCase() !== "latest", { message: "'latest' is reserved (it always means the newest version)" });
-/** Metadata is shown with every listing: 64 KiB of JSON at most (merged patches included). */
-export const MAX_METADATA_CHARS = 64 * 1024;
+/** ModelBox's version label: free-form, but never a number (numbers are the registry's own). */
+const Label = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^/@:\s]+$/, "A version label has no spaces, '/', '@' or ':'")
+  .refine((l) => !/^\d+$/.test(l) && l !== "latest", { message: "A version label must not be a number or 'latest' (they name versions already)" });
 const Metadata = z
   .record(z.unknown())
   .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { message: `Metadata must be at most ${MAX_METADATA_CHARS} characters of JSON` });
 export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0) };
-const IdParams = z.object({ id: z.string().min(1) });
-const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
+const ModelRef = z.string().min(1).max(400).describe("A model id, `namespace/name` (URL-encoded) or a name in the default namespace");
+const IdParams = z.object({ id: ModelRef });
+const VersionParams = z.object({ id: ModelRef, ref: z.string().min(1).max(200) });
 
-/** Points `tag` at `version` (insert or move) in the caller's transaction. */
-export async function moveTag(tx: Tx, modelId: string, tag: string, version: number, at: number): Promise<number | null> {
-  const [old] = await tx
-    .select()
-    .from(tags)
-    .where(and(eq(tags.modelId, modelId), eq(tags.tag, tag)));
-  await tx
-    .insert(tags)
-    .values({ modelId, tag, version, updatedAt: at })
-    .onConflictDoUpdate({ target: [tags.modelId, tags.tag], set: { version, updatedAt: at } });
-  return old?.version ?? null;
-}
-
-function mergeMetadata(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = v;
-  }
-  const size = JSON.stringify(out).length;
-  if (size > MAX_METADATA_CHARS) {
-    throw new LearnwareError("PAYLOAD_TOO_LARGE", `Merged metadata would be ${size} characters of JSON, more than the limit of ${MAX_METADATA_CHARS}`, {
-      field: "body.metadata",
-      limit: MAX_METADATA_CHARS,
-    });
-  }
-  return out;
-}
-
-async function writable(ctx: Ctx, id: string, p: Principal | null) {
-  const m = await getModel(ctx.db.db, id);
-  assertCanWrite(p, m);
-  return m;
-}
+const ModelBody = z.object({
+  name: NameSchema,
+  owner: z.string().min(1).max(200).optional().describe("Default the caller; another owner only for an admin"),
+  task: z.string().max(200).optional(),
+  description: z.string().max(10_000).optional(),
+  metadata: Metadata.optional(),
+  semantic: z.record(z.unknown()).optional(),
+  artifacts: z.array(TrackedArtifact).max(100).optional().describe("Artifacts tracked on the model itself"),
+});
+type ModelBodyT = z.infer<typeof ModelBody>;
 
 export function modelRoutes(app: App, ctx: Ctx): void {
+  const create = async (namespace: string, body: ModelBodyT, principal: Parameters<typeof createModel>[1]) =>
+    registryWrite(ctx, principal, async (w) => {
+      const m = await createModel(w, principal, { ...body, namespace });
+      for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: 0 }, trackedBody(a));
+      return m;
+    });
+
   defineRoute(
     app,
     ctx,
@@ -86,53 +78,28 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       method: "post",
       path: "/v1/namespaces/{namespace}/models",
       tags: ["registry"],
-      summary: "Create a model in a namespace",
+      summary: "Create a model in a namespace (names are unique per namespace: 409 on a duplicate)",
       auth: "write",
       params: z.object({ namespace: Namespace }),
-      body: z.object({
-        name: NameSchema,
-        task: z.string().max(200).optional(),
-        description: z.string().max(10_000).optional(),
-        metadata: Metadata.optional(),
-        semantic: z.record(z.unknown()).optional(),
-      }),
+      body: ModelBody,
       responses: { 201: { description: "Created" } },
     },
-    async (c, { params, body, principal }) => {
-      const at = ctx.now();
-      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal)) {
-        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' holds the market's learnwares; upload them through /v1/learnwares`, {
-          field: "namespace",
-        });
-      }
-      const model = await ctx.db.write(async (tx) => {
-        assertCanWriteNamespace(principal, await ensureNamespace(tx, params.namespace, principal!.owner, at));
-        const m = await insertModel(
-          tx,
-          {
-            kind: "model",
-            namespace: params.namespace,
-            owner: principal!.owner,
-            name: body.name,
-            task: body.task ?? null,
-            description: body.description ?? null,
-            semantic: body.semantic ?? null,
-            metadata: body.metadata ?? {},
-          },
-          at,
-        );
-        await appendEvent(tx, at, {
-          type: "model.created",
-          namespace: m.namespace,
-          modelId: m.id,
-          actor: principal!.owner,
-          data: { kind: "model", name: m.name },
-        });
-        return m;
-      });
-      ctx.hub.notify();
-      return c.json(modelView(model, { tags: {} }), 201);
+    async (c, { params, body, principal }) => c.json(modelView(await create(params.namespace, body, principal!), { tags: {} }), 201),
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "post",
+      path: "/v1/models",
+      tags: ["registry"],
+      summary: `Create a model in the default namespace ('${DEFAULT_NAMESPACE}') or the body's \`namespace\``,
+      auth: "write",
+      body: ModelBody.extend({ namespace: Namespace.optional() }),
+      responses: { 201: { description: "Created" } },
     },
+    async (c, { body, principal }) => c.json(modelView(await create(body.namespace ?? DEFAULT_NAMESPACE, body, principal!), { tags: {} }), 201),
   );
 
   defineRoute(
@@ -157,6 +124,20 @@ export function modelRoutes(app: App, ctx: Ctx): void {
         ),
       );
     },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "get",
+      path: "/v1/namespaces/{namespace}/models/{name}",
+      tags: ["registry"],
+      summary: "A model by namespace and name",
+      auth: "read",
+      params: z.object({ namespace: Namespace, name: NameSchema }),
+    },
+    async (c, { params }) => c.json(await modelDetail(ctx, `${params.namespace}/${params.name}`)),
   );
 
   defineRoute(
@@ -190,21 +171,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       body: z.object({ owner: z.string().min(1).max(200).optional(), members: z.array(z.string().min(1).max(200)).max(1000).optional() }),
     },
     async (c, { params, body, principal }) => {
-      const at = ctx.now();
-      if (params.namespace === MARKET_NAMESPACE && !isAdmin(principal))
-        throw new LearnwareError("FORBIDDEN", `Namespace '${MARKET_NAMESPACE}' is reserved`, { field: "namespace" });
-      if (body.owner !== undefined && body.owner !== principal!.owner && !isAdmin(principal)) {
-        throw new LearnwareError("FORBIDDEN", "Only an admin may name another user as a namespace's owner", { field: "body.owner" });
-      }
-      const ns = await ctx.db.write(async (tx) => {
-        const ns = await ensureNamespace(tx, params.namespace, body.owner ?? principal!.owner, at);
-        if (!isAdmin(principal) && ns.owner !== principal!.owner) {
-          throw new LearnwareError("FORBIDDEN", `Namespace '${ns.name}' belongs to '${ns.owner}'`, { field: "namespace" });
-        }
-        const next = { owner: body.owner ?? ns.owner, members: body.members ? [...new Set(body.members)] : ns.members };
-        await tx.update(namespaces).set(next).where(eq(namespaces.name, ns.name));
-        return { ...ns, ...next };
-      });
+      const ns = await registryWrite(ctx, principal, (w) => putNamespace(w, principal!, params.namespace, body));
       return c.json(namespaceView(ns));
     },
   );
@@ -246,10 +213,26 @@ export function modelRoutes(app: App, ctx: Ctx): void {
   defineRoute(
     app,
     ctx,
-    { method: "get", path: "/v1/models/{id}", tags: ["registry"], summary: "Get a model with its tags", auth: "read", params: IdParams },
-    async (c, { params }) => {
-      return c.json(await modelDetailView(ctx.db.db, params.id));
+    {
+      method: "get",
+      path: "/v1/resolve/{ref}",
+      tags: ["registry"],
+      summary: "Resolve `namespace/name[@tag|:version]` (URL-encoded) to its model and version",
+      auth: "read",
+      params: z.object({ ref: z.string().min(1).max(600) }),
     },
+    async (c, { params }) => {
+      const { model, version } = await resolveAddress(ctx.db.db, params.ref);
+      const t = await tagsOf(ctx.db.db, model.id);
+      return c.json({ model: modelView(model, { tags: t }), version: versionView(version, t) });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    { method: "get", path: "/v1/models/{id}", tags: ["registry"], summary: "Get a model with its tags", auth: "read", params: IdParams },
+    async (c, { params }) => c.json(await modelDetail(ctx, params.id)),
   );
 
   defineRoute(
@@ -257,8 +240,9 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     ctx,
     { method: "delete", path: "/v1/models/{id}", tags: ["registry"], summary: "Delete a model and all its versions", auth: "write", params: IdParams },
     async (c, { params, principal }) => {
-      await deleteModel(ctx, params.id, principal);
-      return c.json({ id: params.id, deleted: true });
+      const m = await resolveModel(ctx.db.db, params.id);
+      await deleteModel(ctx, m.id, principal);
+      return c.json({ id: m.id, deleted: true });
     },
   );
 
@@ -269,50 +253,27 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       method: "post",
       path: "/v1/models/{id}/versions",
       tags: ["registry"],
-      summary: "Create a version (immutable, auto-numbered) with framework, metadata and unique tags",
+      summary: "Create a version (immutable, auto-numbered) with label, name, description, framework, metadata, unique tags and tracked artifacts",
       auth: "write",
       params: IdParams,
-      body: z.object({ framework: z.string().max(100).optional(), metadata: Metadata.optional(), tags: z.array(Tag).max(32).optional() }),
+      body: z.object({
+        label: Label.optional().describe("ModelBox's `version` (e.g. `v1`), unique per model"),
+        name: z.string().max(200).optional(),
+        description: z.string().max(10_000).optional(),
+        framework: z.string().max(100).optional(),
+        metadata: Metadata.optional(),
+        tags: z.array(Tag).max(32).optional(),
+        artifacts: z.array(TrackedArtifact).max(100).optional(),
+      }),
       responses: { 201: { description: "Created" } },
     },
     async (c, { params, body, principal }) => {
-      const m = await writable(ctx, params.id, principal);
-      const at = ctx.now();
-      const v = await ctx.db.write(async (tx) => {
-        const v = await insertVersion(
-          tx,
-          m.id,
-          {
-            framework: body.framework ?? null,
-            metadata: body.metadata ?? {},
-            semantic: m.semantic,
-            checkStatus: m.kind === "model" ? 1 : 0,
-            createdBy: principal!.owner,
-          },
-          at,
-        );
-        await appendEvent(tx, at, {
-          type: "version.created",
-          namespace: m.namespace,
-          modelId: m.id,
-          version: v.number,
-          actor: principal!.owner,
-          data: { framework: v.framework },
-        });
-        for (const tag of new Set(body.tags ?? [])) {
-          const from = await moveTag(tx, m.id, tag, v.number, at);
-          await appendEvent(tx, at, {
-            type: "tag.moved",
-            namespace: m.namespace,
-            modelId: m.id,
-            version: v.number,
-            actor: principal!.owner,
-            data: { tag, from, to: v.number },
-          });
-        }
+      const m = await writableModel(ctx.db.db, params.id, principal);
+      const v = await registryWrite(ctx, principal, async (w) => {
+        const v = await createVersion(w, m, body);
+        for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: v.number }, trackedBody(a));
         return v;
       });
-      ctx.hub.notify();
       return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)), 201);
     },
   );
@@ -322,7 +283,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     ctx,
     { method: "get", path: "/v1/models/{id}/versions", tags: ["registry"], summary: "List a model's versions", auth: "read", params: IdParams },
     async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
+      const m = await resolveModel(ctx.db.db, params.id);
       const t = await tagsOf(ctx.db.db, m.id);
       return c.json({ items: (await listVersions(ctx.db.db, m.id)).map((v) => versionView(v, t)) });
     },
@@ -335,13 +296,13 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       method: "get",
       path: "/v1/models/{id}/versions/{ref}",
       tags: ["registry"],
-      summary: "Get a version by number, tag or `latest`",
+      summary: "Get a version by number, tag, label or `latest`",
       auth: "read",
       params: VersionParams,
     },
     async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
+      const m = await resolveModel(ctx.db.db, params.id);
+      const v = await findVersion(ctx.db.db, m, params.ref);
       return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)));
     },
   );
@@ -351,7 +312,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     ctx,
     { method: "get", path: "/v1/models/{id}/tags", tags: ["registry"], summary: "A model's tags (tag → version)", auth: "read", params: IdParams },
     async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
+      const m = await resolveModel(ctx.db.db, params.id);
       return c.json({ tags: await tagsOf(ctx.db.db, m.id) });
     },
   );
@@ -365,30 +326,15 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "Point a unique tag (alias) at a version; moves it atomically",
       auth: "write",
-      params: z.object({ id: z.string().min(1), tag: Tag }),
+      params: z.object({ id: ModelRef, tag: Tag }),
       body: z.object({ version: z.number().int().positive() }),
     },
     async (c, { params, body, principal }) => {
-      const m = await writable(ctx, params.id, principal);
-      const at = ctx.now();
-      const from = await ctx.db.write(async (tx) => {
-        const [v] = await tx
-          .select()
-          .from(versions)
-          .where(and(eq(versions.modelId, m.id), eq(versions.number, body.version)));
-        if (!v) throw new LearnwareError("NOT_FOUND", `Model '${m.id}' has no version ${body.version}`, { field: "version" });
-        const from = await moveTag(tx, m.id, params.tag, body.version, at);
-        await appendEvent(tx, at, {
-          type: "tag.moved",
-          namespace: m.namespace,
-          modelId: m.id,
-          version: body.version,
-          actor: principal!.owner,
-          data: { tag: params.tag, from, to: body.version },
-        });
-        return from;
+      const m = await writableModel(ctx.db.db, params.id, principal);
+      const from = await registryWrite(ctx, principal, async (w) => {
+        await findVersion(w.tx, m, String(body.version), "version");
+        return moveTag(w, m, params.tag, body.version);
       });
-      ctx.hub.notify();
       return c.json({ tag: params.tag, version: body.version, previous: from });
     },
   );
@@ -402,27 +348,11 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "Remove a tag",
       auth: "write",
-      params: z.object({ id: z.string().min(1), tag: Tag }),
+      params: z.object({ id: ModelRef, tag: Tag }),
     },
     async (c, { params, principal }) => {
-      const m = await writable(ctx, params.id, principal);
-      const at = ctx.now();
-      await ctx.db.write(async (tx) => {
-        const [old] = await tx
-          .select()
-          .from(tags)
-          .where(and(eq(tags.modelId, m.id), eq(tags.tag, params.tag)));
-        if (!old) throw new LearnwareError("NOT_FOUND", `Model '${m.id}' has no tag '${params.tag}'`, { field: "tag" });
-        await tx.delete(tags).where(and(eq(tags.modelId, m.id), eq(tags.tag, params.tag)));
-        await appendEvent(tx, at, {
-          type: "tag.moved",
-          namespace: m.namespace,
-          modelId: m.id,
-          actor: principal!.owner,
-          data: { tag: params.tag, from: old.version, to: null },
-        });
-      });
-      ctx.hub.notify();
+      const m = await writableModel(ctx.db.db, params.id, principal);
+      await registryWrite(ctx, principal, (w) => removeTag(w, m, params.tag));
       return c.json({ tag: params.tag, deleted: true });
     },
   );
@@ -431,7 +361,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     app,
     ctx,
     { method: "get", path: "/v1/models/{id}/metadata", tags: ["registry"], summary: "A model's metadata", auth: "read", params: IdParams },
-    async (c, { params }) => c.json({ metadata: (await getModel(ctx.db.db, params.id)).metadata }),
+    async (c, { params }) => c.json({ metadata: (await resolveModel(ctx.db.db, params.id)).metadata }),
   );
 
   defineRoute(
@@ -447,23 +377,8 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       body: z.object({ metadata: Metadata }),
     },
     async (c, { params, body, principal }) => {
-      await writable(ctx, params.id, principal);
-      const at = ctx.now();
-      const metadata = await ctx.db.write(async (tx) => {
-        const m = await getModel(tx, params.id);
-        const metadata = mergeMetadata(m.metadata, body.metadata);
-        await tx.update(models).set({ metadata, updatedAt: at }).where(eq(models.id, m.id));
-        await appendEvent(tx, at, {
-          type: "metadata.updated",
-          namespace: m.namespace,
-          modelId: m.id,
-          actor: principal!.owner,
-          data: { keys: Object.keys(body.metadata) },
-        });
-        return metadata;
-      });
-      ctx.hub.notify();
-      return c.json({ metadata });
+      const m = await writableModel(ctx.db.db, params.id, principal);
+      return c.json({ metadata: await registryWrite(ctx, principal, (w) => patchMetadata(w, m, null, body.metadata)) });
     },
   );
 
@@ -479,8 +394,8 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       params: VersionParams,
     },
     async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      return c.json({ metadata: (await resolveVersion(ctx.db.db, m, params.ref)).metadata });
+      const m = await resolveModel(ctx.db.db, params.id);
+      return c.json({ metadata: (await findVersion(ctx.db.db, m, params.ref)).metadata });
     },
   );
 
@@ -497,24 +412,16 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       body: z.object({ metadata: Metadata }),
     },
     async (c, { params, body, principal }) => {
-      const m = await writable(ctx, params.id, principal);
-      const at = ctx.now();
-      const metadata = await ctx.db.write(async (tx) => {
-        const v = await resolveVersion(tx, m, params.ref);
-        const metadata = mergeMetadata(v.metadata, body.metadata);
-        await tx.update(versions).set({ metadata }).where(eq(versions.id, v.id));
-        await appendEvent(tx, at, {
-          type: "metadata.updated",
-          namespace: m.namespace,
-          modelId: m.id,
-          version: v.number,
-          actor: principal!.owner,
-          data: { keys: Object.keys(body.metadata) },
-        });
-        return metadata;
-      });
-      ctx.hub.notify();
+      const m = await writableModel(ctx.db.db, params.id, principal);
+      const metadata = await registryWrite(ctx, principal, async (w) => patchMetadata(w, m, await findVersion(w.tx, m, params.ref), body.metadata));
       return c.json({ metadata });
     },
   );
+}
+
+/** One model as the API shows it: its latest version's status and its tags. */
+async function modelDetail(ctx: Ctx, ref: string) {
+  const m = await resolveModel(ctx.db.db, ref);
+  const st = await latestStatuses(ctx.db.db, [m.id]);
+  return modelView(m, { status: st.get(m.id), tags: await tagsOf(ctx.db.db, m.id) });
 }

@@ -9,7 +9,7 @@ import type { App, Ctx } from "../context.ts";
 import { isAdmin } from "../auth/tokens.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { modelView } from "../services/catalog.ts";
+import { latestRuntimes, modelView } from "../services/catalog.ts";
 import { searchMarket } from "../services/market.ts";
 
 export const SearchBody = z.object({
@@ -80,9 +80,15 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         const m = r.models.get(id);
         return m ? modelView(m) : null;
       };
+      // Which results the Python client's load_learnware can run (ONNX and JS packages have no __init__.py).
+      const runtimes = await latestRuntimes(ctx.db.db, [...new Set([...page.map((s) => s.id), ...(r.multiple?.ids ?? [])])]);
+      const runtime = (id: string) => {
+        const kind = runtimes.get(id) ?? "python";
+        return { runtime: kind, pythonLoadable: kind === "python" };
+      };
       return c.json({
         single: {
-          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })),
+          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id), ...runtime(s.id) })),
           total: r.single.length,
           limit: body.limit,
           offset: body.offset,
@@ -90,7 +96,14 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         multiple:
           r.multiple === null
             ? null
-            : { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist, learnwares: r.multiple.ids.map(lw) },
+            : {
+                ids: r.multiple.ids,
+                weights: r.multiple.weights,
+                score: r.multiple.score,
+                dist: r.multiple.dist,
+                learnwares: r.multiple.ids.map(lw),
+                runtimes: r.multiple.ids.map((id) => runtime(id)),
+              },
         path: r.path,
         ...(r.ranked !== undefined ? { ranked: r.ranked } : {}),
         tookMs: Math.round((performance.now() - t0) * 100) / 100,

@@ -166,6 +166,20 @@ export async function latestStatuses(db: Db, ids: string[]): Promise<Map<string,
   return new Map(rows.map((r) => [r.id, r.status]));
 }
 
+/**
+ * Latest version's runtime (`python`, `onnx`, `js`; the package's model kind), per model id.
+ * The Python client's `load_learnware` imports a package's `__init__.py`: only `python` ones load there.
+ */
+export async function latestRuntimes(db: Db, ids: string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: versions.modelId, framework: versions.framework })
+    .from(versions)
+    .innerJoin(models, and(eq(models.id, versions.modelId), eq(models.latestVersion, versions.number)))
+    .where(sql`${versions.modelId} in ${ids}`);
+  return new Map(rows.map((r) => [r.id, r.framework]));
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function modelView(m: ModelRow, extra: { status?: number | undefined; tags?: Record<string, number> } = {}) {
@@ -192,6 +206,10 @@ export function versionView(v: VersionRow, tagMap: Record<string, number> = {}) 
     modelId: v.modelId,
     learnwareId: v.modelId,
     number: v.number,
+    /** ModelBox's version label, name and description (null when not given). */
+    label: v.label,
+    name: v.name,
+    description: v.description,
     packageSha256: v.packageSha256,
     packageSize: v.packageSize,
     framework: v.framework,

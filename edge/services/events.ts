@@ -16,6 +16,7 @@ export type EventType =
   | "tag.moved"
   | "metadata.updated"
   | "metrics.logged"
+  | "params.logged"
   | "artifact.added"
   | "token.created"
   | "token.revoked"

@@ -7,7 +7,7 @@ import { and, eq, or } from "drizzle-orm";
 import { isAdmin, type Principal } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
-import { artifacts, jobs, metrics, models, tags, versions } from "../db/schema.ts";
+import { artifacts, jobs, metrics, models, params, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { semanticString } from "../../core/semantic/read.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, type VersionRow } from "./catalog.ts";
@@ -218,6 +218,7 @@ export async function deleteModel(ctx: Ctx, id: string, principal: Principal | n
     await deleteSketchRows(tx, id);
     await tx.delete(tags).where(eq(tags.modelId, id));
     await tx.delete(metrics).where(eq(metrics.modelId, id));
+    await tx.delete(params).where(eq(params.modelId, id));
     await tx.delete(artifacts).where(eq(artifacts.modelId, id));
     await tx.delete(jobs).where(or(eq(jobs.modelId, id)));
     await tx.delete(models).where(eq(models.id, id));

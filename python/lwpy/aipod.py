@@ -415,9 +415,13 @@ def serve(model, port=None):
 
 
 class AIClient:
-    """A client of one model version: ``AIClient("host:port", version="exp-a")``."""
+    """A client of one model version: ``AIClient("host:port", version="exp-a")``.
 
-    def __init__(self, address=None, version=None, model="default", timeout=600, **kwargs):
+    The same client drives an AIPOD model served by our runner: ``model`` is the learnware's
+    id and ``token`` a bearer token the market accepts (``AIClient("127.0.0.1:8790",
+    version="exp-a", model="00000012", token=...)``)."""
+
+    def __init__(self, address=None, version=None, model="default", timeout=600, token=None, **kwargs):
         if not address:
             raise LwError("BAD_REQUEST", "missing server address (host:port or http://host:port)")
         self.address = address if address.startswith(("http://", "https://")) else f"http://{address}"
@@ -427,6 +431,8 @@ class AIClient:
         import requests
 
         self._session = requests.Session()
+        if token:
+            self._session.headers["authorization"] = f"Bearer {token}"
 
     def _call(self, method, binary_data, kwargs):
         if binary_data is not None and not isinstance(binary_data, (bytes, bytearray, memoryview)):

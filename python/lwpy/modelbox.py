@@ -14,10 +14,11 @@ and artifacts. Porting::
     v.track_artifacts(["s3://bucket/big.bin", "/data/local.bin"])
     [a.path for a in v.artifacts()]
 
-What the server does not keep today is refused with ``NOT_SUPPORTED`` rather than dropped:
-artifacts and metrics on a *model* (they live on versions), and an ``owner`` other than the
-token's. A version's ``version`` label, ``name`` and ``description`` are kept in its
-metadata under ``"modelbox"`` and read back into the ``ModelVersion``.
+Models and versions both take metrics, metadata and artifacts. Models are addressed by id,
+``"namespace/name"`` or, for a version, ``"namespace/name@tag"`` / ``"namespace/name:v1"``
+(``client.get_model``, ``client.get_version``). The registry keeps ``owner`` when it is the
+caller (an admin may name anyone; otherwise ``FORBIDDEN``), names are unique per namespace
+(``CONFLICT``), and a version's ``version`` label is unique per model.
 """
 import hashlib
 import mimetypes
@@ -71,8 +72,8 @@ def file_type(path, mime):
 
 @dataclass
 class Artifact:
-    """An artifact of a version: ``parent`` is the version's id (``<model id>/versions/<n>``);
-    ``id`` is ``<parent>/artifacts/<path>`` (unique: one artifact per path and version)."""
+    """An artifact of a model or a version: ``parent`` is the model's id, or the version's
+    (``<model id>/versions/<n>``); ``id`` is the registry's artifact id."""
 
     parent: str
     path: str
@@ -106,106 +107,96 @@ def _as_list(files, what):
 
 def _artifact(parent, a):
     mime = a.get("mime") or "application/octet-stream"
-    return Artifact(parent=parent, path=a["path"], mime_type=mime, checksum=a.get("sha256"), id=f"{parent}/artifacts/{a['path']}",
-                    file_type=file_type(a["path"], mime), size=a.get("size"), uri=a.get("uri"), stored=a.get("storage") == "stored")
+    return Artifact(parent=a.get("parent") or parent, path=a["path"], mime_type=mime, checksum=a.get("sha256"), id=a.get("id") or f"{parent}/artifacts/{a['path']}",
+                    file_type=a.get("fileType") or file_type(a["path"], mime), size=a.get("size"), uri=a.get("uri"), stored=a.get("storage") == "stored")
 
 
-class ModelVersion:
-    """One immutable version of a model (auto-numbered by the registry)."""
+def _metric_rows(metrics, step, wallclock):
+    import base64
 
-    def __init__(self, client, model_id, view):
-        self._client = client
-        self.model_id = model_id
-        self._set(view)
+    if not isinstance(metrics, dict) or not metrics:
+        raise LwError("BAD_REQUEST", f"log_metrics takes a non-empty dict {{key: value}}, got {metrics!r}")
+    if step is not None and (not isinstance(step, int) or isinstance(step, bool) or step < 0):
+        raise LwError("BAD_REQUEST", f"step must be a non-negative integer, got {step!r}")
+    if wallclock is not None and (not isinstance(wallclock, (int, float)) or isinstance(wallclock, bool)):
+        raise LwError("BAD_REQUEST", f"wallclock must be seconds since the epoch (a number), got {wallclock!r}")
+    wall_ms = round((time.time() if wallclock is None else wallclock) * 1000)
+    rows = []
+    for key, value in metrics.items():
+        row = {"key": key, "wallClock": wall_ms}
+        if step is not None:
+            row["step"] = step
+        if isinstance(value, bool) or value is None:
+            raise LwError("BAD_REQUEST", f"metric {key!r}: value must be a float, string or bytes, got {value!r}")
+        if isinstance(value, (int, float)):
+            row["value"] = float(value)
+        elif isinstance(value, str):
+            row["value"] = value
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            row["bytes"] = base64.b64encode(bytes(value)).decode("ascii")
+        else:
+            try:
+                row["value"] = float(value)  # numpy scalars
+            except (TypeError, ValueError):
+                raise LwError("BAD_REQUEST", f"metric {key!r}: value must be a float, string or bytes, got {type(value).__name__}") from None
+        rows.append(row)
+    return rows
 
-    def _set(self, view):
-        self.number = view["number"]
-        self.framework = view.get("framework")
-        self.metadata = dict(view.get("metadata") or {})
-        mb = self.metadata.get("modelbox") if isinstance(self.metadata.get("modelbox"), dict) else {}
-        self.version = mb.get("version")
-        self.name = mb.get("name")
-        self.description = mb.get("description")
-        self.unique_tags = list(view.get("tags") or [])
-        self.status = view.get("status")
-        self.created_at = view.get("createdAt")
 
-    @property
-    def id(self):
-        return f"{self.model_id}/versions/{self.number}"
+def _tracked(f):
+    """A tracked artifact's request body: a URI as it is, a local file as its absolute path
+    (the server keeps it as a ``file://`` URI) with its size and sha256."""
+    scheme = urlparse(f).scheme
+    if len(scheme) > 1:  # a URI (a one-letter scheme would be a Windows drive)
+        body = {"path": os.path.basename(urlparse(f).path.rstrip("/")) or urlparse(f).netloc, "uri": f}
+    elif os.path.isfile(f):
+        absolute = os.path.abspath(f)
+        body = {"path": os.path.basename(absolute), "uri": absolute, "size": os.path.getsize(absolute), "sha256": sha256_file(absolute)}
+    elif os.path.isabs(f):
+        body = {"path": os.path.basename(f.rstrip("/")), "uri": f}
+    else:
+        raise LwError("BAD_REQUEST", f"artifact {f!r} is neither a URI, an absolute path nor an existing file")
+    mime = mimetypes.guess_type(body["path"])[0]
+    if mime:
+        body["mime"] = mime
+    return body
 
-    @property
-    def _path(self):
-        return f"/v1/models/{quote(self.model_id)}/versions/{self.number}"
 
-    def __repr__(self):
-        return f"ModelVersion(model_id={self.model_id!r}, number={self.number}, version={self.version!r}, tags={self.unique_tags})"
-
-    def refresh(self):
-        self._set(self._client._http.get(self._path))
-        return self
+class _Records:
+    """Metrics, metadata and artifacts: the same calls on a model and on a version."""
 
     def log_metrics(self, metrics, step=None, wallclock=None):
-        """Logs ``{key: float | int | str | bytes}`` at ``step`` (default 0) and ``wallclock``
-        (seconds since the epoch, default now)."""
-        import base64
-
-        if not isinstance(metrics, dict) or not metrics:
-            raise LwError("BAD_REQUEST", f"log_metrics takes a non-empty dict {{key: value}}, got {metrics!r}")
-        if step is not None and (not isinstance(step, int) or isinstance(step, bool) or step < 0):
-            raise LwError("BAD_REQUEST", f"step must be a non-negative integer, got {step!r}")
-        if wallclock is not None and (not isinstance(wallclock, (int, float)) or isinstance(wallclock, bool)):
-            raise LwError("BAD_REQUEST", f"wallclock must be seconds since the epoch (a number), got {wallclock!r}")
-        wall_ms = round((time.time() if wallclock is None else wallclock) * 1000)
-        rows = []
-        for key, value in metrics.items():
-            row = {"key": key, "wallClock": wall_ms}
-            if step is not None:
-                row["step"] = step
-            if isinstance(value, bool) or value is None:
-                raise LwError("BAD_REQUEST", f"metric {key!r}: value must be a float, string or bytes, got {value!r}")
-            if isinstance(value, (int, float)):
-                row["value"] = float(value)
-            elif isinstance(value, str):
-                row["value"] = value
-            elif isinstance(value, (bytes, bytearray, memoryview)):
-                row["bytes"] = base64.b64encode(bytes(value)).decode("ascii")
-            else:
-                try:
-                    row["value"] = float(value)  # numpy scalars
-                except (TypeError, ValueError):
-                    raise LwError("BAD_REQUEST", f"metric {key!r}: value must be a float, string or bytes, got {type(value).__name__}") from None
-            rows.append(row)
-        return self._client._http.post(f"{self._path}/metrics", {"metrics": rows})
+        """Logs ``{key: float | int | str | bytes}`` at ``step`` and ``wallclock`` (seconds since
+        the epoch, default now). Read back per key in step order, then wall-clock order."""
+        return self._client._http.post(f"{self._path}/metrics", {"metrics": _metric_rows(metrics, step, wallclock)})
 
     def metrics(self, key=None):
-        """``{key: [{"value" | "bytes", "step", "wallclock"}]}`` in step order, then wall-clock order
-        (bytes decoded, wall clock in seconds)."""
+        """``{key: [{"value", "step", "wallclock"}]}`` in step, then wall-clock order (bytes
+        decoded, wall clock in seconds)."""
         import base64
 
         body = self._client._http.get(f"{self._path}/metrics", params={"key": key} if key else None)
         out = {}
         for k, items in body["metrics"].items():
-            rows = []
-            for it in items:
-                row = {"step": it["step"], "wallclock": it["wallClock"] / 1000.0}
-                if "bytes" in it:
-                    row["value"] = base64.b64decode(it["bytes"])
-                else:
-                    row["value"] = it["value"]
-                rows.append(row)
-            rows.sort(key=lambda r: (r["step"], r["wallclock"]))
-            out[k] = rows
+            out[k] = [{"step": it["step"], "wallclock": it["wallClock"] / 1000.0, "value": base64.b64decode(it["bytes"]) if "bytes" in it else it["value"]} for it in items]
         return out
+
+    def log_params(self, params):
+        """MLflow-style params: string values, written once (another value for a key is a ``CONFLICT``)."""
+        if not isinstance(params, dict) or not params or not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
+            raise LwError("BAD_REQUEST", f"log_params takes a non-empty dict of strings, got {params!r}")
+        return self._client._http.post(f"{self._path}/params", {"params": params})["params"]
+
+    def params(self):
+        return self._client._http.get(f"{self._path}/params")["params"]
 
     def update_metadata(self, key, value):
         """Sets one metadata key (``None`` removes it)."""
         if not isinstance(key, str) or not key:
             raise LwError("BAD_REQUEST", f"metadata key must be a non-empty string, got {key!r}")
-        if key == "modelbox":
-            raise LwError("BAD_REQUEST", "metadata key 'modelbox' holds the version's label, name and description")
         body = self._client._http.patch(f"{self._path}/metadata", {"metadata": {key: value}})
-        self.metadata = dict(body.get("metadata", self.metadata)) if isinstance(body, dict) else self.metadata
+        if isinstance(body, dict) and "metadata" in body:
+            self.metadata = dict(body["metadata"])
         return self.metadata
 
     def upload_artifact(self, files, paths=None):
@@ -229,23 +220,9 @@ class ModelVersion:
         return out
 
     def track_artifacts(self, files):
-        """Tracks artifacts that stay where they are: URIs (``s3://…``, ``https://…``, ``file://…``)
-        or local paths (tracked as ``file://`` URIs with their size and sha256)."""
-        out = []
-        for f in _as_list(files, "track_artifacts"):
-            scheme = urlparse(f).scheme
-            if len(scheme) > 1:  # a URI (a one-letter scheme would be a Windows drive)
-                body = {"path": os.path.basename(urlparse(f).path.rstrip("/")) or urlparse(f).netloc, "uri": f}
-            else:
-                if not os.path.isfile(f):
-                    raise LwError("BAD_REQUEST", f"artifact {f!r} is neither a URI nor an existing file")
-                absolute = os.path.abspath(f)
-                body = {"path": os.path.basename(absolute), "uri": "file://" + quote(absolute), "size": os.path.getsize(absolute), "sha256": sha256_file(absolute)}
-            mime = mimetypes.guess_type(body["path"])[0]
-            if mime:
-                body["mime"] = mime
-            out.append(_artifact(self.id, self._client._http.post(f"{self._path}/artifacts", body, expect=(201,))))
-        return out
+        """Tracks artifacts that stay where they are: URIs of any allowed scheme (``s3://…``,
+        ``gs://…``, ``https://…``, ``file://…``) or local paths (with their size and sha256)."""
+        return [_artifact(self.id, self._client._http.post(f"{self._path}/artifacts", _tracked(f), expect=(201,))) for f in _as_list(files, "track_artifacts")]
 
     def artifacts(self):
         body = self._client._http.get(f"{self._path}/artifacts")
@@ -253,8 +230,6 @@ class ModelVersion:
 
     def download_artifact(self, path, dest):
         """Downloads a stored artifact to ``dest`` and verifies its sha256."""
-        import requests
-
         res = self._client._http.session.get(f"{self._client._http.url}{self._path}/artifacts/content", params={"path": path}, stream=True, timeout=self._client._http.timeout)
         if res.status_code != 200:
             from ._http import error_from_response
@@ -270,9 +245,61 @@ class ModelVersion:
             raise LwError("CHECKSUM_MISMATCH", f"{path}: downloaded sha256 {h.hexdigest()} differs from the registry's {expected}")
         return dest
 
+    def _add_artifacts(self, artifacts):
+        """``artifacts`` at creation: local files are uploaded, URIs and absolute paths that are not files tracked."""
+        for f in _as_list(artifacts, "artifacts"):
+            if os.path.isfile(f):
+                self.upload_artifact([f])
+            else:
+                self.track_artifacts([f])
 
-class Model:
-    """A model in a namespace, with its versions."""
+
+def _check_artifacts(artifacts):
+    files = _as_list(artifacts, "artifacts") if artifacts else []
+    for f in files:
+        if not os.path.isfile(f) and len(urlparse(f).scheme) <= 1 and not os.path.isabs(f):
+            raise LwError("BAD_REQUEST", f"artifact file {f!r} does not exist")
+    return files
+
+
+class ModelVersion(_Records):
+    """One immutable version of a model (auto-numbered by the registry; ``version`` is its label)."""
+
+    def __init__(self, client, model_id, view):
+        self._client = client
+        self.model_id = model_id
+        self._set(view)
+
+    def _set(self, view):
+        self.number = view["number"]
+        self.framework = view.get("framework")
+        self.metadata = dict(view.get("metadata") or {})
+        legacy = self.metadata.get("modelbox") if isinstance(self.metadata.get("modelbox"), dict) else {}
+        self.version = view.get("label") or legacy.get("version")
+        self.name = view.get("name") or legacy.get("name")
+        self.description = view.get("description") or legacy.get("description")
+        self.unique_tags = list(view.get("tags") or [])
+        self.status = view.get("status")
+        self.created_at = view.get("createdAt")
+
+    @property
+    def id(self):
+        return f"{self.model_id}/versions/{self.number}"
+
+    @property
+    def _path(self):
+        return f"/v1/models/{quote(self.model_id, safe='')}/versions/{self.number}"
+
+    def __repr__(self):
+        return f"ModelVersion(model_id={self.model_id!r}, number={self.number}, version={self.version!r}, tags={self.unique_tags})"
+
+    def refresh(self):
+        self._set(self._client._http.get(self._path))
+        return self
+
+
+class Model(_Records):
+    """A model in a namespace, with its versions; metrics, metadata and artifacts of its own."""
 
     def __init__(self, client, view):
         self._client = client
@@ -293,40 +320,32 @@ class Model:
         return f"Model(id={self.id!r}, name={self.name!r}, namespace={self.namespace!r}, owner={self.owner!r})"
 
     @property
+    def full_name(self):
+        return f"{self.namespace}/{self.name}"
+
+    @property
     def _path(self):
-        return f"/v1/models/{quote(self.id)}"
+        return f"/v1/models/{quote(self.id, safe='')}"
 
     def new_model_version(self, version=None, name=None, description=None, artifacts=None, metadata=None, unique_tags=None, framework=None):
-        """Creates the next version; ``artifacts`` (local paths) are uploaded to it."""
+        """Creates the next version; ``artifacts`` (local files uploaded, URIs tracked) are added to it."""
         if metadata is not None and not isinstance(metadata, dict):
             raise LwError("BAD_REQUEST", f"metadata must be a dict, got {type(metadata).__name__}")
-        if "modelbox" in (metadata or {}):
-            raise LwError("BAD_REQUEST", "metadata key 'modelbox' is reserved for the version's label, name and description")
         for label, v in (("version", version), ("name", name), ("description", description), ("framework", framework)):
             if v is not None and not isinstance(v, str):
                 raise LwError("BAD_REQUEST", f"{label} must be a string, got {v!r}")
-        files = _as_list(artifacts, "artifacts") if artifacts else []
-        for f in files:
-            if not os.path.isfile(f):
-                raise LwError("BAD_REQUEST", f"artifact file {f!r} does not exist")
+        files = _check_artifacts(artifacts)
         if unique_tags is not None and (isinstance(unique_tags, str) or not all(isinstance(t, str) for t in unique_tags)):
             raise LwError("BAD_REQUEST", f"unique_tags must be a list of strings, got {unique_tags!r}")
-        if version is not None:
-            clash = [v for v in self.versions() if v.version == version]
-            if clash:
-                raise LwError("CONFLICT", f"Model {self.name!r} already has a version labelled {version!r} (number {clash[0].number})")
-        md = dict(metadata or {})
-        mb = {k: v for k, v in (("version", version), ("name", name), ("description", description)) if v is not None}
-        if mb:
-            md["modelbox"] = mb
-        body = {"metadata": md}
-        if framework is not None:
-            body["framework"] = framework
+        body = {"metadata": dict(metadata or {})}
+        for key, v in (("label", version), ("name", name), ("description", description), ("framework", framework)):
+            if v is not None:
+                body[key] = v
         if unique_tags:
             body["tags"] = list(unique_tags)
         v = ModelVersion(self._client, self.id, self._client._http.post(f"{self._path}/versions", body, expect=(201,)))
         if files:
-            v.upload_artifact(files)
+            v._add_artifacts(files)
         return v
 
     def versions(self):
@@ -335,36 +354,8 @@ class Model:
     list_versions = versions
 
     def version(self, ref):
-        """A version by number, tag, ``latest`` or its ModelBox ``version`` label."""
-        if isinstance(ref, str) and not ref.isdigit() and ref != "latest":
-            for v in self.versions():
-                if v.version == ref:
-                    return v
-        return ModelVersion(self._client, self.id, self._client._http.get(f"{self._path}/versions/{quote(str(ref))}"))
-
-    def update_metadata(self, key, value):
-        """Sets one metadata key of the model (``None`` removes it)."""
-        if not isinstance(key, str) or not key:
-            raise LwError("BAD_REQUEST", f"metadata key must be a non-empty string, got {key!r}")
-        body = self._client._http.patch(f"{self._path}/metadata", {"metadata": {key: value}})
-        if isinstance(body, dict) and "metadata" in body:
-            self.metadata = dict(body["metadata"])
-        return self.metadata
-
-    def _versions_only(self, what):
-        raise LwError("NOT_SUPPORTED", f"The registry keeps {what} on versions, not on models: call it on a ModelVersion (model.new_model_version(...) or model.version('latest'))")
-
-    def log_metrics(self, metrics, step=None, wallclock=None):
-        self._versions_only("metrics")
-
-    def upload_artifact(self, files):
-        self._versions_only("artifacts")
-
-    def track_artifacts(self, files):
-        self._versions_only("artifacts")
-
-    def artifacts(self):
-        self._versions_only("artifacts")
+        """A version by number, tag, ``latest`` or its ``version`` label."""
+        return ModelVersion(self._client, self.id, self._client._http.get(f"{self._path}/versions/{quote(str(ref), safe='')}"))
 
 
 class Client:
@@ -380,57 +371,46 @@ class Client:
         return self._whoami
 
     def new_model(self, name, owner=None, namespace=None, task=None, description=None, artifacts=None, metadata=None):
-        """Creates a model in ``namespace`` (default ``"default"``); names are unique per namespace."""
+        """Creates a model in ``namespace`` (default ``"default"``); names are unique per namespace
+        (``CONFLICT``). ``owner`` is kept when it is the caller (an admin may name anyone)."""
         if not isinstance(name, str) or not name.strip():
             raise LwError("BAD_REQUEST", f"name must be a non-empty string, got {name!r}")
         if metadata is not None and not isinstance(metadata, dict):
             raise LwError("BAD_REQUEST", f"metadata must be a dict, got {type(metadata).__name__}")
-        if artifacts:
-            raise LwError("NOT_SUPPORTED", "The registry keeps artifacts on versions, not on models: pass them to model.new_model_version(artifacts=...)")
-        me = self.whoami()
-        if owner is not None and owner != me["owner"]:
-            if "admin" not in (me.get("scopes") or []):
-                raise LwError("FORBIDDEN", f"owner {owner!r} is not the caller ({me['owner']!r}); only an admin may create models for others")
-            raise LwError("NOT_SUPPORTED", f"The registry records the token's owner ({me['owner']!r}) as a model's owner; use a token of {owner!r}")
-        namespace = namespace or DEFAULT_NAMESPACE
-        if self._find(namespace, name) is not None:
-            raise LwError("CONFLICT", f"Namespace {namespace!r} already has a model named {name!r}")
-        body = {"name": name}
-        if task is not None:
-            body["task"] = task
-        if description is not None:
-            body["description"] = description
+        files = _check_artifacts(artifacts)
+        body = {"name": name, "namespace": namespace or DEFAULT_NAMESPACE}
+        for key, v in (("owner", owner), ("task", task), ("description", description)):
+            if v is not None:
+                body[key] = v
         if metadata:
             body["metadata"] = metadata
-        return Model(self, self._http.post(f"/v1/namespaces/{quote(namespace)}/models", body, expect=(201,)))
-
-    def _find(self, namespace, name):
-        page = self._http.get(f"/v1/namespaces/{quote(namespace)}/models", params={"q": name, "limit": 500})
-        hits = [m for m in page["items"] if m["name"] == name]
-        return hits[0] if hits else None
+        m = Model(self, self._http.post("/v1/models", body, expect=(201,)))
+        if files:
+            m._add_artifacts(files)
+        return m
 
     def list_models(self, namespace=None, owner=None):
         params = {"limit": 500}
         if owner:
             params["owner"] = owner
-        path = f"/v1/namespaces/{quote(namespace)}/models" if namespace else "/v1/models"
+        path = f"/v1/namespaces/{quote(namespace, safe='')}/models" if namespace else "/v1/models"
         if not namespace:
             params["kind"] = "model"
         return [Model(self, m) for m in self._http.get(path, params=params)["items"]]
 
     def get_model(self, ref):
-        """A model by id or by ``"namespace/name"``."""
-        if isinstance(ref, str) and "/" in ref:
-            namespace, name = ref.split("/", 1)
-            found = self._find(namespace, name)
-            if found is None:
-                raise LwError("NOT_FOUND", f"No model {name!r} in namespace {namespace!r}")
-            return Model(self, found)
-        return Model(self, self._http.get(f"/v1/models/{quote(str(ref))}"))
+        """A model by id, ``"namespace/name"`` or a name in the default namespace."""
+        return Model(self, self._http.get(f"/v1/models/{quote(str(ref), safe='')}"))
+
+    def get_version(self, ref):
+        """A version by address: ``"namespace/name@tag"``, ``"namespace/name:3"``, ``"namespace/name:v1"``
+        or ``"namespace/name"`` (the latest)."""
+        body = self._http.get(f"/v1/resolve/{quote(str(ref), safe='')}")
+        return ModelVersion(self, body["model"]["id"], body["version"])
 
     def list_model_versions(self, model):
         return (model if isinstance(model, Model) else self.get_model(model)).versions()
 
     def delete_model(self, model):
         mid = model.id if isinstance(model, Model) else model
-        return self._http.delete(f"/v1/models/{quote(str(mid))}")
+        return self._http.delete(f"/v1/models/{quote(str(mid), safe='')}")

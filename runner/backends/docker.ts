@@ -21,7 +21,8 @@ import { envKey, withEnvLock } from "../env/envCache.ts";
 import { WorkerProcess, type ExitInfo, type WorkerSpec } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, WorkerModelHandle } from "../worker/workerModel.ts";
-import { condaPipSection, run } from "./pythonVenv.ts";
+import { environmentRequirements, pipFailure } from "../env/requirements.ts";
+import { run } from "./pythonVenv.ts";
 
 export interface DockerBackendOptions {
   /** Where env reports are cached. */
@@ -95,7 +96,12 @@ export class DockerBackend implements Backend {
             `FROM ${this.baseImage}\nUSER 0\nCOPY requirements.txt /opt/lw-env/requirements.txt\n${copy}RUN python3 -m pip install --no-cache-dir --break-system-packages --only-binary=:all: ${source} -r /opt/lw-env/requirements.txt && rm -rf /tmp/wheels\nUSER 65534:65534\nLABEL lw.env=${key}\n`,
           );
           log(`building env image ${image} from ${this.baseImage}`);
-          log(await run(this.docker, ["build", "-q", "-t", image, ctx], { timeoutMs: 30 * 60_000 }));
+          try {
+            log(await run(this.docker, ["build", "-q", "-t", image, ctx], { timeoutMs: 30 * 60_000 }));
+          } catch (e) {
+            const output = e instanceof LearnwareError ? (e.details as { output?: string } | undefined)?.output : undefined;
+            throw output !== undefined && /pip install/.test(output) ? pipFailure(output) : e;
+          }
         } finally {
           await rm(ctx, { recursive: true, force: true });
         }
@@ -179,7 +185,7 @@ export class DockerBackend implements Backend {
     const avail = await this.available();
     if (!avail.ok) throw new LearnwareError("BACKEND_UNAVAILABLE", `Docker backend unavailable: ${avail.reason}`);
     const log = opts.log ?? (() => {});
-    const requirements = lw.pkg.environment?.kind === "pip" ? lw.pkg.environment.text : condaPipSection(lw.pkg.environment?.text ?? "");
+    const requirements = environmentRequirements(lw.pkg.environment);
     const env = await this.prepare(requirements, log);
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
     const handle = new WorkerModelHandle({

@@ -1,9 +1,12 @@
 /**
  * `python-venv`: Python learnwares in a virtual environment made from Debian's python3
  * with `--system-site-packages` (so numpy, scikit-learn, torch from apt are visible).
- * `requirements.txt` is installed when a package index (`LW_PIP_INDEX_URL`) or a local
- * wheelhouse (`LW_PIP_WHEELHOUSE`) is configured; otherwise it is checked against what
- * is present and the report says which requirements are missing. Venvs are cached by a
+ * `requirements.txt` (or an `environment.yaml`'s dependencies, see `../env/requirements.ts`)
+ * is installed when a package index (`LW_PIP_INDEX_URL`) or a local wheelhouse
+ * (`LW_PIP_WHEELHOUSE`) is configured: a requirement pip cannot satisfy from it fails the
+ * load with `REQUIREMENT_UNSATISFIABLE` (the check: INVALID, with pip's reason), while an
+ * unreachable index stays the runner's failure (`ENV_FAILED`: pending). Without either, the
+ * requirements are checked against what is present and the report says which are missing. Venvs are cached by a
  * hash of the requirements and reused.
  *
  * The worker runs inside the sandbox (`../sandbox/sandbox.ts`): the learnware folder at
@@ -14,11 +17,12 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LearnwareError } from "../../core/errors.ts";
 import type { LearnwareDir } from "../learnwareDir.ts";
 import { envKey, withEnvLock } from "../env/envCache.ts";
+import { environmentRequirements, pipFailure } from "../env/requirements.ts";
 import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
@@ -52,7 +56,10 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
     child.on("close", (code) => {
       if (t) clearTimeout(t);
       if (code === 0) resolve(out);
-      else reject(new LearnwareError("ENV_FAILED", `${cmd} ${args.join(" ")} failed (exit ${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`));
+      else
+        reject(
+          new LearnwareError("ENV_FAILED", `${cmd} ${args.join(" ")} failed (exit ${code}):\n${out.trim().split("\n").slice(-15).join("\n")}`, { output: out }),
+        );
     });
   });
 }
@@ -108,14 +115,24 @@ export class VenvBackend implements Backend {
       if (requirements.trim() !== "" && (this.#opts.pipIndexUrl || this.#opts.wheelhouse)) {
         const reqFile = join(dir, "lw-requirements.txt");
         await writeFile(reqFile, requirements);
-        const source = this.#opts.wheelhouse ? ["--no-index", "--find-links", this.#opts.wheelhouse] : ["--index-url", this.#opts.pipIndexUrl!];
-        log(`installing requirements from ${this.#opts.wheelhouse ?? this.#opts.pipIndexUrl}`);
+        const wheelhouse = this.#opts.wheelhouse;
+        if (wheelhouse && !existsSync(wheelhouse))
+          throw new LearnwareError("ENV_FAILED", `The wheelhouse ${wheelhouse} (LW_PIP_WHEELHOUSE) does not exist on this runner`);
+        const source = wheelhouse ? ["--no-index", "--find-links", wheelhouse] : ["--index-url", this.#opts.pipIndexUrl!, "--retries", "1", "--timeout", "20"];
+        log(`installing requirements from ${wheelhouse ?? this.#opts.pipIndexUrl}`);
         // The venv has no pip of its own; Debian's pip (system site packages) installs into it.
-        log(
-          await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", "-r", reqFile, ...source], {
-            timeoutMs: 20 * 60_000,
-          }),
-        );
+        try {
+          log(
+            await run(join(dir, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", "-r", reqFile, ...source], {
+              timeoutMs: 20 * 60_000,
+            }),
+          );
+        } catch (e) {
+          // A half-made venv must not be reused: the next attempt starts over.
+          await rm(dir, { recursive: true, force: true });
+          const output = e instanceof LearnwareError ? (e.details as { output?: string } | undefined)?.output : undefined;
+          throw output !== undefined ? pipFailure(output) : e;
+        }
         installed = true;
       }
       const w = new WorkerProcess(this.#worker("requirements-check", dir, null));
@@ -134,8 +151,9 @@ export class VenvBackend implements Backend {
     const model = lw.pkg.model;
     if (model.kind !== "python") throw new TypeError(`python-venv backend cannot run a ${model.kind} learnware`);
     const log = opts.log ?? (() => {});
-    if (lw.pkg.environment?.kind === "conda") log("environment.yaml found; the python-venv backend checks its pip section only");
-    const requirements = lw.pkg.environment?.kind === "pip" ? lw.pkg.environment.text : condaPipSection(lw.pkg.environment?.text ?? "");
+    const requirements = environmentRequirements(lw.pkg.environment);
+    if (lw.pkg.environment?.kind === "conda")
+      log(`environment.yaml found; its dependencies as pip requirements: ${requirements.split("\n").filter(Boolean).join(", ") || "(none)"}`);
     const env = await this.prepare(requirements, log);
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
     const warmPool = this.#opts.warm;
@@ -179,25 +197,4 @@ export class VenvBackend implements Backend {
     await handle.start();
     return handle;
   }
-}
-
-/** The `pip:` list of a conda environment.yaml, as requirement lines (best effort, no YAML lib needed). */
-export function condaPipSection(text: string): string {
-  const out: string[] = [];
-  let inPip = false;
-  let pipIndent = -1;
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^(\s*)-\s*pip\s*:\s*$/.exec(line);
-    if (m) {
-      inPip = true;
-      pipIndent = m[1]!.length;
-      continue;
-    }
-    if (inPip) {
-      const item = /^(\s*)-\s*(.+)$/.exec(line);
-      if (item && item[1]!.length > pipIndent) out.push(item[2]!.trim());
-      else if (line.trim() !== "") inPip = false;
-    }
-  }
-  return out.join("\n");
 }

@@ -57,13 +57,17 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
     runtime,
     source,
     dataDir: config.dataDir,
+    instancesDir: config.instancesDir,
     ...(config.serverUrl ? { authorize: serverAuthorizer(config.serverUrl) } : {}),
     poolSize: config.poolSize,
     poolMemoryBytes: config.poolMemoryBytes,
     batchMax: config.batchMax,
     batchWaitMs: config.batchWaitMs,
   });
-  const app = createServiceApp(service, { mixtures: new MixtureStore({ service, source, dataDir: config.dataDir }) });
+  const app = createServiceApp(service, {
+    mixtures: new MixtureStore({ service, source, dataDir: config.dataDir }),
+    maxConcurrentRequests: config.maxConcurrentRequests,
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });

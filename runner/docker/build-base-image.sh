@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the local base image for the docker backend: a minimal Debian root filesystem
-# (debootstrap) with python3 and numpy, imported with `docker import` (no registry needed).
+# (debootstrap) with python3, numpy and pip (so a learnware's requirements can be installed
+# from a configured index or wheelhouse), imported with `docker import` (no registry needed).
 # Idempotent: does nothing when the image exists; reuses a cached rootfs tarball when only
 # the docker state was lost.
 #
@@ -15,10 +16,10 @@ IMAGE="${1:-${LW_DOCKER_BASE_IMAGE:-lw-base:bookworm}}"
 CACHE="${LW_BASE_CACHE:-/var/cache/lw}"
 MIRROR="${LW_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE="${LW_BASE_SUITE:-bookworm}"
-PACKAGES="python3-minimal,python3-numpy${LW_BASE_PACKAGES:+,$LW_BASE_PACKAGES}"
+PACKAGES="python3-minimal,python3-numpy,python3-pip${LW_BASE_PACKAGES:+,$LW_BASE_PACKAGES}"
 DOCKER="${DOCKER:-docker}"
 
-if "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1 && "$DOCKER" run --rm --network none "$IMAGE" python3 -c "import numpy" >/dev/null 2>&1; then
+if "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1 && "$DOCKER" run --rm --network none "$IMAGE" sh -c "python3 -c 'import numpy' && python3 -m pip --version" >/dev/null 2>&1; then
   echo "base image $IMAGE exists, nothing to do"
   exit 0
 fi
@@ -38,6 +39,7 @@ if [ ! -s "$TARBALL" ]; then
   rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* \
          "$ROOTFS"/usr/share/doc "$ROOTFS"/usr/share/man "$ROOTFS"/usr/share/locale "$ROOTFS"/usr/share/info
   chroot "$ROOTFS" python3 -c "import numpy; print('numpy', numpy.__version__)"
+  chroot "$ROOTFS" python3 -m pip --version
   chmod 755 "$ROOTFS"
   tar -C "$ROOTFS" -cf "$TARBALL.tmp" .
   mv "$TARBALL.tmp" "$TARBALL"
@@ -51,4 +53,4 @@ echo "importing $TARBALL as $IMAGE"
   --change 'WORKDIR /tmp' \
   --change 'CMD ["python3"]' \
   "$TARBALL" "$IMAGE"
-"$DOCKER" run --rm --network none "$IMAGE" python3 -c "import numpy; print('base image ok, numpy', numpy.__version__)"
+"$DOCKER" run --rm --network none "$IMAGE" sh -c "python3 -c \"import numpy; print('base image ok, numpy', numpy.__version__)\" && python3 -m pip --version"

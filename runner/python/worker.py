@@ -12,6 +12,7 @@ import math
 import os
 import re
 import struct
+import tempfile
 import sys
 import time
 import traceback
@@ -68,6 +69,9 @@ def read_frame():
     parsed = json.loads(head.decode("utf-8"))
     arrays = []
     for ref in parsed.get("arrays") or []:
+        if ref["dtype"] == "bytes":  # raw bytes (AIPOD's binary_data), referenced as {"$bytes": i}
+            arrays.append(bytes(body[ref["offset"]:ref["offset"] + ref["bytes"]]))
+            continue
         dtype = np.float32 if ref["dtype"] == "float32" else np.float64
         count = ref["bytes"] // np.dtype(dtype).itemsize
         arrays.append(np.frombuffer(body, dtype=dtype, count=count, offset=ref["offset"]).reshape(ref["shape"]))
@@ -78,6 +82,8 @@ def read_frame():
         if isinstance(v, dict):
             if len(v) == 1 and "$array" in v:
                 return arrays[v["$array"]]
+            if len(v) == 1 and "$bytes" in v and isinstance(v["$bytes"], int):
+                return arrays[v["$bytes"]]
             return {k: revive(x) for k, x in v.items()}
         return v
 
@@ -101,6 +107,15 @@ def write_frame(message):
                 chunks.append(b"\0" * pad)
             size += len(data) + pad
             return {"$array": len(arrays) - 1}
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            data = bytes(v)
+            arrays.append({"dtype": "bytes", "shape": [len(data)], "offset": size, "bytes": len(data)})
+            pad = (-len(data)) % 8
+            chunks.append(data)
+            if pad:
+                chunks.append(b"\0" * pad)
+            size += len(data) + pad
+            return {"$bytes": len(arrays) - 1}
         if isinstance(v, dict):
             return {k: encode(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
@@ -195,6 +210,56 @@ class RunnerModel:
         return self.runner.postprocess_data(self.model, out)
 
 
+def is_aipod_class(cls):
+    """An AIPOD model: a class deriving from an `AIModelBase` (lwpy.aipod's, or one that mimics it)."""
+    return isinstance(cls, type) and any(b.__name__ == "AIModelBase" for b in cls.__mro__[1:])
+
+
+def wire_safe(v):
+    """An AIPOD answer for the frame: arrays become lists, numpy scalars numbers; bytes stay raw."""
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    if isinstance(v, dict):
+        return {str(k): wire_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [wire_safe(x) for x in v]
+    return json_safe(v)
+
+
+class AipodModel:
+    """An AIPOD `AIModelBase` class served by the runner: one instance per free-form version,
+    made on first use with its folder under the sandbox's /tmp (`model_dir()`); the service
+    replays `initialize` and successful `train` calls when a worker is started again, so the
+    state survives pool evictions without anything written outside the sandbox."""
+
+    def __init__(self, cls, kwargs):
+        self.cls = cls
+        self.input_shape = kwargs.get("input_shape")
+        self.output_shape = kwargs.get("output_shape")
+        self.datapath = os.environ.get("AIPOD_DATA_PATH") or os.path.join(tempfile.gettempdir(), "aipod")
+        self.instances = {}
+
+    def call(self, method, version, kwargs, binary_data):
+        if method not in ("initialize", "train", "predict", "log"):
+            raise WorkerError("BAD_REQUEST", f"AIPOD method {method!r} is not one of initialize, train, predict, log")
+        if not isinstance(kwargs, dict):
+            raise WorkerError("BAD_REQUEST", f"AIPOD {method} takes keyword arguments (a JSON object), got {type(kwargs).__name__}")
+        inst = self.instances.get(version)
+        if inst is None:
+            inst = self.instances[version] = self.cls(version=version, datapath=self.datapath)
+        fn = getattr(inst, method)
+        try:
+            return wire_safe(fn(binary_data=binary_data, **kwargs))
+        except NotImplementedError as e:
+            raise WorkerError("NOT_SUPPORTED", f"{self.cls.__name__}.{method}: {e}") from None
+        except Exception as e:
+            if type(e).__name__ == "NotSupportedError":
+                raise WorkerError("NOT_SUPPORTED", str(e)) from None
+            if type(e).__name__ == "LwError" and getattr(e, "code", None) == "NOT_INITIALIZED":
+                raise WorkerError("CONFLICT", f"{e.message}; call initialize first") from None
+            raise
+
+
 def to_array(out):
     kind = type(out).__module__ + "." + type(out).__name__
     if hasattr(out, "detach") and hasattr(out, "cpu"):  # torch.Tensor
@@ -227,7 +292,7 @@ def op_load(req):
         raise WorkerError("MODEL_CLASS_MISSING", f"Module {os.path.relpath(module_path, root)} has no class {class_name}")
     cls = getattr(module, class_name)
     kwargs = req.get("kwargs") or {}
-    model = RunnerModel(cls, kwargs) if is_runner_class(cls) else cls(**kwargs)
+    model = RunnerModel(cls, kwargs) if is_runner_class(cls) else AipodModel(cls, kwargs) if is_aipod_class(cls) else cls(**kwargs)
     STATE["model"] = model
     base = sys.modules.get("learnware.model")
     return {
@@ -237,6 +302,7 @@ def op_load(req):
         "has_finetune": callable(getattr(model, "finetune", None)),
         "is_base_model": bool(base is not None and isinstance(model, base.BaseModel)),
         "is_runner": isinstance(model, RunnerModel),
+        "is_aipod": isinstance(model, AipodModel),
         "class": type(model).__module__ + "." + type(model).__name__,
     }
 
@@ -258,6 +324,16 @@ def op_invoke(req):
     if not isinstance(model, RunnerModel):
         raise WorkerError("NOT_SUPPORTED", f"invoke takes JSON input for runner classes (RunnerBase) only; {type(model).__name__} takes arrays through predict")
     return {"result": json_safe(model.invoke(req.get("data")))}
+
+
+def op_aipod(req):
+    model = need_model()
+    if not isinstance(model, AipodModel):
+        raise WorkerError("NOT_SUPPORTED", f"{type(model).__name__} is not an AIPOD model (AIModelBase): it takes arrays through predict")
+    binary = req.get("binary_data")
+    if binary is not None and not isinstance(binary, bytes):
+        raise WorkerError("BAD_REQUEST", "binary_data must be raw bytes")
+    return {"result": model.call(req.get("method"), str(req.get("version")), req.get("kwargs") or {}, binary)}
 
 
 def op_train(req, method):
@@ -329,6 +405,7 @@ OPS = {
     "load": op_load,
     "predict": op_predict,
     "invoke": op_invoke,
+    "aipod": op_aipod,
     "fit": lambda req: op_train(req, "fit"),
     "finetune": lambda req: op_train(req, "finetune"),
     "requirements": op_requirements,

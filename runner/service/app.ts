@@ -9,6 +9,12 @@
  * | GET | `/v1/models/{model}/versions/{version}/log` | → `{lines, train}` |
  * | POST | `/v1/models/{model}/versions/{version}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}` |
  * | POST | `/v1/models/{model}/versions/{version}/invoke` | JSON `{data: any}` → `{result: any}` (runner learnwares: preprocess → predict → postprocess) |
+ * | POST | `…/initialize`, `…/train`, `…/predict`, `…/log` of an AIPOD model | `{kwargs: {...}, binary_data?}` or (train, predict) any JSON object without `X` → `{result}` |
+ *
+ * AIPOD models (Python `AIModelBase` classes) are driven by keyword arguments: the version is
+ * free-form (`exp-a` runs the model's latest market version, or `packageVersion` given at
+ * `initialize`), `binary_data` is raw bytes (a frame's byte string, or `{"$bytes": base64}`
+ * in JSON, as `lwpy.aipod`'s wire), and bytes in an answer come back the same way.
  * | GET | `/metrics` | pool (size, bytes, hits, misses, evictions), batching, counts |
  * | GET | `/healthz` | `{ok: true}` |
  * | GET | `/openapi.json` | the OpenAPI document of these operations (`client/runnerContract.ts`) |
@@ -18,13 +24,14 @@
  * Errors are the one envelope `{error: {code, message, details?}}` with the status of the one table
  * (`core/errorEnvelope.ts`), as the market server answers.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { statusForCode } from "../../core/errorEnvelope.ts";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
 import { FRAME_TYPE } from "../../client/runnerContract.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, toNested, type Tensor } from "../tensor.ts";
 import { type MixtureStore, registerMixtureRoutes } from "./mixtures.ts";
+import type { AipodMethod } from "../contract.ts";
 import type { InstanceConfig, ModelService, TrainOptions } from "./modelService.ts";
 import { callerContext } from "./auth.ts";
 import { serviceOpenApiDocument } from "./openapi.ts";
@@ -89,8 +96,67 @@ function publicError(err: unknown): ReturnType<typeof toErrorPayload> {
   return p;
 }
 
-export function createServiceApp(service: ModelService, options: { mixtures?: MixtureStore } = {}): Hono {
+function b64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function unb64(s: string): Uint8Array {
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch {
+    throw new LearnwareError("BAD_REQUEST", "binary_data.$bytes is not base64", { field: "binary_data" });
+  }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Bytes anywhere in an AIPOD answer as `{"$bytes": base64}` (JSON answers). */
+function bytesToJson(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { $bytes: b64(v) };
+  if (Array.isArray(v)) return v.map(bytesToJson);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, bytesToJson(x)]));
+  return v;
+}
+
+/** An AIPOD call's kwargs and binary data: `{kwargs, binary_data}` (lwpy's wire) or the body's own keys. */
+function aipodArgs(body: Record<string, unknown>): { kwargs: Record<string, unknown>; binary: Uint8Array | null } {
+  const wrapped = body.kwargs !== null && typeof body.kwargs === "object" && !Array.isArray(body.kwargs);
+  const { binary_data: raw, ...rest } = body;
+  const kwargs = wrapped ? (body.kwargs as Record<string, unknown>) : rest;
+  let binary: Uint8Array | null = null;
+  if (raw instanceof Uint8Array) binary = raw;
+  else if (raw !== null && typeof raw === "object" && typeof (raw as { $bytes?: unknown }).$bytes === "string")
+    binary = unb64((raw as { $bytes: string }).$bytes);
+  else if (raw !== undefined && raw !== null)
+    throw new LearnwareError("BAD_REQUEST", 'binary_data must be raw bytes: a frame byte string or {"$bytes": base64}', { field: "binary_data" });
+  return { kwargs, binary };
+}
+
+const isAipodBody = (body: Record<string, unknown>) => body.kwargs !== null && typeof body.kwargs === "object" && !Array.isArray(body.kwargs);
+
+export function createServiceApp(service: ModelService, options: { mixtures?: MixtureStore; maxConcurrentRequests?: number } = {}): Hono {
   const app = new Hono();
+  // AIPOD_RPC_MAX_WORKERS: at most this many requests are handled at once; the rest wait in order.
+  const limit = options.maxConcurrentRequests ?? 0;
+  if (limit > 0) {
+    let active = 0;
+    const waiting: (() => void)[] = [];
+    app.use("*", async (_c, next) => {
+      if (active >= limit) await new Promise<void>((r) => waiting.push(r));
+      else active++;
+      try {
+        await next();
+      } finally {
+        const wake = waiting.shift();
+        if (wake) wake();
+        else active--;
+      }
+    });
+  }
   app.onError((err, c) => {
     const p = publicError(err);
     return c.json({ error: p }, statusForCode(p.code) as 400);
@@ -104,12 +170,23 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   app.get("/metrics", (c) => c.json(service.metrics()));
   app.get("/openapi.json", (c) => c.json(serviceOpenApiDocument() as object));
   const base = "/v1/models/:model/versions/:version";
+  const aipodAnswer = async (c: Context, method: AipodMethod, body: Record<string, unknown>, frame: boolean) => {
+    const { kwargs, binary } = aipodArgs(body);
+    const result = await service.aipod(c.req.param("model")!, c.req.param("version")!, method, kwargs, binary);
+    if (frame) return new Response(encodeFrame({ result }) as Uint8Array<ArrayBuffer>, { headers: { "content-type": FRAME_TYPE } });
+    return c.json({ result: bytesToJson(result) });
+  };
+  const isFrame = (c: Context) => (c.req.header("content-type") ?? "").startsWith(FRAME_TYPE);
   app.post(`${base}/initialize`, async (c) => {
     const body = (await readBody(c.req.raw)) as InstanceConfig;
+    if (isAipodBody(body)) return aipodAnswer(c, "initialize", body, isFrame(c));
     return c.json(await service.initialize(c.req.param("model"), c.req.param("version"), body));
   });
+  app.post(`${base}/log`, async (c) => aipodAnswer(c, "log", await readBody(c.req.raw), isFrame(c)));
   app.post(`${base}/train`, async (c) => {
     const body = await readBody(c.req.raw);
+    if (body !== null && typeof body === "object" && !Array.isArray(body) && !("X" in body) && !("dataFile" in body) && Object.keys(body).length > 0)
+      return aipodAnswer(c, "train", body, isFrame(c));
     const opts: TrainOptions = {};
     const X = asTensor(body.X, "X"),
       y = asTensor(body.y, "y");
@@ -124,6 +201,8 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   app.post(`${base}/predict`, async (c) => {
     const binary = (c.req.header("content-type") ?? "").startsWith(FRAME_TYPE);
     const body = await readBody(c.req.raw);
+    if (body !== null && typeof body === "object" && !Array.isArray(body) && !("X" in body) && Object.keys(body).length > 0)
+      return aipodAnswer(c, "predict", body, binary);
     const X = asTensor(body.X, "X");
     if (!X) throw new LearnwareError("BAD_REQUEST", "predict needs X");
     const y = await service.predict(c.req.param("model"), c.req.param("version"), X);

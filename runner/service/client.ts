@@ -91,6 +91,16 @@ export class ModelClient {
   }
 
   /** Predicts; `X` as rows or a tensor; the result is a tensor (`toNested` for rows). */
+  /**
+   * AIPOD's methods on this client's (free-form) version: `initialize` (kwargs become the
+   * model's `model_info`), `train`, `predict` (any kwargs plus raw `binaryData`) and `log`.
+   * Bytes travel raw in frames, both ways.
+   */
+  async aipod(method: "initialize" | "train" | "predict" | "log", kwargs: Record<string, unknown> = {}, binaryData?: Uint8Array): Promise<unknown> {
+    const res = await this.#request(method, { method: "POST", body: encodeFrame({ kwargs, binary_data: binaryData ?? null }), type: FRAME_TYPE });
+    return (decodeFrame(new Uint8Array(await res.arrayBuffer())) as { result: unknown }).result;
+  }
+
   async predict(X: Tensor | number[][]): Promise<Tensor> {
     const t = Array.isArray(X) ? fromNested(X) : X;
     const res = await this.#request("predict", { method: "POST", body: encodeFrame({ X: t }), type: FRAME_TYPE });

@@ -12,7 +12,9 @@
  * | POST | `/mixtures/{id}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}` |
  * | DELETE | `/mixtures/{id}` | → `{deleted: id}` |
  *
- * `kind` is `job_selector`, `averaging`, `ensemble_pruning` or `feature_augment`; `version`
+ * `kind` is `job_selector`, `averaging`, `ensemble_pruning` or `feature_augment`. `averaging`
+ * is unweighted, as the Python market's `AveragingReuser` (every learnware counts once in the
+ * mean or the vote); `weighted: true` weights it by the search's mixture weights. `version`
  * maps learnware ids to versions (default `"latest"`, which the market server resolves).
  * Descriptors persist as `<dataDir>/mixtures/<id>.json`, so a mixture survives a restart.
  * Errors: unknown learnware → 404 naming it; predict before a required fit → 409; bad
@@ -64,6 +66,8 @@ export interface CreateMixtureBody {
   version?: Record<string, string | number>;
   /** Choose the mixture's id (letters, digits, `.`, `_`, `-`); default a random one. */
   id?: string;
+  /** averaging: weight the mean/vote by the search's mixture weights (default false: unweighted, as Python's AveragingReuser). */
+  weighted?: boolean;
 }
 
 /** What the service stores and reports about a mixture. */
@@ -72,6 +76,8 @@ export interface MixtureInfo {
   kind: ReuseDescriptor["kind"];
   mode?: string;
   learnwares: { id: string; version: string; weight?: number }[];
+  /** averaging: whether the search weights weight the mean/vote (they are reported either way). */
+  weighted?: boolean;
   needsFit: boolean;
   fitted: boolean;
   createdAt: string;
@@ -82,6 +88,8 @@ interface StoredMixture {
   id: string;
   descriptor: ReuseDescriptor;
   versions: string[];
+  /** averaging only; absent (older files) means unweighted. */
+  weighted?: boolean;
   createdAt: string;
 }
 
@@ -228,6 +236,8 @@ export class MixtureStore {
         throw bad(`'version.${k}' must be a version number or tag, got ${JSON.stringify(v)}`);
     }
     if (b.id !== undefined && (typeof b.id !== "string" || !SAFE.test(b.id))) throw bad("'id' must be 1–128 letters, digits, '.', '_' or '-'");
+    if (b.weighted !== undefined && typeof b.weighted !== "boolean") throw bad(`'weighted' must be true or false, got ${JSON.stringify(b.weighted)}`);
+    if (b.weighted !== undefined && kind !== "averaging") throw bad(`'weighted' applies to kind averaging only, not ${kind}`);
     const id = typeof b.id === "string" ? b.id : `mx-${randomBytes(6).toString("hex")}`;
     if (this.#live.has(id) || existsSync(this.#file(id))) throw new LearnwareError("CONFLICT", `Mixture '${id}' already exists`);
 
@@ -249,7 +259,13 @@ export class MixtureStore {
     const versions = descriptor.ids.map((lid) => String(vm[lid] ?? "latest"));
     // Every learnware must exist (404 naming it) before the mixture is stored.
     await Promise.all(descriptor.ids.map((lid, i) => this.spec(lid, versions[i]!)));
-    const stored: StoredMixture = { id, descriptor, versions, createdAt: new Date().toISOString() };
+    const stored: StoredMixture = {
+      id,
+      descriptor,
+      versions,
+      ...(kind === "averaging" ? { weighted: b.weighted === true } : {}),
+      createdAt: new Date().toISOString(),
+    };
     await mkdir(this.dir, { recursive: true });
     const tmp = `${this.#file(id)}.tmp-${randomBytes(4).toString("hex")}`;
     await writeFile(tmp, JSON.stringify(stored, null, 2));
@@ -286,12 +302,19 @@ export class MixtureStore {
       createdAt: m.stored.createdAt,
     };
     if (d.mode !== undefined) info.mode = d.mode;
+    if (d.kind === "averaging") info.weighted = m.stored.weighted === true;
     if (m.fittedAt !== null) info.fittedAt = m.fittedAt;
     return info;
   }
 
   async #build(m: LiveMixture) {
-    const { descriptor, versions } = m.stored;
+    const { versions } = m.stored;
+    let descriptor = m.stored.descriptor;
+    if (descriptor.kind === "averaging" && m.stored.weighted !== true) {
+      // Python's AveragingReuser: every learnware counts once; the search weights are reported, not used.
+      const { weights: _unused, ...unweighted } = descriptor;
+      descriptor = unweighted;
+    }
     const index = new Map(descriptor.ids.map((lid, i) => [lid, versions[i]!]));
     return buildReuser(descriptor, (lid) => this.learnware(lid, index.get(lid) ?? "latest"));
   }

@@ -9,7 +9,7 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from "nod
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LearnwareError, toErrorPayload } from "../../core/errors.ts";
-import type { ModelHandle } from "../contract.ts";
+import type { AipodMethod, ModelHandle } from "../contract.ts";
 import { LruPool, type PoolMetrics } from "../pool/lruPool.ts";
 import { MicroBatcher, type BatchStats } from "../pool/microBatcher.ts";
 import type { Runtime } from "../runtime.ts";
@@ -64,6 +64,12 @@ export interface TrainState {
 interface Instance {
   model: string;
   version: string;
+  /** The market version whose package runs: the instance version itself, `packageVersion`, or (a free-form AIPOD version) `latest`. */
+  packageRef: string;
+  /** The instance version names no market version (an AIPOD instance such as `exp-a`). */
+  freeForm: boolean;
+  /** A caller initialized it (an AIPOD model's `initialize` is replayed at load only then). */
+  initializedByCaller: boolean;
   dataPath: string;
   config: InstanceConfig;
   createdAt: string;
@@ -75,13 +81,24 @@ interface Loaded {
   digest: string;
   handle: ModelHandle;
   batcher: MicroBatcher;
+  /** An AIPOD model's answer to the `initialize` replayed at load. */
+  initialized?: unknown;
+}
+
+/** Keys of `initialize` that configure the service, not the model (never part of AIPOD's `model_info`). */
+const SERVICE_KEYS = ["batching", "packageVersion"];
+
+/** An AIPOD model's `model_info`: what `initialize` was given, without the service's own keys. */
+function modelInfo(config: InstanceConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !SERVICE_KEYS.includes(k)));
 }
 
 export interface ServiceOptions {
   runtime: Runtime;
   source: PackageSource;
-  /** Instances' data folders live under `<dataDir>/instances`. */
+  /** Instances' data folders live under `<dataDir>/instances`, or under `instancesDir` when given. */
   dataDir: string;
+  instancesDir?: string;
   poolSize: number;
   poolMemoryBytes: number;
   batchMax: number;
@@ -121,6 +138,10 @@ export class ModelService {
   #batchTotals: BatchStats = { calls: 0, batches: 0, batchedRequests: 0, maxBatchRows: 0 };
   #predicts = 0;
   #authorize: Authorizer;
+
+  get #instancesDir(): string {
+    return this.#opts.instancesDir ?? join(this.#opts.dataDir, "instances");
+  }
 
   constructor(opts: ServiceOptions) {
     this.#opts = opts;
@@ -164,6 +185,7 @@ export class ModelService {
     model: string,
     version: string,
     config: InstanceConfig = {},
+    restore = false,
   ): Promise<{ model: string; version: string; dataPath: string; config: InstanceConfig }> {
     this.#check(model, version);
     if (config === null || typeof config !== "object" || Array.isArray(config))
@@ -176,21 +198,48 @@ export class ModelService {
         { fields: reserved },
       );
     }
-    await this.#authorize(currentToken(), model, version);
+    const pv = config.packageVersion;
+    if (pv !== undefined && !(typeof pv === "string" && SAFE.test(pv)) && !(typeof pv === "number" && Number.isInteger(pv) && pv > 0))
+      throw new LearnwareError("BAD_REQUEST", "packageVersion must be a market version number, tag or 'latest'", { field: "packageVersion" });
+    const pkg = await this.#packageOf(model, version, config);
     const key = ModelService.key(model, version);
-    const dataPath = join(this.#opts.dataDir, "instances", model, version);
+    const dataPath = join(this.#instancesDir, model, version);
     await mkdir(dataPath, { recursive: true });
     let inst = this.#instances.get(key);
     if (!inst) {
-      inst = { model, version, dataPath, config, createdAt: new Date().toISOString(), train: { status: "idle", progress: 0 }, log: [] };
+      inst = {
+        model,
+        version,
+        packageRef: pkg.ref,
+        freeForm: pkg.freeForm,
+        initializedByCaller: !restore,
+        dataPath,
+        config,
+        createdAt: new Date().toISOString(),
+        train: { status: "idle", progress: 0 },
+        log: [],
+      };
       this.#instances.set(key, inst);
     } else {
       inst.config = config;
-      await this.pool.delete(key); // reload with the new parameters
+      inst.packageRef = pkg.ref;
+      inst.freeForm = pkg.freeForm;
+      inst.initializedByCaller ||= !restore;
+      await this.#dropLoaded(inst); // reload with the new parameters
     }
-    await writeFile(join(dataPath, "instance.json"), JSON.stringify({ model, version, config, createdAt: inst.createdAt }, null, 2));
+    // AIPOD: initialize starts the version afresh (its training history too); a restore keeps it.
+    if (!restore) await rm(join(dataPath, "aipod-train"), { recursive: true, force: true });
+    await this.#writeInstance(inst);
     this.#log(inst, `initialized with ${JSON.stringify(config)}`);
     return { model, version, dataPath, config };
+  }
+
+  async #writeInstance(i: Instance): Promise<void> {
+    const { model, version, packageRef, freeForm, initializedByCaller, config, createdAt } = i;
+    await writeFile(
+      join(i.dataPath, "instance.json"),
+      JSON.stringify({ model, version, packageRef, freeForm, initializedByCaller, config, createdAt }, null, 2),
+    );
   }
 
   /** Throws unless the current caller may run `model@version`; returns the package's sha256. */
@@ -199,20 +248,52 @@ export class ModelService {
     return this.#authorize(currentToken(), model, version);
   }
 
+  /**
+   * The package an instance runs, checked against the caller's rights: `packageVersion` when
+   * given, else the instance version itself; a version the market does not know (AIPOD's
+   * free-form `exp-a`) runs the model's latest version.
+   */
+  async #packageOf(model: string, version: string, config: InstanceConfig): Promise<{ ref: string; digest: string; freeForm: boolean }> {
+    const token = currentToken();
+    if (config.packageVersion !== undefined) {
+      const ref = String(config.packageVersion);
+      return { ref, digest: await this.#authorize(token, model, ref), freeForm: true };
+    }
+    try {
+      return { ref: version, digest: await this.#authorize(token, model, version), freeForm: false };
+    } catch (e) {
+      if (!(e instanceof LearnwareError && e.code === "NOT_FOUND") || /^\d+$/.test(version) || version === "latest") throw e;
+      try {
+        return { ref: "latest", digest: await this.#authorize(token, model, "latest"), freeForm: true };
+      } catch {
+        throw e;
+      }
+    }
+  }
+
+  async #dropLoaded(inst: Instance): Promise<void> {
+    const prefix = `${ModelService.key(inst.model, inst.version)}#`;
+    for (const k of this.pool.metrics().keys) if (k.startsWith(prefix)) await this.pool.delete(k);
+  }
+
   /** The instance, after the caller was allowed to run it; `digest` is its package's sha256. */
   async #instance(model: string, version: string): Promise<{ inst: Instance; digest: string }> {
     this.#check(model, version);
-    const digest = await this.#authorize(currentToken(), model, version);
-    let inst = this.#instances.get(ModelService.key(model, version));
+    const known = this.#instances.get(ModelService.key(model, version));
+    const digest = known ? (await this.#packageOf(model, version, known.config)).digest : undefined;
+    let inst = known;
     if (!inst) {
       // Instances survive restarts through their instance.json; otherwise initialize with defaults.
-      const file = join(this.#opts.dataDir, "instances", model, version, "instance.json");
-      const stored = existsSync(file) ? ((JSON.parse(await readFile(file, "utf8")) as { config: InstanceConfig }).config ?? {}) : {};
+      const file = join(this.#instancesDir, model, version, "instance.json");
+      const restored = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as { config?: InstanceConfig; initializedByCaller?: boolean }) : null;
+      const stored = restored?.config ?? {};
       const config = Object.fromEntries(Object.entries(stored).filter(([k]) => !(RESERVED_INSTANCE_KEYS as readonly string[]).includes(k)));
-      await this.initialize(model, version, config);
+      await this.initialize(model, version, config, true);
       inst = this.#instances.get(ModelService.key(model, version))!;
+      inst.initializedByCaller = restored?.initializedByCaller ?? restored !== null;
+      await this.#writeInstance(inst);
     }
-    return { inst, digest };
+    return { inst, digest: digest ?? (await this.#packageOf(model, version, inst.config)).digest };
   }
 
   async #use<R>({ inst, digest }: { inst: Instance; digest: string }, fn: (l: Loaded) => Promise<R>): Promise<R> {
@@ -222,12 +303,25 @@ export class ModelService {
       key,
       async () => {
         const t0 = Date.now();
-        const zip = await this.#opts.source(inst.model, inst.version, token);
+        const zip = await this.#opts.source(inst.model, inst.packageRef, token);
         if (sha256Hex(zip) !== digest)
-          throw new LearnwareError("CONFLICT", `The package of ${inst.model} version ${inst.version} changed while it was being loaded; try again`);
+          throw new LearnwareError("CONFLICT", `The package of ${inst.model} version ${inst.packageRef} changed while it was being loaded; try again`);
         const lw = await this.#opts.runtime.materialize(zip);
         const handle = await this.#opts.runtime.load(lw, { log: (l) => this.#log(inst, l) });
-        const steps = await this.#replayTraining(inst, handle).catch(async (e) => {
+        if (inst.freeForm && !handle.isAipod && inst.config.packageVersion === undefined) {
+          await handle.dispose();
+          throw new LearnwareError(
+            "NOT_FOUND",
+            `Learnware ${inst.model} has no version '${inst.version}' (free-form versions name instances of AIPOD models only)`,
+          );
+        }
+        let initialized: unknown;
+        const steps = await (async () => {
+          if (!handle.isAipod) return this.#replayTraining(inst, handle);
+          if (!inst.initializedByCaller) return 0; // AIPOD: model_info exists only after initialize
+          initialized = await handle.aipod!("initialize", inst.version, modelInfo(inst.config));
+          return this.#replayAipod(inst, handle);
+        })().catch(async (e) => {
           await handle.dispose();
           throw e;
         });
@@ -240,7 +334,7 @@ export class ModelService {
           inst,
           `loaded with backend ${handle.backend} in ${Date.now() - t0} ms${steps > 0 ? ` (trained state restored: ${steps} training step(s) replayed)` : ""}`,
         );
-        return { digest, handle, batcher };
+        return { digest, handle, batcher, initialized };
       },
       fn,
     );
@@ -273,6 +367,54 @@ export class ModelService {
     const file = join(dir, `${String(n + 1).padStart(6, "0")}.frame`);
     await writeFile(`${file}.tmp`, encodeFrame({ method, X, y }));
     await rename(`${file}.tmp`, file);
+  }
+
+  /** Replays an AIPOD instance's successful `train` calls (kwargs and binary data), in order. */
+  async #replayAipod(inst: Instance, handle: ModelHandle): Promise<number> {
+    const dir = join(inst.dataPath, "aipod-train");
+    if (!existsSync(dir)) return 0;
+    const files = (await readdir(dir)).filter((f) => /^\d{6}\.frame$/.test(f)).sort();
+    for (const f of files) {
+      const step = decodeFrame(new Uint8Array(await readFile(join(dir, f)))) as { kwargs: Record<string, unknown>; binary: Uint8Array | null };
+      await handle.aipod!("train", inst.version, step.kwargs, step.binary, { timeoutMs: 24 * 3600_000 });
+    }
+    return files.length;
+  }
+
+  /**
+   * AIPOD's four methods on an instance told apart by a free-form version: `initialize`
+   * (its kwargs become `model_info`; the version starts afresh), `train` and `predict` with
+   * any kwargs plus raw `binary_data`, and `log` (the model's own records). A model that is
+   * not an AIPOD model answers 400 naming what it takes instead.
+   */
+  async aipod(model: string, version: string, method: AipodMethod, kwargs: Record<string, unknown>, binaryData: Uint8Array | null = null): Promise<unknown> {
+    if (method === "initialize") {
+      await this.initialize(model, version, kwargs);
+      const access = await this.#instance(model, version);
+      return this.#use(access, async (l) => {
+        if (!l.handle.isAipod) return { model, version, config: kwargs };
+        return l.initialized;
+      });
+    }
+    const access = await this.#instance(model, version);
+    if (method === "predict") this.#predicts++;
+    return this.#use(access, async (l) => {
+      if (!l.handle.isAipod || !l.handle.aipod) {
+        const takes = method === "predict" ? "{X: rows}" : method === "train" ? "{X, y}" : "no arguments (GET …/log)";
+        throw new LearnwareError("BAD_REQUEST", `${model} version ${version} is not an AIPOD model (${l.handle.backend} backend): ${method} takes ${takes}`);
+      }
+      const out = await l.handle.aipod(method, version, kwargs, binaryData, method === "train" ? { timeoutMs: 24 * 3600_000 } : undefined);
+      if (method === "train") {
+        const dir = join(access.inst.dataPath, "aipod-train");
+        await mkdir(dir, { recursive: true });
+        const n = (await readdir(dir)).filter((f) => /^\d{6}\.frame$/.test(f)).length;
+        const file = join(dir, `${String(n + 1).padStart(6, "0")}.frame`);
+        await writeFile(`${file}.tmp`, encodeFrame({ kwargs, binary: binaryData }));
+        await rename(`${file}.tmp`, file);
+        this.#log(access.inst, `AIPOD train(${Object.keys(kwargs).join(", ")}) succeeded`);
+      }
+      return out;
+    });
   }
 
   async predict(model: string, version: string, X: Tensor): Promise<Tensor> {

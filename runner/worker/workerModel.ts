@@ -6,7 +6,7 @@
  * command into the spec of a sandboxed worker process.
  */
 import { LearnwareError } from "../../core/errors.ts";
-import type { CallOptions, ModelHandle } from "../contract.ts";
+import type { AipodMethod, CallOptions, ModelHandle } from "../contract.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import type { ArgsOf, ReplyOf, WorkerOp } from "./ops.ts";
@@ -101,6 +101,7 @@ export class WorkerModelHandle implements ModelHandle {
   readonly acceptsBatch = true;
   canFit = false;
   canFinetune = false;
+  isAipod = false;
   /** How often the worker was (re)started. */
   starts = 0;
   /** The loaded class (`module.Class`). */
@@ -135,6 +136,7 @@ export class WorkerModelHandle implements ModelHandle {
         this.output_shape = info.output_shape ?? [];
         this.canFit = info.has_fit;
         this.canFinetune = info.has_finetune;
+        this.isAipod = info.is_aipod === true;
         this.className = info.class;
         this.#opts.onStart?.({ warm: warm !== null, ms: performance.now() - t0 });
       } catch (e) {
@@ -178,6 +180,11 @@ export class WorkerModelHandle implements ModelHandle {
    */
   async invoke(data: unknown, opts?: CallOptions): Promise<unknown> {
     return (await this.#call("invoke", { data }, opts)).result;
+  }
+
+  /** An AIPOD model's method on the instance of `version` (raw bytes travel in the frame). */
+  async aipod(method: AipodMethod, version: string, kwargs: Record<string, unknown>, binaryData?: Uint8Array | null, opts?: CallOptions): Promise<unknown> {
+    return (await this.#call("aipod", { method, version, kwargs, binary_data: binaryData ?? null }, opts)).result;
   }
 
   async save(): Promise<unknown> {

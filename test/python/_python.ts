@@ -5,8 +5,7 @@
  * with one line naming it, except under `LW_CI=1`, where nothing may skip.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, scratch } from "../_util.ts";
 

@@ -7,8 +7,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { scratch } from "../_util.ts";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { needsPython, packageVenv, pythonJson, startPython } from "./_python.ts";
 

@@ -7,8 +7,6 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VenvBackend } from "../../runner/backends/pythonVenv.ts";
 import { checkLearnware } from "../../runner/check/checkLearnware.ts";

@@ -126,7 +126,7 @@ function close(a: Tensor, b: ArrayLike<number>, tol = 1e-6): void {
 let averagingId = "";
 let averagingPred: Tensor;
 
-test("a search result becomes one averaging endpoint in one call; predict is the weighted mean of the pooled instances' predictions", async () => {
+test("a search result becomes one averaging endpoint in one call; predict is the plain mean of the pooled instances' predictions (Python's AveragingReuser); weighted: true weights it", async () => {
   assert.ok(result.multiple !== null && result.multiple.ids.length >= 2, JSON.stringify(result));
   const info = await createMixture(svc.address, { result, kind: "averaging", mode: "mean" });
   averagingId = info.id;
@@ -146,13 +146,33 @@ test("a search result becomes one averaging endpoint in one call; predict is the
   assert.deepEqual(y.shape, [12, K]);
   // Each learnware called directly through the model service (lwc's latest is version 2).
   const direct = await Promise.all(info.learnwares.map((l) => new ModelClient(svc.address, { model: l.id, version: l.id === "lwc" ? 2 : 1 }).predict(rows)));
-  const w = result.multiple.weights,
-    wsum = w.reduce((a, b) => a + b, 0);
+  assert.equal(info.weighted, false);
   const expected = new Float64Array(12 * K);
-  direct.forEach((d, k) => {
-    for (let i = 0; i < expected.length; i++) expected[i]! += (w[k]! / wsum) * d.data[i]!;
+  direct.forEach((d) => {
+    for (let i = 0; i < expected.length; i++) expected[i]! += d.data[i]! / direct.length;
   });
   close(y, expected);
+  // weighting is an explicit option
+  const weightedInfo = await createMixture(svc.address, { result, kind: "averaging", mode: "mean", weighted: true });
+  assert.equal(weightedInfo.weighted, true);
+  const yw = await new MixtureClient(svc.address, weightedInfo.id).predict(rows);
+  const w = result.multiple.weights,
+    wsum = w.reduce((a, b) => a + b, 0);
+  const expectedW = new Float64Array(12 * K);
+  direct.forEach((d, k) => {
+    for (let i = 0; i < expectedW.length; i++) expectedW[i]! += (w[k]! / wsum) * d.data[i]!;
+  });
+  close(yw, expectedW);
+  assert.ok(
+    w.some((x) => Math.abs(x / wsum - 1 / w.length) > 1e-3),
+    "the search weights are not uniform, so the two answers differ",
+  );
+  const notAveraging = await fetch(`${svc.address}/mixtures`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ result, kind: "job_selector", weighted: true }),
+  });
+  assert.equal(notAveraging.status, 400);
   // The learnwares really differ (otherwise the check above proves little).
   assert.ok(Math.abs(direct[0]!.data[0]! - direct[1]!.data[0]!) > 1e-3);
   averagingPred = y;

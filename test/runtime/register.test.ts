@@ -153,6 +153,22 @@ test("lw register (runRegisterCommand) registers a Python learnware with require
   assert.equal(code, 0, err.join("\n"));
   const r = JSON.parse(out.join("\n")) as { files: string[]; version: number };
   assert.deepEqual(r.files.sort(), ["__init__.py", "learnware.yaml", "requirements.txt", "stat.json"]);
+  // --number N: the version is created and the command reports success (exit 0), never failure after creating it
+  const common = ["--runner", py, "--class", "Net", "--semantic", sem, "--data", data, "--server", edge.url, "--token", ADMIN];
+  const id = (r as unknown as { learnwareId: string }).learnwareId;
+  out.length = 0;
+  const numbered = await runRegisterCommand(["--repository", id, "--number", "2", ...common], { out: (s) => out.push(s), err: (s) => err.push(s) });
+  assert.equal(numbered, 0, err.join("\n"));
+  assert.equal((JSON.parse(out.join("\n")) as { version: number }).version, 2);
+  const created = await runRegisterCommand(["--repository", "py-net-numbered", "--create", "--number", "1", ...common], {
+    out: () => {},
+    err: (s) => err.push(s),
+  });
+  assert.equal(created, 0, err.join("\n"));
+  err.length = 0;
+  const wrong = await runRegisterCommand(["--repository", id, "--number", "5", ...common], { out: () => {}, err: (s) => err.push(s) });
+  assert.equal(wrong, 1);
+  assert.match(err.join("\n"), /would get version 3, not 5; nothing was uploaded/);
   const bad = await runRegisterCommand(["--repository", "x"], { out: () => {}, err: (s) => err.push(s) });
   assert.equal(bad, 2);
   assert.match(err.join("\n"), /missing --runner, --semantic/);
