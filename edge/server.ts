@@ -38,7 +38,15 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
   if (config.adminToken) {
     const hash = await sha256Hex(config.adminToken);
     const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, hash));
-    if (!row) await createToken(ctx.db, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
+    if (!row) {
+      try {
+        await createToken(ctx.db, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
+      } catch (err) {
+        // Replicas starting together on one database: another one created it first.
+        const [again] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, hash));
+        if (!again) throw err;
+      }
+    }
     return null;
   }
   const file = join(config.dataDir, "admin-token");

@@ -5,7 +5,7 @@
  * serialising writes avoids SQLITE_BUSY between them, while WAL keeps reads concurrent).
  */
 // The explicit node build: under Deno the bare specifier resolves to the web client, which has no `file:` URLs.
-import { createClient, type Client } from "@libsql/client/node";
+import { createClient } from "@libsql/client/node";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fileURLToPath } from "node:url";
