@@ -9,7 +9,7 @@
 // `lw-*` folder in it fails the run. Suites whose optional system part is missing are skipped
 // with one line each (test/_requires.ts); under LW_CI=1 they fail instead. The last line is
 // the main suite's count: `tests: N passed, N failed, N skipped`. With LW_TEST_MATRIX=1 the
-// integration files run a second time on PostgreSQL (LW_TEST_DB=postgres).
+// integration files run a second time on PostgreSQL and S3 (LW_TEST_DB=postgres LW_TEST_BLOBS=s3).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -110,7 +110,7 @@ step("main suite", run("main suite (node --test)", process.execPath, args));
 // asked (`LW_TEST_MATRIX=1`; .ci/run asks under one Node version): one suite, two configurations.
 const integration = files.filter((f) => f.startsWith("test/integration/"));
 if (process.env.LW_TEST_MATRIX === "1" && integration.length > 0) {
-  const label = "integration suite on PostgreSQL (LW_TEST_DB=postgres)";
+  const label = "integration suite on PostgreSQL + S3 (LW_TEST_DB=postgres LW_TEST_BLOBS=s3)";
   step(
     label,
     run(
@@ -118,7 +118,7 @@ if (process.env.LW_TEST_MATRIX === "1" && integration.length > 0) {
       process.execPath,
       ["--import", "tsx", "--test", "--test-concurrency=2", `--test-reporter=${reporter === "spec" ? "spec" : "dot"}`, ...integration],
       {
-        env: { LW_TEST_DB: "postgres" },
+        env: { LW_TEST_DB: "postgres", LW_TEST_BLOBS: "s3" },
       },
     ),
   );

@@ -4,17 +4,19 @@
  * of `pgDatabase()` is cheap (CREATE DATABASE copies template1 in milliseconds).
  *
  * When `LW_TEST_PG_URL` names a running server (e.g. one `.ci/run` started), that server is
- * used instead and only the databases are created.
+ * used instead and only the databases are created. The scratch folder is removed by the same
+ * reaper that stops the server (after it), not by scratch()'s exit hook.
  *
  * PostgreSQL refuses to run as root: as root, the cluster is created and run as the `postgres`
  * user (Debian's package creates it), in a scratch folder it owns.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, mkdirSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { reapWhenGone } from "./_reaper.ts";
 import { postgresBin } from "./_requires.ts";
-import { scratch } from "./_util.ts";
 
 let cluster: Promise<string> | null = null;
 let dbCounter = 0;
@@ -34,7 +36,7 @@ async function startCluster(): Promise<string> {
   const initdb = postgresBin("initdb");
   const pgCtl = postgresBin("pg_ctl");
   if (!initdb || !pgCtl) throw new Error("PostgreSQL is not installed (apt-get install postgresql)");
-  const root = scratch("lw-pg-");
+  const root = mkdtempSync(join(tmpdir(), "lw-pg-"));
   const data = join(root, "data");
   const sock = join(root, "sock");
   mkdirSync(sock);
@@ -48,10 +50,16 @@ async function startCluster(): Promise<string> {
   // No TCP listener: the socket folder is private to this test process.
   const opts = `-c listen_addresses='' -c unix_socket_directories=${sock} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   run([pgCtl, "-D", data, "-o", opts, "-w", "-s", "-l", join(root, "log"), "start"]);
-  // Prepended, so it runs before scratch()'s hook removes the folder under the server.
+  // Stopped when this process ends, however it ends (a clean exit, or a test runner's kill).
+  const stop = asPostgres([pgCtl, "-D", data, "-m", "immediate", "-s", "-w", "stop"])
+    .map((a) => `'${a}'`)
+    .join(" ");
+  reapWhenGone(`${stop} >/dev/null 2>&1; rm -rf '${root}'`);
+  // And at once on a normal exit, so no folder is left for the suite's leftover check.
   process.prependOnceListener("exit", () => {
     const full = asPostgres([pgCtl, "-D", data, "-m", "immediate", "-s", "-w", "stop"]);
     spawnSync(full[0]!, full.slice(1), { timeout: 30_000 });
+    rmSync(root, { recursive: true, force: true });
   });
   return `postgres://lw@localhost/postgres?host=${encodeURIComponent(sock)}`;
 }

@@ -4,6 +4,8 @@
  *
  * `LW_TEST_DB=postgres` runs the same servers on PostgreSQL: a fresh database on the test
  * cluster (test/_postgres.ts) per data folder, kept for a restart on the same folder.
+ * `LW_TEST_BLOBS=s3` puts the blobs in a fresh bucket of a test Swift (test/_swift.ts) per
+ * data folder, likewise.
  */
 import { serve } from "@hono/node-server";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -12,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type ServerConfig } from "../../edge/config.ts";
 import { pgDatabase } from "../_postgres.ts";
+import { s3Env } from "../_swift.ts";
 import { applyTimeouts } from "../../edge/entry/nodeTimeouts.ts";
 import { startServer, type Started } from "../../edge/server.ts";
 import { pythonPackage } from "../../core/demo/packages.ts";
@@ -39,14 +42,28 @@ export async function testDbUrl(dataDir: string): Promise<string | undefined> {
   return url;
 }
 
+/** The test configuration's blob store (`LW_TEST_BLOBS`): `disk` (default) or `s3`. */
+export const TEST_BLOBS = process.env.LW_TEST_BLOBS === "s3" ? "s3" : "disk";
+const buckets = new Map<string, Promise<Record<string, string>>>();
+
+/** The S3 settings for a data folder under the test configuration (empty: the disk store). */
+export async function testBlobEnv(dataDir: string): Promise<Record<string, string>> {
+  if (TEST_BLOBS !== "s3") return {};
+  let e = buckets.get(dataDir);
+  if (!e) buckets.set(dataDir, (e = s3Env("it")));
+  return e;
+}
+
 export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), "lw-it-")));
   const dbUrl = env.LW_DB_URL ?? (await testDbUrl(dataDir));
+  const blobEnv = env.LW_BLOB_URL ? {} : await testBlobEnv(dataDir);
   const config: ServerConfig = loadConfig({
     LW_DATA_DIR: dataDir,
     LW_ADMIN_TOKEN: ADMIN,
     LW_SEED_DEMO: "false",
     ...(dbUrl ? { LW_DB_URL: dbUrl } : {}),
+    ...blobEnv,
     ...env,
   });
   const logs: string[] = [];

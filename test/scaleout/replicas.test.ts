@@ -1,6 +1,6 @@
 /**
  * Two server replicas (two Node processes, the `npm start` entry) on one PostgreSQL database
- * and one blob store: the four ways a naive swap was wrong (issue #17) are checked here across
+ * and one S3 bucket (a test Swift), each with its own data folder: the four ways a naive swap was wrong (issue #17) are checked here across
  * processes — concurrent leases never hand a job out twice, concurrent creations never answer
  * 5xx nor share an id, a follower of the event log misses nothing while both replicas commit,
  * and the same search gets the same answer from either replica; a resumable upload's chunks
@@ -10,11 +10,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { pgDatabase } from "../_postgres.ts";
 import { requires } from "../_requires.ts";
+import { s3Env } from "../_swift.ts";
 import { scratch } from "../_util.ts";
 import { ADMIN, api, fixture, mintToken, sha256, uploadForm } from "../integration/_server.ts";
 import { type Child, spawnEntry } from "../integration/_spawn.ts";
 
-describe("two replicas on one PostgreSQL", requires("postgresql"), () => {
+describe("two replicas on one PostgreSQL and one S3 bucket", requires("postgresql", "python3-swift"), () => {
   let a: Child;
   let b: Child;
   let alice: string;
@@ -22,9 +23,13 @@ describe("two replicas on one PostgreSQL", requires("postgresql"), () => {
   const pick = (i: number) => both()[i % 2]!;
 
   before(async () => {
-    const env = { LW_DB_URL: await pgDatabase("replicas"), LW_DATA_DIR: scratch("lw-replicas-"), LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false" };
+    // One database and one bucket; each replica its own (local, unshared) data folder.
+    const env = { LW_DB_URL: await pgDatabase("replicas"), ...(await s3Env("replicas")), LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false" };
     // One after the other would hide a migration race: both start at once.
-    [a, b] = await Promise.all([spawnEntry("node", env), spawnEntry("node", env)]);
+    [a, b] = await Promise.all([
+      spawnEntry("node", { ...env, LW_DATA_DIR: scratch("lw-replica-a-") }),
+      spawnEntry("node", { ...env, LW_DATA_DIR: scratch("lw-replica-b-") }),
+    ]);
     alice = await mintToken(a.url, "alice");
   });
   after(async () => {
