@@ -3,16 +3,17 @@
  * replicas (two `npm start` server processes) on one PostgreSQL + one S3 bucket (a local Swift),
  * round-robin as a load balancer would. Prints throughput and p50/p99 per configuration.
  *
- *   node --import tsx bench/server/scaleout.ts [seconds=15] [clients=8]
+ *   node --import tsx test/scaleout/bench.ts [seconds=15] [clients=8]
  *
  * The mix per request: 50% listing (GET /v1/learnwares), 30% statistical search, 20% registry
- * writes (create a model). Needs PostgreSQL and python3-swift (as the tests do).
+ * writes (create a model). Needs PostgreSQL and python3-swift (as the tests do); it lives beside
+ * the tests because it starts their throwaway PostgreSQL and Swift (bench/ may not import test/).
  */
-import { pgDatabase } from "../../test/_postgres.ts";
-import { s3Env } from "../../test/_swift.ts";
-import { removeScratch, scratch } from "../../test/_util.ts";
-import { ADMIN, api, fixture, mintToken, runChecks, uploadForm } from "../../test/integration/_server.ts";
-import { type Child, spawnEntry } from "../../test/integration/_spawn.ts";
+import { pgDatabase } from "../_postgres.ts";
+import { s3Env } from "../_swift.ts";
+import { removeScratch, scratch } from "../_util.ts";
+import { ADMIN, api, fixture, mintToken, runChecks, uploadForm } from "../integration/_server.ts";
+import { type Child, spawnEntry } from "../integration/_spawn.ts";
 
 const seconds = Number(process.argv[2] ?? 15);
 const clients = Number(process.argv[3] ?? 8);
