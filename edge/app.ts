@@ -61,6 +61,8 @@ export function createContext(deps: AppDeps): Ctx {
         return again!.value;
       })()),
   };
+  // Other replicas' commits (PostgreSQL LISTEN/NOTIFY) wake this process's followers too.
+  deps.db.onCommitted?.(() => ctx.hub.notify());
   return ctx;
 }
 

@@ -11,6 +11,10 @@ export interface ServerConfig {
   host: string;
   /** libSQL URL; defaults to `file:<dataDir>/lw.db`. */
   dbUrl: string;
+  /** `s3://bucket/prefix` puts blobs on S3-compatible storage (else `<dataDir>/blobs`). */
+  blobUrl: string | undefined;
+  /** The S3 service (path-style base URL), its credentials and region (with `blobUrl`). */
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string };
   /** Anonymous GETs on market/registry reads when true. */
   publicReads: boolean;
   /** If set, ensured as an admin token at start (never logged). */
@@ -96,6 +100,13 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     port: int("LW_PORT", env.LW_PORT, 8787),
     host: env.LW_HOST || "127.0.0.1",
     dbUrl: env.LW_DB_URL || `file:${dataDir.replace(/\/+$/, "")}/lw.db`,
+    blobUrl: env.LW_BLOB_URL || undefined,
+    s3: {
+      endpoint: env.LW_S3_ENDPOINT || "https://s3.amazonaws.com",
+      accessKeyId: env.LW_S3_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID || "",
+      secretAccessKey: env.LW_S3_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY || "",
+      region: env.LW_S3_REGION || env.AWS_REGION || "us-east-1",
+    },
     publicReads: bool(env.LW_PUBLIC_READS, true),
     adminToken: env.LW_ADMIN_TOKEN || undefined,
     compatPrefix: normalizePrefix(env.LW_COMPAT_PREFIX ?? "/api"),

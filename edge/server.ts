@@ -9,6 +9,8 @@ import { eq } from "drizzle-orm";
 import { createApp, createContext } from "./app.ts";
 import { sha256Hex } from "./auth/tokens.ts";
 import { DiskBlobStore } from "./blobs/diskStore.ts";
+import { S3BlobStore } from "./blobs/s3Store.ts";
+import type { BlobStore } from "./blobs/store.ts";
 import type { ServerConfig } from "./config.ts";
 import type { App, AppDeps, Ctx } from "./context.ts";
 import { openDatabase } from "./db/client.ts";
@@ -38,7 +40,15 @@ export async function ensureAdminToken(ctx: Ctx, config: ServerConfig): Promise<
   if (config.adminToken) {
     const hash = await sha256Hex(config.adminToken);
     const [row] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, hash));
-    if (!row) await createToken(ctx, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
+    if (!row) {
+      try {
+        await createToken(ctx, ctx.now(), { owner: "admin", scopes: ["admin"], name: "LW_ADMIN_TOKEN", secret: config.adminToken });
+      } catch (err) {
+        // Replicas starting together on one database: another one created it first.
+        const [again] = await ctx.db.db.select().from(tokens).where(eq(tokens.hash, hash));
+        if (!again) throw err;
+      }
+    }
     return null;
   }
   const file = join(config.dataDir, "admin-token");
@@ -69,7 +79,9 @@ export async function startServer(
   const snapshotPath = join(config.dataDir, "rkme-index.bin");
   const reopened = await openSpecIndex(db, { ivfMinSize: config.indexIvfMinSize, snapshotPath });
   if (reopened > 0) opts.log?.(`search index reopened from ${snapshotPath} (${reopened} learnwares)`);
-  const blobs = await new DiskBlobStore(join(config.dataDir, "blobs")).init();
+  const blobs: BlobStore = config.blobUrl
+    ? await new S3BlobStore({ url: config.blobUrl, ...config.s3 }).init()
+    : await new DiskBlobStore(join(config.dataDir, "blobs")).init();
   // Search work off the event loop: a piscina pool on Node (Deno searches on its own thread for now).
   const searchExecutor =
     opts.searchExecutor ?? (config.searchThreads > 0 && !("Deno" in globalThis) ? await createPiscinaExecutor(config.searchThreads) : inProcessExecutor());

@@ -8,7 +8,8 @@
 // matching test files alone. Every step gets a private temp folder; a test that leaves an
 // `lw-*` folder in it fails the run. Suites whose optional system part is missing are skipped
 // with one line each (test/_requires.ts); under LW_CI=1 they fail instead. The last line is
-// the main suite's count: `tests: N passed, N failed, N skipped`.
+// the main suite's count: `tests: N passed, N failed, N skipped`. With LW_TEST_MATRIX=1 the
+// integration files run a second time on PostgreSQL and S3 (LW_TEST_DB=postgres LW_TEST_BLOBS=s3).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,6 +105,24 @@ const args = [
   ...files,
 ];
 step("main suite", run("main suite (node --test)", process.execPath, args));
+
+// The server's integration suite again on the scale-out configuration (PostgreSQL + S3), when
+// asked (`LW_TEST_MATRIX=1`; .ci/run asks under one Node version): one suite, two configurations.
+const integration = files.filter((f) => f.startsWith("test/integration/"));
+if (process.env.LW_TEST_MATRIX === "1" && integration.length > 0) {
+  const label = "integration suite on PostgreSQL + S3 (LW_TEST_DB=postgres LW_TEST_BLOBS=s3)";
+  step(
+    label,
+    run(
+      label,
+      process.execPath,
+      ["--import", "tsx", "--test", "--test-concurrency=2", `--test-reporter=${reporter === "spec" ? "spec" : "dot"}`, ...integration],
+      {
+        env: { LW_TEST_DB: "postgres", LW_TEST_BLOBS: "s3" },
+      },
+    ),
+  );
+}
 
 // Leftovers: every test removes what it creates.
 const leftovers = readdirSync(scratch).filter((n) => n.startsWith("lw-"));

@@ -41,6 +41,7 @@ export type PartName =
   | "bwrap"
   | "chromium"
   | "postgresql"
+  | "python3-swift"
   | "clang";
 
 interface Part {
@@ -134,6 +135,12 @@ const PARTS: Record<PartName, Part> = {
     what: "the PostgreSQL catalogue tests (a throwaway cluster)",
     install: "apt-get install postgresql",
     check: () => (postgresBin("initdb") && postgresBin("pg_ctl") ? null : "initdb/pg_ctl not found"),
+  },
+  "python3-swift": {
+    what: "the S3 blob store tests (a single-node Swift with its S3 layer)",
+    install: "apt-get install python3-swift",
+    after: ["python3"],
+    check: pyImports("import swift.common.middleware.s3api"),
   },
   clang: {
     what: "rebuilding the wasm kernels from C",

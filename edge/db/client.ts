@@ -1,30 +1,57 @@
 /**
- * Opens the libSQL database, applies the generated migrations, and serialises write
- * transactions in-process (libSQL's embedded client opens one connection per transaction;
+ * Opens the catalogue database and applies the generated migrations: libSQL (`file:`, the
+ * default) here, PostgreSQL (`postgres://`) in `pgClient.ts`. On libSQL write transactions
+ * are serialised in-process (libSQL's embedded client opens one connection per transaction;
  * serialising writes avoids SQLITE_BUSY between them, while WAL keeps reads concurrent).
  */
 // The explicit node build: under Deno the bare specifier resolves to the web client, which has no `file:` URLs.
-import { createClient, type Client } from "@libsql/client/node";
+import { createClient } from "@libsql/client/node";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fileURLToPath } from "node:url";
+import type { Dialect } from "./dialect.ts";
 import * as schema from "./schema.ts";
 
 export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/** Raw SQL with `?` placeholders, for tests and diagnostics (both dialects). */
+export interface SqlClient {
+  execute(stmt: string | { sql: string; args: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+export interface WriteOptions {
+  /**
+   * PostgreSQL: READ COMMITTED instead of SERIALIZABLE, for a transaction that locks the rows
+   * it changes itself (FOR UPDATE SKIP LOCKED), where a serialization failure would only be
+   * a needless retry. libSQL ignores it (one writer).
+   */
+  isolation?: "read committed" | "serializable";
+}
+
 export interface Database {
+  dialect: Dialect;
   db: Db;
-  client: Client;
-  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE), one at a time per process. */
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  client: SqlClient;
+  /**
+   * Runs `fn` in one write transaction, one at a time per process (libSQL: BEGIN IMMEDIATE;
+   * PostgreSQL: SERIALIZABLE, retried on serialization failures, so `fn` may run again).
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>, opts?: WriteOptions): Promise<T>;
+  /** Subscribes to commits of events by other processes (PostgreSQL LISTEN); returns the unsubscribe. */
+  onCommitted?(f: () => void): () => void;
   close(): void;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
 }
 
 export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 /** Opens (and migrates) the database at `url` (`file:...`, `:memory:` or a libSQL server URL). */
 export async function openDatabase(url: string, authToken?: string): Promise<Database> {
+  if (isPostgresUrl(url)) return (await import("./pgClient.ts")).openPostgres(url);
   const client = createClient(authToken === undefined ? { url } : { url, authToken });
   if (url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
@@ -38,5 +65,8 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     tail = run.catch(() => undefined);
     return run;
   };
-  return { db, client, write, close: () => client.close() };
+  const raw: SqlClient = {
+    execute: async (stmt) => ({ rows: (await client.execute(stmt as string)).rows as unknown as Record<string, unknown>[] }),
+  };
+  return { dialect: "sqlite", db, client: raw, write, close: () => client.close() };
 }

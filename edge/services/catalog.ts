@@ -6,6 +6,7 @@ import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { type CheckStatusName, checkStatusCode, checkStatusName } from "../../core/checkStatus.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { events, models, settings, tags, versions } from "../db/schema.ts";
+import { type Dialect, dialectOf, jsonValuesContain, startsWithDigit } from "../db/dialect.ts";
 import { LearnwareError } from "../errors.ts";
 
 export type ModelRow = typeof models.$inferSelect;
@@ -24,22 +25,30 @@ export const MODEL_SEQ_KEY = "model_seq";
  * remembers deleted ones).
  */
 export async function nextModelId(tx: Tx): Promise<{ id: string; seq: number }> {
+  const dialect = dialectOf(tx);
   const [mark] = await tx.select({ v: settings.value }).from(settings).where(eq(settings.key, MODEL_SEQ_KEY));
   let high = mark ? Number(mark.v) : 0;
   const [m] = await tx.select({ m: sql<number | null>`max(${models.seq})` }).from(models);
-  high = Math.max(high, m?.m ?? 0);
+  high = Math.max(high, Number(m?.m ?? 0));
   if (!mark) {
     const [e] = await tx
       .select({ m: sql<number | null>`max(cast(${events.modelId} as integer))` })
       .from(events)
-      .where(sql`${events.modelId} glob '[0-9]*'`);
-    high = Math.max(high, e?.m ?? 0);
+      .where(startsWithDigit(dialect, events.modelId));
+    high = Math.max(high, Number(e?.m ?? 0));
   }
-  const seq = high + 1;
-  await tx
+  // One atomic increment of the mark: replicas allocating at once (PostgreSQL) each get their
+  // own number, because the upsert waits for the other's row lock and then adds to its value.
+  const cur = sql`cast(${settings.value} as integer) + 1`;
+  const [row] = await tx
     .insert(settings)
-    .values({ key: MODEL_SEQ_KEY, value: String(seq) })
-    .onConflictDoUpdate({ target: settings.key, set: { value: String(seq) } });
+    .values({ key: MODEL_SEQ_KEY, value: String(high + 1) })
+    .onConflictDoUpdate({
+      target: settings.key,
+      set: { value: sql`cast(case when ${cur} > cast(excluded.value as integer) then ${cur} else cast(excluded.value as integer) end as text)` },
+    })
+    .returning({ v: settings.value });
+  const seq = Number(row!.v);
   return { id: String(seq).padStart(8, "0"), seq };
 }
 
@@ -89,11 +98,14 @@ export interface NewVersion {
 
 /** Appends version `latest + 1` to a model and makes it the latest. */
 export async function insertVersion(tx: Tx, modelId: string, v: NewVersion, at: number): Promise<VersionRow> {
+  // Touching the model first takes its row lock (PostgreSQL), so two replicas adding a version
+  // to one model number them one after the other instead of both reading the same max().
+  await tx.update(models).set({ updatedAt: at }).where(eq(models.id, modelId));
   const r = await tx
     .select({ m: sql<number | null>`max(${versions.number})` })
     .from(versions)
     .where(eq(versions.modelId, modelId));
-  const number = (r[0]?.m ?? 0) + 1;
+  const number = Number(r[0]?.m ?? 0) + 1;
   const row = {
     modelId,
     number,
@@ -236,17 +248,14 @@ export interface ModelFilter {
   q?: string | undefined;
 }
 
-export function modelWhere(f: ModelFilter): SQL | undefined {
+export function modelWhere(f: ModelFilter, dialect: Dialect = "sqlite"): SQL | undefined {
   const conds: SQL[] = [];
   if (f.kind) conds.push(eq(models.kind, f.kind));
   if (f.namespace !== undefined) conds.push(eq(models.namespace, f.namespace));
   if (f.owner !== undefined) conds.push(eq(models.owner, f.owner));
   for (const [key, value] of Object.entries(f.semantic ?? {})) {
     if (value === undefined) continue;
-    const path = `$.${key}.Values`;
-    conds.push(
-      sql`(exists (select 1 from json_each(${models.semantic}, ${path}) where value = ${value}) or json_extract(${models.semantic}, ${path}) = ${value})`,
-    );
+    conds.push(jsonValuesContain(dialect, models.semantic, key, value));
   }
   if (f.status !== undefined) {
     conds.push(
@@ -261,7 +270,7 @@ export function modelWhere(f: ModelFilter): SQL | undefined {
 }
 
 export async function listModels(db: Db, f: ModelFilter, limit: number, offset: number): Promise<{ rows: ModelRow[]; total: number }> {
-  const where = modelWhere(f);
+  const where = modelWhere(f, dialectOf(db));
   const rows = await db.select().from(models).where(where).orderBy(desc(models.seq)).limit(limit).offset(offset);
   const [c] = await db.select({ n: sql<number>`count(*)` }).from(models).where(where);
   return { rows, total: c?.n ?? 0 };

@@ -5,6 +5,8 @@
  */
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.ts";
+import { dialectOf, execute } from "../db/dialect.ts";
+import { EVENTS_CHANNEL, LOCK_EVENTS } from "../db/pgNames.ts";
 import { events } from "../db/schema.ts";
 
 export type EventType =
@@ -43,8 +45,16 @@ export interface EventRow {
   data: Record<string, unknown>;
 }
 
-/** Appends an event inside the caller's transaction. */
+/**
+ * Appends an event inside the caller's transaction. On PostgreSQL, appends take a
+ * transaction-scoped advisory lock first, so an event's id is drawn only after every earlier
+ * appender has committed: ids are in commit order and a follower reading `id > cursor` never
+ * skips one that commits late. The NOTIFY wakes other replicas' followers at commit.
+ */
 export async function appendEvent(tx: Tx | Db, at: number, e: NewEvent): Promise<void> {
+  if (dialectOf(tx) === "postgres") {
+    await execute(tx, sql`select pg_advisory_xact_lock(${LOCK_EVENTS}), pg_notify(${EVENTS_CHANNEL}, '')`);
+  }
   await tx.insert(events).values({
     at,
     type: e.type,
@@ -78,7 +88,7 @@ export interface EventViewer {
  */
 export function visibleTo(v: EventViewer): SQL | undefined {
   if (v.admin) return undefined;
-  return sql`(${events.type} not like 'token.%' and (${events.type} not like 'job.%' or ${v.runner ? sql`1` : sql`0`}))`;
+  return sql`(${events.type} not like 'token.%' and (${events.type} not like 'job.%' or ${v.runner ? sql`true` : sql`false`}))`;
 }
 
 export async function listEvents(db: Db, f: EventFilter, limit: number, viewer?: EventViewer): Promise<EventRow[]> {

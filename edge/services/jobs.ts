@@ -3,8 +3,9 @@
  * A lease that expires (runner killed) makes the job leasable again; `attempts` counts
  * leases, and a job that has used its attempts fails for good.
  */
-import { and, asc, eq, lt, or } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
+import { dialectOf } from "../db/dialect.ts";
 import { jobs, models, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { randomId } from "../auth/tokens.ts";
@@ -64,29 +65,39 @@ export async function leaseJob(
   now: number,
   tokenId: string | null = null,
 ): Promise<JobRow | null> {
-  return writeChange(w, now, async (tx, emit) => {
-    for (;;) {
-      // `kinds` filter in code keeps the query simple (few kinds exist).
-      const candidates = await tx
-        .select()
-        .from(jobs)
-        .where(or(eq(jobs.status, "queued"), and(eq(jobs.status, "leased"), lt(jobs.leaseUntil, now))))
-        .orderBy(asc(jobs.createdAt), asc(jobs.id));
-      const job = candidates.find((c) => kinds.includes(c.kind));
-      if (!job) return null;
-      if (job.attempts >= job.maxAttempts) {
-        const log = `${job.log}Failed: no result after ${job.attempts} attempts\n`;
-        await tx.update(jobs).set({ status: "failed", log, updatedAt: now, leaseUntil: null }).where(eq(jobs.id, job.id));
-        if (job.kind === "check") await failVersion(tx, emit, job, log);
-        continue;
+  if (kinds.length === 0) return null;
+  return writeChange(
+    w,
+    now,
+    async (tx, emit) => {
+      for (;;) {
+        // The oldest leasable job of these kinds. On PostgreSQL the row is locked and rows that
+        // another replica is leasing right now are skipped (FOR UPDATE SKIP LOCKED), so two
+        // replicas never hand out one job twice and never wait on each other.
+        let q = tx
+          .select()
+          .from(jobs)
+          .where(and(inArray(jobs.kind, kinds), or(eq(jobs.status, "queued"), and(eq(jobs.status, "leased"), lt(jobs.leaseUntil, now)))))
+          .orderBy(asc(jobs.createdAt), asc(jobs.id))
+          .limit(1);
+        if (dialectOf(tx) === "postgres") q = (q as unknown as { for(s: "update", o: { skipLocked: boolean }): typeof q }).for("update", { skipLocked: true });
+        const [job] = await q;
+        if (!job) return null;
+        if (job.attempts >= job.maxAttempts) {
+          const log = `${job.log}Failed: no result after ${job.attempts} attempts\n`;
+          await tx.update(jobs).set({ status: "failed", log, updatedAt: now, leaseUntil: null }).where(eq(jobs.id, job.id));
+          if (job.kind === "check") await failVersion(tx, emit, job, log);
+          continue;
+        }
+        const leaseUntil = now + leaseSeconds * 1000;
+        const attempts = job.attempts + 1;
+        await tx.update(jobs).set({ status: "leased", runner, leaseToken: tokenId, leaseUntil, attempts, updatedAt: now }).where(eq(jobs.id, job.id));
+        await emit({ type: "job.leased", modelId: job.modelId, version: job.version, actor: runner, data: { jobId: job.id, attempts } });
+        return { ...job, status: "leased" as const, runner, leaseToken: tokenId, leaseUntil, attempts };
       }
-      const leaseUntil = now + leaseSeconds * 1000;
-      const attempts = job.attempts + 1;
-      await tx.update(jobs).set({ status: "leased", runner, leaseToken: tokenId, leaseUntil, attempts, updatedAt: now }).where(eq(jobs.id, job.id));
-      await emit({ type: "job.leased", modelId: job.modelId, version: job.version, actor: runner, data: { jobId: job.id, attempts } });
-      return { ...job, status: "leased" as const, runner, leaseToken: tokenId, leaseUntil, attempts };
-    }
-  });
+    },
+    { isolation: "read committed" },
+  );
 }
 
 /** Whether the token holds a live lease on a check job of this version (a runner may then read its package). */

@@ -47,7 +47,7 @@ const layers = Object.keys(allowed) as Layer[];
 /** Pure-JS packages that run unchanged in every runtime `core` targets. */
 const corePackages = new Set(["fflate", "yaml", "zod"]);
 /** Build and tooling files outside the test layer that may use devDependencies. */
-const toolFiles = new Set(["web/build.ts", "edge/drizzle.config.ts"]);
+const toolFiles = new Set(["web/build.ts", "edge/drizzle.config.ts", "edge/drizzle.pg.config.ts"]);
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
   dependencies?: Record<string, string>;

@@ -1,14 +1,21 @@
 /**
  * Integration helpers: a real server (the same start-up as `npm start`) on a random
  * loopback port over a libSQL file in a temp folder, plus small HTTP and fixture helpers.
+ *
+ * `LW_TEST_DB=postgres` runs the same servers on PostgreSQL: a fresh database on the test
+ * cluster (test/_postgres.ts) per data folder, kept for a restart on the same folder.
+ * `LW_TEST_BLOBS=s3` puts the blobs in a fresh bucket of a test Swift (test/_swift.ts) per
+ * data folder, likewise.
  */
 import { serve } from "@hono/node-server";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LwClient } from "../../client/client.ts";
 import { loadConfig, type ServerConfig } from "../../edge/config.ts";
+import { pgDatabase } from "../_postgres.ts";
+import { s3Env } from "../_swift.ts";
 import { applyTimeouts } from "../../edge/entry/nodeTimeouts.ts";
 import { startServer, type Started } from "../../edge/server.ts";
 import { pythonPackage } from "../../core/demo/packages.ts";
@@ -24,9 +31,42 @@ export interface TestServer {
   close(opts?: { keep?: boolean }): Promise<void>;
 }
 
+/** The test configuration's database (`LW_TEST_DB`): `libsql` (default) or `postgres`. */
+export const TEST_DB = process.env.LW_TEST_DB === "postgres" ? "postgres" : "libsql";
+const pgDatabases = new Map<string, Promise<string>>();
+
+/** The catalogue URL for a data folder under the test configuration (undefined: the default `file:`). */
+export async function testDbUrl(dataDir: string): Promise<string | undefined> {
+  if (TEST_DB !== "postgres") return undefined;
+  let url = pgDatabases.get(dataDir);
+  if (!url) pgDatabases.set(dataDir, (url = pgDatabase("it")));
+  return url;
+}
+
+/** The test configuration's blob store (`LW_TEST_BLOBS`): `disk` (default) or `s3`. */
+export const TEST_BLOBS = process.env.LW_TEST_BLOBS === "s3" ? "s3" : "disk";
+const buckets = new Map<string, Promise<Record<string, string>>>();
+
+/** The S3 settings for a data folder under the test configuration (empty: the disk store). */
+export async function testBlobEnv(dataDir: string): Promise<Record<string, string>> {
+  if (TEST_BLOBS !== "s3") return {};
+  let e = buckets.get(dataDir);
+  if (!e) buckets.set(dataDir, (e = s3Env("it")));
+  return e;
+}
+
 export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), "lw-it-")));
-  const config: ServerConfig = loadConfig({ LW_DATA_DIR: dataDir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false", ...env });
+  const dbUrl = env.LW_DB_URL ?? (await testDbUrl(dataDir));
+  const blobEnv = env.LW_BLOB_URL ? {} : await testBlobEnv(dataDir);
+  const config: ServerConfig = loadConfig({
+    LW_DATA_DIR: dataDir,
+    LW_ADMIN_TOKEN: ADMIN,
+    LW_SEED_DEMO: "false",
+    ...(dbUrl ? { LW_DB_URL: dbUrl } : {}),
+    ...blobEnv,
+    ...env,
+  });
   const logs: string[] = [];
   const started = await startServer(config, { log: (m) => logs.push(m) });
   const server = serve({ fetch: started.app.fetch, port: 0, hostname: "127.0.0.1" });
@@ -45,6 +85,22 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
       if (!opts.keep) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Everything the server's database holds, as bytes to search for secrets: the libSQL file, or on
+ * PostgreSQL every row of every table as text.
+ */
+export async function databaseBytes(s: TestServer): Promise<Buffer> {
+  const db = s.started.deps.db;
+  if (db.dialect === "sqlite") return readFile(join(s.dir, "lw.db"));
+  const tables = await db.client.execute("select tablename from pg_tables where schemaname = 'public'");
+  const parts: string[] = [];
+  for (const t of tables.rows) {
+    const r = await db.client.execute(`select t::text as row from "${String(t.tablename)}" t`);
+    for (const x of r.rows) parts.push(String(x.row));
+  }
+  return Buffer.from(parts.join("\n"));
 }
 
 export function auth(token: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, api, fixture, mintToken, startTestServer, type TestServer, uploadForm } from "./_server.ts";
+import { ADMIN, api, databaseBytes, fixture, mintToken, startTestServer, type TestServer, uploadForm } from "./_server.ts";
 
 describe("auth", () => {
   let s: TestServer;
@@ -61,7 +61,7 @@ describe("auth", () => {
     const t = await mintToken(s.url, "logcheck");
     await api(s.url, "GET", "/v1/whoami", { token: t });
     assert.ok(!s.logs.join("\n").includes(t));
-    const dbFile = await readFile(join(s.dir, "lw.db"));
+    const dbFile = await databaseBytes(s);
     assert.ok(!dbFile.includes(Buffer.from(t)), "token not stored in clear");
   });
 });
