@@ -80,6 +80,8 @@ async function writeSampleCsv(dir: string): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = performance.now();
-  const r = await buildWeb({ verbose: true });
-  console.log(`built ${r.outDir} in ${Math.round(performance.now() - t0)} ms`);
+  // `--quiet` (what `npm start` passes unless LW_LOG_LEVEL=debug): no file list, no summary line.
+  const quiet = process.argv.includes("--quiet");
+  const r = await buildWeb({ verbose: !quiet });
+  if (!quiet) console.log(`built ${r.outDir} in ${Math.round(performance.now() - t0)} ms`);
 }
