@@ -3,6 +3,7 @@
  * or `LW_SERVER`, the token from `--token` or `LW_TOKEN`, and every failure (unreachable
  * server, API error envelope, bad URL) as a one-line `CliError` naming the problem.
  */
+import { resolveServer, resolveToken } from "./config.ts";
 import { CliError } from "./errors.ts";
 
 export interface ServerOptions {
@@ -31,8 +32,8 @@ export class MarketClient {
   readonly token: string | undefined;
 
   constructor(opts: ServerOptions, env: Record<string, string | undefined> = process.env) {
-    const server = opts.server ?? env["LW_SERVER"];
-    if (!server) throw new CliError("No server: pass --server URL or set LW_SERVER (e.g. http://127.0.0.1:8787)");
+    const server = resolveServer(opts.server, env);
+    if (!server) throw new CliError("No server: pass --server URL, set LW_SERVER (e.g. http://127.0.0.1:8787) or run lw login");
     let url: URL;
     try {
       url = new URL(server);
@@ -41,7 +42,7 @@ export class MarketClient {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`--server must be an http(s) URL, got "${server}"`);
     this.base = url.href.replace(/\/+$/, "");
-    const token = opts.token ?? env["LW_TOKEN"];
+    const token = resolveToken(opts.token, this.base, env);
     this.token = token ? token.trim() : undefined;
   }
 
@@ -71,7 +72,7 @@ export class MarketClient {
     } catch (e) {
       if ((e as Error).name === "AbortError") throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`Cannot reach the server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      throw new CliError(`Cannot reach the server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 1);
     }
     if (res.ok || init.accept?.includes(res.status)) return res;
     throw await apiError(res, method, path);
@@ -84,7 +85,7 @@ export class MarketClient {
   }
 
   requireToken(what: string): void {
-    if (!this.token) throw new CliError(`${what} needs a token: pass --token or set LW_TOKEN`);
+    if (!this.token) throw new CliError(`${what} needs a token: pass --token, set LW_TOKEN or run lw login`);
   }
 }
 
@@ -93,7 +94,7 @@ export class ApiCliError extends CliError {
   readonly status: number;
   readonly code: string;
   constructor(message: string, status: number, code: string) {
-    super(message, status >= 500 ? 1 : 2);
+    super(message, 1); // the server refused: a failure (1), not a usage error (2)
     this.status = status;
     this.code = code;
   }
@@ -115,7 +116,7 @@ export async function apiError(res: Response, method: string, path: string): Pro
   } catch {
     /* not JSON */
   }
-  const hint = res.status === 401 ? "; pass --token or set LW_TOKEN" : "";
+  const hint = res.status === 401 ? "; pass --token, set LW_TOKEN or run lw login" : "";
   return new ApiCliError(`${method} ${path} failed: ${res.status} ${code}: ${message}${field}${hint}`, res.status, code);
 }
 

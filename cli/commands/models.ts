@@ -6,6 +6,7 @@ import { MarketClient, serverArgs, sha256Hex } from "../client.ts";
 import { CliError } from "../errors.ts";
 import { readBytes } from "../files.ts";
 import { progressBar } from "../progress.ts";
+import { deleteResource } from "./delete.ts";
 
 export const modelsHelp = `lw models list [--namespace NS] [--q TEXT] [--kind model|learnware] [--json]
 lw models create NAMESPACE NAME [--task T] [--description D]
@@ -14,6 +15,7 @@ lw models new-version ID [--framework F] [--tag T]… [--metadata '{"k":1}']
 lw models tag ID TAG VERSION
 lw models log ID VERSION key=value… [--step N]   |   lw models metrics ID VERSION [--json]
 lw models put-artifact ID VERSION FILE [--path P]   |   lw models artifacts ID VERSION
+lw models delete ID --yes
    (every models command: --server/LW_SERVER, --token/LW_TOKEN)`;
 
 const enc = encodeURIComponent;
@@ -32,6 +34,7 @@ function int(v: string, what: string): number {
 
 export async function modelsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === "delete") return deleteResource(rest, "model", (id) => `/v1/models/${enc(id)}`);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -65,8 +68,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         },
       );
       if (values.json) return (out(r), 0);
+      process.stdout.write(`${"ID".padEnd(8)}  ${"KIND".padEnd(9)} ${"NAME".padEnd(48)} LATEST STATUS\n`);
       for (const m of r.items)
-        process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} v${m.latestVersion} ${m.status ?? ""}\n`);
+        process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} ${`v${m.latestVersion}`.padEnd(6)} ${m.status ?? ""}\n`);
       process.stdout.write(`${r.items.length} of ${r.total}\n`);
       return 0;
     }
@@ -88,8 +92,11 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         `/v1/models/${enc(id!)}/versions`,
       );
       if (values.json) return (out(r), 0);
+      process.stdout.write(`${"VERSION".padEnd(8)} ${"STATUS".padEnd(8)} ${"FRAMEWORK".padEnd(12)} ${"CREATED".padEnd(24)} TAGS\n`);
       for (const v of r.items)
-        process.stdout.write(`v${v.number}  ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`);
+        process.stdout.write(
+          `${`v${v.number}`.padEnd(8)} ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt.padEnd(24)} ${v.tags.join(",")}\n`,
+        );
       return 0;
     }
     case "new-version": {
@@ -113,7 +120,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     case "tag": {
       const [id, tag, version] = need(positionals, 3, "tag ID TAG VERSION");
-      await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
+      const r = await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
+      if (values.json) return (out(r ?? { id, tag, version: Number(version) }), 0);
       process.stdout.write(`${id} ${tag} → v${version}\n`);
       return 0;
     }
@@ -129,6 +137,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         return { key: p.slice(0, eq), value: raw.trim() !== "" && Number.isFinite(num) ? num : raw, ...(step !== undefined ? { step } : {}) };
       });
       const r = await c.json<{ logged: number; version: number }>("POST", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/metrics`, { json: { metrics } });
+      if (values.json) return (out(r), 0);
       process.stdout.write(`logged ${r.logged} metric(s) on ${id} v${r.version}\n`);
       return 0;
     }
@@ -168,6 +177,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         headers: { "x-checksum-sha256": await sha256Hex(bytes), "content-length": String(bytes.length) },
       });
       bar.done();
+      if (values.json) return (out(r), 0);
       process.stdout.write(`${r.path} ${r.size} bytes sha256 ${r.sha256}\n`);
       return 0;
     }
@@ -178,12 +188,13 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`,
       );
       if (values.json) return (out(r), 0);
+      process.stdout.write(`PATH  SIZE  SHA256  MIME  STORAGE\n`);
       for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.storage}\n`);
       return 0;
     }
     default:
       throw new CliError(
-        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, put-artifact, artifacts); see "lw help"`,
+        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, put-artifact, artifacts, delete); see "lw models --help"`,
       );
   }
 }

@@ -36,6 +36,7 @@ function generate(argv: string[]): number {
       steps: { type: "string" },
       "step-size": { type: "string" },
       seed: { type: "string" },
+      json: { type: "boolean" },
     },
     strict: true,
   });
@@ -61,7 +62,8 @@ function generate(argv: string[]): number {
   });
   bar.done();
   writeText(values.output, spec.stringify());
-  process.stderr.write(`wrote ${values.output}: ${spec.z.rows} points, d=${spec.dim}, from ${X.rows} rows\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ output: values.output, points: spec.z.rows, dim: spec.dim, rows: X.rows })}\n`);
+  else process.stderr.write(`wrote ${values.output}: ${spec.z.rows} points, d=${spec.dim}, from ${X.rows} rows\n`);
   return 0;
 }
 
