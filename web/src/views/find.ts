@@ -229,6 +229,17 @@ export function findView(): HTMLElement {
         ` — ${p.rows.toLocaleString("en")} rows × ${p.cols} columns (${numeric.length} numeric${textCols ? `, ${textCols} left out` : ""}), `,
         `${p.missing.toLocaleString("en")} missing value${p.missing === 1 ? "" : "s"}${p.missing ? " (filled with column means)" : ""}.`,
       ),
+      // How the file was read (the same rules as `lw`: core/csv.ts), and a hint when no column is numeric.
+      ...p.notes.map((n) => h("p", { class: "note csv-note" }, `${p.fileName} was ${n}.`)),
+      ...(numeric.length === 0
+        ? [
+            h(
+              "p",
+              { class: "warn csv-note", role: "alert" },
+              `No column of ${p.fileName} reads as numbers with "${p.delimiter === "\t" ? "tab" : p.delimiter}" as the separator. Numbers must use "." as the decimal mark, or "," with a ";" or tab separator; missing values may be empty, NA, NaN or null.`,
+            ),
+          ]
+        : []),
       h("div", { class: "table-scroll" }, colTable),
       h("details", {}, h("summary", {}, "Show the first rows"), h("div", { class: "table-scroll" }, headTable)),
     );
