@@ -144,8 +144,17 @@ describe("lw server commands", { timeout: 120_000 }, () => {
     assert.ok(["00000001", "00000003"].includes(got.single[0].id));
     assert.deepEqual(got.multiple.ids, ref.data.multiple.ids);
     const table = await lw(["search", "--server", server.url, "--spec", "q.json"]);
-    assert.match(table.out, /mixture \(score/);
-    assertOneLineFailure(await lw(["search", "--server", server.url, "--spec", "q.json", "--method", "magic"]), /--method must be greedy, auto or none/);
+    assert.match(table.out, /mixture: score/);
+    assert.match(table.out, /00000002 .*0\.0 % {2}\(negligible/, "plant B, whose data does not meet the query, is flagged");
+    assert.match(table.out, /^ID +NAME +SCORE +MMD² +FIT/);
+    assert.match(table.out, /Sensor fault classifier \(plant [AC]\)/, "names beside ids");
+    assert.match(table.out, /score: relative/, "the legend says what scores mean");
+    assert.ok(got.fit.single.every((f: any) => f.fit === null || ["fits", "fits partly", "does not fit"].includes(f.fit.band)));
+    // An unknown method: accepted as the Python market accepts it, a warning and singles only.
+    const magic = await lw(["search", "--server", server.url, "--spec", "q.json", "--method", "magic", "--json"]);
+    assert.equal(magic.code, 0, magic.err);
+    assert.match(magic.err, /warning: Unknown search method "magic": single results only/);
+    assert.equal(JSON.parse(magic.out).multiple, null);
   });
 
   test("models: create, versions with tags, metrics, artifacts, list", async () => {
