@@ -132,7 +132,7 @@ export function specWarnings(user: RKMETableSpecification): ResultExplanation["w
       message:
         n < k
           ? `Your specification summarises ${n} row${n === 1 ? "" : "s"} with ${k} points: too few rows for a reliable match; every score and fit is weak evidence.`
-          : `Your specification summarises only ${n} rows (under ${TINY_SAMPLE_ROWS}): results are weak evidence.`,
+          : `Your specification summarises only ${n} row${n === 1 ? "" : "s"} (under ${TINY_SAMPLE_ROWS}): results are weak evidence.`,
     });
   }
   // Spread of each column over the weighted points (the spec's own view of the feature scales).

@@ -35,7 +35,7 @@ function ioTable(title: string, io: { Dimension?: number; Description?: Record<s
     h("h3", {}, `${title} (dimension ${io.Dimension})`),
     h(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Table (scrolls sideways)" },
       h(
         "table",
         {},
@@ -211,7 +211,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
         h("h2", { id: "ver-h" }, "Versions"),
         h(
           "div",
-          { class: "table-scroll card" },
+          { class: "table-scroll card", tabindex: "0", role: "region", "aria-label": "Versions table (scrolls sideways)" },
           h(
             "table",
             { id: "versions" },
@@ -259,7 +259,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
         h("h2", { id: "art-h" }, `Package and artifacts of v${v.number}`),
         h(
           "div",
-          { class: "table-scroll card" },
+          { class: "table-scroll card", tabindex: "0", role: "region", "aria-label": "Table (scrolls sideways)" },
           h(
             "table",
             {},

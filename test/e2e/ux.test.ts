@@ -1,0 +1,115 @@
+/**
+ * The page's user experience on real Chromium: results that say what they mean (an absolute
+ * fit beside each relative score, mixture contributions with the member whose data never meets
+ * the query flagged, the legend, a warning for a 1-row CSV), CSV dialects explained (semicolon
+ * and decimal comma), `hidden` meaning hidden, an accessibility scan (axe-core, WCAG 2 A/AA)
+ * of every view, and no sideways scroll at 390 px.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Page } from "playwright-core";
+import { demoLearnwares, demoMixtureQuery } from "../../core/demo/synthetic.ts";
+import { requires } from "../_requires.ts";
+import { type E2eBrowser, type E2eServer, launch, startE2eServer } from "./_browser.ts";
+
+const { skip } = requires("chromium");
+
+let server: E2eServer;
+let b: E2eBrowser;
+let work: string;
+
+async function axeViolations(p: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+async function sideways(p: Page): Promise<number> {
+  return await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+async function hiddenShown(p: Page): Promise<string[]> {
+  return await p.evaluate(() =>
+    Array.from(document.querySelectorAll("[hidden]"))
+      .filter((el) => getComputedStyle(el).display !== "none")
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+}
+
+async function loadCsv(p: Page, name: string, text: string): Promise<void> {
+  const file = join(work, name);
+  await writeFile(file, text);
+  await p.goto("/#/find");
+  await p.setInputFiles("#csv-input", file);
+  await p.waitForSelector("#preview-summary");
+}
+
+describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "lw-e2e-ux-"));
+    server = await startE2eServer();
+    b = await launch(server.url);
+  });
+  after(async () => {
+    await b?.close();
+    await server?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test("results: fit beside each relative score, contributions with plant B flagged negligible, the legend", async () => {
+    const X = demoMixtureQuery(400);
+    const names = demoLearnwares()[0]!.space.featureNames;
+    const lines = [names.join(",")];
+    for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(4)).join(","));
+    const p = b.page;
+    await loadCsv(p, "plants.csv", lines.join("\n") + "\n");
+    assert.deepEqual(await hiddenShown(p), [], "hidden elements (Cancel, Pause, empty bars) are not displayed");
+    await p.click("#generate");
+    await p.waitForSelector("#single-results li", { timeout: 60_000 });
+    const badge = await p.textContent("#single-results li .badge.fit");
+    assert.match(badge!, /^(fits|fits partly|does not fit) \(overlap \d\.\d\d\)$/);
+    assert.match((await p.textContent("#mixture"))!, /least-squares fit/);
+    const notes = await p.$$eval("#mixture .member-note", (els) => els.map((e) => `${e.className}|${e.textContent}`));
+    assert.ok(
+      notes.some((n) => /warn/.test(n) && /negligible: its data does not meet yours/.test(n)),
+      `a negligible member is flagged: ${notes.join(" / ")}`,
+    );
+    assert.match((await p.textContent("#results-legend"))!, /score: relative/);
+    assert.deepEqual(await hiddenShown(p), []);
+    assert.deepEqual(await axeViolations(p), [], "Find with results");
+  });
+
+  test("a 1-row CSV is answered with a tiny-sample warning", async () => {
+    const p = b.page;
+    await loadCsv(p, "one.csv", "a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8\n");
+    await p.click("#generate");
+    await p.waitForSelector(".fit-warning", { timeout: 60_000 });
+    assert.match((await p.textContent(".fit-warning[data-code=TINY_SAMPLE]"))!, /summarises (only )?1 row\b/);
+  });
+
+  test("a semicolon CSV with decimal commas is read as numbers, and the page says how", async () => {
+    const p = b.page;
+    await loadCsv(p, "eu.csv", "t;p\n1,5;1013,2\n2,25;NA\n3,0;1009,9\n");
+    assert.match((await p.textContent("#preview-summary"))!, /3 rows × 2 columns \(2 numeric\), 1 missing value/);
+    assert.match((await p.textContent(".csv-note"))!, /eu\.csv was read with ";" as the separator and "," as the decimal mark/);
+  });
+
+  test("every view passes the accessibility scan and never scrolls sideways at 390 px", async () => {
+    const p = b.page;
+    for (const width of [1200, 390]) {
+      await p.setViewportSize({ width, height: 900 });
+      for (const view of ["find", "browse", "upload", "learnware/00000001"]) {
+        await p.goto(`/#/${view}`);
+        await p.waitForLoadState("networkidle");
+        await p.waitForTimeout(300);
+        assert.ok((await sideways(p)) <= 0, `${view} at ${width} px scrolls sideways by ${await sideways(p)} px`);
+        assert.deepEqual(await axeViolations(p), [], `${view} at ${width} px`);
+        assert.deepEqual(await hiddenShown(p), [], `${view} at ${width} px`);
+      }
+    }
+    await p.setViewportSize({ width: 1200, height: 900 });
+  });
+});
