@@ -97,6 +97,21 @@ describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
     assert.match((await p.textContent(".csv-note"))!, /eu\.csv was read with ";" as the separator and "," as the decimal mark/);
   });
 
+  test("Browse shows each learnware's input dimension, task and status, and sorts", async () => {
+    const p = b.page;
+    await p.goto("/#/browse?sort=name");
+    await p.waitForSelector("#catalogue li");
+    const names = await p.$$eval("#catalogue li .result-name", (els) => els.map((e) => e.textContent ?? ""));
+    assert.deepEqual(
+      names,
+      [...names].sort((x, y) => x.toLowerCase().localeCompare(y.toLowerCase())),
+    );
+    assert.equal(await p.inputValue("#browse-sort"), "name");
+    const meta = (await p.textContent("#catalogue li .muted.small"))!;
+    assert.match(meta, /\d+ input features? · \w/);
+    assert.ok((await p.$$("#catalogue li .badge")).length >= names.length, "a status badge on every card");
+  });
+
   test("every view passes the accessibility scan and never scrolls sideways at 390 px", async () => {
     const p = b.page;
     for (const width of [1200, 390]) {
