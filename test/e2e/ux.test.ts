@@ -112,6 +112,19 @@ describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
     assert.ok((await p.$$("#catalogue li .badge")).length >= names.length, "a status badge on every card");
   });
 
+  test("/docs renders the OpenAPI document with Swagger UI, served offline from the server itself", async () => {
+    const p = b.page;
+    const before = b.requests.length;
+    const errorsBefore = b.errors.length;
+    await p.goto("/docs");
+    await p.waitForSelector(".swagger-ui .opblock", { timeout: 30_000 });
+    assert.ok((await p.$$(".swagger-ui .opblock")).length > 20, "one block per operation");
+    assert.match((await p.textContent(".swagger-ui"))!, /\/v1\/search/);
+    const origins = new Set(b.requests.slice(before).map((r) => new URL(r.url).origin));
+    assert.deepEqual([...origins], [server.url], "nothing fetched from another origin");
+    assert.deepEqual(b.errors.slice(errorsBefore), [], "no console errors (CSP allows it: no inline script)");
+  });
+
   test("every view passes the accessibility scan and never scrolls sideways at 390 px", async () => {
     const p = b.page;
     for (const width of [1200, 390]) {
