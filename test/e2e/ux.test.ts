@@ -14,7 +14,8 @@ import { AxeBuilder } from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import { demoLearnwares, demoMixtureQuery } from "../../core/demo/synthetic.ts";
 import { requires } from "../_requires.ts";
-import { type E2eBrowser, type E2eServer, launch, startE2eServer } from "./_browser.ts";
+import { ADMIN, type E2eBrowser, type E2eServer, launch, startE2eServer } from "./_browser.ts";
+import { fixture, uploadForm } from "../integration/_server.ts";
 
 const { skip } = requires("chromium");
 
@@ -123,6 +124,48 @@ describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
     const origins = new Set(b.requests.slice(before).map((r) => new URL(r.url).origin));
     assert.deepEqual([...origins], [server.url], "nothing fetched from another origin");
     assert.deepEqual(b.errors.slice(errorsBefore), [], "no console errors (CSP allows it: no inline script)");
+  });
+
+  test("the learnware page's status updates live (SSE) when a runner finishes the check; Use shows the runner and the mixture", async () => {
+    const fx = fixture(3, " (live)");
+    const up = await fetch(`${server.url}/v1/learnwares`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}` },
+      body: uploadForm(fx.semantic, fx.zip),
+    });
+    assert.equal(up.status, 201);
+    const id = ((await up.json()) as { learnware: { id: string } }).learnware.id;
+    const p = b.page;
+    await p.goto(`/#/learnware/${id}`);
+    await p.waitForSelector("#check-h .badge");
+    assert.match((await p.textContent("#check-h"))!, /pending/);
+    assert.match((await p.textContent("#use-run"))!, /\/v1\/models\/\d{8}\/versions\/1\/predict/);
+    assert.match((await p.textContent("#use-run"))!, /lw reuse .*--service/);
+    // A runner finishes the check (the job API, as a runner-scoped token).
+    const tok = await fetch(`${server.url}/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ owner: "runner", scopes: ["runner"], name: "e2e" }),
+    });
+    const runner = ((await tok.json()) as { token: string }).token;
+    const call = (path: string, body: unknown) =>
+      fetch(server.url + path, {
+        method: "POST",
+        headers: { authorization: `Bearer ${runner}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    let job: { id: string; learnwareId: string } | null = null;
+    for (let i = 0; i < 20 && job?.learnwareId !== id; i++) {
+      const r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 });
+      job = r.status === 200 ? ((await r.json()) as { job: { id: string; learnwareId: string } }).job : null;
+      if (job && job.learnwareId !== id) await call(`/v1/jobs/${job.id}/complete`, { runner: "e2e", status: "usable", log: "ok" });
+    }
+    assert.equal(job?.learnwareId, id, "leased the new learnware's check");
+    const t0 = Date.now();
+    assert.equal((await call(`/v1/jobs/${job!.id}/complete`, { runner: "e2e", status: "usable", log: "checked live" })).status, 200);
+    await p.waitForFunction(() => /usable/.test(document.querySelector("#check-h")?.textContent ?? ""), undefined, { timeout: 10_000 });
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.match((await p.textContent("#check pre.log"))!, /checked live/);
   });
 
   test("every view passes the accessibility scan and never scrolls sideways at 390 px", async () => {
