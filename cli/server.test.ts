@@ -39,7 +39,7 @@ function assertOneLineFailure(r: { code: number; err: string }, mentions: RegExp
   assert.match(lines[0]!, mentions);
 }
 
-describe("lw server commands", { timeout: 120_000 }, () => {
+describe("lw server commands", { timeout: 300_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "lw-cli-server-"));
     server = await startTestServer({ LW_SEED_DEMO: "true" });

@@ -22,6 +22,7 @@ const { skip } = requires("chromium");
 let server: E2eServer;
 let b: E2eBrowser;
 let work: string;
+let registryModel: string | null = null;
 
 async function axeViolations(p: Page): Promise<string[]> {
   const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa"]).analyze();
@@ -168,11 +169,44 @@ describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
     assert.match((await p.textContent("#check pre.log"))!, /checked live/);
   });
 
+  test("the registry view: models by namespace, a model's versions with tags, metric charts and artifacts", async () => {
+    const call = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(server.url + path, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      assert.ok(r.ok, `${method} ${path}: ${r.status}`);
+      return (await r.json()) as any;
+    };
+    const m = await call("POST", "/v1/namespaces/vision/models", { name: "resnet-ux", task: "classification" });
+    registryModel = m.id;
+    await call("POST", `/v1/models/${m.id}/versions`, { framework: "onnx", tags: ["production"] });
+    await call("POST", `/v1/models/${m.id}/versions/1/metrics`, {
+      metrics: [0, 1, 2, 3].map((step) => ({ key: "auc", value: 0.7 + step / 20, step })),
+    });
+    const put = await fetch(`${server.url}/v1/models/${m.id}/versions/1/artifacts?path=${encodeURIComponent("weights.bin")}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN}` },
+      body: new Uint8Array(1000),
+    });
+    assert.ok(put.ok);
+    const p = b.page;
+    await p.goto("/#/registry");
+    await p.waitForSelector("#registry-summary");
+    assert.match((await p.textContent(".view.registry"))!, /vision\/resnet-ux/);
+    await p.click(`tr[data-id="${m.id}"] a`);
+    await p.waitForSelector("#model-versions tbody tr");
+    assert.match((await p.textContent("#model-versions"))!, /v1.*production/s);
+    assert.ok(await p.$("#model-metrics svg"), "a metrics chart");
+    assert.match((await p.textContent("#model-artifacts"))!, /weights\.bin/);
+  });
+
   test("every view passes the accessibility scan and never scrolls sideways at 390 px", async () => {
     const p = b.page;
     for (const width of [1200, 390]) {
       await p.setViewportSize({ width, height: 900 });
-      for (const view of ["find", "browse", "upload", "learnware/00000001"]) {
+      for (const view of ["find", "browse", "upload", "learnware/00000001", "registry", ...(registryModel ? [`model/${registryModel}`] : [])]) {
         await p.goto(`/#/${view}`);
         await p.waitForLoadState("networkidle");
         await p.waitForTimeout(300);

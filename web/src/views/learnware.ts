@@ -188,12 +188,12 @@ export function learnwareView(id: string, section: string | null, params: URLSea
       ),
       h(
         "pre",
-        { class: "snippet", id: "use-run" },
+        { class: "snippet", id: "use-run", tabindex: "0" },
         `# predict with the runner's model service (npm start: ${runnerHint}); X is rows × ${lw.semantic?.["Input"]?.Dimension ?? "d"} numbers\ncurl -fsS -X POST "${runnerHint}/v1/models/${id}/versions/${v.number}/predict" \\\n  -H "authorization: Bearer $LW_TOKEN" -H "content-type: application/json" \\\n  -d '{"X": [[${Array.from({ length: Math.min(3, Number(lw.semantic?.["Input"]?.Dimension ?? 3)) }, () => "0.0").join(", ")}${Number(lw.semantic?.["Input"]?.Dimension ?? 3) > 3 ? ", …" : ""}]]}'\n\n# search with your data and reuse the result as one served mixture (lw reuse)\nlw spec generate --input my.csv --output my-stat.json\nlw reuse --market <market> --spec my-stat.json --kind averaging --input my.csv --output pred.csv --service ${runnerHint}`,
       ),
       h(
         "pre",
-        { class: "snippet", id: "use-download" },
+        { class: "snippet", id: "use-download", tabindex: "0" },
         `# the lw command (LW_SERVER=${origin})\nlw download ${id} --server ${origin}${v.number !== lw.latestVersion ? ` --version ${v.number}` : ""}\n\n# plain HTTP\ncurl -OJ ${origin}${downloadHref(id, v.number)}\n\n# the Python learnware client (Beimingwu-compatible API)\nfrom learnware.client import LearnwareClient\nclient = LearnwareClient(host="${origin}/api")\nclient.download_learnware(learnware_id="${id}", save_path="learnware-${id}.zip")`,
       ),
     );
