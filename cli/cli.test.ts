@@ -124,8 +124,9 @@ test("lw search on each search.json scenario prints the expected ids, scores and
 test("lw search without --json prints a table", () => {
   const r = run("search", "--market", "s01_greedy_d5_m20.market.json", "--spec", "s01_greedy_d5_m20.user.json");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^id\s+score\s+dist/);
-  assert.match(r.out, /mixture \(score/);
+  assert.match(r.out, /^ID\s+NAME\s+SCORE\s+MMD²\s+FIT/);
+  assert.match(r.out, /mixture: score/);
+  assert.match(r.out, /score: relative/, "the legend");
 });
 
 test("lw check semantic gives the verdict and exit code", () => {

@@ -6,6 +6,7 @@
  */
 import { ApiError, LwClient } from "../client/client.ts";
 import { readErrorResponse } from "../core/errorEnvelope.ts";
+import { resolveServer, resolveToken } from "./config.ts";
 import { CliError } from "./errors.ts";
 
 export interface ServerOptions {
@@ -36,8 +37,8 @@ export class MarketClient {
   readonly api: LwClient;
 
   constructor(opts: ServerOptions, env: Record<string, string | undefined> = process.env) {
-    const server = opts.server ?? env["LW_SERVER"];
-    if (!server) throw new CliError("No server: pass --server URL or set LW_SERVER (e.g. http://127.0.0.1:8787)");
+    const server = resolveServer(opts.server, env);
+    if (!server) throw new CliError("No server: pass --server URL, set LW_SERVER (e.g. http://127.0.0.1:8787) or run lw login");
     let url: URL;
     try {
       url = new URL(server);
@@ -46,7 +47,7 @@ export class MarketClient {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`--server must be an http(s) URL, got "${server}"`);
     this.base = url.href.replace(/\/+$/, "");
-    const token = opts.token ?? env["LW_TOKEN"];
+    const token = resolveToken(opts.token, this.base, env);
     this.token = token ? token.trim() : undefined;
     this.api = new LwClient({ baseUrl: this.base, token: this.token });
   }
@@ -69,7 +70,7 @@ export class MarketClient {
       }
       if ((e as Error).name === "AbortError") throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`Cannot reach the server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      throw new CliError(`Cannot reach the server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 1);
     }
   }
 
@@ -80,7 +81,7 @@ export class MarketClient {
   }
 
   requireToken(what: string): void {
-    if (!this.token) throw new CliError(`${what} needs a token: pass --token or set LW_TOKEN`);
+    if (!this.token) throw new CliError(`${what} needs a token: pass --token, set LW_TOKEN or run lw login`);
   }
 }
 
@@ -89,7 +90,7 @@ export class ApiCliError extends CliError {
   readonly status: number;
   readonly code: string;
   constructor(message: string, status: number, code: string) {
-    super(message, status >= 500 ? 1 : 2);
+    super(message, 1); // the server refused: a failure (1), not a usage error (2)
     this.status = status;
     this.code = code;
   }
@@ -107,7 +108,7 @@ function cliErrorOf(status: number, code: string, message: string, details: unkn
     details !== null && typeof details === "object" && (details as { field?: unknown }).field !== undefined
       ? ` (field ${String((details as { field: unknown }).field)})`
       : "";
-  const hint = status === 401 ? "; pass --token or set LW_TOKEN" : "";
+  const hint = status === 401 ? "; pass --token, set LW_TOKEN or run lw login" : "";
   return new ApiCliError(`${method} ${path} failed: ${status} ${code}: ${message}${field}${hint}`, status, code);
 }
 

@@ -1,36 +1,21 @@
 /** The `lw` command line: spec generation, distances, search and checks, on files or a server. */
+import { readFileSync } from "node:fs";
 import { LearnwareError } from "../core/errors.ts";
-import { checkCommand, checkHelp } from "./commands/check.ts";
-import { searchCommand, searchHelp } from "./commands/search.ts";
-import { specCommand, specHelp } from "./commands/spec.ts";
-import { downloadCommand, downloadHelp } from "./commands/download.ts";
-import { modelsCommand, modelsHelp } from "./commands/models.ts";
-import { tokensCommand, tokensHelp } from "./commands/tokens.ts";
-import { uploadCommand, uploadHelp } from "./commands/upload.ts";
-import { watchCommand, watchHelp } from "./commands/watch.ts";
-import { registerCommand, registerHelp, serveCommand, serveHelp } from "./commands/runner.ts";
-import { reuseCommand, reuseHelp } from "./commands/reuse.ts";
+import { getKernelBackend } from "../core/kernel/backend.ts";
+import { checkCommand } from "./commands/check.ts";
+import { searchCommand } from "./commands/search.ts";
+import { specCommand } from "./commands/spec.ts";
+import { downloadCommand } from "./commands/download.ts";
+import { modelsCommand } from "./commands/models.ts";
+import { tokensCommand } from "./commands/tokens.ts";
+import { uploadCommand } from "./commands/upload.ts";
+import { watchCommand } from "./commands/watch.ts";
+import { registerCommand, serveCommand } from "./commands/runner.ts";
+import { reuseCommand } from "./commands/reuse.ts";
+import { deleteCommand } from "./commands/delete.ts";
+import { loginCommand, logoutCommand } from "./commands/login.ts";
 import { CliError } from "./errors.ts";
-
-const help = `lw — the learnware market on the command line
-
-${specHelp}
-${searchHelp}
-${checkHelp}
-
-On a server (--server URL or LW_SERVER; --token or LW_TOKEN):
-${uploadHelp}
-${downloadHelp}
-${modelsHelp}
-${tokensHelp}
-${watchHelp}
-
-Running learnwares:
-${serveHelp}
-${registerHelp}
-${reuseHelp}
-
-Exit codes: 0 ok, 1 INVALID verdict, 2 bad usage or input.`;
+import { commandHelp, mainHelp } from "./help.ts";
 
 type Command = (argv: string[]) => number | Promise<number>;
 const commands: Record<string, Command> = {
@@ -45,12 +30,39 @@ const commands: Record<string, Command> = {
   serve: serveCommand,
   register: registerCommand,
   reuse: reuseCommand,
+  delete: deleteCommand,
+  login: loginCommand,
+  logout: logoutCommand,
 };
+
+/** The package's version (`lw --version`), read once from package.json. */
+export function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
-    process.stdout.write(help + "\n");
+  if (cmd === undefined || cmd === "--help" || cmd === "-h") {
+    process.stdout.write(`${mainHelp(version())}\n`);
+    return 0;
+  }
+  if (cmd === "--version" || cmd === "-V" || cmd === "version") {
+    process.stdout.write(`lw ${version()} (learnware-ts; Node ${process.versions.node}; kernels ${getKernelBackend().name})\n`);
+    return 0;
+  }
+  // `lw help [cmd…]` and `lw cmd … --help|-h` (before a `--`): the declared help, exit 0.
+  const end = argv.indexOf("--");
+  const asked = (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+  if (cmd === "help" || asked) {
+    const words = (cmd === "help" ? rest : argv).filter((a) => !a.startsWith("-"));
+    if (words.length === 0) return (process.stdout.write(`${mainHelp(version())}\n`), 0);
+    const text = commandHelp(words);
+    if (text === null) throw new CliError(`Unknown command "${words.join(" ")}". Run "lw help" for the list.`);
+    process.stdout.write(`${text}\n`);
     return 0;
   }
   const fn = commands[cmd];

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Matrix } from "../core/matrix.ts";
-import { CsvError, hasHeaderRow, isMissingField, splitCsv, toNumber } from "../core/csv.ts";
+import { CsvError, type CsvTable, parseCsv as parseCsvText, toNumber } from "../core/csv.ts";
 import { CliError } from "./errors.ts";
 
 export interface Table extends Matrix {
@@ -10,7 +10,7 @@ export interface Table extends Matrix {
   columns: string[] | null;
 }
 
-export function readTableFile(path: string): Table {
+export function readTableFile(path: string, opts: { onProgress?: (fraction: number) => void } = {}): Table {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -21,36 +21,31 @@ export function readTableFile(path: string): Table {
   if (ext === ".npy") return parseNpy(bytes, path);
   const text = new TextDecoder().decode(bytes);
   if (ext === ".json") return parseJsonTable(text, path);
-  return parseCsv(text, path);
+  return parseCsv(text, path, opts);
 }
 
-export function parseCsv(text: string, name = "CSV"): Table {
-  let rows: string[][];
+/**
+ * A numeric CSV by the shared rules (core/csv.ts): the separator and decimal comma detected
+ * (a note on stderr says how the file was read), NA/empty/nan missing; a text field is an
+ * error naming its line and column.
+ */
+export function parseCsv(text: string, name = "CSV", opts: { onProgress?: (fraction: number) => void; quiet?: boolean } = {}): Table {
+  let t: CsvTable;
   try {
-    rows = splitCsv(text);
+    t = parseCsvText(text, opts.onProgress ? { onProgress: opts.onProgress } : {});
   } catch (e) {
-    throw e instanceof CsvError ? new CliError(`${name}: ${e.message}`) : e;
+    throw e instanceof CsvError ? new CliError(`${name} ${e.message}`) : e;
   }
-  if (rows.length === 0) throw new CliError(`${name} has no rows`);
-  const first = rows[0]!;
-  const hasHeader = hasHeaderRow(first);
-  const columns = hasHeader ? first.map((f) => f.trim()) : null;
-  const body = hasHeader ? rows.slice(1) : rows;
-  if (body.length === 0) throw new CliError(`${name} has a header but no data rows`);
-  const d = first.length;
-  const data = new Float64Array(body.length * d);
-  body.forEach((r, i) => {
-    const line = i + (hasHeader ? 2 : 1);
-    if (r.length !== d) throw new CliError(`${name} line ${line} has ${r.length} fields, expected ${d}`);
-    r.forEach((f, j) => {
-      const v = toNumber(f);
-      if (Number.isNaN(v) && !isMissingField(f)) {
-        throw new CliError(`${name} line ${line}, column ${j + 1}: "${f.trim()}" is not a number`);
-      }
-      data[i * d + j] = v;
-    });
-  });
-  return { rows: body.length, cols: d, data, columns };
+  for (let j = 0; j < t.cols; j++) {
+    const f = t.firstText[j];
+    if (t.text[j]! > 0 && f) {
+      const hint =
+        t.delimiter === "," && /^\d+,\d+$/.test(f.value) ? " (a decimal comma in a comma-separated file: quote nothing, use ; as the separator)" : "";
+      throw new CliError(`${name} line ${f.line}, column ${j + 1}: "${f.value}" is not a number${hint}`);
+    }
+  }
+  if (!opts.quiet) for (const note of t.notes) process.stderr.write(`${name}: ${note}\n`);
+  return { rows: t.rows, cols: t.cols, data: t.data, columns: t.header };
 }
 
 export function parseJsonTable(text: string, name = "JSON"): Table {

@@ -18,7 +18,10 @@ let dir: string;
 /** Runs lw asynchronously (the server lives in this process, so never spawnSync). */
 function lw(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [lwBin, ...args], { cwd: dir, env: { ...process.env, LW_SERVER: "", LW_TOKEN: "", ...env } });
+    const child = spawn(process.execPath, [lwBin, ...args], {
+      cwd: dir,
+      env: { ...process.env, LW_SERVER: "", LW_TOKEN: "", LW_CONFIG: join(dir, "no-lw-config.json"), ...env },
+    });
     let out = "",
       err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -36,7 +39,7 @@ function assertOneLineFailure(r: { code: number; err: string }, mentions: RegExp
   assert.match(lines[0]!, mentions);
 }
 
-describe("lw server commands", { timeout: 240_000 }, () => {
+describe("lw server commands", { timeout: 300_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "lw-cli-server-"));
     server = await startTestServer({ LW_SEED_DEMO: "true" });
@@ -53,9 +56,9 @@ describe("lw server commands", { timeout: 240_000 }, () => {
   });
 
   test("no server, a bad URL, an unreachable server: one line each, non-zero exit", async () => {
-    assertOneLineFailure(await lw(["download", "00000001"]), /No server: pass --server URL or set LW_SERVER/);
+    assertOneLineFailure(await lw(["download", "00000001"]), /No server: pass --server URL, set LW_SERVER .* or run lw login/);
     assertOneLineFailure(await lw(["download", "00000001", "--server", "not a url"]), /--server must be an http\(s\) URL/);
-    assertOneLineFailure(await lw(["tokens", "whoami", "--server", "http://127.0.0.1:9"]), /Cannot reach the server at http:\/\/127\.0\.0\.1:9/);
+    assertOneLineFailure(await lw(["tokens", "whoami", "--server", "http://127.0.0.1:9"]), /Cannot reach the server at http:\/\/127\.0\.0\.1:9/, 1);
     assertOneLineFailure(await lw(["models", "frobnicate"], withServer()), /Unknown models command "frobnicate"/);
     assertOneLineFailure(await lw(["tokens"], withServer()), /Unknown tokens command ""/);
     assertOneLineFailure(await lw(["upload"], withServer()), /upload needs one package zip/);
@@ -72,10 +75,10 @@ describe("lw server commands", { timeout: 240_000 }, () => {
     const mine = JSON.parse(list.out).items.find((t: any) => t.owner === "alice");
     assert.ok(mine);
     assertOneLineFailure(await lw(["tokens", "create", "--owner", "bob", "--scopes", "read,fly"], withServer()), /unknown scope "fly"/);
-    assertOneLineFailure(await lw(["tokens", "create", "--owner", "bob"], withServer(secret)), /POST \/v1\/tokens failed: 403 FORBIDDEN/);
+    assertOneLineFailure(await lw(["tokens", "create", "--owner", "bob"], withServer(secret)), /POST \/v1\/tokens failed: 403 FORBIDDEN/, 1);
     const rev = await lw(["tokens", "revoke", mine.id], withServer());
     assert.equal(rev.code, 0, rev.err);
-    assertOneLineFailure(await lw(["tokens", "list"], withServer(secret)), /401 UNAUTHENTICATED.*--token or set LW_TOKEN/);
+    assertOneLineFailure(await lw(["tokens", "list"], withServer(secret)), /401 UNAUTHENTICATED.*--token, set LW_TOKEN or run lw login/, 1);
   });
 
   test("upload (resumable chunks) → v1, again with --learnware → v2, download verifies the checksum", async () => {
@@ -105,7 +108,7 @@ describe("lw server commands", { timeout: 240_000 }, () => {
         .digest("hex"),
       createHash("sha256").update(fx.zip).digest("hex"),
     );
-    assertOneLineFailure(await lw(["download", "99999999"], withServer()), /404 NOT_FOUND: Model '99999999' not found/);
+    assertOneLineFailure(await lw(["download", "99999999"], withServer()), /404 NOT_FOUND: Model '99999999' not found/, 1);
   });
 
   test("upload: bad inputs fail before sending, API refusals name the problem", async () => {
@@ -120,7 +123,7 @@ describe("lw server commands", { timeout: 240_000 }, () => {
     assertOneLineFailure(await lw(["upload", "ok.zip", "--semantic", "bad-sem.json"], withServer()), /Spreadsheet/);
     assertOneLineFailure(await lw(["upload", "ok.zip", "--semantic", "wrong-dim.json"], withServer()), /dimension/i);
     assertOneLineFailure(await lw(["upload", "ok.zip", "--semantic", "missing.json"], withServer()), /Cannot find semantic spec missing\.json/);
-    assertOneLineFailure(await lw(["upload", "ok.zip", "--learnware", "00000001"], withServer("lw_not_a_token")), /401 UNAUTHENTICATED/);
+    assertOneLineFailure(await lw(["upload", "ok.zip", "--learnware", "00000001"], withServer("lw_not_a_token")), /401 UNAUTHENTICATED/, 1);
   });
 
   test("search --server ranks like the server's API on the CLI's spec", async () => {
@@ -141,8 +144,17 @@ describe("lw server commands", { timeout: 240_000 }, () => {
     assert.ok(["00000001", "00000003"].includes(got.single[0].id));
     assert.deepEqual(got.multiple.ids, ref.data.multiple.ids);
     const table = await lw(["search", "--server", server.url, "--spec", "q.json"]);
-    assert.match(table.out, /mixture \(score/);
-    assertOneLineFailure(await lw(["search", "--server", server.url, "--spec", "q.json", "--method", "magic"]), /--method must be greedy, auto or none/);
+    assert.match(table.out, /mixture: score/);
+    assert.match(table.out, /00000002 .*0\.0 % {2}\(negligible/, "plant B, whose data does not meet the query, is flagged");
+    assert.match(table.out, /^ID +NAME +SCORE +MMD² +FIT/);
+    assert.match(table.out, /Sensor fault classifier \(plant [AC]\)/, "names beside ids");
+    assert.match(table.out, /score: relative/, "the legend says what scores mean");
+    assert.ok(got.fit.single.every((f: any) => f.fit === null || ["fits", "fits partly", "does not fit"].includes(f.fit.band)));
+    // An unknown method: accepted as the Python market accepts it, a warning and singles only.
+    const magic = await lw(["search", "--server", server.url, "--spec", "q.json", "--method", "magic", "--json"]);
+    assert.equal(magic.code, 0, magic.err);
+    assert.match(magic.err, /warning: Unknown search method "magic": single results only/);
+    assert.equal(JSON.parse(magic.out).multiple, null);
   });
 
   test("models: create, versions with tags, metrics, artifacts, list", async () => {
@@ -174,7 +186,7 @@ describe("lw server commands", { timeout: 240_000 }, () => {
     assert.match((await lw(["models", "artifacts", id, "2"], withServer())).out, /model\/weights\.bin {2}300000 {2}[0-9a-f]{64}/);
     const list = await lw(["models", "list", "--namespace", "vision"], withServer());
     assert.match(list.out, new RegExp(`${id} {2}model +vision/resnet-tiny`));
-    assertOneLineFailure(await lw(["models", "tag", id, "staging", "9"], withServer()), /404 NOT_FOUND: Model '.*' has no version 9/);
+    assertOneLineFailure(await lw(["models", "tag", id, "staging", "9"], withServer()), /404 NOT_FOUND: Model '.*' has no version 9/, 1);
     assertOneLineFailure(await lw(["models", "log", id, "2", "oops"], withServer()), /A metric is key=value, got "oops"/);
   });
 

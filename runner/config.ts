@@ -146,7 +146,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   if (env.LW_PIP_INDEX_URL) cfg.pipIndexUrl = env.LW_PIP_INDEX_URL;
   if (env.LW_PIP_WHEELHOUSE) cfg.wheelhouse = env.LW_PIP_WHEELHOUSE;
-  if (env.LW_SERVER_URL) cfg.serverUrl = env.LW_SERVER_URL.replace(/\/+$/, "");
+  // LW_SERVER is the one server setting (as for `lw`); LW_SERVER_URL is still read (deprecated).
+  const serverUrl = env.LW_SERVER || env.LW_SERVER_URL;
+  if (serverUrl) cfg.serverUrl = serverUrl.replace(/\/+$/, "");
   if (env.LW_TOKEN) cfg.token = env.LW_TOKEN;
   else if (env.LW_TOKEN_FILE) cfg.token = readFileSync(env.LW_TOKEN_FILE, "utf8").trim();
   return cfg;

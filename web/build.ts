@@ -58,6 +58,10 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
     const src = join(webDir, "..", "wasm", f);
     if (existsSync(src)) await copyFile(src, join(outDir, f));
   }
+  // The API reference's viewer (Swagger UI from npm, served offline at /vendor/swagger-ui-dist/ for /docs).
+  const swagger = join(webDir, "..", "node_modules", "swagger-ui-dist");
+  await mkdir(join(outDir, "vendor", "swagger-ui-dist"), { recursive: true });
+  for (const f of ["swagger-ui.css", "swagger-ui-bundle.js"]) await copyFile(join(swagger, f), join(outDir, "vendor", "swagger-ui-dist", f));
   await writeSampleCsv(join(outDir, "samples"));
   const files = Object.keys(result.metafile.outputs).map((p) => p.replace(/^.*\/dist\//, ""));
   if (opts.verbose) for (const f of files) console.log(`web/dist/${f}`);
@@ -80,6 +84,8 @@ async function writeSampleCsv(dir: string): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = performance.now();
-  const r = await buildWeb({ verbose: true });
-  console.log(`built ${r.outDir} in ${Math.round(performance.now() - t0)} ms`);
+  // `--quiet` (what `npm start` passes unless LW_LOG_LEVEL=debug): no file list, no summary line.
+  const quiet = process.argv.includes("--quiet");
+  const r = await buildWeb({ verbose: !quiet });
+  if (!quiet) console.log(`built ${r.outDir} in ${Math.round(performance.now() - t0)} ms`);
 }

@@ -14,7 +14,7 @@ export async function downloadCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { ...serverArgs, version: { type: "string" }, output: { type: "string", short: "o" } },
+    options: { ...serverArgs, version: { type: "string" }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
   });
   if (positionals.length !== 1) throw new CliError(`download needs one learnware id: ${downloadHelp}`);
   const id = positionals[0]!;
@@ -55,6 +55,7 @@ export async function downloadCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new CliError(`Cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  process.stderr.write(`wrote ${out}: ${got} bytes, sha256 ${actual}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ path: out, bytes: got, sha256: actual })}\n`);
+  else process.stderr.write(`wrote ${out}: ${got} bytes, sha256 ${actual}\n`);
   return 0;
 }

@@ -6,6 +6,7 @@ import { MarketClient, serverArgs, sha256Hex } from "../client.ts";
 import { CliError } from "../errors.ts";
 import { readBytes } from "../files.ts";
 import { progressBar } from "../progress.ts";
+import { deleteResource } from "./delete.ts";
 
 export const modelsHelp = `lw models list [--namespace NS] [--q TEXT] [--kind model|learnware] [--json]
 lw models create [NAMESPACE] NAME | NAMESPACE/NAME [--task T] [--description D] [--owner O]
@@ -17,6 +18,7 @@ lw models param VERSION key=value…              |   lw models params VERSION [
 lw models put-artifact VERSION FILE [--path P]  |   lw models artifacts VERSION
    MODEL is an id, NAMESPACE/NAME or a NAME in the default namespace; VERSION is
    MODEL@TAG, MODEL:NUMBER, MODEL:LABEL, or MODEL followed by a number, tag or label
+lw models delete MODEL --yes
    (every models command: --server/LW_SERVER, --token/LW_TOKEN)`;
 
 const enc = encodeURIComponent;
@@ -56,6 +58,7 @@ function int(v: string, what: string): number {
 
 export async function modelsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === "delete") return deleteResource(rest, "model", (id) => `/v1/models/${enc(id)}`);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -92,8 +95,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         },
       );
       if (values.json) return (out(r), 0);
+      process.stdout.write(`${"ID".padEnd(8)}  ${"KIND".padEnd(9)} ${"NAME".padEnd(48)} LATEST STATUS\n`);
       for (const m of r.items)
-        process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} v${m.latestVersion} ${m.status ?? ""}\n`);
+        process.stdout.write(`${m.id}  ${m.kind.padEnd(9)} ${`${m.namespace}/${m.name}`.padEnd(48)} ${`v${m.latestVersion}`.padEnd(6)} ${m.status ?? ""}\n`);
       process.stdout.write(`${r.items.length} of ${r.total}\n`);
       return 0;
     }
@@ -122,9 +126,10 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         items: { number: number; label: string | null; status: string; framework: string | null; tags: string[]; createdAt: string }[];
       }>("GET", `/v1/models/${enc(id!)}/versions`);
       if (values.json) return (out(r), 0);
+      process.stdout.write(`${"VERSION".padEnd(8)} ${"LABEL".padEnd(10)} ${"STATUS".padEnd(8)} ${"FRAMEWORK".padEnd(12)} ${"CREATED".padEnd(24)} TAGS\n`);
       for (const v of r.items)
         process.stdout.write(
-          `v${v.number}  ${(v.label ?? "-").padEnd(10)} ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt} ${v.tags.join(",")}\n`,
+          `${`v${v.number}`.padEnd(8)} ${(v.label ?? "-").padEnd(10)} ${v.status.padEnd(8)} ${(v.framework ?? "-").padEnd(12)} ${v.createdAt.padEnd(24)} ${v.tags.join(",")}\n`,
         );
       return 0;
     }
@@ -152,7 +157,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     case "tag": {
       const [id, tag, version] = need(positionals, 3, "tag MODEL TAG VERSION");
-      await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
+      const r = await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
+      if (values.json) return (out(r ?? { id, tag, version: Number(version) }), 0);
       process.stdout.write(`${id} ${tag} → v${version}\n`);
       return 0;
     }
@@ -169,6 +175,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         return { key, value: num, ...(step !== undefined ? { step } : {}) };
       });
       const r = await c.json<{ logged: number; version: number }>("POST", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/metrics`, { json: { metrics } });
+      if (values.json) return (out(r), 0);
       process.stdout.write(`logged ${r.logged} metric(s) on ${at.label}\n`);
       return 0;
     }
@@ -228,6 +235,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         headers: { "x-checksum-sha256": await sha256Hex(bytes), "content-length": String(bytes.length) },
       });
       bar.done();
+      if (values.json) return (out(r), 0);
       process.stdout.write(`${r.path} ${r.size} bytes sha256 ${r.sha256}\n`);
       return 0;
     }
@@ -239,12 +247,13 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`,
       );
       if (values.json) return (out(r), 0);
+      process.stdout.write(`PATH  SIZE  SHA256  MIME  TYPE  STORAGE\n`);
       for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.fileType}  ${a.storage}\n`);
       return 0;
     }
     default:
       throw new CliError(
-        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, param, params, put-artifact, artifacts); see "lw help"`,
+        `Unknown models command "${sub ?? ""}" (list, create, get, versions, new-version, tag, log, metrics, param, params, put-artifact, artifacts, delete); see "lw models --help"`,
       );
   }
 }

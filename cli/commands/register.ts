@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Matrix } from "../../core/matrix.ts";
 import { type RegisterOptions, registerModel } from "../../runner/register.ts";
+import { resolveServer, resolveToken } from "../config.ts";
 import { readTableFile } from "../readData.ts";
 
 /**
@@ -51,8 +52,12 @@ export async function runRegisterCommand(
     if (one("data")) {
       data = readTableFile(one("data")!);
     }
-    const server = one("server") ?? process.env.LW_SERVER_URL ?? "http://127.0.0.1:8787";
-    const token = one("token") ?? process.env.LW_TOKEN;
+    const server = resolveServer(one("server"));
+    if (!server) {
+      io.err("lw register: no server (--server URL, LW_SERVER or lw login)");
+      return 2;
+    }
+    const token = resolveToken(one("token"), server);
     if (!token) {
       io.err("lw register: no token (--token or LW_TOKEN)");
       return 2;

@@ -1,6 +1,8 @@
 /** `lw search`: the combined search over a file-based market (or a server, with --server). */
 import { parseArgs } from "node:util";
+import { explainResult, type Fit, LEGEND, type MemberFit, type ResultExplanation } from "../../core/search/fit.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
+import { unknownMethodWarning } from "../../core/search/statSearch.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { CliError } from "../errors.ts";
 import { readJson, readStatSpec } from "../files.ts";
@@ -32,12 +34,20 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const max = values.max === undefined ? 5 : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new CliError(`--max must be a positive integer, got "${values.max}"`);
   const method = values.method ?? "greedy";
-  if (method !== "greedy" && method !== "auto" && method !== "none") throw new CliError(`--method must be greedy, auto or none, got "${method}"`);
+  // As the Python market: an unknown method is a warning and single results only, not an error.
+  const methodWarning = unknownMethodWarning(method);
+  if (methodWarning) process.stderr.write(`lw: warning: ${methodWarning}\n`);
   const searcher = values.searcher ?? "fuzzy";
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
   if (values.server) {
     const client = new MarketClient(values);
-    type Page = { single: { items: { id: string; score: number; dist: number | null }[]; total: number }; multiple: SearchResult["multiple"] };
+    type Item = { id: string; score: number; dist: number | null; learnware?: { name?: string } | null; fit?: Fit | null };
+    type Page = {
+      single: { items: Item[]; total: number };
+      multiple: (NonNullable<SearchResult["multiple"]> & { fit?: Fit | null; members?: MemberFit[] | null; learnwares?: ({ name?: string } | null)[] }) | null;
+      warnings?: ResultExplanation["warnings"];
+      legend?: string;
+    };
     const body = {
       ...(values.spec ? { stat: readStatSpec(values.spec).toJSON() } : {}),
       ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
@@ -58,8 +68,21 @@ export async function searchCommand(argv: string[]): Promise<number> {
       single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })),
       multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist },
     } as SearchResult;
-    process.stdout.write(values.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result));
-    return 0;
+    const names = new Map<string, string>();
+    for (const x of r.single.items) if (x.learnware?.name) names.set(x.id, x.learnware.name);
+    r.multiple?.ids.forEach((id, i) => {
+      const n = r.multiple!.learnwares?.[i]?.name;
+      if (n) names.set(id, n);
+    });
+    const explained: ResultExplanation | null = values.spec
+      ? {
+          single: r.single.items.map((x) => ({ id: x.id, fit: x.fit ?? null })),
+          mixture: r.multiple?.fit && r.multiple.members ? { ...r.multiple.fit, members: r.multiple.members } : null,
+          warnings: r.warnings ?? [],
+          legend: r.legend ?? LEGEND,
+        }
+      : null;
+    return print(result, explained, names, values.json === true);
   }
   const market = loadMarket(values.market!);
   const user = {
@@ -67,18 +90,54 @@ export async function searchCommand(argv: string[]): Promise<number> {
     semantic: values.semantic ? (readJson(values.semantic, "semantic spec") as SemanticSpec) : undefined,
   };
   const result = search({ user, market, maxSearchNum: max, method, searcher });
-  process.stdout.write(values.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result));
+  const specs = new Map(market.flatMap((m) => (m.stat ? [[m.id, m.stat] as const] : [])));
+  const explained = user.stat ? explainResult(user.stat, result, (id) => specs.get(id)) : null;
+  const names = new Map(market.flatMap((m) => (typeof m.semantic?.Name?.Values === "string" ? [[m.id, m.semantic.Name.Values] as const] : [])));
+  return print(result, explained, names, values.json === true);
+}
+
+/**
+ * The answer: JSON (the market's `single`/`multiple` fields first, unchanged, then `fit`,
+ * `warnings` and `legend`), or tables with a header row, names, the absolute fit and a legend.
+ */
+function print(result: SearchResult, explained: ResultExplanation | null, names: Map<string, string>, json: boolean): number {
+  if (json) {
+    const out = {
+      ...result,
+      ...(explained ? { fit: { single: explained.single, mixture: explained.mixture }, warnings: explained.warnings, legend: explained.legend } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else process.stdout.write(formatResult(result, explained, names));
+  for (const w of explained?.warnings ?? []) process.stderr.write(`lw: warning: ${w.message}\n`);
   return 0;
 }
 
-export function formatResult(r: SearchResult): string {
+export function formatResult(r: SearchResult, explained: ResultExplanation | null = null, names: Map<string, string> = new Map()): string {
   if (r.single.length === 0) return "No matching learnwares.\n";
-  const w = Math.max(2, ...r.single.map((s) => s.id.length));
-  const lines = [`${"id".padEnd(w)}  score     dist`];
-  for (const s of r.single) lines.push(`${s.id.padEnd(w)}  ${s.score.toFixed(4)}  ${s.dist === null ? "-" : s.dist.toPrecision(6)}`);
+  const w = Math.max(2, ...r.single.map((s) => s.id.length), ...(r.multiple?.ids.map((id) => id.length) ?? []));
+  const nw = Math.min(40, Math.max(4, ...[...names.values()].map((n) => n.length)));
+  const name = (id: string) => (names.get(id) ?? "-").slice(0, nw).padEnd(nw);
+  const fitOf = new Map(explained?.single.map((f) => [f.id, f.fit]) ?? []);
+  const fitText = (id: string) => {
+    const f = fitOf.get(id);
+    return f ? `${f.overlap.toFixed(2)} ${f.band}` : "-";
+  };
+  const lines = [`${"ID".padEnd(w)}  ${"NAME".padEnd(nw)}  SCORE   MMD²        FIT`];
+  for (const s of r.single)
+    lines.push(`${s.id.padEnd(w)}  ${name(s.id)}  ${s.score.toFixed(4)}  ${(s.dist === null ? "-" : s.dist.toPrecision(6)).padEnd(10)}  ${fitText(s.id)}`);
   if (r.multiple) {
-    lines.push("", `mixture (score ${r.multiple.score.toFixed(4)}, MMD² ${r.multiple.dist.toPrecision(6)}):`);
-    r.multiple.ids.forEach((id, i) => lines.push(`  ${id.padEnd(w)}  weight ${r.multiple!.weights[i]!.toFixed(4)}`));
+    const mf = explained?.mixture;
+    lines.push(
+      "",
+      `mixture: score ${r.multiple.score.toFixed(4)}, MMD² ${r.multiple.dist.toPrecision(6)}${mf ? `, fit ${mf.overlap.toFixed(2)} ${mf.band}` : ""}`,
+      `  ${"ID".padEnd(w)}  ${"NAME".padEnd(nw)}  WEIGHT  CONTRIBUTION`,
+    );
+    r.multiple.ids.forEach((id, i) => {
+      const m = mf?.members[i];
+      const contribution = m ? `${(m.contribution * 100).toFixed(1)} %${m.negligible ? "  (negligible: its data does not meet yours)" : ""}` : "-";
+      lines.push(`  ${id.padEnd(w)}  ${name(id)}  ${r.multiple!.weights[i]!.toFixed(4)}  ${contribution}`);
+    });
   }
+  if (explained) lines.push("", explained.legend);
   return lines.join("\n") + "\n";
 }

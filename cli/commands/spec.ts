@@ -36,6 +36,7 @@ function generate(argv: string[]): number {
       steps: { type: "string" },
       "step-size": { type: "string" },
       seed: { type: "string" },
+      json: { type: "boolean" },
     },
     strict: true,
   });
@@ -49,19 +50,22 @@ function generate(argv: string[]): number {
   if (K !== undefined && K < 1) throw new CliError(`--K must be at least 1, got ${K}`);
   if (gamma !== undefined && gamma <= 0) throw new CliError(`--gamma must be positive, got ${gamma}`);
   if (steps !== undefined && steps < 0) throw new CliError(`--steps must be non-negative, got ${steps}`);
-  const X = readTableFile(values.input);
+  // The bar moves from the first byte read: reading and parsing are its first 30 %.
   const bar = progressBar("generating");
+  bar.update(0, "reading");
+  const X = readTableFile(values.input, { onProgress: (f) => bar.update(0.3 * f, "reading") });
   const spec = RKMETableSpecification.generate(X, {
     ...(K !== undefined ? { K } : {}),
     ...(gamma !== undefined ? { gamma } : {}),
     ...(steps !== undefined ? { steps } : {}),
     ...(stepSize !== undefined ? { stepSize } : {}),
     ...(seed !== undefined ? { seed } : {}),
-    onProgress: (f, stage) => bar.update(f, stage),
+    onProgress: (f, stage) => bar.update(0.3 + 0.7 * f, stage),
   });
   bar.done();
   writeText(values.output, spec.stringify());
-  process.stderr.write(`wrote ${values.output}: ${spec.z.rows} points, d=${spec.dim}, from ${X.rows} rows\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ output: values.output, points: spec.z.rows, dim: spec.dim, rows: X.rows })}\n`);
+  else process.stderr.write(`wrote ${values.output}: ${spec.z.rows} points, d=${spec.dim}, from ${X.rows} rows\n`);
   return 0;
 }
 

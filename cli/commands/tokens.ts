@@ -63,6 +63,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
         "/v1/tokens",
       );
       if (values.json) return (process.stdout.write(JSON.stringify(r, null, 2) + "\n"), 0);
+      process.stdout.write(`${"ID".padEnd(r.items[0]?.id.length ?? 2)}  ${"OWNER".padEnd(16)} ${"SCOPES".padEnd(18)} STATE  NAME\n`);
       for (const t of r.items)
         process.stdout.write(
           `${t.id}  ${t.owner.padEnd(16)} ${t.scopes.join(",").padEnd(18)} ${t.revokedAt ? "revoked" : t.expiresAt ? `expires ${t.expiresAt}` : "active"}  ${t.name}\n`,
@@ -73,11 +74,13 @@ export async function tokensCommand(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new CliError("Usage: lw tokens revoke TOKEN_ID");
       c.requireToken("tokens revoke");
       await c.json("DELETE", `/v1/tokens/${encodeURIComponent(positionals[0]!)}`);
+      if (values.json) return (process.stdout.write(`${JSON.stringify({ revoked: positionals[0] })}\n`), 0);
       process.stdout.write(`revoked ${positionals[0]}\n`);
       return 0;
     }
     case "whoami": {
       const r = await c.json<{ owner: string | null; scopes: string[] }>("GET", "/v1/whoami");
+      if (values.json) return (process.stdout.write(`${JSON.stringify(r)}\n`), 0);
       process.stdout.write(r.owner ? `${r.owner} (${r.scopes.join(", ")})\n` : "anonymous\n");
       return 0;
     }

@@ -20,7 +20,17 @@ import { solveSimplexQp } from "../qp/simplexQp.ts";
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 import { postProcessScores } from "./scores.ts";
 
-export type MixtureMethod = "greedy" | "auto" | "none";
+/**
+ * The mixture method. As in the Python market, any other string is accepted and gives single
+ * results only (conformance README, search rule 4); `unknownMethodWarning` says so.
+ */
+export type MixtureMethod = "greedy" | "auto" | "none" | (string & {});
+
+/** The warning for a method other than greedy/auto/none (single results only), or null. */
+export function unknownMethodWarning(method: string | undefined): string | null {
+  if (method === undefined || method === "greedy" || method === "auto" || method === "none") return null;
+  return `Unknown search method "${method}": single results only, no mixture (the Python market's rule; use greedy, auto or none)`;
+}
 
 export interface StatMarketItem {
   id: string;

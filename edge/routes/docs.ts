@@ -1,4 +1,5 @@
-/** The OpenAPI 3.1 document at `/openapi.json` and a rendered reference page at `/docs`. */
+/** The OpenAPI 3.1 document at `/openapi.json`, Swagger UI rendering it at `/docs`, a plain list at `/docs/plain`. */
+import { SwaggerUI } from "@hono/swagger-ui";
 import type { App, Ctx } from "../context.ts";
 
 const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -62,9 +63,33 @@ code{font-size:13px}.m{font:bold 11px monospace;padding:2px 6px;border-radius:3p
 ${sections}</body></html>`;
 }
 
+/**
+ * `/docs`: Swagger UI (the maintained viewer, from npm's `swagger-ui-dist`, served offline from
+ * the page's build under `/vendor/swagger-ui-dist/`) rendering `/openapi.json`: request and
+ * response bodies, examples, try-it-out. No inline script (the page's CSP forbids them): the
+ * initialiser is `/docs/init.js`. Without JavaScript the plain reference shows (`/docs/plain`).
+ */
+export function swaggerPage(doc: Doc): string {
+  const body = SwaggerUI({
+    url: "/openapi.json",
+    baseUrl: "/vendor",
+    manuallySwaggerUIHtml: (asset) =>
+      `<div id="swagger-ui"></div>${asset.css.map((u) => `<link rel="stylesheet" href="${esc(u)}">`).join("")}${asset.js
+        .map((u) => `<script src="${esc(u)}"></script>`)
+        .join("")}<script src="/docs/init.js"></script>`,
+  });
+  const plain = renderReference(doc);
+  const list = plain.slice(plain.indexOf("<body>") + 6, plain.lastIndexOf("</body>"));
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>API reference — learnware market &amp; model registry</title><link rel="icon" href="data:,"></head><body>${body}<noscript>${list}</noscript></body></html>`;
+}
+
+const INIT_JS = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, docExpansion: "list", defaultModelRendering: "example", tryItOutEnabled: false, persistAuthorization: false });\n`;
+
 export function docRoutes(app: App, ctx: Ctx): void {
   let cached: unknown = null;
   const doc = () => (cached ??= openApiDocument(app, ctx));
   app.get("/openapi.json", (c) => c.json(doc() as object));
-  app.get("/docs", (c) => c.html(renderReference(doc() as Doc)));
+  app.get("/docs", (c) => c.html(swaggerPage(doc() as Doc)));
+  app.get("/docs/init.js", (c) => c.body(INIT_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }));
+  app.get("/docs/plain", (c) => c.html(renderReference(doc() as Doc)));
 }

@@ -55,6 +55,7 @@ const ListQuery = z.object({
   status: z.enum(["pending", "usable", "invalid"]).optional(),
   owner: z.string().optional(),
   q: z.string().max(200).optional(),
+  sort: z.enum(["newest", "oldest", "name", "updated"]).optional().openapi({ description: "List order (default newest first)" }),
 });
 
 export function learnwareRoutes(app: App, ctx: Ctx): void {
@@ -106,7 +107,12 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       return c.json(
         await modelListView(
           ctx.db.db,
-          await listModels(ctx.db.db, { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic }, query.limit, query.offset),
+          await listModels(
+            ctx.db.db,
+            { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic, sort: query.sort },
+            query.limit,
+            query.offset,
+          ),
           query.limit,
           query.offset,
         ),

@@ -11,6 +11,8 @@ import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
 import { latestRuntimes, modelView } from "../services/catalog.ts";
 import { searchMarket } from "../services/market.ts";
+import { explainSearch } from "../services/searchFit.ts";
+import { unknownMethodWarning } from "../../core/search/statSearch.ts";
 
 export const SearchBody = z.object({
   semantic: z.record(z.unknown()).optional().openapi({ description: "A (partial) semantic specification" }),
@@ -30,7 +32,9 @@ export const SearchBody = z.object({
     .optional()
     .openapi({ description: "Default: usable only; others need admin" }),
   maxSearchNum: z.number().int().min(1).max(20).default(5),
-  method: z.enum(["greedy", "auto", "none"]).default("greedy"),
+  method: z.string().min(1).max(64).default("greedy").openapi({
+    description: "greedy, auto or none; any other method is accepted as the Python market accepts it: a warning, and single results only",
+  }),
   searcher: z.enum(["fuzzy", "exact"]).default("fuzzy"),
   approximate: z.boolean().default(false).openapi({
     description:
@@ -68,7 +72,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         stat: body.stat,
         statuses,
         maxSearchNum: body.maxSearchNum,
-        method: body.method,
+        method: body.method as "greedy" | "auto" | "none",
         searcher: body.searcher,
         approximate: body.approximate,
         principal,
@@ -76,6 +80,11 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         indexTopN: ctx.config.indexTopN,
       });
       const page = r.single.slice(body.offset, body.offset + body.limit);
+      // Beside the market's relative scores: an absolute fit per item, mixture members' contributions, warnings.
+      const methodWarning = unknownMethodWarning(body.method);
+      if (methodWarning) ctx.log(`search: ${methodWarning}`);
+      const fit = await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
+      const fitOf = new Map(fit?.single.map((f) => [f.id, f.fit]) ?? []);
       const lw = (id: string) => {
         const m = r.models.get(id);
         return m ? modelView(m) : null;
@@ -88,7 +97,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       };
       return c.json({
         single: {
-          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id), ...runtime(s.id) })),
+          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id), ...runtime(s.id), fit: fitOf.get(s.id) ?? null })),
           total: r.single.length,
           limit: body.limit,
           offset: body.offset,
@@ -103,7 +112,11 @@ export function searchRoutes(app: App, ctx: Ctx): void {
                 dist: r.multiple.dist,
                 learnwares: r.multiple.ids.map(lw),
                 runtimes: r.multiple.ids.map((id) => runtime(id)),
+                fit: fit?.mixture ? { overlap: fit.mixture.overlap, band: fit.mixture.band } : null,
+                members: fit?.mixture?.members ?? null,
               },
+        warnings: [...(methodWarning ? [{ code: "UNKNOWN_SEARCH_METHOD", message: methodWarning }] : []), ...(fit?.warnings ?? [])],
+        ...(fit ? { legend: fit.legend } : {}),
         path: r.path,
         ...(r.ranked !== undefined ? { ranked: r.ranked } : {}),
         tookMs: Math.round((performance.now() - t0) * 100) / 100,

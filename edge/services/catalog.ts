@@ -246,6 +246,8 @@ export interface ModelFilter {
   semantic?: Partial<Record<"Data" | "Task" | "Library" | "Scenario" | "License", string>>;
   status?: StatusName | undefined;
   q?: string | undefined;
+  /** List order: newest first (default), oldest first, by name, or last updated first. */
+  sort?: "newest" | "oldest" | "name" | "updated" | undefined;
 }
 
 export function modelWhere(f: ModelFilter, dialect: Dialect = "sqlite"): SQL | undefined {
@@ -271,7 +273,21 @@ export function modelWhere(f: ModelFilter, dialect: Dialect = "sqlite"): SQL | u
 
 export async function listModels(db: Db, f: ModelFilter, limit: number, offset: number): Promise<{ rows: ModelRow[]; total: number }> {
   const where = modelWhere(f, dialectOf(db));
-  const rows = await db.select().from(models).where(where).orderBy(desc(models.seq)).limit(limit).offset(offset);
+  const order =
+    f.sort === "oldest"
+      ? [asc(models.seq)]
+      : f.sort === "name"
+        ? [asc(sql`lower(${models.name})`), asc(models.seq)]
+        : f.sort === "updated"
+          ? [desc(models.updatedAt), desc(models.seq)]
+          : [desc(models.seq)];
+  const rows = await db
+    .select()
+    .from(models)
+    .where(where)
+    .orderBy(...order)
+    .limit(limit)
+    .offset(offset);
   const [c] = await db.select({ n: sql<number>`count(*)` }).from(models).where(where);
   return { rows, total: c?.n ?? 0 };
 }

@@ -299,7 +299,9 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     const newId = (await p.getAttribute("#upload-result", "data-id"))!;
     assert.equal(await p.getAttribute("#upload-result", "data-version"), "1");
 
-    // The same form, now as a new version of that learnware.
+    // The form never turns the next upload into a version by itself; the user asks for it.
+    assert.equal(await p.inputValue("#update-id"), "");
+    await p.click("#as-new-version");
     assert.equal(await p.inputValue("#update-id"), newId);
     await p.fill("#sem-desc", fx.lw.description + " Retrained.");
     await p.click("#upload");

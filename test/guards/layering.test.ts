@@ -45,7 +45,7 @@ const allowed: Record<Layer, readonly Layer[]> = {
 const layers = Object.keys(allowed) as Layer[];
 
 /** Pure-JS packages that run unchanged in every runtime `core` targets. */
-const corePackages = new Set(["fflate", "yaml", "zod"]);
+const corePackages = new Set(["fflate", "papaparse", "yaml", "zod"]);
 /** Build and tooling files outside the test layer that may use devDependencies. */
 const toolFiles = new Set(["web/build.ts", "edge/drizzle.config.ts", "edge/drizzle.pg.config.ts"]);
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { api, fixture, uploadForm } from "./_server.ts";
 import { spawnEntry } from "./_spawn.ts";
+import { buildWeb } from "../../web/build.ts";
 
 describe("deno entry", () => {
   let dir = "";
@@ -15,7 +16,9 @@ describe("deno entry", () => {
 
   it("serves the API with the seeded demo market under Deno", { timeout: 180_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), "lw-deno-"));
-    const child = await spawnEntry("deno", { LW_DATA_DIR: dir }, 150_000);
+    // The page too (what `npm run serve:deno` serves), built into a private folder.
+    const web = await buildWeb({ outDir: join(dir, "web") });
+    const child = await spawnEntry("deno", { LW_DATA_DIR: dir, LW_WEB_ROOT: web.outDir }, 150_000);
     try {
       const admin = (await readFile(join(dir, "admin-token"), "utf8")).trim();
       const list = await api(child.url, "GET", "/v1/learnwares?status=usable");
@@ -29,6 +32,10 @@ describe("deno entry", () => {
       const up = await api(child.url, "POST", "/v1/learnwares", { token: admin, body: uploadForm(fixture(5, " deno").semantic, fixture(5, " deno").zip) });
       assert.equal(up.status, 201, JSON.stringify(up.data));
       assert.equal((await api(child.url, "GET", "/openapi.json")).data.openapi, "3.1.0");
+      const page = await fetch(`${child.url}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+      assert.match(await page.text(), /<script[^>]+main\.js/);
     } finally {
       await child.kill();
     }

@@ -92,9 +92,25 @@ export interface VersionView {
   metadata: Record<string, unknown>;
 }
 
+/** The absolute fit of a result (core/search/fit.ts): embedding overlap 0…1 and its band. */
+export interface FitView {
+  overlap: number;
+  band: "fits" | "fits partly" | "does not fit";
+}
+
 export interface SearchResponse {
-  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null }[]; total: number };
-  multiple: { ids: string[]; weights: number[]; score: number; dist: number; learnwares: (LearnwareView | null)[] } | null;
+  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; fit?: FitView | null }[]; total: number };
+  multiple: {
+    ids: string[];
+    weights: number[];
+    score: number;
+    dist: number;
+    learnwares: (LearnwareView | null)[];
+    fit?: FitView | null;
+    members?: { id: string; weight: number; contribution: number; overlap: number; negligible: boolean }[] | null;
+  } | null;
+  warnings?: { code: string; message: string }[];
+  legend?: string;
   tookMs: number;
 }
 

@@ -1,9 +1,10 @@
 /**
- * CSV reading in the browser (inside the worker) with the CLI's rules (core/csv.ts), so a
- * numeric CSV gives the same matrix here and in `lw spec generate`. Unlike the CLI it keeps
- * text columns for the preview: they are reported and left out of the specification.
+ * CSV reading in the browser (inside the worker) with the CLI's parser and rules (core/csv.ts,
+ * papaparse underneath), so a CSV gives the same matrix here and in `lw spec generate`. Unlike
+ * the CLI it keeps text columns for the preview: they are reported and left out of the
+ * specification.
  */
-import { CsvError, hasHeaderRow, isMissingField, sniffDelimiter, splitCsv, toNumber } from "../../core/csv.ts";
+import { CsvError, type CsvTable, parseCsv, splitCsv, toNumber } from "../../core/csv.ts";
 
 export { CsvError, splitCsv, toNumber };
 export type ColumnType = "number" | "text" | "empty";
@@ -27,16 +28,14 @@ export interface TableProfile {
   cols: number;
   hasHeader: boolean;
   delimiter: string;
+  /** `1,5` read as 1.5 (decimal commas in a `;` or tab separated file). */
+  decimalComma: boolean;
+  /** How the file was read, to show beside the preview (separator, decimal mark). */
+  notes: string[];
   columns: ColumnProfile[];
   /** The first rows, as text, for the preview only (never leaves the page). */
   head: string[][];
   missing: number;
-}
-
-/** Missing in the page's preview: the shared rule plus `na` / `null`. */
-function isMissing(field: string): boolean {
-  const t = field.trim().toLowerCase();
-  return isMissingField(field) || t === "na" || t === "null";
 }
 
 export interface ParsedTable {
@@ -46,36 +45,16 @@ export interface ParsedTable {
 }
 
 export function parseCsvTable(text: string, fileName: string, bytes: number): ParsedTable {
-  const delimiter = sniffDelimiter(text);
-  const rows = splitCsv(text, delimiter);
-  if (rows.length === 0) throw new CsvError(`${fileName} has no rows`);
-  const first = rows[0]!;
-  const hasHeader = hasHeaderRow(first);
-  const body = hasHeader ? rows.slice(1) : rows;
-  if (body.length === 0) throw new CsvError(`${fileName} has a header but no data rows`);
-  const d = first.length;
-  const n = body.length;
-  const values = Array.from({ length: d }, () => new Float64Array(n));
-  const text_ = new Uint8Array(d),
-    missing = new Uint32Array(d);
-  const distinct = Array.from({ length: d }, () => new Set<string>());
-  for (let i = 0; i < n; i++) {
-    const r = body[i]!;
-    if (r.length !== d) throw new CsvError(`${fileName} line ${i + (hasHeader ? 2 : 1)} has ${r.length} fields, expected ${d}`);
-    for (let j = 0; j < d; j++) {
-      const f = r[j]!;
-      const v = toNumber(f);
-      values[j]![i] = v;
-      if (Number.isNaN(v)) {
-        if (isMissing(f)) missing[j]!++;
-        else {
-          text_[j] = 1;
-          const s = distinct[j]!;
-          if (s.size < 50) s.add(f.trim());
-        }
-      }
-    }
+  let t: CsvTable;
+  try {
+    t = parseCsv(text);
+  } catch (e) {
+    throw e instanceof CsvError ? new CsvError(`${fileName} ${e.message}`) : e;
   }
+  const n = t.rows,
+    d = t.cols;
+  const values = Array.from({ length: d }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) values[j]![i] = t.data[i * d + j]!;
   let totalMissing = 0;
   const columns: ColumnProfile[] = [];
   for (let j = 0; j < d; j++) {
@@ -93,21 +72,33 @@ export function parseCsvTable(text: string, fileName: string, bytes: number): Pa
         cnt++;
       }
     }
-    const type: ColumnType = text_[j] ? "text" : cnt === 0 && missing[j] === n ? "empty" : "number";
-    totalMissing += missing[j]!;
+    const type: ColumnType = t.text[j]! > 0 ? "text" : cnt === 0 && t.missing[j] === n ? "empty" : "number";
+    totalMissing += t.missing[j]!;
     columns.push({
       index: j,
-      name: hasHeader ? first[j]!.trim() || `column ${j + 1}` : `column ${j + 1}`,
+      name: t.header ? t.header[j]! : `column ${j + 1}`,
       type,
-      missing: missing[j]!,
+      missing: t.missing[j]!,
       min: cnt ? min : null,
       max: cnt ? max : null,
       mean: cnt ? sum / cnt : null,
-      distinct: type === "text" ? distinct[j]!.size : null,
+      distinct: type === "text" ? t.distinct[j]!.size : null,
     });
   }
   return {
-    profile: { fileName, bytes, rows: n, cols: d, hasHeader, delimiter, columns, head: body.slice(0, 8), missing: totalMissing },
+    profile: {
+      fileName,
+      bytes,
+      rows: n,
+      cols: d,
+      hasHeader: t.header !== null,
+      delimiter: t.delimiter,
+      decimalComma: t.decimalComma,
+      notes: t.notes,
+      columns,
+      head: t.head,
+      missing: totalMissing,
+    },
     values,
   };
 }

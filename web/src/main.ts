@@ -4,6 +4,7 @@
  */
 import { h, mount } from "./dom.ts";
 import { browseView } from "./views/browse.ts";
+import { modelView, registryView } from "./views/registry.ts";
 import { findView } from "./views/find.ts";
 import { learnwareView } from "./views/learnware.ts";
 import { uploadView } from "./views/upload.ts";
@@ -20,7 +21,7 @@ function route(): void {
   const params = new URLSearchParams(query);
   const page = parts[0] ?? "find";
   for (const a of nav.querySelectorAll("a")) {
-    const active = a.dataset["page"] === (page === "learnware" ? "browse" : page);
+    const active = a.dataset["page"] === (page === "learnware" ? "browse" : page === "model" ? "registry" : page);
     if (active) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -28,6 +29,8 @@ function route(): void {
   if (page === "browse") view = browseView(params);
   else if (page === "learnware" && parts[1]) view = learnwareView(parts[1], parts[2] ?? null, params);
   else if (page === "upload") view = upload ??= uploadView();
+  else if (page === "registry") view = registryView(params);
+  else if (page === "model" && parts[1]) view = modelView(parts[1], params);
   else view = find ??= findView();
   mount(main, view);
   document.title = `${page === "learnware" ? `Learnware ${parts[1]}` : page[0]!.toUpperCase() + page.slice(1)} · learnware market`;
@@ -46,5 +49,6 @@ mount(
   h("a", { href: "#/find", "data-page": "find" }, "Find"),
   h("a", { href: "#/browse", "data-page": "browse" }, "Browse"),
   h("a", { href: "#/upload", "data-page": "upload" }, "Upload"),
+  h("a", { href: "#/registry", "data-page": "registry" }, "Registry"),
 );
 route();

@@ -32,9 +32,20 @@ export function browseView(params: URLSearchParams): HTMLElement {
     { id: "browse-status", name: "status" },
   );
   const q = h("input", { type: "search", id: "browse-q", name: "q", value: params.get("q") ?? "", placeholder: "name or description" });
+  const sort = select(
+    [
+      ["", "newest first"],
+      ["oldest", "oldest first"],
+      ["name", "name (A–Z)"],
+      ["updated", "recently updated"],
+    ],
+    params.get("sort") ?? "",
+    { id: "browse-sort", name: "sort" },
+  );
   form.append(
     field("Status", status),
     field("Search text", q),
+    field("Sort", sort),
     h("div", { class: "field actions" }, h("button", { type: "submit", class: "primary" }, "Apply"), h("a", { href: "#/browse", class: "button" }, "Clear")),
   );
   form.addEventListener("submit", (e) => {
@@ -43,6 +54,7 @@ export function browseView(params: URLSearchParams): HTMLElement {
     for (const [k, s] of selects) if (s.value) next[k] = s.value;
     if (status.value) next["status"] = status.value;
     if (q.value.trim()) next["q"] = q.value.trim();
+    if (sort.value) next["sort"] = sort.value;
     location.hash = "#/browse" + qs(next);
   });
   void semanticOptions()
@@ -77,7 +89,12 @@ export function browseView(params: URLSearchParams): HTMLElement {
               "li",
               { class: "card", "data-id": lw.id },
               h("div", { class: "result-head" }, h("a", { href: `#/learnware/${lw.id}`, class: "result-name" }, lw.name), statusBadge(lw.status)),
-              h("div", { class: "muted small" }, h("code", {}, lw.id), ` · v${lw.latestVersion} · by ${lw.owner} · ${formatDate(lw.updatedAt)}`),
+              h(
+                "div",
+                { class: "muted small" },
+                h("code", {}, lw.id),
+                ` · ${inputDimension(lw)} · ${taskOf(lw)} · v${lw.latestVersion} · by ${lw.owner} · ${formatDate(lw.updatedAt)}`,
+              ),
               semanticChips(lw),
               lw.description ? h("p", { class: "desc" }, lw.description) : null,
             ),
@@ -98,8 +115,24 @@ export function browseView(params: URLSearchParams): HTMLElement {
     "div",
     { class: "view browse" },
     h("h1", {}, "Browse the catalogue"),
-    h("p", { class: "lead" }, "Every learnware in the market, newest first. Filter by their semantic specification."),
+    h(
+      "p",
+      { class: "lead" },
+      "Every learnware in the market with its input dimension (what a search needs), task and check status. Filter by their semantic specification; sort as you like.",
+    ),
     form,
     list,
   );
+}
+
+/** "8 input features" from the semantic spec's Input.Dimension (what a table search matches on). */
+function inputDimension(lw: LearnwareView): string {
+  const d = (lw.semantic as { Input?: { Dimension?: unknown } } | null | undefined)?.Input?.Dimension;
+  return typeof d === "number" ? `${d} input feature${d === 1 ? "" : "s"}` : "no input dimension";
+}
+
+function taskOf(lw: LearnwareView): string {
+  const t = (lw.semantic as { Task?: { Values?: unknown } } | null | undefined)?.Task?.Values;
+  const v = Array.isArray(t) ? t[0] : t;
+  return typeof v === "string" && v !== "" ? v : "task not given";
 }

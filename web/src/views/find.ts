@@ -3,7 +3,7 @@
  * semantic filters → the market's search → single learnwares with scores, the mixture with
  * its weights, and a 2-D map of the specs. Only the spec (weighted points) is sent.
  */
-import { api, type LearnwareView, type SearchResponse, semanticOptions, type VersionView } from "../api.ts";
+import { api, type FitView, type LearnwareView, type SearchResponse, semanticOptions, type VersionView } from "../api.ts";
 import type { TableProfile } from "../csv.ts";
 import { field, formatBytes, h, mount, progressBar, saveFile, select } from "../dom.ts";
 import { Cancelled, workerClient } from "../genClient.ts";
@@ -91,6 +91,10 @@ export function findView(): HTMLElement {
     { id: "opt-method" },
   );
   const searchBtn = h("button", { type: "submit", class: "primary", id: "search" }, "Search");
+  // The ids first: field() binds each label to its control's id (set later, the labels pointed nowhere).
+  dataSel.id = "filter-data";
+  taskSel.id = "filter-task";
+  scenSel.id = "filter-scenario";
   const searchForm = h(
     "form",
     {
@@ -108,9 +112,6 @@ export function findView(): HTMLElement {
     field("Mixture", methodSel),
     h("div", { class: "field actions" }, searchBtn),
   );
-  dataSel.id = "filter-data";
-  taskSel.id = "filter-task";
-  scenSel.id = "filter-scenario";
   void semanticOptions()
     .then((o) => {
       const fill = (el: HTMLSelectElement, vals: string[], dflt = "") => {
@@ -229,8 +230,24 @@ export function findView(): HTMLElement {
         ` — ${p.rows.toLocaleString("en")} rows × ${p.cols} columns (${numeric.length} numeric${textCols ? `, ${textCols} left out` : ""}), `,
         `${p.missing.toLocaleString("en")} missing value${p.missing === 1 ? "" : "s"}${p.missing ? " (filled with column means)" : ""}.`,
       ),
-      h("div", { class: "table-scroll" }, colTable),
-      h("details", {}, h("summary", {}, "Show the first rows"), h("div", { class: "table-scroll" }, headTable)),
+      // How the file was read (the same rules as `lw`: core/csv.ts), and a hint when no column is numeric.
+      ...p.notes.map((n) => h("p", { class: "note csv-note" }, `${p.fileName} was ${n}.`)),
+      ...(numeric.length === 0
+        ? [
+            h(
+              "p",
+              { class: "warn csv-note", role: "alert" },
+              `No column of ${p.fileName} reads as numbers with "${p.delimiter === "\t" ? "tab" : p.delimiter}" as the separator. Numbers must use "." as the decimal mark, or "," with a ";" or tab separator; missing values may be empty, NA, NaN or null.`,
+            ),
+          ]
+        : []),
+      h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Columns" }, colTable),
+      h(
+        "details",
+        {},
+        h("summary", {}, "Show the first rows"),
+        h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "First rows" }, headTable),
+      ),
     );
     preview.dataset["ready"] = "1";
     genBtn.dataset["columns"] = "";
@@ -334,9 +351,10 @@ export function findView(): HTMLElement {
           h(
             "p",
             { class: "muted" },
-            "Together these fit your data better than any one of them; the weights say how much each covers. ",
-            `Score ${(r.multiple.score * 100).toFixed(1)}%, MMD² ${r.multiple.dist.toPrecision(4)}.`,
+            "The weights are a least-squares fit of these learnwares' summaries to yours; a member's contribution is its share of the mixture's match with your data. ",
+            `Relative score ${(r.multiple.score * 100).toFixed(1)}%, MMD² ${r.multiple.dist.toPrecision(4)}.`,
           ),
+          r.multiple.fit ? h("p", {}, "Fit of the mixture: ", fitBadge(r.multiple.fit)) : null,
           h(
             "ol",
             { class: "weights" },
@@ -346,6 +364,7 @@ export function findView(): HTMLElement {
                 {},
                 h("a", { href: `#/learnware/${id}` }, nameOf(id)),
                 scoreBar(r.multiple!.weights[i]!, `weight of ${nameOf(id)}`),
+                memberNote(r.multiple!.members?.[i]),
                 h(
                   "span",
                   { class: "actions" },
@@ -361,7 +380,7 @@ export function findView(): HTMLElement {
     const list = h(
       "ol",
       { class: "results", id: "single-results" },
-      items.map((s, i) => resultItem(s.id, s.score, s.dist, s.learnware, i)),
+      items.map((s, i) => resultItem(s.id, s.score, s.dist, s.learnware, i, s.fit ?? null)),
     );
     mount(
       resultsEl,
@@ -371,6 +390,8 @@ export function findView(): HTMLElement {
         { class: "muted", id: "results-summary" },
         `${r.single.total} matching learnware${r.single.total === 1 ? "" : "s"}${spec ? ", ranked by how well their specification fits yours" : ""} (${r.tookMs} ms).`,
       ),
+      ...(r.warnings ?? []).map((w) => h("p", { class: "warn fit-warning", role: "status", "data-code": w.code }, w.message)),
+      r.legend ? h("p", { class: "muted legend", id: "results-legend" }, r.legend) : null,
       items.length === 0
         ? notice(spec ? "No learnware of this dimension matches these filters. Try widening the filters." : "No learnware matches these filters.")
         : null,
@@ -380,7 +401,26 @@ export function findView(): HTMLElement {
     void renderMap();
   }
 
-  function resultItem(id: string, score: number, dist: number | null, lw: LearnwareView | null, i: number): HTMLElement {
+  /** The absolute fit beside a relative score: the band and the overlap (see the legend). */
+  function fitBadge(f: FitView): HTMLElement {
+    const cls = f.band === "fits" ? "status-usable" : f.band === "fits partly" ? "status-pending" : "status-invalid";
+    return h(
+      "span",
+      { class: `badge fit ${cls}`, title: "overlap of your data's summary with the learnware's: 1 = same distribution, 0 = never meet" },
+      `${f.band} (overlap ${f.overlap.toFixed(2)})`,
+    );
+  }
+
+  function memberNote(m: { contribution: number; negligible: boolean } | undefined): HTMLElement | null {
+    if (!m) return null;
+    return h(
+      "span",
+      { class: m.negligible ? "warn member-note" : "muted member-note" },
+      `contributes ${(m.contribution * 100).toFixed(1)}%${m.negligible ? " — negligible: its data does not meet yours" : ""}`,
+    );
+  }
+
+  function resultItem(id: string, score: number, dist: number | null, lw: LearnwareView | null, i: number, fit: FitView | null = null): HTMLElement {
     const toggle = h("input", { type: "checkbox", checked: shown.has(id), id: `show-${id}` });
     toggle.addEventListener("change", () => {
       if (toggle.checked) shown.add(id);
@@ -401,8 +441,9 @@ export function findView(): HTMLElement {
       h(
         "div",
         { class: "result-score" },
-        scoreBar(score, `score of ${lw?.name ?? id}`),
+        scoreBar(score, `relative score of ${lw?.name ?? id}`),
         dist === null ? null : h("span", { class: "muted" }, `MMD² ${dist.toPrecision(4)}`),
+        fit ? fitBadge(fit) : null,
       ),
       semanticChips(lw),
       lw?.description ? h("p", { class: "desc" }, lw.description) : null,

@@ -35,7 +35,7 @@ function ioTable(title: string, io: { Dimension?: number; Description?: Record<s
     h("h3", {}, `${title} (dimension ${io.Dimension})`),
     h(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Table (scrolls sideways)" },
       h(
         "table",
         {},
@@ -54,6 +54,39 @@ function ioTable(title: string, io: { Dimension?: number; Description?: Record<s
 export function learnwareView(id: string, section: string | null, params: URLSearchParams): HTMLElement {
   const root = h("div", { class: "view learnware", "aria-busy": "true" }, h("h1", {}, `Learnware ${id}`), h("p", { class: "muted" }, "Loading…"));
   void load().catch((e) => mount(root, h("h1", {}, `Learnware ${id}`), errorBox(e), h("p", {}, h("a", { href: "#/browse" }, "← Back to the catalogue"))));
+  watchLive();
+
+  /**
+   * Live status: the server's event feed (SSE) for this learnware; a check finished, a new
+   * version, a tag, metrics or an artifact re-render the page. Closed when the page is left.
+   */
+  function watchLive(): void {
+    if (typeof EventSource === "undefined") return;
+    const es = new EventSource(`/v1/events/stream?model=${enc(id)}`);
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      if (pending) return;
+      pending = setTimeout(() => {
+        pending = null;
+        if (!root.isConnected) return;
+        const y = window.scrollY;
+        void load()
+          .then(() => window.scrollTo(0, y))
+          .catch(() => {});
+      }, 150);
+    };
+    for (const t of ["version.checked", "version.created", "tag.moved", "metrics.logged", "artifact.added", "model.updated", "job.leased"])
+      es.addEventListener(t, refresh);
+    const close = () => {
+      es.close();
+      window.removeEventListener("hashchange", closeIfGone);
+    };
+    const closeIfGone = () => {
+      if (!root.isConnected || !location.hash.startsWith(`#/learnware/${id}`)) close();
+    };
+    window.addEventListener("hashchange", closeIfGone);
+    root.dataset["live"] = "1";
+  }
 
   async function load(): Promise<void> {
     const [lw, versions] = await Promise.all([
@@ -143,14 +176,24 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           )),
     ];
 
+    const runnerHint = "http://127.0.0.1:8790";
     const use = h(
       "section",
       { id: "use", class: "step", "aria-labelledby": "use-h" },
       h("h2", { id: "use-h" }, "Use it"),
-      h("p", {}, "Download the package and run it with the learnware runtime, or fetch it from Python:"),
+      h(
+        "p",
+        {},
+        "Run it through the runner's model service (npm start runs one; it loads the learnware in its sandbox), reuse it with others as a mixture, or download it:",
+      ),
       h(
         "pre",
-        { class: "snippet" },
+        { class: "snippet", id: "use-run", tabindex: "0" },
+        `# predict with the runner's model service (npm start: ${runnerHint}); X is rows × ${lw.semantic?.["Input"]?.Dimension ?? "d"} numbers\ncurl -fsS -X POST "${runnerHint}/v1/models/${id}/versions/${v.number}/predict" \\\n  -H "authorization: Bearer $LW_TOKEN" -H "content-type: application/json" \\\n  -d '{"X": [[${Array.from({ length: Math.min(3, Number(lw.semantic?.["Input"]?.Dimension ?? 3)) }, () => "0.0").join(", ")}${Number(lw.semantic?.["Input"]?.Dimension ?? 3) > 3 ? ", …" : ""}]]}'\n\n# search with your data and reuse the result as one served mixture (lw reuse)\nlw spec generate --input my.csv --output my-stat.json\nlw reuse --market <market> --spec my-stat.json --kind averaging --input my.csv --output pred.csv --service ${runnerHint}`,
+      ),
+      h(
+        "pre",
+        { class: "snippet", id: "use-download", tabindex: "0" },
         `# the lw command (LW_SERVER=${origin})\nlw download ${id} --server ${origin}${v.number !== lw.latestVersion ? ` --version ${v.number}` : ""}\n\n# plain HTTP\ncurl -OJ ${origin}${downloadHref(id, v.number)}\n\n# the Python learnware client (Beimingwu-compatible API)\nfrom learnware.client import LearnwareClient\nclient = LearnwareClient(host="${origin}/api")\nclient.download_learnware(learnware_id="${id}", save_path="learnware-${id}.zip")`,
       ),
     );
@@ -211,7 +254,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
         h("h2", { id: "ver-h" }, "Versions"),
         h(
           "div",
-          { class: "table-scroll card" },
+          { class: "table-scroll card", tabindex: "0", role: "region", "aria-label": "Versions table (scrolls sideways)" },
           h(
             "table",
             { id: "versions" },
@@ -259,7 +302,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
         h("h2", { id: "art-h" }, `Package and artifacts of v${v.number}`),
         h(
           "div",
-          { class: "table-scroll card" },
+          { class: "table-scroll card", tabindex: "0", role: "region", "aria-label": "Table (scrolls sideways)" },
           h(
             "table",
             {},

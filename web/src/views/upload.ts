@@ -206,10 +206,24 @@ export function uploadView(): HTMLElement {
           { class: "notice notice-ok", role: "status", id: "upload-result", "data-id": lw.id, "data-version": String(v.number) },
           `Uploaded ${lw.name}: learnware `,
           h("a", { href: `#/learnware/${lw.id}` }, lw.id),
-          `, version ${v.number} (${v.status}: a runner checks it next).`,
+          `, version ${v.number} (${v.status}: a runner checks it next). `,
+          // The next upload is a new learnware unless the user asks for a version: never silently.
+          lwId
+            ? null
+            : h(
+                "button",
+                {
+                  type: "button",
+                  id: "as-new-version",
+                  onclick: () => {
+                    updateId.value = lw.id;
+                    updateId.focus();
+                  },
+                },
+                `Upload a new version of ${lw.id}`,
+              ),
         ),
       );
-      if (!lwId) updateId.value = lw.id;
     } catch (e) {
       if (abort.signal.aborted) {
         mount(status, notice("Paused. Press Upload to resume from where the server stopped receiving."));

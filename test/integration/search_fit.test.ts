@@ -1,0 +1,57 @@
+// POST /v1/search beside the Python market's fields (unchanged, in their order): an absolute
+// fit per single, the mixture's fit with each member's contribution (a member whose data never
+// meets the query flagged negligible), warnings about the user's spec, a legend; and an unknown
+// search method accepted as the Python market accepts it (a warning, singles only).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { demoMixtureQuery } from "../../core/demo/synthetic.ts";
+import { matrix } from "../../core/matrix.ts";
+import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { api, startTestServer, type TestServer } from "./_server.ts";
+
+describe("search answers say how well results fit", { timeout: 120_000 }, () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ LW_SEED_DEMO: "true" });
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  test("fit per single, mixture members' contributions, the legend; the market's fields first and unchanged", async () => {
+    const user = RKMETableSpecification.generate(demoMixtureQuery(400), { seed: 0 }).toJSON();
+    const r = await api(s.url, "POST", "/v1/search", { json: { stat: user } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(r.data).slice(0, 2), ["single", "multiple"]);
+    const item = r.data.single.items[0];
+    assert.deepEqual(Object.keys(item).slice(0, 3), ["id", "score", "dist"]);
+    assert.ok(["fits", "fits partly", "does not fit"].includes(item.fit.band));
+    assert.ok(item.fit.overlap >= 0 && item.fit.overlap <= 1);
+    const m = r.data.multiple;
+    assert.deepEqual(Object.keys(m).slice(0, 4), ["ids", "weights", "score", "dist"]);
+    assert.equal(m.members.length, m.ids.length);
+    const b = m.members.find((x: { id: string }) => x.id === "00000002");
+    assert.ok(b, "plant B is in the mixture");
+    assert.ok(b.negligible && b.contribution < 0.05, `plant B's data does not meet the query: ${JSON.stringify(b)}`);
+    assert.ok(b.weight > 0.1, "although its weight is large");
+    assert.match(r.data.legend, /score: relative/);
+    assert.deepEqual(r.data.warnings, []);
+  });
+
+  test("a spec built from one row is answered with a TINY_SAMPLE warning", async () => {
+    const X = matrix(1, 8, new Float64Array(demoMixtureQuery(2).data.subarray(0, 8)));
+    const user = RKMETableSpecification.generate(X, { K: 1, seed: 0 }).toJSON();
+    const r = await api(s.url, "POST", "/v1/search", { json: { stat: user } });
+    assert.equal(r.status, 200);
+    assert.equal(r.data.warnings[0].code, "TINY_SAMPLE");
+  });
+
+  test("an unknown search method: 200, a warning, single results only", async () => {
+    const user = RKMETableSpecification.generate(demoMixtureQuery(100), { seed: 0 }).toJSON();
+    const r = await api(s.url, "POST", "/v1/search", { json: { stat: user, method: "magic" } });
+    assert.equal(r.status, 200);
+    assert.equal(r.data.multiple, null);
+    assert.ok(r.data.single.items.length > 0);
+    assert.equal(r.data.warnings[0].code, "UNKNOWN_SEARCH_METHOD");
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * The model registry: every model grouped by namespace (`#/registry`), and a model's page
+ * (`#/model/<id>`): its versions with tags and check status, a version's metrics as charts and
+ * its artifacts. Read-only, over the registry API (`/v1/models…`), like the learnware pages.
+ */
+import { api, qs } from "../api.ts";
+import { lineChart } from "../charts.ts";
+import { formatBytes, formatDate, h, mount } from "../dom.ts";
+import { errorBox, statusBadge } from "./common.ts";
+
+interface ModelItem {
+  id: string;
+  namespace: string;
+  name: string;
+  kind: string;
+  latestVersion: number;
+  status?: string;
+  task?: string | null;
+  description?: string | null;
+  updatedAt?: string;
+}
+interface VersionItem {
+  number: number;
+  status: string;
+  framework: string | null;
+  tags: string[];
+  createdAt: string;
+}
+type Metrics = Record<string, { value?: number | string; step: number }[]>;
+interface ArtifactItem {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+  mime: string;
+  storage: string;
+}
+
+const enc = encodeURIComponent;
+
+export function registryView(params: URLSearchParams): HTMLElement {
+  const list = h("div", { "aria-live": "polite", "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
+  const kind = params.get("kind") ?? "";
+  api<{ items: ModelItem[]; total: number }>(`/v1/models${qs({ limit: 500, ...(kind ? { kind } : {}) })}`)
+    .then((r) => {
+      list.setAttribute("aria-busy", "false");
+      const byNs = new Map<string, ModelItem[]>();
+      for (const m of r.items) byNs.set(m.namespace, [...(byNs.get(m.namespace) ?? []), m]);
+      const sections = [...byNs.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([ns, models]) =>
+          h(
+            "section",
+            { class: "card", "aria-labelledby": `ns-${ns}` },
+            h("h2", { id: `ns-${ns}` }, ns),
+            h(
+              "div",
+              { class: "table-scroll", tabindex: "0", role: "region", "aria-label": `Models in ${ns}` },
+              h(
+                "table",
+                {},
+                h(
+                  "thead",
+                  {},
+                  h(
+                    "tr",
+                    {},
+                    ["name", "kind", "latest", "status", "updated"].map((t) => h("th", { scope: "col" }, t)),
+                  ),
+                ),
+                h(
+                  "tbody",
+                  {},
+                  models.map((m) =>
+                    h(
+                      "tr",
+                      { "data-id": m.id },
+                      h(
+                        "th",
+                        { scope: "row" },
+                        h("a", { href: m.kind === "learnware" ? `#/learnware/${m.id}` : `#/model/${m.id}` }, `${m.namespace}/${m.name}`),
+                      ),
+                      h("td", {}, m.kind),
+                      h("td", { class: "num" }, `v${m.latestVersion}`),
+                      h("td", {}, statusBadge(m.status) ?? "—"),
+                      h("td", {}, m.updatedAt ? formatDate(m.updatedAt) : "—"),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        );
+      mount(
+        list,
+        h(
+          "p",
+          { class: "muted", id: "registry-summary" },
+          `${r.total} model${r.total === 1 ? "" : "s"} in ${byNs.size} namespace${byNs.size === 1 ? "" : "s"}.`,
+        ),
+        ...sections,
+      );
+    })
+    .catch((e) => mount(list, errorBox(e)));
+  return h(
+    "div",
+    { class: "view registry" },
+    h("h1", {}, "Model registry"),
+    h(
+      "p",
+      { class: "lead" },
+      "Every model by namespace: registry models and learnwares alike, with their latest version and check status. ",
+      h("a", { href: "#/registry?kind=model" }, "Registry models only"),
+      " · ",
+      h("a", { href: "#/registry" }, "all"),
+    ),
+    list,
+  );
+}
+
+export function modelView(id: string, params: URLSearchParams): HTMLElement {
+  const root = h("div", { class: "view model", "aria-busy": "true" }, h("h1", {}, `Model ${id}`), h("p", { class: "muted" }, "Loading…"));
+  void load().catch((e) => mount(root, h("h1", {}, `Model ${id}`), errorBox(e), h("p", {}, h("a", { href: "#/registry" }, "← Registry"))));
+
+  async function load(): Promise<void> {
+    const [m, versions] = await Promise.all([api<ModelItem>(`/v1/models/${enc(id)}`), api<{ items: VersionItem[] }>(`/v1/models/${enc(id)}/versions`)]);
+    const chosen = Number(params.get("v") ?? m.latestVersion) || m.latestVersion;
+    const base = `/v1/models/${enc(id)}/versions/${chosen}`;
+    const [metrics, artifacts] = await Promise.all([
+      api<{ metrics: Metrics }>(`${base}/metrics`).then(
+        (r) => r.metrics,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      ),
+      api<{ items: ArtifactItem[] }>(`${base}/artifacts`).then(
+        (r) => r.items,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      ),
+    ]);
+    const charts =
+      metrics instanceof Error
+        ? [errorBox(metrics)]
+        : Object.entries(metrics).map(([key, pts]) => {
+            const nums = pts.filter((p) => typeof p.value === "number").map((p) => ({ step: p.step, value: p.value as number }));
+            return nums.length > 0 ? lineChart(key, nums) : h("p", {}, h("strong", {}, key), `: ${String(pts.at(-1)?.value ?? "(bytes)")}`);
+          });
+    mount(
+      root,
+      h("p", { class: "small" }, h("a", { href: "#/registry" }, "← Registry")),
+      h("h1", {}, `${m.namespace}/${m.name}`),
+      h("p", { class: "muted" }, h("code", {}, m.id), ` · ${m.kind}${m.task ? ` · ${m.task}` : ""} · latest v${m.latestVersion}`),
+      m.description ? h("p", { class: "desc" }, m.description) : null,
+      h(
+        "section",
+        { "aria-labelledby": "mv-h" },
+        h("h2", { id: "mv-h" }, "Versions"),
+        h(
+          "div",
+          { class: "table-scroll card", tabindex: "0", role: "region", "aria-label": "Versions" },
+          h(
+            "table",
+            { id: "model-versions" },
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                ["version", "status", "framework", "tags", "created"].map((t) => h("th", { scope: "col" }, t)),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              versions.items.map((v) =>
+                h(
+                  "tr",
+                  v.number === chosen ? { "aria-current": "true", class: "current" } : {},
+                  h("th", { scope: "row" }, h("a", { href: `#/model/${id}?v=${v.number}` }, `v${v.number}`)),
+                  h("td", {}, statusBadge(v.status) ?? v.status),
+                  h("td", {}, v.framework ?? "—"),
+                  h("td", {}, v.tags.length ? v.tags.map((t) => h("span", { class: "badge tag" }, t)) : "—"),
+                  h("td", {}, formatDate(v.createdAt)),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "mm-h", id: "model-metrics" },
+        h("h2", { id: "mm-h" }, `Metrics of v${chosen}`),
+        charts.length ? h("div", { class: "cols2" }, charts) : h("p", { class: "muted" }, "No metrics logged for this version."),
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "ma-h", id: "model-artifacts" },
+        h("h2", { id: "ma-h" }, `Artifacts of v${chosen}`),
+        artifacts instanceof Error
+          ? errorBox(artifacts)
+          : artifacts.length === 0
+            ? h("p", { class: "muted" }, "No artifacts.")
+            : h(
+                "ul",
+                {},
+                artifacts.map((a) =>
+                  h(
+                    "li",
+                    {},
+                    a.storage === "tracked" ? a.path : h("a", { href: `${base}/artifacts/content?path=${enc(a.path)}` }, a.path),
+                    h("span", { class: "muted" }, ` ${formatBytes(a.size)} · ${a.mime} · ${a.storage}`),
+                  ),
+                ),
+              ),
+      ),
+    );
+    root.setAttribute("aria-busy", "false");
+  }
+  return root;
+}
