@@ -73,6 +73,8 @@ function gram(A: Matrix, B: Matrix): Float64Array {
 }
 
 export class RKMEImageSpecification {
+  /** The registered type name (the Python class name). */
+  static readonly TYPE = TYPE;
   readonly type: typeof TYPE = TYPE;
   readonly z: ImageBatch;
   readonly beta: Float64Array;
@@ -118,12 +120,31 @@ export class RKMEImageSpecification {
     return spec;
   }
 
-  private sameKernel(o: RKMEImageSpecification): void {
+  /** Whether both specs use the same kernel (channels and random-net configuration). */
+  sameKernelAs(o: RKMEImageSpecification): boolean {
     const a = this.features,
       b = o.features;
-    if (a.channels !== b.channels || a.nModels !== b.nModels || a.width !== b.width || a.depth !== b.depth || a.modelSeed !== b.modelSeed) {
-      throw new RangeError("Image specs use different kernels (channels or random-net configuration differ)");
+    return a.channels === b.channels && a.nModels === b.nModels && a.width === b.width && a.depth === b.depth && a.modelSeed === b.modelSeed;
+  }
+
+  private sameKernel(o: RKMEImageSpecification): void {
+    if (!this.sameKernelAs(o)) throw new RangeError("Image specs use different kernels (channels or random-net configuration differ)");
+  }
+
+  /** The stat-file text (compact JSON of `toJSON()`). */
+  stringify(): string {
+    return JSON.stringify(this.toJSON());
+  }
+
+  /** Parses stat-file text. */
+  static parse(text: string): RKMEImageSpecification {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      throw new LearnwareError("SPEC_INVALID", `Stat spec is not valid JSON: ${(e as Error).message}`);
     }
+    return RKMEImageSpecification.fromJSON(obj);
   }
 
   innerProduct(o: RKMEImageSpecification): number {

@@ -39,6 +39,8 @@ export interface StatSpecJson {
 const TYPE = "RKMETableSpecification" as const;
 
 export class RKMETableSpecification implements KernelMeanEmbedding {
+  /** The registered type name (the Python class name). */
+  static readonly TYPE = TYPE;
   readonly type: "RKMETableSpecification" = TYPE;
   /** Reduced set, m×d (the spec owns it: do not mutate). */
   readonly z: Matrix;

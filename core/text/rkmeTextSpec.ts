@@ -36,6 +36,8 @@ export type TextEmbedder = (texts: string[]) => Promise<Float32Array[]>;
 const TYPE = "RKMETextSpecification" as const;
 
 export class RKMETextSpecification implements KernelMeanEmbedding {
+  /** The registered type name (the Python class name). */
+  static readonly TYPE = TYPE;
   readonly type: "RKMETextSpecification" = TYPE;
   /** The table RKME over the sentence embeddings. */
   readonly table: RKMETableSpecification;
@@ -58,6 +60,9 @@ export class RKMETextSpecification implements KernelMeanEmbedding {
   }
   get dim(): number {
     return this.table.dim;
+  }
+  get numPoints(): number {
+    return this.table.numPoints;
   }
 
   /** Embeds the texts (in batches of `batchSize`, default 64), detects languages, builds the RKME. */

@@ -8,6 +8,7 @@
 import { eq } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import { semanticOptions } from "../../core/semantic/config.ts";
+import { statSpecKind, typeOfJson } from "../../core/spec/statSpecs.ts";
 import { type Principal, sha256Hex } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
@@ -468,8 +469,9 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         } catch {
           return fail(c, 41, "Statistical specification error.");
         }
-        const type = (stat as { type?: unknown })?.type ?? "RKMETableSpecification";
-        if (type !== "RKMETableSpecification") return fail(c, 41, "Engine search learnware error.");
+        // Any registered spec type (an old table file carries no type); others: the Python server's engine error.
+        const type = typeOfJson(stat);
+        if (type !== undefined && statSpecKind(type) === undefined) return fail(c, 41, "Engine search learnware error.");
       }
       let result;
       try {
