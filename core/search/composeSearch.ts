@@ -25,8 +25,11 @@ import type { SemanticSpec } from "../semantic/types.ts";
 import { type SemanticSearcherKind, semanticSearch } from "./semanticSearch.ts";
 import type { SearchResult } from "./statSearch.ts";
 
-/** Which path answered: the semantic stage only, the exact statistical scan, or an index's candidates. */
-export type SearchPath = "semantic" | "exact" | "approximate";
+/**
+ * Which path answered: the semantic stage only, the exact statistical scan, an index's
+ * candidates, or the heterogeneous search (learnwares of other feature spaces).
+ */
+export type SearchPath = "semantic" | "exact" | "approximate" | "hetero";
 
 export interface SearchItem {
   id: string;
@@ -64,6 +67,11 @@ export interface ComposedSearchRequest<E extends SearchItem> {
   stat?: StatStage<E> | undefined;
   /** Allow the index's candidates to answer (not the market's exact answer). */
   approximate?: boolean;
+  /**
+   * The heterogeneous stage: `always` instead of the statistical one; `auto` when the
+   * statistical stage ranked no learnware (none has the user's dimension).
+   */
+  hetero?: { when: "auto" | "always"; run(pool: readonly E[]): Promise<SearchResult> } | undefined;
 }
 
 export type ComposedSearchResult = SearchResult & { path: SearchPath; ranked?: number };
@@ -100,6 +108,8 @@ export async function composeSearch<E extends SearchItem>(req: ComposedSearchReq
   const stat = req.stat;
   if (stat === undefined) return { ...semanticOnlyResult(pool, scores), path: "semantic" };
   const whole = req.semantic === undefined;
+  const hetero = req.hetero;
+  if (hetero?.when === "always") return { ...(await hetero.run(pool)), path: "hetero" };
   if (req.approximate && stat.index) {
     const index = await stat.index();
     const topN = stat.topN ?? 100;
@@ -108,5 +118,7 @@ export async function composeSearch<E extends SearchItem>(req: ComposedSearchReq
       return { ...(await stat.exact(index.candidates(pool, whole, topN), false, "approximate")), path: "approximate" };
     }
   }
-  return { ...(await stat.exact(pool, whole, "exact")), path: "exact" };
+  const exact = await stat.exact(pool, whole, "exact");
+  if (hetero?.when === "auto" && exact.ranked === 0) return { ...(await hetero.run(pool)), path: "hetero" };
+  return { ...exact, path: "exact" };
 }

@@ -496,7 +496,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
             });
       const limitText = form.fields.get("limit");
       const limit = limitText !== undefined && /^-?\d+$/.test(limitText.trim()) ? Number(limitText) : null;
-      if (limit === null) return ok(c, "Ok", { learnware_list_multi: multi, learnware_list_single: single, is_hetero: false });
+      if (limit === null) return ok(c, "Ok", { learnware_list_multi: multi, learnware_list_single: single, is_hetero: result.path === "hetero" });
       if (limit === 0) return fail(c, 52, "Limit cannot be 0.");
       const pageText = form.fields.get("page");
       const page = pageText !== undefined && /^-?\d+$/.test(pageText.trim()) ? Number(pageText) : 0;
@@ -504,7 +504,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       return ok(c, "Ok", {
         learnware_list_multi: page === 0 ? multi : [],
         learnware_list_single: single.slice(Math.max(0, page * limit), Math.max(0, Math.min(n, page * limit + limit))),
-        is_hetero: false,
+        is_hetero: result.path === "hetero",
         page,
         limit,
         total_pages: Math.floor((n + limit - 1) / limit),

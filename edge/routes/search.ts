@@ -24,7 +24,7 @@ export const SearchBody = z.object({
     })
     .passthrough()
     .optional()
-    .openapi({ description: "An RKMETableSpecification as the Python package saves it" }),
+    .openapi({ description: "A stat spec of a registered type (RKMETableSpecification, RKMETextSpecification) as the Python package saves it" }),
   statuses: z
     .array(z.enum(["usable", "pending", "invalid"]))
     .optional()
@@ -37,6 +37,10 @@ export const SearchBody = z.object({
       "Answer from the RKME index's candidates on large markets (faster; scores converted over the candidates only, near-ties may be missed). Default: the exact scan, the Python market's answer at any size",
   }),
   exact: z.boolean().optional().openapi({ description: "The default; kept for older clients (contradicts approximate: true)" }),
+  hetero: z.enum(["auto", "on", "off"]).default("auto").openapi({
+    description:
+      "Heterogeneous search (learnwares of other columns, matched by Input descriptions): auto when no learnware has the table spec's dimension and semantic Input describes every column; on: always; off: never",
+  }),
   limit: z.number().int().min(1).max(500).default(20),
   offset: z.number().int().min(0).default(0),
 });
@@ -71,6 +75,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         method: body.method,
         searcher: body.searcher,
         approximate: body.approximate,
+        hetero: body.hetero,
         principal,
         indexThreshold: ctx.config.indexThreshold,
         indexTopN: ctx.config.indexTopN,
@@ -82,7 +87,14 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       };
       return c.json({
         single: {
-          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id) })),
+          items: page.map((s) => ({
+            id: s.id,
+            score: s.score,
+            dist: s.dist,
+            // Hetero answers: for each learnware column, the user column that feeds it (−1: none).
+            ...("columnMap" in s ? { columnMap: s.columnMap } : {}),
+            learnware: lw(s.id),
+          })),
           total: r.single.length,
           limit: body.limit,
           offset: body.offset,

@@ -14,6 +14,7 @@ import { type SpecSlab, specSlabOf } from "./specSlab.ts";
 import { indexedVersion, syncSpecIndex } from "./specIndex.ts";
 import { assertSaneStatSpec } from "./validate.ts";
 import { specsOfKind } from "./kindSpecs.ts";
+import { heteroUserInput, searchHeteroMarket } from "./searchHetero.ts";
 import { type Listing, type SearchRow, searchableListing } from "./listing.ts";
 
 export interface MarketSearchRequest {
@@ -34,6 +35,13 @@ export interface MarketSearchRequest {
   indexThreshold?: number;
   /** Candidates re-ranked exactly on the approximate path (default max(100, 4·max²)). */
   indexTopN?: number;
+  /**
+   * The heterogeneous search (learnwares of other feature spaces, matched by their column
+   * descriptions): `auto` (default) when no learnware has the user's dimension and the user's
+   * semantic spec describes every column (the Python HeteroSearcher's rule), `on` always
+   * (422 when the user's `Input` does not qualify), `off` never.
+   */
+  hetero?: "auto" | "on" | "off";
   /** Who asks (admission: anonymous scans over `anonExactMax` specs queue behind, or are refused). */
   principal?: Principal | null;
 }
@@ -95,6 +103,24 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   if (user !== undefined && (!Number.isInteger(options.maxSearchNum) || options.maxSearchNum < 1)) {
     throw new RangeError(`maxSearchNum must be a positive integer, got ${options.maxSearchNum}`);
   }
+  let hetero: { when: "auto" | "always"; run(pool: readonly Item[]): Promise<SearchResult> } | undefined;
+  if (user?.kind === TABLE_SPEC && (req.hetero ?? "auto") !== "off") {
+    const spec = user.spec as RKMETableSpecification;
+    const input = heteroUserInput(semantic, spec);
+    if (input === null && req.hetero === "on") {
+      throw new LearnwareError(
+        "SEMANTIC_INVALID",
+        `A heterogeneous search needs Task Classification or Regression and semantic Input with Dimension ${spec.dim} and one Description per column (the stat spec has ${spec.dim} columns)`,
+        { field: "semantic.Input" },
+      );
+    }
+    if (input !== null) {
+      hetero = {
+        when: req.hetero === "on" ? "always" : "auto",
+        run: (pool) => admit(ctx, req.principal ?? null, pool.length, () => searchHeteroMarket(ctx, listing.rows, pool, spec, input)),
+      };
+    }
+  }
   const stat =
     user === undefined
       ? undefined
@@ -108,6 +134,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       ...(req.searcher !== undefined ? { searcher: req.searcher } : {}),
       stat,
       ...(req.approximate ? { approximate: true } : {}),
+      hetero,
     });
     return { ...result, models };
   } catch (err) {
