@@ -3,16 +3,27 @@
  * learnwares whose columns differ from the user's are compared through the shared feature
  * space of `core/hetero` (column descriptions → concepts; MMD on the shared columns plus
  * coverage penalties). The hetero market is built per listing state from the learnwares'
- * semantic `Input` descriptions and their table specs, so it follows every upload.
+ * semantic `Input` descriptions and their table specs, so it follows every upload: the
+ * learned map (`core/hetero/learnedMap.ts`) is retrained on those learnwares each time and
+ * answers when it trained (two learnwares share a described column); otherwise the
+ * description method (`HeteroMarket`) answers.
  */
 import { HeteroMarket, type HeteroSearchResult, type InputDescription } from "../../core/hetero/heteroSearch.ts";
+import { columnProfiles, LearnedHeteroMap, type MappedEntry, searchWithMap } from "../../core/hetero/learnedMap.ts";
+import { inputDescriptions } from "../../core/hetero/featureSpace.ts";
 import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import type { Ctx } from "../context.ts";
 import type { SearchRow } from "./listing.ts";
 import { tableSpecsOf } from "./specIndex.ts";
 
 /** Per rows array of a listing (a new one after each patch): its hetero market. */
-const markets = new WeakMap<readonly SearchRow[], Promise<HeteroMarket>>();
+const markets = new WeakMap<readonly SearchRow[], Promise<Hetero>>();
+
+interface Hetero {
+  description: HeteroMarket;
+  map: LearnedHeteroMap;
+  entries: Map<string, MappedEntry>;
+}
 
 /**
  * The user's `Input` when it qualifies for a heterogeneous search, by the Python
@@ -45,7 +56,7 @@ function learnwareInput(semantic: unknown, spec: RKMETableSpecification): InputD
   return { Dimension: dim, Description: description };
 }
 
-async function marketOf(ctx: Ctx, rows: readonly SearchRow[]): Promise<HeteroMarket> {
+async function marketOf(ctx: Ctx, rows: readonly SearchRow[]): Promise<Hetero> {
   let p = markets.get(rows);
   if (!p) {
     p = (async () => {
@@ -53,14 +64,20 @@ async function marketOf(ctx: Ctx, rows: readonly SearchRow[]): Promise<HeteroMar
         ctx.db,
         rows.map((r) => r.versionId),
       );
-      const market = new HeteroMarket();
+      const description = new HeteroMarket();
+      const entries = new Map<string, MappedEntry>();
       for (const r of rows) {
         const spec = specs.get(r.versionId);
         if (!spec) continue;
         const input = learnwareInput(r.model.semantic, spec);
-        if (input) await market.add(r.model.id, spec, input);
+        if (!input) continue;
+        await description.add(r.model.id, spec, input);
+        entries.set(r.model.id, { id: r.model.id, spec, profiles: columnProfiles(spec, inputDescriptions(input, spec.dim)) });
       }
-      return market;
+      const map = new LearnedHeteroMap();
+      // Pairs grow with the square of the market's columns: train on at most 200 learnwares.
+      map.train([...entries.values()].slice(0, 200).map((e) => e.profiles));
+      return { description, map, entries };
     })();
     markets.set(rows, p);
     p.catch(() => markets.delete(rows));
@@ -77,5 +94,12 @@ export async function searchHeteroMarket(
   input: InputDescription,
 ): Promise<HeteroSearchResult> {
   const market = await marketOf(ctx, rows);
-  return market.search(user, input, { candidates: pool.map((p) => p.id) });
+  if (market.map.trained) {
+    const pool2 = pool.flatMap((p) => {
+      const e = market.entries.get(p.id);
+      return e ? [e] : [];
+    });
+    return searchWithMap(market.map, pool2, { spec: user, profiles: columnProfiles(user, inputDescriptions(input, user.dim)) });
+  }
+  return market.description.search(user, input, { candidates: pool.map((p) => p.id) });
 }
