@@ -38,8 +38,9 @@ export interface MarketSearchRequest {
   /**
    * The heterogeneous search (learnwares of other feature spaces, matched by their column
    * descriptions): `auto` (default) when no learnware has the user's dimension and the user's
-   * semantic spec describes every column (the Python HeteroSearcher's rule), `on` always
-   * (422 when the user's `Input` does not qualify), `off` never.
+   * semantic spec describes every column and the Task is Classification or Regression (the
+   * Python HeteroSearcher's rule), `on` always (any task; 422 when the user's `Input` does not
+   * describe every column), `off` never.
    */
   hetero?: "auto" | "on" | "off";
   /** Who asks (admission: anonymous scans over `anonExactMax` specs queue behind, or are refused). */
@@ -106,11 +107,11 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
   let hetero: { when: "auto" | "always"; run(pool: readonly Item[]): Promise<SearchResult> } | undefined;
   if (user?.kind === TABLE_SPEC && (req.hetero ?? "auto") !== "off") {
     const spec = user.spec as RKMETableSpecification;
-    const input = heteroUserInput(semantic, spec);
+    const input = heteroUserInput(semantic, spec, req.hetero === "on");
     if (input === null && req.hetero === "on") {
       throw new LearnwareError(
         "SEMANTIC_INVALID",
-        `A heterogeneous search needs Task Classification or Regression and semantic Input with Dimension ${spec.dim} and one Description per column (the stat spec has ${spec.dim} columns)`,
+        `A heterogeneous search needs semantic Input with Dimension ${spec.dim} and one Description per column (the stat spec has ${spec.dim} columns)`,
         { field: "semantic.Input" },
       );
     }

@@ -26,16 +26,16 @@ interface Hetero {
 }
 
 /**
- * The user's `Input` when it qualifies for a heterogeneous search, by the Python
- * `HeteroSearcher.check_user_info` rule: Task Classification or Regression, and
- * `Input.Dimension` and the number of `Input.Description` entries both equal the spec's
- * columns. Otherwise null.
+ * The user's `Input` when it qualifies for a heterogeneous search: `Input.Dimension` and the
+ * number of `Input.Description` entries both equal the spec's columns, and — unless the
+ * search was asked for (`requested`) — Task Classification or Regression (the Python
+ * `HeteroSearcher.check_user_info` rule). Otherwise null.
  */
-export function heteroUserInput(semantic: unknown, spec: RKMETableSpecification): InputDescription | null {
+export function heteroUserInput(semantic: unknown, spec: RKMETableSpecification, requested = false): InputDescription | null {
   if (semantic === null || typeof semantic !== "object") return null;
   const s = semantic as Record<string, { Values?: unknown; Dimension?: unknown; Description?: unknown } | undefined>;
   const task = s.Task?.Values;
-  if (!Array.isArray(task) || task.length !== 1 || (task[0] !== "Classification" && task[0] !== "Regression")) return null;
+  if (!requested && (!Array.isArray(task) || task.length !== 1 || (task[0] !== "Classification" && task[0] !== "Regression"))) return null;
   const input = s.Input;
   if (!input || typeof input.Description !== "object" || input.Description === null) return null;
   const dim = Number.parseInt(String(input.Dimension), 10);

@@ -119,8 +119,10 @@ export interface VersionView {
 }
 
 export interface SearchResponse {
-  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null }[]; total: number };
+  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; columnMap?: number[] }[]; total: number };
   multiple: { ids: string[]; weights: number[]; score: number; dist: number; learnwares: (LearnwareView | null)[] } | null;
+  /** Which search answered: semantic only, the exact scan, the index's candidates, or the heterogeneous search. */
+  path?: "semantic" | "exact" | "approximate" | "hetero";
   tookMs: number;
 }
 
