@@ -69,6 +69,8 @@ export interface StatSpecKind<S extends StatSpecification = StatSpecification> {
   embedding(spec: S): (KernelMeanEmbedding & { readonly z: { rows: number; cols: number } }) | null;
   /** Whether a market spec may be compared with the user's (text: languages; image: kernel). */
   compatible(user: S, market: S): boolean;
+  /** Kinds without an RBF `embedding`: the search score of a distance (image: `1 − exp(−d/0.00005)`). */
+  distToScore?(dist: number): number;
 }
 
 const kinds = new Map<string, StatSpecKind>();

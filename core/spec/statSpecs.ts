@@ -12,7 +12,7 @@
  * assert.equal(TEXT_SPEC.dataType, "Text");
  * ```
  */
-import { RKMEImageSpecification } from "../image/rkmeImageSpec.ts";
+import { imageDistToScore, RKMEImageSpecification } from "../image/rkmeImageSpec.ts";
 import { languagesCompatible, RKMETextSpecification } from "../text/rkmeTextSpec.ts";
 import { LearnwareError } from "../errors.ts";
 import { RKMETableSpecification } from "./rkmeTableSpec.ts";
@@ -55,6 +55,7 @@ export const IMAGE_SPEC: StatSpecKind<RKMEImageSpecification> = {
   dimension: () => null,
   embedding: () => null,
   compatible: (u, m) => u.sameKernelAs(m),
+  distToScore: imageDistToScore,
 };
 
 registerStatSpec(TABLE_SPEC);

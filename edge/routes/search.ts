@@ -15,16 +15,28 @@ import { searchMarket } from "../services/market.ts";
 export const SearchBody = z.object({
   semantic: z.record(z.unknown()).optional().openapi({ description: "A (partial) semantic specification" }),
   stat: z
-    .object({
-      z: z.array(z.array(z.number())),
-      beta: z.array(z.number()),
-      gamma: z.number(),
-      num_points: z.number().int().optional(),
-      type: z.string().optional(),
-    })
-    .passthrough()
+    .union([
+      z
+        .object({
+          z: z.array(z.array(z.number())),
+          beta: z.array(z.number()),
+          gamma: z.number(),
+          num_points: z.number().int().optional(),
+          type: z.string().optional(),
+        })
+        .passthrough(),
+      // An image RKME: K images of C×32×32 values, no RBF gamma.
+      z
+        .object({
+          z: z.array(z.array(z.array(z.array(z.number())))),
+          beta: z.array(z.number()),
+          num_points: z.number().int().optional(),
+          type: z.literal("RKMEImageSpecification"),
+        })
+        .passthrough(),
+    ])
     .optional()
-    .openapi({ description: "A stat spec of a registered type (RKMETableSpecification, RKMETextSpecification) as the Python package saves it" }),
+    .openapi({ description: "A stat spec of a registered type (RKMETableSpecification, RKMETextSpecification, RKMEImageSpecification) as it is saved" }),
   statuses: z
     .array(z.enum(["usable", "pending", "invalid"]))
     .optional()

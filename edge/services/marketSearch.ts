@@ -214,7 +214,27 @@ function kindStage(ctx: Ctx, req: MarketSearchRequest, user: LoadedStatSpec, opt
   const { kind } = user;
   const userEmb = kind.embedding(user.spec);
   if (userEmb === null) {
-    throw new LearnwareError("STAT_SPEC_INVALID", `Statistical search of ${kind.type} specs is not available on this server`, { field: "stat" });
+    // A kind with its own kernel (image): the pool's comparable specs ranked by the kind's
+    // distance, scored by its transform; singles only.
+    const toScore = kind.distToScore;
+    if (!toScore) throw new LearnwareError("STAT_SPEC_INVALID", `Statistical search of ${kind.type} specs is not available on this server`, { field: "stat" });
+    return {
+      exact: async (pool) => {
+        const specs = await specsOfKind(
+          ctx.db,
+          kind,
+          pool.map((c) => c.row.versionId),
+        );
+        const comparable = pool.flatMap((c) => {
+          const spec = specs.get(c.row.versionId);
+          return spec && kind.compatible(user.spec, spec) ? [{ id: c.id, spec }] : [];
+        });
+        const ranked = await admit(ctx, req.principal ?? null, comparable.length, async () =>
+          comparable.map((m, order) => ({ id: m.id, order, dist: kind.dist(user.spec, m.spec) })).sort((a, b) => a.dist - b.dist || a.order - b.order),
+        );
+        return { single: ranked.map((r) => ({ id: r.id, score: toScore(r.dist), dist: r.dist })), multiple: null, ranked: ranked.length };
+      },
+    };
   }
   return {
     exact: async (pool) => {
