@@ -7,8 +7,8 @@
  * import assert from "../testing/assert.ts";
  * import { loadStatSpec, TABLE_SPEC, TEXT_SPEC } from "./statSpecs.ts";
  * const spec = loadStatSpec({ className: TABLE_SPEC.type, json: { z: [[0, 1]], beta: [1], gamma: 0.1, num_points: 3 } });
- * assert.equal(spec.kind, TABLE_SPEC);
  * assert.equal(spec.kind.dimension(spec.spec), 2);
+ * assert.equal(spec.kind.type, "RKMETableSpecification");
  * assert.equal(TEXT_SPEC.dataType, "Text");
  * ```
  */
