@@ -29,8 +29,9 @@ import type { Matrix } from "../matrix.ts";
 import { solveSimplexQp } from "../qp/simplexQp.ts";
 import { type ImageBatch, preprocessImages } from "./preprocess.ts";
 import { type ConvKernelConfig, RandomConvFeatures } from "./randomConvKernel.ts";
+import { IMAGE_SPEC_TYPE } from "../spec/specTypes.ts";
 
-const TYPE = "RKMEImageSpecification" as const;
+const TYPE = IMAGE_SPEC_TYPE;
 const KERNEL_OFFSET = 0.01;
 
 export interface ImageGenerateOptions {

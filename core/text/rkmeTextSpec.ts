@@ -30,10 +30,11 @@ import type { Matrix } from "../matrix.ts";
 import { type SearchResult, searchStatistical, type StatSearchOptions } from "../search/statSearch.ts";
 import { type GenerateOptions, RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 import { detectLanguages } from "./languageDetect.ts";
+import { TEXT_SPEC_TYPE } from "../spec/specTypes.ts";
 
 export type TextEmbedder = (texts: string[]) => Promise<Float32Array[]>;
 
-const TYPE = "RKMETextSpecification" as const;
+const TYPE = TEXT_SPEC_TYPE;
 
 export class RKMETextSpecification implements KernelMeanEmbedding {
   /** The registered type name (the Python class name). */

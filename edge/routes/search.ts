@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { semanticOptions } from "../../core/semantic/config.ts";
+import { IMAGE_SPEC_TYPE } from "../../core/spec/specTypes.ts";
 import type { App, Ctx } from "../context.ts";
 import { isAdmin } from "../auth/tokens.ts";
 import { LearnwareError } from "../errors.ts";
@@ -31,7 +32,7 @@ export const SearchBody = z.object({
           z: z.array(z.array(z.array(z.array(z.number())))),
           beta: z.array(z.number()),
           num_points: z.number().int().optional(),
-          type: z.literal("RKMEImageSpecification"),
+          type: z.literal(IMAGE_SPEC_TYPE),
         })
         .passthrough(),
     ])

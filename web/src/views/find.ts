@@ -4,6 +4,7 @@
  * its weights, and a 2-D map of the specs. Only the spec (weighted points) is sent.
  */
 import { api, type LearnwareView, type SearchResponse, semanticOptions, type VersionView } from "../api.ts";
+import { TABLE_SPEC_TYPE } from "../../../core/spec/specTypes.ts";
 import type { TableProfile } from "../csv.ts";
 import { field, formatBytes, h, mount, progressBar, saveFile, select } from "../dom.ts";
 import { Cancelled, workerClient } from "../genClient.ts";
@@ -474,7 +475,7 @@ export function findView(): HTMLElement {
     if (!p) {
       p = api<VersionView>(`/v1/learnwares/${encodeURIComponent(id)}/versions/latest`)
         .then((v) => {
-          const s = v.statSpecs.find((x) => x.className === "RKMETableSpecification");
+          const s = v.statSpecs.find((x) => x.className === TABLE_SPEC_TYPE);
           return s ? (s.json as StatJson) : null;
         })
         .catch(() => null);
