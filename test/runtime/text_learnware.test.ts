@@ -9,7 +9,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { RKMETextSpecification } from "../../core/text/rkmeTextSpec.ts";
@@ -148,6 +148,12 @@ test("a text learnware goes upload → runner check on texts → USABLE → foun
     cli.single.map((s) => s.id),
     [en.id],
   );
+  // lw spec generate --texts writes the same kind of spec (loadable by the registry's text kind).
+  const gen = await lw(["spec", "generate", "--texts", "mine.txt", "--output", "mine.stat.json", "--text-model", modelFolder, "--K", "2"], {});
+  assert.equal(gen.code, 0, gen.err);
+  assert.match(gen.err, /text spec, 2 points, embedding d=32, languages en/);
+  const written = RKMETextSpecification.parse(readFileSync(join(dir, "mine.stat.json"), "utf8"));
+  assert.deepEqual(written.language, ["en"]);
   // A missing model folder is a one-line error naming the setting.
   const noModel = await lw(["search", "--server", edge.url, "--texts", "mine.txt"], { LW_TOKEN: ADMIN, LW_TEXT_MODEL: "" });
   assert.equal(noModel.code, 2, noModel.err);
