@@ -15,6 +15,7 @@ import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { RKMETextSpecification } from "../../core/text/rkmeTextSpec.ts";
 import { buildTinyModel, TINY_DIM, TINY_MODEL_NAME } from "../../runner/text/buildTinyModel.ts";
 import { loadTextEmbedder } from "../../runner/text/embedder.ts";
+import { ModelClient } from "../../runner/service/client.ts";
 import { repoRoot } from "../_util.ts";
 import { ADMIN, spawnDaemon, startEdge, type DaemonProc } from "./_edge.ts";
 import { onnxPackage, scratch, semantic } from "./_fixtures.ts";
@@ -154,6 +155,15 @@ test("a text learnware goes upload → runner check on texts → USABLE → foun
   assert.match(gen.err, /text spec, 2 points, embedding d=32, languages en/);
   const written = RKMETextSpecification.parse(readFileSync(join(dir, "mine.stat.json"), "utf8"));
   assert.deepEqual(written.language, ["en"]);
+  // Reused through the runner's model service: the model's predict on the user's texts.
+  const client = new ModelClient(await d.address, { model: en.id, version: en.version, token: ADMIN });
+  await client.initialize({});
+  const pred = await client.predictTexts(EN_USER);
+  assert.deepEqual(pred.shape, [3, 2]);
+  assert.deepEqual(
+    pred.y,
+    EN_USER.map((t) => (t.length % 2 === 0 ? [1, 0] : [0, 1])),
+  );
   // A missing model folder is a one-line error naming the setting.
   const noModel = await lw(["search", "--server", edge.url, "--texts", "mine.txt"], { LW_TOKEN: ADMIN, LW_TEXT_MODEL: "" });
   assert.equal(noModel.code, 2, noModel.err);
