@@ -9,9 +9,9 @@
  *   file the Python package writes — loads as this kind, so Python-made image specs compare
  *   with each other and with ours made with `kernelType: "cnn-gp"`.
  * - `"random-conv-relu-avgpool"`: this project's earlier random-conv-feature kernel
- *   `k(x, y) = φ(x)·φ(y) + 0.01` (`randomConvKernel.ts`), faster to generate with; still the
- *   default of `generate`, and written with `model_config.kernel` so it is never mistaken for
- *   a Python spec. Specs of different kinds are not comparable (`sameKernelAs` is false).
+ *   `k(x, y) = φ(x)·φ(y) + 0.01` (`randomConvKernel.ts`), made by `generate` when asked
+ *   (`kernelType`, or a random-feature `kernel` configuration without `kernelType`), and
+ *   written with `model_config.kernel` so it is never mistaken for a Python spec. Specs of different kinds are not comparable (`sameKernelAs` is false).
  *
  * Search scores use `imageDistToScore`.
  *
@@ -19,7 +19,11 @@
  * steps on the MMD through freshly drawn random nets each step; here `z` are k-means
  * centroids of the preprocessed images (averages of about n/K images, so no training image
  * is stored), and β solves the same simplex QP (`K = k(Z, Z)`, `C = mean_n k(Z, x_n)`) in the
- * fixed feature kernel.
+ * spec's kernel: the fixed random-feature kernel, or for `"cnn-gp"` the analytic kernel itself
+ * (the limit Python's freshly drawn random nets estimate). CNN-GP generation evaluates n·K
+ * kernel pairs (about 0.1–0.3 ms each in Node on this machine), so subsample large sets.
+ * Preprocessing also deviates (ZCA over each pixel's channels, not over all 3072 dimensions).
+ * The kernel values, not the generated specs, are what match the Python package.
  *
  * @example
  * ```ts
@@ -56,7 +60,10 @@ export interface ImageGenerateOptions {
   K?: number;
   seed?: number;
   whitening?: boolean;
-  /** Default `"random-conv-relu-avgpool"`; `"cnn-gp"` makes a spec comparable with the Python package's. */
+  /**
+   * Default `"cnn-gp"` (comparable with the Python package's specs), or
+   * `"random-conv-relu-avgpool"` when only a random-feature `kernel` configuration is given.
+   */
   kernelType?: ImageKernelType;
   kernel?: Omit<ConvKernelConfig, "channels">;
   cnnGp?: CnnGpConfig;
@@ -144,7 +151,8 @@ export class RKMEImageSpecification {
     const K = Math.max(1, Math.min(options.K ?? 50, n));
     const km = kmeans({ rows: n, cols: size, data: P.data }, K, { seed: options.seed ?? 0, maxIterations: 50 });
     const z: ImageBatch = { n: K, c: P.c, h: 32, w: 32, data: Float64Array.from(km.centers.data) };
-    if (options.kernelType === "cnn-gp") {
+    const kernelType = options.kernelType ?? (options.kernel !== undefined ? "random-conv-relu-avgpool" : "cnn-gp");
+    if (kernelType === "cnn-gp") {
       const cfg = cnnGpConfig(options.cnnGp);
       const Kzz = cnnGpKernel(z, null, cfg),
         Kzx = cnnGpKernel(z, P, cfg);
@@ -168,7 +176,7 @@ export class RKMEImageSpecification {
       C[i] = s / n;
     }
     const beta = solveSimplexQp(Kzz, C, K).x;
-    const spec = new RKMEImageSpecification(z, beta, n, options.kernel ?? {});
+    const spec = new RKMEImageSpecification(z, beta, n, { ...options.kernel, type: kernelType });
     spec.phiZ = phiZ;
     return spec;
   }

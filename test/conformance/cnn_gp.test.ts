@@ -77,8 +77,9 @@ test("image specs name their kernel: random-feature specs are labelled and never
   assert.equal(RKMEImageSpecification.parse(rf.stringify()).kernelType, "random-conv-relu-avgpool");
   assert.equal(a.sameKernelAs(rf), false);
   assert.throws(() => a.dist(rf), /different kernels \(cnn-gp vs random-conv-relu-avgpool/);
-  const gp = RKMEImageSpecification.generate(X, { K: 2, kernelType: "cnn-gp" });
-  assert.equal(gp.kernelType, "cnn-gp");
+  assert.equal(RKMEImageSpecification.generate(X, { K: 2, kernelType: "random-conv-relu-avgpool" }).kernelType, "random-conv-relu-avgpool");
+  const gp = RKMEImageSpecification.generate(X, { K: 2 });
+  assert.equal(gp.kernelType, "cnn-gp", "generate's default is the Python package's kernel");
   assert.ok(gp.sameKernelAs(a));
   const d = gp.dist(a);
   assert.ok(Number.isFinite(d) && d >= -1e-12, `dist ${d}`);
