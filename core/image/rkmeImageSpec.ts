@@ -269,6 +269,7 @@ export class RKMEImageSpecification {
       throw new LearnwareError("SPEC_INVALID", `Stat spec field 'type' is ${JSON.stringify(o.type)}, expected "${TYPE}"`);
     const n = o.z.length,
       c = o.z[0]?.length ?? 0;
+    if (n === 0 || c === 0) throw new LearnwareError("SPEC_INVALID", "Image spec 'z' must hold at least one image with at least one channel");
     const data = new Float64Array(n * c * 1024);
     o.z.forEach((img, i) => {
       if (!Array.isArray(img) || img.length !== c) throw new LearnwareError("SPEC_INVALID", `Image spec z[${i}] must have ${c} channels`);
@@ -280,6 +281,7 @@ export class RKMEImageSpecification {
         });
       });
     });
+    if (!data.every(Number.isFinite)) throw new LearnwareError("SPEC_INVALID", "Image spec 'z' must hold only finite numbers");
     if (o.beta.length !== n || !o.beta.every((b) => typeof b === "number" && Number.isFinite(b)))
       throw new LearnwareError("SPEC_INVALID", `Image spec 'beta' must be ${n} finite numbers (one per image of 'z')`);
     const mc = (o.model_config ?? {}) as Record<string, unknown>;

@@ -93,11 +93,15 @@ test("image specs name their kernel: random-feature specs are labelled and never
 });
 
 test("image stat files with a bad kernel label or CNN-GP configuration are SPEC_INVALID", () => {
-  const base = doc.specs.a as { model_config: Record<string, unknown> };
+  const base = doc.specs.a as { model_config: Record<string, unknown>; z: unknown };
   const bad = (mc: Record<string, unknown>) => () => RKMEImageSpecification.fromJSON({ ...base, model_config: { ...base.model_config, ...mc } });
   const isInvalid = (re: RegExp) => (e: unknown) => e instanceof LearnwareError && e.code === "SPEC_INVALID" && re.test(e.message);
   assert.throws(bad({ kernel: "rbf" }), isInvalid(/model_config.kernel' is "rbf"/));
   assert.throws(bad({ net_depth: 6 }), isInvalid(/net_depth/));
   assert.throws(bad({ kernel_size: 2 }), isInvalid(/kernel_size/));
   assert.throws(() => RKMEImageSpecification.fromJSON({ ...base, beta: [1] }), isInvalid(/'beta' must be 4 finite numbers/));
+  assert.throws(() => RKMEImageSpecification.fromJSON({ ...base, z: [] }), isInvalid(/at least one image/));
+  const z = structuredClone(base.z as number[][][][]);
+  z[1]![2]![3]![4] = "x" as unknown as number;
+  assert.throws(() => RKMEImageSpecification.fromJSON({ ...base, z }), isInvalid(/only finite numbers/));
 });
