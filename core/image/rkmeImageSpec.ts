@@ -11,7 +11,8 @@
  * - `"random-conv-relu-avgpool"`: this project's earlier random-conv-feature kernel
  *   `k(x, y) = φ(x)·φ(y) + 0.01` (`randomConvKernel.ts`), made by `generate` when asked
  *   (`kernelType`, or a random-feature `kernel` configuration without `kernelType`), and
- *   written with `model_config.kernel` so it is never mistaken for a Python spec. Specs of different kinds are not comparable (`sameKernelAs` is false).
+ *   written with `model_config.kernel` so it is never mistaken for a Python spec. Specs of
+ *   different kinds are not comparable (`sameKernelAs` is false).
  *
  * Search scores use `imageDistToScore`.
  *
@@ -304,6 +305,13 @@ export class RKMEImageSpecification {
         "SPEC_INVALID",
         `Image spec 'model_config.kernel' is ${JSON.stringify(kind)}, expected one of ${IMAGE_KERNEL_TYPES.map((k) => `"${k}"`).join(", ")}`,
       );
+    for (const [field, v, max] of [
+      ["n_models", o.n_models, 64],
+      ["model_config.net_width", mc.net_width, 1024],
+      ["model_config.net_depth", mc.net_depth, 5],
+    ] as const)
+      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max))
+        throw new LearnwareError("SPEC_INVALID", `Image spec '${field}' must be an integer 1..${max}, got ${JSON.stringify(v)}`);
     const kernel = {
       type: kind,
       ...(o.n_models !== undefined ? { nModels: o.n_models } : {}),
@@ -311,7 +319,11 @@ export class RKMEImageSpecification {
       ...(mc.net_depth !== undefined ? { depth: mc.net_depth as number } : {}),
       ...(mc.model_seed !== undefined ? { modelSeed: mc.model_seed as number } : {}),
     } as ImageKernelOptions;
-    return new RKMEImageSpecification(batch, Float64Array.from(o.beta), o.num_points ?? 0, kernel);
+    try {
+      return new RKMEImageSpecification(batch, Float64Array.from(o.beta), o.num_points ?? 0, kernel);
+    } catch (e) {
+      throw new LearnwareError("SPEC_INVALID", `Image spec 'model_config': ${(e as Error).message}`);
+    }
   }
 }
 

@@ -99,6 +99,7 @@ test("image stat files with a bad kernel label or CNN-GP configuration are SPEC_
   assert.throws(bad({ kernel: "rbf" }), isInvalid(/model_config.kernel' is "rbf"/));
   assert.throws(bad({ net_depth: 6 }), isInvalid(/net_depth/));
   assert.throws(bad({ kernel_size: 2 }), isInvalid(/kernel_size/));
+  assert.throws(bad({ kernel: "random-conv-relu-avgpool", net_width: 1e9 }), isInvalid(/'model_config.net_width' must be an integer 1..1024/));
   assert.throws(() => RKMEImageSpecification.fromJSON({ ...base, beta: [1] }), isInvalid(/'beta' must be 4 finite numbers/));
   assert.throws(() => RKMEImageSpecification.fromJSON({ ...base, z: [] }), isInvalid(/at least one image/));
   const z = structuredClone(base.z as number[][][][]);
