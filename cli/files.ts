@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parsePythonJson } from "../core/_internal/pythonJson.ts";
 import { LearnwareError } from "../core/errors.ts";
 import { RKMETableSpecification } from "../core/spec/rkmeTableSpec.ts";
+import { loadStatSpec } from "../core/spec/statSpecs.ts";
 import { CliError } from "./errors.ts";
 
 export function readBytes(path: string, what = "file"): Uint8Array {
@@ -31,6 +32,18 @@ export function readStatSpec(path: string): RKMETableSpecification {
     if (e instanceof LearnwareError || e instanceof RangeError || e instanceof TypeError) throw new CliError(`Stat spec ${path}: ${e.message}`);
     throw e;
   }
+}
+
+/** A stat spec file of any registered type, checked by loading it; returns the file's JSON. */
+export function readAnyStatSpec(path: string): unknown {
+  const json = readJson(path, "stat spec");
+  try {
+    loadStatSpec({ json });
+  } catch (e) {
+    if (e instanceof LearnwareError || e instanceof RangeError || e instanceof TypeError) throw new CliError(`Stat spec ${path}: ${e.message}`);
+    throw e;
+  }
+  return json;
 }
 
 export function writeText(path: string, text: string): void {

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { LearnwareError } from "../core/errors.ts";
 import { readLearnwarePackage } from "../core/package/readPackage.ts";
 import { RKMETableSpecification } from "../core/spec/rkmeTableSpec.ts";
+import { findStatSpec, TABLE_SPEC } from "../core/spec/statSpecs.ts";
 import type { MarketEntry } from "../core/search/search.ts";
 import type { SemanticSpec } from "../core/semantic/types.ts";
 import { CliError } from "./errors.ts";
@@ -49,8 +50,8 @@ function loadFolder(dir: string): MarketEntry[] {
       throw e;
     }
     const entry: MarketEntry = { id };
-    const table = pkg.statSpecs.find((s) => s.className === "RKMETableSpecification");
-    if (table) entry.stat = toSpec(table.json, `package ${name}`);
+    const table = findStatSpec(pkg.statSpecs, TABLE_SPEC.dataType);
+    if (table?.kind === TABLE_SPEC) entry.stat = toSpec(table.entry.json, `package ${name}`);
     const beside = join(dir, `${id}.semantic.json`);
     const inside = pkg.files.get("semantic_specification.json");
     if (existsSync(beside)) entry.semantic = readJson(beside, "semantic spec") as SemanticSpec;

@@ -81,6 +81,8 @@ export interface ModelHandle {
   predict(X: Tensor, opts?: CallOptions): Promise<Tensor>;
   /** Like `predict`, plus what the model really returned (Python: `numpy.ndarray`, `list`, …). */
   predictDetailed?(X: Tensor, opts?: CallOptions): Promise<{ y: Tensor; outputType: string }>;
+  /** Text learnwares: predict on a list of strings (absent where the backend cannot pass texts, e.g. ONNX). */
+  predictTexts?(texts: string[], opts?: CallOptions): Promise<{ y: Tensor; outputType: string }>;
   fit(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
   finetune(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void>;
   /** Runner learnwares (Python VESSL-style classes): any JSON value through the whole hook chain, a JSON answer. */

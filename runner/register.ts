@@ -134,7 +134,7 @@ export async function buildRegisteredPackage(opts: Omit<RegisterOptions, "server
   files["stat.json"] = spec.stringify();
   const yaml = {
     model,
-    stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+    stat_specifications: [{ module_path: "learnware.specification", class_name: RKMETableSpecification.TYPE, file_name: "stat.json", kwargs: {} }],
   };
   return { zip: writeLearnwarePackage({ yaml, files }), files: ["learnware.yaml", ...Object.keys(files)] };
 }

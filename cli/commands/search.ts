@@ -5,12 +5,14 @@ import { search, type SearchResult } from "../../core/search/search.ts";
 import { unknownMethodWarning } from "../../core/search/statSearch.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { CliError } from "../errors.ts";
-import { readJson, readStatSpec } from "../files.ts";
+import { readAnyStatSpec, readJson, readStatSpec } from "../files.ts";
+import { textSpecFromFile } from "../textSpec.ts";
 import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
 
 export const searchHelp = `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
-lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)`;
+lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
+lw search --server URL --texts texts.txt [--text-model DIR]  (a text search: your texts embedded here with the local model folder, LW_TEXT_MODEL; only the spec is sent)`;
 
 export async function searchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -27,10 +29,14 @@ export async function searchCommand(argv: string[]): Promise<number> {
       server: { type: "string" },
       token: { type: "string" },
       approximate: { type: "boolean" },
+      texts: { type: "string" },
+      "text-model": { type: "string" },
     },
   });
   if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
-  if (!values.spec && !values.semantic) throw new CliError("search needs --spec and/or --semantic (the user's requirement)");
+  if (!values.spec && !values.semantic && !values.texts) throw new CliError("search needs --spec, --texts and/or --semantic (the user's requirement)");
+  if (values.spec && values.texts) throw new CliError("search takes --spec or --texts, not both");
+  if (values.texts && !values.server) throw new CliError("--texts searches a market server (--server or LW_SERVER)");
   const max = values.max === undefined ? 5 : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new CliError(`--max must be a positive integer, got "${values.max}"`);
   const method = values.method ?? "greedy";
@@ -48,8 +54,10 @@ export async function searchCommand(argv: string[]): Promise<number> {
       warnings?: ResultExplanation["warnings"];
       legend?: string;
     };
+    // Any registered spec type goes to the server as its file says (the server loads it by type).
+    const stat = values.texts ? (await textSpecFromFile(values.texts, values["text-model"])).toJSON() : values.spec ? readAnyStatSpec(values.spec) : undefined;
     const body = {
-      ...(values.spec ? { stat: readStatSpec(values.spec).toJSON() } : {}),
+      ...(stat !== undefined ? { stat } : {}),
       ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
       ...(values.approximate ? { approximate: true } : {}),
       maxSearchNum: Math.min(max, 20),

@@ -5,8 +5,10 @@ import { CliError } from "../errors.ts";
 import { readStatSpec, writeText } from "../files.ts";
 import { progressBar } from "../progress.ts";
 import { readTableFile } from "../readData.ts";
+import { textSpecFromFile } from "../textSpec.ts";
 
 export const specHelp = `lw spec generate --input data.{csv,json,npy} --output stat.json [--K 100] [--gamma 0.1] [--steps 3] [--step-size 0.1] [--seed 0]
+lw spec generate --texts texts.{txt,json} --output stat.json [--text-model DIR] [--K 50]  (an RKMETextSpecification; model folder also from LW_TEXT_MODEL)
 lw spec dist A.json B.json`;
 
 function num(v: string | undefined, name: string, integer: boolean): number | undefined {
@@ -18,14 +20,14 @@ function num(v: string | undefined, name: string, integer: boolean): number | un
   return n;
 }
 
-export function specCommand(argv: string[]): number {
+export function specCommand(argv: string[]): number | Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === "generate") return generate(rest);
   if (sub === "dist") return dist(rest);
   throw new CliError(`Unknown spec command "${sub ?? ""}". Usage:\n${specHelp}`);
 }
 
-function generate(argv: string[]): number {
+function generate(argv: string[]): number | Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -37,10 +39,13 @@ function generate(argv: string[]): number {
       "step-size": { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
+      texts: { type: "string" },
+      "text-model": { type: "string" },
     },
     strict: true,
   });
-  if (!values.input) throw new CliError("spec generate needs --input <data.csv|.json|.npy>");
+  if (values.texts) return generateText(values.texts, values["text-model"], values.output, num(values.K, "K", true), num(values.seed, "seed", true));
+  if (!values.input) throw new CliError("spec generate needs --input <data.csv|.json|.npy> (or --texts <texts.txt>)");
   if (!values.output) throw new CliError("spec generate needs --output <stat.json>");
   const K = num(values.K, "K", true),
     gamma = num(values.gamma, "gamma", false);
@@ -66,6 +71,21 @@ function generate(argv: string[]): number {
   writeText(values.output, spec.stringify());
   if (values.json) process.stdout.write(`${JSON.stringify({ output: values.output, points: spec.z.rows, dim: spec.dim, rows: X.rows })}\n`);
   else process.stderr.write(`wrote ${values.output}: ${spec.z.rows} points, d=${spec.dim}, from ${X.rows} rows\n`);
+  return 0;
+}
+
+async function generateText(
+  texts: string,
+  model: string | undefined,
+  output: string | undefined,
+  K: number | undefined,
+  seed: number | undefined,
+): Promise<number> {
+  if (!output) throw new CliError("spec generate needs --output <stat.json>");
+  if (K !== undefined && K < 1) throw new CliError(`--K must be at least 1, got ${K}`);
+  const spec = await textSpecFromFile(texts, model, { ...(K !== undefined ? { K } : {}), ...(seed !== undefined ? { seed } : {}) });
+  writeText(output, spec.stringify());
+  process.stderr.write(`wrote ${output}: text spec, ${spec.z.rows} points, embedding d=${spec.dim}, languages ${spec.language.join(",") || "-"}\n`);
   return 0;
 }
 

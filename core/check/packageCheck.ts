@@ -12,9 +12,12 @@
  * assert.equal(r.status, 0);
  * ```
  */
-import { LearnwareError } from "../errors.ts";
 import { checkSemanticSpec } from "../semantic/checker.ts";
-import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
+import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
+import { type StatSpecEntry, TABLE_SPEC } from "../spec/statSpecs.ts";
+import { type LoadedEntry, checkStatSpecRules } from "./statSpecRules.ts";
+
+export type { StatSpecEntry } from "../spec/statSpecs.ts";
 
 export interface CheckIssue {
   rule: string;
@@ -28,72 +31,32 @@ export interface StaticCheckResult {
   ok: boolean;
   issues: CheckIssue[];
   message: string;
+  /** Every stat spec of a registered type that passed the rules, with its kind. */
+  specs: LoadedEntry[];
   /** The table specs that loaded, by file name. */
   tableSpecs: { fileName: string; spec: RKMETableSpecification }[];
 }
 
-export interface StatSpecEntry {
-  className: string;
-  fileName: string;
-  json: unknown;
-}
-
-/** Checks a parsed package's stat specs, and the semantic spec when one is given. */
+/**
+ * Checks a parsed package's stat specs with the shared stat-spec rules
+ * (`statSpecRules.ts`), and the semantic spec when one is given.
+ */
 export function checkLearnwareStatic(pkg: { statSpecs: readonly StatSpecEntry[] }, semantic: unknown): StaticCheckResult {
   const issues: CheckIssue[] = [];
   if (semantic !== undefined) {
     const s = checkSemanticSpec(semantic);
     for (const i of s.issues) issues.push({ rule: `semantic.${i.rule}`, key: i.key, message: i.message });
   }
-  const tableSpecs: StaticCheckResult["tableSpecs"] = [];
-  for (const entry of pkg.statSpecs) {
-    if (entry.className !== "RKMETableSpecification") continue;
-    try {
-      const spec = RKMETableSpecification.fromJSON(entry.json);
-      const self = spec.innerProduct(spec);
-      if (!Number.isFinite(self)) {
-        issues.push({
-          rule: "stat.finite",
-          key: entry.fileName,
-          message: `Stat spec ${entry.fileName} has a non-finite self-MMD (NaN or Infinity in z or beta)`,
-        });
-        continue;
-      }
-      tableSpecs.push({ fileName: entry.fileName, spec });
-    } catch (e) {
-      if (!(e instanceof LearnwareError)) throw e;
-      issues.push({ rule: "stat.load", key: entry.fileName, message: `Stat spec ${entry.fileName}: ${e.message}` });
-    }
-  }
-  const dim = inputDimension(semantic);
-  const isTable = dataTypes(semantic).includes("Table");
-  if (dim !== null && isTable) {
-    for (const { fileName, spec } of tableSpecs) {
-      if (spec.dim !== dim) {
-        issues.push({
-          rule: "stat.dimension",
-          key: fileName,
-          message: `Stat spec ${fileName} has dimension ${spec.dim} but the semantic Input.Dimension is ${dim}`,
-        });
-      }
-    }
-  }
+  const stat = checkStatSpecRules(pkg.statSpecs, { semantic });
+  for (const i of stat.issues) issues.push(i.key === undefined ? { rule: i.rule, message: i.message } : { rule: i.rule, key: i.key, message: i.message });
+  const tableSpecs = stat.loaded.flatMap((l) => (l.kind === TABLE_SPEC ? [{ fileName: l.fileName, spec: l.spec as RKMETableSpecification }] : []));
   const ok = issues.length === 0;
-  return { status: ok ? 0 : -1, ok, issues, message: ok ? "OK: semantics and stat specs are valid (not yet run)" : issues[0]!.message, tableSpecs };
-}
-
-function inputDimension(semantic: unknown): number | null {
-  if (semantic === null || typeof semantic !== "object") return null;
-  const input = (semantic as Record<string, unknown>)["Input"];
-  if (input === null || typeof input !== "object") return null;
-  const d = Number((input as Record<string, unknown>)["Dimension"]);
-  return Number.isInteger(d) ? d : null;
-}
-
-function dataTypes(semantic: unknown): string[] {
-  if (semantic === null || typeof semantic !== "object") return [];
-  const data = (semantic as Record<string, unknown>)["Data"];
-  if (data === null || typeof data !== "object") return [];
-  const v = (data as Record<string, unknown>)["Values"];
-  return Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : [];
+  return {
+    status: ok ? 0 : -1,
+    ok,
+    issues,
+    message: ok ? "OK: semantics and stat specs are valid (not yet run)" : issues[0]!.message,
+    specs: stat.loaded,
+    tableSpecs,
+  };
 }

@@ -34,4 +34,5 @@ export {
   type InputDescription,
 } from "./heteroSearch.ts";
 export { type AlignOptions, HeteroAlignedLearnware } from "./featureAlign.ts";
+export { type ColumnProfile, columnProfiles, LearnedHeteroMap, type MappedEntry, nameVector, pairFeatures, searchWithMap } from "./learnedMap.ts";
 export { alignedLearnwares } from "./heteroReuse.ts";

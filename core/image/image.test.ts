@@ -75,3 +75,24 @@ test("image specs tell image distributions apart and round-trip through JSON", (
   assert.equal(imageDistToScore(0), 0);
   assert.ok(Math.abs(imageDistToScore(0.00005) - (1 - Math.exp(-1))) < 1e-15);
 });
+
+test("CNN-GP image specs (the default kind) rank the learnware of the user's image kind first", () => {
+  const A = RKMEImageSpecification.generate(images(10, 24, 24, "stripes-h"), { K: 4 });
+  const B = RKMEImageSpecification.generate(images(11, 24, 40, "stripes-v"), { K: 4 });
+  const C = RKMEImageSpecification.generate(images(12, 24, 32, "blob"), { K: 4 });
+  assert.equal(A.kernelType, "cnn-gp");
+  for (const [kind, right] of [
+    ["stripes-h", A],
+    ["stripes-v", B],
+    ["blob", C],
+  ] as const) {
+    const user = RKMEImageSpecification.generate(images(20, 16, 28, kind), { K: 3 });
+    const d = [A, B, C].map((s) => user.dist(s));
+    const best = [A, B, C][d.indexOf(Math.min(...d))];
+    assert.equal(best, right, `${kind}: dists ${d.join(" ")}`);
+  }
+  assert.ok(Math.abs(A.dist(A)) < 1e-12);
+  const back = RKMEImageSpecification.parse(A.stringify());
+  assert.equal(back.kernelType, "cnn-gp");
+  assert.ok(Math.abs(back.dist(B) - A.dist(B)) < 1e-9 * A.dist(B));
+});

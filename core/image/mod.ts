@@ -1,6 +1,6 @@
 /**
  * Image specifications: preprocessing (resize 32×32, standardise, whiten), a seeded
- * random-conv-feature kernel and the image RKME.
+ * random-conv-feature kernel, the Python package's CNN-GP (NNGP) kernel and the image RKME.
  *
  * @example
  * ```ts
@@ -12,4 +12,13 @@
  */
 export { checkImages, fillImages, IMAGE_WIDTH, type ImageBatch, preprocessImages, resizeImages, standardizeChannels, zcaChannels } from "./preprocess.ts";
 export { type ConvKernelConfig, RandomConvFeatures } from "./randomConvKernel.ts";
-export { imageDistToScore, type ImageGenerateOptions, RKMEImageSpecification, type ImageSpecJson } from "./rkmeImageSpec.ts";
+export {
+  IMAGE_KERNEL_TYPES,
+  imageDistToScore,
+  type ImageGenerateOptions,
+  type ImageKernelOptions,
+  type ImageKernelType,
+  RKMEImageSpecification,
+  type ImageSpecJson,
+} from "./rkmeImageSpec.ts";
+export { type CnnGpConfig, cnnGpConfig, cnnGpKernel } from "./cnnGpKernel.ts";

@@ -10,8 +10,9 @@
  * are smaller than Python's (4 nets of width 16 instead of 16 nets of width 128) to keep
  * plain-TS generation fast; both are configurable and recorded in the spec.
  *
- * Deviation: Python evaluates `inner_prod` with the analytic NNGP kernel of the same
- * architecture (`cnn_gp`); here the random-feature estimate is used throughout.
+ * Python evaluates `inner_prod` with the analytic NNGP kernel of the same architecture
+ * (`cnn_gp`), implemented in `cnnGpKernel.ts`; this random-feature kernel is kept for specs
+ * labelled `model_config.kernel = "random-conv-relu-avgpool"` (see `rkmeImageSpec.ts`).
  *
  * @example
  * ```ts

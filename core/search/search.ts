@@ -1,7 +1,8 @@
 /**
- * The combined searcher of the market: a semantic search first (fuzzy by default), then,
- * when the user gives a table RKME, the statistical search over the semantic matches — as
- * the Python market's EasySearcher does.
+ * The combined searcher of the market, synchronous and in-process: a semantic search first
+ * (fuzzy by default), then, when the user gives a table RKME, the statistical search over the
+ * semantic matches — as the Python market's EasySearcher does. The stages are
+ * `composeSearch.ts`'s (the server composes the same stages with its own executors).
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@
  * ```
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
-import { semanticSearch } from "./semanticSearch.ts";
+import { semanticOnlyResult, semanticStage } from "./composeSearch.ts";
 import type { SemanticSpec } from "../semantic/types.ts";
 import { type MixtureMethod, type SearchResult, searchStatistical } from "./statSearch.ts";
 
@@ -42,18 +43,7 @@ export interface SearchRequest {
  * substring match). With a stat spec, the statistical results of the semantic matches.
  */
 export function search(req: SearchRequest): SearchResult {
-  let pool: readonly MarketEntry[] = req.market;
-  let semanticScores: Map<string, number> | null = null;
-  if (req.user.semantic !== undefined) {
-    const byId = new Map(req.market.map((m) => [m.id, m]));
-    const r = semanticSearch(
-      req.user.semantic,
-      req.market.map((m) => ({ id: m.id, semantic: m.semantic ?? {} })),
-      req.searcher ?? "fuzzy",
-    );
-    pool = r.ids.map((id) => byId.get(id)!);
-    semanticScores = new Map(r.ids.map((id, i) => [id, r.scores?.[i] !== undefined ? r.scores[i]! / 100 : 1]));
-  }
+  const { pool, scores } = semanticStage(req.user.semantic, req.market, req.searcher ?? "fuzzy");
   if (req.user.stat !== undefined) {
     const statMarket = pool.flatMap((m) => (m.stat ? [{ id: m.id, spec: m.stat }] : []));
     const opts = {
@@ -63,8 +53,5 @@ export function search(req: SearchRequest): SearchResult {
     };
     return searchStatistical(req.user.stat, statMarket, opts);
   }
-  return {
-    single: pool.map((m) => ({ id: m.id, score: semanticScores?.get(m.id) ?? 1, dist: null })),
-    multiple: null,
-  };
+  return semanticOnlyResult(pool, scores);
 }

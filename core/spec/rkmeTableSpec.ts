@@ -23,6 +23,7 @@ import { innerProduct, type KernelMeanEmbedding, mmd2 } from "../kernel/mmd.ts";
 import { type Matrix, toRows } from "../matrix.ts";
 import { generateRkme, type GenerateOptions } from "./generateRkme.ts";
 import { herding } from "./herding.ts";
+import { TABLE_SPEC_TYPE } from "./specTypes.ts";
 
 export type { GenerateOptions } from "./generateRkme.ts";
 export { innerProduct, mmd2 } from "../kernel/mmd.ts";
@@ -36,9 +37,11 @@ export interface StatSpecJson {
   type: "RKMETableSpecification";
 }
 
-const TYPE = "RKMETableSpecification" as const;
+const TYPE = TABLE_SPEC_TYPE;
 
 export class RKMETableSpecification implements KernelMeanEmbedding {
+  /** The registered type name (the Python class name). */
+  static readonly TYPE = TYPE;
   readonly type: "RKMETableSpecification" = TYPE;
   /** Reduced set, m×d (the spec owns it: do not mutate). */
   readonly z: Matrix;

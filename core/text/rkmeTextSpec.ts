@@ -30,12 +30,15 @@ import type { Matrix } from "../matrix.ts";
 import { type SearchResult, searchStatistical, type StatSearchOptions } from "../search/statSearch.ts";
 import { type GenerateOptions, RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 import { detectLanguages } from "./languageDetect.ts";
+import { TEXT_SPEC_TYPE } from "../spec/specTypes.ts";
 
 export type TextEmbedder = (texts: string[]) => Promise<Float32Array[]>;
 
-const TYPE = "RKMETextSpecification" as const;
+const TYPE = TEXT_SPEC_TYPE;
 
 export class RKMETextSpecification implements KernelMeanEmbedding {
+  /** The registered type name (the Python class name). */
+  static readonly TYPE = TYPE;
   readonly type: "RKMETextSpecification" = TYPE;
   /** The table RKME over the sentence embeddings. */
   readonly table: RKMETableSpecification;
@@ -58,6 +61,9 @@ export class RKMETextSpecification implements KernelMeanEmbedding {
   }
   get dim(): number {
     return this.table.dim;
+  }
+  get numPoints(): number {
+    return this.table.numPoints;
   }
 
   /** Embeds the texts (in batches of `batchSize`, default 64), detects languages, builds the RKME. */

@@ -10,6 +10,7 @@ import type { Context, Hono } from "hono";
 import { beimingwuStatus } from "../../core/checkStatus.ts";
 import { semanticOptions } from "../../core/semantic/config.ts";
 import { semanticValues } from "../../core/semantic/read.ts";
+import { statSpecKind, typeOfJson } from "../../core/spec/statSpecs.ts";
 import { type Principal, sha256Hex } from "../auth/tokens.ts";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
@@ -474,8 +475,9 @@ export function compatRoutes(app: App, ctx: Ctx): void {
         } catch {
           return fail(c, 41, "Statistical specification error.");
         }
-        const type = (stat as { type?: unknown })?.type ?? "RKMETableSpecification";
-        if (type !== "RKMETableSpecification") return fail(c, 41, "Engine search learnware error.");
+        // Any registered spec type (an old table file carries no type); others: the Python server's engine error.
+        const type = typeOfJson(stat);
+        if (type !== undefined && statSpecKind(type) === undefined) return fail(c, 41, "Engine search learnware error.");
       }
       let result;
       try {
@@ -500,7 +502,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
             });
       const limitText = form.fields.get("limit");
       const limit = limitText !== undefined && /^-?\d+$/.test(limitText.trim()) ? Number(limitText) : null;
-      if (limit === null) return ok(c, "Ok", { learnware_list_multi: multi, learnware_list_single: single, is_hetero: false });
+      if (limit === null) return ok(c, "Ok", { learnware_list_multi: multi, learnware_list_single: single, is_hetero: result.path === "hetero" });
       if (limit === 0) return fail(c, 52, "Limit cannot be 0.");
       const pageText = form.fields.get("page");
       const page = pageText !== undefined && /^-?\d+$/.test(pageText.trim()) ? Number(pageText) : 0;
@@ -508,7 +510,7 @@ export function compatRoutes(app: App, ctx: Ctx): void {
       return ok(c, "Ok", {
         learnware_list_multi: page === 0 ? multi : [],
         learnware_list_single: single.slice(Math.max(0, page * limit), Math.max(0, Math.min(n, page * limit + limit))),
-        is_hetero: false,
+        is_hetero: result.path === "hetero",
         page,
         limit,
         total_pages: Math.floor((n + limit - 1) / limit),

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { semanticOptions } from "../../core/semantic/config.ts";
+import { IMAGE_SPEC_TYPE } from "../../core/spec/specTypes.ts";
 import type { App, Ctx } from "../context.ts";
 import { isAdmin } from "../auth/tokens.ts";
 import { LearnwareError } from "../errors.ts";
@@ -17,16 +18,28 @@ import { unknownMethodWarning } from "../../core/search/statSearch.ts";
 export const SearchBody = z.object({
   semantic: z.record(z.unknown()).optional().openapi({ description: "A (partial) semantic specification" }),
   stat: z
-    .object({
-      z: z.array(z.array(z.number())),
-      beta: z.array(z.number()),
-      gamma: z.number(),
-      num_points: z.number().int().optional(),
-      type: z.string().optional(),
-    })
-    .passthrough()
+    .union([
+      z
+        .object({
+          z: z.array(z.array(z.number())),
+          beta: z.array(z.number()),
+          gamma: z.number(),
+          num_points: z.number().int().optional(),
+          type: z.string().optional(),
+        })
+        .passthrough(),
+      // An image RKME: K images of C×32×32 values, no RBF gamma.
+      z
+        .object({
+          z: z.array(z.array(z.array(z.array(z.number())))),
+          beta: z.array(z.number()),
+          num_points: z.number().int().optional(),
+          type: z.literal(IMAGE_SPEC_TYPE),
+        })
+        .passthrough(),
+    ])
     .optional()
-    .openapi({ description: "An RKMETableSpecification as the Python package saves it" }),
+    .openapi({ description: "A stat spec of a registered type (RKMETableSpecification, RKMETextSpecification, RKMEImageSpecification) as it is saved" }),
   statuses: z
     .array(z.enum(["usable", "pending", "invalid"]))
     .optional()
@@ -41,6 +54,10 @@ export const SearchBody = z.object({
       "Answer from the RKME index's candidates on large markets (faster; scores converted over the candidates only, near-ties may be missed). Default: the exact scan, the Python market's answer at any size",
   }),
   exact: z.boolean().optional().openapi({ description: "The default; kept for older clients (contradicts approximate: true)" }),
+  hetero: z.enum(["auto", "on", "off"]).default("auto").openapi({
+    description:
+      "Heterogeneous search (learnwares of other columns, matched by Input descriptions): auto when no learnware has the table spec's dimension and semantic Input describes every column; on: always; off: never",
+  }),
   limit: z.number().int().min(1).max(500).default(20),
   offset: z.number().int().min(0).default(0),
 });
@@ -75,6 +92,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         method: body.method as "greedy" | "auto" | "none",
         searcher: body.searcher,
         approximate: body.approximate,
+        hetero: body.hetero,
         principal,
         indexThreshold: ctx.config.indexThreshold,
         indexTopN: ctx.config.indexTopN,
@@ -97,7 +115,16 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       };
       return c.json({
         single: {
-          items: page.map((s) => ({ id: s.id, score: s.score, dist: s.dist, learnware: lw(s.id), ...runtime(s.id), fit: fitOf.get(s.id) ?? null })),
+          items: page.map((s) => ({
+            id: s.id,
+            score: s.score,
+            dist: s.dist,
+            // Hetero answers: for each learnware column, the user column that feeds it (−1: none).
+            ...("columnMap" in s ? { columnMap: s.columnMap } : {}),
+            learnware: lw(s.id),
+            ...runtime(s.id),
+            fit: fitOf.get(s.id) ?? null,
+          })),
           total: r.single.length,
           limit: body.limit,
           offset: body.offset,

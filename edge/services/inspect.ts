@@ -7,6 +7,7 @@ import { LearnwareError } from "../../core/errors.ts";
 import type { PackageLimits } from "../../core/package/types.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
+import { kindOfEntry } from "../../core/spec/statSpecs.ts";
 import { assertSaneSemantic, assertSaneStatSpec } from "./validate.ts";
 
 /** Rejects an invalid semantic spec at once (422 naming the key). */
@@ -33,7 +34,9 @@ export function inspectPackage(bytes: Uint8Array, semantic: unknown, limits?: Pa
   assertSemantic(semantic);
   const pkg = readLearnwarePackage(bytes, limits);
   const statSpecs = pkg.statSpecs.map((s) => ({ className: s.className, fileName: s.fileName, json: s.json }));
-  for (const s of statSpecs) if (s.className === "RKMETableSpecification") assertSaneStatSpec(s.json, `package.${s.fileName}`);
+  // Registered kinds are loaded by the shared stat-spec rules; the table kind's JSON is also
+  // screened for size/shape first (its sanity limits are table-specific).
+  for (const s of statSpecs) if (kindOfEntry(s)?.dataType === "Table") assertSaneStatSpec(s.json, `package.${s.fileName}`);
   checkStatic(statSpecs, semantic);
   return { statSpecs, framework: pkg.model.kind, packageName: pkg.name };
 }

@@ -18,7 +18,8 @@ import { readFile } from "node:fs/promises";
 import type { IvfTrainOptions } from "../../core/index/ivf.ts";
 import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
-import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { findStatSpec, TABLE_SPEC } from "../../core/spec/statSpecs.ts";
 import type { Database } from "../db/client.ts";
 import { settings, specSketches, versions } from "../db/schema.ts";
 import type { SearchExecutor } from "./searchPool.ts";
@@ -136,15 +137,14 @@ export function saveSpecIndex(db: Database, snapshotPath: string): boolean {
 /** The table spec of a version's `stat_specs` JSON (null when it has none or it does not parse). */
 export function tableSpecOfJson(statSpecs: unknown): RKMETableSpecification | null {
   if (!Array.isArray(statSpecs)) return null;
-  for (const s of statSpecs as { className?: string; json?: unknown }[]) {
-    if (s?.className !== "RKMETableSpecification") continue;
-    try {
-      return RKMETableSpecification.fromJSON(s.json);
-    } catch {
-      return null;
-    }
+  const entries = (statSpecs as unknown[]).filter((s): s is { className?: string; json?: unknown } => s !== null && typeof s === "object");
+  const found = findStatSpec(entries, TABLE_SPEC.dataType);
+  if (found?.kind !== TABLE_SPEC) return null;
+  try {
+    return TABLE_SPEC.fromJSON(found.entry.json);
+  } catch {
+    return null;
   }
-  return null;
 }
 
 /** The searchable learnwares as the sync reads them (`Listing` in `market.ts`). */

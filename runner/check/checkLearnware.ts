@@ -17,7 +17,7 @@
 import { LearnwareError } from "../../core/errors.ts";
 import { createRng } from "../../core/random.ts";
 import { CHECK_STATUS } from "../../core/semantic/checker.ts";
-import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { checkStatSpecRules } from "../../core/check/statSpecRules.ts";
 import type { ModelHandle } from "../contract.ts";
 import type { LearnwareDir } from "../learnwareDir.ts";
 import type { Backend } from "../backends/backend.ts";
@@ -27,6 +27,7 @@ export type CheckRule =
   | "instantiate"
   | "input_shape"
   | "stat_spec"
+  | "stat_spec_finite"
   | "stat_spec_dimension"
   | "predict"
   | "output_length"
@@ -65,7 +66,6 @@ export interface CheckInput {
 
 /** Output types the Python checker accepts (`np.ndarray`, `torch.Tensor`); typed outputs of ONNX/JS models count as arrays. */
 const ARRAY_OUTPUTS = new Set(["numpy.ndarray", "torch.Tensor", "tensor"]);
-const KNOWN_SPECS = ["RKMETableSpecification", "RKMEImageSpecification", "RKMETextSpecification"];
 /**
  * Load failures that are the learnware's fault (a verdict), not the runner's. An environment
  * that cannot be built is the learnware's fault only when pip says its requirements cannot be
@@ -83,6 +83,8 @@ const LEARNWARE_FAULTS = new Set([
   "NOT_LOADED",
   "OUTPUT_NOT_ARRAY",
   "OUTPUT_NOT_NUMERIC",
+  // A model that cannot take the spec's kind of input (an ONNX model given texts).
+  "NOT_SUPPORTED",
 ]);
 
 function firstValue(sem: Record<string, any>, key: string): string | undefined {
@@ -177,35 +179,29 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
   }
   log.push(`✓ input_shape matches the semantic specification${dataType === "Table" ? ` (Input.Dimension=${sem.Input?.Dimension})` : ""}`);
 
-  const stat = input.lw.pkg.statSpecs.find((s) => KNOWN_SPECS.includes(s.className) || KNOWN_SPECS.includes((s.json as any)?.type));
-  if (stat === undefined) {
-    return fail("stat_spec", `No valid specification is found in stat spec ${JSON.stringify(input.lw.pkg.statSpecs.map((s) => s.className))}`);
+  // The shared stat-spec rules (the upload inspection runs the same ones without a model).
+  const rules = checkStatSpecRules(input.lw.pkg.statSpecs, { semantic: sem, inputShape, requireOne: true });
+  const issue = rules.issues[0];
+  if (issue) {
+    const message = issue.rule === "stat_spec_dimension" ? `The learnware [${id}] ${issue.message}` : issue.message;
+    return fail(issue.rule, message);
   }
-  const specType = KNOWN_SPECS.includes(stat.className) ? stat.className : String((stat.json as any).type);
+  const stat = rules.loaded[0];
+  if (stat === undefined)
+    return fail("stat_spec", `No valid specification is found in stat spec ${JSON.stringify(input.lw.pkg.statSpecs.map((s) => s.className))}`);
+  const dimNote = stat.kind.dimension(stat.spec);
+  log.push(`✓ stat spec ${stat.fileName} (${stat.kind.type}${dimNote === null ? "" : `, dimension ${dimNote}`}), dist(self)=${stat.selfDist.toExponential(2)}`);
   const rng = createRng(input.seed ?? 0);
-  let X: Tensor;
-  if (specType === "RKMETableSpecification") {
-    let spec: RKMETableSpecification;
-    try {
-      spec = RKMETableSpecification.fromJSON(stat.json);
-    } catch (e) {
-      return fail("stat_spec", `Statistical specification ${stat.fileName} cannot be loaded: ${(e as Error).message}`);
+  // Inputs as the Python market's EasyStatChecker draws them for the spec's kind.
+  let X: Tensor | string[];
+  if (stat.kind.dataType === "Table") X = randomInputs(inputShape, () => rng.normal());
+  else if (stat.kind.dataType === "Image") X = randomInputs(inputShape, () => rng.nextInt(255));
+  else {
+    if (!handle.predictTexts) {
+      log.push(`backend ${input.backend.name} cannot pass texts to a model`);
+      return { status: "error", code: null, message: `Backend ${input.backend.name} cannot run text learnwares`, log };
     }
-    const d = spec.dist(spec);
-    if (!Number.isFinite(d)) return fail("stat_spec", `The distance between statistical specifications is not finite, where distance=${d}`);
-    if (!sameShape([spec.z.cols], inputShape)) {
-      return fail(
-        "stat_spec_dimension",
-        `The learnware [${id}] input dimension mismatch with stat specification: z has ${spec.z.cols} columns, model input_shape=${fmt(inputShape)}`,
-      );
-    }
-    log.push(`✓ stat spec ${stat.fileName}: z is ${spec.z.rows}×${spec.z.cols}, dist(self)=${d.toExponential(2)}`);
-    X = randomInputs(inputShape, () => rng.normal());
-  } else if (specType === "RKMEImageSpecification") {
-    X = randomInputs(inputShape, () => rng.nextInt(255));
-  } else {
-    log.push(`${specType}: text inputs are not supported by this runner yet`);
-    return { status: "error", code: null, message: `${specType} learnwares cannot be checked by this runner yet`, log };
+    X = randomTexts(10, rng);
   }
 
   if (handle.isAipod) {
@@ -220,7 +216,8 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
   let outputType = "tensor";
   try {
     const opts = input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {};
-    if (handle.predictDetailed) ({ y, outputType } = await handle.predictDetailed(X, opts));
+    if (Array.isArray(X)) ({ y, outputType } = await handle.predictTexts!(X, opts));
+    else if (handle.predictDetailed) ({ y, outputType } = await handle.predictDetailed(X, opts));
     else y = await handle.predict(X, opts);
   } catch (e) {
     const code = e instanceof LearnwareError ? e.code : "INTERNAL";
@@ -232,12 +229,13 @@ export async function checkLoaded(handle: ModelHandle, input: CheckInput, id: st
     const msg = `The learnware ${id} prediction is not avaliable! ${(e as Error).message}${details?.traceback ? `\r\n${details.traceback}` : ""}`;
     return fail("predict", msg, { errorCode: code });
   }
-  log.push(`✓ predict on ${rowCount(X)} random inputs of shape ${fmt(inputShape)} → output shape [${y.shape.join(", ")}]`);
+  const n = Array.isArray(X) ? X.length : rowCount(X);
+  log.push(`✓ predict on ${n} random ${Array.isArray(X) ? "texts" : `inputs of shape ${fmt(inputShape)}`} → output shape [${y.shape.join(", ")}]`);
 
-  if (rowCount(y) !== rowCount(X) || y.shape.length === 0) {
+  if (rowCount(y) !== n || y.shape.length === 0) {
     return fail(
       "output_length",
-      `The learnware ${id} output length must be equal to input length! (${y.shape.length === 0 ? "scalar" : rowCount(y)} outputs for ${rowCount(X)} inputs)`,
+      `The learnware ${id} output length must be equal to input length! (${y.shape.length === 0 ? "scalar" : rowCount(y)} outputs for ${n} inputs)`,
     );
   }
   const outputShape = handle.output_shape;
@@ -293,4 +291,17 @@ function randomInputs(shape: number[], draw: () => number): Tensor {
   const data = new Float64Array(10 * per);
   for (let i = 0; i < data.length; i++) data[i] = draw();
   return fromTyped(data, [10, ...shape]);
+}
+
+/** Python's `string.ascii_letters + string.digits + string.punctuation`. */
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/** The Python checker's `_generate_random_text_list` (English): `num` random strings of 10–1000 such characters. */
+export function randomTexts(num: number, rng: { nextInt(n: number): number }, minLen = 10, maxLen = 1000): string[] {
+  return Array.from({ length: num }, () => {
+    const len = minLen + rng.nextInt(maxLen - minLen + 1);
+    let s = "";
+    for (let i = 0; i < len; i++) s += LETTERS[rng.nextInt(LETTERS.length)];
+    return s;
+  });
 }

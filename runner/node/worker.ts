@@ -22,6 +22,8 @@ interface Loaded {
   input_shape: number[];
   output_shape: number[];
   predict(X: Tensor): Promise<Tensor>;
+  /** JS models: texts (a list of strings) straight to the model's predict (text learnwares). */
+  predictTexts?(texts: string[]): Promise<Tensor>;
   fit?(X: Tensor, y: Tensor): Promise<void>;
   finetune?(X: Tensor, y: Tensor): Promise<void>;
   save(): Promise<unknown>;
@@ -101,6 +103,7 @@ async function loadJs(req: Request): Promise<Loaded> {
     input_shape: Array.isArray(m.input_shape) ? m.input_shape : [],
     output_shape: Array.isArray(m.output_shape) ? m.output_shape : [],
     predict: async (X) => fromOutput(await m.predict(toRows(X))),
+    predictTexts: async (texts) => fromOutput(await (m.predict as (x: unknown) => unknown)(texts)),
     save: async () => (typeof m.save === "function" ? m.save() : kwargs),
   };
   const fit = train("fit"),
@@ -168,6 +171,10 @@ async function handle(req: Request): Promise<unknown> {
     }
     case "predict": {
       if (!model) throw new ModelFault("NOT_LOADED", "No model is loaded");
+      if (Array.isArray(req.X)) {
+        if (!model.predictTexts) throw new ModelFault("NOT_SUPPORTED", "This model takes tensors, not texts");
+        return { y: await model.predictTexts(req.X.map(String)), outputType: "tensor" };
+      }
       return { y: await model.predict(req.X as Tensor), outputType: "tensor" };
     }
     case "fit":

@@ -7,7 +7,7 @@
  * | POST | `/v1/models/{model}/versions/{version}/train` | frame or JSON `{method?, X, y}` / `{dataFile}` → 202 train state |
  * | GET | `/v1/models/{model}/versions/{version}/train` | → train state (`status`, `progress`, …) |
  * | GET | `/v1/models/{model}/versions/{version}/log` | → `{lines, train}` |
- * | POST | `/v1/models/{model}/versions/{version}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}` |
+ * | POST | `/v1/models/{model}/versions/{version}/predict` | frame `{X}` → frame `{y}`; or JSON `{X: rows}` → `{y: rows, shape}`; text learnwares: JSON `{texts: string[]}` → `{y: rows, shape}` |
  * | POST | `/v1/models/{model}/versions/{version}/invoke` | JSON `{data: any}` → `{result: any}` (runner learnwares: preprocess → predict → postprocess) |
  * | POST | `…/initialize`, `…/train`, `…/predict`, `…/log` of an AIPOD model | `{kwargs: {...}, binary_data?}` or (train, predict) any JSON object without `X` → `{result}` |
  *
@@ -201,10 +201,17 @@ export function createServiceApp(service: ModelService, options: { mixtures?: Mi
   app.post(`${base}/predict`, async (c) => {
     const binary = (c.req.header("content-type") ?? "").startsWith(FRAME_TYPE);
     const body = await readBody(c.req.raw);
+    if (!binary && body !== null && typeof body === "object" && "texts" in body) {
+      const texts = (body as { texts: unknown }).texts;
+      if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === "string"))
+        throw new LearnwareError("BAD_REQUEST", "predict texts must be a non-empty array of strings", { field: "texts" });
+      const y = await service.predictTexts(c.req.param("model"), c.req.param("version"), texts as string[]);
+      return c.json({ y: toNested(y), shape: y.shape });
+    }
     if (body !== null && typeof body === "object" && !Array.isArray(body) && !("X" in body) && Object.keys(body).length > 0)
       return aipodAnswer(c, "predict", body, binary);
     const X = asTensor(body.X, "X");
-    if (!X) throw new LearnwareError("BAD_REQUEST", "predict needs X");
+    if (!X) throw new LearnwareError("BAD_REQUEST", "predict needs X (or texts for a text learnware)");
     const y = await service.predict(c.req.param("model"), c.req.param("version"), X);
     if (binary) return new Response(encodeFrame({ y }) as Uint8Array<ArrayBuffer>, { headers: { "content-type": FRAME_TYPE } });
     return c.json({ y: toNested(y), shape: y.shape });

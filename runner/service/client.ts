@@ -90,6 +90,12 @@ export class ModelClient {
     return ((await res.json()) as { result: unknown }).result;
   }
 
+  /** A text learnware's predictions for `texts` (rows, and their shape). */
+  async predictTexts(texts: string[]): Promise<{ y: number[][] | number[]; shape: number[] }> {
+    const res = await this.#request("predict", { method: "POST", body: JSON.stringify({ texts }), type: "application/json" });
+    return (await res.json()) as { y: number[][] | number[]; shape: number[] };
+  }
+
   /** Predicts; `X` as rows or a tensor; the result is a tensor (`toNested` for rows). */
   /**
    * AIPOD's methods on this client's (free-form) version: `initialize` (kwargs become the

@@ -40,7 +40,8 @@ import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { buildReuser, describeReuse, type ReuseDescriptor } from "../../core/reuse/fromSearchResult.ts";
 import type { Learnware, Predictor } from "../../core/reuse/types.ts";
 import type { SearchResult } from "../../core/search/statSearch.ts";
-import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { findStatSpec, TABLE_SPEC } from "../../core/spec/statSpecs.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, rowCount, rowSize, toNested, type Tensor } from "../tensor.ts";
 import { asTensor, FRAME_TYPE, readBody } from "./app.ts";
@@ -183,8 +184,8 @@ export class MixtureStore {
           throw e;
         }
         const pkg = readLearnwarePackage(zip);
-        const table = pkg.statSpecs.find((s) => s.className === "RKMETableSpecification");
-        return table ? RKMETableSpecification.fromJSON(table.json) : undefined;
+        const found = findStatSpec(pkg.statSpecs, TABLE_SPEC.dataType);
+        return found?.kind === TABLE_SPEC ? TABLE_SPEC.fromJSON(found.entry.json) : undefined;
       })();
       this.#specs.set(key, p);
       p.catch(() => this.#specs.delete(key));

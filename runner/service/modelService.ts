@@ -426,6 +426,17 @@ export class ModelService {
     });
   }
 
+  /** A text learnware's predict on a list of strings (not batched with other calls). */
+  async predictTexts(model: string, version: string, texts: string[]): Promise<Tensor> {
+    const access = await this.#instance(model, version);
+    this.#predicts++;
+    return this.#use(access, async (l) => {
+      if (!l.handle.predictTexts)
+        throw new LearnwareError("NOT_SUPPORTED", `${model} version ${version} runs on the ${l.handle.backend} backend, which cannot pass texts to a model`);
+      return (await l.handle.predictTexts(texts)).y;
+    });
+  }
+
   /**
    * Runs a runner learnware (a Python VESSL-style `RunnerBase` class) on any JSON value:
    * `preprocess_data → predict → postprocess_data`, the last one's output is the answer.

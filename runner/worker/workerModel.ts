@@ -165,6 +165,12 @@ export class WorkerModelHandle implements ModelHandle {
     return (await this.predictDetailed(X, opts)).y;
   }
 
+  /** A text model's predict on a list of strings (Python: `model.predict(list_of_str)`, as the Python market's text check calls it). */
+  async predictTexts(texts: string[], opts?: CallOptions): Promise<{ y: Tensor; outputType: string }> {
+    const r = (await this.#call("predict", { X: texts }, opts)) as { y: Tensor; outputType: string };
+    return { y: r.y, outputType: r.outputType };
+  }
+
   async fit(X: Tensor, y: Tensor, opts?: CallOptions): Promise<void> {
     await this.#call("fit", { X, y }, opts);
   }

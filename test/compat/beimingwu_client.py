@@ -203,4 +203,25 @@ elif phase == "search":
     response = requests.post(f"{host}/user/list_learnware", json={"page": 0, "limit": 10000}, headers=headers)
     expect(response.status_code == 401, "the session token no longer works after logout")
 
+elif phase == "hetero":
+    # The documented heterogeneous query of the learnware client: a table with 10 of wine's 13
+    # columns, the user's semantic spec describing each column in Input.Description, the RKME
+    # file sent as search_learnware sends it. The server answers is_hetero with the learnware.
+    stat_path = sys.argv[6]
+    learnware_id = os.environ["LW_TEST_LEARNWARE"]
+    semantic_specification = json.loads(os.environ["LW_TEST_SEMANTIC"])
+    with open(stat_path, "r") as fin:
+        response = requests.post(
+            f"{host}/engine/search_learnware",
+            files={"statistical_specification": fin},
+            data={"semantic_specification": json.dumps(semantic_specification), "limit": 10, "page": 0},
+            headers=headers,
+        )
+    result = response.json()
+    expect(result["code"] == 0, "hetero search: " + json.dumps(result)[:300])
+    expect(result["data"]["is_hetero"] is True, "is_hetero: " + json.dumps(result)[:300])
+    single = result["data"]["learnware_list_single"]
+    expect(len(single) > 0 and single[0]["learnware_id"] == learnware_id, "hetero search finds the wine learnware: " + json.dumps(result)[:300])
+    expect(single[0]["matching"] > 0, "matching score")
+
 print("OK", phase)

@@ -155,6 +155,47 @@ describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
     assert.deepEqual(b.errors, []);
   });
 
+  test("Find: an empty result is explained — learnwares matching by feature meaning, or the filter that removed everything", async () => {
+    const names = demoLearnwares()[0]!.space.featureNames;
+    const X = demoMixtureQuery(300);
+    // 6 of the 8 columns: no learnware takes 6 inputs, but learnware 1's columns carry these names.
+    const keep = [0, 1, 2, 3, 4, 5];
+    const six = { rows: X.rows, cols: 6, data: new Float64Array(X.rows * 6) };
+    for (let i = 0; i < X.rows; i++) keep.forEach((j, t) => (six.data[i * 6 + t] = X.data[i * X.cols + j]!));
+    const sixPath = join(work, "six-columns.csv");
+    await writeFile(
+      sixPath,
+      csvOf(
+        six,
+        keep.map((j) => names[j]!),
+      ),
+    );
+    const p = b.page;
+    await p.goto("/");
+    await p.setInputFiles("#csv-input", sixPath);
+    await p.waitForSelector("#preview-summary");
+    await p.click("#generate");
+    await p.waitForSelector("#empty-reason", { timeout: 60_000 });
+    assert.match((await p.textContent("#empty-reason"))!, /No learnware takes 6 inputs; \d+ learnwares? match(es)? by feature meaning/);
+    await p.waitForSelector("#single-results li");
+    assert.ok(["00000001", "00000003"].includes((await p.getAttribute("#single-results li:first-child", "data-id"))!));
+
+    // All 8 columns with a name filter nothing matches: the page names that filter.
+    const eightPath = join(work, "eight-columns.csv");
+    await writeFile(eightPath, csvOf(X, names));
+    await p.goto("/");
+    await p.fill("#name-query", "zzzz-no-such-learnware");
+    await p.setInputFiles("#csv-input", eightPath);
+    await p.waitForSelector("#preview-summary");
+    await p.click("#generate");
+    await p.waitForSelector("#empty-reason", { timeout: 60_000 });
+    assert.match(
+      (await p.textContent("#empty-reason"))!,
+      /learnwares? takes? 8 inputs, but the filters removed .*Name = "zzzz-no-such-learnware" \(\d+ without it\)/,
+    );
+    assert.deepEqual(b.errors, []);
+  });
+
   test("Find: a 10k×20 CSV: progress, cancel, a responsive page, and the time to build the spec", async () => {
     const rng = createRng(11);
     const n = 10_000,

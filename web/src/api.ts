@@ -99,7 +99,7 @@ export interface FitView {
 }
 
 export interface SearchResponse {
-  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; fit?: FitView | null }[]; total: number };
+  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; fit?: FitView | null; columnMap?: number[] }[]; total: number };
   multiple: {
     ids: string[];
     weights: number[];
@@ -111,6 +111,8 @@ export interface SearchResponse {
   } | null;
   warnings?: { code: string; message: string }[];
   legend?: string;
+  /** Which search answered: semantic only, the exact scan, the index's candidates, or the heterogeneous search. */
+  path?: "semantic" | "exact" | "approximate" | "hetero";
   tookMs: number;
 }
 

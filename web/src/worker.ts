@@ -11,6 +11,7 @@ import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
+import { kindOfEntry } from "../../core/spec/statSpecs.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
 import { installParallelWasmBackend } from "../../wasm/parallel.ts";
 import { type ParsedTable, parseCsvTable, selectColumns, type TableProfile } from "./csv.ts";
@@ -111,11 +112,12 @@ const api = {
     for (const s of pkg.statSpecs) {
       let dim: number | null = null,
         points: number | null = null;
-      if (s.className === "RKMETableSpecification") {
+      const kind = kindOfEntry(s);
+      if (kind) {
         try {
-          const spec = RKMETableSpecification.fromJSON(s.json);
-          dim = spec.dim;
-          points = spec.z.rows;
+          const spec = kind.fromJSON(s.json);
+          dim = kind.dimension(spec);
+          points = kind.embedding(spec)?.z.rows ?? null;
         } catch {
           /* reported by the static check below */
         }

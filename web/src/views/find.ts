@@ -4,6 +4,7 @@
  * its weights, and a 2-D map of the specs. Only the spec (weighted points) is sent.
  */
 import { api, type FitView, type LearnwareView, type SearchResponse, semanticOptions, type VersionView } from "../api.ts";
+import { TABLE_SPEC_TYPE } from "../../../core/spec/specTypes.ts";
 import type { TableProfile } from "../csv.ts";
 import { field, formatBytes, h, mount, progressBar, saveFile, select } from "../dom.ts";
 import { Cancelled, workerClient } from "../genClient.ts";
@@ -22,8 +23,10 @@ const fmt = (v: number | null) => (v === null ? "—" : Math.abs(v) >= 1e5 || (M
 
 export function findView(): HTMLElement {
   let profile: TableProfile | null = null;
-  let spec: { json: string; parsed: StatJson } | null = null;
+  let spec: { json: string; parsed: StatJson; columns: string[] } | null = null;
   let results: SearchResponse | null = null;
+  /** Why the last search found nothing of the user's dimension (and what was found instead). */
+  let emptyReason: string | null = null;
   const shown = new Set<string>();
   const specCache = new Map<string, Promise<StatJson | null>>();
 
@@ -281,7 +284,7 @@ export function findView(): HTMLElement {
     try {
       const r = await workerClient.generate({ columns, K, seed }, (f, stage) => prog.set(f, `${Math.round(f * 100)}% ${stage}`));
       const wall = performance.now() - t0;
-      spec = { json: r.json, parsed: JSON.parse(r.json) as StatJson };
+      spec = { json: r.json, parsed: JSON.parse(r.json) as StatJson, columns: columns.map((c, i) => profile?.columns[c]?.name || `column ${i + 1}`) };
       prog.set(1, "done");
       mount(
         genStatus,
@@ -322,6 +325,12 @@ export function findView(): HTMLElement {
       const body: Record<string, unknown> = { semantic: semanticQuery(), maxSearchNum: max, method: methodSel.value, limit: 20 };
       if (spec) body["stat"] = spec.parsed;
       results = await api<SearchResponse>("/v1/search", { json: body });
+      emptyReason = null;
+      if (spec && results.single.total === 0 && results.multiple === null) {
+        const why = await explainEmpty(body, spec.columns);
+        emptyReason = why.text;
+        if (why.hetero) results = why.hetero;
+      }
       mount(searchStatus);
       shown.clear();
       const mix = results.multiple?.ids ?? [];
@@ -332,6 +341,49 @@ export function findView(): HTMLElement {
     } finally {
       searchBtn.disabled = false;
     }
+  }
+
+  /**
+   * An empty answer with a spec: the learnwares that match by feature meaning (the hetero
+   * search over the columns' names), else the filters that removed every learnware of this
+   * dimension (each filter dropped alone), else that none takes this many inputs.
+   */
+  async function explainEmpty(body: Record<string, unknown>, columns: string[]): Promise<{ text: string; hetero?: SearchResponse }> {
+    const d = columns.length;
+    const semantic = body["semantic"] as Record<string, unknown>;
+    const input = { Dimension: d, Description: Object.fromEntries(columns.map((c, i) => [String(i), c])) };
+    const hetero = await api<SearchResponse>("/v1/search", { json: { ...body, semantic: { ...semantic, Input: input }, hetero: "on" } });
+    if (hetero.single.total > 0) {
+      const n = hetero.single.total;
+      return {
+        text: `No learnware takes ${d} inputs; ${n} learnware${n === 1 ? " matches" : "s match"} by feature meaning (their columns matched to yours by name and values):`,
+        hetero,
+      };
+    }
+    const filters = [
+      ["Data", dataSel.value],
+      ["Task", taskSel.value],
+      ["Scenario", scenSel.value],
+      ["Name", nameIn.value.trim()],
+    ].filter(([, v]) => v !== "");
+    const none = `No learnware takes ${d} inputs, and none matches your columns by feature meaning.`;
+    if (filters.length === 0) return { text: none };
+    const count = async (sem: Record<string, unknown>) =>
+      (await api<SearchResponse>("/v1/search", { json: { ...body, semantic: sem, limit: 1 } })).single.total;
+    const all = await count({});
+    if (all === 0) return { text: none };
+    const culprits: string[] = [];
+    for (const [key, value] of filters) {
+      const without = { ...semantic, [key!]: key === "Name" ? { Type: "String", Values: "" } : { Type: key === "Scenario" ? "Tag" : "Class", Values: [] } };
+      const n = await count(without);
+      if (n > 0) culprits.push(`${key} = "${value}" (${n} without it)`);
+    }
+    return {
+      text:
+        `${all} learnware${all === 1 ? " takes" : "s take"} ${d} inputs, but the filters removed ${all === 1 ? "it" : "them all"}: ` +
+        (culprits.length > 0 ? culprits.join("; ") : `no single filter alone — together ${filters.map(([k, v]) => `${k} = "${v}"`).join(", ")}`) +
+        ".",
+    };
   }
 
   function nameOf(id: string): string {
@@ -392,9 +444,11 @@ export function findView(): HTMLElement {
       ),
       ...(r.warnings ?? []).map((w) => h("p", { class: "warn fit-warning", role: "status", "data-code": w.code }, w.message)),
       r.legend ? h("p", { class: "muted legend", id: "results-legend" }, r.legend) : null,
-      items.length === 0
-        ? notice(spec ? "No learnware of this dimension matches these filters. Try widening the filters." : "No learnware matches these filters.")
-        : null,
+      emptyReason !== null
+        ? h("div", { id: "empty-reason" }, notice(emptyReason))
+        : items.length === 0
+          ? notice(spec ? "No learnware of this dimension matches these filters. Try widening the filters." : "No learnware matches these filters.")
+          : null,
       mixture,
       list,
     );
@@ -462,7 +516,7 @@ export function findView(): HTMLElement {
     if (!p) {
       p = api<VersionView>(`/v1/learnwares/${encodeURIComponent(id)}/versions/latest`)
         .then((v) => {
-          const s = v.statSpecs.find((x) => x.className === "RKMETableSpecification");
+          const s = v.statSpecs.find((x) => x.className === TABLE_SPEC_TYPE);
           return s ? (s.json as StatJson) : null;
         })
         .catch(() => null);

@@ -3,6 +3,7 @@
  * metrics as charts, the package and artifacts with sizes and checksums, tags, the stat
  * spec's summary, and how to use it.
  */
+import { TABLE_SPEC_TYPE } from "../../../core/spec/specTypes.ts";
 import { api, type LearnwareView, semanticValues, type VersionView } from "../api.ts";
 import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
@@ -108,7 +109,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     ]);
     const sem = lw.semantic ?? {};
     const tags = Object.entries(lw.tags ?? {});
-    const stat = v.statSpecs.find((s) => s.className === "RKMETableSpecification")?.json as { z: number[][]; gamma: number; num_points: number } | undefined;
+    const stat = v.statSpecs.find((s) => s.className === TABLE_SPEC_TYPE)?.json as { z: number[][]; gamma: number; num_points: number } | undefined;
     const origin = location.origin;
 
     const versionRows = [...versions]
