@@ -154,7 +154,7 @@ describe("lw conventions (against a server)", { timeout: 180_000 }, () => {
     const logged = JSON.parse((await lw(["models", "log", created.id, "1", "auc=0.5", "--json"], env)).out);
     assert.equal(logged.logged, 1);
     const versions = await lw(["models", "versions", created.id], env);
-    assert.match(versions.out.split("\n")[0]!, /^VERSION +STATUS +FRAMEWORK +CREATED +TAGS/);
+    assert.match(versions.out.split("\n")[0]!, /^VERSION +LABEL +STATUS +FRAMEWORK +CREATED +TAGS/);
   });
 
   test("lw delete and lw models delete need --yes, then delete", async () => {

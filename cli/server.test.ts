@@ -178,7 +178,7 @@ describe("lw server commands", { timeout: 300_000 }, () => {
     assert.equal(p.code, 0, p.err);
     assert.equal(p.out.trim(), "logged 1 param(s) on vision/resnet-tiny@staging");
     assert.equal((await lw(["models", "params", "vision/resnet-tiny:2"], withServer())).out.trim(), "note=fine");
-    assertOneLineFailure(await lw(["models", "create", "vision/resnet-tiny"], withServer()), /409 CONFLICT: .*already has a model named 'resnet-tiny'/);
+    assertOneLineFailure(await lw(["models", "create", "vision/resnet-tiny"], withServer()), /409 CONFLICT: .*already has a model named 'resnet-tiny'/, 1);
     writeFileSync(join(dir, "weights.bin"), Buffer.alloc(300_000, 7));
     const a = await lw(["models", "put-artifact", id, "2", "weights.bin", "--path", "model/weights.bin"], withServer());
     assert.equal(a.code, 0, a.err);

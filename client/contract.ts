@@ -54,6 +54,10 @@ export const Version = z.object({
   modelId: z.string(),
   learnwareId: z.string(),
   number: z.number().int(),
+  /** ModelBox's version label, name and description (null when not given). */
+  label: z.string().nullable(),
+  name: z.string().nullable(),
+  description: z.string().nullable(),
   packageSha256: z.string().nullable(),
   packageSize: z.number().int().nullable(),
   framework: z.string().nullable(),
@@ -108,18 +112,40 @@ export const Event = z.object({
 
 export const Namespace = z.object({ name: z.string(), owner: z.string(), members: z.array(z.string()), createdAt: Iso });
 
+/** ModelBox's artifact file types. */
+export const FileType = z.enum(["MODEL", "CHECKPOINT", "TEXT", "IMAGE", "AUDIO", "VIDEO", "UNDEFINED"]);
+
+/** An artifact of a version, or of the model itself (`version` null). */
 export const Artifact = z.object({
+  id: z.string(),
+  /** `<model id>` or `<model id>/versions/<n>`. */
+  parent: z.string(),
   path: z.string(),
   size: z.number().int().nullable(),
   sha256: z.string().nullable(),
   mime: z.string(),
+  fileType: FileType,
   storage: z.enum(["stored", "tracked"]),
   uri: z.string().nullable(),
-  version: z.number().int(),
+  version: z.number().int().nullable(),
   createdAt: Iso,
 });
 
-const SearchItem = z.object({ id: z.string(), score: z.number(), dist: z.number().nullable(), learnware: Model.nullable() });
+/** The absolute fit of a result (`core/search/fit.ts`): embedding overlap 0…1 and its band. */
+const Fit = z.object({ overlap: z.number(), band: z.enum(["fits", "fits partly", "does not fit"]) });
+/** Which runtime a learnware needs and whether the Python client's `load_learnware` can run it. */
+const Runtime = { runtime: z.enum(["python", "onnx", "js"]), pythonLoadable: z.boolean() };
+
+const SearchItem = z.object({
+  id: z.string(),
+  score: z.number(),
+  dist: z.number().nullable(),
+  /** Heterogeneous answers: for each learnware column, the user column that feeds it (−1: none). */
+  columnMap: z.array(z.number().int()).optional(),
+  learnware: Model.nullable(),
+  ...Runtime,
+  fit: Fit.nullable(),
+});
 
 export const SearchAnswer = z.object({
   single: z.object({ items: z.array(SearchItem), ...Page }),
@@ -130,8 +156,13 @@ export const SearchAnswer = z.object({
       score: z.number(),
       dist: z.number().nullable(),
       learnwares: z.array(Model.nullable()),
+      runtimes: z.array(z.object(Runtime)),
+      fit: Fit.nullable(),
+      members: z.array(z.object({ id: z.string(), weight: z.number(), contribution: z.number(), overlap: z.number(), negligible: z.boolean() })).nullable(),
     })
     .nullable(),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  legend: z.string().optional(),
   path: z.string(),
   ranked: Json.optional(),
   tookMs: z.number(),
@@ -150,6 +181,13 @@ export const UploadSession = z.object({
 const Deleted = z.object({ id: z.string(), deleted: z.literal(true) });
 const Metadata = z.object({ metadata: z.record(Json) });
 const MetricPoint = z.object({ value: z.union([z.number(), z.string()]).optional(), bytes: z.string().optional(), step: z.number(), wallClock: z.number() });
+
+/** Registry answers are of a version, or of the model itself (`version` null). */
+const OfVersion = z.number().int().nullable();
+const Logged = z.object({ logged: z.number().int(), version: OfVersion });
+const Metrics = z.object({ version: OfVersion, metrics: z.record(z.array(MetricPoint)) });
+const Params = z.object({ version: OfVersion, params: z.record(z.string()) });
+const Artifacts = z.object({ version: OfVersion, items: z.array(Artifact) });
 
 /** A non-JSON answer: the body is bytes (`binary`) or a server-sent event stream (`events`). */
 export type RawBody = { raw: "binary" | "events"; contentType: string };
@@ -201,6 +239,9 @@ export const RESPONSES = {
   finishUpload: { 201: Submitted },
   // registry
   createModel: { 201: Model },
+  createDefaultModel: { 201: Model },
+  getModelByName: { 200: Model },
+  resolve: { 200: z.object({ model: Model, version: Version }) },
   listNamespaceModels: { 200: ModelList },
   getNamespace: { 200: Namespace },
   putNamespace: { 200: Namespace },
@@ -217,12 +258,23 @@ export const RESPONSES = {
   patchModelMetadata: { 200: Metadata },
   getVersionMetadata: { 200: Metadata },
   patchVersionMetadata: { 200: Metadata },
-  logMetrics: { 201: z.object({ logged: z.number().int(), version: z.number().int() }) },
-  getMetrics: { 200: z.object({ version: z.number().int(), metrics: z.record(z.array(MetricPoint)) }) },
+  logMetrics: { 201: Logged },
+  getMetrics: { 200: Metrics },
+  logParams: { 201: Params },
+  getParams: { 200: Params },
   uploadArtifact: { 201: Artifact },
   trackArtifact: { 201: Artifact },
-  listArtifacts: { 200: z.object({ version: z.number().int(), items: z.array(Artifact) }) },
+  listArtifacts: { 200: Artifacts },
   getArtifactContent: { 200: { raw: "binary", contentType: "application/octet-stream" } },
+  // the model's own metrics, params and artifacts (ModelBox: on models as on versions)
+  logModelMetrics: { 201: Logged },
+  getModelMetrics: { 200: Metrics },
+  logModelParams: { 201: Params },
+  getModelParams: { 200: Params },
+  uploadModelArtifact: { 201: Artifact },
+  trackModelArtifact: { 201: Artifact },
+  listModelArtifacts: { 200: Artifacts },
+  getModelArtifactContent: { 200: { raw: "binary", contentType: "application/octet-stream" } },
   // events
   listEvents: { 200: z.object({ items: z.array(Event), next: z.number().int() }) },
   streamEvents: { 200: { raw: "events", contentType: "text/event-stream" } },

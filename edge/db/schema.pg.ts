@@ -35,7 +35,12 @@ export const models = pgTable(
     createdAt: ms("created_at").notNull().default(now),
     updatedAt: ms("updated_at").notNull().default(now),
   },
-  (t) => [index("models_ns_idx").on(t.namespace), index("models_owner_idx").on(t.owner)],
+  (t) => [
+    index("models_ns_idx").on(t.namespace),
+    index("models_owner_idx").on(t.owner),
+    /** Registry model names are unique per namespace (learnwares keep the market's free names). */
+    uniqueIndex("models_ns_name_uq").on(t.namespace, t.name).where(sql`kind = 'model'`),
+  ],
 );
 
 export const versions = pgTable(
@@ -54,8 +59,16 @@ export const versions = pgTable(
     checkLog: text("check_log").notNull().default(""),
     createdBy: text("created_by").notNull(),
     createdAt: ms("created_at").notNull().default(now),
+    /** ModelBox's free-form version label (e.g. `v1`), unique per model when given. */
+    label: text("label"),
+    name: text("name"),
+    description: text("description"),
   },
-  (t) => [uniqueIndex("versions_model_number_uq").on(t.modelId, t.number), index("versions_sha_idx").on(t.packageSha256)],
+  (t) => [
+    uniqueIndex("versions_model_number_uq").on(t.modelId, t.number),
+    index("versions_sha_idx").on(t.packageSha256),
+    uniqueIndex("versions_model_label_uq").on(t.modelId, t.label).where(sql`label is not null`),
+  ],
 );
 
 export const specSketches = pgTable(
@@ -84,6 +97,7 @@ export const tags = pgTable(
   (t) => [uniqueIndex("tags_model_tag_uq").on(t.modelId, t.tag)],
 );
 
+/** Artifacts of a version, or of the model itself when `version` is 0 (versions count from 1). */
 export const artifacts = pgTable(
   "artifacts",
   {
@@ -97,10 +111,13 @@ export const artifacts = pgTable(
     storage: text("storage", { enum: ["stored", "tracked"] }).notNull(),
     uri: text("uri"),
     createdAt: ms("created_at").notNull().default(now),
+    /** ModelBox's file type: MODEL, CHECKPOINT, TEXT, IMAGE, AUDIO, VIDEO or UNDEFINED. */
+    fileType: text("file_type"),
   },
   (t) => [uniqueIndex("artifacts_path_uq").on(t.modelId, t.version, t.path), index("artifacts_sha_idx").on(t.sha256)],
 );
 
+/** Metrics of a version, or of the model itself when `version` is 0. */
 export const metrics = pgTable(
   "metrics",
   {
@@ -115,6 +132,23 @@ export const metrics = pgTable(
     wallClock: ms("wall_clock").notNull(),
   },
   (t) => [index("metrics_key_idx").on(t.modelId, t.version, t.key, t.step)],
+);
+
+/**
+ * Params (MLflow's): string key/values of a version (or of the model, version 0), written
+ * once — logging the same key again with another value is a conflict. Kept apart from
+ * metrics, which are numeric series.
+ */
+export const params = pgTable(
+  "params",
+  {
+    modelId: text("model_id").notNull(),
+    version: integer("version").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    createdAt: ms("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("params_key_uq").on(t.modelId, t.version, t.key)],
 );
 
 export const events = pgTable(

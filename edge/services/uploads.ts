@@ -65,7 +65,10 @@ export async function openUsage(ctx: Ctx, owner: string, except?: string): Promi
   const [r] = await ctx.db.db
     .select({
       n: sql<number>`count(*)`,
-      bytes: sql<number | null>`sum(max(coalesce(${uploads.size}, 0), ${uploads.received}))`,
+      // The larger of declared and received (CASE: SQLite's scalar max() is not PostgreSQL's greatest()).
+      bytes: sql<
+        number | null
+      >`sum(case when coalesce(${uploads.size}, 0) > ${uploads.received} then coalesce(${uploads.size}, 0) else ${uploads.received} end)`,
     })
     .from(uploads)
     .where(

@@ -12,7 +12,7 @@
  * });
  * ```
  */
-import type { Database, Tx } from "../db/client.ts";
+import type { Database, Tx, WriteOptions } from "../db/client.ts";
 import { appendEvent, type NewEvent } from "./events.ts";
 
 /** What a write needs: the database, and the hub to wake (absent in offline tools such as `admin.ts`). */
@@ -25,13 +25,15 @@ export interface Writer {
 export type Emit = (e: NewEvent) => Promise<void>;
 
 /** Runs `change` in one transaction with `emit` for its events; notifies the hub after the commit when it emitted any. */
-export async function writeChange<T>(w: Writer, at: number, change: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
+export async function writeChange<T>(w: Writer, at: number, change: (tx: Tx, emit: Emit) => Promise<T>, opts?: WriteOptions): Promise<T> {
   let emitted = 0;
-  const out = await w.db.write((tx) =>
-    change(tx, async (e) => {
-      emitted++;
-      await appendEvent(tx, at, e);
-    }),
+  const out = await w.db.write(
+    (tx) =>
+      change(tx, async (e) => {
+        emitted++;
+        await appendEvent(tx, at, e);
+      }),
+    opts,
   );
   if (emitted > 0) w.hub?.notify();
   return out;

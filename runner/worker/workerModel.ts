@@ -167,7 +167,7 @@ export class WorkerModelHandle implements ModelHandle {
 
   /** A text model's predict on a list of strings (Python: `model.predict(list_of_str)`, as the Python market's text check calls it). */
   async predictTexts(texts: string[], opts?: CallOptions): Promise<{ y: Tensor; outputType: string }> {
-    const r = (await this.#call("predict", { X: texts }, opts)) as { y: Tensor; outputType: string };
+    const r = await this.#call("predict", { X: texts }, opts);
     return { y: r.y, outputType: r.outputType };
   }
 

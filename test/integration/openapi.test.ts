@@ -229,6 +229,24 @@ describe("OpenAPI document", () => {
     await call("POST", `/v1/models/${mid}/versions/1/artifacts`, { token: alice, json: { path: "w.pt", uri: "s3://b/w.pt", size: 3 } });
     await call("GET", `/v1/models/${mid}/versions/1/artifacts`);
     await raw("GET", `/v1/models/${mid}/versions/1/artifacts/content?path=config.json`);
+    // addressing, the default namespace, params, and the model's own metrics, params and artifacts
+    await call("POST", "/v1/models", { token: alice, json: { name: "tiny-default" } });
+    await call("GET", "/v1/namespaces/vision/models/resnet");
+    await call("GET", `/v1/resolve/${encodeURIComponent("vision/resnet@production")}`);
+    await call("POST", `/v1/models/${mid}/versions/1/params`, { token: alice, json: { params: { optimizer: "adam" } } });
+    await call("GET", `/v1/models/${mid}/versions/1/params`);
+    await call("POST", `/v1/models/${mid}/metrics`, { token: alice, json: { metrics: [{ key: "best_auc", value: 0.9 }] } });
+    await call("GET", `/v1/models/${mid}/metrics`);
+    await call("POST", `/v1/models/${mid}/params`, { token: alice, json: { params: { owner_team: "vision" } } });
+    await call("GET", `/v1/models/${mid}/params`);
+    await call("PUT", `/v1/models/${mid}/artifacts?path=README.md`, {
+      token: alice,
+      body: bytes,
+      headers: { "x-checksum-sha256": await sha256(bytes) },
+    });
+    await call("POST", `/v1/models/${mid}/artifacts`, { token: alice, json: { path: "card.pdf", uri: "s3://b/card.pdf", size: 3 } });
+    await call("GET", `/v1/models/${mid}/artifacts`);
+    await raw("GET", `/v1/models/${mid}/artifacts/content?path=README.md`);
     await call("GET", "/v1/events", { token: ADMIN });
     await call("DELETE", `/v1/models/${mid}`, { token: alice });
     await call("DELETE", `/v1/learnwares/${id}`, { token: alice });

@@ -159,17 +159,17 @@ print(json.dumps(out))
   test("clear 4xx: predict before initialize, a non-AIPOD model given kwargs, an unknown free-form version of a plain model, bad binary_data", async () => {
     const early = await post("exp-z/predict", { values: [1] });
     assert.equal(early.status, 409, JSON.stringify(early.body));
-    assert.match(early.body.message, /has not been initialized yet; call initialize first/);
+    assert.match(early.body.error.message, /has not been initialized yet; call initialize first/);
     const plain = await fetch(`${svc.address}/v1/models/np/versions/1/predict`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "hi" }),
     });
     assert.equal(plain.status, 400);
-    assert.match(((await plain.json()) as any).message, /is not an AIPOD model .*predict takes \{X: rows\}/);
+    assert.match(((await plain.json()) as any).error.message, /is not an AIPOD model .*predict takes \{X: rows\}/);
     const bad = await post("exp-a/predict", { text: "x", binary_data: "not bytes" });
     assert.equal(bad.status, 400);
-    assert.match(bad.body.message, /binary_data must be raw bytes/);
+    assert.match(bad.body.error.message, /binary_data must be raw bytes/);
   });
 });
 

@@ -99,7 +99,10 @@ export interface FitView {
 }
 
 export interface SearchResponse {
-  single: { items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; fit?: FitView | null; columnMap?: number[] }[]; total: number };
+  single: {
+    items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; fit?: FitView | null; columnMap?: number[] }[];
+    total: number;
+  };
   multiple: {
     ids: string[];
     weights: number[];
