@@ -32,6 +32,8 @@ export const MixtureInfo = z.object({
   id: z.string(),
   kind: z.enum(["job_selector", "averaging", "ensemble_pruning", "feature_augment"]),
   mode: z.string().optional(),
+  /** averaging: whether the mean or vote is weighted by the search weights (default unweighted, as AveragingReuser). */
+  weighted: z.boolean().optional(),
   learnwares: z.array(z.object({ id: z.string(), version: z.string(), weight: z.number().optional() })),
   needsFit: z.boolean(),
   fitted: z.boolean(),
@@ -42,7 +44,8 @@ export const MixtureInfo = z.object({
 const PoolMetrics = z.object({
   size: z.number(),
   bytes: z.number(),
-  maxEntries: z.number(),
+  /** `null`: no count bound (the pool is sized by memory; JSON has no Infinity). */
+  maxEntries: z.number().nullable(),
   maxBytes: z.number(),
   hits: z.number(),
   misses: z.number(),
