@@ -12,9 +12,10 @@ import type { Db, Tx } from "../db/client.ts";
 import { models, namespaces, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { getModel, insertModel, insertVersion, type ModelRow, type VersionRow } from "./catalog.ts";
-import { appendEvent, type NewEvent } from "./events.ts";
+import type { NewEvent } from "./events.ts";
 import { assertCanWrite, MARKET_NAMESPACE } from "./market.ts";
 import { assertCanWriteNamespace, ensureNamespace } from "./namespaces.ts";
+import { writeChange } from "./write.ts";
 
 /** The namespace of `POST /v1/models` and of a bare model name. */
 export const DEFAULT_NAMESPACE = "default";
@@ -49,14 +50,12 @@ function uniqueViolation(err: unknown): string | null {
 export async function registryWrite<T>(ctx: Ctx, p: Principal | null, fn: (w: RegistryTx) => Promise<T>): Promise<T> {
   if (p === null) throw new LearnwareError("UNAUTHENTICATED", "A bearer token is required");
   const at = ctx.now();
-  let emitted = 0;
-  let result: T;
   try {
-    result = await ctx.db.write(async (tx) => {
+    // The catalogue's one write path: the change and its events in one transaction, the hub woken after the commit.
+    return await writeChange(ctx, at, async (tx, emit) => {
       const queue: NewEvent[] = [];
       const out = await fn({ tx, at, actor: p.owner, emit: (e) => queue.push({ ...e, actor: p.owner }) });
-      for (const e of queue) await appendEvent(tx, at, e);
-      emitted = queue.length;
+      for (const e of queue) await emit(e);
       return out;
     });
   } catch (err) {
@@ -69,8 +68,6 @@ export async function registryWrite<T>(ctx: Ctx, p: Principal | null, fn: (w: Re
         : `The change conflicts with an existing row (${index})`;
     throw new LearnwareError("CONFLICT", what, { index });
   }
-  if (emitted > 0) ctx.hub.notify();
-  return result;
 }
 
 // ---------------------------------------------------------------- addressing
