@@ -11,9 +11,9 @@
  * user (Debian's package creates it), in a scratch folder it owns.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { reapWhenGone } from "./_reaper.ts";
 import { postgresBin } from "./_requires.ts";
@@ -41,6 +41,10 @@ async function startCluster(): Promise<string> {
   const sock = join(root, "sock");
   mkdirSync(sock);
   if (process.getuid?.() === 0) {
+    // The postgres user must reach the folder: the test runner's private temp folder is 0700
+    // (root's); let others traverse it (not list it).
+    const parent = dirname(root);
+    chmodSync(parent, statSync(parent).mode | 0o011);
     const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
     const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
     chownSync(root, uid, gid);
