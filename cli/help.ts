@@ -77,7 +77,8 @@ export const HELP: HelpEntry[] = [
     path: "models",
     group: "server",
     usage: ["models list|create|get|versions|new-version|tag|log|metrics|put-artifact|artifacts|delete …"],
-    summary: "The model registry: models, immutable versions, tags, metrics and artifacts.",
+    summary:
+      "The model registry: models, immutable versions, tags, metrics, params and artifacts (on a version, or with --model-level on the model itself: log, metrics, param, params, put-artifact, artifacts).",
   },
   {
     path: "models list",
@@ -108,17 +109,27 @@ export const HELP: HelpEntry[] = [
   {
     path: "models log",
     group: "server",
-    usage: [`models log ID VERSION key=value… [--step N] [--json]   ${SERVER}`],
-    summary: "Logs metrics on a version.",
+    usage: [`models log ID VERSION key=value… [--step N] [--json]   ${SERVER}`, `models log --model-level MODEL key=value… [--step N] [--json]`],
+    summary: "Logs metrics on a version, or with --model-level on the model itself.",
   },
-  { path: "models metrics", group: "server", usage: [`models metrics ID VERSION [--json]   ${SERVER}`], summary: "Prints a version's metrics." },
+  {
+    path: "models metrics",
+    group: "server",
+    usage: [`models metrics ID VERSION | --model-level MODEL [--json]   ${SERVER}`],
+    summary: "Prints a version's (or with --model-level the model's own) metrics.",
+  },
   {
     path: "models put-artifact",
     group: "server",
-    usage: [`models put-artifact ID VERSION FILE [--path P] [--json]   ${SERVER}`],
-    summary: "Uploads an artifact, streamed, with its sha256.",
+    usage: [`models put-artifact ID VERSION FILE [--path P] [--json]   ${SERVER}`, `models put-artifact --model-level MODEL FILE [--path P] [--json]`],
+    summary: "Uploads an artifact of a version (or with --model-level of the model itself), streamed, with its sha256.",
   },
-  { path: "models artifacts", group: "server", usage: [`models artifacts ID VERSION [--json]   ${SERVER}`], summary: "Lists a version's artifacts." },
+  {
+    path: "models artifacts",
+    group: "server",
+    usage: [`models artifacts ID VERSION | --model-level MODEL [--json]   ${SERVER}`],
+    summary: "Lists a version's (or with --model-level the model's own) artifacts.",
+  },
   { path: "models delete", group: "server", usage: [`models delete ID [--yes] [--json]   ${SERVER}`], summary: "Deletes a model and all its versions." },
   { path: "tokens", group: "server", usage: ["tokens create|list|revoke|whoami …"], summary: "API tokens." },
   {
@@ -155,9 +166,10 @@ export const HELP: HelpEntry[] = [
     group: "running",
     usage: [
       "reuse --market <market.json | folder of zips> --spec user_stat.json [--semantic user_semantic.json] --kind job_selector|averaging|ensemble_pruning|feature_augment",
-      "      [--mode …] [--top-k N] [--max 5] [--method greedy|auto|none] --input X.csv [--fit-input X.csv --labels y.csv] --output pred.csv [--service URL [--token T]]",
+      "      [--mode …] [--top-k N] [--max 5] [--method greedy|auto|none] --input X.csv [--fit-input X.csv --labels y.csv] --output pred.csv [--weighted] [--service URL [--token T]]",
     ],
-    summary: "Searches, builds one reuser from the result, fits it when it needs labels, predicts the rows and writes them as CSV.",
+    summary:
+      "Searches, builds one reuser from the result, fits it when it needs labels, predicts the rows and writes them as CSV. averaging counts every learnware once (as Python's AveragingReuser); --weighted weights it by the search weights.",
   },
 ];
 

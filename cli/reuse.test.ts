@@ -97,11 +97,11 @@ function readPred(name: string): number[][] {
   return Array.from({ length: t.rows }, (_, i) => Array.from(t.data.subarray(i * t.cols, (i + 1) * t.cols)));
 }
 
-/** What the market's search picks, and the (weighted) mean of those nets' outputs. */
-function expectedAveraging(): { ids: string[]; rows: number[][] } {
+/** What the market's search picks, and the mean of those nets' outputs (unweighted, or by the search weights). */
+function expectedAveraging(weighted = false): { ids: string[]; rows: number[][] } {
   const result = search({ user: { stat: userSpec }, market: loadMarket(marketDir), maxSearchNum: 5, method: "greedy" });
   const ids = result.multiple !== null && result.multiple.ids.length > 1 ? result.multiple.ids : [result.single[0]!.id];
-  const w = result.multiple !== null && result.multiple.ids.length > 1 ? result.multiple.weights : [1];
+  const w = weighted && result.multiple !== null && result.multiple.ids.length > 1 ? result.multiple.weights : ids.map(() => 1);
   const ws = w.reduce((a, b) => a + b, 0);
   const rows = userRows.map((x) => {
     const out = Array(K).fill(0) as number[];
@@ -118,13 +118,25 @@ function assertClose(got: number[][], want: number[][], tol = 1e-5): void {
 
 const base = ["--market", marketDir, "--spec", join(dir, "user_stat.json"), "--input", join(dir, "X.csv")];
 
-test("lw reuse (in process, ONNX zips): averaging writes the search mixture's weighted mean", async () => {
+test("lw reuse (in process, ONNX zips): averaging writes the unweighted mean (as Python's AveragingReuser); --weighted the search-weighted one", async () => {
   const exp = expectedAveraging();
   assert.ok(exp.ids.length >= 2, `expected a mixture, got ${exp.ids.join(", ")}`);
   assert.equal(await reuseCommand([...base, "--kind", "averaging", "--output", join(dir, "avg.csv")]), 0);
   const text = readFileSync(join(dir, "avg.csv"), "utf8");
   assert.match(text, /^y0,y1\n/);
   assertClose(readPred("avg.csv"), exp.rows);
+  const wexp = expectedAveraging(true);
+  assert.equal(await reuseCommand([...base, "--kind", "averaging", "--weighted", "--output", join(dir, "wavg.csv")]), 0);
+  assertClose(readPred("wavg.csv"), wexp.rows);
+  // the two differ unless the search weights are uniform
+  const uniform =
+    new Set(search({ user: { stat: userSpec }, market: loadMarket(marketDir), maxSearchNum: 5, method: "greedy" }).multiple?.weights.map((x) => x.toFixed(9)))
+      .size <= 1;
+  if (!uniform)
+    assert.ok(
+      exp.rows.some((r, i) => r.some((v, j) => Math.abs(v - wexp.rows[i]![j]!) > 1e-9)),
+      "weighted and unweighted means differ",
+    );
 });
 
 test("lw reuse: feature_augment fits on the labels; job_selector predicts with each row's learnware", async () => {
@@ -166,6 +178,7 @@ test("lw reuse: bad inputs are one-line CliErrors", async () => {
   await rejects([...base, "--kind", "feature_augment", "--output", join(dir, "x.csv")], /--fit-input/);
   await rejects([...base, "--kind", "stacking", "--output", join(dir, "x.csv")], /--kind must be one of/);
   await rejects([...base, "--kind", "averaging", "--mode", "regression", "--output", join(dir, "x.csv")], /--mode for --kind averaging/);
+  await rejects([...base, "--kind", "job_selector", "--weighted", "--output", join(dir, "x.csv")], /--weighted applies only to --kind averaging/);
   await rejects(
     [...base, "--kind", "averaging", "--fit-input", join(dir, "fitX.csv"), "--labels", join(dir, "fitY.csv"), "--output", join(dir, "x.csv")],
     /takes no fit/,
@@ -246,6 +259,8 @@ test("lw reuse --service: the same predictions through a served mixture", async 
   const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   assert.equal(await reuseCommand([...base, "--kind", "averaging", "--output", join(dir, "svc.csv"), "--service", address]), 0);
   assertClose(readPred("svc.csv"), expectedAveraging().rows);
+  assert.equal(await reuseCommand([...base, "--kind", "averaging", "--weighted", "--output", join(dir, "svcw.csv"), "--service", address]), 0);
+  assertClose(readPred("svcw.csv"), expectedAveraging(true).rows);
   assert.equal(
     await reuseCommand([
       ...base,

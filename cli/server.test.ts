@@ -190,6 +190,36 @@ describe("lw server commands", { timeout: 300_000 }, () => {
     assertOneLineFailure(await lw(["models", "log", id, "2", "oops"], withServer()), /A metric is key=value, got "oops"/);
   });
 
+  test("models --model-level: the model's own metrics, params and artifacts, apart from its versions'", async () => {
+    const c = await lw(["models", "create", "vision", "resnet-own"], withServer());
+    assert.equal(c.code, 0, c.err);
+    const id = c.out.trim();
+    assert.equal((await lw(["models", "new-version", id], withServer())).code, 0);
+    const l = await lw(["models", "log", "--model-level", "vision/resnet-own", "best_acc=0.93", "--step", "1"], withServer());
+    assert.equal(l.code, 0, l.err);
+    assert.equal(l.out.trim(), "logged 1 metric(s) on model vision/resnet-own");
+    const mm = JSON.parse((await lw(["models", "metrics", "--model-level", id, "--json"], withServer())).out);
+    assert.deepEqual(
+      mm.metrics.best_acc.map((x: any) => [x.value, x.step]),
+      [[0.93, 1]],
+    );
+    // the version holds none of it
+    assert.deepEqual(JSON.parse((await lw(["models", "metrics", id, "1", "--json"], withServer())).out).metrics, {});
+    assert.equal((await lw(["models", "param", "--model-level", id, "dataset=imagenet"], withServer())).code, 0);
+    assert.equal((await lw(["models", "params", "--model-level", id], withServer())).out.trim(), "dataset=imagenet");
+    assert.equal((await lw(["models", "params", id, "1"], withServer())).out.trim(), "");
+    writeFileSync(join(dir, "card.md"), "# resnet-own\n");
+    const a = await lw(["models", "put-artifact", "--model-level", id, join(dir, "card.md"), "--path", "README.md"], withServer());
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.out, /^README\.md 13 bytes sha256 [0-9a-f]{64}/);
+    assert.match((await lw(["models", "artifacts", "--model-level", id], withServer())).out, /README\.md {2}13 {2}[0-9a-f]{64}/);
+    assert.doesNotMatch((await lw(["models", "artifacts", id, "1"], withServer())).out, /README\.md/);
+    // the version form is unchanged, and --model-level names the commands it applies to
+    assertOneLineFailure(await lw(["models", "metrics", "--model-level", id, "1"], withServer()), /Usage: lw models metrics --model-level MODEL/);
+    assertOneLineFailure(await lw(["models", "tag", "--model-level", id, "x", "1"], withServer()), /--model-level applies to log, metrics/);
+    assertOneLineFailure(await lw(["models", "log", "--model-level", "vision/no-such", "a=1"], withServer()), /404/, 1);
+  });
+
   test("watch prints the event feed from an event id", async () => {
     const w = await lw(["watch", "--after", "0", "--count", "3", "--json"], withServer());
     assert.equal(w.code, 0, w.err);

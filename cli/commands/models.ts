@@ -18,6 +18,9 @@ lw models param VERSION key=value…              |   lw models params VERSION [
 lw models put-artifact VERSION FILE [--path P]  |   lw models artifacts VERSION
    MODEL is an id, NAMESPACE/NAME or a NAME in the default namespace; VERSION is
    MODEL@TAG, MODEL:NUMBER, MODEL:LABEL, or MODEL followed by a number, tag or label
+   --model-level: log, metrics, param, params, put-artifact and artifacts address the model
+   itself (its own metrics, params and artifacts) and take MODEL instead of VERSION, e.g.
+   lw models log --model-level MODEL key=number…
 lw models delete MODEL --yes
    (every models command: --server/LW_SERVER, --token/LW_TOKEN)`;
 
@@ -40,6 +43,17 @@ async function versionAt(c: MarketClient, positionals: string[], usage: string):
   const [ref, ...more] = rest;
   if (ref === undefined) throw new CliError(`Usage: lw models ${usage}`);
   return { model: first, ref, label: `${first} v${ref}`, rest: more };
+}
+
+/** What a metrics/params/artifacts command addresses: a version, or (--model-level) the model itself. */
+async function scopeAt(c: MarketClient, positionals: string[], usage: string, modelLevel: boolean): Promise<{ base: string; label: string; rest: string[] }> {
+  if (modelLevel) {
+    const [model, ...rest] = positionals;
+    if (model === undefined) throw new CliError(`Usage: lw models ${usage.replace("VERSION", "--model-level MODEL")}`);
+    return { base: `/v1/models/${enc(model)}`, label: `model ${model}`, rest };
+  }
+  const at = await versionAt(c, positionals, usage);
+  return { base: `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}`, label: at.label, rest: at.rest };
 }
 
 function pairs(items: string[], what: string): [string, string][] {
@@ -78,12 +92,16 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       metadata: { type: "string" },
       step: { type: "string" },
       path: { type: "string" },
+      "model-level": { type: "boolean" },
       owner: { type: "string" },
       label: { type: "string" },
       name: { type: "string" },
     },
   });
   const c = new MarketClient(values);
+  const modelLevel = values["model-level"] === true;
+  if (modelLevel && !["log", "metrics", "param", "params", "put-artifact", "artifacts"].includes(sub ?? ""))
+    throw new CliError(`--model-level applies to log, metrics, param, params, put-artifact and artifacts, not "${sub ?? ""}"`);
   switch (sub) {
     case "list": {
       if (values.kind && values.kind !== "model" && values.kind !== "learnware") throw new CliError(`--kind must be model or learnware, got "${values.kind}"`);
@@ -163,8 +181,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case "log": {
-      const at = await versionAt(c, positionals, "log VERSION key=number… [--step N]");
-      if (at.rest.length === 0) throw new CliError("Usage: lw models log VERSION key=number…");
+      const at = await scopeAt(c, positionals, "log VERSION key=number… [--step N]", modelLevel);
+      if (at.rest.length === 0) throw new CliError("Usage: lw models log VERSION key=number… (or --model-level MODEL key=number…)");
       const step = values.step === undefined ? undefined : int(values.step, "--step");
       // Metrics are numbers (a series per key); strings are params (`lw models param`), as in MLflow.
       const metrics = pairs(at.rest, "metric").map(([key, raw]) => {
@@ -174,41 +192,39 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         }
         return { key, value: num, ...(step !== undefined ? { step } : {}) };
       });
-      const r = await c.json<{ logged: number; version: number }>("POST", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/metrics`, { json: { metrics } });
+      const r = await c.json<{ logged: number; version: number }>("POST", `${at.base}/metrics`, { json: { metrics } });
       if (values.json) return (out(r), 0);
       process.stdout.write(`logged ${r.logged} metric(s) on ${at.label}\n`);
       return 0;
     }
     case "metrics": {
-      const at = await versionAt(c, positionals, "metrics VERSION");
-      const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>(
-        "GET",
-        `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/metrics`,
-      );
+      const at = await scopeAt(c, positionals, "metrics VERSION", modelLevel);
+      need(at.rest, 0, modelLevel ? "metrics --model-level MODEL" : "metrics VERSION");
+      const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>("GET", `${at.base}/metrics`);
       if (values.json) return (out(r), 0);
       for (const [k, pts] of Object.entries(r.metrics))
         process.stdout.write(`${k}: ${pts.map((p) => `${p.step}:${String(p.value ?? "(bytes)")}`).join(" ")}\n`);
       return 0;
     }
     case "param": {
-      const at = await versionAt(c, positionals, "param VERSION key=value…");
-      if (at.rest.length === 0) throw new CliError("Usage: lw models param VERSION key=value…");
+      const at = await scopeAt(c, positionals, "param VERSION key=value…", modelLevel);
+      if (at.rest.length === 0) throw new CliError("Usage: lw models param VERSION key=value… (or --model-level MODEL key=value…)");
       const params = Object.fromEntries(pairs(at.rest, "param"));
-      await c.json("POST", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/params`, { json: { params } });
+      await c.json("POST", `${at.base}/params`, { json: { params } });
       process.stdout.write(`logged ${Object.keys(params).length} param(s) on ${at.label}\n`);
       return 0;
     }
     case "params": {
-      const at = await versionAt(c, positionals, "params VERSION");
-      const r = await c.json<{ params: Record<string, string> }>("GET", `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}/params`);
+      const at = await scopeAt(c, positionals, "params VERSION", modelLevel);
+      need(at.rest, 0, modelLevel ? "params --model-level MODEL" : "params VERSION");
+      const r = await c.json<{ params: Record<string, string> }>("GET", `${at.base}/params`);
       if (values.json) return (out(r), 0);
       for (const [k, v] of Object.entries(r.params)) process.stdout.write(`${k}=${v}\n`);
       return 0;
     }
     case "put-artifact": {
-      const at = await versionAt(c, positionals, "put-artifact VERSION FILE [--path P]");
-      const [file] = need(at.rest, 1, "put-artifact VERSION FILE [--path P]");
-      const { model: id, ref } = at;
+      const at = await scopeAt(c, positionals, "put-artifact VERSION FILE [--path P]", modelLevel);
+      const [file] = need(at.rest, 1, modelLevel ? "put-artifact --model-level MODEL FILE [--path P]" : "put-artifact VERSION FILE [--path P]");
       let size: number;
       try {
         size = statSync(file!).size;
@@ -229,7 +245,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
           ctrl.enqueue(part);
         },
       });
-      const r = await c.json<{ path: string; size: number; sha256: string }>("PUT", `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`, {
+      const r = await c.json<{ path: string; size: number; sha256: string }>("PUT", `${at.base}/artifacts`, {
         query: { path: values.path ?? basename(file!) },
         body: body as unknown as BodyInit,
         headers: { "x-checksum-sha256": await sha256Hex(bytes), "content-length": String(bytes.length) },
@@ -240,11 +256,11 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case "artifacts": {
-      const { model: id, ref, rest } = await versionAt(c, positionals, "artifacts VERSION");
-      need(rest, 0, "artifacts VERSION");
+      const at = await scopeAt(c, positionals, "artifacts VERSION", modelLevel);
+      need(at.rest, 0, modelLevel ? "artifacts --model-level MODEL" : "artifacts VERSION");
       const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; fileType: string; storage: string }[] }>(
         "GET",
-        `/v1/models/${enc(id!)}/versions/${enc(ref!)}/artifacts`,
+        `${at.base}/artifacts`,
       );
       if (values.json) return (out(r), 0);
       process.stdout.write(`PATH  SIZE  SHA256  MIME  TYPE  STORAGE\n`);

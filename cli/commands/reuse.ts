@@ -6,6 +6,8 @@
  * (`POST /mixtures`, ids as in the market, their latest versions). Without it, the
  * learnwares run in this process through the runner's own backends: only ONNX and JS
  * learnwares of a folder market of zips qualify; any other learnware is named in the error.
+ * `--kind averaging` is unweighted (every learnware counts once, as the Python market's
+ * AveragingReuser and the served mixture); `--weighted` weights it by the search's weights.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +27,7 @@ import { readTableFile } from "../readData.ts";
 
 export const reuseHelp = `lw reuse --market <market.json | folder of zips> --spec user_stat.json [--semantic user_semantic.json] --kind job_selector|averaging|ensemble_pruning|feature_augment
          [--mode mean|vote_by_label|vote_by_prob|classification|regression] [--top-k N] [--max 5] [--method greedy|auto|none]
-         --input X.csv [--fit-input X.csv --labels y.csv] --output pred.csv [--service URL [--token T]]
+         --input X.csv [--fit-input X.csv --labels y.csv] --output pred.csv [--weighted] [--service URL [--token T]]
          (runs the search, builds the reuser, fits it when it needs labels — ensemble_pruning, feature_augment — and writes the predictions;
           without --service only ONNX and JS learnwares of a folder market run, in this process)`;
 
@@ -56,6 +58,7 @@ export async function reuseCommand(argv: string[]): Promise<number> {
       output: { type: "string", short: "o" },
       service: { type: "string" },
       token: { type: "string" },
+      weighted: { type: "boolean" },
     },
   });
   if (!values.market) throw new CliError(`reuse needs --market. Usage:\n${reuseHelp}`);
@@ -70,6 +73,8 @@ export async function reuseCommand(argv: string[]): Promise<number> {
       modes.length === 0 ? `--mode does not apply to --kind ${kind}` : `--mode for --kind ${kind} must be one of ${modes.join(", ")}, got "${values.mode}"`,
     );
   }
+  if (values.weighted && kind !== "averaging") throw new CliError(`--weighted applies only to --kind averaging, not ${kind}`);
+  const weighted = values.weighted === true;
   const topK = values["top-k"] === undefined ? undefined : Number(values["top-k"]);
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) throw new CliError(`--top-k must be a positive integer, got "${values["top-k"]}"`);
   const max = values.max === undefined ? 5 : Number(values.max);
@@ -100,13 +105,18 @@ export async function reuseCommand(argv: string[]): Promise<number> {
   let pred: Matrix;
   let used: string[];
   if (values.service) {
-    ({ pred, used } = await viaService(values.service, values.token, { result, kind, mode: values.mode, topK }, X, fitX, fitY));
+    ({ pred, used } = await viaService(values.service, values.token, { result, kind, mode: values.mode, topK, weighted }, X, fitX, fitY));
   } else {
     let d: ReuseDescriptor = describeReuse(result, {
       kind,
       ...(values.mode !== undefined ? { mode: values.mode as "mean" } : {}),
       ...(topK !== undefined ? { topK } : {}),
     });
+    // Unweighted as Python's AveragingReuser (and the served mixture); --weighted keeps the search weights.
+    if (d.kind === "averaging" && !weighted && d.weights) {
+      const { weights: _searchWeights, ...unweighted } = d;
+      d = unweighted;
+    }
     if (d.kind === "single" && needsFit) d = { ...d, kind, ...(values.mode !== undefined ? { mode: values.mode as "mean" } : {}) };
     used = d.ids;
     for (const id of d.ids) {
@@ -125,7 +135,7 @@ export async function reuseCommand(argv: string[]): Promise<number> {
 async function viaService(
   address: string,
   token: string | undefined,
-  body: { result: SearchResult; kind: Kind; mode: string | undefined; topK: number | undefined },
+  body: { result: SearchResult; kind: Kind; mode: string | undefined; topK: number | undefined; weighted: boolean },
   X: Matrix,
   fitX: Matrix | undefined,
   fitY: Matrix | undefined,
@@ -141,8 +151,8 @@ async function viaService(
         kind: body.kind,
         ...(body.mode !== undefined ? { mode: body.mode } : {}),
         ...(body.topK !== undefined ? { topK: body.topK } : {}),
-        // The same numbers as the in-process reuser, which weights averaging by the search weights.
-        ...(body.kind === "averaging" ? { weighted: true } : {}),
+        // The same numbers as the in-process reuser: unweighted unless --weighted.
+        ...(body.kind === "averaging" && body.weighted ? { weighted: true } : {}),
       },
       opts,
     );

@@ -200,6 +200,30 @@ describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
     assert.match((await p.textContent("#model-versions"))!, /v1.*production/s);
     assert.ok(await p.$("#model-metrics svg"), "a metrics chart");
     assert.match((await p.textContent("#model-artifacts"))!, /weights\.bin/);
+    // the model's own artifacts (no version) are shown apart from the version's
+    const own = await fetch(`${server.url}/v1/models/${m.id}/artifacts?path=${encodeURIComponent("MODEL_CARD.md")}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN}` },
+      body: "# resnet-ux\n",
+    });
+    assert.ok(own.ok, `PUT model artifact: ${own.status}`);
+    await p.goto("/#/registry");
+    await p.waitForSelector("#registry-summary");
+    await p.goto(`/#/model/${m.id}`);
+    await p.waitForSelector("#model-own");
+    assert.match((await p.textContent("#model-own"))!, /MODEL_CARD\.md/);
+    assert.doesNotMatch((await p.textContent("#model-artifacts"))!, /MODEL_CARD\.md/);
+    // a registry model reached by the learnware address: no package to download, no check "queued",
+    // never "usable" — the registry's page (versions, tags, metrics, artifacts) instead
+    await p.goto(`/#/learnware/${m.id}`);
+    await p.waitForSelector("#model-versions tbody tr");
+    assert.equal(await p.evaluate(() => location.hash), `#/model/${m.id}`);
+    const text = (await p.textContent("main"))!;
+    assert.doesNotMatch(text, /Download v\d/);
+    assert.doesNotMatch(text, /queued/);
+    assert.doesNotMatch(text, /usable/);
+    assert.equal(await p.$(`a[href*="/download"]`), null, "no download link");
+    assert.match((await p.textContent("#model-versions"))!, /v1.*production/s);
   });
 
   test("every view passes the accessibility scan and never scrolls sideways at 390 px", async () => {

@@ -66,6 +66,8 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 
 export interface LearnwareView {
   id: string;
+  /** "learnware" (a package, checked) or "model" (a registry model: versions, metrics, artifacts only). */
+  kind?: "learnware" | "model";
   name: string;
   owner: string;
   description: string | null;

@@ -94,6 +94,12 @@ export function learnwareView(id: string, section: string | null, params: URLSea
       api<LearnwareView>(`/v1/learnwares/${enc(id)}`),
       api<{ items: VersionView[] }>(`/v1/learnwares/${enc(id)}/versions`).then((r) => r.items),
     ]);
+    if (lw.kind === "model") {
+      // A registry model has no package, no check and no semantic spec: its page is the registry's
+      // (versions with tags, metrics, artifacts), never a "Download" of a package that is not there.
+      if (root.isConnected && location.hash.startsWith(`#/learnware/${id}`)) location.replace(`#/model/${enc(id)}`);
+      return;
+    }
     const wanted = Number(params.get("version") ?? lw.latestVersion);
     const v = versions.find((x) => x.number === wanted) ?? versions[versions.length - 1];
     if (!v) throw new Error(`Learnware ${id} has no versions`);
@@ -208,7 +214,9 @@ export function learnwareView(id: string, section: string | null, params: URLSea
       h(
         "div",
         { class: "actions" },
-        h("a", { href: downloadHref(id), class: "button", download: "" }, `Download v${lw.latestVersion}`),
+        versions.find((x) => x.number === lw.latestVersion)?.packageSha256
+          ? h("a", { href: downloadHref(id), class: "button", download: "" }, `Download v${lw.latestVersion}`)
+          : null,
         h("a", { href: `#/learnware/${id}/use`, class: "button" }, "Use"),
       ),
       h(

@@ -81,7 +81,11 @@ export function registryView(params: URLSearchParams): HTMLElement {
                       ),
                       h("td", {}, m.kind),
                       h("td", { class: "num" }, `v${m.latestVersion}`),
-                      h("td", {}, statusBadge(m.status) ?? "—"),
+                      h(
+                        "td",
+                        {},
+                        m.kind === "model" ? h("span", { class: "muted", title: "registry models are not checked" }, "—") : (statusBadge(m.status) ?? "—"),
+                      ),
                       h("td", {}, m.updatedAt ? formatDate(m.updatedAt) : "—"),
                     ),
                   ),
@@ -125,7 +129,8 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
     const [m, versions] = await Promise.all([api<ModelItem>(`/v1/models/${enc(id)}`), api<{ items: VersionItem[] }>(`/v1/models/${enc(id)}/versions`)]);
     const chosen = Number(params.get("v") ?? m.latestVersion) || m.latestVersion;
     const base = `/v1/models/${enc(id)}/versions/${chosen}`;
-    const [metrics, artifacts] = await Promise.all([
+    const own = `/v1/models/${enc(id)}`;
+    const [metrics, artifacts, ownMetrics, ownArtifacts] = await Promise.all([
       api<{ metrics: Metrics }>(`${base}/metrics`).then(
         (r) => r.metrics,
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
@@ -134,7 +139,32 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
         (r) => r.items,
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
       ),
+      // The model's own metrics and artifacts (logged on the model, not a version); absent → none shown.
+      api<{ metrics: Metrics }>(`${own}/metrics`).then(
+        (r) => r.metrics,
+        () => ({}) as Metrics,
+      ),
+      api<{ items: ArtifactItem[] }>(`${own}/artifacts`).then(
+        (r) => r.items,
+        () => [] as ArtifactItem[],
+      ),
     ]);
+    // A registry model is never checked: its versions carry no check status to show.
+    const checked = m.kind !== "model";
+    const artifactList = (items: ArtifactItem[], from: string) =>
+      h(
+        "ul",
+        {},
+        items.map((a) =>
+          h(
+            "li",
+            {},
+            a.storage === "tracked" ? a.path : h("a", { href: `${from}/artifacts/content?path=${enc(a.path)}` }, a.path),
+            h("span", { class: "muted" }, ` ${formatBytes(a.size)} · ${a.mime} · ${a.storage}`),
+          ),
+        ),
+      );
+    const ownKeys = Object.entries(ownMetrics);
     const charts =
       metrics instanceof Error
         ? [errorBox(metrics)]
@@ -164,7 +194,9 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
               h(
                 "tr",
                 {},
-                ["version", "status", "framework", "tags", "created"].map((t) => h("th", { scope: "col" }, t)),
+                (checked ? ["version", "status", "framework", "tags", "created"] : ["version", "framework", "tags", "created"]).map((t) =>
+                  h("th", { scope: "col" }, t),
+                ),
               ),
             ),
             h(
@@ -175,7 +207,7 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
                   "tr",
                   v.number === chosen ? { "aria-current": "true", class: "current" } : {},
                   h("th", { scope: "row" }, h("a", { href: `#/model/${id}?v=${v.number}` }, `v${v.number}`)),
-                  h("td", {}, statusBadge(v.status) ?? v.status),
+                  checked ? h("td", {}, statusBadge(v.status) ?? v.status) : null,
                   h("td", {}, v.framework ?? "—"),
                   h("td", {}, v.tags.length ? v.tags.map((t) => h("span", { class: "badge tag" }, t)) : "—"),
                   h("td", {}, formatDate(v.createdAt)),
@@ -195,23 +227,25 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
         "section",
         { "aria-labelledby": "ma-h", id: "model-artifacts" },
         h("h2", { id: "ma-h" }, `Artifacts of v${chosen}`),
-        artifacts instanceof Error
-          ? errorBox(artifacts)
-          : artifacts.length === 0
-            ? h("p", { class: "muted" }, "No artifacts.")
-            : h(
-                "ul",
-                {},
-                artifacts.map((a) =>
-                  h(
-                    "li",
-                    {},
-                    a.storage === "tracked" ? a.path : h("a", { href: `${base}/artifacts/content?path=${enc(a.path)}` }, a.path),
-                    h("span", { class: "muted" }, ` ${formatBytes(a.size)} · ${a.mime} · ${a.storage}`),
-                  ),
-                ),
-              ),
+        artifacts instanceof Error ? errorBox(artifacts) : artifacts.length === 0 ? h("p", { class: "muted" }, "No artifacts.") : artifactList(artifacts, base),
       ),
+      ownKeys.length > 0 || ownArtifacts.length > 0
+        ? h(
+            "section",
+            { "aria-labelledby": "mo-h", id: "model-own" },
+            h("h2", { id: "mo-h" }, "The model's own metrics and artifacts"),
+            ownKeys.length
+              ? h(
+                  "ul",
+                  {},
+                  ownKeys.map(([key, pts]) =>
+                    h("li", {}, h("strong", {}, key), `: ${String(pts.at(-1)?.value ?? "(bytes)")} (${pts.length} point${pts.length === 1 ? "" : "s"})`),
+                  ),
+                )
+              : null,
+            ownArtifacts.length ? artifactList(ownArtifacts, own) : null,
+          )
+        : null,
     );
     root.setAttribute("aria-busy", "false");
   }
