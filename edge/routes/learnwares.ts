@@ -19,10 +19,8 @@ import {
   listModels,
   modelDetailView,
   modelListView,
-  listVersions,
   modelView,
   resolveVersion,
-  tagsOf,
   versionView,
 } from "../services/catalog.ts";
 import { jobView } from "../services/jobs.ts";
@@ -31,6 +29,7 @@ import { packageResponse } from "../http/packageResponse.ts";
 import { readSubmission } from "../http/submission.ts";
 import { deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
+import { versionRoutes } from "./versions.ts";
 
 const IdParams = z.object({ id: z.string().min(1) });
 const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
@@ -182,34 +181,16 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  defineRoute(
-    app,
-    ctx,
-    { method: "get", path: "/v1/learnwares/{id}/versions", tags: ["market"], summary: "List a learnware's versions", auth: "read", params: IdParams },
-    async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const t = await tagsOf(ctx.db.db, m.id);
-      return c.json({ items: (await listVersions(ctx.db.db, m.id)).map((v) => versionView(v, t)) });
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/learnwares/{id}/versions/{ref}",
-      tags: ["market"],
-      summary: "Get a version (number, tag or `latest`) with its semantic and stat specs",
-      auth: "read",
-      params: VersionParams,
-    },
-    async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
-      return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)));
-    },
-  );
+  versionRoutes(app, ctx, {
+    prefix: "/v1/learnwares",
+    tags: ["market"],
+    noun: "learnware",
+    refSummary: "Get a version (number, tag or `latest`) with its semantic and stat specs",
+    idParams: IdParams,
+    versionParams: VersionParams,
+    model: getModel,
+    version: resolveVersion,
+  });
 
   defineRoute(
     app,

@@ -9,7 +9,7 @@ import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { latestStatuses, listModels, listVersions, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
+import { latestStatuses, listModels, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
 import { deleteModel } from "../services/market.ts";
 import { findNamespace, namespaceView } from "../services/namespaces.ts";
 import {
@@ -29,6 +29,7 @@ import {
 } from "../services/registry.ts";
 import { trackArtifact } from "../services/registryData.ts";
 import { TrackedArtifact, trackedBody } from "./artifacts.ts";
+import { versionRoutes } from "./versions.ts";
 
 export { MAX_METADATA_CHARS };
 export const NameSchema = z.string().min(1).max(200);
@@ -278,34 +279,16 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  defineRoute(
-    app,
-    ctx,
-    { method: "get", path: "/v1/models/{id}/versions", tags: ["registry"], summary: "List a model's versions", auth: "read", params: IdParams },
-    async (c, { params }) => {
-      const m = await resolveModel(ctx.db.db, params.id);
-      const t = await tagsOf(ctx.db.db, m.id);
-      return c.json({ items: (await listVersions(ctx.db.db, m.id)).map((v) => versionView(v, t)) });
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/models/{id}/versions/{ref}",
-      tags: ["registry"],
-      summary: "Get a version by number, tag, label or `latest`",
-      auth: "read",
-      params: VersionParams,
-    },
-    async (c, { params }) => {
-      const m = await resolveModel(ctx.db.db, params.id);
-      const v = await findVersion(ctx.db.db, m, params.ref);
-      return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)));
-    },
-  );
+  versionRoutes(app, ctx, {
+    prefix: "/v1/models",
+    tags: ["registry"],
+    noun: "model",
+    refSummary: "Get a version by number, tag, label or `latest`",
+    idParams: IdParams,
+    versionParams: VersionParams,
+    model: resolveModel,
+    version: (db, m, ref) => findVersion(db, m, ref),
+  });
 
   defineRoute(
     app,

@@ -162,6 +162,12 @@ export async function listVersions(db: Db, modelId: string): Promise<VersionRow[
   return db.select().from(versions).where(eq(versions.modelId, modelId)).orderBy(asc(versions.number));
 }
 
+/** A model's versions, oldest first, each with its tags (both version trees answer this). */
+export async function versionsView(db: Db, m: ModelRow) {
+  const t = await tagsOf(db, m.id);
+  return { items: (await listVersions(db, m.id)).map((v) => versionView(v, t)) };
+}
+
 export async function tagsOf(db: Db | Tx, modelId: string): Promise<Record<string, number>> {
   const rows = await db.select().from(tags).where(eq(tags.modelId, modelId)).orderBy(asc(tags.tag));
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
