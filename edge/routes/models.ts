@@ -9,7 +9,7 @@ import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { latestStatuses, listModels, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
+import { listModels, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
 import { deleteModel } from "../services/market.ts";
 import { findNamespace, namespaceView } from "../services/namespaces.ts";
 import {
@@ -17,8 +17,9 @@ import {
   createVersion,
   DEFAULT_NAMESPACE,
   findVersion,
+  modelDetail,
   MAX_METADATA_CHARS,
-  moveTag,
+  tagVersion,
   patchMetadata,
   putNamespace,
   registryWrite,
@@ -27,8 +28,7 @@ import {
   resolveModel,
   writableModel,
 } from "../services/registry.ts";
-import { trackArtifact } from "../services/registryData.ts";
-import { TrackedArtifact, trackedBody } from "./artifacts.ts";
+import { TrackedArtifact } from "./artifacts.ts";
 import { versionRoutes } from "./versions.ts";
 
 export { MAX_METADATA_CHARS };
@@ -66,11 +66,7 @@ type ModelBodyT = z.infer<typeof ModelBody>;
 
 export function modelRoutes(app: App, ctx: Ctx): void {
   const create = async (namespace: string, body: ModelBodyT, principal: Parameters<typeof createModel>[1]) =>
-    registryWrite(ctx, principal, async (w) => {
-      const m = await createModel(w, principal, { ...body, namespace });
-      for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: 0 }, trackedBody(a));
-      return m;
-    });
+    registryWrite(ctx, principal, (w) => createModel(w, principal, { ...body, namespace }));
 
   defineRoute(
     app,
@@ -138,7 +134,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       auth: "read",
       params: z.object({ namespace: Namespace, name: NameSchema }),
     },
-    async (c, { params }) => c.json(await modelDetail(ctx, `${params.namespace}/${params.name}`)),
+    async (c, { params }) => c.json(await modelDetail(ctx.db.db, `${params.namespace}/${params.name}`)),
   );
 
   defineRoute(
@@ -233,7 +229,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     app,
     ctx,
     { method: "get", path: "/v1/models/{id}", tags: ["registry"], summary: "Get a model with its tags", auth: "read", params: IdParams },
-    async (c, { params }) => c.json(await modelDetail(ctx, params.id)),
+    async (c, { params }) => c.json(await modelDetail(ctx.db.db, params.id)),
   );
 
   defineRoute(
@@ -270,11 +266,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
-      const v = await registryWrite(ctx, principal, async (w) => {
-        const v = await createVersion(w, m, body);
-        for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: v.number }, trackedBody(a));
-        return v;
-      });
+      const v = await registryWrite(ctx, principal, (w) => createVersion(w, m, body));
       return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)), 201);
     },
   );
@@ -314,10 +306,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
-      const from = await registryWrite(ctx, principal, async (w) => {
-        await findVersion(w.tx, m, String(body.version), "version");
-        return moveTag(w, m, params.tag, body.version);
-      });
+      const from = await registryWrite(ctx, principal, (w) => tagVersion(w, m, params.tag, body.version));
       return c.json({ tag: params.tag, version: body.version, previous: from });
     },
   );
@@ -400,11 +389,4 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       return c.json({ metadata });
     },
   );
-}
-
-/** One model as the API shows it: its latest version's status and its tags. */
-async function modelDetail(ctx: Ctx, ref: string) {
-  const m = await resolveModel(ctx.db.db, ref);
-  const st = await latestStatuses(ctx.db.db, [m.id]);
-  return modelView(m, { status: st.get(m.id), tags: await tagsOf(ctx.db.db, m.id) });
 }
