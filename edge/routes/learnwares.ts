@@ -13,16 +13,7 @@ import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { defineRoute } from "../http/route.ts";
-import {
-  findModel,
-  getModel,
-  listModels,
-  modelDetailView,
-  modelListView,
-  modelView,
-  resolveVersion,
-  versionView,
-} from "../services/catalog.ts";
+import { findModel, getModel, listPage, modelDetailView, modelView, resolveVersion, versionView } from "../services/catalog.ts";
 import { jobView } from "../services/jobs.ts";
 import { assertCanReadVersion } from "../services/access.ts";
 import { packageResponse } from "../http/packageResponse.ts";
@@ -104,14 +95,9 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       const lic = query.license ?? query.licence;
       if (lic) semantic.License = lic;
       return c.json(
-        await modelListView(
+        await listPage(
           ctx.db.db,
-          await listModels(
-            ctx.db.db,
-            { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic, sort: query.sort },
-            query.limit,
-            query.offset,
-          ),
+          { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic, sort: query.sort },
           query.limit,
           query.offset,
         ),

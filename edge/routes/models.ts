@@ -9,7 +9,7 @@ import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { listModels, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
+import { listPage, modelView, tagsOf, versionView } from "../services/catalog.ts";
 import { deleteModel } from "../services/market.ts";
 import { findNamespace, namespaceView } from "../services/namespaces.ts";
 import {
@@ -112,14 +112,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       query: z.object({ ...Paging, owner: z.string().optional(), q: z.string().optional() }),
     },
     async (c, { params, query }) => {
-      return c.json(
-        await modelListView(
-          ctx.db.db,
-          await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset),
-          query.limit,
-          query.offset,
-        ),
-      );
+      return c.json(await listPage(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset));
     },
   );
 
@@ -192,14 +185,9 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { query }) => {
       return c.json(
-        await modelListView(
+        await listPage(
           ctx.db.db,
-          await listModels(
-            ctx.db.db,
-            { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
-            query.limit,
-            query.offset,
-          ),
+          { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
           query.limit,
           query.offset,
         ),

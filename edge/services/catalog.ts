@@ -299,6 +299,11 @@ export async function listModels(db: Db, f: ModelFilter, limit: number, offset: 
 }
 
 /** A page of models as the API lists them: each with its latest version's check status. */
+/** One page of the catalogue as the API lists it (both `/v1/learnwares` and the registry's listings). */
+export async function listPage(db: Db, f: ModelFilter, limit: number, offset: number) {
+  return modelListView(db, await listModels(db, f, limit, offset), limit, offset);
+}
+
 export async function modelListView(db: Db, page: { rows: ModelRow[]; total: number }, limit: number, offset: number) {
   const st = await latestStatuses(
     db,
