@@ -37,6 +37,11 @@ export function checkStatusName(code: number): CheckStatusName {
   return (byCode.get(code) ?? pending).name;
 }
 
+/** The Python market's name of a stored status (`INVALID`, `NONUSABLE`, `USABLE`; unknown reads as NONUSABLE). */
+export function pythonStatusName(code: number): keyof typeof CHECK_STATUS {
+  return (byCode.get(code) ?? pending).python;
+}
+
 /** The stored number of an API name. */
 export function checkStatusCode(name: CheckStatusName): CheckStatusCode {
   return CHECK_STATUSES.find((s) => s.name === name)!.code;

@@ -18,12 +18,9 @@
  */
 export class Arena {
   readonly #memory: WebAssembly.Memory;
-  readonly #floor: number;
-  /** Start of the per-call region: above the live persistent blocks. */
-  #base: number;
+  /** Start of every call's layout. */
+  readonly #base: number;
   #top: number;
-  /** Persistent blocks (resident matrices), in address order. */
-  readonly #blocks: { start: number; end: number; live: boolean }[] = [];
   #buffer: ArrayBuffer | null = null;
   #f64: Float64Array = new Float64Array(0);
   #f32: Float32Array = new Float32Array(0);
@@ -31,33 +28,7 @@ export class Arena {
 
   constructor(memory: WebAssembly.Memory, heapBase: number) {
     this.#memory = memory;
-    this.#floor = align(heapBase);
-    this.#base = this.#floor;
-    this.#top = this.#base;
-  }
-
-  /**
-   * Reserves `bytes` that outlive calls (a resident matrix) and returns the byte offset;
-   * memory is grown at once. Per-call layouts start above it until `free`.
-   */
-  allocPersistent(bytes: number): number {
-    const start = this.#base;
-    const end = align(start + Math.max(0, bytes));
-    if (end > 0xffff0000) throw new RangeError(`Wasm kernel arena: ${end} bytes exceed the 4 GiB wasm32 limit`);
-    this.#blocks.push({ start, end, live: true });
-    this.#base = end;
-    this.#top = end;
-    this.commit();
-    return start;
-  }
-
-  /** Releases a persistent block; space is reused once the blocks above it are released too. */
-  free(start: number): void {
-    const b = this.#blocks.find((x) => x.start === start && x.live);
-    if (!b) return;
-    b.live = false;
-    while (this.#blocks.length && !this.#blocks[this.#blocks.length - 1]!.live) this.#blocks.pop();
-    this.#base = this.#blocks.length ? this.#blocks[this.#blocks.length - 1]!.end : this.#floor;
+    this.#base = align(heapBase);
     this.#top = this.#base;
   }
 

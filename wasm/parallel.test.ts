@@ -101,27 +101,3 @@ test("a closed backend refuses work", async () => {
   const a = rand(1, 4, 2);
   assert.throws(() => p.rbfBlockInto(new Float64Array(16), a, a, 1), /closed/);
 });
-
-test("resident matrices split across threads give the same bits", () => {
-  const x = rand(41, 999, 9),
-    c = rand(42, 21, 9);
-  const l0 = new Int32Array(999),
-    d0 = new Float64Array(999),
-    all0 = new Float64Array(999 * 3);
-  const R0 = single.resident(x);
-  R0.nearestCentersInto(l0, d0, c);
-  R0.sqDistToRowsInto(all0, Int32Array.of(3, 500, 998));
-  R0.release();
-  for (const p of pools) {
-    const R = p.resident(x);
-    const l = new Int32Array(999),
-      d = new Float64Array(999),
-      all = new Float64Array(999 * 3);
-    R.nearestCentersInto(l, d, c);
-    R.sqDistToRowsInto(all, Int32Array.of(3, 500, 998));
-    R.release();
-    sameBits(l, l0, `resident labels, ${p.threads} threads`);
-    sameBits(d, d0, `resident dists, ${p.threads} threads`);
-    sameBits(all, all0, `resident row distances, ${p.threads} threads`);
-  }
-});

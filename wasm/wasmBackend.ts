@@ -74,33 +74,8 @@ export interface WeightedPoints {
   readonly gamma: number;
 }
 
-/**
- * A matrix kept in wasm memory between calls (proposed `KernelBackend.resident`): k-means
- * runs its seeding and every Lloyd assignment against the same rows, and copying them in on
- * each call costs more than the k = 1 seeding steps compute. The caller promises not to change
- * the matrix's data until `release()`.
- */
-export interface ResidentMatrix {
-  readonly rows: number;
-  readonly cols: number;
-  /** `nearestCentersInto(labels, dists, this, centers)`, bit-identical, without re-copying. */
-  nearestCentersInto(labels: Int32Array, dists: Float64Array, centers: Matrix): void;
-  /**
-   * `out[i·m + t] = ‖x_i − x_{rows[t]}‖²` for every row i, m = rows.length: the distances to
-   * all k-means++ trial candidates of one step in one pass (bit-identical to the reference's
-   * sum of squared differences).
-   */
-  sqDistToRowsInto(out: Float64Array, rows: Int32Array): void;
-  /** `rbfRowSumsInto(out, a, this, wb, gamma, outPoints)` without re-copying this matrix. */
-  rbfRowSumsInto(out: Float64Array, a: Matrix, wb: Float64Array, gamma: number, outPoints?: Float64Array): void;
-  /** Frees the wasm copy; the handle must not be used afterwards. */
-  release(): void;
-}
-
-/** The wasm backend: the `KernelBackend` methods plus batched, resident and f32 extras. */
+/** The wasm backend: the `KernelBackend` methods plus batched and f32 extras. */
 export interface WasmKernelBackend extends KernelBackend {
-  /** Copies `m` into wasm memory once for many calls (see `ResidentMatrix`). f64 only. */
-  resident(m: Matrix): ResidentMatrix;
   /**
    * `out[s] = ip(sets[s], b)` with `sets[s].gamma` (the set first), each bit-identical to
    * `rbfWeightedSum(sets[s].z, sets[s].beta, b.z, b.beta, sets[s].gamma)`. One copy of `b`
@@ -390,102 +365,6 @@ export function wasmBackendFromExports(
       );
       get(out, po, ns);
       return out;
-    },
-
-    resident(m) {
-      const n = m.rows,
-        d = m.cols;
-      need("matrix data", m.data.length, n * d);
-      const px = arena.allocPersistent(n * d * 8);
-      put(px, m.data, n * d);
-      let live = true;
-      const alive = (): void => {
-        if (!live) throw new Error("Resident matrix used after release()");
-      };
-      return {
-        rows: n,
-        cols: d,
-        nearestCentersInto(labels, dists, centers) {
-          alive();
-          const k = centers.rows;
-          if (centers.cols !== d) throw new RangeError(`Kernel: dimension mismatch, ${n}x${d} vs ${k}x${centers.cols}`);
-          need("labels", labels.length, n);
-          need("dists", dists.length, n);
-          if (n === 0) return;
-          if (k === 0) {
-            labels.fill(0, 0, n);
-            dists.fill(Infinity, 0, n);
-            return;
-          }
-          arena.reset();
-          const parts = ranges(n, n * k * d);
-          const pl = arena.alloc(n * 4),
-            pd = arena.alloc(n * 8),
-            pc = mat(centers),
-            ps = scratchFor(parts.length, d);
-          arena.commit();
-          put(pc, centers.data, k * d);
-          exec(
-            "lw_nearest_centers",
-            parts.map(([i0, i1], t) => [pl + i0 * 4, pd + i0 * 8, px + i0 * d * 8, i1 - i0, pc, k, d, ps[t]!]),
-          );
-          labels.set(arena.i32().subarray(pl >>> 2, (pl >>> 2) + n));
-          get(dists, pd, n);
-        },
-        sqDistToRowsInto(out, rows) {
-          alive();
-          const t = rows.length;
-          need("out", out.length, n * t);
-          if (n === 0 || t === 0) return;
-          arena.reset();
-          const parts = ranges(n, n * t * d);
-          const po = arena.alloc(n * t * 8),
-            pc = arena.alloc(t * d * 8),
-            ps = scratchFor(parts.length, d);
-          arena.commit();
-          const f = arena.f64();
-          for (let c = 0; c < t; c++) {
-            const r = rows[c]!;
-            if (!(r >= 0 && r < n)) throw new RangeError(`Row index ${r} out of range for ${n} rows`);
-            f.copyWithin((pc >>> 3) + c * d, (px >>> 3) + r * d, (px >>> 3) + (r + 1) * d);
-          }
-          exec(
-            "lw_sqdist_block",
-            parts.map(([i0, i1], q) => [po + i0 * t * 8, px + i0 * d * 8, i1 - i0, pc, t, d, ps[q]!]),
-          );
-          get(out, po, n * t);
-        },
-        rbfRowSumsInto(out, a, wb, gamma, outPoints) {
-          alive();
-          const na = a.rows;
-          if (a.cols !== d) throw new RangeError(`Kernel: dimension mismatch, ${na}x${a.cols} vs ${n}x${d}`);
-          need("out", out.length, na);
-          need("wb", wb.length, n);
-          if (outPoints) need("outPoints", outPoints.length, na * d);
-          if (na === 0) return;
-          arena.reset();
-          const parts = ranges(na, na * n * d);
-          const po = arena.alloc(na * 8),
-            pa = mat(a),
-            pwb = arena.alloc(n * 8);
-          const pp = outPoints ? arena.alloc(na * d * 8) : 0;
-          const ps = scratchFor(parts.length, d);
-          arena.commit();
-          put(pa, a.data, na * d);
-          put(pwb, wb, n);
-          exec(
-            "lw_rbf_rowsums",
-            parts.map(([i0, i1], q) => [po + i0 * 8, pa + i0 * d * 8, i1 - i0, px, pwb, n, d, gamma, pp ? pp + i0 * d * 8 : 0, ps[q]!]),
-          );
-          get(out, po, na);
-          if (outPoints) get(outPoints, pp, na * d);
-        },
-        release() {
-          if (!live) return;
-          live = false;
-          arena.free(px);
-        },
-      };
     },
 
     get memoryBytes() {

@@ -1,6 +1,7 @@
 /** `lw check semantic spec.json` and `lw check package pkg.zip [--semantic spec.json]`. */
 import { parseArgs } from "node:util";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
+import { pythonStatusName } from "../../core/checkStatus.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
@@ -17,7 +18,7 @@ interface Verdict {
 }
 
 function print(v: Verdict, json: boolean | undefined): number {
-  const label = v.status === -1 ? "INVALID" : v.status === 0 ? "NONUSABLE" : "USABLE";
+  const label = pythonStatusName(v.status);
   if (json) process.stdout.write(JSON.stringify({ status: v.status, label, message: v.message, issues: v.issues }) + "\n");
   else {
     process.stdout.write(`${label} (${v.status}): ${v.message}\n`);

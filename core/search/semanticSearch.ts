@@ -33,6 +33,7 @@
  * ```
  */
 import { partialRatio } from "../fuzzy/rapidfuzz.ts";
+import { semanticValues } from "../semantic/read.ts";
 import type { SemanticSpec } from "../semantic/types.ts";
 
 /** A learnware as the semantic searchers see it: its id and semantic spec. */
@@ -136,10 +137,10 @@ export function tagsMatch(user: Record<string, unknown>, learnware: Record<strin
   for (const [key, entry] of Object.entries(user)) {
     if (NOT_TAGS.has(key) || !Object.hasOwn(learnware, key)) continue;
     const u = asObject(entry);
-    const v1 = u["Values"] ?? "";
+    const v1 = semanticValues(user, key) ?? "";
     const n1 = pyLen(v1);
     if (n1 === null || n1 === 0) continue;
-    const v2 = asObject(learnware[key])["Values"] ?? "";
+    const v2 = semanticValues(learnware, key) ?? "";
     const n2 = pyLen(v2);
     if (n2 === null || n2 === 0) return false;
     const type = u["Type"];
@@ -158,7 +159,7 @@ export function tagsMatch(user: Record<string, unknown>, learnware: Record<strin
 /** The `learnware_id` filter values (a string, or strings in a list), or `null` when absent/empty. */
 function learnwareIdValues(spec: Record<string, unknown>): string[] | null {
   if (!Object.hasOwn(spec, "learnware_id")) return null;
-  const v = asObject(spec["learnware_id"])["Values"];
+  const v = semanticValues(spec, "learnware_id");
   if (typeof v === "string") return v.length > 0 ? [v] : null;
   if (Array.isArray(v)) {
     const ids = v.filter((x): x is string => typeof x === "string");
@@ -169,15 +170,14 @@ function learnwareIdValues(spec: Record<string, unknown>): string[] | null {
 
 /** The user's `Name` / `Description` string, or `null` when absent or not a string. */
 function userText(spec: Record<string, unknown>, key: "Name" | "Description"): string | null {
-  const v = asObject(spec[key])["Values"];
+  const v = semanticValues(spec, key);
   return typeof v === "string" ? v : null;
 }
 
 /** A learnware's lowercased name and description ("" when missing). */
 function learnwareTexts(semantic: SemanticSpec): { name: string; description: string } {
-  const s = asObject(semantic);
   const text = (key: string): string => {
-    const v = asObject(s[key])["Values"];
+    const v = semanticValues(semantic, key);
     return typeof v === "string" ? v.toLowerCase() : "";
   };
   return { name: text("Name"), description: text("Description") };

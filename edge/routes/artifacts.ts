@@ -5,47 +5,23 @@
  * parent, size, sha256, mime and ModelBox file type. The domain is `services/registryData.ts`.
  */
 import { z } from "@hono/zod-openapi";
-import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { findVersion, registryWrite, resolveModel } from "../services/registry.ts";
+import { registryWrite, resolveOwner } from "../services/registry.ts";
 import {
+  artifactPathProblem,
   artifactView,
   FILE_TYPES,
   findArtifact,
   guessMime,
   listArtifacts,
-  type Owner,
   stageArtifact,
   storeArtifact,
+  TRACKED_SCHEMES,
   type TrackedIn,
   trackArtifact,
 } from "../services/registryData.ts";
-import { assertCanWrite } from "../services/market.ts";
-
-/** Windows device names, which no file may be called on Windows (with or without an extension). */
-const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
-
-/**
- * An artifact path: relative, `/`-separated, no `.`/`..`/empty segments, no backslash, no
- * control characters (NUL included), no Windows device names and no segment ending in a dot
- * or a space, so it names the same file on every system a client may download it to.
- */
-export function artifactPathProblem(p: string): string | null {
-  // deno-lint-ignore no-control-regex
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(p)) return "must not contain control characters (such as NUL)";
-  if (p.includes("\\")) return "must use '/' as the separator, not '\\'";
-  if (p.startsWith("/")) return "must be relative";
-  if (/^[A-Za-z]:/.test(p)) return "must not start with a drive letter";
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === "." || seg === "..") return "must not have '.', '..' or empty segments";
-    if (DEVICE.test(seg)) return `must not use the Windows device name '${seg}'`;
-    if (/[. ]$/.test(seg)) return `segment '${seg}' must not end in a dot or a space`;
-  }
-  return null;
-}
 
 const ArtifactPath = z
   .string()
@@ -55,28 +31,6 @@ const ArtifactPath = z
     const problem = artifactPathProblem(p);
     if (problem) ctx.addIssue({ code: "custom", message: `Artifact path ${problem}` });
   });
-
-/** Schemes a tracked artifact may point at (never `javascript:`, `data:`, `blob:` …). */
-export const TRACKED_SCHEMES = [
-  "http",
-  "https",
-  "s3",
-  "gs",
-  "gcs",
-  "az",
-  "abfs",
-  "abfss",
-  "wasbs",
-  "file",
-  "hdfs",
-  "ftp",
-  "sftp",
-  "oci",
-  "dbfs",
-  "mlflow-artifacts",
-  "runs",
-  "models",
-];
 
 /** A tracked URI: a scheme of the allow-list, or a plain absolute path (kept as `file://`). */
 const TrackedUri = z
@@ -111,14 +65,7 @@ export const TrackedArtifact = z.object({
     .optional(),
 });
 
-export const trackedBody = (a: z.infer<typeof TrackedArtifact>): TrackedIn => a;
-
-/** The owner of the artifacts a request names: the model (no `ref`) or one of its versions. */
-async function owner(ctx: Ctx, id: string, ref: string | undefined, write: Principal | null | false): Promise<Owner> {
-  const model = await resolveModel(ctx.db.db, id);
-  if (write !== false) assertCanWrite(write, model);
-  return { model, version: ref === undefined ? 0 : (await findVersion(ctx.db.db, model, ref)).number };
-}
+const trackedBody = (a: z.infer<typeof TrackedArtifact>): TrackedIn => a;
 
 export function artifactRoutes(app: App, ctx: Ctx): void {
   const scopes = [
@@ -142,7 +89,7 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         responses: { 201: { description: "Stored" } },
       },
       async (c, { params, query, principal }) => {
-        const o = await owner(ctx, params.id, refOf(params), principal);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), principal);
         const expected = c.req.header("x-checksum-sha256")?.toLowerCase();
         if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
           throw new LearnwareError("BAD_REQUEST", "X-Checksum-Sha256 must be 64 hex digits", { field: "x-checksum-sha256" });
@@ -169,7 +116,7 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         responses: { 201: { description: "Tracked" } },
       },
       async (c, { params, body, principal }) => {
-        const o = await owner(ctx, params.id, refOf(params), principal);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), principal);
         const row = await registryWrite(ctx, principal, (w) => trackArtifact(w, o, trackedBody(body)));
         return c.json(artifactView(row), 201);
       },
@@ -187,7 +134,7 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         params: P,
       },
       async (c, { params }) => {
-        const o = await owner(ctx, params.id, refOf(params), false);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), false);
         return c.json({ version: o.version === 0 ? null : o.version, items: (await listArtifacts(ctx.db.db, o)).map(artifactView) });
       },
     );
@@ -205,7 +152,7 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         query: z.object({ path: ArtifactPath }),
       },
       async (c, { params, query }) => {
-        const a = await findArtifact(ctx.db.db, await owner(ctx, params.id, refOf(params), false), query.path);
+        const a = await findArtifact(ctx.db.db, await resolveOwner(ctx.db.db, params.id, refOf(params), false), query.path);
         if (a.storage === "tracked") {
           // Only web URLs are followed; other schemes are answered with the URI itself.
           if (!/^https?:/i.test(a.uri ?? "")) return c.json({ path: a.path, storage: "tracked", uri: a.uri });

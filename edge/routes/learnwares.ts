@@ -13,24 +13,14 @@ import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { defineRoute } from "../http/route.ts";
-import {
-  findModel,
-  getModel,
-  listModels,
-  modelDetailView,
-  modelListView,
-  listVersions,
-  modelView,
-  resolveVersion,
-  tagsOf,
-  versionView,
-} from "../services/catalog.ts";
+import { findModel, getModel, listPage, modelDetailView, modelView, resolveVersion, versionView } from "../services/catalog.ts";
 import { jobView } from "../services/jobs.ts";
 import { assertCanReadVersion } from "../services/access.ts";
 import { packageResponse } from "../http/packageResponse.ts";
 import { readSubmission } from "../http/submission.ts";
 import { deleteModel, submitLearnware, updateLearnware } from "../services/market.ts";
 import { Paging } from "./models.ts";
+import { versionRoutes } from "./versions.ts";
 
 const IdParams = z.object({ id: z.string().min(1) });
 const VersionParams = z.object({ id: z.string().min(1), ref: z.string().min(1) });
@@ -105,14 +95,9 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
       const lic = query.license ?? query.licence;
       if (lic) semantic.License = lic;
       return c.json(
-        await modelListView(
+        await listPage(
           ctx.db.db,
-          await listModels(
-            ctx.db.db,
-            { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic, sort: query.sort },
-            query.limit,
-            query.offset,
-          ),
+          { kind: "learnware", owner: query.owner, q: query.q, status: query.status, semantic, sort: query.sort },
           query.limit,
           query.offset,
         ),
@@ -182,34 +167,16 @@ export function learnwareRoutes(app: App, ctx: Ctx): void {
     },
   );
 
-  defineRoute(
-    app,
-    ctx,
-    { method: "get", path: "/v1/learnwares/{id}/versions", tags: ["market"], summary: "List a learnware's versions", auth: "read", params: IdParams },
-    async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const t = await tagsOf(ctx.db.db, m.id);
-      return c.json({ items: (await listVersions(ctx.db.db, m.id)).map((v) => versionView(v, t)) });
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/learnwares/{id}/versions/{ref}",
-      tags: ["market"],
-      summary: "Get a version (number, tag or `latest`) with its semantic and stat specs",
-      auth: "read",
-      params: VersionParams,
-    },
-    async (c, { params }) => {
-      const m = await getModel(ctx.db.db, params.id);
-      const v = await resolveVersion(ctx.db.db, m, params.ref);
-      return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)));
-    },
-  );
+  versionRoutes(app, ctx, {
+    prefix: "/v1/learnwares",
+    tags: ["market"],
+    noun: "learnware",
+    refSummary: "Get a version (number, tag or `latest`) with its semantic and stat specs",
+    idParams: IdParams,
+    versionParams: VersionParams,
+    model: getModel,
+    version: resolveVersion,
+  });
 
   defineRoute(
     app,

@@ -5,13 +5,11 @@
  * are MLflow's: string key/values written once, kept apart from the metric series.
  */
 import { z } from "@hono/zod-openapi";
-import type { Principal } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { assertCanWrite } from "../services/market.ts";
-import { findVersion, registryWrite, resolveModel } from "../services/registry.ts";
-import { logMetrics, logParams, type Owner, readMetrics, readParams } from "../services/registryData.ts";
+import { registryWrite, resolveOwner } from "../services/registry.ts";
+import { logMetrics, logParams, readMetrics, readParams } from "../services/registryData.ts";
 
 const Metric = z
   .object({
@@ -30,12 +28,6 @@ function b64decode(s: string): Uint8Array {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-async function owner(ctx: Ctx, id: string, ref: string | undefined, write: Principal | null | false): Promise<Owner> {
-  const model = await resolveModel(ctx.db.db, id);
-  if (write !== false) assertCanWrite(write, model);
-  return { model, version: ref === undefined ? 0 : (await findVersion(ctx.db.db, model, ref)).number };
 }
 
 export function metricRoutes(app: App, ctx: Ctx): void {
@@ -59,7 +51,7 @@ export function metricRoutes(app: App, ctx: Ctx): void {
         responses: { 201: { description: "Logged" } },
       },
       async (c, { params, body, principal }) => {
-        const o = await owner(ctx, params.id, refOf(params), principal);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), principal);
         const rows = body.metrics.map((x, i) => {
           let bytes: Uint8Array | undefined;
           if (x.bytes !== undefined) {
@@ -89,7 +81,7 @@ export function metricRoutes(app: App, ctx: Ctx): void {
         query: z.object({ key: z.string().optional() }),
       },
       async (c, { params, query }) => {
-        const o = await owner(ctx, params.id, refOf(params), false);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), false);
         return c.json({ version: o.version === 0 ? null : o.version, metrics: await readMetrics(ctx.db.db, o, query.key) });
       },
     );
@@ -112,7 +104,7 @@ export function metricRoutes(app: App, ctx: Ctx): void {
         responses: { 201: { description: "Logged" } },
       },
       async (c, { params, body, principal }) => {
-        const o = await owner(ctx, params.id, refOf(params), principal);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), principal);
         const all = await registryWrite(ctx, principal, (w) => logParams(w, o, body.params));
         return c.json({ version: o.version === 0 ? null : o.version, params: all }, 201);
       },
@@ -123,7 +115,7 @@ export function metricRoutes(app: App, ctx: Ctx): void {
       ctx,
       { method: "get", path: `${base}/params`, tags: ["registry"], summary: `The params of ${what}`, auth: "read", params: P },
       async (c, { params }) => {
-        const o = await owner(ctx, params.id, refOf(params), false);
+        const o = await resolveOwner(ctx.db.db, params.id, refOf(params), false);
         return c.json({ version: o.version === 0 ? null : o.version, params: await readParams(ctx.db.db, o) });
       },
     );

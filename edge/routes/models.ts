@@ -9,7 +9,7 @@ import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { latestStatuses, listModels, listVersions, modelListView, modelView, tagsOf, versionView } from "../services/catalog.ts";
+import { listPage, modelView, tagsOf, versionView } from "../services/catalog.ts";
 import { deleteModel } from "../services/market.ts";
 import { findNamespace, namespaceView } from "../services/namespaces.ts";
 import {
@@ -17,8 +17,9 @@ import {
   createVersion,
   DEFAULT_NAMESPACE,
   findVersion,
+  modelDetail,
   MAX_METADATA_CHARS,
-  moveTag,
+  tagVersion,
   patchMetadata,
   putNamespace,
   registryWrite,
@@ -27,8 +28,8 @@ import {
   resolveModel,
   writableModel,
 } from "../services/registry.ts";
-import { trackArtifact } from "../services/registryData.ts";
-import { TrackedArtifact, trackedBody } from "./artifacts.ts";
+import { TrackedArtifact } from "./artifacts.ts";
+import { versionRoutes } from "./versions.ts";
 
 export { MAX_METADATA_CHARS };
 export const NameSchema = z.string().min(1).max(200);
@@ -65,11 +66,7 @@ type ModelBodyT = z.infer<typeof ModelBody>;
 
 export function modelRoutes(app: App, ctx: Ctx): void {
   const create = async (namespace: string, body: ModelBodyT, principal: Parameters<typeof createModel>[1]) =>
-    registryWrite(ctx, principal, async (w) => {
-      const m = await createModel(w, principal, { ...body, namespace });
-      for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: 0 }, trackedBody(a));
-      return m;
-    });
+    registryWrite(ctx, principal, (w) => createModel(w, principal, { ...body, namespace }));
 
   defineRoute(
     app,
@@ -115,14 +112,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       query: z.object({ ...Paging, owner: z.string().optional(), q: z.string().optional() }),
     },
     async (c, { params, query }) => {
-      return c.json(
-        await modelListView(
-          ctx.db.db,
-          await listModels(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset),
-          query.limit,
-          query.offset,
-        ),
-      );
+      return c.json(await listPage(ctx.db.db, { namespace: params.namespace, owner: query.owner, q: query.q }, query.limit, query.offset));
     },
   );
 
@@ -137,7 +127,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       auth: "read",
       params: z.object({ namespace: Namespace, name: NameSchema }),
     },
-    async (c, { params }) => c.json(await modelDetail(ctx, `${params.namespace}/${params.name}`)),
+    async (c, { params }) => c.json(await modelDetail(ctx.db.db, `${params.namespace}/${params.name}`)),
   );
 
   defineRoute(
@@ -195,14 +185,9 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { query }) => {
       return c.json(
-        await modelListView(
+        await listPage(
           ctx.db.db,
-          await listModels(
-            ctx.db.db,
-            { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
-            query.limit,
-            query.offset,
-          ),
+          { namespace: query.namespace, owner: query.owner, q: query.q, ...(query.kind ? { kind: query.kind } : {}) },
           query.limit,
           query.offset,
         ),
@@ -232,7 +217,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     app,
     ctx,
     { method: "get", path: "/v1/models/{id}", tags: ["registry"], summary: "Get a model with its tags", auth: "read", params: IdParams },
-    async (c, { params }) => c.json(await modelDetail(ctx, params.id)),
+    async (c, { params }) => c.json(await modelDetail(ctx.db.db, params.id)),
   );
 
   defineRoute(
@@ -269,43 +254,21 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
-      const v = await registryWrite(ctx, principal, async (w) => {
-        const v = await createVersion(w, m, body);
-        for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: v.number }, trackedBody(a));
-        return v;
-      });
+      const v = await registryWrite(ctx, principal, (w) => createVersion(w, m, body));
       return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)), 201);
     },
   );
 
-  defineRoute(
-    app,
-    ctx,
-    { method: "get", path: "/v1/models/{id}/versions", tags: ["registry"], summary: "List a model's versions", auth: "read", params: IdParams },
-    async (c, { params }) => {
-      const m = await resolveModel(ctx.db.db, params.id);
-      const t = await tagsOf(ctx.db.db, m.id);
-      return c.json({ items: (await listVersions(ctx.db.db, m.id)).map((v) => versionView(v, t)) });
-    },
-  );
-
-  defineRoute(
-    app,
-    ctx,
-    {
-      method: "get",
-      path: "/v1/models/{id}/versions/{ref}",
-      tags: ["registry"],
-      summary: "Get a version by number, tag, label or `latest`",
-      auth: "read",
-      params: VersionParams,
-    },
-    async (c, { params }) => {
-      const m = await resolveModel(ctx.db.db, params.id);
-      const v = await findVersion(ctx.db.db, m, params.ref);
-      return c.json(versionView(v, await tagsOf(ctx.db.db, m.id)));
-    },
-  );
+  versionRoutes(app, ctx, {
+    prefix: "/v1/models",
+    tags: ["registry"],
+    noun: "model",
+    refSummary: "Get a version by number, tag, label or `latest`",
+    idParams: IdParams,
+    versionParams: VersionParams,
+    model: resolveModel,
+    version: (db, m, ref) => findVersion(db, m, ref),
+  });
 
   defineRoute(
     app,
@@ -331,10 +294,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
-      const from = await registryWrite(ctx, principal, async (w) => {
-        await findVersion(w.tx, m, String(body.version), "version");
-        return moveTag(w, m, params.tag, body.version);
-      });
+      const from = await registryWrite(ctx, principal, (w) => tagVersion(w, m, params.tag, body.version));
       return c.json({ tag: params.tag, version: body.version, previous: from });
     },
   );
@@ -417,11 +377,4 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       return c.json({ metadata });
     },
   );
-}
-
-/** One model as the API shows it: its latest version's status and its tags. */
-async function modelDetail(ctx: Ctx, ref: string) {
-  const m = await resolveModel(ctx.db.db, ref);
-  const st = await latestStatuses(ctx.db.db, [m.id]);
-  return modelView(m, { status: st.get(m.id), tags: await tagsOf(ctx.db.db, m.id) });
 }

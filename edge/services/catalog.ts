@@ -162,6 +162,12 @@ export async function listVersions(db: Db, modelId: string): Promise<VersionRow[
   return db.select().from(versions).where(eq(versions.modelId, modelId)).orderBy(asc(versions.number));
 }
 
+/** A model's versions, oldest first, each with its tags (both version trees answer this). */
+export async function versionsView(db: Db, m: ModelRow) {
+  const t = await tagsOf(db, m.id);
+  return { items: (await listVersions(db, m.id)).map((v) => versionView(v, t)) };
+}
+
 export async function tagsOf(db: Db | Tx, modelId: string): Promise<Record<string, number>> {
   const rows = await db.select().from(tags).where(eq(tags.modelId, modelId)).orderBy(asc(tags.tag));
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
@@ -293,6 +299,11 @@ export async function listModels(db: Db, f: ModelFilter, limit: number, offset: 
 }
 
 /** A page of models as the API lists them: each with its latest version's check status. */
+/** One page of the catalogue as the API lists it (both `/v1/learnwares` and the registry's listings). */
+export async function listPage(db: Db, f: ModelFilter, limit: number, offset: number) {
+  return modelListView(db, await listModels(db, f, limit, offset), limit, offset);
+}
+
 export async function modelListView(db: Db, page: { rows: ModelRow[]; total: number }, limit: number, offset: number) {
   const st = await latestStatuses(
     db,

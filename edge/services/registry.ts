@@ -11,10 +11,11 @@ import type { Ctx } from "../context.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { models, namespaces, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
-import { getModel, insertModel, insertVersion, type ModelRow, type VersionRow } from "./catalog.ts";
+import { getModel, insertModel, insertVersion, latestStatuses, type ModelRow, modelView, tagsOf, type VersionRow } from "./catalog.ts";
 import type { NewEvent } from "./events.ts";
 import { assertCanWrite, MARKET_NAMESPACE } from "./market.ts";
 import { assertCanWriteNamespace, ensureNamespace } from "./namespaces.ts";
+import { type Owner, type TrackedIn, trackArtifact } from "./registryData.ts";
 import { writeChange } from "./write.ts";
 
 /** The namespace of `POST /v1/models` and of a bare model name. */
@@ -157,6 +158,23 @@ export async function findVersion(db: Db | Tx, m: ModelRow, ref: string, how: "a
   return v;
 }
 
+/**
+ * The owner of the artifacts, metrics or params a request names: the model (no `ref`) or one of
+ * its versions. `write` is the caller when it means to write (checked), `false` for a read.
+ */
+export async function resolveOwner(db: Db, id: string, ref: string | undefined, write: Principal | null | false): Promise<Owner> {
+  const model = await resolveModel(db, id);
+  if (write !== false) assertCanWrite(write, model);
+  return { model, version: ref === undefined ? 0 : (await findVersion(db, model, ref)).number };
+}
+
+/** One model as the API shows it: its latest version's status and its tags. */
+export async function modelDetail(db: Db, ref: string) {
+  const m = await resolveModel(db, ref);
+  const st = await latestStatuses(db, [m.id]);
+  return modelView(m, { status: st.get(m.id), tags: await tagsOf(db, m.id) });
+}
+
 /** `ns/name@tag`, `ns/name:3` or `ns/name` (latest) → model and version. */
 export async function resolveAddress(db: Db | Tx, ref: string): Promise<{ model: ModelRow; version: VersionRow }> {
   const parsed = parseRef(ref);
@@ -209,6 +227,12 @@ export async function moveTag(w: RegistryTx, m: ModelRow, tag: string, version: 
   return old?.version ?? null;
 }
 
+/** Points a tag at an existing version (404 when the number is not one), moving it from where it was. */
+export async function tagVersion(w: RegistryTx, m: ModelRow, tag: string, version: number): Promise<number | null> {
+  await findVersion(w.tx, m, String(version), "version");
+  return moveTag(w, m, tag, version);
+}
+
 export async function removeTag(w: RegistryTx, m: ModelRow, tag: string): Promise<void> {
   const [old] = await w.tx
     .select()
@@ -227,6 +251,8 @@ export interface NewRegistryModel {
   description?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   semantic?: Record<string, unknown> | undefined;
+  /** Tracked artifacts of the model, recorded in the same write. */
+  artifacts?: TrackedIn[] | undefined;
 }
 
 /**
@@ -273,6 +299,7 @@ export async function createModel(w: RegistryTx, p: Principal, body: NewRegistry
     w.at,
   );
   w.emit({ type: "model.created", namespace: m.namespace, modelId: m.id, data: { kind: "model", name: m.name, owner } });
+  for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: 0 }, a);
   return m;
 }
 
@@ -283,6 +310,8 @@ export interface NewRegistryVersion {
   framework?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   tags?: string[] | undefined;
+  /** Tracked artifacts of the version, recorded in the same write (after its tags). */
+  artifacts?: TrackedIn[] | undefined;
 }
 
 /** Creates the next version (label unique per model) and points its tags at it. */
@@ -319,6 +348,7 @@ export async function createVersion(w: RegistryTx, m: ModelRow, body: NewRegistr
   }
   w.emit({ type: "version.created", namespace: m.namespace, modelId: m.id, version: v.number, data: { framework: v.framework, label: described.label } });
   for (const tag of new Set(body.tags ?? [])) await moveTag(w, m, tag, v.number);
+  for (const a of body.artifacts ?? []) await trackArtifact(w, { model: m, version: v.number }, a);
   return { ...v, ...described };
 }
 

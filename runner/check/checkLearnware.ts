@@ -17,6 +17,7 @@
 import { LearnwareError } from "../../core/errors.ts";
 import { createRng } from "../../core/random.ts";
 import { CHECK_STATUS } from "../../core/semantic/checker.ts";
+import { semanticValues } from "../../core/semantic/read.ts";
 import { checkStatSpecRules } from "../../core/check/statSpecRules.ts";
 import type { ModelHandle } from "../contract.ts";
 import type { LearnwareDir } from "../learnwareDir.ts";
@@ -87,8 +88,8 @@ const LEARNWARE_FAULTS = new Set([
   "NOT_SUPPORTED",
 ]);
 
-function firstValue(sem: Record<string, any>, key: string): string | undefined {
-  const v = sem?.[key]?.Values;
+function firstValue(sem: unknown, key: string): string | undefined {
+  const v = semanticValues(sem, key);
   return Array.isArray(v) ? v[0] : undefined;
 }
 

@@ -1,4 +1,5 @@
 /** Browse: the catalogue with semantic filters, a text query and pagination (state in the URL hash). */
+import { CHECK_STATUSES } from "../../../core/checkStatus.ts";
 import { api, type LearnwareView, qs, semanticOptions } from "../api.ts";
 import { field, formatDate, h, mount, select } from "../dom.ts";
 import { errorBox, semanticChips, statusBadge } from "./common.ts";
@@ -21,16 +22,10 @@ export function browseView(params: URLSearchParams): HTMLElement {
     selects.set(param, s);
     form.append(field(label, s));
   }
-  const status = select(
-    [
-      ["", "any"],
-      ["usable", "usable"],
-      ["pending", "pending"],
-      ["invalid", "invalid"],
-    ],
-    params.get("status") ?? "",
-    { id: "browse-status", name: "status" },
-  );
+  const status = select([["", "any"], ...[...CHECK_STATUSES].reverse().map((s): [string, string] => [s.name, s.name])], params.get("status") ?? "", {
+    id: "browse-status",
+    name: "status",
+  });
   const q = h("input", { type: "search", id: "browse-q", name: "q", value: params.get("q") ?? "", placeholder: "name or description" });
   const sort = select(
     [
