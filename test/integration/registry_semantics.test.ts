@@ -51,7 +51,8 @@ describe("registry semantics", () => {
       s.started.ctx.db.client.execute(
         "insert into models (id, seq, kind, namespace, owner, name, metadata, latest_version, created_at, updated_at) values ('99999999', 99999999, 'model', 'team-a', 'erin', 'churn-xgb', '{}', 0, 0, 0)",
       ),
-      /UNIQUE constraint failed: models\.namespace, models\.name/,
+      // SQLite names the columns, PostgreSQL the index
+      /UNIQUE constraint failed: models\.namespace, models\.name|duplicate key value violates unique constraint "models_ns_name_uq"/,
     );
     const bad = await api(s.url, "POST", "/v1/namespaces/team-a/models", { token: erin, json: { name: "a/b" } });
     assert.equal(bad.status, 400);
