@@ -108,7 +108,8 @@ step("main suite", run("main suite (node --test)", process.execPath, args));
 
 // The server's integration suite again on the scale-out configuration (PostgreSQL + S3), when
 // asked (`LW_TEST_MATRIX=1`; .ci/run asks under one Node version): one suite, two configurations.
-const integration = files.filter((f) => f.startsWith("test/integration/"));
+// (Not the README-commands check: it exercises the manual, not the storage configuration.)
+const integration = files.filter((f) => f.startsWith("test/integration/") && !f.endsWith("readme_commands.test.ts"));
 if (process.env.LW_TEST_MATRIX === "1" && integration.length > 0) {
   const label = "integration suite on PostgreSQL + S3 (LW_TEST_DB=postgres LW_TEST_BLOBS=s3)";
   step(

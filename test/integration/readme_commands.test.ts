@@ -29,7 +29,7 @@ describe("README commands", { timeout: 120_000 }, () => {
     writeFileSync(join(dir, "sem.json"), JSON.stringify(fx.semantic));
     writeFileSync(join(dir, "big.zip"), fx.zip);
     const out = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const c = spawn("bash", ["-c", line], { cwd: dir, env: { ...process.env, URL: s.url, T: ADMIN } });
+      const c = spawn("bash", ["-c", line], { cwd: dir, env: { ...process.env, URL: s.url, T: ADMIN }, timeout: 60_000, killSignal: "SIGKILL" });
       let o = "",
         e = "";
       c.stdout.on("data", (d) => (o += d));
