@@ -193,13 +193,10 @@ export class HeteroMarket {
             const e = this.entries.get(id);
             return e ? [e] : [];
           });
-    const ranked = pool
-      .map((e, order) => ({ e, order, ...heteroDistance(e, user, options) }))
-      .filter((r) => Number.isFinite(r.dist))
-      .sort((a, b) => a.dist - b.dist || a.order - b.order);
-    const scores = heteroDistToScore(ranked.map((r) => r.dist));
-    let keep = Math.min(options.minNum ?? 5, ranked.length);
-    while (keep < ranked.length && scores[keep]! >= (options.filterScore ?? 0.5)) keep++;
+    const { ranked, scores, keep } = rankHetero(
+      pool.map((e, order) => ({ e, order, ...heteroDistance(e, user, options) })),
+      options,
+    );
     return {
       single: ranked.slice(0, keep).map((r, i) => ({
         id: r.e.id,
@@ -211,4 +208,20 @@ export class HeteroMarket {
       multiple: null,
     };
   }
+}
+
+/**
+ * The heterogeneous answer's cut, shared by both hetero searchers: finite distances in order
+ * (ties by market order), their scores, and how many to keep (at least `minNum`, then while
+ * the score stays ≥ `filterScore`).
+ */
+export function rankHetero<R extends { dist: number; order: number }>(
+  items: R[],
+  options: { minNum?: number; filterScore?: number },
+): { ranked: R[]; scores: number[]; keep: number } {
+  const ranked = items.filter((r) => Number.isFinite(r.dist)).sort((a, b) => a.dist - b.dist || a.order - b.order);
+  const scores = heteroDistToScore(ranked.map((r) => r.dist));
+  let keep = Math.min(options.minNum ?? 5, ranked.length);
+  while (keep < ranked.length && scores[keep]! >= (options.filterScore ?? 0.5)) keep++;
+  return { ranked, scores, keep };
 }

@@ -31,7 +31,7 @@
  */
 import type { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 import { descriptionTokens } from "./featureSpace.ts";
-import { heteroDistance, heteroDistToScore, type HeteroSearchOptions, type HeteroSearchResult } from "./heteroSearch.ts";
+import { heteroDistance, type HeteroSearchOptions, type HeteroSearchResult, rankHetero } from "./heteroSearch.ts";
 
 const NAME_DIM = 256;
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9];
@@ -232,16 +232,13 @@ export function searchWithMap(
   user: { spec: RKMETableSpecification; profiles: readonly ColumnProfile[] },
   options: HeteroSearchOptions = {},
 ): HeteroSearchResult {
-  const ranked = entries
-    .map((e, order) => {
+  const { ranked, scores, keep } = rankHetero(
+    entries.map((e, order) => {
       const c = map.conceptsFor(e.profiles, user.profiles);
       return { e, order, ...heteroDistance({ spec: e.spec, concepts: c.lw }, { spec: user.spec, concepts: c.user }, options) };
-    })
-    .filter((r) => Number.isFinite(r.dist))
-    .sort((a, b) => a.dist - b.dist || a.order - b.order);
-  const scores = heteroDistToScore(ranked.map((r) => r.dist));
-  let keep = Math.min(options.minNum ?? 5, ranked.length);
-  while (keep < ranked.length && scores[keep]! >= (options.filterScore ?? 0.5)) keep++;
+    }),
+    options,
+  );
   return {
     single: ranked.slice(0, keep).map((r, i) => ({ id: r.e.id, score: scores[i]!, dist: r.dist, sharedMmd2: r.sharedMmd2, columnMap: r.columnMap })),
     multiple: null,
