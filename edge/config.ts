@@ -14,7 +14,7 @@ export interface ServerConfig {
   /** `s3://bucket/prefix` puts blobs on S3-compatible storage (else `<dataDir>/blobs`). */
   blobUrl: string | undefined;
   /** The S3 service (path-style base URL), its credentials and region (with `blobUrl`). */
-  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string };
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; timeoutMs: number };
   /** Anonymous GETs on market/registry reads when true. */
   publicReads: boolean;
   /** If set, ensured as an admin token at start (never logged). */
@@ -106,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       accessKeyId: env.LW_S3_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID || "",
       secretAccessKey: env.LW_S3_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY || "",
       region: env.LW_S3_REGION || env.AWS_REGION || "us-east-1",
+      timeoutMs: 1000 * int("LW_S3_TIMEOUT_SECONDS", env.LW_S3_TIMEOUT_SECONDS, 120),
     },
     publicReads: bool(env.LW_PUBLIC_READS, true),
     adminToken: env.LW_ADMIN_TOKEN || undefined,

@@ -90,6 +90,10 @@ if (only.length === 0) {
   }
 }
 
+// No test may hang the run: each fails after 10 minutes, and a test file whose tests are done
+// exits even if something it started still holds the event loop open.
+const bounded = ["--test-timeout=600000", "--test-force-exit"];
+
 // The main suite reports to the terminal and, as TAP, to a file read for the summary below.
 const tap = join(scratch, "main-suite.tap");
 const reporter = process.stdout.isTTY ? "spec" : "tap";
@@ -98,6 +102,7 @@ const args = [
   "tsx",
   "--test",
   "--test-concurrency=2",
+  ...bounded,
   `--test-reporter=${reporter}`,
   "--test-reporter-destination=stdout",
   "--test-reporter=tap",
@@ -114,14 +119,9 @@ if (process.env.LW_TEST_MATRIX === "1" && integration.length > 0) {
   const label = "integration suite on PostgreSQL + S3 (LW_TEST_DB=postgres LW_TEST_BLOBS=s3)";
   step(
     label,
-    run(
-      label,
-      process.execPath,
-      ["--import", "tsx", "--test", "--test-concurrency=2", `--test-reporter=${reporter === "spec" ? "spec" : "dot"}`, ...integration],
-      {
-        env: { LW_TEST_DB: "postgres", LW_TEST_BLOBS: "s3" },
-      },
-    ),
+    run(label, process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...bounded, "--test-reporter=spec", ...integration], {
+      env: { LW_TEST_DB: "postgres", LW_TEST_BLOBS: "s3" },
+    }),
   );
 }
 

@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { reapWhenGone } from "./_reaper.ts";
-import { freePort } from "./integration/_spawn.ts";
 import { PYTHON } from "./_requires.ts";
 import { repoRoot } from "./_util.ts";
 
@@ -24,13 +24,37 @@ let node: Promise<SwiftS3> | null = null;
 let buckets = 0;
 const script = join(repoRoot, "test", "scaleout", "swift_node.py");
 
+/** True when `port` can be bound on loopback right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/** True when something accepts a TCP connection on loopback `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(port, "127.0.0.1");
+    c.once("connect", () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Four consecutive free ports (proxy, object, container, account), below the kernel's
+ * ephemeral range (32768+): the rings name fixed ports, and a port picked from the ephemeral
+ * range can be handed to a test server or an outgoing connection before Swift binds it (the
+ * proxy would then talk to the wrong server).
+ */
 async function portBlock(): Promise<number> {
-  // Four consecutive free ports (proxy, object, container, account).
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    if (p > 65000) continue;
-    const probes = await Promise.all([1, 2, 3].map(() => freePort()));
-    if (!probes.includes(p + 1) && !probes.includes(p + 2) && !probes.includes(p + 3)) return p;
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + 4 * Math.floor(Math.random() * 3000);
+    if ((await Promise.all([0, 1, 2, 3].map((k) => bindable(p + k)))).every(Boolean)) return p;
   }
   throw new Error("no block of four free ports");
 }
@@ -43,11 +67,13 @@ async function start(): Promise<SwiftS3> {
   const setup = spawnSync(PYTHON, [script, "setup", dir, String(port), access, secret], { encoding: "utf8" });
   if (setup.status !== 0) throw new Error(`swift setup failed: ${setup.stderr}`);
   const pids: number[] = [];
+  const died: string[] = [];
   let out = "";
   for (const kind of ["object", "container", "account", "proxy"]) {
     const p: ChildProcess = spawn(PYTHON, [script, "run", dir, kind], { stdio: ["ignore", "pipe", "pipe"] });
     p.stdout!.on("data", (d) => (out += d));
     p.stderr!.on("data", (d) => (out += d));
+    p.on("exit", (code, signal) => died.push(`${kind} server exited (${signal ?? code})`));
     // Neither the servers nor their pipes keep this process alive; the reaper stops them.
     p.unref();
     (p.stdout as unknown as { unref(): void }).unref();
@@ -68,17 +94,20 @@ async function start(): Promise<SwiftS3> {
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  for (;;) {
+  // Up when the proxy answers its health check and the three storage servers accept connections.
+  const ready = async () => {
     try {
-      const r = await fetch(`${endpoint}/healthcheck`);
-      if (r.ok) break;
+      if (!(await fetch(`${endpoint}/healthcheck`)).ok) return false;
     } catch {
-      /* not listening yet */
+      return false;
     }
-    if (Date.now() > deadline) throw new Error(`swift did not start:\n${out.slice(-3000)}`);
+    return (await Promise.all([1, 2, 3].map((k) => accepts(port + k)))).every(Boolean);
+  };
+  while (!(await ready())) {
+    if (died.length > 0 || Date.now() > deadline) throw new Error(`swift did not start: ${died.join(", ")}\n${out.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  // The storage servers answer a moment after the proxy.
+  if (died.length > 0) throw new Error(`swift did not start: ${died.join(", ")}\n${out.slice(-3000)}`);
   return { endpoint, accessKeyId: `test:${access}`, secretAccessKey: secret, region: "us-east-1" };
 }
 

@@ -31,6 +31,8 @@ export interface S3Options {
   accessKeyId: string;
   secretAccessKey: string;
   region?: string;
+  /** How long one request may take, body included, before it fails (default 120 s). */
+  timeoutMs?: number;
 }
 
 /** Parses `s3://bucket/prefix` (the prefix may be empty; it gets a trailing `/`). */
@@ -61,12 +63,14 @@ export class S3BlobStore implements BlobStore {
   readonly prefix: string;
   readonly #base: string;
   readonly #aws: AwsClient;
+  readonly #timeoutMs: number;
 
   constructor(o: S3Options) {
     const { bucket, prefix } = parseS3Url(o.url);
     this.bucket = bucket;
     this.prefix = prefix;
     this.#base = `${o.endpoint.replace(/\/+$/, "")}/${bucket}`;
+    this.#timeoutMs = o.timeoutMs ?? 120_000;
     this.#aws = new AwsClient({ accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, service: "s3", region: o.region ?? "us-east-1" });
   }
 
@@ -86,9 +90,40 @@ export class S3BlobStore implements BlobStore {
     return `${this.#base}${path}${query ? `?${query}` : ""}`;
   }
 
-  async #req(method: string, key: string, body?: BodyInit | Uint8Array, headers: Record<string, string> = {}, raw = false, query = ""): Promise<Response> {
-    const r = await this.#aws.fetch(this.#url(raw ? key : key, query), { method, headers, ...(body !== undefined ? { body: body as BodyInit } : {}) });
-    return r;
+  /**
+   * One signed request. It fails (a rejected promise, never a hang) when the store does not
+   * answer within the timeout: a stalled object store must not hold an upload open for ever.
+   * Downloads handed to callers as streams (`open`) are timed only until their headers arrive.
+   */
+  async #req(
+    method: string,
+    key: string,
+    body?: BodyInit | Uint8Array,
+    headers: Record<string, string> = {},
+    _raw = false,
+    query = "",
+    stream = false,
+  ): Promise<Response> {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new Error(`S3 ${method} ${key || "/"}: no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    try {
+      const r = await this.#aws.fetch(this.#url(key, query), {
+        method,
+        headers,
+        signal: ctl.signal,
+        ...(body !== undefined ? { body: body as BodyInit } : {}),
+      });
+      if (stream) clearTimeout(timer);
+      else {
+        // The body is read by the caller: keep the timer until it is, and let it not keep the process alive.
+        const t = timer as unknown as { unref?: () => void };
+        t.unref?.();
+      }
+      return r;
+    } catch (err) {
+      clearTimeout(timer);
+      throw err;
+    }
   }
 
   async #ok(r: Response, what: string): Promise<Response> {
@@ -218,7 +253,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async open(sha256: string): Promise<ReadableStream<Uint8Array> | null> {
-    const r = await this.#req("GET", this.#blobKey(sha256));
+    const r = await this.#req("GET", this.#blobKey(sha256), undefined, {}, false, "", true);
     if (r.status === 404) return null;
     await this.#ok(r, "get");
     return r.body;

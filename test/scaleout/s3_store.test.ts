@@ -1,6 +1,7 @@
 /** The S3 blob store against a real S3 implementation (Swift's s3api, which checks signatures). */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { before, describe, it } from "node:test";
 import { S3BlobStore } from "../../edge/blobs/s3Store.ts";
 import { requires } from "../_requires.ts";
@@ -15,6 +16,26 @@ const streamOf = (b: Uint8Array, step = 64 * 1024) =>
       c.close();
     },
   });
+
+describe("S3 blob store against a store that never answers", () => {
+  it("fails each request after its timeout instead of hanging an upload", async () => {
+    // A TCP server that takes connections and never says a word.
+    const held: Socket[] = [];
+    const mute = createServer((c) => void held.push(c));
+    await new Promise<void>((r) => mute.listen(0, "127.0.0.1", r));
+    const port = (mute.address() as AddressInfo).port;
+    try {
+      const store = new S3BlobStore({ url: "s3://mute/blobs", endpoint: `http://127.0.0.1:${port}`, accessKeyId: "k", secretAccessKey: "s", timeoutMs: 300 });
+      const t0 = Date.now();
+      await assert.rejects(store.stage(streamOf(pseudoRandom(1000, 2))), /no answer within 300 ms/);
+      await assert.rejects(store.size("0".repeat(64)), /no answer within 300 ms/);
+      assert.ok(Date.now() - t0 < 10_000, "both failed promptly");
+    } finally {
+      for (const c of held) c.destroy();
+      await new Promise((r) => mute.close(r));
+    }
+  });
+});
 
 describe("S3 blob store on Swift's S3 layer", requires("python3-swift"), () => {
   let store: S3BlobStore;
