@@ -9,7 +9,7 @@ import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { LearnwareError } from "../../core/errors.ts";
-import type { BlobStore, StagedBlob } from "./store.ts";
+import { type BlobStore, hashThrough, type StagedBlob } from "./store.ts";
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -41,31 +41,18 @@ export class DiskBlobStore implements BlobStore {
   async stage(body: ReadableStream<Uint8Array>, opts: { maxBytes?: number } = {}): Promise<StagedBlob> {
     const tempId = randomUUID();
     const path = this.#tempPath(tempId);
-    const sha = createHash("sha256");
-    const md5 = createHash("md5");
     const out = createWriteStream(path, { flags: "wx" });
-    let size = 0;
-    const reader = body.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (opts.maxBytes !== undefined && size > opts.maxBytes) {
-          throw new LearnwareError("PAYLOAD_TOO_LARGE", `Upload exceeds the limit of ${opts.maxBytes} bytes`, { limit: opts.maxBytes });
-        }
-        sha.update(value);
-        md5.update(value);
+      const digest = await hashThrough(body, opts.maxBytes, async (value) => {
         if (!out.write(value)) await new Promise<void>((r) => out.once("drain", () => r()));
-      }
+      });
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      return { tempId, ...digest };
     } catch (err) {
-      reader.cancel().catch(() => {});
       out.destroy();
       await fs.rm(path, { force: true });
       throw err;
     }
-    return { tempId, sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
   }
 
   async readStaged(staged: StagedBlob): Promise<Uint8Array> {
@@ -188,16 +175,8 @@ export class DiskBlobStore implements BlobStore {
     const tempId = randomUUID();
     const dest = this.#tempPath(tempId);
     await fs.rename(src, dest);
-    const sha = createHash("sha256");
-    const md5 = createHash("md5");
-    let size = 0;
-    for await (const chunk of createReadStream(dest)) {
-      const b = chunk as Uint8Array;
-      sha.update(b);
-      md5.update(b);
-      size += b.byteLength;
-    }
-    return { tempId, sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
+    const digest = await hashThrough(Readable.toWeb(createReadStream(dest)) as unknown as ReadableStream<Uint8Array>, undefined, () => {});
+    return { tempId, ...digest };
   }
 
   async partialRemove(id: string): Promise<void> {

@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AwsClient } from "aws4fetch";
 import { LearnwareError } from "../../core/errors.ts";
-import type { BlobStore, StagedBlob } from "./store.ts";
+import { type BlobStore, hashThrough, type StagedBlob } from "./store.ts";
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -162,9 +162,6 @@ export class S3BlobStore implements BlobStore {
   async stage(body: ReadableStream<Uint8Array>, opts: { maxBytes?: number } = {}): Promise<StagedBlob> {
     const tempId = randomUUID();
     const key = this.#tempKey(tempId);
-    const sha = createHash("sha256");
-    const md5 = createHash("md5");
-    let size = 0;
     let buf: Uint8Array[] = [];
     let buffered = 0;
     let uploadId: string | null = null;
@@ -184,21 +181,12 @@ export class S3BlobStore implements BlobStore {
       );
       etags.push(r.headers.get("etag") ?? "");
     };
-    const reader = body.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (opts.maxBytes !== undefined && size > opts.maxBytes) {
-          throw new LearnwareError("PAYLOAD_TOO_LARGE", `Upload exceeds the limit of ${opts.maxBytes} bytes`, { limit: opts.maxBytes });
-        }
-        sha.update(value);
-        md5.update(value);
+      const digest = await hashThrough(body, opts.maxBytes, async (value) => {
         buf.push(value);
         buffered += value.byteLength;
         if (buffered >= PART) await flushPart();
-      }
+      });
       if (uploadId === null) {
         await this.#ok(await this.#req("PUT", key, concat(buf, buffered)), "put");
       } else {
@@ -211,12 +199,11 @@ export class S3BlobStore implements BlobStore {
         const text = await r.text();
         if (/<Error>/.test(text)) throw new Error(`S3 complete multipart: ${text.slice(0, 300)}`);
       }
+      return { tempId, ...digest };
     } catch (err) {
-      reader.cancel().catch(() => {});
       if (uploadId !== null) await this.#req("DELETE", key, undefined, {}, false, `uploadId=${encodeURIComponent(uploadId)}`).catch(() => undefined);
       throw err;
     }
-    return { tempId, sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
   }
 
   async readStaged(staged: StagedBlob): Promise<Uint8Array> {

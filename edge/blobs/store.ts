@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { LearnwareError } from "../../core/errors.ts";
+
 /**
  * The blob store: content-addressed files (by sha256) behind an interface an
  * S3-compatible store could implement. Writes are staged (a temp object, hashed while
@@ -45,4 +48,37 @@ export interface BlobStore {
 
   /** Removes temp objects and blobs for which `isReferenced` is false. Returns the counts. */
   sweep(isReferenced: (sha256: string) => Promise<boolean> | boolean): Promise<{ temps: number; blobs: number }>;
+}
+
+/**
+ * Reads `body` to its end, hashing it (sha256, md5) and handing each chunk to `sink`; rejects
+ * with PAYLOAD_TOO_LARGE past `maxBytes`. On any failure the stream is cancelled and the error
+ * rethrown (the store removes what it wrote). The loop every store's `stage` shares.
+ */
+export async function hashThrough(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number | undefined,
+  sink: (chunk: Uint8Array) => Promise<void> | void,
+): Promise<{ sha256: string; md5: string; size: number }> {
+  const sha = createHash("sha256");
+  const md5 = createHash("md5");
+  let size = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (maxBytes !== undefined && size > maxBytes) {
+        throw new LearnwareError("PAYLOAD_TOO_LARGE", `Upload exceeds the limit of ${maxBytes} bytes`, { limit: maxBytes });
+      }
+      sha.update(value);
+      md5.update(value);
+      await sink(value);
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
+  }
+  return { sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
 }
