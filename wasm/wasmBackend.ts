@@ -5,7 +5,7 @@
  * out. Squared distances are bit-identical to the reference; exponentials and sums agree to a
  * few ulp (see `src/kernels.c` for the fixed summation order).
  */
-import type { KernelBackend } from "../core/kernel/backend.ts";
+import { type KernelBackend, splitRange } from "../core/kernel/backend.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { Arena } from "./arena.ts";
 
@@ -98,17 +98,6 @@ function check(a: Matrix, b: Matrix): void {
 
 function need(what: string, have: number, want: number): void {
   if (have < want) throw new RangeError(`Kernel: ${what} has length ${have}, needs at least ${want}`);
-}
-
-/** Contiguous, balanced `[start, end)` ranges of `n` items for `parts` threads. */
-export function splitRange(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let t = 0; t < parts; t++) {
-    const a = Math.floor((n * t) / parts),
-      b = Math.floor((n * (t + 1)) / parts);
-    if (b > a) out.push([a, b]);
-  }
-  return out;
 }
 
 /**

@@ -23,6 +23,7 @@ import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { CliError } from "../errors.ts";
 import { readBytes, readJson, readStatSpec, writeText } from "../files.ts";
 import { loadMarket } from "../market.ts";
+import { requirementArgs } from "./search.ts";
 import { readTableFile } from "../readData.ts";
 
 export const reuseHelp = `lw reuse --market <market.json | folder of zips> --spec user_stat.json [--semantic user_semantic.json] --kind job_selector|averaging|ensemble_pruning|feature_augment
@@ -44,14 +45,10 @@ export async function reuseCommand(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     options: {
-      market: { type: "string", short: "m" },
-      spec: { type: "string" },
-      semantic: { type: "string" },
+      ...requirementArgs,
       kind: { type: "string" },
       mode: { type: "string" },
       "top-k": { type: "string" },
-      max: { type: "string" },
-      method: { type: "string" },
       input: { type: "string", short: "i" },
       "fit-input": { type: "string" },
       labels: { type: "string" },

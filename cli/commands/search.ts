@@ -14,16 +14,21 @@ export const searchHelp = `lw search --market <market.json | folder of zips> [--
 lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
 lw search --server URL --texts texts.txt [--text-model DIR]  (a text search: your texts embedded here with the local model folder, LW_TEXT_MODEL; only the spec is sent)`;
 
+/** The options that say where to search and what the user needs (`lw search`, `lw reuse`). */
+export const requirementArgs = {
+  market: { type: "string", short: "m" },
+  spec: { type: "string" },
+  semantic: { type: "string" },
+  max: { type: "string" },
+  method: { type: "string" },
+} as const;
+
 export async function searchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
-      market: { type: "string", short: "m" },
-      spec: { type: "string" },
-      semantic: { type: "string" },
-      max: { type: "string" },
-      method: { type: "string" },
+      ...requirementArgs,
       searcher: { type: "string" },
       json: { type: "boolean" },
       server: { type: "string" },

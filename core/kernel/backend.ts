@@ -84,3 +84,14 @@ export function assertSameCols(a: Matrix, b: Matrix, what: string): void {
     throw new RangeError(`${what}: dimension mismatch, ${a.rows}x${a.cols} vs ${b.rows}x${b.cols}`);
   }
 }
+
+/** Contiguous, balanced `[start, end)` ranges of `n` items for `parts` threads. */
+export function splitRange(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = 0; t < parts; t++) {
+    const a = Math.floor((n * t) / parts),
+      b = Math.floor((n * (t + 1)) / parts);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}

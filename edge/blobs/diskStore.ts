@@ -9,7 +9,7 @@ import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { LearnwareError } from "../../core/errors.ts";
-import { type BlobStore, hashThrough, type StagedBlob } from "./store.ts";
+import { type BlobStore, hashThrough, type StagedBlob, sweepBlobs } from "./store.ts";
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -189,17 +189,10 @@ export class DiskBlobStore implements BlobStore {
 
   async sweep(isReferenced: (sha256: string) => Promise<boolean> | boolean): Promise<{ temps: number; blobs: number }> {
     let temps = 0;
-    let blobs = 0;
     for (const name of await fs.readdir(join(this.root, "tmp"))) {
       await fs.rm(join(this.root, "tmp", name), { force: true });
       temps++;
     }
-    for await (const sha of this.list()) {
-      if (!(await isReferenced(sha))) {
-        await this.delete(sha);
-        blobs++;
-      }
-    }
-    return { temps, blobs };
+    return { temps, blobs: await sweepBlobs(this, isReferenced) };
   }
 }

@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AwsClient } from "aws4fetch";
 import { LearnwareError } from "../../core/errors.ts";
-import { type BlobStore, hashThrough, type StagedBlob } from "./store.ts";
+import { type BlobStore, hashThrough, type StagedBlob, sweepBlobs } from "./store.ts";
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -368,7 +368,6 @@ export class S3BlobStore implements BlobStore {
 
   async sweep(isReferenced: (sha256: string) => Promise<boolean> | boolean): Promise<{ temps: number; blobs: number }> {
     let temps = 0;
-    let blobs = 0;
     // Only temps older than an hour: another replica may be staging an upload right now.
     const temp: string[] = [];
     for await (const o of this.#list(`${this.prefix}tmp/`)) temp.push(o.key);
@@ -380,13 +379,7 @@ export class S3BlobStore implements BlobStore {
         temps++;
       }
     }
-    for await (const sha of this.list()) {
-      if (!(await isReferenced(sha))) {
-        await this.delete(sha);
-        blobs++;
-      }
-    }
-    return { temps, blobs };
+    return { temps, blobs: await sweepBlobs(this, isReferenced) };
   }
 }
 

@@ -82,3 +82,15 @@ export async function hashThrough(
   }
   return { sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
 }
+
+/** Deletes every blob of `store` for which `isReferenced` is false; returns how many. */
+export async function sweepBlobs(store: BlobStore, isReferenced: (sha256: string) => Promise<boolean> | boolean): Promise<number> {
+  let blobs = 0;
+  for await (const sha of store.list()) {
+    if (!(await isReferenced(sha))) {
+      await store.delete(sha);
+      blobs++;
+    }
+  }
+  return blobs;
+}

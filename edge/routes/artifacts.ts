@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
+import { OWNER_SCOPES, refOf } from "./owners.ts";
 import { registryWrite, resolveOwner } from "../services/registry.ts";
 import {
   artifactPathProblem,
@@ -68,12 +69,8 @@ export const TrackedArtifact = z.object({
 const trackedBody = (a: z.infer<typeof TrackedArtifact>): TrackedIn => a;
 
 export function artifactRoutes(app: App, ctx: Ctx): void {
-  const scopes = [
-    { base: "/v1/models/{id}/versions/{ref}/artifacts", what: "a version", P: z.object({ id: z.string().min(1), ref: z.string().min(1) }) },
-    { base: "/v1/models/{id}/artifacts", what: "the model itself", P: z.object({ id: z.string().min(1) }) },
-  ] as const;
-  for (const { base, what, P } of scopes) {
-    const refOf = (p: { id: string; ref?: string }) => p.ref;
+  for (const { base: owner, what, P } of OWNER_SCOPES) {
+    const base = `${owner}/artifacts`;
     defineRoute(
       app,
       ctx,

@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
+import { OWNER_SCOPES, refOf } from "./owners.ts";
 import { registryWrite, resolveOwner } from "../services/registry.ts";
 import { logMetrics, logParams, readMetrics, readParams } from "../services/registryData.ts";
 
@@ -31,12 +32,7 @@ function b64decode(s: string): Uint8Array {
 }
 
 export function metricRoutes(app: App, ctx: Ctx): void {
-  const scopes = [
-    { base: "/v1/models/{id}/versions/{ref}", what: "a version", P: z.object({ id: z.string().min(1), ref: z.string().min(1) }) },
-    { base: "/v1/models/{id}", what: "the model itself", P: z.object({ id: z.string().min(1) }) },
-  ] as const;
-  for (const { base, what, P } of scopes) {
-    const refOf = (p: { id: string; ref?: string }) => p.ref;
+  for (const { base, what, P } of OWNER_SCOPES) {
     defineRoute(
       app,
       ctx,

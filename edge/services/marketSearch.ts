@@ -7,6 +7,7 @@ import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { kindOfEntry, type LoadedStatSpec, loadStatSpec, TABLE_SPEC } from "../../core/spec/statSpecs.ts";
 import type { Principal } from "../auth/tokens.ts";
 import type { Ctx } from "../context.ts";
+import { splitRange } from "../../core/kernel/backend.ts";
 import { LearnwareError } from "../errors.ts";
 import type { ModelRow } from "./catalog.ts";
 import type { SearchExecutor } from "./searchPool.ts";
@@ -213,6 +214,12 @@ function tableStage(ctx: Ctx, req: MarketSearchRequest, listing: Listing, user: 
 function kindStage(ctx: Ctx, req: MarketSearchRequest, user: LoadedStatSpec, options: StageOptions): StatStage<Item> {
   const { kind } = user;
   const userEmb = kind.embedding(user.spec);
+  const specsOf = (pool: readonly { row: { versionId: number } }[]) =>
+    specsOfKind(
+      ctx.db,
+      kind,
+      pool.map((c) => c.row.versionId),
+    );
   if (userEmb === null) {
     // A kind with its own kernel (image): the pool's comparable specs ranked by the kind's
     // distance, scored by its transform; singles only.
@@ -220,11 +227,7 @@ function kindStage(ctx: Ctx, req: MarketSearchRequest, user: LoadedStatSpec, opt
     if (!toScore) throw new LearnwareError("STAT_SPEC_INVALID", `Statistical search of ${kind.type} specs is not available on this server`, { field: "stat" });
     return {
       exact: async (pool) => {
-        const specs = await specsOfKind(
-          ctx.db,
-          kind,
-          pool.map((c) => c.row.versionId),
-        );
+        const specs = await specsOf(pool);
         const comparable = pool.flatMap((c) => {
           const spec = specs.get(c.row.versionId);
           return spec && kind.compatible(user.spec, spec) ? [{ id: c.id, spec }] : [];
@@ -238,11 +241,7 @@ function kindStage(ctx: Ctx, req: MarketSearchRequest, user: LoadedStatSpec, opt
   }
   return {
     exact: async (pool) => {
-      const specs = await specsOfKind(
-        ctx.db,
-        kind,
-        pool.map((c) => c.row.versionId),
-      );
+      const specs = await specsOf(pool);
       const market: { id: string; spec: RKMETableSpecification }[] = [];
       for (const c of pool) {
         const spec = specs.get(c.row.versionId);
@@ -300,15 +299,4 @@ async function rankSlots(
   const dists = new Float64Array(slots.length);
   parts.forEach(([from], k) => dists.set(shards[k]!, from));
   return exec.run({ kind: "finish", packed, slots, dists, user: u, ...options });
-}
-
-/** Contiguous, balanced `[start, end)` ranges of `n` items for `parts` workers. */
-function splitRange(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let t = 0; t < parts; t++) {
-    const a = Math.floor((n * t) / parts),
-      b = Math.floor((n * (t + 1)) / parts);
-    if (b > a) out.push([a, b]);
-  }
-  return out;
 }

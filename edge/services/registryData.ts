@@ -240,27 +240,45 @@ export interface TrackedIn {
   fileType?: FileType | undefined;
 }
 
-/** Records an artifact that stays where it is (its URI already passed the allow-list). */
-export async function trackArtifact(w: RegistryTx, o: Owner, a: TrackedIn): Promise<ArtifactRow> {
-  await assertFreePath(w, o, a.path);
-  const mime = a.mime ?? guessMime(a.path, undefined);
+/** Inserts an artifact row of `o` and logs its event (the one place artifacts are added). */
+async function addArtifact(
+  w: RegistryTx,
+  o: Owner,
+  a: {
+    path: string;
+    mime: string;
+    fileType?: FileType | undefined;
+    size: number | null;
+    sha256: string | null;
+    storage: "tracked" | "stored";
+    uri: string | null;
+  },
+  data: Record<string, unknown>,
+): Promise<ArtifactRow> {
   const [row] = await w.tx
     .insert(artifacts)
     .values({
       modelId: o.model.id,
       version: o.version,
       path: a.path,
-      size: a.size ?? null,
-      sha256: a.sha256 ?? null,
-      mime,
-      fileType: a.fileType ?? fileTypeOf(a.path, mime),
-      storage: "tracked",
+      size: a.size,
+      sha256: a.sha256,
+      mime: a.mime,
+      fileType: a.fileType ?? fileTypeOf(a.path, a.mime),
+      storage: a.storage,
       uri: a.uri,
       createdAt: w.at,
     })
     .returning();
-  w.emit({ type: "artifact.added", namespace: o.model.namespace, modelId: o.model.id, version: o.version || null, data: { path: a.path, uri: a.uri } });
+  w.emit({ type: "artifact.added", namespace: o.model.namespace, modelId: o.model.id, version: o.version || null, data: { path: a.path, ...data } });
   return row!;
+}
+
+/** Records an artifact that stays where it is (its URI already passed the allow-list). */
+export async function trackArtifact(w: RegistryTx, o: Owner, a: TrackedIn): Promise<ArtifactRow> {
+  await assertFreePath(w, o, a.path);
+  const mime = a.mime ?? guessMime(a.path, undefined);
+  return addArtifact(w, o, { ...a, mime, size: a.size ?? null, sha256: a.sha256 ?? null, storage: "tracked", uri: a.uri }, { uri: a.uri });
 }
 
 /**
@@ -280,29 +298,8 @@ export async function storeArtifact(
     throw err;
   }
   await ctx.blobs.commit(a.staged);
-  const [row] = await w.tx
-    .insert(artifacts)
-    .values({
-      modelId: o.model.id,
-      version: o.version,
-      path: a.path,
-      size: a.staged.size,
-      sha256: a.staged.sha256,
-      mime: a.mime,
-      fileType: a.fileType ?? fileTypeOf(a.path, a.mime),
-      storage: "stored",
-      uri: null,
-      createdAt: w.at,
-    })
-    .returning();
-  w.emit({
-    type: "artifact.added",
-    namespace: o.model.namespace,
-    modelId: o.model.id,
-    version: o.version || null,
-    data: { path: a.path, sha256: a.staged.sha256, size: a.staged.size },
-  });
-  return row!;
+  const { sha256, size } = a.staged;
+  return addArtifact(w, o, { ...a, size, sha256, storage: "stored", uri: null }, { sha256, size });
 }
 
 /** Stages an upload's bytes, checking the client's sha256 and the owner's quota. */

@@ -22,6 +22,7 @@ import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { findStatSpec, TABLE_SPEC } from "../../core/spec/statSpecs.ts";
 import type { Database } from "../db/client.ts";
 import { settings, specSketches, versions } from "../db/schema.ts";
+import { cachedSpecsOf } from "./kindSpecs.ts";
 import type { SearchExecutor } from "./searchPool.ts";
 
 /** A learnware's latest searchable version. */
@@ -361,26 +362,8 @@ async function computeEntries(db: Database, st: State, missing: readonly LiveVer
 }
 
 /** The table specs of these versions, read from the catalogue (cached: versions never change). */
-export async function tableSpecsOf(db: Database, versionIds: readonly number[]): Promise<Map<number, RKMETableSpecification | null>> {
-  const st = stateOf(db);
-  const out = new Map<number, RKMETableSpecification | null>();
-  const need: number[] = [];
-  for (const id of versionIds) {
-    const hit = st.specs.get(id);
-    if (hit !== undefined) out.set(id, hit);
-    else need.push(id);
-  }
-  for (let c = 0; c < need.length; c += CHUNK) {
-    const part = need.slice(c, c + CHUNK);
-    const rows = await db.db.select({ id: versions.id, statSpecs: versions.statSpecs }).from(versions).where(inArray(versions.id, part));
-    for (const r of rows) {
-      const spec = tableSpecOfJson(r.statSpecs);
-      out.set(r.id, spec);
-      st.specs.set(r.id, spec);
-    }
-  }
-  if (st.specs.size > 200_000) st.specs.clear();
-  return out;
+export function tableSpecsOf(db: Database, versionIds: readonly number[]): Promise<Map<number, RKMETableSpecification | null>> {
+  return cachedSpecsOf(db, stateOf(db).specs, versionIds, tableSpecOfJson, 200_000);
 }
 
 /** The version id the index holds for `modelId` (undefined when it holds none). */
