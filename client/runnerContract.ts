@@ -86,6 +86,12 @@ export const RUNNER_OPERATIONS = {
     summary: "The instance's log lines and training state",
     responses: { 200: z.object({ lines: z.array(z.string()), train: TrainState }) },
   },
+  [`post ${V}/log`]: {
+    operationId: "aipodLog",
+    summary: "An AIPOD model's log method (its kwargs and binary data, JSON or a frame)",
+    body: z.object({ kwargs: z.record(z.unknown()), binary_data: z.unknown().optional() }),
+    responses: { 200: z.object({ result: z.unknown() }) },
+  },
   [`post ${V}/predict`]: {
     operationId: "predict",
     summary: "Predict: JSON rows → JSON rows, or a frame {X} → a frame {y}",

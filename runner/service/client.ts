@@ -11,47 +11,39 @@
  * const y = await client.predict([[0.1, 0.2, 0.3]]);
  * ```
  */
-import { readErrorResponse } from "../../core/errorEnvelope.ts";
-import { fromErrorPayload, LearnwareError } from "../../core/errors.ts";
+import type { CallInit } from "../../client/client.ts";
+import { RunnerClient } from "../../client/runnerClient.ts";
+import { LearnwareError } from "../../core/errors.ts";
 import { decodeFrame, encodeFrame } from "../protocol.ts";
 import { fromNested, type Tensor } from "../tensor.ts";
 import { FRAME_TYPE } from "./app.ts";
 import type { InstanceConfig, TrainState } from "./modelService.ts";
 
+const AIPOD_OPS = { initialize: "initializeInstance", train: "startTraining", predict: "predict", log: "aipodLog" } as const;
+
 export class ModelClient {
   readonly address: string;
   readonly model: string;
   readonly version: string;
-  #token: string | undefined;
+  readonly #http: RunnerClient;
 
   constructor(address: string, opts: { model: string; version: string | number; token?: string }) {
-    this.address = address.replace(/\/+$/, "");
+    this.#http = new RunnerClient({ baseUrl: address, token: opts.token });
+    this.address = this.#http.baseUrl;
     this.model = opts.model;
     this.version = String(opts.version);
-    this.#token = opts.token;
   }
 
-  #url(op: string): string {
-    return `${this.address}/v1/models/${encodeURIComponent(this.model)}/versions/${encodeURIComponent(this.version)}/${op}`;
-  }
-
-  async #request(op: string, init: { method: string; body?: Uint8Array | string; type?: string }): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (init.type) headers["content-type"] = init.type;
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    const res = await fetch(this.#url(op), {
-      method: init.method,
-      headers,
-      ...(init.body !== undefined ? { body: init.body as string | Uint8Array<ArrayBuffer> } : {}),
-    });
-    if (!res.ok) {
-      throw fromErrorPayload(await readErrorResponse(res));
-    }
-    return res;
+  /** The call's path parameters and body: JSON, or a binary frame. */
+  #init(body?: { json: unknown } | { frame: Record<string, unknown> }): CallInit {
+    const params = { model: this.model, version: this.version };
+    if (!body) return { params };
+    if ("json" in body) return { params, json: body.json };
+    return { params, body: encodeFrame(body.frame), headers: { "content-type": FRAME_TYPE } };
   }
 
   async initialize(config: InstanceConfig = {}): Promise<{ dataPath: string; config: InstanceConfig }> {
-    return (await this.#request("initialize", { method: "POST", body: JSON.stringify(config), type: "application/json" })).json();
+    return this.#http.call("initializeInstance", this.#init({ json: config }));
   }
 
   /** Starts background training on `X`, `y` (or a `dataFile` in the instance folder). */
@@ -61,11 +53,11 @@ export class ModelClient {
     if (options.y !== undefined) msg.y = Array.isArray(options.y) ? fromNested(options.y) : options.y;
     if (options.method) msg.method = options.method;
     if (options.dataFile) msg.dataFile = options.dataFile;
-    return (await this.#request("train", { method: "POST", body: encodeFrame(msg), type: FRAME_TYPE })).json();
+    return (await this.#http.call("startTraining", this.#init({ frame: msg }))) as TrainState;
   }
 
   async trainStatus(): Promise<TrainState> {
-    return (await this.#request("train", { method: "GET" })).json();
+    return (await this.#http.call("trainingStatus", this.#init())) as TrainState;
   }
 
   /** Polls until training is no longer running; rejects if it failed. */
@@ -81,19 +73,17 @@ export class ModelClient {
   }
 
   async log(): Promise<{ lines: string[]; train: TrainState }> {
-    return (await this.#request("log", { method: "GET" })).json();
+    return (await this.#http.call("instanceLog", this.#init())) as { lines: string[]; train: TrainState };
   }
 
   /** Runs a runner learnware (a Python VESSL-style class) on any JSON value; resolves with its JSON answer. */
   async invoke(data: unknown): Promise<unknown> {
-    const res = await this.#request("invoke", { method: "POST", body: JSON.stringify({ data }), type: "application/json" });
-    return ((await res.json()) as { result: unknown }).result;
+    return (await this.#http.call("invoke", this.#init({ json: { data } }))).result;
   }
 
   /** A text learnware's predictions for `texts` (rows, and their shape). */
   async predictTexts(texts: string[]): Promise<{ y: number[][] | number[]; shape: number[] }> {
-    const res = await this.#request("predict", { method: "POST", body: JSON.stringify({ texts }), type: "application/json" });
-    return (await res.json()) as { y: number[][] | number[]; shape: number[] };
+    return (await this.#http.call("predict", this.#init({ json: { texts } }))) as { y: number[][] | number[]; shape: number[] };
   }
 
   /** Predicts; `X` as rows or a tensor; the result is a tensor (`toNested` for rows). */
@@ -103,13 +93,13 @@ export class ModelClient {
    * Bytes travel raw in frames, both ways.
    */
   async aipod(method: "initialize" | "train" | "predict" | "log", kwargs: Record<string, unknown> = {}, binaryData?: Uint8Array): Promise<unknown> {
-    const res = await this.#request(method, { method: "POST", body: encodeFrame({ kwargs, binary_data: binaryData ?? null }), type: FRAME_TYPE });
+    const res = await this.#http.response(AIPOD_OPS[method], this.#init({ frame: { kwargs, binary_data: binaryData ?? null } }));
     return (decodeFrame(new Uint8Array(await res.arrayBuffer())) as { result: unknown }).result;
   }
 
   async predict(X: Tensor | number[][]): Promise<Tensor> {
     const t = Array.isArray(X) ? fromNested(X) : X;
-    const res = await this.#request("predict", { method: "POST", body: encodeFrame({ X: t }), type: FRAME_TYPE });
+    const res = await this.#http.response("predict", this.#init({ frame: { X: t } }));
     return (decodeFrame(new Uint8Array(await res.arrayBuffer())) as { y: Tensor }).y;
   }
 }

@@ -32,8 +32,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hono } from "hono";
-import { readErrorResponse } from "../../core/errorEnvelope.ts";
-import { fromErrorPayload, LearnwareError } from "../../core/errors.ts";
+import { RunnerClient } from "../../client/runnerClient.ts";
+import { LearnwareError } from "../../core/errors.ts";
 import type { Matrix } from "../../core/matrix.ts";
 import { currentToken } from "./auth.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
@@ -422,34 +422,21 @@ export function registerMixtureRoutes(app: Hono, store: MixtureStore): void {
 
 // ---- clients ----
 
-async function request(url: string, init: { method: string; body?: Uint8Array | string; type?: string; token?: string | undefined }): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (init.type) headers["content-type"] = init.type;
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(url, { method: init.method, headers, ...(init.body !== undefined ? { body: init.body as string | Uint8Array<ArrayBuffer> } : {}) });
-  if (!res.ok) {
-    throw fromErrorPayload(await readErrorResponse(res));
-  }
-  return res;
-}
-
-const trim = (address: string) => address.replace(/\/+$/, "");
-
 /** `POST /mixtures`: a search result → a served mixture, in one call. */
 export async function createMixture(address: string, body: CreateMixtureBody, opts: { token?: string } = {}): Promise<MixtureInfo> {
-  return (await request(`${trim(address)}/mixtures`, { method: "POST", body: JSON.stringify(body), type: "application/json", token: opts.token })).json();
+  return (await new RunnerClient({ baseUrl: address, token: opts.token }).call("createMixture", { json: body })) as MixtureInfo;
 }
 
 /** A client bound to one served mixture (arrays travel as binary frames). */
 export class MixtureClient {
   readonly address: string;
   readonly id: string;
-  #token: string | undefined;
+  readonly #http: RunnerClient;
 
   constructor(address: string, id: string, opts: { token?: string } = {}) {
-    this.address = trim(address);
+    this.#http = new RunnerClient({ baseUrl: address, token: opts.token });
+    this.address = this.#http.baseUrl;
     this.id = id;
-    this.#token = opts.token;
   }
 
   /** Creates the mixture and returns a client for it. */
@@ -458,27 +445,28 @@ export class MixtureClient {
     return Object.assign(new MixtureClient(address, info.id, opts), { info });
   }
 
-  #url(op = ""): string {
-    return `${this.address}/mixtures/${encodeURIComponent(this.id)}${op ? `/${op}` : ""}`;
+  #frame(msg: Record<string, unknown>) {
+    return { params: { id: this.id }, body: encodeFrame(msg), headers: { "content-type": FRAME_TYPE } };
   }
 
   async info(): Promise<MixtureInfo> {
-    return (await request(this.#url(), { method: "GET", token: this.#token })).json();
+    return (await this.#http.call("getMixture", { params: { id: this.id } })) as MixtureInfo;
   }
 
   async fit(X: Tensor | number[][], y: Tensor | number[] | number[][]): Promise<MixtureInfo> {
-    const msg = { X: Array.isArray(X) ? fromNested(X) : X, y: Array.isArray(y) ? fromNested(y) : y };
-    return (await request(this.#url("fit"), { method: "POST", body: encodeFrame(msg), type: FRAME_TYPE, token: this.#token })).json();
+    return (await this.#http.call(
+      "fitMixture",
+      this.#frame({ X: Array.isArray(X) ? fromNested(X) : X, y: Array.isArray(y) ? fromNested(y) : y }),
+    )) as MixtureInfo;
   }
 
   /** Predicts; the result is a tensor (`toNested` for rows). */
   async predict(X: Tensor | number[][]): Promise<Tensor> {
-    const t = Array.isArray(X) ? fromNested(X) : X;
-    const res = await request(this.#url("predict"), { method: "POST", body: encodeFrame({ X: t }), type: FRAME_TYPE, token: this.#token });
+    const res = await this.#http.response("predictMixture", this.#frame({ X: Array.isArray(X) ? fromNested(X) : X }));
     return (decodeFrame(new Uint8Array(await res.arrayBuffer())) as { y: Tensor }).y;
   }
 
   async delete(): Promise<void> {
-    await request(this.#url(), { method: "DELETE", token: this.#token });
+    await this.#http.call("deleteMixture", { params: { id: this.id } });
   }
 }
