@@ -29,6 +29,8 @@ export interface ServerConfig {
   maxChunkBytes: number;
   /** Lifetime of signed download links (seconds). */
   signedLinkSeconds: number;
+  /** Package and artifact downloads answer 302 to a presigned URL of the blob store (S3 only). */
+  downloadRedirect: boolean;
   /** Secret for signed links (HMAC); generated per data dir when unset. */
   linkSecret: string | undefined;
   /** Seed the demo learnwares when the catalogue is empty. */
@@ -115,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     maxJsonBytes: int("LW_MAX_JSON_BYTES", env.LW_MAX_JSON_BYTES, 8 * MiB),
     maxChunkBytes: int("LW_MAX_CHUNK_BYTES", env.LW_MAX_CHUNK_BYTES, 16 * MiB),
     signedLinkSeconds: int("LW_SIGNED_LINK_SECONDS", env.LW_SIGNED_LINK_SECONDS, 300),
+    downloadRedirect: bool(env.LW_DOWNLOAD_REDIRECT, false),
     linkSecret: env.LW_LINK_SECRET || undefined,
     seedDemo: bool(env.LW_SEED_DEMO, true),
     jobMaxAttempts: int("LW_JOB_MAX_ATTEMPTS", env.LW_JOB_MAX_ATTEMPTS, 5),

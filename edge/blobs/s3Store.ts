@@ -252,9 +252,15 @@ export class S3BlobStore implements BlobStore {
     return new Uint8Array(await (await this.#ok(r, "get")).arrayBuffer());
   }
 
-  /** A presigned GET of a blob, valid for `seconds` (the client downloads from the store directly). */
-  async presign(sha256: string, seconds: number): Promise<string> {
-    const signed = await this.#aws.sign(`${this.#url(this.#blobKey(sha256))}?X-Amz-Expires=${seconds}`, { method: "GET", aws: { signQuery: true } });
+  /**
+   * A presigned GET of a blob, valid for `seconds` (the client downloads from the store
+   * directly); `as` sets the answer's content type and disposition (S3's `response-content-*`).
+   */
+  async presign(sha256: string, seconds: number, as: { contentType?: string; disposition?: string } = {}): Promise<string> {
+    const q = new URLSearchParams({ "X-Amz-Expires": String(seconds) });
+    if (as.contentType) q.set("response-content-type", as.contentType);
+    if (as.disposition) q.set("response-content-disposition", as.disposition);
+    const signed = await this.#aws.sign(`${this.#url(this.#blobKey(sha256))}?${q}`, { method: "GET", aws: { signQuery: true } });
     return signed.url;
   }
 

@@ -29,6 +29,8 @@ export interface BlobStore {
   /** A stream of the blob, or null when absent. */
   open(sha256: string): Promise<ReadableStream<Uint8Array> | null>;
   read(sha256: string): Promise<Uint8Array | null>;
+  /** A URL that serves the blob without credentials for `seconds` (stores that can: S3). */
+  presign?(sha256: string, seconds: number, as?: { contentType?: string; disposition?: string }): Promise<string>;
   /** Stores bytes directly (small objects: seeds, repacked packages). */
   putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }>;
   delete(sha256: string): Promise<void>;

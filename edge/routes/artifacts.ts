@@ -7,6 +7,7 @@
 import { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
+import { blobResponse } from "../http/packageResponse.ts";
 import { defineRoute } from "../http/route.ts";
 import { OWNER_SCOPES, refOf } from "./owners.ts";
 import { registryWrite, resolveOwner } from "../services/registry.ts";
@@ -155,18 +156,12 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
           if (!/^https?:/i.test(a.uri ?? "")) return c.json({ path: a.path, storage: "tracked", uri: a.uri });
           return c.redirect(a.uri!, 302);
         }
-        const stream = await ctx.blobs.open(a.sha256!);
-        if (!stream) throw new LearnwareError("NOT_FOUND", `Artifact blob ${a.sha256} is missing`);
         // Always a download, never a page of this origin (an uploaded .html or .svg would run here).
-        const name = a.path.split("/").pop()!;
-        const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
-        return new Response(stream, {
-          headers: {
-            "content-type": a.mime,
-            "content-length": String(a.size),
-            "content-disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-            "x-checksum-sha256": a.sha256!,
-          },
+        return blobResponse(ctx, a.sha256!, {
+          contentType: a.mime,
+          size: a.size ?? 0,
+          filename: a.path.split("/").pop()!,
+          missing: `Artifact blob ${a.sha256} is missing`,
         });
       },
     );
