@@ -76,6 +76,13 @@ export function parseJsonTable(text: string, name = "JSON"): Table {
 
 /** Parses NumPy's .npy format (v1–3; little-endian float/int dtypes, C order, 1-D or 2-D). */
 export function parseNpy(bytes: Uint8Array, name = "NPY"): Table {
+  const { shape, data } = parseNpyArray(bytes, name);
+  if (shape.length < 1 || shape.length > 2) throw new CliError(`${name} must be 1-D or 2-D, got shape (${shape.join(", ")})`);
+  return { rows: shape[0]!, cols: shape[1] ?? 1, data, columns: null };
+}
+
+/** An .npy array of any rank (v1–3; little-endian float/int dtypes, C order) as its shape and values. */
+export function parseNpyArray(bytes: Uint8Array, name = "NPY"): { shape: number[]; data: Float64Array } {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new CliError(`${name} is not a .npy file (bad magic)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -92,10 +99,8 @@ export function parseNpy(bytes: Uint8Array, name = "NPY"): Table {
     .map((s) => s.trim())
     .filter((s) => s !== "")
     .map(Number);
-  if (shape.length < 1 || shape.length > 2) throw new CliError(`${name} must be 1-D or 2-D, got shape (${shape.join(", ")})`);
-  if (fortran && shape.length === 2) throw new CliError(`${name} is in Fortran order; save it with np.ascontiguousarray first`);
-  const n = shape[0]!,
-    d = shape[1] ?? 1;
+  if (fortran && shape.length >= 2) throw new CliError(`${name} is in Fortran order; save it with np.ascontiguousarray first`);
+  const count = shape.reduce((a, b) => a * b, 1);
   const readers: Record<string, [number, (o: number) => number]> = {
     "<f8": [8, (o) => view.getFloat64(o, true)],
     "<f4": [4, (o) => view.getFloat32(o, true)],
@@ -109,8 +114,8 @@ export function parseNpy(bytes: Uint8Array, name = "NPY"): Table {
   const rd = readers[descr];
   if (!rd) throw new CliError(`${name} has unsupported dtype ${descr} (use float64, float32 or little-endian ints)`);
   const off = start + headerLen;
-  if (bytes.length < off + n * d * rd[0]) throw new CliError(`${name} is truncated: shape (${n}, ${d}) needs ${n * d * rd[0]} data bytes`);
-  const data = new Float64Array(n * d);
-  for (let i = 0; i < n * d; i++) data[i] = rd[1](off + i * rd[0]);
-  return { rows: n, cols: d, data, columns: null };
+  if (bytes.length < off + count * rd[0]) throw new CliError(`${name} is truncated: shape (${shape.join(", ")}) needs ${count * rd[0]} data bytes`);
+  const data = new Float64Array(count);
+  for (let i = 0; i < count; i++) data[i] = rd[1](off + i * rd[0]);
+  return { shape, data };
 }

@@ -5,10 +5,12 @@ import { CliError } from "../errors.ts";
 import { readStatSpec, writeText } from "../files.ts";
 import { progressBar } from "../progress.ts";
 import { readTableFile } from "../readData.ts";
+import { imageSpecFromPath } from "../imageSpec.ts";
 import { textSpecFromFile } from "../textSpec.ts";
 
 export const specHelp = `lw spec generate --input data.{csv,json,npy} --output stat.json [--K 100] [--gamma 0.1] [--steps 3] [--step-size 0.1] [--seed 0]
 lw spec generate --texts texts.{txt,json} --output stat.json [--text-model DIR] [--K 50]  (an RKMETextSpecification; model folder also from LW_TEXT_MODEL)
+lw spec generate --images <folder of pictures | images.npy (N×C×H×W)> --output stat.json [--K 50]  (an RKMEImageSpecification, the CNN-GP kernel)
 lw spec dist A.json B.json`;
 
 function num(v: string | undefined, name: string, integer: boolean): number | undefined {
@@ -41,11 +43,13 @@ function generate(argv: string[]): number | Promise<number> {
       json: { type: "boolean" },
       texts: { type: "string" },
       "text-model": { type: "string" },
+      images: { type: "string" },
     },
     strict: true,
   });
   if (values.texts) return generateText(values.texts, values["text-model"], values.output, num(values.K, "K", true), num(values.seed, "seed", true));
-  if (!values.input) throw new CliError("spec generate needs --input <data.csv|.json|.npy> (or --texts <texts.txt>)");
+  if (values.images) return generateImages(values.images, values.output, num(values.K, "K", true), num(values.seed, "seed", true), values.json === true);
+  if (!values.input) throw new CliError("spec generate needs --input <data.csv|.json|.npy> (or --texts <texts.txt>, or --images <folder|images.npy>)");
   if (!values.output) throw new CliError("spec generate needs --output <stat.json>");
   const K = num(values.K, "K", true),
     gamma = num(values.gamma, "gamma", false);
@@ -86,6 +90,16 @@ async function generateText(
   const spec = await textSpecFromFile(texts, model, { ...(K !== undefined ? { K } : {}), ...(seed !== undefined ? { seed } : {}) });
   writeText(output, spec.stringify());
   process.stderr.write(`wrote ${output}: text spec, ${spec.z.rows} points, embedding d=${spec.dim}, languages ${spec.language.join(",") || "-"}\n`);
+  return 0;
+}
+
+async function generateImages(path: string, output: string | undefined, K: number | undefined, seed: number | undefined, json: boolean): Promise<number> {
+  if (!output) throw new CliError("spec generate needs --output <stat.json>");
+  if (K !== undefined && K < 1) throw new CliError(`--K must be at least 1, got ${K}`);
+  const spec = await imageSpecFromPath(path, { ...(K !== undefined ? { K } : {}), ...(seed !== undefined ? { seed } : {}) });
+  writeText(output, spec.stringify());
+  if (json) process.stdout.write(`${JSON.stringify({ output, points: spec.z.n, channels: spec.z.c, images: spec.numPoints })}\n`);
+  else process.stderr.write(`wrote ${output}: image spec, ${spec.z.n} points of ${spec.z.c}×32×32, from ${spec.numPoints} images\n`);
   return 0;
 }
 
