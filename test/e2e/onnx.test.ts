@@ -10,8 +10,13 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { demoLearnwares, sampleData } from "../../core/demo/synthetic.ts";
+import { demoLearnwares, demoSemantic, demoStatSpec, sampleData } from "../../core/demo/synthetic.ts";
+import { buildDenseOnnx } from "../../core/onnx/onnxBuilder.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
+import type { LearnwarePackage } from "../../core/package/types.ts";
+import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
+import { ADMIN } from "./_browser.ts";
+import { uploadForm } from "../integration/_server.ts";
 import { requires } from "../_requires.ts";
 import { axeViolations, csvOf, type E2eBrowser, type E2eServer, type E2eSession, openE2eSession, screenshot } from "./_browser.ts";
 
@@ -25,12 +30,32 @@ let work: string;
 const ONNX_ID = "00000001";
 const ROWS = 150;
 
-/** What onnxruntime-node answers for the model file of the learnware's package, on the CSV's values. */
-async function nodeAnswer(csv: string): Promise<{ k: number; values: Float32Array }> {
-  const res = await fetch(`${server.url}/v1/learnwares/${ONNX_ID}/download`);
+/** Completes every queued check as usable (as a runner would), so anyone may download the packages. */
+async function checkAllUsable(): Promise<void> {
+  const call = (path: string, body: unknown) =>
+    fetch(server.url + path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  for (let r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 }); r.status === 200; ) {
+    const { job } = (await r.json()) as { job: { id: string } };
+    assert.equal((await call(`/v1/jobs/${job.id}/complete`, { runner: "e2e", status: "usable", log: "checked by the e2e test" })).status, 200);
+    r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 });
+  }
+}
+
+/** The package of a demo learnware, as the server hands it out. */
+async function packageOf(id: string): Promise<LearnwarePackage> {
+  const res = await fetch(`${server.url}/v1/learnwares/${id}/download`);
   assert.equal(res.status, 200);
   const pkg = readLearnwarePackage(new Uint8Array(await res.arrayBuffer()));
   assert.equal(pkg.model.kind, "onnx");
+  return pkg;
+}
+
+/** What onnxruntime-node answers for the package's model file on the CSV's values (rows × k). */
+async function nodeAnswer(pkg: LearnwarePackage, csv: string): Promise<{ k: number; values: Float32Array }> {
   const session = await ort.InferenceSession.create(pkg.files.get(pkg.model.file!)!);
   const rows = csv.trim().split("\n").slice(1);
   const d = rows[0]!.split(",").length;
@@ -38,7 +63,7 @@ async function nodeAnswer(csv: string): Promise<{ k: number; values: Float32Arra
   const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", x, [rows.length, d]) });
   const y = out[session.outputNames[0]!]!;
   await session.release();
-  return { k: y.dims[1]!, values: y.data as Float32Array };
+  return { k: y.dims[1] ?? 1, values: y.data as Float32Array };
 }
 
 describe("ONNX learnwares in the browser (Chromium)", { skip, timeout: 170_000 }, () => {
@@ -55,7 +80,7 @@ describe("ONNX learnwares in the browser (Chromium)", { skip, timeout: 170_000 }
     const csv = csvOf(sampleData({ ...lw, seed: 907 }, ROWS).X, lw.space.featureNames, 6);
     const csvPath = join(work, "plant-a-readings.csv");
     await writeFile(csvPath, csv);
-    const want = await nodeAnswer(csv);
+    const want = await nodeAnswer(await packageOf(ONNX_ID), csv);
 
     const p = b.page;
     await p.goto("/#/find");
@@ -145,6 +170,48 @@ describe("ONNX learnwares in the browser (Chromium)", { skip, timeout: 170_000 }
     await p.waitForSelector("#run-browser-note");
     assert.match((await p.textContent("#run-browser-note"))!, /Python learnware: it runs through the runner/);
     assert.equal(await p.$("#run-browser"), null);
+    assert.deepEqual(b.errors, []);
+  });
+  test("a regression learnware (one output, input shape from the model itself) shows its values, equal to onnxruntime-node", async () => {
+    // The clinic space (5 inputs) with a linear ONNX model and no input_shape in learnware.yaml.
+    const lw = { ...demoLearnwares()[5]!, name: "Clinic risk score (browser)" };
+    const { spec } = demoStatSpec(lw);
+    const onnx = buildDenseOnnx({ layers: [{ weights: [[0.5], [-0.25], [2], [1], [-1]], bias: [0.75] }] });
+    const zip = writeLearnwarePackage({
+      yaml: {
+        name: lw.name,
+        model: { kind: "onnx", file: "model.onnx" },
+        stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+      },
+      files: { "model.onnx": onnx, "stat.json": spec.stringify() },
+    });
+    const semantic = { ...demoSemantic(lw), Task: { Type: "Class", Values: ["Regression"] }, Output: { Dimension: 1, Description: { "0": "risk score" } } };
+    const up = await fetch(`${server.url}/v1/learnwares`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: uploadForm(semantic, zip) });
+    assert.equal(up.status, 201, await up.clone().text());
+    const id = ((await up.json()) as { learnware: { id: string } }).learnware.id;
+    await checkAllUsable();
+    const csv = csvOf(sampleData({ ...lw, seed: 909 }, 25).X, lw.space.featureNames, 5);
+    const path = join(work, "clinic.csv");
+    await writeFile(path, csv);
+    const want = await nodeAnswer(await packageOf(id), csv);
+    assert.equal(want.k, 1);
+
+    const p = b.page;
+    await p.goto(`/#/learnware/${id}`);
+    await p.setInputFiles("#run-csv", path);
+    await p.waitForSelector("#run-summary");
+    await p.click("#run-onnx");
+    await p.waitForSelector("#predictions tbody tr", { timeout: 60_000 });
+    assert.deepEqual(await p.$$eval("#predictions thead th", (ths) => ths.map((t) => t.textContent)), ["row", "value"]);
+    const shown = await p.$$eval("#predictions tbody .pred-value", (tds) => tds.map((t) => Number(t.textContent)));
+    assert.equal(shown.length, 20);
+    shown.forEach((v, i) =>
+      assert.ok(Math.abs(v - want.values[i]!) <= 1e-5 + 1e-5 * Math.abs(want.values[i]!), `row ${i + 1}: page ${v}, onnxruntime-node ${want.values[i]}`),
+    );
+    const [download] = await Promise.all([p.waitForEvent("download"), p.click("#download-predictions")]);
+    const lines = (await readFile((await download.path())!, "utf8")).trim().split("\n");
+    assert.equal(lines[0], "row,output_0");
+    assert.equal(lines.length - 1, 25);
     assert.deepEqual(b.errors, []);
   });
 });
