@@ -94,7 +94,13 @@ describe("ONNX learnwares in the browser (Chromium)", { skip, timeout: 170_000 }
     assert.match((await p.textContent("#run-summary"))!, /plant-a-readings\.csv — 150 rows, 8 numeric columns/);
     await p.click("#run-onnx");
     await p.waitForSelector("#predictions tbody tr", { timeout: 60_000 });
-    assert.match((await p.textContent("#run-status"))!, /Predicted 150 rows in [\d.]+ ms, in this browser/);
+    // Cross-origin isolated (the server sends COOP/COEP): ONNX Runtime Web may use up to 4 threads.
+    const threads = await p.evaluate(() => (globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 0));
+    assert.ok(threads >= 1, "the page is cross-origin isolated");
+    assert.match(
+      (await p.textContent("#run-status"))!,
+      new RegExp(`Predicted 150 rows in [\\d.]+ ms, in this browser \\(ONNX Runtime Web, ${threads} threads?\\)`),
+    );
     assert.match((await p.textContent("#predictions caption"))!, /first 20 of 150 rows/);
     assert.equal(await p.textContent("#predictions thead tr th:last-child"), "probability");
 
@@ -212,6 +218,41 @@ describe("ONNX learnwares in the browser (Chromium)", { skip, timeout: 170_000 }
     const lines = (await readFile((await download.path())!, "utf8")).trim().split("\n");
     assert.equal(lines[0], "row,output_0");
     assert.equal(lines.length - 1, 25);
+    assert.deepEqual(b.errors, []);
+  });
+  test("a page that is not cross-origin isolated runs the model on one thread, with the same answer", async () => {
+    const lw = demoLearnwares()[0]!;
+    const csv = csvOf(sampleData({ ...lw, seed: 910 }, 40).X, lw.space.featureNames, 6);
+    const path = join(work, "plant-a-40.csv");
+    await writeFile(path, csv);
+    const want = await nodeAnswer(await packageOf(ONNX_ID), csv);
+    const p = b.page;
+    // The page's own files without COOP/COEP, as another static server would send them.
+    const pageFiles = (url: URL) => !url.pathname.startsWith("/v1/");
+    await p.route(pageFiles, async (route) => {
+      const res = await route.fetch();
+      const headers = { ...res.headers() };
+      delete headers["cross-origin-opener-policy"];
+      delete headers["cross-origin-embedder-policy"];
+      await route.fulfill({ response: res, headers });
+    });
+    try {
+      await p.goto(`/?plain#/learnware/${ONNX_ID}`);
+      await p.waitForSelector("#run-browser");
+      assert.equal(await p.evaluate(() => globalThis.crossOriginIsolated), false);
+      await p.setInputFiles("#run-csv", path);
+      await p.waitForSelector("#run-summary");
+      await p.click("#run-onnx");
+      await p.waitForSelector("#predictions tbody tr", { timeout: 60_000 });
+      assert.match((await p.textContent("#run-status"))!, /Predicted 40 rows in [\d.]+ ms, in this browser \(ONNX Runtime Web, 1 thread\)/);
+      const tops = await p.$$eval("#predictions .pred-top", (tds) => tds.map((t) => Number(t.textContent)));
+      tops.forEach((v, i) => {
+        const row = Array.from(want.values.subarray(i * want.k, (i + 1) * want.k));
+        assert.ok(Math.abs(v - Math.max(...row)) <= 1e-5, `row ${i + 1}: page ${v}, onnxruntime-node ${Math.max(...row)}`);
+      });
+    } finally {
+      await p.unrouteAll({ behavior: "ignoreErrors" });
+    }
     assert.deepEqual(b.errors, []);
   });
 });

@@ -85,6 +85,8 @@ export interface Prediction {
   /** True when every row is non-negative and sums to 1 (softmax output): `top` is a probability. */
   probabilities: boolean;
   ms: number;
+  /** ONNX Runtime Web's wasm threads (set by the worker; 1 unless the page is cross-origin isolated). */
+  threads?: number;
 }
 
 /** The per-row answer of an output tensor. */

@@ -197,7 +197,7 @@ const api = {
       const y = out[session.outputNames[0]!];
       if (!y) throw new Error(`The ONNX model ${model.file} gave no output`);
       const values = y.data instanceof Float32Array ? y.data : Float32Array.from(y.data as ArrayLike<number | bigint>, Number);
-      return readOutput(y.dims, values, ms);
+      return { ...readOutput(y.dims, values, ms), threads: ort.env.wasm.numThreads ?? 1 };
     } finally {
       await session.release();
     }

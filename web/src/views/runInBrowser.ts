@@ -115,7 +115,14 @@ export function runInBrowserSection(id: string, version: number, inputDim: numbe
           throw e;
         });
       const p = await workerClient.predictOnnx(await pkg, chosenColumns());
-      mount(status, notice(`Predicted ${(p.shape[0] ?? 0).toLocaleString("en")} rows in ${p.ms.toFixed(1)} ms, in this browser.`, "ok"));
+      const threads = p.threads ?? 1;
+      mount(
+        status,
+        notice(
+          `Predicted ${(p.shape[0] ?? 0).toLocaleString("en")} rows in ${p.ms.toFixed(1)} ms, in this browser (ONNX Runtime Web, ${threads} thread${threads === 1 ? "" : "s"}).`,
+          "ok",
+        ),
+      );
       showResults(p);
     } catch (e) {
       mount(status, errorBox(e));
