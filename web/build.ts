@@ -2,8 +2,9 @@
  * Builds the page into `web/dist/`: `src/main.ts` and `src/worker.ts` bundled by esbuild (ESM,
  * browser platform), `index.html`, `style.css`, the wasm kernels (one-thread and shared-memory
  * builds, and the helper thread's script) the worker loads next to itself, ONNX Runtime Web's
- * wasm build in `ort/` (for running ONNX learnwares in the page), and a sample CSV for a first try. `npm start` and the e2e tests call `buildWeb()`;
- * `node --import tsx web/build.ts` runs it by hand. The output is not committed.
+ * wasm build in `ort/` (for running ONNX learnwares in the page), and a sample CSV for a first
+ * try. `npm start` and the e2e tests call `buildWeb()`; `node --import tsx web/build.ts` runs it
+ * by hand. The output is not committed.
  *
  * @example
  * ```ts ignore
