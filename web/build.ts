@@ -1,9 +1,10 @@
 /**
  * Builds the page into `web/dist/`: `src/main.ts` and `src/worker.ts` bundled by esbuild (ESM,
  * browser platform), `index.html`, `style.css`, the wasm kernels (one-thread and shared-memory
- * builds, and the helper thread's script) the worker loads next to itself,
- * and a sample CSV for a first try. `npm start` and the e2e tests call `buildWeb()`;
- * `node --import tsx web/build.ts` runs it by hand. The output is not committed.
+ * builds, and the helper thread's script) the worker loads next to itself, ONNX Runtime Web's
+ * wasm build in `ort/` (for running ONNX learnwares in the page), and a sample CSV for a first
+ * try. `npm start` and the e2e tests call `buildWeb()`; `node --import tsx web/build.ts` runs it
+ * by hand. The output is not committed.
  *
  * @example
  * ```ts ignore
@@ -19,6 +20,9 @@ import { fileURLToPath } from "node:url";
 import { demoLearnwares, demoMixtureQuery } from "../core/demo/synthetic.ts";
 
 const webDir = fileURLToPath(new URL(".", import.meta.url));
+
+/** The files of onnxruntime-web the worker loads from `dist/ort/`. */
+export const ORT_FILES = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"] as const;
 
 export interface BuildOptions {
   /** Output folder. Default `web/dist/`. */
@@ -58,6 +62,11 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
     const src = join(webDir, "..", "wasm", f);
     if (existsSync(src)) await copyFile(src, join(outDir, f));
   }
+  // ONNX Runtime Web (wasm only), imported by the worker on first use: the ES module, its
+  // Emscripten loader and the wasm (SIMD, threads when the page is cross-origin isolated).
+  const ort = join(webDir, "..", "node_modules", "onnxruntime-web", "dist");
+  await mkdir(join(outDir, "ort"), { recursive: true });
+  for (const f of ORT_FILES) await copyFile(join(ort, f), join(outDir, "ort", f));
   // The API reference's viewer (Swagger UI from npm, served offline at /vendor/swagger-ui-dist/ for /docs).
   const swagger = join(webDir, "..", "node_modules", "swagger-ui-dist");
   await mkdir(join(outDir, "vendor", "swagger-ui-dist"), { recursive: true });

@@ -4,10 +4,12 @@
  * Debian's Chromium driven by playwright-core with a fresh profile and no network beyond it.
  */
 import { serve } from "@hono/node-server";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type BrowserContext, type Page, type Request } from "playwright-core";
 import { loadConfig } from "../../edge/config.ts";
 import { startServer, type Started } from "../../edge/server.ts";
@@ -28,9 +30,16 @@ export interface E2eServer {
 }
 
 let built: Promise<string> | null = null;
-/** Builds web/dist once per process. */
+/**
+ * Builds the page once per process, into a temp folder of its own (removed when the process
+ * exits): test files run two at a time, and one rebuilding web/dist would pull the files
+ * from under the other's server.
+ */
 export function builtPage(): Promise<string> {
-  built ??= buildWeb().then((r) => r.outDir);
+  built ??= mkdtemp(join(tmpdir(), "lw-e2e-page-")).then((outDir) => {
+    process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
+    return buildWeb({ outDir }).then((r) => r.outDir);
+  });
   return built;
 }
 
@@ -106,6 +115,38 @@ export async function launch(baseUrl: string): Promise<E2eBrowser> {
   };
 }
 
+/** One suite's set-up: a temp folder for its files, the server (demo market) and a browser on it. */
+export interface E2eSession {
+  server: E2eServer;
+  b: E2eBrowser;
+  work: string;
+  /** Closes the browser and the server and removes the folder. */
+  close(): Promise<void>;
+}
+
+export async function openE2eSession(name: string): Promise<E2eSession> {
+  const work = await mkdtemp(join(tmpdir(), `lw-e2e-${name}-`));
+  const server = await startE2eServer().catch(async (e) => {
+    await rm(work, { recursive: true, force: true });
+    throw e;
+  });
+  const b = await launch(server.url).catch(async (e) => {
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+    throw e;
+  });
+  return {
+    server,
+    b,
+    work,
+    close: async () => {
+      await b.close();
+      await server.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * Saves a full-page screenshot to test-artifacts/ and, when `doc` is given and
  * `LW_UPDATE_SCREENSHOTS=1`, to docs/screenshots/ (the README's images; a plain test run never
@@ -120,4 +161,17 @@ export async function screenshot(page: Page, name: string, doc = false): Promise
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
   return file;
+}
+
+/** The accessibility scan (axe-core, WCAG 2 A and AA) of the page as it is: one line per violation. */
+export async function axeViolations(p: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** A CSV of a row-major matrix with a header line, values written with `digits` decimals. */
+export function csvOf(X: { rows: number; cols: number; data: Float64Array }, names: string[], digits = 4): string {
+  const lines = [names.join(",")];
+  for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(digits)).join(","));
+  return lines.join("\n") + "\n";
 }

@@ -7,14 +7,12 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import { demoLearnwares, demoMixtureQuery } from "../../core/demo/synthetic.ts";
 import { requires } from "../_requires.ts";
-import { ADMIN, type E2eBrowser, type E2eServer, launch, startE2eServer } from "./_browser.ts";
+import { ADMIN, axeViolations, csvOf, type E2eBrowser, type E2eServer, type E2eSession, openE2eSession } from "./_browser.ts";
 import { fixture, uploadForm } from "../integration/_server.ts";
 
 const { skip } = requires("chromium");
@@ -23,11 +21,6 @@ let server: E2eServer;
 let b: E2eBrowser;
 let work: string;
 let registryModel: string | null = null;
-
-async function axeViolations(p: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa"]).analyze();
-  return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 async function sideways(p: Page): Promise<number> {
   return await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -50,24 +43,18 @@ async function loadCsv(p: Page, name: string, text: string): Promise<void> {
 }
 
 describe("page UX (Chromium)", { skip, timeout: 170_000 }, () => {
+  let session: E2eSession | undefined;
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), "lw-e2e-ux-"));
-    server = await startE2eServer();
-    b = await launch(server.url);
+    session = await openE2eSession("ux");
+    ({ server, b, work } = session);
   });
-  after(async () => {
-    await b?.close();
-    await server?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   test("results: fit beside each relative score, contributions with plant B flagged negligible, the legend", async () => {
     const X = demoMixtureQuery(400);
     const names = demoLearnwares()[0]!.space.featureNames;
-    const lines = [names.join(",")];
-    for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(4)).join(","));
     const p = b.page;
-    await loadCsv(p, "plants.csv", lines.join("\n") + "\n");
+    await loadCsv(p, "plants.csv", csvOf(X, names));
     assert.deepEqual(await hiddenShown(p), [], "hidden elements (Cancel, Pause, empty bars) are not displayed");
     await p.click("#generate");
     await p.waitForSelector("#single-results li", { timeout: 60_000 });

@@ -8,8 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { createRng } from "../../core/random.ts";
@@ -18,7 +17,7 @@ import type { FileChooser } from "playwright-core";
 import { fixture, pseudoRandom } from "../integration/_server.ts";
 import { repoRoot } from "../_util.ts";
 import { requires } from "../_requires.ts";
-import { ADMIN, ARTIFACTS, type E2eBrowser, type E2eServer, launch, screenshot, startE2eServer } from "./_browser.ts";
+import { ADMIN, ARTIFACTS, csvOf, type E2eBrowser, type E2eServer, type E2eSession, openE2eSession, screenshot } from "./_browser.ts";
 
 // Skipped only outside CI: under LW_CI=1 (.ci/run) a missing browser is a failure, not a skip.
 const { skip } = requires("chromium");
@@ -38,23 +37,13 @@ async function apiJson(method: string, path: string, body?: unknown, token = ADM
   return data;
 }
 
-function csvOf(X: { rows: number; cols: number; data: Float64Array }, names: string[], digits = 4): string {
-  const lines = [names.join(",")];
-  for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(digits)).join(","));
-  return lines.join("\n") + "\n";
-}
-
 describe("web page (Chromium)", { skip, timeout: 170_000 }, () => {
+  let session: E2eSession | undefined;
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), "lw-e2e-files-"));
-    server = await startE2eServer();
-    b = await launch(server.url);
+    session = await openE2eSession("files");
+    ({ server, b, work } = session);
   });
-  after(async () => {
-    await b?.close();
-    await server?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   test("Find: the spec built in the browser equals the CLI's, the expected learnware comes first, and no raw data is sent", async () => {
     const X = demoMixtureQuery(400);

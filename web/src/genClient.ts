@@ -6,6 +6,7 @@
 import * as Comlink from "comlink";
 import type { GenerateRequest, GenerateResult, PackageReport, WorkerApi } from "./worker.ts";
 import type { TableProfile } from "./csv.ts";
+import type { Prediction } from "./onnxPredict.ts";
 
 export class Cancelled extends Error {
   override name = "Cancelled";
@@ -18,6 +19,7 @@ export class WorkerClient {
   private worker: Worker | null = null;
   private remote: Comlink.Remote<WorkerApi> | null = null;
   private file: File | null = null;
+  private profile: TableProfile | null = null;
   private loaded = false;
   private rejectRunning: ((e: Error) => void) | null = null;
 
@@ -36,17 +38,30 @@ export class WorkerClient {
 
   async load(file: File): Promise<TableProfile> {
     this.file = file;
+    this.profile = null;
     const profile = await this.ensure().load(file);
     this.loaded = true;
+    this.profile = profile;
     return profile;
   }
 
-  async generate(req: GenerateRequest, onProgress: (fraction: number, stage: string) => void): Promise<GenerateResult> {
+  /** The CSV the worker holds (chosen on Find or on a learnware page), with its profile. */
+  get current(): { file: File; profile: TableProfile } | null {
+    return this.file && this.profile ? { file: this.file, profile: this.profile } : null;
+  }
+
+  /** The worker, with the chosen file loaded again if a cancel replaced it. */
+  private async withTable(): Promise<Comlink.Remote<WorkerApi>> {
     const remote = this.ensure();
     if (!this.loaded && this.file) {
       await remote.load(this.file);
       this.loaded = true;
     }
+    return remote;
+  }
+
+  async generate(req: GenerateRequest, onProgress: (fraction: number, stage: string) => void): Promise<GenerateResult> {
+    const remote = await this.withTable();
     return new Promise<GenerateResult>((resolve, reject) => {
       this.rejectRunning = reject;
       remote
@@ -58,6 +73,11 @@ export class WorkerClient {
 
   inspectPackage(file: Blob, semantic?: unknown): Promise<PackageReport> {
     return this.ensure().inspectPackage(file, semantic);
+  }
+
+  /** Runs an ONNX learnware's package on the loaded CSV's columns, in the worker. */
+  async predictOnnx(pkg: Uint8Array, columns?: number[]): Promise<Prediction> {
+    return (await this.withTable()).predictOnnx(pkg, columns);
   }
 
   /** Stops whatever the worker is doing; pending calls reject with `Cancelled`. */

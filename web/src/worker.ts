@@ -1,11 +1,14 @@
 /**
  * The page's Web Worker: reads the user's CSV, builds the RKME with the portable core (wasm
  * SIMD kernels on every core when the browser has them, the TypeScript reference otherwise) and checks
- * learnware packages before upload. The raw data stays here: only the spec goes back.
+ * learnware packages before upload, and runs ONNX learnwares on that CSV with onnxruntime-web
+ * (its wasm build, loaded from this worker's folder on first use). The raw data stays here:
+ * only the spec, or the predictions, go back.
  * Exposed with comlink; cancellation terminates the worker (see `genClient.ts`), because a
  * generation is one synchronous computation that cannot read messages while it runs.
  */
 import * as Comlink from "comlink";
+import type * as Ort from "onnxruntime-web";
 import { getKernelBackend } from "../../core/kernel/backend.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { LearnwareError } from "../../core/errors.ts";
@@ -15,6 +18,7 @@ import { kindOfEntry } from "../../core/spec/statSpecs.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
 import { installParallelWasmBackend } from "../../wasm/parallel.ts";
 import { type ParsedTable, parseCsvTable, selectColumns, type TableProfile } from "./csv.ts";
+import { inputDimOf, onnxModelOf, type Prediction, predictInput, readOutput } from "./onnxPredict.ts";
 
 // Every core when the page is cross-origin isolated (the server sends COOP/COEP), one thread
 // otherwise, the TypeScript reference without wasm SIMD.
@@ -54,6 +58,34 @@ export interface PackageReport {
 function message(e: unknown): string {
   if (e instanceof LearnwareError) return e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+let ortReady: Promise<typeof Ort> | null = null;
+/**
+ * ONNX Runtime Web's wasm build, imported on first use from `ort/` beside this worker (web/build.ts
+ * copies it there, with its loader and the .wasm; nothing comes from another origin). Threads
+ * need SharedArrayBuffer, so more than one only when the page is cross-origin isolated.
+ */
+function onnxRuntime(): Promise<typeof Ort> {
+  ortReady ??= (async () => {
+    const base = new URL("./ort/", import.meta.url).href;
+    const ort = (await import(/* the file copied by web/build.ts, not bundled */ `${base}ort.wasm.min.mjs`)) as typeof Ort;
+    ort.env.wasm.wasmPaths = base;
+    ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+    ort.env.wasm.proxy = false;
+    return ort;
+  })().catch((e) => {
+    ortReady = null;
+    throw new Error(`ONNX Runtime Web could not start in this browser: ${message(e)}`);
+  });
+  return ortReady;
+}
+
+/** The input shape an ONNX model states itself (after the batch axis), when every size is fixed. */
+function declaredShape(meta: Ort.InferenceSession.ValueMetadata | undefined): number[] | null {
+  if (meta === undefined || !meta.isTensor) return null;
+  const tail = meta.shape.slice(1);
+  return tail.length > 0 && tail.every((d) => typeof d === "number" && d > 0) ? (tail as number[]) : null;
 }
 
 const api = {
@@ -132,6 +164,43 @@ const api = {
     for (const i of r.issues) report.problems.push(i.message);
     report.ok = report.problems.length === 0;
     return report;
+  },
+
+  /**
+   * Runs an ONNX learnware (its package's bytes) on the loaded CSV's columns (default: every
+   * numeric one, in order) and returns the outputs with each row's class and top value.
+   */
+  async predictOnnx(packageBytes: Uint8Array, columns?: number[]): Promise<Prediction> {
+    let pkg;
+    try {
+      pkg = readLearnwarePackage(packageBytes);
+    } catch (e) {
+      throw new Error(`The learnware package cannot be read: ${message(e)}`);
+    }
+    const model = onnxModelOf(pkg);
+    if (!table) throw new Error("Load a CSV first");
+    const chosen = columns ?? table.profile.columns.filter((c) => c.type === "number").map((c) => c.index);
+    const ort = await onnxRuntime();
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model.bytes);
+    } catch (e) {
+      throw new Error(`The ONNX model ${model.file} cannot be loaded: ${message(e)}`);
+    }
+    try {
+      const shape = model.inputShape ?? declaredShape(session.inputMetadata[0]);
+      if (shape === null) throw new Error(`The input shape of ${model.file} is unknown: the learnware.yaml should declare model.input_shape`);
+      const X = predictInput(table, chosen, inputDimOf(shape));
+      const t0 = performance.now();
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", X.data, [X.rows, ...shape]) });
+      const ms = performance.now() - t0;
+      const y = out[session.outputNames[0]!];
+      if (!y) throw new Error(`The ONNX model ${model.file} gave no output`);
+      const values = y.data instanceof Float32Array ? y.data : Float32Array.from(y.data as ArrayLike<number | bigint>, Number);
+      return { ...readOutput(y.dims, values, ms), threads: ort.env.wasm.numThreads ?? 1 };
+    } finally {
+      await session.release();
+    }
   },
 };
 

@@ -1,13 +1,14 @@
 /**
  * A learnware's page: semantic info, versions, the chosen version's check status and log,
  * metrics as charts, the package and artifacts with sizes and checksums, tags, the stat
- * spec's summary, and how to use it.
+ * spec's summary, and how to use it (an ONNX learnware also runs in the page itself).
  */
 import { TABLE_SPEC_TYPE } from "../../../core/spec/specTypes.ts";
 import { api, type LearnwareView, semanticValues, type VersionView } from "../api.ts";
 import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
 import { downloadHref, errorBox, semanticChips, statusBadge } from "./common.ts";
+import { runInBrowserSection } from "./runInBrowser.ts";
 
 interface CheckView {
   checkStatus: number;
@@ -54,6 +55,8 @@ function ioTable(title: string, io: { Dimension?: number; Description?: Record<s
 
 export function learnwareView(id: string, section: string | null, params: URLSearchParams): HTMLElement {
   const root = h("div", { class: "view learnware", "aria-busy": "true" }, h("h1", {}, `Learnware ${id}`), h("p", { class: "muted" }, "Loading…"));
+  // One "Run in this browser" section per version, kept across the live re-renders (its CSV and results stay).
+  const runSections = new Map<number, HTMLElement>();
   void load().catch((e) => mount(root, h("h1", {}, `Learnware ${id}`), errorBox(e), h("p", {}, h("a", { href: "#/browse" }, "← Back to the catalogue"))));
   watchLive();
 
@@ -184,6 +187,12 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     ];
 
     const runnerHint = "http://127.0.0.1:8790";
+    const inputDim = Number(lw.semantic?.["Input"]?.Dimension ?? Number.NaN);
+    let runHere = runSections.get(v.number) ?? null;
+    if (runHere === null && v.framework === "onnx") {
+      runHere = runInBrowserSection(id, v.number, Number.isInteger(inputDim) ? inputDim : null, lw.semantic?.["Output"]?.Description ?? {});
+      runSections.set(v.number, runHere);
+    }
     const use = h(
       "section",
       { id: "use", class: "step", "aria-labelledby": "use-h" },
@@ -203,6 +212,13 @@ export function learnwareView(id: string, section: string | null, params: URLSea
         { class: "snippet", id: "use-download", tabindex: "0" },
         `# the lw command (LW_SERVER=${origin})\nlw download ${id} --server ${origin}${v.number !== lw.latestVersion ? ` --version ${v.number}` : ""}\n\n# plain HTTP\ncurl -OJ ${origin}${downloadHref(id, v.number)}\n\n# the Python learnware client (Beimingwu-compatible API)\nfrom learnware.client import LearnwareClient\nclient = LearnwareClient(host="${origin}/api")\nclient.download_learnware(learnware_id="${id}", save_path="learnware-${id}.zip")`,
       ),
+      runHere
+        ? null
+        : h(
+            "p",
+            { class: "muted small", id: "run-browser-note" },
+            `This is a ${v.framework === "js" ? "JS" : "Python"} learnware: it runs through the runner (above); only ONNX learnwares run in the browser itself.`,
+          ),
     );
 
     mount(
@@ -330,6 +346,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
         artifacts instanceof Error ? errorBox(artifacts) : null,
       ),
       use,
+      runHere,
     );
     root.setAttribute("aria-busy", "false");
     if (section === "use") use.scrollIntoView({ block: "start" });
