@@ -145,7 +145,7 @@ export class MultipartReader {
       for (;;) {
         const i = indexOf(this.#buf, this.#delim);
         if (i >= 0) {
-          const out = this.#buf.slice(0, i);
+          const out = this.#buf.subarray(0, i);
           this.#buf = this.#buf.subarray(i + this.#delim.length);
           finished = true;
           const more = await this.#afterDelimiter();
@@ -154,20 +154,16 @@ export class MultipartReader {
           if (out.length > 0) return out;
           return null;
         }
+        // No delimiter in the buffer: everything but a possible delimiter's head goes out at
+        // once, as a view (the buffer is never written again: `#fill` makes a new one), so
+        // each byte is searched about once and copied once, whatever the chunk sizes.
         const keep = this.#delim.length - 1;
-        if (this.#buf.length > keep && this.#buf.length >= 64 * 1024) {
-          const out = this.#buf.slice(0, this.#buf.length - keep);
+        if (this.#buf.length > keep) {
+          const out = this.#buf.subarray(0, this.#buf.length - keep);
           this.#buf = this.#buf.subarray(this.#buf.length - keep);
           return out;
         }
-        if (!(await this.#fill())) {
-          if (this.#buf.length > keep) {
-            const out = this.#buf.slice(0, this.#buf.length - keep);
-            this.#buf = this.#buf.subarray(this.#buf.length - keep);
-            return out;
-          }
-          throw malformed("truncated body (no closing boundary)");
-        }
+        if (!(await this.#fill())) throw malformed("truncated body (no closing boundary)");
       }
     };
     // A pending chunk returned by `read` before `finished` was seen must still be delivered;

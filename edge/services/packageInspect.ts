@@ -5,7 +5,7 @@
  * that inflating a large package never stalls other requests. Inflation itself counts the bytes
  * it produces and stops at the limit, whatever the central directory claimed.
  */
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { LearnwareError } from "../../core/errors.ts";
 import type { PackageLimits } from "../../core/package/types.ts";
 import { readZipDirectory } from "../../core/package/zipEntries.ts";
@@ -61,60 +61,43 @@ export function precheckZip(bytes: Uint8Array, config: ServerConfig): void {
   }
 }
 
-/** `inspectPackage` behind the zip precheck, large packages in a worker thread. */
+/** `inspectPackage` behind the zip precheck, large packages on the inspection threads. */
 export async function inspectPackageBytes(bytes: Uint8Array, semantic: unknown, config: ServerConfig): Promise<Inspected> {
   precheckZip(bytes, config);
   const limits = packageLimits(config);
   if (bytes.byteLength < config.zipWorkerMinBytes || typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
     return inspectPackage(bytes, semantic, limits);
   }
-  // At most WORKERS packages inflate at once (each holds its bytes); the others queue.
-  while (running >= WORKERS) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
-    return await inWorker(bytes, semantic, limits);
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const r = (await (await inspectionPool()).run({ bytes, semantic, limits }, whole ? { transferList: [bytes.buffer as ArrayBuffer] } : {})) as Reply;
+  if (r.ok) return r.inspected;
+  const e = r.error;
+  if (e.code !== undefined) throw new LearnwareError(e.code, e.message, e.details);
+  if (e.name === "RangeError") throw new RangeError(e.message);
+  if (e.name === "TypeError") throw new TypeError(e.message);
+  throw new Error(e.message);
 }
 
-/** Concurrent inflation workers (the machine's cores are shared with the event loop and search). */
-const WORKERS = 2;
-let running = 0;
-const waiting: (() => void)[] = [];
-
-type Reply = { ok: true; inspected: Inspected } | { ok: false; error: { name: string; code?: string; message: string; details?: unknown } };
-
-function inWorker(bytes: Uint8Array, semantic: unknown, limits: PackageLimits): Promise<Inspected> {
-  // tsx's loader is registered inside the worker (a `--import` in execArgv is not honoured there).
-  const url = new URL("./packageWorker.ts", import.meta.url).href;
-  const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
-  return new Promise<Inspected>((resolve, reject) => {
-    const worker = new Worker(boot, { eval: true });
-    let settled = false;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      f();
-    };
-    worker.once("message", (m: Reply | "ready") => {
-      if (m !== "ready") return;
-      worker.once("message", (r: Reply) =>
-        settle(() => {
-          if (r.ok) return resolve(r.inspected);
-          const e = r.error;
-          if (e.code !== undefined) return reject(new LearnwareError(e.code, e.message, e.details));
-          if (e.name === "RangeError") return reject(new RangeError(e.message));
-          if (e.name === "TypeError") return reject(new TypeError(e.message));
-          return reject(new Error(e.message));
-        }),
-      );
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      worker.postMessage({ bytes, semantic, limits }, whole ? [bytes.buffer as ArrayBuffer] : []);
+/**
+ * The inspection threads: a piscina pool of at most 2 (the machine's cores are shared with the
+ * event loop and search; further packages queue, each holding its bytes), started on first use
+ * and kept warm for a minute, so an upload does not pay a thread's start-up. Idle threads do
+ * not keep the process alive.
+ */
+let pool: Promise<import("piscina").Piscina> | null = null;
+function inspectionPool(): Promise<import("piscina").Piscina> {
+  pool ??= import("piscina").then(({ Piscina }) => {
+    const p = new Piscina({
+      // A path, not a URL: the worker loads through the same TypeScript loader as this thread.
+      filename: fileURLToPath(new URL("./packageWorker.ts", import.meta.url)),
+      minThreads: 0,
+      maxThreads: 2,
+      idleTimeout: 60_000,
     });
-    worker.once("error", (err) => settle(() => reject(err)));
-    worker.once("exit", (code) => settle(() => reject(new Error(`package worker exited with code ${code}`))));
+    p.on("error", () => {});
+    return p;
   });
+  return pool;
 }
+
+export type Reply = { ok: true; inspected: Inspected } | { ok: false; error: { name: string; code?: string; message: string; details?: unknown } };
