@@ -34,7 +34,15 @@ export const MixtureInfo = z.object({
   mode: z.string().optional(),
   /** averaging: whether the mean or vote is weighted by the search weights (default unweighted, as AveragingReuser). */
   weighted: z.boolean().optional(),
-  learnwares: z.array(z.object({ id: z.string(), version: z.string(), weight: z.number().optional() })),
+  learnwares: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string(),
+      weight: z.number().optional(),
+      /** heterogeneous mixtures: the user column feeding each learnware column (−1: imputed from its RKME). */
+      columnMap: z.array(z.number().int()).optional(),
+    }),
+  ),
   needsFit: z.boolean(),
   fitted: z.boolean(),
   createdAt: z.string(),

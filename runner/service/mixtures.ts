@@ -37,6 +37,7 @@ import { LearnwareError } from "../../core/errors.ts";
 import type { Matrix } from "../../core/matrix.ts";
 import { currentToken } from "./auth.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
+import { HeteroAlignedLearnware } from "../../core/hetero/featureAlign.ts";
 import { buildReuser, describeReuse, type ReuseDescriptor } from "../../core/reuse/fromSearchResult.ts";
 import type { Learnware, Predictor } from "../../core/reuse/types.ts";
 import type { SearchResult } from "../../core/search/statSearch.ts";
@@ -76,7 +77,8 @@ export interface MixtureInfo {
   id: string;
   kind: ReuseDescriptor["kind"];
   mode?: string;
-  learnwares: { id: string; version: string; weight?: number }[];
+  /** `columnMap`: a heterogeneous mixture's user column per learnware column (−1: imputed). */
+  learnwares: { id: string; version: string; weight?: number; columnMap?: number[] }[];
   /** averaging: whether the search weights weight the mean/vote (they are reported either way). */
   weighted?: boolean;
   needsFit: boolean;
@@ -91,6 +93,11 @@ interface StoredMixture {
   versions: string[];
   /** averaging only; absent (older files) means unweighted. */
   weighted?: boolean;
+  /**
+   * Heterogeneous mixtures: per learnware id, for each of its columns the user column that
+   * feeds it or −1 (imputed from its RKME) — the `columnMap` of a `path: "hetero"` search.
+   */
+  columnMaps?: Record<string, number[]>;
   createdAt: string;
 }
 
@@ -132,6 +139,12 @@ function checkResult(v: unknown): SearchResult {
   const r = v as Record<string, unknown>;
   if (!Array.isArray(r.single) || r.single.some((s) => s === null || typeof s !== "object" || typeof (s as { id?: unknown }).id !== "string")) {
     throw bad("'result.single' must be an array of {id, score, dist}");
+  }
+  for (const s of r.single as { id: string; columnMap?: unknown }[]) {
+    const cm = s.columnMap;
+    if (cm !== undefined && (!Array.isArray(cm) || cm.length === 0 || !cm.every((j) => Number.isInteger(j) && j >= -1 && j < 100_000))) {
+      throw bad(`'result.single[].columnMap' of '${s.id}' must be a non-empty array of user column indices (or -1 for an imputed column)`);
+    }
   }
   const m = r.multiple;
   if (m !== null && m !== undefined) {
@@ -259,12 +272,31 @@ export class MixtureStore {
     const vm = versionMap as Record<string, string | number>;
     const versions = descriptor.ids.map((lid) => String(vm[lid] ?? "latest"));
     // Every learnware must exist (404 naming it) before the mixture is stored.
-    await Promise.all(descriptor.ids.map((lid, i) => this.spec(lid, versions[i]!)));
+    const specs = await Promise.all(descriptor.ids.map((lid, i) => this.spec(lid, versions[i]!)));
+    // A heterogeneous result: each learnware is fed the user's columns through its columnMap.
+    const maps = new Map((result.single as { id: string; columnMap?: number[] }[]).flatMap((x) => (x.columnMap ? [[x.id, x.columnMap] as const] : [])));
+    let columnMaps: Record<string, number[]> | undefined;
+    if (maps.size > 0) {
+      if (descriptor.kind === "job_selector")
+        throw bad(
+          "A heterogeneous result (columnMap) cannot make a job_selector mixture (it assigns rows by the learnwares' own feature spaces); use averaging, ensemble_pruning or feature_augment",
+        );
+      columnMaps = {};
+      for (const [i, lid] of descriptor.ids.entries()) {
+        const cm = maps.get(lid);
+        if (!cm) throw bad(`Learnware '${lid}' has no columnMap, but others in the result do (a heterogeneous result maps every learnware)`);
+        const dim = specs[i]?.dim;
+        if (dim === undefined) throw bad(`Learnware '${lid}' has no table RKME, which aligning the user's columns needs`);
+        if (cm.length !== dim) throw bad(`columnMap of '${lid}' has ${cm.length} entries, but the learnware takes ${dim} columns`);
+        columnMaps[lid] = cm;
+      }
+    }
     const stored: StoredMixture = {
       id,
       descriptor,
       versions,
       ...(kind === "averaging" ? { weighted: b.weighted === true } : {}),
+      ...(columnMaps ? { columnMaps } : {}),
       createdAt: new Date().toISOString(),
     };
     await mkdir(this.dir, { recursive: true });
@@ -297,7 +329,12 @@ export class MixtureStore {
     const info: MixtureInfo = {
       id: m.stored.id,
       kind: d.kind,
-      learnwares: d.ids.map((lid, i) => ({ id: lid, version: m.stored.versions[i]!, ...(d.weights ? { weight: d.weights[i]! } : {}) })),
+      learnwares: d.ids.map((lid, i) => ({
+        id: lid,
+        version: m.stored.versions[i]!,
+        ...(d.weights ? { weight: d.weights[i]! } : {}),
+        ...(m.stored.columnMaps?.[lid] ? { columnMap: m.stored.columnMaps[lid] } : {}),
+      })),
       needsFit: NEEDS_FIT.has(d.kind),
       fitted: m.fittedAt !== null,
       createdAt: m.stored.createdAt,
@@ -317,12 +354,23 @@ export class MixtureStore {
       descriptor = unweighted;
     }
     const index = new Map(descriptor.ids.map((lid, i) => [lid, versions[i]!]));
-    return buildReuser(descriptor, (lid) => this.learnware(lid, index.get(lid) ?? "latest"));
+    const maps = m.stored.columnMaps;
+    return buildReuser(descriptor, async (lid) => {
+      const lw = await this.learnware(lid, index.get(lid) ?? "latest");
+      // Heterogeneous: the user's rows are mapped into the learnware's columns (missing ones imputed from its RKME).
+      return maps?.[lid] ? new HeteroAlignedLearnware(lw, maps[lid]) : lw;
+    });
   }
 
   async #checkWidth(m: LiveMixture, X: Matrix): Promise<void> {
     const { descriptor, versions } = m.stored;
     for (let i = 0; i < descriptor.ids.length; i++) {
+      const cm = m.stored.columnMaps?.[descriptor.ids[i]!];
+      if (cm) {
+        const need = Math.max(...cm) + 1;
+        if (X.cols < need) throw bad(`X has ${X.cols} columns but the columnMap of learnware '${descriptor.ids[i]}' reads user column ${need - 1}`);
+        continue;
+      }
       const spec = await this.spec(descriptor.ids[i]!, versions[i]!);
       if (spec && spec.dim !== X.cols) {
         throw bad(`X has ${X.cols} columns but learnware '${descriptor.ids[i]}' takes ${spec.dim} (its stat spec's dimension)`);

@@ -7,6 +7,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import { HeteroAlignedLearnware } from "../../core/hetero/featureAlign.ts";
+import type { Matrix } from "../../core/matrix.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { createRng } from "../../core/random.ts";
@@ -272,6 +274,56 @@ test("ensemble_pruning: 409 before fit; after a fit on validation labels it vote
   assert.deepEqual(pred.shape, [30, 1]);
   const agree = labels.filter((l, i) => pred.data[i] === l).length;
   assert.ok(agree >= 20, `only ${agree}/30 rows agree with the validation labels`);
+});
+
+test("a heterogeneous result (columnMap per learnware): each learnware gets the user's columns through its map, missing ones imputed from its RKME", async () => {
+  // The user's table has 6 columns in another order; lwa reads user columns 2, 0, 5 and imputes its 4th,
+  // lwb reads 1, 3, 4, 0 (as a path: "hetero" search answers them).
+  const user = randomData(10, 6, 321);
+  const userRows = toNested({ dtype: "float64", shape: [user.rows, user.cols], data: user.data }) as number[][];
+  const maps: Record<string, number[]> = { lwa: [2, 0, 5, -1], lwb: [1, 3, 4, 0] };
+  const hetero = { single: ["lwa", "lwb"].map((id, i) => ({ id, score: 0.9 - i / 10, dist: i / 10, columnMap: maps[id]! })), multiple: null };
+  const info = await createMixture(svc.address, { result: hetero, kind: "averaging", topK: 2 });
+  assert.deepEqual(
+    info.learnwares.map((l) => [l.id, l.columnMap]),
+    [
+      ["lwa", maps.lwa],
+      ["lwb", maps.lwb],
+    ],
+  );
+  const y = await new MixtureClient(svc.address, info.id).predict(userRows);
+  assert.deepEqual(y.shape, [10, K]);
+  // The reference: the core's alignment over each learnware called directly through the model service.
+  const aligned = ["lwa", "lwb"].map((id) => {
+    const spec = RKMETableSpecification.fromJSON(readLearnwarePackage(packages.get(`${id}@1`)!).statSpecs[0]!.json);
+    const direct = {
+      id,
+      spec,
+      async predict(X: Matrix): Promise<Matrix> {
+        const t = await new ModelClient(svc.address, { model: id, version: 1 }).predict(
+          toNested({ dtype: "float64", shape: [X.rows, X.cols], data: X.data }) as number[][],
+        );
+        return { rows: X.rows, cols: t.data.length / X.rows, data: Float64Array.from(t.data) };
+      },
+    };
+    return new HeteroAlignedLearnware(direct, maps[id]!);
+  });
+  const preds = await Promise.all(aligned.map((a) => a.predict(user)));
+  const expected = new Float64Array(10 * K);
+  for (const p of preds) for (let i = 0; i < expected.length; i++) expected[i]! += p.data[i]! / preds.length;
+  close(y, expected);
+
+  // Refusals naming the problem: a job selector cannot take a heterogeneous result; a map of the
+  // wrong length; a map that reads a column the rows do not have.
+  const post = (body: unknown) =>
+    fetch(`${svc.address}/mixtures`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const js = await post({ result: hetero, kind: "job_selector", topK: 2 });
+  assert.equal(js.status, 400);
+  assert.match(((await js.json()) as { error: { message: string } }).error.message, /job_selector/);
+  const short = await post({ result: { single: [{ id: "lwa", score: 1, dist: 0, columnMap: [0, 1] }], multiple: null }, kind: "averaging" });
+  assert.equal(short.status, 400);
+  assert.match(((await short.json()) as { error: { message: string } }).error.message, /columnMap of 'lwa' has 2 entries, but the learnware takes 4 columns/);
+  await assert.rejects(new MixtureClient(svc.address, info.id).predict(userRows.map((r) => r.slice(0, 4))), /reads user column 5/);
 });
 
 test("errors: unknown learnware 404 naming it, bad shapes 400, bad kind 400, unknown mixture 404, fit on averaging 400", async () => {
