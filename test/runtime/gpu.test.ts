@@ -1,0 +1,233 @@
+/**
+ * The runner's GPUs (issue #17) without a GPU: a fake `nvidia-smi` (a shell script first on
+ * PATH that prints two devices) stands for the real one. Checked: `auto` detection parses
+ * its output (and a missing binary means no GPUs), the least-loaded allocator, the docker
+ * arguments of a GPU container, and two real sandboxed Python instances of GPU learnwares
+ * (bwrap, the python-venv backend) that see different devices in `CUDA_VISIBLE_DEVICES` and
+ * give them back when disposed.
+ */
+import assert from "node:assert/strict";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
+import { dockerRunArgs } from "../../runner/backends/docker.ts";
+import { loadConfig, runnerLabels } from "../../runner/config.ts";
+import { cudaEnv, detectGpus, dockerGpuArgs, GpuAllocator, parseNvidiaSmi } from "../../runner/gpu.ts";
+import { Runtime } from "../../runner/runtime.ts";
+import { tensor } from "../../runner/tensor.ts";
+import { requires } from "../_requires.ts";
+import { scratch } from "../_util.ts";
+
+export const FAKE_GPUS = [
+  "GPU-11111111-2222-3333-4444-555555555555, NVIDIA A100-SXM4-40GB, 40960 MiB",
+  "GPU-66666666-7777-8888-9999-000000000000, NVIDIA A100-SXM4-40GB, 40960 MiB",
+];
+export const GPU_A = "GPU-11111111-2222-3333-4444-555555555555";
+export const GPU_B = "GPU-66666666-7777-8888-9999-000000000000";
+
+/** A folder holding a fake `nvidia-smi` that prints two GPUs for the runner's query (and fails for anything else). */
+export function fakeNvidiaSmi(dir: string): string {
+  const file = join(dir, "nvidia-smi");
+  writeFileSync(
+    file,
+    `#!/bin/sh
+if [ "$1" = "--query-gpu=uuid,name,memory.total" ] && [ "$2" = "--format=csv,noheader" ]; then
+  printf '%s\\n' ${FAKE_GPUS.map((l) => `'${l}'`).join(" ")}
+  exit 0
+fi
+echo "fake nvidia-smi: unexpected arguments: $*" >&2
+exit 2
+`,
+  );
+  chmodSync(file, 0o755);
+  return dir;
+}
+
+describe("GPU detection", () => {
+  it("parses nvidia-smi's csv (uuid, name, memory)", () => {
+    assert.deepEqual(parseNvidiaSmi(`${FAKE_GPUS.join("\n")}\n\n`), [
+      { uuid: GPU_A, name: "NVIDIA A100-SXM4-40GB", memoryMiB: 40960 },
+      { uuid: GPU_B, name: "NVIDIA A100-SXM4-40GB", memoryMiB: 40960 },
+    ]);
+    assert.deepEqual(parseNvidiaSmi(""), []);
+    assert.throws(() => parseNvidiaSmi("No devices were found, , \n"), /without a device UUID/);
+  });
+
+  it("auto runs the nvidia-smi found first on PATH", () => {
+    const bin = fakeNvidiaSmi(scratch("lw-gpu-bin-"));
+    const r = detectGpus("auto", { path: `${bin}:${process.env.PATH}` });
+    assert.deepEqual(
+      r.devices.map((d) => d.uuid),
+      [GPU_A, GPU_B],
+    );
+    assert.equal(r.note, undefined);
+    // the runner's configuration does the same from its environment
+    const cfg = loadConfig({ LW_DATA_DIR: scratch("lw-gpu-cfg-"), LW_RUNNER_GPUS: "auto", LW_RUNNER_LABELS: "cuda12, a100", PATH: `${bin}:/usr/bin:/bin` });
+    assert.deepEqual(
+      cfg.gpus.map((g) => [g.uuid, g.memoryMiB]),
+      [
+        [GPU_A, 40960],
+        [GPU_B, 40960],
+      ],
+    );
+    assert.deepEqual(cfg.labels, ["a100", "cuda12"]);
+  });
+
+  it("a missing nvidia-smi means no GPUs (with the reason), a failing one likewise", () => {
+    const empty = scratch("lw-gpu-empty-");
+    const r = detectGpus("auto", { path: empty });
+    assert.deepEqual(r.devices, []);
+    assert.match(r.note ?? "", /nvidia-smi not found/);
+    const bad = scratch("lw-gpu-bad-");
+    writeFileSync(join(bad, "nvidia-smi"), "#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver' >&2\nexit 9\n");
+    chmodSync(join(bad, "nvidia-smi"), 0o755);
+    const f = detectGpus("auto", { path: bad });
+    assert.deepEqual(f.devices, []);
+    assert.match(f.note ?? "", /exit 9.*NVIDIA driver/);
+  });
+
+  it("a configured list is taken as given; unset is a CPU runner; bad values are refused", () => {
+    assert.deepEqual(
+      detectGpus(` ${GPU_A},${GPU_B} ,${GPU_A}`).devices.map((d) => d.uuid),
+      [GPU_A, GPU_B],
+    );
+    assert.deepEqual(detectGpus(undefined).devices, []);
+    assert.deepEqual(loadConfig({ LW_DATA_DIR: scratch("lw-gpu-cfg-") }).gpus, []);
+    assert.throws(() => detectGpus("GPU-1;rm -rf /"), /not a device UUID/);
+    assert.throws(() => runnerLabels("cuda12,has space"), /LW_RUNNER_LABELS holds 'has space'/);
+  });
+});
+
+describe("GPU allocation", () => {
+  it("gives the least loaded device, ties in order, and takes devices back", () => {
+    const g = new GpuAllocator([GPU_A, GPU_B]);
+    const first = g.acquire(1);
+    const second = g.acquire(1);
+    assert.deepEqual([first, second], [[GPU_A], [GPU_B]]);
+    assert.deepEqual(g.acquire(1), [GPU_A]); // both busy once: the first again
+    g.release(second);
+    assert.deepEqual(g.acquire(1), [GPU_B]); // B is now the least loaded
+    assert.deepEqual(g.loads(), { [GPU_A]: 2, [GPU_B]: 1 });
+    assert.deepEqual(g.acquire(2).sort(), [GPU_A, GPU_B].sort());
+    assert.deepEqual(g.acquire(0), []);
+    assert.throws(
+      () => g.acquire(3),
+      (e: Error & { code?: string }) => e.code === "GPU_UNAVAILABLE" && /needs 3 GPU/.test(e.message),
+    );
+    assert.throws(
+      () => new GpuAllocator([]).acquire(1),
+      (e: Error & { code?: string }) => e.code === "GPU_UNAVAILABLE",
+    );
+  });
+
+  it("sandboxed Python gets CUDA_VISIBLE_DEVICES; docker gets --gpus device=<uuid>", () => {
+    assert.deepEqual(cudaEnv([GPU_A]), { CUDA_VISIBLE_DEVICES: GPU_A });
+    assert.deepEqual(cudaEnv([GPU_A, GPU_B]), { CUDA_VISIBLE_DEVICES: `${GPU_A},${GPU_B}` });
+    assert.deepEqual(cudaEnv(undefined), {});
+    assert.deepEqual(dockerGpuArgs([GPU_A]), ["--gpus", `device=${GPU_A}`]);
+    assert.deepEqual(dockerGpuArgs([GPU_A, GPU_B]), ["--gpus", `"device=${GPU_A},${GPU_B}"`]);
+    const base = { container: "lw-x", image: "lw-env:abc", root: "/data/lw", memoryBytes: 1 << 30, cpus: "1", pidsLimit: 64 };
+    const gpu = dockerRunArgs({ ...base, gpuDevices: [GPU_B] });
+    const at = gpu.indexOf("--gpus");
+    assert.ok(at > 0, gpu.join(" "));
+    assert.equal(gpu[at + 1], `device=${GPU_B}`);
+    // the option comes before the image (docker reads options only up to it)
+    assert.ok(at < gpu.indexOf("lw-env:abc"));
+    // a CPU container has no --gpus and is otherwise the same
+    const cpu = dockerRunArgs(base);
+    assert.equal(cpu.includes("--gpus"), false);
+    assert.deepEqual(
+      gpu.filter((_, i) => i !== at && i !== at + 1),
+      cpu,
+    );
+    for (const flag of ["--network", "--read-only", "--cap-drop"]) assert.ok(cpu.includes(flag), flag);
+  });
+});
+
+/** A Python learnware needing one GPU whose predict returns the devices it sees (as character codes). */
+export function gpuEchoPackage(name: string, resources: Record<string, unknown> = { gpu: 1 }): Uint8Array {
+  const init = `import os
+import numpy as np
+from learnware.model import BaseModel
+
+
+class Model(BaseModel):
+    def __init__(self):
+        super().__init__(input_shape=(2,), output_shape=(64,))
+
+    def fit(self, X, y):
+        pass
+
+    def finetune(self, X, y):
+        pass
+
+    def predict(self, X):
+        seen = os.environ.get("CUDA_VISIBLE_DEVICES", "-").ljust(64)[:64]
+        return np.tile(np.array([ord(c) for c in seen], dtype=np.float64), (len(X), 1))
+`;
+  return writeLearnwarePackage({
+    yaml: {
+      name,
+      model: { class_name: "Model", kwargs: {} },
+      resources,
+      stat_specifications: [{ module_path: "learnware.specification", class_name: "RKMETableSpecification", file_name: "stat.json", kwargs: {} }],
+    },
+    files: {
+      "__init__.py": init,
+      "stat.json": JSON.stringify({ type: "RKMETableSpecification", z: [[0, 1]], beta: [1], gamma: 0.1, num_points: 1 }),
+      "requirements.txt": "numpy\n",
+    },
+  });
+}
+
+export function devicesSeen(y: { data: ArrayLike<number> }): string {
+  return String.fromCharCode(...Array.from(y.data).slice(0, 64)).trim();
+}
+
+describe("a device per instance (real sandboxed Python workers)", requires("python3-numpy", "bwrap"), () => {
+  let rt: Runtime;
+  before(() => {
+    const bin = fakeNvidiaSmi(scratch("lw-gpu-bin-"));
+    rt = new Runtime(loadConfig({ LW_DATA_DIR: scratch("lw-gpu-rt-"), LW_RUNNER_GPUS: "auto", LW_WARM_WORKERS: "0", PATH: `${bin}:/usr/bin:/bin` }));
+  });
+  after(async () => {
+    await rt?.close();
+  });
+
+  it("two GPU instances get different devices, given back on dispose; a CPU instance sees none", async () => {
+    const one = await rt.materialize(gpuEchoPackage("gpu-one"));
+    const two = await rt.materialize(gpuEchoPackage("gpu-two"));
+    const cpu = await rt.materialize(gpuEchoPackage("cpu", { gpu: 0 }));
+    assert.deepEqual(one.pkg.resources, { gpu: 1, labels: [] });
+    const X = tensor([[0, 1]]);
+    const h1 = await rt.load(one);
+    const h2 = await rt.load(two);
+    const h3 = await rt.load(cpu);
+    try {
+      const seen1 = devicesSeen(await h1.predict(X));
+      const seen2 = devicesSeen(await h2.predict(X));
+      assert.deepEqual([seen1, seen2].sort(), [GPU_A, GPU_B].sort());
+      assert.equal(devicesSeen(await h3.predict(X)), "-");
+      assert.deepEqual(rt.gpus.loads(), { [GPU_A]: 1, [GPU_B]: 1 });
+      await h1.dispose();
+      assert.deepEqual(rt.gpus.loads(), { [seen1]: 0, [seen2]: 1 });
+      // the next instance gets the device that was given back
+      const h4 = await rt.load(one);
+      try {
+        assert.equal(devicesSeen(await h4.predict(X)), seen1);
+      } finally {
+        await h4.dispose();
+      }
+    } finally {
+      await Promise.all([h1.dispose(), h2.dispose(), h3.dispose()]);
+    }
+    assert.deepEqual(rt.gpus.loads(), { [GPU_A]: 0, [GPU_B]: 0 });
+  });
+
+  it("a learnware needing more GPUs than the runner has is refused (GPU_UNAVAILABLE), nothing held", async () => {
+    const three = await rt.materialize(gpuEchoPackage("gpu-three", { gpu: 3 }));
+    await assert.rejects(rt.load(three), (e: Error & { code?: string }) => e.code === "GPU_UNAVAILABLE");
+    assert.deepEqual(rt.gpus.loads(), { [GPU_A]: 0, [GPU_B]: 0 });
+  });
+});
