@@ -14,6 +14,8 @@
  * ```
  */
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { LearnwareError } from "../core/errors.ts";
 import type { Backend } from "./backends/backend.ts";
 
@@ -113,6 +115,25 @@ export class GpuAllocator {
   loads(): Record<string, number> {
     return Object.fromEntries(this.#load);
   }
+}
+
+/**
+ * The NVIDIA device nodes a sandboxed GPU worker needs in its /dev (`nvidiactl`, `nvidia-uvm`,
+ * `nvidia-uvm-tools`, `nvidia-modeset`, `nvidia<N>`): every one present is bound and
+ * `CUDA_VISIBLE_DEVICES` picks the instance's devices. None for a CPU instance.
+ */
+export function gpuDeviceNodes(devices: readonly string[] | undefined, devDir = "/dev"): string[] {
+  if (!devices || devices.length === 0) return [];
+  let names: string[];
+  try {
+    names = readdirSync(devDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /^nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset)$/.test(n))
+    .sort()
+    .map((n) => join(devDir, n));
 }
 
 /** The environment a sandboxed worker gets for its devices (none: nothing added). */

@@ -16,7 +16,7 @@ import type { Availability, Backend, LoadOptions } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
 import { run } from "./pythonVenv.ts";
-import { cudaEnv } from "../gpu.ts";
+import { cudaEnv, gpuDeviceNodes } from "../gpu.ts";
 
 export interface CondaBackendOptions {
   sandbox: Sandbox;
@@ -96,6 +96,7 @@ export class CondaBackend implements Backend {
           }),
           cwd: sandbox.inside(root),
           mounts: [{ src: prefix }, shim, pkg, root],
+          devices: gpuDeviceNodes(opts.gpuDevices),
           limits,
         }),
       load: { root: sandbox.inside(root), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },

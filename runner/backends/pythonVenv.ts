@@ -27,7 +27,7 @@ import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
-import { cudaEnv } from "../gpu.ts";
+import { cudaEnv, gpuDeviceNodes } from "../gpu.ts";
 import { populate, type WarmPool } from "../pool/warmPool.ts";
 
 export interface VenvBackendOptions {
@@ -94,6 +94,7 @@ export class VenvBackend implements Backend {
       command: join(dir, "bin", "python"),
       args: ["-u", join(sandbox.inside(shim), "worker.py")],
       env: workerEnv({ VIRTUAL_ENV: dir, LW_PYTHON_PKG: sandbox.inside(pkg), ...cudaEnv(gpuDevices) }),
+      devices: gpuDeviceNodes(gpuDevices),
       ...(lw ? { cwd: sandbox.inside(lw) } : {}),
       mounts,
       limits,

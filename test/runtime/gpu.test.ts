@@ -7,12 +7,14 @@
  * give them back when disposed.
  */
 import assert from "node:assert/strict";
-import { chmodSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dockerRunArgs } from "../../runner/backends/docker.ts";
 import { loadConfig, runnerLabels } from "../../runner/config.ts";
-import { cudaEnv, detectGpus, dockerGpuArgs, GpuAllocator, parseNvidiaSmi } from "../../runner/gpu.ts";
+import { cudaEnv, detectGpus, dockerGpuArgs, GpuAllocator, gpuDeviceNodes, parseNvidiaSmi } from "../../runner/gpu.ts";
+import { createSandbox } from "../../runner/sandbox/sandbox.ts";
 import { Runtime } from "../../runner/runtime.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { requires } from "../_requires.ts";
@@ -164,5 +166,38 @@ describe("a device per instance (real sandboxed Python workers)", requires("pyth
     const three = await rt.materialize(gpuEchoPackage("gpu-three", { gpu: 3 }));
     await assert.rejects(rt.load(three), (e: Error & { code?: string }) => e.code === "GPU_UNAVAILABLE");
     assert.deepEqual(rt.gpus.loads(), { [GPU_A]: 0, [GPU_B]: 0 });
+  });
+});
+
+describe("GPU device nodes in the sandbox", requires("bwrap"), () => {
+  it("a GPU instance's sandbox gets the host's /dev/nvidia* nodes, a CPU instance none", () => {
+    const dev = scratch("lw-gpu-dev-");
+    for (const n of ["nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "null", "nvidia-fake"]) writeFileSync(join(dev, n), "");
+    mkdirSync(join(dev, "nvidia-caps"));
+    assert.deepEqual(
+      gpuDeviceNodes([GPU_A], dev),
+      ["nvidia-uvm", "nvidia-uvm-tools", "nvidia0", "nvidia1", "nvidiactl"].map((n) => join(dev, n)),
+    );
+    assert.deepEqual(gpuDeviceNodes([], dev), []);
+    assert.deepEqual(gpuDeviceNodes(undefined, dev), []);
+  });
+
+  it("bubblewrap binds the given device nodes into the sandbox's /dev (here /dev/kmsg stands for /dev/nvidia0)", () => {
+    const sb = createSandbox({ mode: "bwrap" });
+    const run = (devices?: string[]) => {
+      const cmd = sb.wrap(
+        { command: "/bin/sh", args: ["-c", "test -c /dev/kmsg && echo bound || echo absent"], env: {}, mounts: [], ...(devices ? { devices } : {}) },
+        sb.defaults,
+      );
+      try {
+        const r = spawnSync(cmd.command, cmd.args, { env: cmd.env, encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "pipe", "pipe"] });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.trim();
+      } finally {
+        cmd.release();
+      }
+    };
+    assert.equal(run(), "absent");
+    assert.equal(run(["/dev/kmsg"]), "bound");
   });
 });
