@@ -151,9 +151,9 @@ export async function leaseJob(
     now,
     async (tx, emit) => {
       for (;;) {
-        // The first leasable job of these kinds this runner can run. On PostgreSQL the row is locked and rows that
-        // another replica is leasing right now are skipped (FOR UPDATE SKIP LOCKED), so two
-        // replicas never hand out one job twice and never wait on each other.
+        // The first leasable job of these kinds this runner can run. On PostgreSQL the row is
+        // locked and rows that another replica is leasing right now are skipped (FOR UPDATE SKIP
+        // LOCKED), so two replicas never hand out one job twice and never wait on each other.
         let q = tx
           .select()
           .from(jobs)
