@@ -2,8 +2,9 @@
  * GPU-aware scheduling (issue #17) on a real server over loopback: learnware.yaml's
  * `resources` travel with the check job, and `POST /v1/jobs/lease` hands a job only to a
  * runner whose capabilities cover it (GPUs ≥ needed, labels ⊆ the runner's), the highest
- * priority first, then the oldest. Under `LW_TEST_DB=postgres` the same test runs on
- * PostgreSQL (the lease's FOR UPDATE SKIP LOCKED query with the same filter).
+ * priority first, then the oldest. Under `LW_TEST_DB=postgres` (the integration suite's second
+ * configuration in CI) the same test runs on PostgreSQL: the lease's FOR UPDATE SKIP LOCKED
+ * query with the same filter.
  *
  * The last part runs real runner daemons: one whose GPUs come from a fake `nvidia-smi` first on
  * its PATH and one CPU runner; the GPU learnware's check is leased by the GPU runner only and
@@ -15,7 +16,7 @@ import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { requires } from "../_requires.ts";
 import { scratch } from "../_util.ts";
-import { ADMIN, api, type Fixture, fixture, mintToken, startTestServer, TEST_DB, type TestServer, uploadForm } from "../integration/_server.ts";
+import { ADMIN, api, type Fixture, fixture, mintToken, startTestServer, TEST_DB, type TestServer, uploadForm } from "./_server.ts";
 import { spawnDaemon } from "../runtime/_edge.ts";
 import { FAKE_GPUS, fakeNvidiaSmi } from "../runtime/_gpu.ts";
 
