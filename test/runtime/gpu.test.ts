@@ -19,6 +19,7 @@ import { Runtime } from "../../runner/runtime.ts";
 import { tensor } from "../../runner/tensor.ts";
 import { requires } from "../_requires.ts";
 import { scratch } from "../_util.ts";
+import { startService } from "./_service.ts";
 import { devicesSeen, FAKE_GPUS, fakeNvidiaSmi, GPU_A, GPU_B, gpuEchoPackage } from "./_gpu.ts";
 
 describe("GPU detection", () => {
@@ -199,5 +200,53 @@ describe("GPU device nodes in the sandbox", requires("bwrap"), () => {
     };
     assert.equal(run(), "absent");
     assert.equal(run(["/dev/kmsg"]), "bound");
+  });
+});
+
+describe("the model service's GPU instances (real HTTP, real sandboxed workers)", requires("python3-numpy", "bwrap"), () => {
+  const packages = new Map([
+    ["g1@1", gpuEchoPackage("g1")],
+    ["g2@1", gpuEchoPackage("g2")],
+    ["g3@1", gpuEchoPackage("g3")],
+  ]);
+  const predict = async (address: string, model: string) => {
+    const res = await fetch(`${address}/v1/models/${model}/versions/1/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ X: [[0, 1]] }),
+    });
+    const body = (await res.json()) as { y?: number[][]; error?: { code: string; message: string } };
+    return { status: res.status, body, seen: body.y ? String.fromCharCode(...body.y[0]!).trim() : null };
+  };
+
+  it("instances get different devices; an evicted instance gives its device to the next", async () => {
+    const svc = await startService(scratch("lw-gpu-svc-"), packages, { LW_RUNNER_GPUS: `${GPU_A},${GPU_B}`, LW_POOL_SIZE: "2", LW_WARM_WORKERS: "0" });
+    try {
+      const a = await predict(svc.address, "g1");
+      const b = await predict(svc.address, "g2");
+      assert.equal(a.status, 200, JSON.stringify(a.body));
+      assert.deepEqual([a.seen, b.seen].sort(), [GPU_A, GPU_B].sort());
+      // the pool holds 2: loading g3 evicts g1 (least recently used) and gives its device back —
+      // g3 gets it, and each device serves one instance, not one of them two
+      const c = await predict(svc.address, "g3");
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      assert.equal(c.seen, a.seen);
+      assert.deepEqual(svc.runtime.gpus.loads(), { [GPU_A]: 1, [GPU_B]: 1 });
+    } finally {
+      await svc.close();
+    }
+    assert.deepEqual(svc.runtime.gpus.loads(), { [GPU_A]: 0, [GPU_B]: 0 });
+  });
+
+  it("a runner without GPUs answers 503 GPU_UNAVAILABLE for a GPU learnware", async () => {
+    const svc = await startService(scratch("lw-gpu-cpu-"), packages, { LW_WARM_WORKERS: "0" });
+    try {
+      const r = await predict(svc.address, "g1");
+      assert.equal(r.status, 503, JSON.stringify(r.body));
+      assert.equal(r.body.error?.code, "GPU_UNAVAILABLE");
+      assert.match(r.body.error?.message ?? "", /needs 1 GPU device\(s\); this runner has 0 \(LW_RUNNER_GPUS\)/);
+    } finally {
+      await svc.close();
+    }
   });
 });
