@@ -36,7 +36,7 @@ export function parseNvidiaSmi(out: string): GpuDevice[] {
     if (line.trim() === "") continue;
     const parts = line.split(",").map((p) => p.trim());
     const uuid = parts[0] ?? "";
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(uuid)) throw new RangeError(`nvidia-smi printed a line without a device UUID: '${line.slice(0, 120)}'`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(uuid)) throw new RangeError(`nvidia-smi printed a line without a device UUID: '${line.slice(0, 120)}'`);
     const d: GpuDevice = { uuid };
     const name = parts.slice(1, -1).join(", ");
     if (name !== "") d.name = name;
@@ -60,7 +60,7 @@ export function detectGpus(setting: string | undefined, opts: { nvidiaSmi?: stri
       .split(",")
       .map((u) => u.trim())
       .filter((u) => u !== "");
-    for (const u of uuids) if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(u)) throw new RangeError(`LW_RUNNER_GPUS holds '${u}', which is not a device UUID`);
+    for (const u of uuids) if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(u)) throw new RangeError(`LW_RUNNER_GPUS holds '${u}', which is not a device UUID`);
     return { devices: [...new Set(uuids)].map((uuid) => ({ uuid })) };
   }
   // Looked up on the given PATH (the runner's environment), else the process's.
