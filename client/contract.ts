@@ -83,6 +83,10 @@ export const Job = z.object({
   maxAttempts: z.number().int(),
   runner: z.string().nullable(),
   leaseUntil: Iso.nullable(),
+  /** What the learnware needs of its runner (learnware.yaml `resources`): GPU devices per instance, runner labels. */
+  requirements: z.object({ gpus: z.number().int(), labels: z.array(z.string()) }),
+  /** Higher is leased first (then the oldest). */
+  priority: z.number().int(),
   payload: z.record(Json),
   log: z.string(),
   result: Json,
@@ -284,6 +288,7 @@ export const RESPONSES = {
   completeJob: { 200: z.object({ job: Job }) },
   listJobs: { 200: z.object({ items: z.array(Job) }) },
   getJob: { 200: z.object({ job: Job }) },
+  setJobPriority: { 200: z.object({ job: Job }) },
 } as const satisfies Record<OperationId, Operation["responses"]>;
 
 /** Every operation keyed by `"<method> <path>"` as the document spells it. */

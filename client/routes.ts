@@ -76,6 +76,7 @@ export const ROUTES = {
   completeJob: "post /v1/jobs/{id}/complete",
   listJobs: "get /v1/jobs",
   getJob: "get /v1/jobs/{id}",
+  setJobPriority: "patch /v1/jobs/{id}",
 } as const;
 
 export type OperationId = keyof typeof ROUTES;

@@ -28,6 +28,8 @@
  * | `LW_SERVER_URL`, `LW_TOKEN` (or `LW_TOKEN_FILE`) | unset | the market server and a `runner`-scoped token (job loop); an admin token is refused |
  * | `LW_RUNNER_NAME` | `runner-<host>-<pid>` | name used in job leases |
  * | `LW_LEASE_SECONDS`, `LW_POLL_MS` | 60, 2000 | job lease length, idle poll interval |
+ * | `LW_RUNNER_GPUS` | unset (no GPUs) | the GPUs this runner offers: a comma list of device UUIDs, or `auto` (`nvidia-smi --query-gpu=uuid,name,memory.total --format=csv,noheader` on PATH; missing: none) |
+ * | `LW_RUNNER_LABELS` | unset | comma list of labels this runner carries (e.g. `cuda12,a100`); a job whose learnware needs a label it lacks is never leased by it |
  * | `AIPOD_LISTEN_PORT`, `AIPOD_MODEL_POOL_SIZE` | unset | AIPOD's names for `LW_RUNNER_PORT` and `LW_POOL_SIZE` (the `LW_` setting wins when both are set) |
  * | `AIPOD_DATA_PATH` | `<data>/runner/instances` | the model instances' data folders (`<path>/<model>/<version>/`) |
  * | `AIPOD_RPC_MAX_WORKERS` | unlimited | most model-service requests handled at once (more wait their turn) |
@@ -36,6 +38,8 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 
+import { RESOURCE_LABEL } from "../core/package/learnwareYaml.ts";
+import { detectGpus, type GpuDevice } from "./gpu.ts";
 import type { SandboxLimits, SandboxMode } from "./sandbox/sandbox.ts";
 
 export type PythonBackendName = "python-venv" | "conda" | "docker";
@@ -79,6 +83,12 @@ export interface RunnerConfig {
   runnerName: string;
   leaseSeconds: number;
   pollMs: number;
+  /** The GPUs this runner offers (`LW_RUNNER_GPUS`); empty: a CPU runner. */
+  gpus: GpuDevice[];
+  /** Why `auto` found none (no nvidia-smi), for the start-up log. */
+  gpuNote?: string;
+  /** The labels it carries (`LW_RUNNER_LABELS`). */
+  labels: string[];
 }
 
 /** Parses `512m`, `2g`, `1.5GiB`, `1048576` into bytes. */
@@ -95,6 +105,17 @@ function int(env: Record<string, string | undefined>, key: string, dflt: number)
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new RangeError(`${key} must be a non-negative number, got '${v}'`);
   return n;
+}
+
+/** `LW_RUNNER_LABELS=cuda12, a100` → `["a100", "cuda12"]` (each a runner label, as learnware.yaml writes them). */
+export function runnerLabels(v: string | undefined): string[] {
+  const labels = (v ?? "")
+    .split(",")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  for (const l of labels)
+    if (!RESOURCE_LABEL.test(l)) throw new RangeError(`LW_RUNNER_LABELS holds '${l}', which is not a label (letters, digits and . _ + : -)`);
+  return [...new Set(labels)].sort();
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): RunnerConfig {
@@ -143,7 +164,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runnerName: env.LW_RUNNER_NAME ?? `runner-${hostname()}-${process.pid}`,
     leaseSeconds: int(env, "LW_LEASE_SECONDS", 60),
     pollMs: int(env, "LW_POLL_MS", 2000),
+    gpus: [],
+    labels: runnerLabels(env.LW_RUNNER_LABELS),
   };
+  const gpus = detectGpus(env.LW_RUNNER_GPUS, { path: env.PATH });
+  cfg.gpus = gpus.devices;
+  if (gpus.note) cfg.gpuNote = gpus.note;
   if (env.LW_PIP_INDEX_URL) cfg.pipIndexUrl = env.LW_PIP_INDEX_URL;
   if (env.LW_PIP_WHEELHOUSE) cfg.wheelhouse = env.LW_PIP_WHEELHOUSE;
   // LW_SERVER is the one server setting (as for `lw`); LW_SERVER_URL is still read (deprecated).

@@ -24,6 +24,7 @@ import { createSandbox, type Sandbox } from "./sandbox/sandbox.ts";
 import { WarmPool } from "./pool/warmPool.ts";
 import type { RunnerConfig } from "./config.ts";
 import { materializePackage, type LearnwareDir } from "./learnwareDir.ts";
+import { GpuAllocator } from "./gpu.ts";
 
 export class Runtime {
   readonly config: RunnerConfig;
@@ -31,6 +32,8 @@ export class Runtime {
   readonly sandbox: Sandbox;
   /** Pre-warmed Python workers (null when `LW_WARM_WORKERS=0`). */
   readonly warm: WarmPool | null;
+  /** The runner's GPUs (`LW_RUNNER_GPUS`): each instance of a GPU learnware gets the least loaded. */
+  readonly gpus: GpuAllocator;
 
   /** Stops the pre-warmed workers (loaded instances belong to their owners). */
   async close(): Promise<void> {
@@ -48,6 +51,7 @@ export class Runtime {
       limits: { ...config.sandboxLimits, memoryBytes: config.instanceMemoryBytes },
     });
     this.sandbox = sandbox;
+    this.gpus = new GpuAllocator((config.gpus ?? []).map((g) => g.uuid));
     // pre-warmed sandboxed interpreters per venv (the cold load's interpreter start and imports, done ahead)
     this.warm =
       config.warmWorkers > 0 ? new WarmPool({ dir: join(config.dataDir, "warm"), perEnvironment: config.warmWorkers, imports: config.warmImports }) : null;
@@ -117,6 +121,27 @@ export class Runtime {
       if (!sb.ok) throw new LearnwareError("SANDBOX_UNAVAILABLE", `The runner refuses to run uploaded code: ${sb.reason}`);
     }
     const o: LoadOptions = { memoryLimitBytes: this.config.instanceMemoryBytes, timeoutMs: this.config.callTimeoutMs, ...rest };
-    return b.load(lw, o);
+    // A GPU learnware's instance holds its devices until it is disposed (evicted or closed).
+    const need = lw.pkg.resources?.gpu ?? 0;
+    if (need === 0 || o.gpuDevices !== undefined) return b.load(lw, o);
+    const devices = this.gpus.acquire(need);
+    let handle: ModelHandle;
+    try {
+      handle = await b.load(lw, { ...o, gpuDevices: devices });
+    } catch (e) {
+      this.gpus.release(devices);
+      throw e;
+    }
+    const dispose = handle.dispose.bind(handle);
+    let released = false;
+    handle.dispose = async () => {
+      try {
+        await dispose();
+      } finally {
+        if (!released) this.gpus.release(devices);
+        released = true;
+      }
+    };
+    return handle;
   }
 }

@@ -4,7 +4,10 @@
  * `__init__.py`; `stat_specifications` replaces the default single `RKMETableSpecification`
  * in `stat_spec.json`. TS-native learnwares add `model.kind`: `onnx` (`file`, optional
  * `input_shape` / `output_shape`) or `js` (`module_path`, optional `class_name`).
- * Referenced files must exist in the package; stat files must be JSON.
+ * Referenced files must exist in the package; stat files must be JSON. An optional `resources`
+ * mapping declares what the learnware needs of its runner: `gpu` (devices per instance, an
+ * integer 0..8) and `labels` (runner labels such as `cuda12`: letters, digits, `.`, `_`, `-`,
+ * `+`, `:`; at most 16).
  *
  * @example
  * ```ts
@@ -18,7 +21,7 @@
  * ```
  */
 import { LearnwareError } from "../errors.ts";
-import type { PackageModel, PackageStatSpec } from "./types.ts";
+import type { PackageModel, PackageResources, PackageStatSpec } from "./types.ts";
 import { normaliseZipPath, showName } from "./zipSafety.ts";
 
 /** The interpreted configuration. */
@@ -26,7 +29,15 @@ export interface LearnwareConfig {
   name?: string;
   model: PackageModel;
   statSpecs: PackageStatSpec[];
+  resources: PackageResources;
 }
+
+/** The most GPU devices a learnware may ask for per instance. */
+export const MAX_GPUS_PER_INSTANCE = 8;
+/** The most runner labels a learnware may require. */
+export const MAX_RESOURCE_LABELS = 16;
+/** A runner label: what `resources.labels` and a runner's `LW_RUNNER_LABELS` hold. */
+export const RESOURCE_LABEL = /^[A-Za-z0-9][A-Za-z0-9._+:-]{0,62}$/;
 
 /** The Python package's defaults (`learnware.config` / `get_learnware_from_dirpath`). */
 export const DEFAULT_MODEL_CLASS = "Model";
@@ -41,6 +52,7 @@ export function interpretLearnwareYaml(doc: unknown, files: ReadonlyMap<string, 
   const out: LearnwareConfig = {
     model: interpretModel(doc["model"], files),
     statSpecs: interpretStatSpecs(doc["stat_specifications"], files),
+    resources: interpretResources(doc["resources"]),
   };
   const name = doc["name"];
   if (name !== undefined && name !== null) {
@@ -81,6 +93,33 @@ function interpretModel(raw: unknown, files: ReadonlyMap<string, Uint8Array>): P
     return model;
   }
   throw invalid(`learnware.yaml 'model.kind' '${showName(String(kind))}' is not supported (use python, onnx or js)`);
+}
+
+/** `resources: {gpu: 1, labels: [cuda12]}` → `{gpu: 1, labels: ["cuda12"]}`; absent → none. */
+export function interpretResources(raw: unknown): PackageResources {
+  if (raw === undefined || raw === null) return { gpu: 0, labels: [] };
+  if (!isMapping(raw)) throw invalidField("learnware.yaml 'resources' must be a mapping (e.g. {gpu: 1, labels: [cuda12]})", "resources");
+  for (const key of Object.keys(raw)) {
+    if (key !== "gpu" && key !== "labels")
+      throw invalidField(`learnware.yaml 'resources.${showName(key)}' is not known (use gpu and labels)`, `resources.${key}`);
+  }
+  const gpu = raw["gpu"] ?? 0;
+  if (typeof gpu !== "number" || !Number.isInteger(gpu) || gpu < 0 || gpu > MAX_GPUS_PER_INSTANCE) {
+    throw invalidField(`learnware.yaml 'resources.gpu' must be an integer from 0 to ${MAX_GPUS_PER_INSTANCE} (GPU devices per instance)`, "resources.gpu");
+  }
+  const rawLabels = raw["labels"] ?? [];
+  if (!Array.isArray(rawLabels) || rawLabels.length > MAX_RESOURCE_LABELS) {
+    throw invalidField(`learnware.yaml 'resources.labels' must be a list of at most ${MAX_RESOURCE_LABELS} runner labels`, "resources.labels");
+  }
+  for (const l of rawLabels) {
+    if (typeof l !== "string" || !RESOURCE_LABEL.test(l)) {
+      throw invalidField(
+        `learnware.yaml 'resources.labels' holds '${showName(String(l))}', which is not a runner label (letters, digits and . _ + : -, at most 63)`,
+        "resources.labels",
+      );
+    }
+  }
+  return { gpu, labels: [...new Set(rawLabels as string[])].sort() };
 }
 
 function interpretStatSpecs(raw: unknown, files: ReadonlyMap<string, Uint8Array>): PackageStatSpec[] {
@@ -137,4 +176,8 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 function invalid(message: string): LearnwareError {
   return new LearnwareError("PACKAGE_INVALID", message);
+}
+
+function invalidField(message: string, field: string): LearnwareError {
+  return new LearnwareError("PACKAGE_INVALID", message, { entry: "learnware.yaml", field: `learnware.yaml:${field}` });
 }

@@ -76,6 +76,7 @@ export function readLearnwarePackage(bytes: Uint8Array, limits?: PackageLimits):
   const pkg: LearnwarePackage = {
     model: config.model,
     statSpecs: config.statSpecs,
+    resources: config.resources,
     environment: findEnvironment(files),
     files,
     root,

@@ -20,6 +20,18 @@ export interface PackageModel {
   file?: string;
 }
 
+/**
+ * What a learnware needs of the runner that checks and serves it (`resources` in
+ * `learnware.yaml`): `gpu` devices per instance (0: a CPU learnware) and `labels` the runner
+ * must carry (e.g. `cuda12`). Jobs for the learnware are leased only by runners that have them.
+ */
+export interface PackageResources {
+  /** GPU devices per instance, 0..8 (default 0). */
+  gpu: number;
+  /** Runner labels required, sorted and distinct (default none). */
+  labels: string[];
+}
+
 /** One entry of `stat_specifications`, with its stat file parsed. */
 export interface PackageStatSpec {
   className: string;
@@ -39,6 +51,8 @@ export interface LearnwarePackage {
   name?: string;
   model: PackageModel;
   statSpecs: PackageStatSpec[];
+  /** What the learnware needs of its runner (`resources` in learnware.yaml; default none). */
+  resources: PackageResources;
   environment: PackageEnvironment;
   /** Every regular file, keyed by its path relative to the package root. */
   files: Map<string, Uint8Array>;

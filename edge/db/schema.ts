@@ -210,6 +210,12 @@ export const jobs = sqliteTable(
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     log: text("log").notNull().default(""),
     result: text("result", { mode: "json" }),
+    /** GPU devices per instance the job's learnware needs (a runner with fewer never leases it). */
+    needsGpu: integer("needs_gpu").notNull().default(0),
+    /** Runner labels it needs, as `,a,b,` (sorted; `""`: none) — matched with REPLACE, the same SQL on both dialects. */
+    needsLabels: text("needs_labels").notNull().default(""),
+    /** Higher first, then the oldest (default 0). */
+    priority: integer("priority").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },

@@ -5,7 +5,15 @@ import type { App, Ctx } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { completeJob, heartbeatJob, jobView, leaseJob } from "../services/jobs.ts";
+import { RESOURCE_LABEL } from "../../core/package/learnwareYaml.ts";
+import { completeJob, heartbeatJob, jobView, leaseJob, setJobPriority } from "../services/jobs.ts";
+
+/** What a runner offers; absent: a CPU runner without labels (older runners send none). */
+const Capabilities = z.object({
+  gpus: z.number().int().min(0).max(1024).default(0),
+  labels: z.array(z.string().regex(RESOURCE_LABEL, "a runner label: letters, digits and . _ + : -, at most 63")).max(64).default([]),
+  backends: z.array(z.string().min(1).max(64)).max(16).optional(),
+});
 
 const leaseSecs = (n: number | undefined) => Math.min(Math.max(n ?? 60, 5), 3600);
 
@@ -23,11 +31,13 @@ export function jobRoutes(app: App, ctx: Ctx): void {
         runner: z.string().min(1).max(128),
         kinds: z.array(z.string()).min(1).default(["check"]),
         leaseSeconds: z.number().int().positive().optional(),
+        capabilities: Capabilities.optional(),
       }),
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
     async (c, { body, principal }) => {
-      const job = await leaseJob(ctx, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now(), principal?.tokenId ?? null);
+      const caps = body.capabilities ?? { gpus: 0, labels: [] };
+      const job = await leaseJob(ctx, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now(), principal?.tokenId ?? null, caps);
       if (job === null) return c.body(null, 204);
       return c.json({ job: jobView(job) });
     },
@@ -93,6 +103,24 @@ export function jobRoutes(app: App, ctx: Ctx): void {
         .orderBy(desc(jobs.createdAt))
         .limit(query.limit);
       return c.json({ items: rows.map(jobView) });
+    },
+  );
+
+  defineRoute(
+    app,
+    ctx,
+    {
+      method: "patch",
+      path: "/v1/jobs/{id}",
+      tags: ["jobs"],
+      summary: "Set a job's priority (admin): higher is leased first",
+      auth: "admin",
+      params: z.object({ id: z.string() }),
+      body: z.object({ priority: z.number().int().min(-1000).max(1000) }),
+    },
+    async (c, { params, body }) => {
+      const j = await setJobPriority(ctx.db, params.id, body.priority, ctx.now());
+      return c.json({ job: jobView(j) });
     },
   );
 

@@ -4,7 +4,7 @@
  */
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { LearnwareError } from "../../core/errors.ts";
-import type { PackageLimits } from "../../core/package/types.ts";
+import type { PackageLimits, PackageResources } from "../../core/package/types.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkSemanticSpec } from "../../core/semantic/checker.ts";
 import { kindOfEntry } from "../../core/spec/statSpecs.ts";
@@ -27,6 +27,8 @@ export interface Inspected {
   statSpecs: { className: string; fileName: string; json: unknown }[];
   framework: string;
   packageName: string | undefined;
+  /** What the learnware needs of its runner (learnware.yaml `resources`); absent: the previous version's. */
+  resources?: PackageResources;
 }
 
 /** Parses a package and runs the static checks against `semantic` (422 on failure). */
@@ -38,7 +40,7 @@ export function inspectPackage(bytes: Uint8Array, semantic: unknown, limits?: Pa
   // screened for size/shape first (its sanity limits are table-specific).
   for (const s of statSpecs) if (kindOfEntry(s)?.dataType === "Table") assertSaneStatSpec(s.json, `package.${s.fileName}`);
   checkStatic(statSpecs, semantic);
-  return { statSpecs, framework: pkg.model.kind, packageName: pkg.name };
+  return { statSpecs, framework: pkg.model.kind, packageName: pkg.name, resources: pkg.resources };
 }
 
 export function checkStatic(statSpecs: Inspected["statSpecs"], semantic: unknown): void {

@@ -2,8 +2,12 @@
  * The job queue (table `jobs`): check jobs for uploaded versions, leased by runners.
  * A lease that expires (runner killed) makes the job leasable again; `attempts` counts
  * leases, and a job that has used its attempts fails for good.
+ *
+ * A job carries what its learnware needs (`resources` in learnware.yaml: GPU devices per
+ * instance, runner labels) and a priority; a runner leases only jobs it can run (as many GPUs
+ * or more, every label), the highest priority first, then the oldest.
  */
-import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { dialectOf } from "../db/dialect.ts";
 import { jobs, models, versions } from "../db/schema.ts";
@@ -13,14 +17,83 @@ import { type Emit, type Writer, writeChange } from "./write.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 
+/** What a job's learnware needs of its runner (learnware.yaml `resources`). */
+export interface JobNeeds {
+  gpu: number;
+  labels: string[];
+}
+
+/** What a runner offers (the lease request's `capabilities`; none: a CPU runner without labels). */
+export interface RunnerCapabilities {
+  gpus: number;
+  labels: string[];
+  backends?: string[] | undefined;
+}
+
+export const NO_NEEDS: JobNeeds = Object.freeze({ gpu: 0, labels: [] }) as JobNeeds;
+
+/** Labels as stored: `,a,b,` (sorted, distinct), `""` for none. */
+export function labelsKey(labels: readonly string[]): string {
+  return labels.length === 0 ? "" : `,${[...new Set(labels)].sort().join(",")},`;
+}
+
+function labelsOf(key: string): string[] {
+  return key.split(",").filter((l) => l !== "");
+}
+
+/**
+ * The job's labels are a subset of the runner's: removing every runner label from `,a,b,`
+ * leaves `,` (or `""`). Nested REPLACE is the same SQL on SQLite and PostgreSQL; labels hold
+ * no comma (core's RESOURCE_LABEL), so one label never matches part of another.
+ */
+function labelsSatisfied(labels: readonly string[]): SQL {
+  if (labels.length === 0) return eq(jobs.needsLabels, "");
+  let left: SQL = sql`${jobs.needsLabels}`;
+  for (const l of new Set(labels)) left = sql`replace(${left}, ${`,${l},`}, ',')`;
+  return sql`${left} in ('', ',')`;
+}
+
+/** The needs of the newest job of a version (a new version with the same package needs the same). */
+export async function needsOfVersion(tx: Tx, modelId: string, version: number): Promise<JobNeeds> {
+  const [j] = await tx
+    .select({ gpu: jobs.needsGpu, labels: jobs.needsLabels })
+    .from(jobs)
+    .where(and(eq(jobs.modelId, modelId), eq(jobs.version, version)))
+    .orderBy(desc(jobs.createdAt))
+    .limit(1);
+  return j ? { gpu: j.gpu, labels: labelsOf(j.labels) } : NO_NEEDS;
+}
+
 /**
  * Queues a check of a version. The payload names the package's sha256, so a runner can key what
  * it fetches and pools by content, never by an id alone.
  */
-export async function enqueueCheck(tx: Tx, modelId: string, version: number, at: number, maxAttempts: number, packageSha256?: string | null): Promise<string> {
+export async function enqueueCheck(
+  tx: Tx,
+  modelId: string,
+  version: number,
+  at: number,
+  maxAttempts: number,
+  packageSha256?: string | null,
+  needs: JobNeeds = NO_NEEDS,
+  priority = 0,
+): Promise<string> {
   const id = "job_" + randomId(12);
   const payload = packageSha256 ? { packageSha256 } : {};
-  await tx.insert(jobs).values({ id, kind: "check", modelId, version, status: "queued", maxAttempts, payload, createdAt: at, updatedAt: at });
+  await tx.insert(jobs).values({
+    id,
+    kind: "check",
+    modelId,
+    version,
+    status: "queued",
+    maxAttempts,
+    payload,
+    needsGpu: needs.gpu,
+    needsLabels: labelsKey(needs.labels),
+    priority,
+    createdAt: at,
+    updatedAt: at,
+  });
   return id;
 }
 
@@ -35,6 +108,8 @@ export function jobView(j: JobRow) {
     maxAttempts: j.maxAttempts,
     runner: j.runner,
     leaseUntil: j.leaseUntil === null ? null : new Date(j.leaseUntil).toISOString(),
+    requirements: { gpus: j.needsGpu, labels: labelsOf(j.needsLabels) },
+    priority: j.priority,
     payload: j.payload,
     log: j.log,
     result: j.result,
@@ -56,7 +131,11 @@ async function failVersion(tx: Tx, emit: Emit, j: JobRow, log: string): Promise<
   });
 }
 
-/** Leases the oldest available job of the given kinds, or returns null. */
+/**
+ * Leases the next available job of the given kinds that this runner can run (its GPUs and
+ * labels cover the job's needs; no capabilities: a CPU runner without labels) — the highest
+ * priority first, then the oldest — or returns null.
+ */
 export async function leaseJob(
   w: Writer,
   runner: string,
@@ -64,6 +143,7 @@ export async function leaseJob(
   leaseSeconds: number,
   now: number,
   tokenId: string | null = null,
+  caps: RunnerCapabilities = { gpus: 0, labels: [] },
 ): Promise<JobRow | null> {
   if (kinds.length === 0) return null;
   return writeChange(
@@ -71,14 +151,21 @@ export async function leaseJob(
     now,
     async (tx, emit) => {
       for (;;) {
-        // The oldest leasable job of these kinds. On PostgreSQL the row is locked and rows that
-        // another replica is leasing right now are skipped (FOR UPDATE SKIP LOCKED), so two
-        // replicas never hand out one job twice and never wait on each other.
+        // The first leasable job of these kinds this runner can run. On PostgreSQL the row is
+        // locked and rows that another replica is leasing right now are skipped (FOR UPDATE SKIP
+        // LOCKED), so two replicas never hand out one job twice and never wait on each other.
         let q = tx
           .select()
           .from(jobs)
-          .where(and(inArray(jobs.kind, kinds), or(eq(jobs.status, "queued"), and(eq(jobs.status, "leased"), lt(jobs.leaseUntil, now)))))
-          .orderBy(asc(jobs.createdAt), asc(jobs.id))
+          .where(
+            and(
+              inArray(jobs.kind, kinds),
+              or(eq(jobs.status, "queued"), and(eq(jobs.status, "leased"), lt(jobs.leaseUntil, now))),
+              lte(jobs.needsGpu, caps.gpus),
+              labelsSatisfied(caps.labels),
+            ),
+          )
+          .orderBy(desc(jobs.priority), asc(jobs.createdAt), asc(jobs.id))
           .limit(1);
         if (dialectOf(tx) === "postgres") q = (q as unknown as { for(s: "update", o: { skipLocked: boolean }): typeof q }).for("update", { skipLocked: true });
         const [job] = await q;
@@ -98,6 +185,16 @@ export async function leaseJob(
     },
     { isolation: "read committed" },
   );
+}
+
+/** Sets a queued or leased job's priority (admin): higher is leased first. */
+export async function setJobPriority(db: Database, id: string, priority: number, now: number): Promise<JobRow> {
+  return db.write(async (tx) => {
+    const [j] = await tx.select().from(jobs).where(eq(jobs.id, id));
+    if (!j) throw new LearnwareError("NOT_FOUND", `Job '${id}' not found`, { field: "id" });
+    await tx.update(jobs).set({ priority, updatedAt: now }).where(eq(jobs.id, id));
+    return { ...j, priority, updatedAt: now };
+  });
 }
 
 /** Whether the token holds a live lease on a check job of this version (a runner may then read its package). */

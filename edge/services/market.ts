@@ -14,7 +14,7 @@ import { getModel, insertModel, insertVersion, type ModelRow, type VersionRow } 
 import { writeChange } from "./write.ts";
 import { collectBlobs } from "./gc.ts";
 import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
-import { enqueueCheck } from "./jobs.ts";
+import { enqueueCheck, NO_NEEDS, needsOfVersion } from "./jobs.ts";
 import { inspectPackageBytes } from "./packageInspect.ts";
 import { assertStorageQuota } from "./quota.ts";
 import { deleteSketchRows, storeSketches } from "./specIndex.ts";
@@ -88,7 +88,7 @@ export async function submitLearnware(
       },
       at,
     );
-    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256);
+    const jobId = await enqueueCheck(tx, model.id, version.number, at, ctx.config.jobMaxAttempts, args.staged.sha256, inspected.resources ?? NO_NEEDS);
     await emit({
       type: "model.created",
       namespace: model.namespace,
@@ -179,7 +179,9 @@ export async function updateLearnware(
       .update(models)
       .set({ semantic, ...d, updatedAt: at })
       .where(eq(models.id, current.id));
-    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha);
+    // A new package declares its own needs; the same package keeps the previous version's.
+    const needs = inspected.resources ?? (base ? await needsOfVersion(tx, current.id, base.number) : NO_NEEDS);
+    const jobId = await enqueueCheck(tx, current.id, version.number, at, ctx.config.jobMaxAttempts, sha, needs);
     await emit({
       type: "version.created",
       namespace: current.namespace,

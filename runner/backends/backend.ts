@@ -14,6 +14,11 @@ export interface LoadOptions extends CallOptions {
   memoryLimitBytes?: number;
   /** Progress and environment reports, one line at a time. */
   log?: (line: string) => void;
+  /**
+   * GPU devices (UUIDs) this instance may use (`../gpu.ts`): `CUDA_VISIBLE_DEVICES` for a
+   * sandboxed Python worker, `--gpus device=<uuid>` for a container. None: a CPU instance.
+   */
+  gpuDevices?: string[];
   /** Told how the worker started (a pre-warmed hand-over or a launch) and how long load took. */
   onStart?: (info: { warm: boolean; ms: number }) => void;
 }

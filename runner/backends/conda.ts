@@ -16,6 +16,7 @@ import type { Availability, Backend, LoadOptions } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
 import { run } from "./pythonVenv.ts";
+import { cudaEnv, gpuDeviceNodes } from "../gpu.ts";
 
 export interface CondaBackendOptions {
   sandbox: Sandbox;
@@ -87,9 +88,15 @@ export class CondaBackend implements Backend {
           name: `conda:${lw.digest.slice(0, 12)}`,
           command: join(prefix, "bin", "python"),
           args: ["-u", join(sandbox.inside(shim), "worker.py")],
-          env: workerEnv({ PATH: `${join(prefix, "bin")}:/usr/bin:/bin`, CONDA_PREFIX: prefix, LW_PYTHON_PKG: sandbox.inside(pkg) }),
+          env: workerEnv({
+            PATH: `${join(prefix, "bin")}:/usr/bin:/bin`,
+            CONDA_PREFIX: prefix,
+            LW_PYTHON_PKG: sandbox.inside(pkg),
+            ...cudaEnv(opts.gpuDevices),
+          }),
           cwd: sandbox.inside(root),
           mounts: [{ src: prefix }, shim, pkg, root],
+          devices: gpuDeviceNodes(opts.gpuDevices),
           limits,
         }),
       load: { root: sandbox.inside(root), module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },

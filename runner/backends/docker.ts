@@ -23,6 +23,7 @@ import { formatRequirementReport, type Availability, type Backend, type LoadOpti
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, WorkerModelHandle } from "../worker/workerModel.ts";
 import { environmentRequirements, pipFailure } from "../env/requirements.ts";
 import { run } from "./pythonVenv.ts";
+import { dockerGpuArgs } from "../gpu.ts";
 
 export interface DockerBackendOptions {
   /** Where env reports are cached. */
@@ -43,6 +44,62 @@ interface EnvInfo {
   image: string;
   report: RequirementReport[];
   installed: boolean;
+}
+
+/** What one worker container is started with. */
+export interface DockerRunOptions {
+  container: string;
+  image: string;
+  /** The learnware folder (mounted read-only at /learnware), or null. */
+  root: string | null;
+  memoryBytes: number;
+  cpus: string;
+  pidsLimit: number;
+  /** GPU devices of the instance (`--gpus device=<uuid>`); none: no GPU. */
+  gpuDevices?: string[];
+}
+
+/** The `docker run` arguments of a worker container (no network, read-only root, limits, its GPUs). */
+export function dockerRunArgs(o: DockerRunOptions): string[] {
+  return [
+    "run",
+    "-i",
+    "--name",
+    o.container,
+    "--network",
+    "none",
+    "--memory",
+    String(o.memoryBytes),
+    "--memory-swap",
+    String(o.memoryBytes),
+    "--cpus",
+    o.cpus,
+    "--pids-limit",
+    String(o.pidsLimit),
+    "--user",
+    "65534:65534",
+    "--read-only",
+    "--tmpfs",
+    "/tmp:rw,nosuid,nodev,size=64m",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "-e",
+    "HOME=/tmp",
+    "-v",
+    `${PYTHON_SHIM_DIR}:/opt/lw:ro`,
+    "-v",
+    `${PYTHON_PKG_DIR}:/opt/lw-pkg:ro`,
+    "-e",
+    "LW_PYTHON_PKG=/opt/lw-pkg",
+    ...(o.root ? ["-v", `${o.root}:/learnware:ro`, "-w", "/learnware"] : []),
+    ...dockerGpuArgs(o.gpuDevices),
+    o.image,
+    "python3",
+    "-u",
+    "/opt/lw/worker.py",
+  ];
 }
 
 export class DockerBackend implements Backend {
@@ -121,47 +178,17 @@ export class DockerBackend implements Backend {
     });
   }
 
-  #spec(image: string, root: string | null, name: string, memoryLimitBytes: number | undefined): WorkerSpec {
+  #spec(image: string, root: string | null, name: string, memoryLimitBytes: number | undefined, gpuDevices?: string[]): WorkerSpec {
     const container = `lw-${randomBytes(6).toString("hex")}`;
-    const mem = memoryLimitBytes ?? this.#opts.memoryLimitBytes ?? 1024 * 1024 * 1024;
-    const args = [
-      "run",
-      "-i",
-      "--name",
+    const args = dockerRunArgs({
       container,
-      "--network",
-      "none",
-      "--memory",
-      String(mem),
-      "--memory-swap",
-      String(mem),
-      "--cpus",
-      this.#opts.cpus ?? "1",
-      "--pids-limit",
-      String(this.#opts.pidsLimit ?? 64),
-      "--user",
-      "65534:65534",
-      "--read-only",
-      "--tmpfs",
-      "/tmp:rw,nosuid,nodev,size=64m",
-      "--cap-drop",
-      "ALL",
-      "--security-opt",
-      "no-new-privileges",
-      "-e",
-      "HOME=/tmp",
-      "-v",
-      `${PYTHON_SHIM_DIR}:/opt/lw:ro`,
-      "-v",
-      `${PYTHON_PKG_DIR}:/opt/lw-pkg:ro`,
-      "-e",
-      "LW_PYTHON_PKG=/opt/lw-pkg",
-      ...(root ? ["-v", `${root}:/learnware:ro`, "-w", "/learnware"] : []),
       image,
-      "python3",
-      "-u",
-      "/opt/lw/worker.py",
-    ];
+      root,
+      memoryBytes: memoryLimitBytes ?? this.#opts.memoryLimitBytes ?? 1024 * 1024 * 1024,
+      cpus: this.#opts.cpus ?? "1",
+      pidsLimit: this.#opts.pidsLimit ?? 64,
+      ...(gpuDevices ? { gpuDevices } : {}),
+    });
     const docker = this.docker;
     return {
       name: `docker:${name}`,
@@ -190,7 +217,7 @@ export class DockerBackend implements Backend {
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
     const handle = new WorkerModelHandle({
       backend: "docker",
-      launch: () => this.#spec(env.image, lw.root, lw.digest.slice(0, 12), opts.memoryLimitBytes),
+      launch: () => this.#spec(env.image, lw.root, lw.digest.slice(0, 12), opts.memoryLimitBytes, opts.gpuDevices),
       load: { root: "/learnware", module_path: model.modulePath, class_name: model.className ?? "Model", kwargs: model.kwargs },
       loadTimeoutMs: this.#opts.loadTimeoutMs ?? 30_000,
       ...((opts.timeoutMs ?? this.#opts.callTimeoutMs) !== undefined ? { callTimeoutMs: (opts.timeoutMs ?? this.#opts.callTimeoutMs)! } : {}),

@@ -27,6 +27,7 @@ import { WorkerProcess } from "../worker/workerProcess.ts";
 import { formatRequirementReport, type Availability, type Backend, type LoadOptions, type RequirementReport } from "./backend.ts";
 import type { Mount, Sandbox, SandboxLimits } from "../sandbox/sandbox.ts";
 import { PYTHON_PKG_DIR, PYTHON_SHIM_DIR, sandboxedWorker, WorkerModelHandle, workerEnv, instanceLimits } from "../worker/workerModel.ts";
+import { cudaEnv, gpuDeviceNodes } from "../gpu.ts";
 import { populate, type WarmPool } from "../pool/warmPool.ts";
 
 export interface VenvBackendOptions {
@@ -80,7 +81,7 @@ export class VenvBackend implements Backend {
   }
 
   /** The spec of a sandboxed worker in the venv `dir`, with `root` (if any) at `/learnware`. */
-  #worker(name: string, dir: string, root: string | null, memoryLimitBytes?: number) {
+  #worker(name: string, dir: string, root: string | null, memoryLimitBytes?: number, gpuDevices?: string[]) {
     const sandbox = this.#opts.sandbox;
     const shim: Mount = { src: PYTHON_SHIM_DIR, dest: "/opt/lw/python" };
     const pkg: Mount = { src: PYTHON_PKG_DIR, dest: "/opt/lw/pkg" };
@@ -92,7 +93,8 @@ export class VenvBackend implements Backend {
       name,
       command: join(dir, "bin", "python"),
       args: ["-u", join(sandbox.inside(shim), "worker.py")],
-      env: workerEnv({ VIRTUAL_ENV: dir, LW_PYTHON_PKG: sandbox.inside(pkg) }),
+      env: workerEnv({ VIRTUAL_ENV: dir, LW_PYTHON_PKG: sandbox.inside(pkg), ...cudaEnv(gpuDevices) }),
+      devices: gpuDeviceNodes(gpuDevices),
       ...(lw ? { cwd: sandbox.inside(lw) } : {}),
       mounts,
       limits,
@@ -156,7 +158,8 @@ export class VenvBackend implements Backend {
       log(`environment.yaml found; its dependencies as pip requirements: ${requirements.split("\n").filter(Boolean).join(", ") || "(none)"}`);
     const env = await this.prepare(requirements, log);
     for (const l of formatRequirementReport(env.report, env.installed)) log(l);
-    const warmPool = this.#opts.warm;
+    // A pre-warmed worker started without devices: a GPU instance always launches its own.
+    const warmPool = opts.gpuDevices?.length ? undefined : this.#opts.warm;
     let root = this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" });
     const warm = warmPool
       ? async () => {
@@ -186,7 +189,7 @@ export class VenvBackend implements Backend {
       backend: "python-venv",
       launch: () => {
         root = this.#opts.sandbox.inside({ src: lw.root, dest: "/learnware" });
-        return this.#worker(`python-venv:${lw.digest.slice(0, 12)}`, env.dir, lw.root, opts.memoryLimitBytes);
+        return this.#worker(`python-venv:${lw.digest.slice(0, 12)}`, env.dir, lw.root, opts.memoryLimitBytes, opts.gpuDevices);
       },
       ...(warm ? { warm } : {}),
       ...(opts.onStart ? { onStart: opts.onStart } : {}),

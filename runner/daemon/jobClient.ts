@@ -14,6 +14,13 @@ export type Job = z.infer<typeof JobView>;
 /** A version as the contract's `getLearnwareVersion` answers it (the runner reads `semantic` and `statSpecs`). */
 export type VersionInfo = z.infer<typeof Version>;
 
+/** What a runner offers in its leases: GPU devices, labels, the backends it can run. */
+export interface Capabilities {
+  gpus: number;
+  labels: string[];
+  backends: string[];
+}
+
 export class JobClient {
   readonly serverUrl: string;
   readonly runner: string;
@@ -36,9 +43,10 @@ export class JobClient {
     }
   }
 
-  /** Leases the next job, or null when there is none. */
-  async lease(kinds: string[], leaseSeconds: number): Promise<Job | null> {
-    const r = await this.#step("Lease", () => this.#api.call("leaseJob", { json: { runner: this.runner, kinds, leaseSeconds } }));
+  /** Leases the next job this runner can run (its `capabilities`: GPUs, labels, backends), or null when there is none. */
+  async lease(kinds: string[], leaseSeconds: number, capabilities?: Capabilities): Promise<Job | null> {
+    const json = { runner: this.runner, kinds, leaseSeconds, ...(capabilities ? { capabilities } : {}) };
+    const r = await this.#step("Lease", () => this.#api.call("leaseJob", { json }));
     return r === null ? null : r.job;
   }
 

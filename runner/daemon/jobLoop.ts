@@ -9,7 +9,8 @@ import { checkLearnware, type CheckResult } from "../check/checkLearnware.ts";
 import type { BackendName } from "../backends/backend.ts";
 import type { Runtime } from "../runtime.ts";
 import { sha256Hex } from "../learnwareDir.ts";
-import type { Job, JobClient } from "./jobClient.ts";
+import { withGpuDevices } from "../gpu.ts";
+import type { Capabilities, Job, JobClient } from "./jobClient.ts";
 
 export interface JobLoopOptions {
   client: JobClient;
@@ -21,6 +22,14 @@ export interface JobLoopOptions {
   log?: (line: string) => void;
   /** Per-call timeout of the check's predict (and load) — default the runtime's. */
   checkTimeoutMs?: number;
+  /** Sent with every lease (default: the runtime's GPUs and labels, its backends). */
+  capabilities?: Capabilities;
+}
+
+/** What this runtime offers: its GPUs and labels (configuration or nvidia-smi) and its backends. */
+export function runtimeCapabilities(runtime: Runtime): Capabilities {
+  const c = runtime.config;
+  return { gpus: runtime.gpus.devices.length, labels: [...(c.labels ?? [])], backends: ["onnx", "js", c.pythonBackend] };
 }
 
 /** Runs one leased job to completion (or abandonment); returns the verdict sent, if any. */
@@ -41,6 +50,7 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
   );
   beat.unref?.();
   const lines = [`runner ${client.runner}, attempt ${job.attempts}, learnware ${job.learnwareId} version ${job.version}`];
+  let devices: string[] = [];
   try {
     let result: CheckResult;
     try {
@@ -54,10 +64,13 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
       }
       const lw = await runtime.materialize(zip);
       const prefer = typeof job.payload?.backend === "string" ? (job.payload.backend as BackendName) : undefined;
+      // A GPU learnware is checked on devices of its own, given back when the check ends.
+      devices = runtime.gpus.acquire(lw.pkg.resources?.gpu ?? 0);
+      if (devices.length > 0) lines.push(`GPU devices: ${devices.join(", ")}`);
       const input: Parameters<typeof checkLearnware>[0] = {
         lw,
         semantic: info.semantic,
-        backend: runtime.backendFor(lw, prefer),
+        backend: withGpuDevices(runtime.backendFor(lw, prefer), devices),
         id: job.learnwareId,
         memoryLimitBytes: runtime.config.instanceMemoryBytes,
         timeoutMs: opts.checkTimeoutMs ?? runtime.config.callTimeoutMs,
@@ -76,6 +89,7 @@ export async function processJob(job: Job, opts: JobLoopOptions): Promise<CheckR
     return result;
   } finally {
     clearInterval(beat);
+    runtime.gpus.release(devices);
   }
 }
 
@@ -106,6 +120,7 @@ export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
     refused = reason;
     return s.ok;
   };
+  const caps = opts.capabilities ?? runtimeCapabilities(opts.runtime);
   const slot = async (): Promise<void> => {
     while (!opts.signal.aborted) {
       if (!(await safe())) {
@@ -114,7 +129,7 @@ export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
       }
       let job: Job | null = null;
       try {
-        job = await opts.client.lease(["check"], opts.leaseSeconds);
+        job = await opts.client.lease(["check"], opts.leaseSeconds, caps);
       } catch (e) {
         log(`lease failed: ${(e as Error).message}`);
       }

@@ -76,6 +76,10 @@ export async function startDaemon(config: RunnerConfig = loadConfig(), log: (l: 
   log(
     `model service listening on ${address} (pool ${Number.isFinite(config.poolSize) ? `${config.poolSize} instances / ` : ""}${config.poolMemoryBytes} bytes, ${config.warmWorkers} warm workers per environment, python backend ${config.pythonBackend})`,
   );
+  if (config.gpus.length > 0)
+    log(`GPUs: ${config.gpus.map((g) => `${g.uuid}${g.name ? ` (${g.name}${g.memoryMiB ? `, ${g.memoryMiB} MiB` : ""})` : ""}`).join(", ")}`);
+  else if (config.gpuNote) log(`GPUs: ${config.gpuNote}`);
+  if (config.labels.length > 0) log(`labels: ${config.labels.join(", ")}`);
   const abort = new AbortController();
   let loop: Promise<void> = Promise.resolve();
   const tokenProblem = config.serverUrl && token ? await checkRunnerToken(config.serverUrl, token) : null;

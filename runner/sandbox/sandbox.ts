@@ -62,6 +62,8 @@ export interface SandboxRequest {
   /** Working directory inside the sandbox. */
   cwd?: string;
   mounts: Mount[];
+  /** Host device nodes bound into the sandbox's /dev (a GPU instance's `/dev/nvidia*`). */
+  devices?: string[];
 }
 
 export interface SandboxedCommand {
@@ -230,6 +232,7 @@ class Bubblewrap implements Sandbox {
     if (!this.asRoot) a.push("--unshare-user", "--disable-userns");
     a.push(...systemMounts());
     a.push("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", String(limits.tmpBytes), "--tmpfs", "/tmp");
+    for (const d of req.devices ?? []) a.push("--dev-bind", d, d);
     // Folders bubblewrap makes for mount points would be root-only: make them traversable.
     const made = new Set(["/", "/usr", "/etc", "/opt", "/tmp", "/proc", "/dev"]);
     for (const m of req.mounts) {

@@ -53,6 +53,8 @@ export interface SandboxedWorkerRequest {
   cwd?: string;
   mounts: Mount[];
   limits: SandboxLimits;
+  /** Host device nodes bound into the sandbox (GPU instances). */
+  devices?: string[];
 }
 
 /** A backend's limits for one instance: the sandbox's defaults, the backend's own, the instance's memory. */
@@ -64,7 +66,17 @@ export function instanceLimits(sandbox: Sandbox, overrides: Partial<SandboxLimit
 
 /** The spec of a worker process that runs `req` inside `sandbox`, with the runner's watchdog on its memory. */
 export function sandboxedWorker(sandbox: Sandbox, req: SandboxedWorkerRequest): WorkerSpec {
-  const cmd = sandbox.wrap({ command: req.command, args: req.args, env: req.env, mounts: req.mounts, ...(req.cwd ? { cwd: req.cwd } : {}) }, req.limits);
+  const cmd = sandbox.wrap(
+    {
+      command: req.command,
+      args: req.args,
+      env: req.env,
+      mounts: req.mounts,
+      ...(req.cwd ? { cwd: req.cwd } : {}),
+      ...(req.devices ? { devices: req.devices } : {}),
+    },
+    req.limits,
+  );
   return {
     name: req.name,
     command: cmd.command,

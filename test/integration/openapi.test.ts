@@ -161,7 +161,11 @@ describe("OpenAPI document", () => {
     const id = up.data.learnware.id as string;
     await call("GET", "/v1/jobs", { token: ADMIN });
     await call("GET", `/v1/jobs/${up.data.jobId}`, { token: ADMIN });
-    const lease = await call("POST", "/v1/jobs/lease", { token: ADMIN, json: { runner: "r1", kinds: ["check"], leaseSeconds: 30 } });
+    assert.equal((await call("PATCH", `/v1/jobs/${up.data.jobId}`, { token: ADMIN, json: { priority: 3 } })).data.job.priority, 3);
+    const lease = await call("POST", "/v1/jobs/lease", {
+      token: ADMIN,
+      json: { runner: "r1", kinds: ["check"], leaseSeconds: 30, capabilities: { gpus: 0, labels: [], backends: ["python-venv"] } },
+    });
     assert.equal(lease.status, 200);
     await call("POST", `/v1/jobs/${lease.data.job.id}/heartbeat`, { token: ADMIN, json: { runner: "r1" } });
     await call("POST", `/v1/jobs/${lease.data.job.id}/complete`, { token: ADMIN, json: { runner: "r1", status: "usable", log: "ok" } });
