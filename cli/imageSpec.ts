@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { LearnwareError } from "../core/errors.ts";
-import { type ImageBatch, IMAGE_WIDTH, resizeImages } from "../core/image/preprocess.ts";
+import { type ImageBatch, pictureToImage, stackImages } from "../core/image/preprocess.ts";
 import { RKMEImageSpecification } from "../core/image/rkmeImageSpec.ts";
 import { CliError } from "./errors.ts";
 import { parseNpyArray } from "./readData.ts";
@@ -19,18 +19,12 @@ export const MAX_IMAGES = 20_000;
 /** One picture as a 1×3×32×32 batch (RGB in [0, 1]). */
 async function readPicture(file: string): Promise<ImageBatch> {
   const { default: sharp } = await import("sharp");
-  let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    out = await sharp(file).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    return pictureToImage(data, info.width, info.height, info.channels);
   } catch (e) {
     throw new CliError(`Cannot decode image ${file}: ${(e as Error).message}`);
   }
-  const { width: w, height: h, channels: c } = out.info;
-  const data = new Float64Array(3 * h * w);
-  // HWC bytes → CHW floats (a grey picture's one channel repeated).
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) for (let ch = 0; ch < 3; ch++) data[ch * h * w + y * w + x] = out.data[(y * w + x) * c + Math.min(ch, c - 1)]! / 255;
-  return resizeImages({ n: 1, c: 3, h, w, data }, IMAGE_WIDTH, IMAGE_WIDTH);
 }
 
 /** The images at `path`: a folder of pictures (sorted by name) or an N×C×H×W `.npy`. */
@@ -55,9 +49,9 @@ export async function readImages(path: string): Promise<ImageBatch> {
     .sort();
   if (files.length === 0) throw new CliError(`${path} holds no pictures (${[...PICTURES].join(", ")})`);
   if (files.length > MAX_IMAGES) throw new CliError(`${path} holds ${files.length} pictures; at most ${MAX_IMAGES} (a spec needs a sample)`);
-  const data = new Float64Array(files.length * 3 * IMAGE_WIDTH * IMAGE_WIDTH);
-  for (let i = 0; i < files.length; i++) data.set((await readPicture(join(path, files[i]!))).data, i * 3 * IMAGE_WIDTH * IMAGE_WIDTH);
-  return { n: files.length, c: 3, h: IMAGE_WIDTH, w: IMAGE_WIDTH, data };
+  const pictures: ImageBatch[] = [];
+  for (const f of files) pictures.push(await readPicture(join(path, f)));
+  return stackImages(pictures);
 }
 
 /** Reads the images of `path` and builds their image RKME. */

@@ -219,3 +219,33 @@ export function preprocessImages(X: ImageBatch, options: { whitening?: boolean }
   if (Y.c > 1 && (options.whitening ?? true)) Y = zcaChannels(Y);
   return Y;
 }
+
+/**
+ * One decoded picture (interleaved bytes, `channels` per pixel: 1 grey, 2 grey + alpha, 3 RGB,
+ * 4 RGBA; alpha ignored) as a 1×3×32×32 batch of RGB in [0, 1], resized as above. The page
+ * (canvas RGBA) and the CLI (sharp) read pictures through it.
+ */
+export function pictureToImage(bytes: ArrayLike<number>, width: number, height: number, channels: number): ImageBatch {
+  if (!(channels >= 1 && channels <= 4) || width < 1 || height < 1 || bytes.length < width * height * channels) {
+    throw new RangeError(`A picture of ${width}×${height}×${channels} needs ${width * height * channels} bytes, got ${bytes.length}`);
+  }
+  const colour = channels >= 3 ? 3 : 1;
+  const data = new Float64Array(3 * height * width);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < 3; c++) data[c * height * width + y * width + x] = bytes[(y * width + x) * channels + (colour === 3 ? c : 0)]! / 255;
+  return resizeImages({ n: 1, c: 3, h: height, w: width, data }, IMAGE_WIDTH, IMAGE_WIDTH);
+}
+
+/** Pictures of any sizes (each already 1×3×32×32, e.g. from `pictureToImage`) as one batch. */
+export function stackImages(images: readonly ImageBatch[]): ImageBatch {
+  if (images.length === 0) throw new RangeError("No images to stack");
+  const { c, h, w } = images[0]!;
+  const size = c * h * w;
+  const data = new Float64Array(images.length * size);
+  images.forEach((im, i) => {
+    if (im.n !== 1 || im.c !== c || im.h !== h || im.w !== w) throw new RangeError(`Image ${i} is ${im.n}×${im.c}×${im.h}×${im.w}, not 1×${c}×${h}×${w}`);
+    data.set(im.data, i * size);
+  });
+  return { n: images.length, c, h, w, data };
+}

@@ -175,3 +175,19 @@ export function csvOf(X: { rows: number; cols: number; data: Float64Array }, nam
   for (let i = 0; i < X.rows; i++) lines.push(Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols), (v) => v.toFixed(digits)).join(","));
   return lines.join("\n") + "\n";
 }
+
+/** Completes every queued check as usable (as a runner would), so anyone may find and download the learnwares. */
+export async function checkAllUsable(server: E2eServer): Promise<void> {
+  const call = (path: string, body: unknown) =>
+    fetch(server.url + path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  for (let r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 }); r.status === 200; ) {
+    const { job } = (await r.json()) as { job: { id: string } };
+    const done = await call(`/v1/jobs/${job.id}/complete`, { runner: "e2e", status: "usable", log: "checked by the e2e test" });
+    if (done.status !== 200) throw new Error(`completing check ${job.id}: HTTP ${done.status}`);
+    r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 });
+  }
+}

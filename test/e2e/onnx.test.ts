@@ -18,7 +18,7 @@ import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
 import { ADMIN } from "./_browser.ts";
 import { uploadForm } from "../integration/_server.ts";
 import { requires } from "../_requires.ts";
-import { axeViolations, csvOf, type E2eBrowser, type E2eServer, type E2eSession, openE2eSession, screenshot } from "./_browser.ts";
+import { axeViolations, checkAllUsable, csvOf, type E2eBrowser, type E2eServer, type E2eSession, openE2eSession, screenshot } from "./_browser.ts";
 
 const { skip } = requires("chromium");
 
@@ -29,21 +29,6 @@ let work: string;
 /** The demo's ONNX sensor learnware (plant A): 8 inputs, 3 classes, softmax output. */
 const ONNX_ID = "00000001";
 const ROWS = 150;
-
-/** Completes every queued check as usable (as a runner would), so anyone may download the packages. */
-async function checkAllUsable(): Promise<void> {
-  const call = (path: string, body: unknown) =>
-    fetch(server.url + path, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  for (let r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 }); r.status === 200; ) {
-    const { job } = (await r.json()) as { job: { id: string } };
-    assert.equal((await call(`/v1/jobs/${job.id}/complete`, { runner: "e2e", status: "usable", log: "checked by the e2e test" })).status, 200);
-    r = await call("/v1/jobs/lease", { runner: "e2e", kinds: ["check"], leaseSeconds: 60 });
-  }
-}
 
 /** The package of a demo learnware, as the server hands it out. */
 async function packageOf(id: string): Promise<LearnwarePackage> {
@@ -195,7 +180,7 @@ describe("ONNX learnwares in the browser (Chromium)", { skip, timeout: 170_000 }
     const up = await fetch(`${server.url}/v1/learnwares`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: uploadForm(semantic, zip) });
     assert.equal(up.status, 201, await up.clone().text());
     const id = ((await up.json()) as { learnware: { id: string } }).learnware.id;
-    await checkAllUsable();
+    await checkAllUsable(server);
     const csv = csvOf(sampleData({ ...lw, seed: 909 }, 25).X, lw.space.featureNames, 5);
     const path = join(work, "clinic.csv");
     await writeFile(path, csv);

@@ -6,47 +6,15 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RKMEImageSpecification } from "../../core/image/rkmeImageSpec.ts";
-import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
-import { createRng } from "../../core/random.ts";
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import sharp from "sharp";
+import { imagePackage, imageSemantic, rgbStripes, stripes, writeStripePngs } from "../_images.ts";
 import { repoRoot, scratch } from "../_util.ts";
 import { ADMIN, api, fixture, runChecks, startTestServer, type TestServer, uploadForm } from "./_server.ts";
 
-/** n images of 1×16×16: horizontal or vertical stripes with noise. */
-function images(n: number, kind: "h" | "v", seed: number) {
-  const rng = createRng(seed);
-  const data = new Float64Array(n * 256);
-  for (let i = 0; i < n; i++)
-    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) data[i * 256 + y * 16 + x] = Math.sin((kind === "h" ? y : x) * 1.3) + 0.2 * rng.normal();
-  return { n, c: 1, h: 16, w: 16, data };
-}
+const images = stripes;
 const kernel = { nModels: 1, width: 8 };
-
-function imageSemantic(name: string) {
-  return {
-    Data: { Values: ["Image"], Type: "Class" },
-    Task: { Values: ["Classification"], Type: "Class" },
-    Library: { Values: ["PyTorch"], Type: "Class" },
-    Scenario: { Values: ["Education"], Type: "Tag" },
-    License: { Values: ["MIT"], Type: "Class" },
-    Description: { Values: `${name} images`, Type: "String" },
-    Name: { Values: name, Type: "String" },
-    Output: { Dimension: 2, Description: { "0": "no", "1": "yes" } },
-  };
-}
-
-function imagePackage(spec: RKMEImageSpecification): Uint8Array {
-  return writeLearnwarePackage({
-    yaml: {
-      model: { class_name: "Model", kwargs: {} },
-      stat_specifications: [{ module_path: "learnware.specification", class_name: RKMEImageSpecification.TYPE, file_name: "stat.json", kwargs: {} }],
-    },
-    files: { "__init__.py": "from learnware.model import BaseModel\nclass Model(BaseModel):\n    pass\n", "stat.json": spec.stringify() },
-  });
-}
 
 describe("image learnwares through the server", () => {
   let s: TestServer;
@@ -100,12 +68,7 @@ describe("image learnwares through the server", () => {
 
   it("lw spec generate --images (a folder of pictures or an N×C×H×W .npy) → lw search --server finds the image learnware", async () => {
     // Two CNN-GP image learnwares (the CLI's default kernel): 3-channel horizontal and vertical stripes.
-    const rgb = (n: number, kind: "h" | "v", seed: number) => {
-      const g = images(n, kind, seed);
-      const data = new Float64Array(n * 3 * 256);
-      for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data.set(g.data.subarray(i * 256, (i + 1) * 256), (i * 3 + c) * 256);
-      return { n, c: 3, h: 16, w: 16, data };
-    };
+    const rgb = rgbStripes;
     const ids: string[] = [];
     for (const [name, kind, seed] of [
       ["horizontal stripes (cnn-gp)", "h", 11],
@@ -123,12 +86,7 @@ describe("image learnwares through the server", () => {
     const pics = join(dir, "pics");
     mkdirSync(pics);
     const user = images(8, "v", 21);
-    for (let i = 0; i < user.n; i++) {
-      const bytes = Buffer.from(Array.from(user.data.subarray(i * 256, (i + 1) * 256), (v) => Math.max(0, Math.min(255, Math.round((v + 1.5) * 80)))));
-      await sharp(bytes, { raw: { width: 16, height: 16, channels: 1 } })
-        .png()
-        .toFile(join(pics, `img${i}.png`));
-    }
+    await writeStripePngs(pics, 8, "v", 21);
     // Asynchronous: the server runs in this process and must answer while lw waits.
     const lw = (...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>

@@ -4,7 +4,7 @@
  * the user chose, so a cancel never leaves the page in a half state.
  */
 import * as Comlink from "comlink";
-import type { GenerateRequest, GenerateResult, PackageReport, WorkerApi } from "./worker.ts";
+import type { GenerateRequest, GenerateResult, ImageSpecResult, PackageReport, WorkerApi } from "./worker.ts";
 import type { TableProfile } from "./csv.ts";
 import type { Prediction } from "./onnxPredict.ts";
 
@@ -73,6 +73,11 @@ export class WorkerClient {
 
   inspectPackage(file: Blob, semantic?: unknown): Promise<PackageReport> {
     return this.ensure().inspectPackage(file, semantic);
+  }
+
+  /** The image RKME of the user's pictures, built in the worker. */
+  imageSpec(files: Blob[], K: number, seed: number): Promise<ImageSpecResult> {
+    return this.ensure().imageSpec(files, K, seed);
   }
 
   /** Runs an ONNX learnware's package on the loaded CSV's columns, in the worker. */

@@ -11,6 +11,8 @@ import * as Comlink from "comlink";
 import type * as Ort from "onnxruntime-web";
 import { getKernelBackend } from "../../core/kernel/backend.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
+import { type ImageBatch, pictureToImage, stackImages } from "../../core/image/preprocess.ts";
+import { RKMEImageSpecification } from "../../core/image/rkmeImageSpec.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
@@ -202,7 +204,45 @@ const api = {
       await session.release();
     }
   },
+
+  /**
+   * The image RKME (`RKMEImageSpecification`, CNN-GP) of the user's pictures, decoded here
+   * (createImageBitmap + OffscreenCanvas, RGB in [0, 1], resized to 32×32): only the spec leaves.
+   */
+  async imageSpec(files: Blob[], K: number, seed: number): Promise<ImageSpecResult> {
+    if (files.length === 0) throw new Error("Choose at least one picture");
+    if (files.length > MAX_PAGE_IMAGES) throw new Error(`${files.length} pictures chosen; at most ${MAX_PAGE_IMAGES} (a specification needs a sample)`);
+    const t0 = performance.now();
+    const pictures: ImageBatch[] = [];
+    for (const [i, f] of files.entries()) {
+      let bitmap: ImageBitmap;
+      try {
+        bitmap = await createImageBitmap(f);
+      } catch {
+        throw new Error(`Picture ${i + 1} (${(f as File).name ?? "unnamed"}) cannot be decoded by this browser`);
+      }
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const g = canvas.getContext("2d")!;
+      g.drawImage(bitmap, 0, 0);
+      const { data } = g.getImageData(0, 0, bitmap.width, bitmap.height);
+      pictures.push(pictureToImage(data, bitmap.width, bitmap.height, 4));
+      bitmap.close();
+    }
+    const spec = RKMEImageSpecification.generate(stackImages(pictures), { K: Math.max(1, Math.min(K, files.length)), seed });
+    return { json: spec.stringify(), images: files.length, points: spec.z.n, ms: performance.now() - t0 };
+  },
 };
+
+/** At most this many pictures for one image specification in the page. */
+export const MAX_PAGE_IMAGES = 2000;
+
+export interface ImageSpecResult {
+  /** The stat.json text (the Python package's RKMEImageSpecification shape). */
+  json: string;
+  images: number;
+  points: number;
+  ms: number;
+}
 
 export type WorkerApi = typeof api;
 Comlink.expose(api);

@@ -10,6 +10,7 @@ import { field, formatBytes, h, mount, progressBar, saveFile, select } from "../
 import { Cancelled, workerClient } from "../genClient.ts";
 import { PALETTE, type PointSet, projectionFigure, USER_COLOR } from "../projection.ts";
 import { downloadHref, errorBox, notice, scoreBar, semanticChips, statusBadge } from "./common.ts";
+import { imageSearchSection } from "./imageSearch.ts";
 
 interface StatJson {
   z: number[][];
@@ -594,5 +595,6 @@ export function findView(): HTMLElement {
     ),
     resultsEl,
     mapEl,
+    imageSearchSection(),
   );
 }
