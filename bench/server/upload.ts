@@ -126,7 +126,12 @@ const server = serve({ fetch: started.app.fetch, port: 0, hostname: "127.0.0.1" 
 await new Promise<void>((r) => server.once("listening", () => r()));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const tmpl = demoLearnwares()[0]!;
-const ours = await measure("market server, POST /v1/learnwares (whole upload path)", `${base}/v1/learnwares`, (k) => demoSemantic({ ...tmpl, name: `bench upload ${k}` }), 201);
+const ours = await measure(
+  "market server, POST /v1/learnwares (whole upload path)",
+  `${base}/v1/learnwares`,
+  (k) => demoSemantic({ ...tmpl, name: `bench upload ${k}` }),
+  201,
+);
 server.close();
 started.close();
 await rm(dir, { recursive: true, force: true });
