@@ -56,7 +56,25 @@ export async function spawnEntry(kind: "node" | "deno", env: Record<string, stri
     url: `http://127.0.0.1:${port}`,
     output: () => out,
     kill: (signal = "SIGTERM") =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((done) => {
+        // Resolved once the whole process group is gone: a launcher (npm's deno bin is a Node
+        // script that starts the real binary) may exit before the server it started has
+        // finished writing its data folder.
+        const resolve = () => {
+          const end = Date.now() + 15_000;
+          const poll = () => {
+            try {
+              if (process.platform !== "win32" && proc.pid !== undefined && Date.now() < end) {
+                process.kill(-proc.pid, 0);
+                return void setTimeout(poll, 50);
+              }
+            } catch {
+              /* ESRCH: no process of the group is left */
+            }
+            done();
+          };
+          poll();
+        };
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
         proc.once("exit", () => resolve());
         if (process.platform !== "win32" && proc.pid !== undefined) {

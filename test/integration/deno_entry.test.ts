@@ -11,7 +11,8 @@ import { buildWeb } from "../../web/build.ts";
 describe("deno entry", () => {
   let dir = "";
   after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    // Retried: files the server wrote while stopping may still be settling (ENOTEMPTY seen on Node 24).
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it("serves the API with the seeded demo market under Deno", { timeout: 180_000 }, async () => {
