@@ -54,6 +54,15 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+/** A path template (`/v1/models/{id}`) with its `{placeholders}` filled in, each encoded. */
+export function fillPath(template: string, params: Record<string, string | number>, what: string): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new TypeError(`${what} needs the path parameter '${name}'`);
+    return encodeURIComponent(String(v));
+  });
+}
+
 export class LwClient {
   readonly baseUrl: string;
   #token: ClientOptions["token"];
@@ -104,11 +113,7 @@ export class LwClient {
   path(id: OperationId, params: Record<string, string | number> = {}): string {
     const found = routeOf(id);
     if (!found) throw new TypeError(`Unknown operation ${id}`);
-    return found.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-      const v = params[name];
-      if (v === undefined) throw new TypeError(`Operation ${id} needs the path parameter '${name}'`);
-      return encodeURIComponent(String(v));
-    });
+    return fillPath(found.path, params, `Operation ${id}`);
   }
 
   /** Calls operation `id`; resolves with its JSON answer (`null` for 204), typed by the contract. */

@@ -14,7 +14,7 @@
  * ```
  */
 import type { z } from "zod";
-import { type CallInit, type ClientOptions, LwClient } from "./client.ts";
+import { type CallInit, type ClientOptions, fillPath, LwClient } from "./client.ts";
 import { RUNNER_OPERATIONS } from "./runnerContract.ts";
 
 type Ops = typeof RUNNER_OPERATIONS;
@@ -51,11 +51,7 @@ export class RunnerClient {
   path(id: RunnerOperationId, params: Record<string, string | number> = {}): string {
     const op = byId.get(id);
     if (!op) throw new TypeError(`Unknown runner operation ${id}`);
-    return op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-      const v = params[name];
-      if (v === undefined) throw new TypeError(`Runner operation ${id} needs the path parameter '${name}'`);
-      return encodeURIComponent(String(v));
-    });
+    return fillPath(op.path, params, `Runner operation ${id}`);
   }
 
   /** Sends operation `id`; an error answer throws `ApiError`. */

@@ -12,7 +12,8 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
+import { once } from "node:events";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,11 +79,10 @@ async function measure(label: string, url: string, semantic: (k: number) => obje
   return m;
 }
 
-/** A bare node:http server: `sink` sees every chunk of the body. */
-async function bare(sink: (chunk: Buffer) => void | Promise<void>, end: () => Promise<void> = async () => {}) {
+/** A bare node:http server: `consume` reads each request's body, then it answers 201. */
+async function bare(consume: (req: IncomingMessage) => Promise<void>) {
   const srv = createServer(async (req, res) => {
-    for await (const chunk of req) await sink(chunk as Buffer);
-    await end();
+    await consume(req);
     res.writeHead(201).end("{}");
   });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
@@ -91,30 +91,28 @@ async function bare(sink: (chunk: Buffer) => void | Promise<void>, end: () => Pr
 
 console.log(`upload of a ${sizeMB.toFixed(0)} MB learnware package with curl -F, median of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})\n`);
 console.log("| receiver | throughput |\n|---|---:|");
-const drain = await bare(() => {});
+const drain = await bare(async (req) => {
+  for await (const _ of req) {
+    /* drained */
+  }
+});
 const ceiling = await measure("bare node:http, body drained (baseline: loopback + HTTP)", drain.url, () => ({}), 201);
 await drain.close();
 
-let out: ReturnType<typeof createWriteStream> | null = null;
-let sha = createHash("sha256");
-let md5 = createHash("md5");
 let n = 0;
-const hashing = await bare(
-  async (c) => {
-    out ??= createWriteStream(join(dir, `raw-${n++}`));
-    sha.update(c);
-    md5.update(c);
-    if (!out.write(c)) await new Promise<void>((r) => out!.once("drain", () => r()));
-  },
-  async () => {
-    await new Promise((r) => out!.end(r));
-    out = null;
-    sha.digest();
-    md5.digest();
-    sha = createHash("sha256");
-    md5 = createHash("md5");
-  },
-);
+const hashing = await bare(async (req) => {
+  const out = createWriteStream(join(dir, `raw-${n++}`));
+  const sha = createHash("sha256");
+  const md5 = createHash("md5");
+  for await (const c of req) {
+    sha.update(c as Buffer);
+    md5.update(c as Buffer);
+    if (!out.write(c)) await once(out, "drain");
+  }
+  await new Promise((r) => out.end(r));
+  sha.digest();
+  md5.digest();
+});
 const streaming = await measure("bare node:http, sha256 + md5 + write to disk (baseline: streaming)", hashing.url, () => ({}), 201);
 await hashing.close();
 

@@ -76,9 +76,9 @@ export class S3BlobStore implements BlobStore {
 
   /** Creates the bucket when it does not exist (tests, first start); an existing one is fine. */
   async init(): Promise<this> {
-    const head = await this.#req("HEAD", "", undefined, {}, true);
+    const head = await this.#req("HEAD", "");
     if (head.status === 404) {
-      const r = await this.#req("PUT", "", undefined, {}, true);
+      const r = await this.#req("PUT", "");
       // Another replica starting at the same time may have created it first.
       if (r.status !== 409) await this.#ok(r, "create bucket");
     } else await this.#ok(head, "bucket");
@@ -93,32 +93,26 @@ export class S3BlobStore implements BlobStore {
   /**
    * One signed request. It fails (a rejected promise, never a hang) when the store does not
    * answer within the timeout: a stalled object store must not hold an upload open for ever.
-   * Downloads handed to callers as streams (`open`) are timed only until their headers arrive.
+   * A download handed to the caller as a stream (`stream: true`) is timed only until its headers.
    */
   async #req(
     method: string,
     key: string,
-    body?: BodyInit | Uint8Array,
-    headers: Record<string, string> = {},
-    _raw = false,
-    query = "",
-    stream = false,
+    o: { body?: BodyInit | Uint8Array; headers?: Record<string, string>; query?: string; stream?: boolean } = {},
   ): Promise<Response> {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(new Error(`S3 ${method} ${key || "/"}: no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    // Body reads of non-stream answers stay under the timeout (the timer is then left to fire
+    // harmlessly; unref'd, it keeps no process alive).
+    (timer as unknown as { unref?: () => void }).unref?.();
     try {
-      const r = await this.#aws.fetch(this.#url(key, query), {
+      const r = await this.#aws.fetch(this.#url(key, o.query ?? ""), {
         method,
-        headers,
+        headers: o.headers ?? {},
         signal: ctl.signal,
-        ...(body !== undefined ? { body: body as BodyInit } : {}),
+        ...(o.body !== undefined ? { body: o.body as BodyInit } : {}),
       });
-      if (stream) clearTimeout(timer);
-      else {
-        // The body is read by the caller: keep the timer until it is, and let it not keep the process alive.
-        const t = timer as unknown as { unref?: () => void };
-        t.unref?.();
-      }
+      if (o.stream) clearTimeout(timer);
       return r;
     } catch (err) {
       clearTimeout(timer);
@@ -150,7 +144,7 @@ export class S3BlobStore implements BlobStore {
     let token: string | null = null;
     for (;;) {
       const q: string = `list-type=2&prefix=${encodeURIComponent(prefix)}${token ? `&continuation-token=${encodeURIComponent(token)}` : ""}`;
-      const xml: string = await (await this.#ok(await this.#req("GET", "", undefined, {}, true, q), "list")).text();
+      const xml: string = await (await this.#ok(await this.#req("GET", "", { query: q }), "list")).text();
       const keys = xmlValues(xml, "Key");
       const sizes = xmlValues(xml, "Size");
       for (let i = 0; i < keys.length; i++) yield { key: keys[i]!, size: Number(sizes[i]) };
@@ -171,12 +165,12 @@ export class S3BlobStore implements BlobStore {
       buf = [];
       buffered = 0;
       if (uploadId === null) {
-        const xml = await (await this.#ok(await this.#req("POST", key, undefined, {}, false, "uploads="), "start multipart")).text();
+        const xml = await (await this.#ok(await this.#req("POST", key, { query: "uploads=" }), "start multipart")).text();
         uploadId = xmlValues(xml, "UploadId")[0] ?? null;
         if (!uploadId) throw new Error("S3 start multipart: no UploadId");
       }
       const r = await this.#ok(
-        await this.#req("PUT", key, part, {}, false, `partNumber=${etags.length + 1}&uploadId=${encodeURIComponent(uploadId)}`),
+        await this.#req("PUT", key, { body: part, query: `partNumber=${etags.length + 1}&uploadId=${encodeURIComponent(uploadId)}` }),
         "upload part",
       );
       etags.push(r.headers.get("etag") ?? "");
@@ -188,12 +182,12 @@ export class S3BlobStore implements BlobStore {
         if (buffered >= PART) await flushPart();
       });
       if (uploadId === null) {
-        await this.#ok(await this.#req("PUT", key, concat(buf, buffered)), "put");
+        await this.#ok(await this.#req("PUT", key, { body: concat(buf, buffered) }), "put");
       } else {
         if (buffered > 0) await flushPart();
         const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
         const r = await this.#ok(
-          await this.#req("POST", key, xml, { "content-type": "application/xml" }, false, `uploadId=${encodeURIComponent(uploadId)}`),
+          await this.#req("POST", key, { body: xml, headers: { "content-type": "application/xml" }, query: `uploadId=${encodeURIComponent(uploadId)}` }),
           "complete multipart",
         );
         const text = await r.text();
@@ -201,7 +195,7 @@ export class S3BlobStore implements BlobStore {
       }
       return { tempId, ...digest };
     } catch (err) {
-      if (uploadId !== null) await this.#req("DELETE", key, undefined, {}, false, `uploadId=${encodeURIComponent(uploadId)}`).catch(() => undefined);
+      if (uploadId !== null) await this.#req("DELETE", key, { query: `uploadId=${encodeURIComponent(uploadId)}` }).catch(() => undefined);
       throw err;
     }
   }
@@ -216,7 +210,7 @@ export class S3BlobStore implements BlobStore {
     const tmp = this.#tempKey(staged.tempId);
     if ((await this.size(staged.sha256)) === null) {
       await this.#ok(
-        await this.#req("PUT", dest, undefined, { "x-amz-copy-source": `/${this.bucket}/${tmp.split("/").map(encodeURIComponent).join("/")}` }),
+        await this.#req("PUT", dest, { headers: { "x-amz-copy-source": `/${this.bucket}/${tmp.split("/").map(encodeURIComponent).join("/")}` } }),
         "copy",
       );
     }
@@ -240,7 +234,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async open(sha256: string): Promise<ReadableStream<Uint8Array> | null> {
-    const r = await this.#req("GET", this.#blobKey(sha256), undefined, {}, false, "", true);
+    const r = await this.#req("GET", this.#blobKey(sha256), { stream: true });
     if (r.status === 404) return null;
     await this.#ok(r, "get");
     return r.body;
@@ -266,7 +260,7 @@ export class S3BlobStore implements BlobStore {
 
   async putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }> {
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    if ((await this.size(sha256)) === null) await this.#ok(await this.#req("PUT", this.#blobKey(sha256), bytes), "put");
+    if ((await this.size(sha256)) === null) await this.#ok(await this.#req("PUT", this.#blobKey(sha256), { body: bytes }), "put");
     return { sha256, size: bytes.byteLength };
   }
 
@@ -297,7 +291,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async partialCreate(id: string): Promise<void> {
-    await this.#ok(await this.#req("PUT", this.#partialDir(id) + MARKER, new Uint8Array(0)), "create session");
+    await this.#ok(await this.#req("PUT", this.#partialDir(id) + MARKER, { body: new Uint8Array(0) }), "create session");
   }
 
   async partialSize(id: string): Promise<number | null> {
@@ -307,7 +301,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async #putChunk(id: string, offset: number, bytes: Uint8Array): Promise<void> {
-    await this.#ok(await this.#req("PUT", this.#partialDir(id) + String(offset).padStart(16, "0"), bytes), "put chunk");
+    await this.#ok(await this.#req("PUT", this.#partialDir(id) + String(offset).padStart(16, "0"), { body: bytes }), "put chunk");
   }
 
   async partialAppend(id: string, offset: number, bytes: Uint8Array): Promise<number> {
