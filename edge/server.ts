@@ -77,7 +77,7 @@ export async function startServer(
   const db = await openDatabase(config.dbUrl);
   // The search index: back from the snapshot a clean shutdown left, else rebuilt from the rows.
   const snapshotPath = join(config.dataDir, "rkme-index.bin");
-  const reopened = await openSpecIndex(db, { ivfMinSize: config.indexIvfMinSize, snapshotPath });
+  const reopened = await openSpecIndex(db, { ivfMinSize: config.indexIvfMinSize, snapshotPath, ...(opts.log ? { log: opts.log } : {}) });
   if (reopened > 0) opts.log?.(`search index reopened from ${snapshotPath} (${reopened} learnwares)`);
   const blobs: BlobStore = config.blobUrl
     ? await new S3BlobStore({ url: config.blobUrl, ...config.s3 }).init()

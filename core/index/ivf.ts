@@ -110,19 +110,47 @@ export class IvfQuantizer {
     this.slotPos = sp;
   }
 
-  /** The list a sketch belongs to (the centroid of largest inner product). */
+  /**
+   * The list a sketch belongs to: the centroid nearest its direction, computed exactly as the
+   * training assigns its lists (`assignLists`), so a sketch lands in the same list whether it
+   * was there at training, inserted afterwards, or assigned by a replica that loaded the
+   * centroids — a pure function of the sketch and the centroids.
+   */
   assign(store: Float32Array, offset: number): number {
-    const { centroids: c, dim, lists } = this;
-    let best = 0,
-      bd = -Infinity;
-    for (let l = 0; l < lists; l++) {
-      const d = dot(c, l * dim, store, offset, dim);
-      if (d > bd) {
-        bd = d;
-        best = l;
-      }
+    const { dim, lists } = this;
+    if (this.#scratch === null) {
+      this.#scratch = { C: Float64Array.from(this.centroids), row: new Float64Array(dim), dist: new Float64Array(lists), best: new Int32Array(1) };
     }
-    return best;
+    const { C, row, dist, best } = this.#scratch;
+    unitRow(store, offset, dim, row, 0);
+    nearestRows(row, 1, C, lists, dim, dist, best);
+    return best[0]!;
+  }
+
+  #scratch: { C: Float64Array; row: Float64Array; dist: Float64Array; best: Int32Array } | null = null;
+
+  /**
+   * The list of each of `slots` (rows of `store`, `dim` wide) for these centroids, in slices
+   * of about a thousand sketches with `pause()` between them: what the training returns as
+   * `lists`, for a process that loads centroids trained elsewhere (one shared catalogue).
+   */
+  static async assignLists(
+    store: () => Float32Array,
+    dim: number,
+    slots: Int32Array,
+    centroids: Float32Array,
+    pause: () => Promise<void>,
+  ): Promise<Int32Array> {
+    if (centroids.length === 0 || centroids.length % dim !== 0) {
+      throw new RangeError(`IvfQuantizer: ${centroids.length} centroid values are not a whole number of ${dim}-long rows`);
+    }
+    const steps = assignSteps(store, dim, slots, centroids);
+    let r = steps.next();
+    while (!r.done) {
+      await pause();
+      r = steps.next();
+    }
+    return r.value;
   }
 
   /** Puts `slot` (its sketch at `slot·dim` of `store`) into its list. */
@@ -222,13 +250,15 @@ function nearestRows(x: Float64Array, m: number, C: Float64Array, L: number, dim
 
 /** Rows `slots[i0, i0 + m)` of `store` as unit vectors (f64) into `buf`. */
 function unitRows(store: Float32Array, dim: number, slots: Int32Array, i0: number, m: number, buf: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    const o = slots[i0 + i]! * dim;
-    let s = 0;
-    for (let k = 0; k < dim; k++) s += store[o + k]! * store[o + k]!;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let k = 0; k < dim; k++) buf[i * dim + k] = store[o + k]! * inv;
-  }
+  for (let i = 0; i < m; i++) unitRow(store, slots[i0 + i]! * dim, dim, buf, i * dim);
+}
+
+/** The row at `o` of `store` as a unit vector (f64) at `bo` of `buf` (a zero row stays zero). */
+function unitRow(store: Float32Array, o: number, dim: number, buf: Float64Array, bo: number): void {
+  let s = 0;
+  for (let k = 0; k < dim; k++) s += store[o + k]! * store[o + k]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let k = 0; k < dim; k++) buf[bo + k] = store[o + k]! * inv;
 }
 
 const CHUNK = 1024;
@@ -253,6 +283,13 @@ function* trainSteps(
   const X = new Float64Array(sampleN * dim);
   unitRows(store(), dim, sampleSlots, 0, sampleN, X);
   const centroids = yield* sphericalKMeans(X, sampleN, dim, lists, options.iterations ?? 10, rng);
+  return { centroids, lists: yield* assignSteps(store, dim, slots, centroids) };
+}
+
+/** Every slot's list for `centroids`, one block of `CHUNK` sketches per step. */
+function* assignSteps(store: () => Float32Array, dim: number, slots: Int32Array, centroids: Float32Array): Generator<void, Int32Array> {
+  const n = slots.length;
+  const lists = centroids.length / dim;
   const C = Float64Array.from(centroids);
   const buf = new Float64Array(CHUNK * dim);
   const dist = new Float64Array(CHUNK * lists);
@@ -263,7 +300,7 @@ function* trainSteps(
     unitRows(store(), dim, slots, i0, m, buf);
     nearestRows(buf, m, C, lists, dim, dist, out.subarray(i0, i0 + m));
   }
-  return { centroids, lists: out };
+  return out;
 }
 
 /** `m` distinct indices of [0, n) (partial Fisher–Yates). */

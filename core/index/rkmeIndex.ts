@@ -146,6 +146,27 @@ export class SketchBucket {
     for (let s = 0; s < this.ids.length; s++) if (this.ids[s] !== undefined) out[j++] = s;
     return out;
   }
+
+  /**
+   * Live slots in the order of their ids: what a training samples from, so that two processes
+   * holding the same entries (added in any order) train the same lists.
+   */
+  slotsById(): Int32Array {
+    const ids = this.ids;
+    return this.liveSlots().sort((a, b) => {
+      const x = ids[a]!,
+        y = ids[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  }
+}
+
+/** A bucket's inverted file as it can be stored and installed elsewhere. */
+export interface BucketCentroids {
+  /** L×D unit-length centroids. */
+  centroids: Float32Array;
+  /** The bucket's size when they were trained (the bucket retrains at 4× that). */
+  trainedSize: number;
 }
 
 export class RkmeIndex {
@@ -400,6 +421,70 @@ export class RkmeIndex {
     return false;
   }
 
+  /** The (dim, gamma) buckets whose inverted file is due, with their size. */
+  dueBuckets(): { dim: number; gamma: number; size: number }[] {
+    return [...this.buckets.values()].filter((b) => this.due(b)).map((b) => ({ dim: b.map.dim, gamma: b.map.gamma, size: b.count }));
+  }
+
+  /** The inverted file of the (dim, gamma) bucket (null: none, or no such bucket). */
+  bucketCentroids(dim: number, gamma: number): BucketCentroids | null {
+    const ivf = this.buckets.get(bucketKey(dim, gamma))?.ivf;
+    return ivf ? { centroids: ivf.centroids, trainedSize: ivf.trainedSize } : null;
+  }
+
+  /**
+   * Trains the (dim, gamma) bucket's inverted file in slices (as `trainInBackground`, on the
+   * live slots in id order), or, given `centroids`, installs those (trained by another process
+   * on the same catalogue: every sketch goes to its nearest centroid, as the training would
+   * have put it). Returns what was installed (null: no such bucket, or it shrank below
+   * `ivfMinSize / 2` meanwhile).
+   */
+  async trainBucketInBackground(
+    dim: number,
+    gamma: number,
+    opts: {
+      pause?: () => Promise<void>;
+      train?: (store: Float32Array, dim: number, slots: Int32Array, options: IvfTrainOptions) => Promise<{ centroids: Float32Array; lists: Int32Array }>;
+      centroids?: BucketCentroids;
+    } = {},
+  ): Promise<BucketCentroids | null> {
+    const b = this.buckets.get(bucketKey(dim, gamma));
+    if (!b || b.training !== null) return null;
+    const pause = opts.pause ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
+    const slots = b.slotsById();
+    if (slots.length === 0 && !opts.centroids) return null;
+    b.training = { dirty: new Set() };
+    try {
+      const F = this.options.features;
+      let centroids: Float32Array, lists: Int32Array, trainedSize: number;
+      if (opts.centroids) {
+        centroids = opts.centroids.centroids;
+        trainedSize = opts.centroids.trainedSize;
+        lists = await IvfQuantizer.assignLists(() => b.store, F, slots, centroids, pause);
+      } else {
+        ({ centroids, lists } = opts.train
+          ? await opts.train(b.store, F, slots, this.ivfTrainOptions())
+          : await IvfQuantizer.trainSliced(() => b.store, F, slots, this.ivfTrainOptions(), pause));
+        trainedSize = slots.length;
+      }
+      const listOf = new Map<number, number>();
+      slots.forEach((slot, i) => listOf.set(slot, lists[i]!));
+      const q = new IvfQuantizer(F, centroids, trainedSize, b.capacity);
+      const dirty = b.training.dirty;
+      for (let slot = 0; slot < b.ids.length; slot++) {
+        if (b.ids[slot] === undefined) continue;
+        const l = dirty.has(slot) ? undefined : listOf.get(slot);
+        if (l !== undefined) q.insertInto(slot, l);
+        else q.insert(slot, b.store);
+      }
+      if (b.count < this.options.ivfMinSize / 2 || this.buckets.get(bucketKey(dim, gamma)) !== b) return null;
+      b.ivf = q;
+      return { centroids, trainedSize };
+    } finally {
+      b.training = null;
+    }
+  }
+
   /**
    * Trains every due bucket in slices, awaiting `pause()` between them (default: a macrotask,
    * so a server keeps answering). Searches and updates go on meanwhile against the old lists
@@ -416,27 +501,7 @@ export class RkmeIndex {
   ): Promise<void> {
     for (const b of [...this.buckets.values()]) {
       if (!this.due(b) || this.buckets.get(bucketKey(b.map.dim, b.map.gamma)) !== b) continue;
-      const slots = b.liveSlots();
-      b.training = { dirty: new Set() };
-      try {
-        const F = this.options.features;
-        const { centroids, lists } = train
-          ? await train(b.store, F, slots, this.ivfTrainOptions())
-          : await IvfQuantizer.trainSliced(() => b.store, F, slots, this.ivfTrainOptions(), pause);
-        const listOf = new Map<number, number>();
-        slots.forEach((slot, i) => listOf.set(slot, lists[i]!));
-        const q = new IvfQuantizer(F, centroids, slots.length, b.capacity);
-        const dirty = b.training.dirty;
-        for (let slot = 0; slot < b.ids.length; slot++) {
-          if (b.ids[slot] === undefined) continue;
-          const l = dirty.has(slot) ? undefined : listOf.get(slot);
-          if (l !== undefined) q.insertInto(slot, l);
-          else q.insert(slot, b.store);
-        }
-        if (b.count >= this.options.ivfMinSize / 2) b.ivf = q;
-      } finally {
-        b.training = null;
-      }
+      await this.trainBucketInBackground(b.map.dim, b.map.gamma, { pause, ...(train ? { train } : {}) });
     }
   }
 
@@ -446,7 +511,7 @@ export class RkmeIndex {
 
   private trainBucket(b: SketchBucket): void {
     b.ivf = null;
-    b.ivf = IvfQuantizer.train(b.store, this.options.features, b.liveSlots(), b.capacity, this.ivfTrainOptions());
+    b.ivf = IvfQuantizer.train(b.store, this.options.features, b.slotsById(), b.capacity, this.ivfTrainOptions());
   }
 
   private scanBucket(

@@ -240,3 +240,23 @@ export const settings = pgTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+export const ivfCentroids = pgTable("ivf_centroids", {
+  bucket: text("bucket").primaryKey(),
+  generation: integer("generation").notNull().default(0),
+  trainedSize: integer("trained_size").notNull().default(0),
+  lists: integer("lists").notNull().default(0),
+  centroids: bytea("centroids"),
+  trainedBy: text("trained_by"),
+  trainedAt: ms("trained_at"),
+  claimedBy: text("claimed_by"),
+  claimedUntil: ms("claimed_until"),
+});
+
+export const runners = pgTable("runners", {
+  name: text("name").primaryKey(),
+  owner: text("owner"),
+  capabilities: json("capabilities").$type<Record<string, unknown>>().notNull().default({}),
+  registeredAt: ms("registered_at").notNull().default(now),
+  lastSeen: ms("last_seen").notNull().default(now),
+});

@@ -261,3 +261,33 @@ export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * The RKME index's inverted files, one row per sketch bucket (feature map, dimension, γ):
+ * trained once, by the replica that claims the row, and loaded by every other one, so all
+ * replicas probe the same lists (`edge/services/ivfCentroids.ts`). `generation` counts the
+ * trainings stored; a claim (`claimed_by` until `claimed_until`) marks a training under way.
+ */
+export const ivfCentroids = sqliteTable("ivf_centroids", {
+  bucket: text("bucket").primaryKey(),
+  generation: integer("generation").notNull().default(0),
+  /** The bucket's size when trained (it retrains at 4× that). */
+  trainedSize: integer("trained_size").notNull().default(0),
+  lists: integer("lists").notNull().default(0),
+  /** L×D unit centroids, f32 little-endian; null until the first training is stored. */
+  centroids: blob("centroids", { mode: "buffer" }),
+  trainedBy: text("trained_by"),
+  trainedAt: integer("trained_at"),
+  claimedBy: text("claimed_by"),
+  claimedUntil: integer("claimed_until"),
+});
+
+/** Runners as they last leased or registered: what each offers (`GET /v1/runners`). */
+export const runners = sqliteTable("runners", {
+  name: text("name").primaryKey(),
+  /** The owner of the token it last used. */
+  owner: text("owner"),
+  capabilities: text("capabilities", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+  registeredAt: integer("registered_at").notNull().default(now),
+  lastSeen: integer("last_seen").notNull().default(now),
+});

@@ -15,13 +15,15 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import type { IvfTrainOptions } from "../../core/index/ivf.ts";
-import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
+import { type BucketCentroids, RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
 import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { findStatSpec, TABLE_SPEC } from "../../core/spec/statSpecs.ts";
 import type { Database } from "../db/client.ts";
 import { settings, specSketches, versions } from "../db/schema.ts";
+import { centroidKey, centroidsOf, CLAIM_TTL_MS, claimTraining, readCentroids, releaseClaim, renewClaim, storeTrained } from "./ivfCentroids.ts";
 import { cachedSpecsOf } from "./kindSpecs.ts";
 import type { SearchExecutor } from "./searchPool.ts";
 
@@ -45,6 +47,15 @@ interface State {
   training: Promise<void> | null;
   /** This database's identity for snapshots (a `settings` row made at first open). */
   dbId: string | null;
+  /** Names this process in `ivf_centroids` claims. */
+  replica: string;
+  /** Bucket row key → the stored generation whose lists this index holds. */
+  generations: Map<string, number>;
+  /** When the stored generations were last compared with the installed ones (0: not yet). */
+  checkedAt: number;
+  /** Inverted files trained here / loaded from the catalogue (for tests and logs). */
+  counts: { trained: number; loaded: number };
+  log: (m: string) => void;
 }
 
 const states = new WeakMap<Database, State>();
@@ -63,6 +74,11 @@ function stateOf(db: Database, index?: RkmeIndex): State {
       queue: Promise.resolve(),
       training: null,
       dbId: null,
+      replica: `replica-${crypto.randomUUID().slice(0, 8)}`,
+      generations: new Map(),
+      checkedAt: 0,
+      counts: { trained: 0, loaded: 0 },
+      log: () => {},
     };
     states.set(db, s);
   }
@@ -76,7 +92,7 @@ function stateOf(db: Database, index?: RkmeIndex): State {
  * and a new training. The first sync then reconciles it with the catalogue by version id.
  * Returns how many entries the snapshot brought back (0 without a usable one).
  */
-export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; snapshotPath?: string } = {}): Promise<number> {
+export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; snapshotPath?: string; log?: (m: string) => void } = {}): Promise<number> {
   if (states.has(db)) throw new Error("openSpecIndex: the index of this database is already open");
   const fresh = new RkmeIndex({ autoTrain: false, ...(opts.ivfMinSize !== undefined ? { ivfMinSize: opts.ivfMinSize } : {}) });
   const dbId = await databaseId(db);
@@ -84,6 +100,7 @@ export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; s
   const start = (index: RkmeIndex): State => {
     const st = stateOf(db, index);
     st.dbId = dbId;
+    if (opts.log) st.log = opts.log;
     return st;
   };
   if (path === undefined || !existsSync(path) || !existsSync(`${path}.json`)) {
@@ -91,7 +108,12 @@ export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; s
     return 0;
   }
   try {
-    const meta = JSON.parse(await readFile(`${path}.json`, "utf8")) as { format: number; dbId: string; entries: [string, number][] };
+    const meta = JSON.parse(await readFile(`${path}.json`, "utf8")) as {
+      format: number;
+      dbId: string;
+      entries: [string, number][];
+      generations?: [string, number][];
+    };
     const index = RkmeIndex.deserialize(new Uint8Array(await readFile(path)));
     const same = (["features", "seed", "ivfMinSize", "probeLists", "probeFraction"] as const).every((k) => index.options[k] === fresh.options[k]);
     // Version ids name immutable versions only within one database that never went back in
@@ -106,6 +128,8 @@ export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; s
     }
     const st = start(index);
     for (const [id, v] of meta.entries) st.indexed.set(id, v);
+    // The stored generations its lists were; the first sync compares them with the catalogue's.
+    for (const [k, g] of meta.generations ?? []) st.generations.set(k, g);
     return index.size;
   } catch {
     start(fresh); // a damaged snapshot: rebuild from the rows
@@ -129,7 +153,7 @@ export function saveSpecIndex(db: Database, snapshotPath: string): boolean {
   if (!st || st.syncedWith === null || st.dbId === null) return false;
   const entries: [string, number][] = [...st.indexed];
   writeFileSync(`${snapshotPath}.tmp`, st.index.serialize());
-  writeFileSync(`${snapshotPath}.json.tmp`, JSON.stringify({ format: 1, dbId: st.dbId, entries }));
+  writeFileSync(`${snapshotPath}.json.tmp`, JSON.stringify({ format: 1, dbId: st.dbId, entries, generations: [...st.generations] }));
   renameSync(`${snapshotPath}.tmp`, snapshotPath);
   renameSync(`${snapshotPath}.json.tmp`, `${snapshotPath}.json`);
   return true;
@@ -165,7 +189,11 @@ export interface SyncListing {
  */
 export async function syncSpecIndex(db: Database, listing: SyncListing, exec?: SearchExecutor): Promise<RkmeIndex> {
   const st = stateOf(db);
-  if (st.syncedWith === listing.key) return st.index;
+  if (st.syncedWith === listing.key) {
+    // Another replica may have stored newer lists: compared now and then, off the search's path.
+    if (Date.now() - st.checkedAt > RECHECK_MS) coordinateTraining(db, st, exec, true);
+    return st.index;
+  }
   const run = st.queue.then(() => syncNow(db, st, listing, exec));
   st.queue = run.catch(() => undefined);
   return run;
@@ -227,28 +255,127 @@ async function syncNow(db: Database, st: State, listing: SyncListing, exec: Sear
     }
   }
   st.syncedWith = listingKey;
-  if (st.training === null && st.index.needsTraining()) {
-    // On a search thread when there are some (the sketches copied into shared memory a slice at
-    // a time); else in slices between requests here.
-    const train =
-      exec?.kind === "workers"
-        ? async (store: Float32Array, dim: number, slots: Int32Array, options: IvfTrainOptions) => {
-            const shared = new Float32Array(new SharedArrayBuffer(store.byteLength));
-            for (let at = 0; at < store.length; at += 1 << 22) {
-              shared.set(store.subarray(at, at + (1 << 22)), at);
-              await new Promise((r) => setTimeout(r, 0));
-            }
-            return exec.run({ kind: "trainIvf", store: shared, dim, slots, options });
-          }
-        : undefined;
-    st.training = st.index
-      .trainInBackground(undefined, train)
-      .catch(() => undefined)
-      .finally(() => {
-        st.training = null;
-      });
-  }
+  coordinateTraining(db, st, exec, st.checkedAt === 0 || Date.now() - st.checkedAt > RECHECK_MS);
   return st.index;
+}
+
+/** How often a replica compares its lists with the stored ones when nothing is due. */
+const RECHECK_MS = 30_000;
+/** How often a replica waiting for another one's training looks at the row. */
+const WAIT_MS = 250;
+
+/**
+ * Starts (unless one runs) bringing the inverted files in line with `ivf_centroids`: a due
+ * bucket loads the stored lists when they fit its size, else claims the row, trains (on a
+ * search thread when there are some, else in slices between requests), stores the result and
+ * installs it — or, when another replica holds the claim, waits for its row. With `recheck`,
+ * buckets that have lists are also compared with the stored generation.
+ */
+function coordinateTraining(db: Database, st: State, exec: SearchExecutor | undefined, recheck: boolean): void {
+  if (st.training !== null || (!recheck && !st.index.needsTraining())) return;
+  st.checkedAt = Date.now();
+  st.training = coordinate(db, st, exec, recheck)
+    .catch((err: unknown) => st.log(`search index: inverted-file coordination failed (retried at a later search): ${(err as Error).message}`))
+    .finally(() => {
+      st.training = null;
+    });
+}
+
+async function coordinate(db: Database, st: State, exec: SearchExecutor | undefined, recheck: boolean): Promise<void> {
+  const index = st.index;
+  const o = index.options;
+  for (let round = 0; ; round++) {
+    const targets = new Map<string, { dim: number; gamma: number; size: number; due: boolean }>();
+    for (const b of index.dueBuckets()) targets.set(centroidKey(o, b.dim, b.gamma), { ...b, due: true });
+    if (recheck && round === 0) {
+      for (const b of index.stats()) {
+        const key = centroidKey(o, b.dim, b.gamma);
+        if (b.ivfLists !== null && !targets.has(key)) targets.set(key, { dim: b.dim, gamma: b.gamma, size: b.size, due: false });
+      }
+    }
+    if (targets.size === 0) return;
+    let waiting = false;
+    for (const [key, t] of targets) {
+      const row = await readCentroids(db, key);
+      const stored = row && row.generation > 0 ? centroidsOf(row) : null;
+      const name = `d=${t.dim} γ=${t.gamma}`;
+      if (row && stored && t.size < 4 * row.trainedSize) {
+        // Lists another replica (or this one, before a restart) stored for this size: use them.
+        if (st.generations.get(key) === row.generation && index.bucketCentroids(t.dim, t.gamma) !== null) continue;
+        const got = await index.trainBucketInBackground(t.dim, t.gamma, { centroids: { centroids: stored, trainedSize: row.trainedSize } });
+        if (got) {
+          st.generations.set(key, row.generation);
+          st.counts.loaded++;
+          st.log(
+            `search index: inverted file ${name} loaded from the catalogue (generation ${row.generation}, ${stored.length / o.features} lists for ${row.trainedSize} specs, trained by ${row.trainedBy}; centroids sha256 ${digest(stored)})`,
+          );
+        }
+        continue;
+      }
+      if (!t.due) {
+        // Lists of this process that the catalogue does not hold (made before it stored them): share them.
+        const mine = index.bucketCentroids(t.dim, t.gamma);
+        if (!mine || (row && row.generation > 0)) continue;
+        if (await claimTraining(db, key, st.replica, row?.generation ?? 0, Date.now())) {
+          const g = await storeTrained(db, key, st.replica, { ...mine, lists: mine.centroids.length / o.features }, Date.now());
+          if (g !== null) st.generations.set(key, g);
+        }
+        continue;
+      }
+      if (!(await claimTraining(db, key, st.replica, row?.generation ?? 0, Date.now()))) {
+        waiting = true; // another replica trains it (or stored a newer generation): look again
+        continue;
+      }
+      const renew = setInterval(() => void renewClaim(db, key, st.replica, Date.now()).catch(() => undefined), CLAIM_TTL_MS / 4);
+      (renew as { unref?: () => void }).unref?.();
+      let trained: BucketCentroids | null = null;
+      try {
+        trained = await index.trainBucketInBackground(t.dim, t.gamma, workerTrain(exec) ?? {});
+      } finally {
+        clearInterval(renew);
+        if (trained === null) await releaseClaim(db, key, st.replica).catch(() => undefined);
+      }
+      if (trained === null) continue;
+      st.counts.trained++;
+      const g = await storeTrained(db, key, st.replica, { ...trained, lists: trained.centroids.length / o.features }, Date.now());
+      if (g === null) {
+        waiting = true; // the claim expired and another replica took over: load what it stores
+        st.generations.delete(key);
+        continue;
+      }
+      st.generations.set(key, g);
+      st.log(
+        `search index: inverted file ${name} trained here and stored (generation ${g}, ${trained.centroids.length / o.features} lists for ${trained.trainedSize} specs, as ${st.replica}; centroids sha256 ${digest(trained.centroids)})`,
+      );
+    }
+    if (!waiting) return;
+    await new Promise((r) => setTimeout(r, WAIT_MS));
+  }
+}
+
+/** A bucket's training on a search thread (the sketches copied into shared memory a slice at a time). */
+function workerTrain(exec: SearchExecutor | undefined): Parameters<RkmeIndex["trainBucketInBackground"]>[2] | null {
+  if (exec?.kind !== "workers") return null;
+  return {
+    train: async (store: Float32Array, dim: number, slots: Int32Array, options: IvfTrainOptions) => {
+      const shared = new Float32Array(new SharedArrayBuffer(store.byteLength));
+      for (let at = 0; at < store.length; at += 1 << 22) {
+        shared.set(store.subarray(at, at + (1 << 22)), at);
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      return exec.run({ kind: "trainIvf", store: shared, dim, slots, options });
+    },
+  };
+}
+
+function digest(c: Float32Array): string {
+  return createHash("sha256").update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)).digest("hex").slice(0, 16);
+}
+
+/** Inverted files this process trained and loaded (for tests). */
+export function ivfCounts(db: Database): { trained: number; loaded: number; replica: string } {
+  const st = stateOf(db);
+  return { ...st.counts, replica: st.replica };
 }
 
 /** Resolves when the index's background training (if one runs) has finished. */
