@@ -34,13 +34,23 @@ export interface Database {
   db: Db;
   client: SqlClient;
   /**
-   * Runs `fn` in one write transaction, one at a time per process (libSQL: BEGIN IMMEDIATE;
-   * PostgreSQL: SERIALIZABLE, retried on serialization failures, so `fn` may run again).
+   * Runs `fn` in one write transaction, one at a time per process (libSQL: BEGIN IMMEDIATE,
+   * retried while another process holds the file's write lock; PostgreSQL: SERIALIZABLE,
+   * retried on serialization failures; so `fn` may run again).
    */
   write<T>(fn: (tx: Tx) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /** Subscribes to commits of events by other processes (PostgreSQL LISTEN); returns the unsubscribe. */
   onCommitted?(f: () => void): () => void;
   close(): void;
+}
+
+/** Whether an error (or its cause) is SQLite's "database is locked" (another process writes). */
+export function isBusy(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (String(code).startsWith("SQLITE_BUSY") || /SQLITE_BUSY|database is locked/.test(String(message))) return true;
+  }
+  return false;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -60,8 +70,21 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   let tail: Promise<unknown> = Promise.resolve();
+  // Another process writing the same file (replicas on one libSQL file): the client opens a
+  // connection per transaction without the busy timeout, so BEGIN IMMEDIATE answers
+  // SQLITE_BUSY at once; the transaction (rolled back) is run again after a short wait.
+  const attempt = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    for (let i = 0; ; i++) {
+      try {
+        return await db.transaction(fn);
+      } catch (err) {
+        if (!isBusy(err) || i >= 80) throw err;
+        await new Promise((r) => setTimeout(r, 5 + Math.min(250, 2 ** i) * Math.random()));
+      }
+    }
+  };
   const write = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
-    const run = tail.then(() => db.transaction(fn));
+    const run = tail.then(() => attempt(fn));
     tail = run.catch(() => undefined);
     return run;
   };

@@ -112,7 +112,10 @@ export async function storeTrained(
         .returning({ generation: ivfCentroids.generation }),
     { isolation: "read committed" },
   );
-  return r[0]?.generation ?? null;
+  if (r[0]) return r[0].generation;
+  // A commit whose answer was lost (a retried transaction finds the claim already ended by it).
+  const row = await readCentroids(db, bucket);
+  return row && row.trainedBy === by && row.trainedAt === now ? row.generation : null;
 }
 
 /** The stored centroids as f32 (a copy: a blob's bytes need not be 4-byte aligned). */

@@ -191,7 +191,7 @@ export async function syncSpecIndex(db: Database, listing: SyncListing, exec?: S
   const st = stateOf(db);
   if (st.syncedWith === listing.key) {
     // Another replica may have stored newer lists: compared now and then, off the search's path.
-    if (Date.now() - st.checkedAt > RECHECK_MS) coordinateTraining(db, st, exec, true);
+    if (st.checkedAt === 0 || Date.now() - st.checkedAt > RECHECK_MS) coordinateTraining(db, st, exec, true);
     return st.index;
   }
   const run = st.queue.then(() => syncNow(db, st, listing, exec));
@@ -275,7 +275,10 @@ function coordinateTraining(db: Database, st: State, exec: SearchExecutor | unde
   if (st.training !== null || (!recheck && !st.index.needsTraining())) return;
   st.checkedAt = Date.now();
   st.training = coordinate(db, st, exec, recheck)
-    .catch((err: unknown) => st.log(`search index: inverted-file coordination failed (retried at a later search): ${(err as Error).message}`))
+    .catch((err: unknown) => {
+      st.checkedAt = 0; // the next search tries again
+      st.log(`search index: inverted-file coordination failed (retried at the next search): ${(err as Error).message}`);
+    })
     .finally(() => {
       st.training = null;
     });
@@ -369,7 +372,10 @@ function workerTrain(exec: SearchExecutor | undefined): Parameters<RkmeIndex["tr
 }
 
 function digest(c: Float32Array): string {
-  return createHash("sha256").update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** Inverted files this process trained and loaded (for tests). */
