@@ -84,12 +84,34 @@ export const Job = z.object({
   runner: z.string().nullable(),
   leaseUntil: Iso.nullable(),
   /** What the learnware needs of its runner (learnware.yaml `resources`): GPU devices per instance, runner labels. */
-  requirements: z.object({ gpus: z.number().int(), labels: z.array(z.string()) }),
+  requirements: z.object({ gpus: z.number().int(), labels: z.array(z.string()), backend: z.string().nullable().optional() }),
   /** Higher is leased first (then the oldest). */
   priority: z.number().int(),
   payload: z.record(Json),
   log: z.string(),
   result: Json,
+});
+
+/** A runner as the registry knows it (`GET /v1/runners`): what it last reported and when. */
+export const Runner = z.object({
+  name: z.string(),
+  owner: z.string().nullable(),
+  /** As the runner sent them: gpus, labels, backends, sandbox, cpus, memoryBytes, gpuDevices [{uuid, name?, memoryMiB?}]. */
+  capabilities: z.object({
+    gpus: z.number().int(),
+    labels: z.array(z.string()),
+    backends: z.array(z.string()).optional(),
+    sandbox: z.enum(["bwrap", "docker", "none"]).optional(),
+    cpus: z.number().int().optional(),
+    memoryBytes: z.number().optional(),
+    gpuDevices: z.array(z.object({ uuid: z.string(), name: z.string().optional(), memoryMiB: z.number().optional() })).optional(),
+  }),
+  registeredAt: Iso,
+  lastSeen: Iso,
+  /** Seen within the last two minutes. */
+  active: z.boolean(),
+  /** Jobs it holds a lease on now. */
+  leasedJobs: z.number().int(),
 });
 
 export const Token = z.object({
@@ -289,6 +311,8 @@ export const RESPONSES = {
   listJobs: { 200: z.object({ items: z.array(Job) }) },
   getJob: { 200: z.object({ job: Job }) },
   setJobPriority: { 200: z.object({ job: Job }) },
+  registerRunner: { 200: z.object({ runner: Runner }) },
+  listRunners: { 200: z.object({ items: z.array(Runner) }) },
 } as const satisfies Record<OperationId, Operation["responses"]>;
 
 /** Every operation keyed by `"<method> <path>"` as the document spells it. */

@@ -77,6 +77,8 @@ export const ROUTES = {
   listJobs: "get /v1/jobs",
   getJob: "get /v1/jobs/{id}",
   setJobPriority: "patch /v1/jobs/{id}",
+  registerRunner: "post /v1/runners",
+  listRunners: "get /v1/runners",
 } as const;
 
 export type OperationId = keyof typeof ROUTES;

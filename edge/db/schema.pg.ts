@@ -204,6 +204,7 @@ export const jobs = pgTable(
     result: json("result"),
     needsGpu: integer("needs_gpu").notNull().default(0),
     needsLabels: text("needs_labels").notNull().default(""),
+    needsBackend: text("needs_backend").notNull().default(""),
     priority: integer("priority").notNull().default(0),
     createdAt: ms("created_at").notNull().default(now),
     updatedAt: ms("updated_at").notNull().default(now),

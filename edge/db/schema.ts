@@ -214,6 +214,12 @@ export const jobs = sqliteTable(
     needsGpu: integer("needs_gpu").notNull().default(0),
     /** Runner labels it needs, as `,a,b,` (sorted; `""`: none) — matched with REPLACE, the same SQL on both dialects. */
     needsLabels: text("needs_labels").notNull().default(""),
+    /**
+     * The backend the job needs (`""`: any): the learnware's model kind (`python`, `onnx`, `js`),
+     * or a Python backend an admin asked for (`docker`, `python-venv`, `conda`). A runner that
+     * reports its backends leases only jobs it has the backend for.
+     */
+    needsBackend: text("needs_backend").notNull().default(""),
     /** Higher first, then the oldest (default 0). */
     priority: integer("priority").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),

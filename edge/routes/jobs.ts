@@ -5,15 +5,9 @@ import type { App, Ctx } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { RESOURCE_LABEL } from "../../core/package/learnwareYaml.ts";
-import { completeJob, heartbeatJob, jobView, leaseJob, setJobPriority } from "../services/jobs.ts";
-
-/** What a runner offers; absent: a CPU runner without labels (older runners send none). */
-const Capabilities = z.object({
-  gpus: z.number().int().min(0).max(1024).default(0),
-  labels: z.array(z.string().regex(RESOURCE_LABEL, "a runner label: letters, digits and . _ + : -, at most 63")).max(64).default([]),
-  backends: z.array(z.string().min(1).max(64)).max(16).optional(),
-});
+import { completeJob, heartbeatJob, jobView, leaseJob, PYTHON_BACKENDS, updateJob } from "../services/jobs.ts";
+import { recordRunner } from "../services/runners.ts";
+import { Capabilities, normalizeCapabilities, runnerRoutes } from "./runners.ts";
 
 const leaseSecs = (n: number | undefined) => Math.min(Math.max(n ?? 60, 5), 3600);
 
@@ -36,7 +30,9 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
     async (c, { body, principal }) => {
-      const caps = body.capabilities ?? { gpus: 0, labels: [] };
+      const caps = normalizeCapabilities(body.capabilities);
+      // Every lease says what the runner offers; the registry keeps it (written when it changes).
+      await recordRunner(ctx.db, body.runner, principal?.owner ?? null, caps, ctx.now());
       const job = await leaseJob(ctx, body.runner, body.kinds, leaseSecs(body.leaseSeconds), ctx.now(), principal?.tokenId ?? null, caps);
       if (job === null) return c.body(null, 204);
       return c.json({ job: jobView(job) });
@@ -113,13 +109,18 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       method: "patch",
       path: "/v1/jobs/{id}",
       tags: ["jobs"],
-      summary: "Set a job's priority (admin): higher is leased first",
+      summary: "Set a job's priority (higher is leased first) or the Python backend it must run in (admin)",
       auth: "admin",
       params: z.object({ id: z.string() }),
-      body: z.object({ priority: z.number().int().min(-1000).max(1000) }),
+      body: z
+        .object({
+          priority: z.number().int().min(-1000).max(1000).optional(),
+          backend: z.enum(PYTHON_BACKENDS).optional(),
+        })
+        .refine((b) => b.priority !== undefined || b.backend !== undefined, { message: "send priority or backend" }),
     },
     async (c, { params, body }) => {
-      const j = await setJobPriority(ctx.db, params.id, body.priority, ctx.now());
+      const j = await updateJob(ctx.db, params.id, { priority: body.priority, backend: body.backend }, ctx.now());
       return c.json({ job: jobView(j) });
     },
   );
@@ -134,4 +135,6 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       return c.json({ job: jobView(j) });
     },
   );
+
+  runnerRoutes(app, ctx);
 }

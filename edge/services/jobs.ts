@@ -27,7 +27,18 @@ export interface JobNeeds {
 export interface RunnerCapabilities {
   gpus: number;
   labels: string[];
+  /** Backends it runs (`onnx`, `js`, `python-venv`, `conda`, `docker`, …); absent: not filtered by backend (older runners). */
   backends?: string[] | undefined;
+}
+
+/** Python backends: a runner with any of them runs `python` learnwares. */
+export const PYTHON_BACKENDS = ["python-venv", "conda", "docker"] as const;
+
+/** The backends a job may need that a runner with these backends has (`python` for any Python backend). */
+export function backendsCovered(backends: readonly string[]): string[] {
+  const out = new Set(backends);
+  if (backends.some((b) => b === "python" || (PYTHON_BACKENDS as readonly string[]).includes(b))) out.add("python");
+  return [...out];
 }
 
 export const NO_NEEDS: JobNeeds = Object.freeze({ gpu: 0, labels: [] }) as JobNeeds;
@@ -80,6 +91,11 @@ export async function enqueueCheck(
 ): Promise<string> {
   const id = "job_" + randomId(12);
   const payload = packageSha256 ? { packageSha256 } : {};
+  // The backend follows the learnware's model kind (the version's framework: python, onnx or js).
+  const [v] = await tx
+    .select({ framework: versions.framework })
+    .from(versions)
+    .where(and(eq(versions.modelId, modelId), eq(versions.number, version)));
   await tx.insert(jobs).values({
     id,
     kind: "check",
@@ -90,6 +106,7 @@ export async function enqueueCheck(
     payload,
     needsGpu: needs.gpu,
     needsLabels: labelsKey(needs.labels),
+    needsBackend: v?.framework ?? "",
     priority,
     createdAt: at,
     updatedAt: at,
@@ -108,7 +125,7 @@ export function jobView(j: JobRow) {
     maxAttempts: j.maxAttempts,
     runner: j.runner,
     leaseUntil: j.leaseUntil === null ? null : new Date(j.leaseUntil).toISOString(),
-    requirements: { gpus: j.needsGpu, labels: labelsOf(j.needsLabels) },
+    requirements: { gpus: j.needsGpu, labels: labelsOf(j.needsLabels), backend: j.needsBackend === "" ? null : j.needsBackend },
     priority: j.priority,
     payload: j.payload,
     log: j.log,
@@ -163,6 +180,7 @@ export async function leaseJob(
               or(eq(jobs.status, "queued"), and(eq(jobs.status, "leased"), lt(jobs.leaseUntil, now))),
               lte(jobs.needsGpu, caps.gpus),
               labelsSatisfied(caps.labels),
+              caps.backends === undefined ? undefined : or(eq(jobs.needsBackend, ""), inArray(jobs.needsBackend, backendsCovered(caps.backends))),
             ),
           )
           .orderBy(desc(jobs.priority), asc(jobs.createdAt), asc(jobs.id))
@@ -187,14 +205,39 @@ export async function leaseJob(
   );
 }
 
-/** Sets a queued or leased job's priority (admin): higher is leased first. */
-export async function setJobPriority(db: Database, id: string, priority: number, now: number): Promise<JobRow> {
+/**
+ * Sets a job's priority (higher is leased first) and/or the Python backend it must run in
+ * (admin): `docker` keeps it from runners without docker, and the runner that leases it runs
+ * it there (`payload.backend`).
+ */
+export async function updateJob(
+  db: Database,
+  id: string,
+  change: { priority?: number | undefined; backend?: string | undefined },
+  now: number,
+): Promise<JobRow> {
   return db.write(async (tx) => {
     const [j] = await tx.select().from(jobs).where(eq(jobs.id, id));
     if (!j) throw new LearnwareError("NOT_FOUND", `Job '${id}' not found`, { field: "id" });
-    await tx.update(jobs).set({ priority, updatedAt: now }).where(eq(jobs.id, id));
-    return { ...j, priority, updatedAt: now };
+    const set: Partial<JobRow> = { updatedAt: now };
+    if (change.priority !== undefined) set.priority = change.priority;
+    if (change.backend !== undefined) {
+      if (j.needsBackend !== "" && j.needsBackend !== "python" && !(PYTHON_BACKENDS as readonly string[]).includes(j.needsBackend)) {
+        throw new LearnwareError("BAD_REQUEST", `Job '${id}' runs a ${j.needsBackend} learnware; only a Python learnware's job takes a Python backend`, {
+          field: "backend",
+        });
+      }
+      set.needsBackend = change.backend;
+      set.payload = { ...j.payload, backend: change.backend };
+    }
+    await tx.update(jobs).set(set).where(eq(jobs.id, id));
+    return { ...j, ...set };
   });
+}
+
+/** Sets a queued or leased job's priority (admin): higher is leased first. */
+export async function setJobPriority(db: Database, id: string, priority: number, now: number): Promise<JobRow> {
+  return updateJob(db, id, { priority }, now);
 }
 
 /** Whether the token holds a live lease on a check job of this version (a runner may then read its package). */

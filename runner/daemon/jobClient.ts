@@ -14,11 +14,19 @@ export type Job = z.infer<typeof JobView>;
 /** A version as the contract's `getLearnwareVersion` answers it (the runner reads `semantic` and `statSpecs`). */
 export type VersionInfo = z.infer<typeof Version>;
 
-/** What a runner offers in its leases: GPU devices, labels, the backends it can run. */
+/**
+ * What a runner offers (sent at registration and with every lease): GPU devices, labels and
+ * backends decide which jobs it may lease; its sandbox kind, CPUs, memory and the GPUs' model
+ * and memory are reported to the market's runner list.
+ */
 export interface Capabilities {
   gpus: number;
   labels: string[];
   backends: string[];
+  sandbox?: "bwrap" | "docker" | "none";
+  cpus?: number;
+  memoryBytes?: number;
+  gpuDevices?: { uuid: string; name?: string; memoryMiB?: number }[];
 }
 
 export class JobClient {
@@ -48,6 +56,11 @@ export class JobClient {
     const json = { runner: this.runner, kinds, leaseSeconds, ...(capabilities ? { capabilities } : {}) };
     const r = await this.#step("Lease", () => this.#api.call("leaseJob", { json }));
     return r === null ? null : r.job;
+  }
+
+  /** Registers this runner and what it offers (the market lists it at `GET /v1/runners`). */
+  async register(capabilities: Capabilities): Promise<void> {
+    await this.#step("Register", () => this.#api.call("registerRunner", { json: { runner: this.runner, capabilities } }));
   }
 
   /** Extends the lease; throws `CONFLICT` when it was lost. */

@@ -10,6 +10,8 @@ import type { BackendName } from "../backends/backend.ts";
 import type { Runtime } from "../runtime.ts";
 import { sha256Hex } from "../learnwareDir.ts";
 import { withGpuDevices } from "../gpu.ts";
+import { availableParallelism, totalmem } from "node:os";
+import { parseBytes } from "../config.ts";
 import type { Capabilities, Job, JobClient } from "./jobClient.ts";
 
 export interface JobLoopOptions {
@@ -26,10 +28,30 @@ export interface JobLoopOptions {
   capabilities?: Capabilities;
 }
 
-/** What this runtime offers: its GPUs and labels (configuration or nvidia-smi) and its backends. */
-export function runtimeCapabilities(runtime: Runtime): Capabilities {
+/**
+ * What this runtime offers: its GPUs (configuration or nvidia-smi, with model and memory when
+ * nvidia-smi told them), labels, backends, the sandbox Python learnwares run in, and the CPUs
+ * and memory it may use (`LW_RUNNER_CPUS` / `LW_RUNNER_MEMORY`, else the host's).
+ */
+export function runtimeCapabilities(runtime: Runtime, env: Record<string, string | undefined> = process.env): Capabilities {
   const c = runtime.config;
-  return { gpus: runtime.gpus.devices.length, labels: [...(c.labels ?? [])], backends: ["onnx", "js", c.pythonBackend] };
+  const cpus = env.LW_RUNNER_CPUS ? Number(env.LW_RUNNER_CPUS) : availableParallelism();
+  if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`LW_RUNNER_CPUS must be a positive integer, got '${env.LW_RUNNER_CPUS}'`);
+  const memoryBytes = env.LW_RUNNER_MEMORY ? parseBytes(env.LW_RUNNER_MEMORY) : totalmem();
+  const gpuDevices = (c.gpus ?? []).map((g) => ({
+    uuid: g.uuid,
+    ...(g.name !== undefined ? { name: g.name } : {}),
+    ...(g.memoryMiB !== undefined ? { memoryMiB: g.memoryMiB } : {}),
+  }));
+  return {
+    gpus: runtime.gpus.devices.length,
+    labels: [...(c.labels ?? [])],
+    backends: ["onnx", "js", c.pythonBackend],
+    sandbox: c.pythonBackend === "docker" ? "docker" : c.sandbox === "none" ? "none" : "bwrap",
+    cpus,
+    memoryBytes,
+    gpuDevices,
+  };
 }
 
 /** Runs one leased job to completion (or abandonment); returns the verdict sent, if any. */
@@ -121,6 +143,9 @@ export async function runJobLoop(opts: JobLoopOptions): Promise<void> {
     return s.ok;
   };
   const caps = opts.capabilities ?? runtimeCapabilities(opts.runtime);
+  // Registered once at start (the leases carry the same capabilities, so a failure here only
+  // delays the runner's appearance in the list until its first lease).
+  await opts.client.register(caps).catch((e: unknown) => log(`register failed (the leases register it): ${(e as Error).message}`));
   const slot = async (): Promise<void> => {
     while (!opts.signal.aborted) {
       if (!(await safe())) {

@@ -11,6 +11,7 @@
  * runs in the sandbox on one of the fake devices.
  */
 import assert from "node:assert/strict";
+import { availableParallelism, totalmem } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { writeLearnwarePackage } from "../../core/package/writePackage.ts";
@@ -18,7 +19,7 @@ import { requires } from "../_requires.ts";
 import { scratch } from "../_util.ts";
 import { ADMIN, api, type Fixture, fixture, mintToken, startTestServer, TEST_DB, type TestServer, uploadForm } from "./_server.ts";
 import { spawnDaemon } from "../runtime/_edge.ts";
-import { FAKE_GPUS, fakeNvidiaSmi } from "../runtime/_gpu.ts";
+import { FAKE_GPUS, fakeNvidiaSmi, GPU_A, GPU_B } from "../runtime/_gpu.ts";
 
 /** The fixture's package with `resources` (or any other top-level yaml keys) added to its learnware.yaml. */
 function withYaml(f: Fixture, extra: Record<string, unknown>): Uint8Array {
@@ -73,14 +74,14 @@ describe(`GPU-aware job leases (${TEST_DB})`, TEST_DB === "postgres" ? requires(
     const gpu = await upload(fixture(0, "-gpu"), withYaml(fixture(0, "-gpu"), { resources: { gpu: 1, labels: ["cuda12"] } }));
     const cpu = await upload(fixture(1, "-cpu"), fixture(1, "-cpu").zip);
     const job = await api(s.url, "GET", `/v1/jobs/${gpu.jobId}`, { token: ADMIN });
-    assert.deepEqual(job.data.job.requirements, { gpus: 1, labels: ["cuda12"] });
+    assert.deepEqual(job.data.job.requirements, { gpus: 1, labels: ["cuda12"], backend: "python" });
     assert.equal(job.data.job.priority, 0);
 
     // An old runner (no capabilities) is a CPU runner: it gets the CPU job, then nothing, though the GPU job is older.
     const old = await lease(s.url, "old-runner");
     assert.equal(old.status, 200);
     assert.equal(old.data.job.id, cpu.jobId);
-    assert.deepEqual(old.data.job.requirements, { gpus: 0, labels: [] });
+    assert.deepEqual(old.data.job.requirements, { gpus: 0, labels: [], backend: "python" });
     assert.equal((await lease(s.url, "old-runner")).status, 204);
     // Declared CPU runner, with the label: still 204.
     assert.equal((await lease(s.url, "cpu-runner", { gpus: 0, labels: ["cuda12"], backends: ["python-venv"] })).status, 204);
@@ -140,7 +141,7 @@ describe(`GPU-aware job leases (${TEST_DB})`, TEST_DB === "postgres" ? requires(
     const upd = await api(s.url, "PATCH", `/v1/learnwares/${up.id}`, { token: alice, json: { semantic: f.semantic } });
     assert.equal(upd.status, 200, JSON.stringify(upd.data));
     const job = await api(s.url, "GET", `/v1/jobs/${upd.data.jobId}`, { token: ADMIN });
-    assert.deepEqual(job.data.job.requirements, { gpus: 2, labels: ["cuda12"] });
+    assert.deepEqual(job.data.job.requirements, { gpus: 2, labels: ["cuda12"], backend: "python" });
     assert.equal((await lease(s.url, "one-gpu", { gpus: 1, labels: ["cuda12"] })).status, 204);
     assert.equal((await lease(s.url, "two-gpus", { gpus: 2, labels: ["cuda12"] })).data.job?.id, upd.data.jobId);
 
@@ -231,5 +232,27 @@ describe("runner daemons with capabilities (fake nvidia-smi)", requires("python3
     const check = await api(s.url, "GET", `/v1/learnwares/${up.data.learnware.id}/versions/1/check`, { token: ADMIN });
     assert.equal(check.data.status, "usable", JSON.stringify(check.data));
     assert.doesNotMatch(cpu.output(), new RegExp(up.data.jobId));
+
+    // Both daemons registered what they offer: the market's runner list shows it.
+    const list = await api(s.url, "GET", "/v1/runners", { token: ADMIN });
+    assert.equal(list.status, 200, JSON.stringify(list.data));
+    const byName = new Map<string, any>(list.data.items.map((r: { name: string }) => [r.name, r]));
+    const g = byName.get("gpu-daemon");
+    const c = byName.get("cpu-daemon");
+    assert.ok(g && c, JSON.stringify(list.data));
+    assert.equal(g.owner, "runner");
+    assert.equal(g.active, true);
+    assert.deepEqual(g.capabilities.gpuDevices, [
+      { uuid: GPU_A, name: "NVIDIA A100-SXM4-40GB", memoryMiB: 40960 },
+      { uuid: GPU_B, name: "NVIDIA A100-SXM4-40GB", memoryMiB: 40960 },
+    ]);
+    assert.equal(g.capabilities.gpus, 2);
+    assert.deepEqual(g.capabilities.labels, ["cuda12"]);
+    assert.equal(g.capabilities.sandbox, "bwrap");
+    assert.deepEqual(g.capabilities.backends, ["onnx", "js", "python-venv"]);
+    assert.equal(g.capabilities.cpus, availableParallelism());
+    assert.equal(g.capabilities.memoryBytes, totalmem());
+    assert.equal(c.capabilities.gpus, 0);
+    assert.deepEqual(c.capabilities.gpuDevices, []);
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "needs_backend" text DEFAULT '' NOT NULL;

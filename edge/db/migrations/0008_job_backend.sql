@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `needs_backend` text DEFAULT '' NOT NULL;
