@@ -79,6 +79,15 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
         return await db.transaction(fn);
       } catch (err) {
         if (!isBusy(err) || i >= 80) throw err;
+        // SQLITE_BUSY_SNAPSHOT: the client's idle connection still holds a read snapshot older
+        // than the other process's commit, and would fail the same way forever. Taking it as a
+        // (deferred, at once rolled back) transaction makes the client open a fresh one.
+        if (/BUSY_SNAPSHOT/.test(String((err as { code?: unknown }).code ?? (err as Error).message))) {
+          await client.transaction("deferred").then(
+            (t) => t.close(),
+            () => undefined,
+          );
+        }
         await new Promise((r) => setTimeout(r, 5 + Math.min(250, 2 ** i) * Math.random()));
       }
     }

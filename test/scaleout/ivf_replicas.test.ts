@@ -88,7 +88,14 @@ async function bothAt(reps: Child[], g: number, probe: unknown): Promise<void> {
   for (;;) {
     if (reps.every((r) => ivfLines(r).some((l) => l.generation === g))) return;
     if (Date.now() > end) assert.fail(`replicas did not reach generation ${g}:\n${reps.map((r) => r.output().slice(-3000)).join("\n----\n")}`);
-    await Promise.all(reps.map((r) => api(r.url, "POST", "/v1/search", { json: { stat: probe, approximate: true } })));
+    await Promise.all(
+      reps.map((r) =>
+        api(r.url, "POST", "/v1/search", { json: { stat: probe, approximate: true } }).catch((e: Error) => {
+          // A kept-alive connection the server closed while the test wrote the catalogue: the next round retries.
+          if (r.proc.exitCode !== null || r.proc.signalCode !== null) assert.fail(`${r.url}: ${e.message}, the replica exited\n${r.output().slice(-4000)}`);
+        }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 300));
   }
 }
