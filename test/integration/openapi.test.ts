@@ -170,6 +170,22 @@ describe("OpenAPI document", () => {
     await call("POST", `/v1/jobs/${lease.data.job.id}/heartbeat`, { token: ADMIN, json: { runner: "r1" } });
     await call("POST", `/v1/jobs/${lease.data.job.id}/complete`, { token: ADMIN, json: { runner: "r1", status: "usable", log: "ok" } });
     assert.equal((await call("POST", "/v1/jobs/lease", { token: ADMIN, json: { runner: "r1", kinds: ["check"], leaseSeconds: 30 } })).status, 204);
+    await call("POST", "/v1/runners", {
+      token: ADMIN,
+      json: {
+        runner: "r2",
+        capabilities: {
+          gpus: 1,
+          labels: ["cuda12"],
+          backends: ["onnx"],
+          sandbox: "bwrap",
+          cpus: 4,
+          memoryBytes: 2 ** 33,
+          gpuDevices: [{ uuid: "GPU-1", name: "NVIDIA L4", memoryMiB: 23034 }],
+        },
+      },
+    });
+    await call("GET", "/v1/runners", { token: ADMIN });
     await call("GET", "/v1/learnwares");
     await call("GET", `/v1/learnwares/${id}`);
     await call("GET", `/v1/learnwares/${id}/versions`);
