@@ -142,6 +142,12 @@ export const HELP: HelpEntry[] = [
   { path: "tokens revoke", group: "server", usage: [`tokens revoke TOKEN_ID [--json]   ${SERVER}`], summary: "Revokes a token." },
   { path: "tokens whoami", group: "server", usage: [`tokens whoami [--json]   ${SERVER}`], summary: "Who the token belongs to, and its scopes." },
   {
+    path: "runners",
+    group: "server",
+    usage: [`runners [--json]   ${SERVER}`],
+    summary: "Lists the runners (admin): state, jobs held, sandbox, CPUs, memory, GPUs, labels and backends.",
+  },
+  {
     path: "watch",
     group: "server",
     usage: [`watch [--namespace NS] [--model ID] [--type T] [--after EVENT_ID] [--count N] [--json]   ${SERVER}`],

@@ -8,6 +8,7 @@ import { specCommand } from "./commands/spec.ts";
 import { downloadCommand } from "./commands/download.ts";
 import { modelsCommand } from "./commands/models.ts";
 import { tokensCommand } from "./commands/tokens.ts";
+import { runnersCommand } from "./commands/runners.ts";
 import { uploadCommand } from "./commands/upload.ts";
 import { watchCommand } from "./commands/watch.ts";
 import { registerCommand, serveCommand } from "./commands/runner.ts";
@@ -26,6 +27,7 @@ const commands: Record<string, Command> = {
   download: downloadCommand,
   models: modelsCommand,
   tokens: tokensCommand,
+  runners: runnersCommand,
   watch: watchCommand,
   serve: serveCommand,
   register: registerCommand,

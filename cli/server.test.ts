@@ -81,6 +81,29 @@ describe("lw server commands", { timeout: 300_000 }, () => {
     assertOneLineFailure(await lw(["tokens", "list"], withServer(secret)), /401 UNAUTHENTICATED.*--token, set LW_TOKEN or run lw login/, 1);
   });
 
+  test("runners: the registered runners as a table and as JSON; admins only", async () => {
+    const caps = {
+      gpus: 1,
+      labels: ["cuda12"],
+      backends: ["onnx", "js", "python-venv"],
+      sandbox: "bwrap",
+      cpus: 8,
+      memoryBytes: 32 * 2 ** 30,
+      gpuDevices: [{ uuid: "GPU-1", name: "NVIDIA L4", memoryMiB: 23034 }],
+    };
+    assert.equal((await api(server.url, "POST", "/v1/runners", { token: ADMIN, json: { runner: "box-7", capabilities: caps } })).status, 200);
+    const table = await lw(["runners"], withServer());
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /^NAME\s+STATE\s+JOBS\s+SANDBOX/);
+    assert.match(table.out, /box-7\s+active\s+0 bwrap\s+8\s+32\.0G\s+1\s+cuda12 \/ onnx,js,python-venv\s+\[NVIDIA L4 22G\]/);
+    const json = await lw(["runners", "--json"], withServer());
+    assert.equal(json.code, 0, json.err);
+    assert.deepEqual(JSON.parse(json.out).items.find((r: { name: string }) => r.name === "box-7").capabilities, caps);
+    assertOneLineFailure(await lw(["runners", "extra"], withServer()), /Unknown runners argument "extra"/);
+    const alice = (await api(server.url, "POST", "/v1/tokens", { token: ADMIN, json: { owner: "alice", scopes: ["read"] } })).data.token;
+    assertOneLineFailure(await lw(["runners"], withServer(alice)), /GET \/v1\/runners failed: 403 FORBIDDEN/, 1);
+  });
+
   test("upload (resumable chunks) → v1, again with --learnware → v2, download verifies the checksum", async () => {
     const fx = fixture(5, " (cli)", 1_200_000);
     writeFileSync(join(dir, "pkg.zip"), fx.zip);
