@@ -165,7 +165,7 @@ export const SearchAnswer = z.object({
       members: z.array(z.object({ id: z.string(), weight: z.number(), contribution: z.number(), overlap: z.number(), negligible: z.boolean() })).nullable(),
     })
     .nullable(),
-  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  warnings: z.array(z.object({ code: z.enum(["TINY_SAMPLE", "FEATURE_SCALES"]), message: z.string() })),
   legend: z.string().optional(),
   path: z.string(),
   ranked: Json.optional(),

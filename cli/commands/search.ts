@@ -1,11 +1,12 @@
 /** `lw search`: the combined search over a file-based market (or a server, with --server). */
 import { parseArgs } from "node:util";
-import { explainResult, type Fit, LEGEND, type MemberFit, type ResultExplanation } from "../../core/search/fit.ts";
+import { explainResult, LEGEND, type ResultExplanation } from "../../core/search/fit.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { unknownMethodWarning } from "../../core/search/statSearch.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { CliError } from "../errors.ts";
-import { readAnyStatSpec, readJson, readStatSpec } from "../files.ts";
+import type { BodyOf } from "../../client/requests.ts";
+import { readAnyStatSpec, readJson, readJsonObject, readStatSpec } from "../files.ts";
 import { textSpecFromFile } from "../textSpec.ts";
 import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
@@ -52,18 +53,14 @@ export async function searchCommand(argv: string[]): Promise<number> {
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
   if (values.server) {
     const client = new MarketClient(values);
-    type Item = { id: string; score: number; dist: number | null; learnware?: { name?: string } | null; fit?: Fit | null };
-    type Page = {
-      single: { items: Item[]; total: number };
-      multiple: (NonNullable<SearchResult["multiple"]> & { fit?: Fit | null; members?: MemberFit[] | null; learnwares?: ({ name?: string } | null)[] }) | null;
-      warnings?: ResultExplanation["warnings"];
-      legend?: string;
-    };
     // Any registered spec type goes to the server as its file says (the server loads it by type).
-    const stat = values.texts ? (await textSpecFromFile(values.texts, values["text-model"])).toJSON() : values.spec ? readAnyStatSpec(values.spec) : undefined;
-    const body = {
+    // Checked by loading it (readAnyStatSpec) or built here: the server's request schema takes it.
+    const stat = (
+      values.texts ? (await textSpecFromFile(values.texts, values["text-model"])).toJSON() : values.spec ? readAnyStatSpec(values.spec) : undefined
+    ) as BodyOf<"search">["stat"];
+    const body: BodyOf<"search"> = {
       ...(stat !== undefined ? { stat } : {}),
-      ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
+      ...(values.semantic ? { semantic: readJsonObject(values.semantic, "semantic spec") } : {}),
       ...(values.approximate ? { approximate: true } : {}),
       maxSearchNum: Math.min(max, 20),
       method,
@@ -71,9 +68,9 @@ export async function searchCommand(argv: string[]): Promise<number> {
       limit: 500,
     };
     // Every page of singles (the server's answer keeps every single the market's rules keep).
-    const r = await client.json<Page>("POST", "/v1/search", { json: { ...body, offset: 0 } });
+    const r = await client.call("search", { json: { ...body, offset: 0 } });
     while (r.single.items.length < r.single.total) {
-      const next = await client.json<Page>("POST", "/v1/search", { json: { ...body, offset: r.single.items.length } });
+      const next = await client.call("search", { json: { ...body, offset: r.single.items.length } });
       if (next.single.items.length === 0) break;
       r.single.items.push(...next.single.items);
     }

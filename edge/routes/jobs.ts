@@ -1,19 +1,12 @@
 /** The runner ⇄ server job API (CONTRACTS.md): lease, heartbeat, complete, list. */
 import { z } from "@hono/zod-openapi";
+import { REQUESTS } from "../../client/requests.ts";
 import { desc, eq } from "drizzle-orm";
 import type { App, Ctx } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { RESOURCE_LABEL } from "../../core/package/learnwareYaml.ts";
 import { completeJob, heartbeatJob, jobView, leaseJob, setJobPriority } from "../services/jobs.ts";
-
-/** What a runner offers; absent: a CPU runner without labels (older runners send none). */
-const Capabilities = z.object({
-  gpus: z.number().int().min(0).max(1024).default(0),
-  labels: z.array(z.string().regex(RESOURCE_LABEL, "a runner label: letters, digits and . _ + : -, at most 63")).max(64).default([]),
-  backends: z.array(z.string().min(1).max(64)).max(16).optional(),
-});
 
 const leaseSecs = (n: number | undefined) => Math.min(Math.max(n ?? 60, 5), 3600);
 
@@ -27,12 +20,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       tags: ["jobs"],
       summary: "Lease the next job (runner)",
       auth: "runner",
-      body: z.object({
-        runner: z.string().min(1).max(128),
-        kinds: z.array(z.string()).min(1).default(["check"]),
-        leaseSeconds: z.number().int().positive().optional(),
-        capabilities: Capabilities.optional(),
-      }),
+      body: REQUESTS.leaseJob,
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
     async (c, { body, principal }) => {
@@ -53,7 +41,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       summary: "Extend a lease (409 if it was lost)",
       auth: "runner",
       params: z.object({ id: z.string() }),
-      body: z.object({ runner: z.string().min(1), leaseSeconds: z.number().int().positive().optional() }),
+      body: REQUESTS.heartbeatJob,
     },
     async (c, { params, body }) => {
       const until = await heartbeatJob(ctx.db, params.id, body.runner, leaseSecs(body.leaseSeconds), ctx.now());
@@ -71,12 +59,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       summary: "Complete a job: usable / invalid set the version's check status; error re-queues",
       auth: "runner",
       params: z.object({ id: z.string() }),
-      body: z.object({
-        runner: z.string().min(1),
-        status: z.enum(["usable", "invalid", "error"]),
-        log: z.string().max(1_000_000).default(""),
-        details: z.record(z.unknown()).optional(),
-      }),
+      body: REQUESTS.completeJob,
     },
     async (c, { params, body }) => {
       const j = await completeJob(ctx, params.id, { runner: body.runner, status: body.status, log: body.log, details: body.details }, ctx.now());
@@ -116,7 +99,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       summary: "Set a job's priority (admin): higher is leased first",
       auth: "admin",
       params: z.object({ id: z.string() }),
-      body: z.object({ priority: z.number().int().min(-1000).max(1000) }),
+      body: REQUESTS.setJobPriority,
     },
     async (c, { params, body }) => {
       const j = await setJobPriority(ctx.db, params.id, body.priority, ctx.now());
