@@ -61,7 +61,8 @@ export const Version = z.object({
   packageSha256: z.string().nullable(),
   packageSize: z.number().int().nullable(),
   framework: z.string().nullable(),
-  statSpecs: z.array(Json),
+  /** The package's stat specs as learnware.yaml names them, each with its JSON (none for registry models). */
+  statSpecs: z.array(z.object({ className: z.string(), fileName: z.string(), json: Json })),
   semantic: Json,
   metadata: z.record(Json),
   checkStatus: z.number().int(),
@@ -234,7 +235,9 @@ export const RESPONSES = {
   createDownloadLink: { 200: z.object({ url: z.string(), expiresAt: Iso, version: z.number().int() }) },
   downloadByLink: { 200: zip },
   search: { 200: SearchAnswer },
-  semanticOptions: { 200: z.object({ options: z.record(z.object({ type: z.string(), values: z.array(z.string()) }).passthrough()) }) },
+  semanticOptions: {
+    200: z.object({ options: z.record(z.object({ key: z.string(), type: z.string(), values: z.array(z.string()), multiple: z.boolean() })) }),
+  },
   // uploads
   createUpload: { 201: UploadSession },
   getUpload: { 200: UploadSession },
