@@ -16,6 +16,7 @@
  * ```
  */
 import { z } from "zod";
+import { FileTypeSchema } from "./requests.ts";
 import { type OperationId, ROUTES } from "./routes.ts";
 
 export { type OperationId, ROUTES, routeOf } from "./routes.ts";
@@ -117,8 +118,8 @@ export const Event = z.object({
 
 export const Namespace = z.object({ name: z.string(), owner: z.string(), members: z.array(z.string()), createdAt: Iso });
 
-/** ModelBox's artifact file types. */
-export const FileType = z.enum(["MODEL", "CHECKPOINT", "TEXT", "IMAGE", "AUDIO", "VIDEO", "UNDEFINED"]);
+/** ModelBox's artifact file types (the request schema's enum). */
+export const FileType = FileTypeSchema;
 
 /** An artifact of a version, or of the model itself (`version` null). */
 export const Artifact = z.object({
