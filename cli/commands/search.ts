@@ -11,7 +11,7 @@ import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
 
 export const searchHelp = `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
-lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
+lw search --server URL … [--approximate] [--hetero auto|on|off]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
 lw search --server URL --texts texts.txt [--text-model DIR]  (a text search: your texts embedded here with the local model folder, LW_TEXT_MODEL; only the spec is sent)`;
 
 /** The options that say where to search and what the user needs (`lw search`, `lw reuse`). */
@@ -36,6 +36,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
       approximate: { type: "boolean" },
       texts: { type: "string" },
       "text-model": { type: "string" },
+      hetero: { type: "string" },
     },
   });
   if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
@@ -50,12 +51,23 @@ export async function searchCommand(argv: string[]): Promise<number> {
   if (methodWarning) process.stderr.write(`lw: warning: ${methodWarning}\n`);
   const searcher = values.searcher ?? "fuzzy";
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
+  if (values.hetero !== undefined && !["auto", "on", "off"].includes(values.hetero))
+    throw new CliError(`--hetero must be auto, on or off, got "${values.hetero}"`);
+  if (values.hetero !== undefined && !values.server) throw new CliError("--hetero searches a market server (--server or LW_SERVER)");
   if (values.server) {
     const client = new MarketClient(values);
-    type Item = { id: string; score: number; dist: number | null; learnware?: { name?: string } | null; fit?: Fit | null };
+    type Item = { id: string; score: number; dist: number | null; columnMap?: number[]; learnware?: { name?: string } | null; fit?: Fit | null };
     type Page = {
       single: { items: Item[]; total: number };
-      multiple: (NonNullable<SearchResult["multiple"]> & { fit?: Fit | null; members?: MemberFit[] | null; learnwares?: ({ name?: string } | null)[] }) | null;
+      multiple:
+        | (NonNullable<SearchResult["multiple"]> & {
+            fit?: Fit | null;
+            members?: MemberFit[] | null;
+            learnwares?: ({ name?: string } | null)[];
+            columnMaps?: number[][];
+          })
+        | null;
+      path?: string;
       warnings?: ResultExplanation["warnings"];
       legend?: string;
     };
@@ -65,6 +77,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
       ...(stat !== undefined ? { stat } : {}),
       ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
       ...(values.approximate ? { approximate: true } : {}),
+      ...(values.hetero !== undefined ? { hetero: values.hetero } : {}),
       maxSearchNum: Math.min(max, 20),
       method,
       searcher,
@@ -77,9 +90,17 @@ export async function searchCommand(argv: string[]): Promise<number> {
       if (next.single.items.length === 0) break;
       r.single.items.push(...next.single.items);
     }
+    // A heterogeneous answer keeps its column maps (what reusing it on the user's table needs).
     const result = {
-      single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })),
-      multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist },
+      single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist, ...(x.columnMap ? { columnMap: x.columnMap } : {}) })),
+      multiple: r.multiple && {
+        ids: r.multiple.ids,
+        weights: r.multiple.weights,
+        score: r.multiple.score,
+        dist: r.multiple.dist,
+        ...(r.multiple.columnMaps ? { columnMaps: r.multiple.columnMaps } : {}),
+      },
+      ...(r.path === "hetero" ? { path: "hetero" } : {}),
     } as SearchResult;
     const names = new Map<string, string>();
     for (const x of r.single.items) if (x.learnware?.name) names.set(x.id, x.learnware.name);
@@ -135,9 +156,16 @@ export function formatResult(r: SearchResult, explained: ResultExplanation | nul
     const f = fitOf.get(id);
     return f ? `${f.overlap.toFixed(2)} ${f.band}` : "-";
   };
-  const lines = [`${"ID".padEnd(w)}  ${"NAME".padEnd(nw)}  SCORE   MMD²        FIT`];
+  const hetero = (r as { path?: string }).path === "hetero";
+  const mapText = (m: number[] | undefined) => (m ? `  columns ← [${m.join(", ")}]` : "");
+  const lines = [
+    ...(hetero ? ["Heterogeneous answer (learnwares of other columns; columns ← [the user column feeding each learnware column, -1: imputed]):"] : []),
+    `${"ID".padEnd(w)}  ${"NAME".padEnd(nw)}  SCORE   MMD²        FIT`,
+  ];
   for (const s of r.single)
-    lines.push(`${s.id.padEnd(w)}  ${name(s.id)}  ${s.score.toFixed(4)}  ${(s.dist === null ? "-" : s.dist.toPrecision(6)).padEnd(10)}  ${fitText(s.id)}`);
+    lines.push(
+      `${s.id.padEnd(w)}  ${name(s.id)}  ${s.score.toFixed(4)}  ${(s.dist === null ? "-" : s.dist.toPrecision(6)).padEnd(10)}  ${fitText(s.id)}${mapText((s as { columnMap?: number[] }).columnMap)}`,
+    );
   if (r.multiple) {
     const mf = explained?.mixture;
     lines.push(
@@ -148,7 +176,9 @@ export function formatResult(r: SearchResult, explained: ResultExplanation | nul
     r.multiple.ids.forEach((id, i) => {
       const m = mf?.members[i];
       const contribution = m ? `${(m.contribution * 100).toFixed(1)} %${m.negligible ? "  (negligible: its data does not meet yours)" : ""}` : "-";
-      lines.push(`  ${id.padEnd(w)}  ${name(id)}  ${r.multiple!.weights[i]!.toFixed(4)}  ${contribution}`);
+      lines.push(
+        `  ${id.padEnd(w)}  ${name(id)}  ${r.multiple!.weights[i]!.toFixed(4)}  ${contribution}${mapText((r.multiple as { columnMaps?: number[][] }).columnMaps?.[i])}`,
+      );
     });
   }
   if (explained) lines.push("", explained.legend);
