@@ -165,6 +165,8 @@ export const SearchAnswer = z.object({
       runtimes: z.array(z.object(Runtime)),
       fit: Fit.nullable(),
       members: z.array(z.object({ id: z.string(), weight: z.number(), contribution: z.number(), overlap: z.number(), negligible: z.boolean() })).nullable(),
+      /** Heterogeneous mixtures: per member, for each of its columns the user column that feeds it (−1: none). */
+      columnMaps: z.array(z.array(z.number().int())).optional(),
     })
     .nullable(),
   warnings: z.array(z.object({ code: z.enum(["TINY_SAMPLE", "FEATURE_SCALES"]), message: z.string() })),

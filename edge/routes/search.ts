@@ -49,7 +49,8 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       // Beside the market's relative scores: an absolute fit per item, mixture members' contributions, warnings.
       const methodWarning = unknownMethodWarning(body.method);
       if (methodWarning) ctx.log(`search: ${methodWarning}`);
-      const fit = await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
+      // (Not for hetero answers: their distances live in the shared space, not the user's columns.)
+      const fit = r.path === "hetero" ? null : await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
       const fitOf = new Map(fit?.single.map((f) => [f.id, f.fit]) ?? []);
       const lw = (id: string) => {
         const m = r.models.get(id);
@@ -89,6 +90,8 @@ export function searchRoutes(app: App, ctx: Ctx): void {
                 runtimes: r.multiple.ids.map((id) => runtime(id)),
                 fit: fit?.mixture ? { overlap: fit.mixture.overlap, band: fit.mixture.band } : null,
                 members: fit?.mixture?.members ?? null,
+                // Hetero mixtures: per member, for each of its columns the user column that feeds it (−1: none).
+                ...("columnMaps" in r.multiple ? { columnMaps: r.multiple.columnMaps } : {}),
               },
         warnings: [...(methodWarning ? [{ code: "UNKNOWN_SEARCH_METHOD", message: methodWarning }] : []), ...(fit?.warnings ?? [])],
         ...(fit ? { legend: fit.legend } : {}),
