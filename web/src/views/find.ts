@@ -11,6 +11,7 @@ import { Cancelled, workerClient } from "../genClient.ts";
 import { PALETTE, type PointSet, projectionFigure, USER_COLOR } from "../projection.ts";
 import { downloadHref, errorBox, notice, scoreBar, semanticChips, statusBadge } from "./common.ts";
 import { imageSearchSection } from "./imageSearch.ts";
+import { textSearchSection } from "./textSearch.ts";
 
 interface StatJson {
   z: number[][];
@@ -596,5 +597,6 @@ export function findView(): HTMLElement {
     resultsEl,
     mapEl,
     imageSearchSection(),
+    textSearchSection(),
   );
 }
