@@ -12,7 +12,7 @@
  * assert.deepEqual(texts, ["the cat sat", "the dog ran", "a bird sang"]);
  * const embed = async (t: string[]) => t.map((s) => Float32Array.from([s.length / 10, s.split(" ").length / 5]));
  * const spec = await userTextSpec(texts, embed, { K: 2 });
- * assert.equal(spec.numPoints, 2);
+ * assert.equal(spec.z.rows, 2);
  * ```
  */
 import { LearnwareError } from "../errors.ts";
