@@ -77,7 +77,7 @@ export function textSearchSection(): HTMLElement {
         status,
         notice(
           r.single.total === 0
-            ? `No text learnware in this market was summarised with a model of dimension ${spec.dim} and covers your texts' languages (${langs}).`
+            ? `No text learnware in this market matches: none has embeddings of dimension ${spec.dim} (the market's model) in languages that cover your texts' (${langs}).`
             : `${r.single.total} text learnware${r.single.total === 1 ? "" : "s"} ranked by how close their texts are to yours (languages ${langs}).`,
           r.single.total === 0 ? "info" : "ok",
         ),
