@@ -126,7 +126,9 @@ describe("text search in the browser (Chromium)", { skip, timeout: 300_000 }, ()
     const names = await searchWith(p);
     assert.equal(names[0], "movie reviews", `the movie learnware first: ${names}`);
     assert.ok(!names.includes("notes en français"), "the French learnware does not cover English texts");
-    assert.match((await p.textContent("#text-status"))!, new RegExp(`${names.length} text learnwares? ranked .*languages en`));
+    const done = (await p.textContent("#text-status"))!;
+    assert.match(done, new RegExp(`${names.length} text learnwares? ranked .*languages en`));
+    process.stderr.write(`first text search in the page: ${/summarised here in ([\d.]+ s)/.exec(done)?.[1]} (model + runtime fetched, embedded, RKME)\n`);
 
     // What went over the wire: the model's files fetched from this server, one search with the spec, no text.
     const sent = b!.requests.slice(start);
@@ -187,6 +189,7 @@ describe("text search in the browser (Chromium)", { skip, timeout: 300_000 }, ()
     const start = b!.requests.length;
     const names = await searchWith(p);
     assert.equal(names[0], "movie reviews");
+    process.stderr.write(`second text search: ${/summarised here in ([\d.]+ s)/.exec((await p.textContent("#text-status"))!)?.[1]} (model loaded)\n`);
     assert.deepEqual(
       writes(b!, start).map((r) => new URL(r.url).pathname),
       ["/v1/search"],

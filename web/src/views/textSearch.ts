@@ -78,7 +78,7 @@ export function textSearchSection(): HTMLElement {
         notice(
           r.single.total === 0
             ? `No text learnware in this market matches: none has embeddings of dimension ${spec.dim} (the market's model) in languages that cover your texts' (${langs}).`
-            : `${r.single.total} text learnware${r.single.total === 1 ? "" : "s"} ranked by how close their texts are to yours (languages ${langs}).`,
+            : `${r.single.total} text learnware${r.single.total === 1 ? "" : "s"} ranked by how close their texts are to yours (languages ${langs}; your texts summarised here in ${(spec.ms / 1000).toFixed(2)} s).`,
           r.single.total === 0 ? "info" : "ok",
         ),
       );
