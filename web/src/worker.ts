@@ -2,8 +2,10 @@
  * The page's Web Worker: reads the user's CSV, builds the RKME with the portable core (wasm
  * SIMD kernels on every core when the browser has them, the TypeScript reference otherwise) and checks
  * learnware packages before upload, and runs ONNX learnwares on that CSV with onnxruntime-web
- * (its wasm build, loaded from this worker's folder on first use). The raw data stays here:
- * only the spec, or the predictions, go back.
+ * (its wasm build, loaded from this worker's folder on first use); it also summarises pictures
+ * (image RKME) and texts (text RKME, embedded with the market's model through transformers.js,
+ * imported only for a text search). The raw data stays here: only the spec, or the predictions,
+ * go back.
  * Exposed with comlink; cancellation terminates the worker (see `genClient.ts`), because a
  * generation is one synchronous computation that cannot read messages while it runs.
  */
