@@ -16,7 +16,8 @@
 import { build, type Plugin } from "esbuild";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { demoLearnwares, demoMixtureQuery } from "../core/demo/synthetic.ts";
 
@@ -26,7 +27,8 @@ const webDir = fileURLToPath(new URL(".", import.meta.url));
  * transformers.js' own onnxruntime-web (1.14; its tensors are not the newer runtime's), whose wasm
  * the text embedder (`textEmbedder.js`) loads from `dist/ort-text/` (one thread: SIMD, else plain).
  */
-const TRANSFORMERS_ORT = join(webDir, "..", "node_modules", "@xenova", "transformers", "node_modules", "onnxruntime-web", "dist");
+const fromTransformers = createRequire(createRequire(import.meta.url).resolve("@xenova/transformers/package.json"));
+const TRANSFORMERS_ORT = join(dirname(fromTransformers.resolve("onnxruntime-web/package.json")), "dist");
 export const ORT_TEXT_FILES = ["ort-wasm-simd.wasm", "ort-wasm.wasm"] as const;
 
 /** Bundles transformers.js with the wasm-only build of its onnxruntime-web (not the one with WebGL). */
@@ -34,7 +36,7 @@ const transformersOrt: Plugin = {
   name: "transformers-ort-wasm",
   setup(b) {
     b.onResolve({ filter: /^onnxruntime-web$/ }, (args) =>
-      args.importer.includes(`${join("@xenova", "transformers")}`) ? { path: join(TRANSFORMERS_ORT, "ort.wasm.min.js") } : undefined,
+      args.importer.includes(join("@xenova", "transformers")) ? { path: join(TRANSFORMERS_ORT, "ort.wasm.min.js") } : undefined,
     );
   },
 };
