@@ -36,6 +36,7 @@ const STATUS: Readonly<Record<string, number>> = {
   AUTH_REQUIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  TEXT_MODEL_NOT_CONFIGURED: 404,
   METHOD_NOT_ALLOWED: 405,
   // 409: the state of the resource does not allow it now.
   CONFLICT: 409,

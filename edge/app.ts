@@ -26,6 +26,7 @@ import { learnwareRoutes } from "./routes/learnwares.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { searchRoutes } from "./routes/search.ts";
+import { textModelRoutes } from "./routes/textModel.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 import { EventHub } from "./services/events.ts";
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps, shared?: Ctx): App {
   eventRoutes(app, ctx);
   jobRoutes(app, ctx);
   docRoutes(app, ctx);
+  textModelRoutes(app, ctx);
   app.get("/healthz", (c) => c.json({ ok: true }));
   if (deps.staticRoot) app.use("*", staticFiles(deps.staticRoot));
   else app.get("/", (c) => c.redirect("/docs"));

@@ -35,6 +35,8 @@ export interface ServerConfig {
   linkSecret: string | undefined;
   /** Seed the demo learnwares when the catalogue is empty. */
   seedDemo: boolean;
+  /** Sentence-embedding model folder (transformers.js layout) served read-only at `/v1/text-model/` for the page's text search. */
+  textModel: string | undefined;
   /** Attempts before a job fails for good. */
   jobMaxAttempts: number;
   /** Searchable table specs from which on the RKME index answers statistical searches. */
@@ -120,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     downloadRedirect: bool(env.LW_DOWNLOAD_REDIRECT, false),
     linkSecret: env.LW_LINK_SECRET || undefined,
     seedDemo: bool(env.LW_SEED_DEMO, true),
+    textModel: env.LW_TEXT_MODEL || undefined,
     jobMaxAttempts: int("LW_JOB_MAX_ATTEMPTS", env.LW_JOB_MAX_ATTEMPTS, 5),
     indexThreshold: int("LW_INDEX_THRESHOLD", env.LW_INDEX_THRESHOLD, 2000),
     indexTopN: int("LW_INDEX_TOP_N", env.LW_INDEX_TOP_N, 0),

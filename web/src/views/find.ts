@@ -12,6 +12,7 @@ import { Cancelled, workerClient } from "../genClient.ts";
 import { PALETTE, type PointSet, projectionFigure, USER_COLOR } from "../projection.ts";
 import { downloadHref, errorBox, notice, scoreBar, semanticChips, statusBadge } from "./common.ts";
 import { imageSearchSection } from "./imageSearch.ts";
+import { textSearchSection } from "./textSearch.ts";
 
 type StatJson = {
   z: number[][];
@@ -603,5 +604,6 @@ export function findView(): HTMLElement {
     resultsEl,
     mapEl,
     imageSearchSection(),
+    textSearchSection(),
   );
 }
