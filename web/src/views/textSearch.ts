@@ -6,7 +6,7 @@
  * leave the browser; only the spec (K embedded points, their weights, the detected languages)
  * is sent. Results are the text learnwares whose languages cover the user's, ranked by MMD.
  */
-import { api, type SearchResponse } from "../api.ts";
+import { search } from "../api.ts";
 import { checkUserTexts, DEFAULT_USER_TEXT_K, parseTexts } from "../../../core/text/userTexts.ts";
 import { field, h, mount, saveFile } from "../dom.ts";
 import { workerClient } from "../genClient.ts";
@@ -72,7 +72,7 @@ export function textSearchSection(): HTMLElement {
           `Text specification: ${spec.points} points of dimension ${spec.dim} from ${spec.texts} texts (model ${spec.model}, languages ${langs}) in ${(spec.ms / 1000).toFixed(1)} s. Searching…`,
         ),
       );
-      const r = await api<SearchResponse>("/v1/search", { json: { stat: JSON.parse(spec.json), maxSearchNum: 5, limit: 20 } });
+      const r = await search({ stat: JSON.parse(spec.json), maxSearchNum: 5, limit: 20 });
       mount(
         status,
         notice(
