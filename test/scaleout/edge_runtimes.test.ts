@@ -1,0 +1,269 @@
+/**
+ * The same `createApp()` on edge runtimes, with no filesystem: workerd (Cloudflare's runtime,
+ * the bundle `edge/entry/buildWorker.ts` makes) and Deno with network-only permissions
+ * (`edge/entry/denoEdge.ts`), both on the PostgreSQL database and the S3 bucket (a test Swift)
+ * of a Node server, which seeded the catalogue (uploads need the Node server). Through each edge
+ * runtime: the listing, `/v1/search` and the compat `/api` search give the Node server's answer,
+ * a package download has the same bytes, and an upload or a job lease answers 501
+ * `NEEDS_NODE_SERVER`.
+ *
+ * The test cluster listens on a private Unix socket only; workerd's `connect()` speaks TCP, so the
+ * edge runtimes reach it through a loopback TCP bridge to that socket (bytes passed as they are).
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { createConnection, createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { buildWorker, nodeImports } from "../../edge/entry/buildWorker.ts";
+import { pgDatabase } from "../_postgres.ts";
+import { requires } from "../_requires.ts";
+import { s3Env } from "../_swift.ts";
+import { repoRoot, scratch } from "../_util.ts";
+import { ADMIN, api, fixture, runChecks, uploadForm } from "../integration/_server.ts";
+import { type Child, freePort, spawnEntry } from "../integration/_spawn.ts";
+
+/** The workerd binary of this platform (the `workerd` package's main export names it). */
+const WORKERD: string = createRequire(import.meta.url)("workerd").default;
+const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** A loopback TCP port whose connections are piped to the Unix socket `path`. */
+async function tcpBridge(path: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((c) => {
+    const up = createConnection(path);
+    c.pipe(up).pipe(c);
+    const close = () => {
+      c.destroy();
+      up.destroy();
+    };
+    c.on("error", close);
+    up.on("error", close);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** The same database through the bridge: `postgres://user@127.0.0.1:<port>/<db>`. */
+function overTcp(unixUrl: string, port: number): string {
+  const u = new URL(unixUrl);
+  return `postgres://${u.username}@127.0.0.1:${port}${u.pathname}`;
+}
+
+interface Runtime {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `cmd` in its own process group and waits for `/healthz` on `port`. */
+async function startRuntime(cmd: string, args: string[], env: Record<string, string>, port: number): Promise<Runtime> {
+  const proc: ChildProcess = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return done();
+      proc.once("exit", () => done());
+      try {
+        process.kill(-proc.pid!, "SIGTERM");
+      } catch {
+        proc.kill("SIGTERM");
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-proc.pid!, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, 5000).unref();
+    });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${cmd} exited with ${proc.exitCode}:\n${out}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${cmd} did not answer /healthz in 120 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, output: () => out, stop };
+}
+
+async function bytesOf(url: string, token?: string): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
+  const r = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return { status: r.status, bytes: new Uint8Array(await r.arrayBuffer()), headers: r.headers };
+}
+
+/** The compat API's search: a multipart form with the semantic spec and the stat spec file. */
+function compatSearchForm(stat: unknown): FormData {
+  const fd = new FormData();
+  fd.set("semantic_specification", JSON.stringify({}));
+  fd.set("statistical_specification", new Blob([JSON.stringify(stat)], { type: "application/json" }), "stat.json");
+  return fd;
+}
+
+async function compatSearch(base: string, stat: unknown): Promise<unknown> {
+  const r = await fetch(`${base}/api/engine/search_learnware`, { method: "POST", body: compatSearchForm(stat) });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+describe("the bundle for workerd", () => {
+  it("is one ES module whose own code imports nothing of Node's beyond node:crypto (hashes) and AsyncLocalStorage", { timeout: 60_000 }, async () => {
+    const built = await buildWorker({ outDir: scratch("lw-worker-build-") });
+    assert.ok(built.bytes > 100_000, `bundle of ${built.bytes} bytes`);
+    const own = [...nodeImports(built.metafile)].filter(([file]) => !file.startsWith("node_modules/") && !file.startsWith("node-builtin:"));
+    // Web Crypto has no incremental hash: the S3 store hashes uploads as they stream (node:crypto,
+    // in workerd's nodejs_compat and Deno); the worker scopes a connection per request.
+    assert.deepEqual(Object.fromEntries(own), {
+      "edge/blobs/store.ts": ["node:crypto"],
+      "edge/blobs/s3Store.ts": ["node:crypto"],
+      "edge/entry/worker.ts": ["node:async_hooks"],
+    });
+    // Of the packages, only the PostgreSQL driver (and its helpers) uses Node's modules.
+    const packages = new Set([...nodeImports(built.metafile).keys()].filter((f) => f.startsWith("node_modules/")).map((f) => f.split("/")[1]));
+    assert.deepEqual([...packages].sort(), ["pg", "pg-cloudflare", "pg-connection-string", "pg-pool", "pgpass", "split2"]);
+    // Neither the libSQL client, the migrator, piscina nor the page's static files are in it.
+    for (const absent of [
+      "@libsql/client",
+      "drizzle-orm/migrator",
+      "piscina",
+      "edge/middleware/static.ts",
+      "edge/services/packageInspect.ts",
+      "edge/server.ts",
+    ]) {
+      assert.ok(!Object.keys(built.metafile.inputs).some((f) => f.includes(absent)), `${absent} is bundled`);
+    }
+  });
+});
+
+describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requires("postgresql", "python3-swift"), () => {
+  let node: Child;
+  let bridge: { server: Server; port: number } | null = null;
+  let edgeEnv: Record<string, string>;
+  let ids: string[] = [];
+  const stat = fixture(0).stat;
+
+  before(async () => {
+    const db = await pgDatabase("edge");
+    const s3 = await s3Env("edge");
+    // The Node server migrates the database, creates the bucket, seeds the demo market and takes an upload.
+    node = await spawnEntry("node", { LW_DB_URL: db, ...s3, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "true", LW_DATA_DIR: scratch("lw-edge-node-") }, 120_000);
+    const fx = fixture(1, " (uploaded to Node)");
+    const up = await api(node.url, "POST", "/v1/learnwares", { token: ADMIN, body: uploadForm(fx.semantic, fx.zip) });
+    assert.equal(up.status, 201, JSON.stringify(up.data));
+    await runChecks(node.url);
+    const list = await api(node.url, "GET", "/v1/learnwares?status=usable&limit=100");
+    ids = list.data.items.map((x: { id: string }) => x.id);
+    assert.ok(ids.length >= 7, `usable learnwares: ${ids.length}`);
+    bridge = await tcpBridge(new URL(db).searchParams.get("host")!.concat("/.s.PGSQL.5432"));
+    edgeEnv = { LW_DB_URL: overTcp(db, bridge.port), ...s3 };
+  });
+  after(async () => {
+    await node?.kill();
+    bridge?.server.close();
+  });
+
+  /** What every edge runtime must answer as the Node server does. */
+  async function sameAsNode(edge: string): Promise<void> {
+    // Listing.
+    const [a, b] = await Promise.all([
+      api(node.url, "GET", "/v1/learnwares?status=usable&limit=100"),
+      api(edge, "GET", "/v1/learnwares?status=usable&limit=100"),
+    ]);
+    assert.equal(b.status, 200, JSON.stringify(b.data));
+    assert.deepEqual(b.data, a.data);
+    // A statistical search.
+    const [sa, sb] = await Promise.all([api(node.url, "POST", "/v1/search", { json: { stat } }), api(edge, "POST", "/v1/search", { json: { stat } })]);
+    assert.equal(sb.status, 200, JSON.stringify(sb.data));
+    assert.ok(sa.data.single.items.length > 0);
+    const ranked = (d: { single: { items: { learnware: { id: string }; score: number }[] } }) => d.single.items.map((x) => x.learnware.id);
+    assert.deepEqual(ranked(sb.data), ranked(sa.data));
+    sa.data.single.items.forEach((x: { score: number }, i: number) => {
+      assert.ok(
+        Math.abs(sb.data.single.items[i].score - x.score) <= 1e-9 * Math.max(1, Math.abs(x.score)),
+        `score ${i}: ${sb.data.single.items[i].score} vs ${x.score}`,
+      );
+    });
+    assert.equal(sb.data.single.items[0].learnware.name, "Sensor fault classifier (plant A)");
+    // A semantic search.
+    const q = { semantic: { Name: { Values: "Sensor", Type: "String" } } };
+    const [qa, qb] = await Promise.all([api(node.url, "POST", "/v1/search", { json: q }), api(edge, "POST", "/v1/search", { json: q })]);
+    assert.equal(qb.status, 200, JSON.stringify(qb.data));
+    assert.deepEqual(ranked(qb.data), ranked(qa.data));
+    // The compat API's search (the Python client's).
+    const [ca, cb] = (await Promise.all([compatSearch(node.url, stat), compatSearch(edge, stat)])) as {
+      data: { learnware_list_single: { learnware_id: string }[] };
+    }[];
+    assert.ok(ca!.data.learnware_list_single.length > 0);
+    assert.deepEqual(
+      cb!.data.learnware_list_single.map((x) => x.learnware_id),
+      ca!.data.learnware_list_single.map((x) => x.learnware_id),
+    );
+    // Downloads: the same bytes and checksum, streamed from the bucket.
+    for (const id of [ids[0]!, ids[ids.length - 1]!]) {
+      const [da, db] = await Promise.all([bytesOf(`${node.url}/v1/learnwares/${id}/download`), bytesOf(`${edge}/v1/learnwares/${id}/download`)]);
+      assert.equal(db.status, 200, new TextDecoder().decode(db.bytes));
+      assert.equal(hex(db.bytes), hex(da.bytes));
+      assert.equal(db.headers.get("x-checksum-sha256"), hex(da.bytes));
+      const compat = await bytesOf(`${edge}/api/engine/download_learnware?learnware_id=${id}`);
+      assert.equal(hex(compat.bytes), hex(da.bytes));
+    }
+    // Uploads and the runners' jobs need the Node server: a clear 501.
+    const fx = fixture(2, " (edge)");
+    const up = await api(edge, "POST", "/v1/learnwares", { token: ADMIN, body: uploadForm(fx.semantic, fx.zip) });
+    assert.equal(up.status, 501, JSON.stringify(up.data));
+    assert.equal(up.data.error.code, "NEEDS_NODE_SERVER");
+    assert.match(up.data.error.message, /needs the Node server/);
+    const lease = await api(edge, "POST", "/v1/jobs/lease", { token: ADMIN, json: { runner: "r", kinds: ["check"] } });
+    assert.equal(lease.status, 501);
+    // A write that needs no Node work goes through to the shared database.
+    const m = await api(edge, "POST", "/v1/models", { token: ADMIN, json: { name: `made-on-the-edge-${Math.random().toString(36).slice(2, 8)}` } });
+    assert.equal(m.status, 201, JSON.stringify(m.data));
+    const seen = await api(node.url, "GET", `/v1/models/${m.data.id ?? m.data.model?.id}`, { token: ADMIN });
+    assert.equal(seen.status, 200, JSON.stringify(seen.data));
+  }
+
+  it("workerd serves listing, searches and downloads from the bundle", { timeout: 240_000 }, async () => {
+    const built = await buildWorker({ outDir: scratch("lw-workerd-") });
+    const port = await freePort();
+    const rt = await startRuntime(
+      WORKERD,
+      ["serve", "--verbose", built.config, "--socket-addr", `http=127.0.0.1:${port}`],
+      { ...process.env, ...edgeEnv } as Record<string, string>,
+      port,
+    );
+    try {
+      await sameAsNode(rt.url);
+    } catch (err) {
+      (err as Error).message += `\n--- workerd output ---\n${rt.output().slice(-4000)}`;
+      throw err;
+    } finally {
+      await rt.stop();
+    }
+  });
+
+  it("Deno with --allow-net --allow-env only serves the same", { timeout: 240_000 }, async () => {
+    const port = await freePort();
+    const deno = join(repoRoot, "node_modules", ".bin", "deno");
+    const args = ["run", "--allow-net=127.0.0.1", "--allow-env", "--no-prompt", "edge/entry/denoEdge.ts"];
+    const rt = await startRuntime(deno, args, { ...process.env, ...edgeEnv, LW_PORT: String(port), LW_HOST: "127.0.0.1" } as Record<string, string>, port);
+    try {
+      await sameAsNode(rt.url);
+    } catch (err) {
+      (err as Error).message += `\n--- deno output ---\n${rt.output().slice(-4000)}`;
+      throw err;
+    } finally {
+      await rt.stop();
+    }
+  });
+});
