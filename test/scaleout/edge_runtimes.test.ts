@@ -11,92 +11,19 @@
  * edge runtimes reach it through a loopback TCP bridge to that socket (bytes passed as they are).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
-import { createConnection, createServer, type Server } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildWorker, nodeImports } from "../../edge/entry/buildWorker.ts";
+import { edgeConfig } from "../../edge/entry/edgeApp.ts";
 import { pgDatabase } from "../_postgres.ts";
 import { requires } from "../_requires.ts";
 import { s3Env } from "../_swift.ts";
-import { repoRoot, scratch } from "../_util.ts";
+import { scratch } from "../_util.ts";
 import { ADMIN, api, fixture, runChecks, uploadForm } from "../integration/_server.ts";
-import { type Child, freePort, spawnEntry } from "../integration/_spawn.ts";
+import { type Child, spawnEntry } from "../integration/_spawn.ts";
+import { type Bridge, bridgeTo, DENO_PERMISSIONS, type Runtime, startDenoEdge, startWorkerd } from "./_edge.ts";
 
-/** The workerd binary of this platform (the `workerd` package's main export names it). */
-const WORKERD: string = createRequire(import.meta.url)("workerd").default;
 const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-/** A loopback TCP port whose connections are piped to the Unix socket `path`. */
-async function tcpBridge(path: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((c) => {
-    const up = createConnection(path);
-    c.pipe(up).pipe(c);
-    const close = () => {
-      c.destroy();
-      up.destroy();
-    };
-    c.on("error", close);
-    up.on("error", close);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, port: (server.address() as { port: number }).port };
-}
-
-/** The same database through the bridge: `postgres://user@127.0.0.1:<port>/<db>`. */
-function overTcp(unixUrl: string, port: number): string {
-  const u = new URL(unixUrl);
-  return `postgres://${u.username}@127.0.0.1:${port}${u.pathname}`;
-}
-
-interface Runtime {
-  url: string;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Starts `cmd` in its own process group and waits for `/healthz` on `port`. */
-async function startRuntime(cmd: string, args: string[], env: Record<string, string>, port: number): Promise<Runtime> {
-  const proc: ChildProcess = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let out = "";
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise<void>((done) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return done();
-      proc.once("exit", () => done());
-      try {
-        process.kill(-proc.pid!, "SIGTERM");
-      } catch {
-        proc.kill("SIGTERM");
-      }
-      setTimeout(() => {
-        try {
-          process.kill(-proc.pid!, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }, 5000).unref();
-    });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${cmd} exited with ${proc.exitCode}:\n${out}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${cmd} did not answer /healthz in 120 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, output: () => out, stop };
-}
 
 async function bytesOf(url: string, token?: string): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
   const r = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -118,6 +45,20 @@ async function compatSearch(base: string, stat: unknown): Promise<unknown> {
 }
 
 describe("the bundle for workerd", () => {
+  it("refuses settings an edge runtime cannot serve, naming them", () => {
+    assert.throws(() => edgeConfig({ LW_BLOB_URL: "s3://b/p" }), /LW_DB_URL must be a postgres:\/\/ URL .* got ''/);
+    assert.throws(() => edgeConfig({ LW_DB_URL: "file:./lw.db", LW_BLOB_URL: "s3://b/p" }), /LW_DB_URL must be a postgres:\/\/ URL/);
+    assert.throws(() => edgeConfig({ LW_DB_URL: "postgres://h/db" }), /LW_BLOB_URL must be an s3:\/\/bucket\/prefix URL/);
+    assert.throws(
+      () => edgeConfig({ LW_DB_URL: "postgres://h/db", LW_BLOB_URL: "s3://b", LW_RATE_SEARCH: "lots" }),
+      /LW_RATE_SEARCH must be a non-negative integer/,
+    );
+    const c = edgeConfig({ LW_DB_URL: "postgres://h/db", LW_BLOB_URL: "s3://b/p", LW_S3_ENDPOINT: "http://s3.local" });
+    assert.equal(c.searchThreads, 0);
+    assert.equal(c.seedDemo, false);
+    assert.equal(c.s3.endpoint, "http://s3.local");
+  });
+
   it("is one ES module whose own code imports nothing of Node's beyond node:crypto (hashes) and AsyncLocalStorage", { timeout: 60_000 }, async () => {
     const built = await buildWorker({ outDir: scratch("lw-worker-build-") });
     assert.ok(built.bytes > 100_000, `bundle of ${built.bytes} bytes`);
@@ -148,7 +89,7 @@ describe("the bundle for workerd", () => {
 
 describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requires("postgresql", "python3-swift"), () => {
   let node: Child;
-  let bridge: { server: Server; port: number } | null = null;
+  let bridge: Bridge | null = null;
   let edgeEnv: Record<string, string>;
   let ids: string[] = [];
   const stat = fixture(0).stat;
@@ -165,12 +106,13 @@ describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requir
     const list = await api(node.url, "GET", "/v1/learnwares?status=usable&limit=100");
     ids = list.data.items.map((x: { id: string }) => x.id);
     assert.ok(ids.length >= 7, `usable learnwares: ${ids.length}`);
-    bridge = await tcpBridge(new URL(db).searchParams.get("host")!.concat("/.s.PGSQL.5432"));
-    edgeEnv = { LW_DB_URL: overTcp(db, bridge.port), ...s3 };
+    const tcp = await bridgeTo(db);
+    bridge = tcp.bridge;
+    edgeEnv = { LW_DB_URL: tcp.url, ...s3 };
   });
   after(async () => {
     await node?.kill();
-    bridge?.server.close();
+    bridge?.close();
   });
 
   /** What every edge runtime must answer as the Node server does. */
@@ -233,37 +175,29 @@ describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requir
     assert.equal(seen.status, 200, JSON.stringify(seen.data));
   }
 
-  it("workerd serves listing, searches and downloads from the bundle", { timeout: 240_000 }, async () => {
-    const built = await buildWorker({ outDir: scratch("lw-workerd-") });
-    const port = await freePort();
-    const rt = await startRuntime(
-      WORKERD,
-      ["serve", "--verbose", built.config, "--socket-addr", `http=127.0.0.1:${port}`],
-      { ...process.env, ...edgeEnv } as Record<string, string>,
-      port,
-    );
+  /** Runs the checks against a runtime, with its output in the failure message. */
+  async function through(rt: Runtime, name: string, more: () => Promise<void> = async () => {}): Promise<void> {
     try {
       await sameAsNode(rt.url);
+      await more();
     } catch (err) {
-      (err as Error).message += `\n--- workerd output ---\n${rt.output().slice(-4000)}`;
+      (err as Error).message += `\n--- ${name} output ---\n${rt.output().slice(-4000)}`;
       throw err;
     } finally {
       await rt.stop();
     }
+  }
+
+  it("workerd serves listing, searches and downloads from the bundle", { timeout: 240_000 }, async () => {
+    await through(await startWorkerd(edgeEnv), "workerd", async () => {
+      // One connection per request, closed when its response is done: none stays open.
+      const end = Date.now() + 10_000;
+      while ((await bridge!.open()) > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await bridge!.open(), 0, "database connections left open by workerd");
+    });
   });
 
-  it("Deno with --allow-net --allow-env only serves the same", { timeout: 240_000 }, async () => {
-    const port = await freePort();
-    const deno = join(repoRoot, "node_modules", ".bin", "deno");
-    const args = ["run", "--allow-net=127.0.0.1", "--allow-env", "--no-prompt", "edge/entry/denoEdge.ts"];
-    const rt = await startRuntime(deno, args, { ...process.env, ...edgeEnv, LW_PORT: String(port), LW_HOST: "127.0.0.1" } as Record<string, string>, port);
-    try {
-      await sameAsNode(rt.url);
-    } catch (err) {
-      (err as Error).message += `\n--- deno output ---\n${rt.output().slice(-4000)}`;
-      throw err;
-    } finally {
-      await rt.stop();
-    }
+  it(`Deno with ${DENO_PERMISSIONS.join(" ")} only serves the same`, { timeout: 240_000 }, async () => {
+    await through(await startDenoEdge(edgeEnv), "deno");
   });
 });
