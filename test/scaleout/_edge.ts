@@ -63,9 +63,9 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-/** Starts `cmd` in its own process group and waits for `/healthz` on `port`. */
-async function startRuntime(cmd: string, args: string[], env: Record<string, string>, port: number): Promise<Runtime> {
-  const proc: ChildProcess = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+/** Starts `cmd` in its own process group and waits for `/healthz` on `port` to answer as `ready` wants. */
+async function startRuntime(cmd: string, args: string[], env: Record<string, string>, port: number, ready = (r: Response) => r.ok): Promise<Runtime> {
+  const proc: ChildProcess = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
@@ -91,7 +91,7 @@ async function startRuntime(cmd: string, args: string[], env: Record<string, str
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${cmd} exited with ${proc.exitCode}:\n${out}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if (ready(await fetch(`${url}/healthz`))) break;
     } catch {
       /* not listening yet */
     }
@@ -105,10 +105,12 @@ async function startRuntime(cmd: string, args: string[], env: Record<string, str
 }
 
 /** workerd on a fresh bundle, with `env` (the `LW_*` settings) as its bindings. */
-export async function startWorkerd(env: Record<string, string>): Promise<Runtime & { bundleBytes: number }> {
+export async function startWorkerd(env: Record<string, string>, ready?: (r: Response) => boolean): Promise<Runtime & { bundleBytes: number }> {
   const built = await buildWorker({ outDir: scratch("lw-workerd-") });
   const port = await freePort();
-  const rt = await startRuntime(WORKERD, ["serve", "--verbose", built.config, "--socket-addr", `http=127.0.0.1:${port}`], env, port);
+  // Only the settings given here: none of this process's LW_* reach the worker.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LW_"))) as Record<string, string>;
+  const rt = await startRuntime(WORKERD, ["serve", "--verbose", built.config, "--socket-addr", `http=127.0.0.1:${port}`], { ...clean, ...env }, port, ready);
   return { ...rt, bundleBytes: built.bytes };
 }
 
@@ -116,5 +118,10 @@ export async function startWorkerd(env: Record<string, string>): Promise<Runtime
 export async function startDenoEdge(env: Record<string, string>): Promise<Runtime> {
   const port = await freePort();
   const deno = join(repoRoot, "node_modules", ".bin", "deno");
-  return startRuntime(deno, ["run", ...DENO_PERMISSIONS, "edge/entry/denoEdge.ts"], { ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" }, port);
+  return startRuntime(
+    deno,
+    ["run", ...DENO_PERMISSIONS, "edge/entry/denoEdge.ts"],
+    { ...process.env, ...env, LW_PORT: String(port), LW_HOST: "127.0.0.1" } as Record<string, string>,
+    port,
+  );
 }

@@ -59,6 +59,18 @@ describe("the bundle for workerd", () => {
     assert.equal(c.s3.endpoint, "http://s3.local");
   });
 
+  it("under workerd without LW_BLOB_URL, every request answers 503 naming the setting", { timeout: 120_000 }, async () => {
+    const rt = await startWorkerd({ LW_DB_URL: "postgres://lw@127.0.0.1:1/none" }, (r) => r.status === 503);
+    try {
+      const r = await api(rt.url, "GET", "/v1/learnwares");
+      assert.equal(r.status, 503);
+      assert.equal(r.data.error.code, "UNAVAILABLE");
+      assert.match(r.data.error.message, /LW_BLOB_URL must be an s3:\/\/bucket\/prefix URL/);
+    } finally {
+      await rt.stop();
+    }
+  });
+
   it("is one ES module whose own code imports nothing of Node's beyond node:crypto (hashes) and AsyncLocalStorage", { timeout: 60_000 }, async () => {
     const built = await buildWorker({ outDir: scratch("lw-worker-build-") });
     assert.ok(built.bytes > 100_000, `bundle of ${built.bytes} bytes`);
@@ -151,6 +163,12 @@ describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requir
       cb!.data.learnware_list_single.map((x) => x.learnware_id),
       ca!.data.learnware_list_single.map((x) => x.learnware_id),
     );
+    // A learnware, its versions, the semantic options: as the Node server answers them.
+    for (const path of [`/v1/learnwares/${ids[0]}`, `/v1/learnwares/${ids[0]}/versions`, "/v1/semantic-options"]) {
+      const [ra, rb] = await Promise.all([api(node.url, "GET", path), api(edge, "GET", path)]);
+      assert.equal(rb.status, 200, `${path}: ${JSON.stringify(rb.data)}`);
+      assert.deepEqual(rb.data, ra.data, path);
+    }
     // Downloads: the same bytes and checksum, streamed from the bucket.
     for (const id of [ids[0]!, ids[ids.length - 1]!]) {
       const [da, db] = await Promise.all([bytesOf(`${node.url}/v1/learnwares/${id}/download`), bytesOf(`${edge}/v1/learnwares/${id}/download`)]);
