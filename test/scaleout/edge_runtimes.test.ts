@@ -194,10 +194,10 @@ describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requir
   }
 
   /** Runs the checks against a runtime, with its output in the failure message. */
-  async function through(rt: Runtime, name: string, more: () => Promise<void> = async () => {}): Promise<void> {
+  async function through(rt: Runtime, name: string, more: (url: string) => Promise<void> = async () => {}): Promise<void> {
     try {
       await sameAsNode(rt.url);
-      await more();
+      await more(rt.url);
     } catch (err) {
       (err as Error).message += `\n--- ${name} output ---\n${rt.output().slice(-4000)}`;
       throw err;
@@ -207,9 +207,39 @@ describe("edge runtimes on PostgreSQL + S3 (workerd, network-only Deno)", requir
   }
 
   it("workerd serves listing, searches and downloads from the bundle", { timeout: 240_000 }, async () => {
-    await through(await startWorkerd(edgeEnv), "workerd", async () => {
+    await through(await startWorkerd(edgeEnv), "workerd", async (url) => {
+      // After the plain requests above, their connections are closed already (each at its response).
+      const quick = Date.now() + 3_000;
+      while ((await bridge!.open()) > 0 && Date.now() < quick) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await bridge!.open(), 0, "connections left open after plain requests");
+      // The event feed (a stream that queries the database as long as it is open) sees a change
+      // the Node server makes while it is open.
+      const abort = new AbortController();
+      const feed = await fetch(`${url}/v1/events/stream`, { headers: { authorization: `Bearer ${ADMIN}` }, signal: abort.signal });
+      assert.equal(feed.status, 200);
+      assert.match(feed.headers.get("content-type") ?? "", /^text\/event-stream/);
+      const reader = feed.body!.getReader();
+      let text = "";
+      const until = async (re: RegExp) => {
+        const end = Date.now() + 20_000;
+        while (!re.test(text) && Date.now() < end) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        assert.match(text, re);
+      };
+      await until(/event: ready/);
+      const name = `seen-live-${Math.random().toString(36).slice(2, 8)}`;
+      const made = await api(node.url, "POST", "/v1/models", { token: ADMIN, json: { name } });
+      assert.equal(made.status, 201, JSON.stringify(made.data));
+      await until(new RegExp(`event: model\\.created[^]*${name}`));
+      abort.abort();
+      await reader.cancel().catch(() => undefined);
       // One connection per request, closed when its response is done: none stays open.
-      const end = Date.now() + 10_000;
+      // (workerd notices the feed's client has gone at the feed's next write, a keep-alive after
+      // 15 idle seconds: measured 14.2 s.)
+      const end = Date.now() + 30_000;
       while ((await bridge!.open()) > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
       assert.equal(await bridge!.open(), 0, "database connections left open by workerd");
     });
