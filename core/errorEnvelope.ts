@@ -75,6 +75,8 @@ const STATUS: Readonly<Record<string, number>> = {
   INTERNAL: 500,
   WORKER_CLOSED: 500,
   ENV_FAILED: 500,
+  // An edge runtime's app (edge/entry/worker.ts) does not do this work: the Node server does.
+  NEEDS_NODE_SERVER: 501,
   UNAVAILABLE: 503,
   BUSY: 503,
   BACKEND_UNAVAILABLE: 503,

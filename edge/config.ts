@@ -2,8 +2,6 @@
  * Server configuration: environment variables with defaults, read once at start-up.
  * The app itself never reads the environment; entries pass a `ServerConfig` in.
  */
-import { availableParallelism } from "node:os";
-
 export interface ServerConfig {
   /** Folder holding the database file, blobs, upload sessions and the admin token. */
   dataDir: string;
@@ -164,7 +162,18 @@ function policy(v: string | undefined): "queue" | "refuse" {
  * 4 clients (bench/server/responsiveness.ts).
  */
 function defaultSearchThreads(): number {
-  return Math.max(1, Math.min(8, availableParallelism() - 1));
+  return Math.max(1, Math.min(8, cores() - 1));
+}
+
+/**
+ * The machine's cores without importing `node:os` (this file is read on edge runtimes too):
+ * `navigator.hardwareConcurrency` (Node 21+, Deno, workerd), else Node 20's built-in `os`.
+ */
+function cores(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (m: string) => unknown } };
+  const n =
+    g.navigator?.hardwareConcurrency ?? (g.process?.getBuiltinModule?.("node:os") as { availableParallelism(): number } | undefined)?.availableParallelism();
+  return n && n > 0 ? n : 1;
 }
 
 function normalizePrefix(p: string): string {

@@ -13,8 +13,6 @@
  * plain f32 blobs, the same bytes `vector32()` takes (see `test/index/libsql_restart.test.ts`).
  */
 import { eq, inArray, sql } from "drizzle-orm";
-import { existsSync, renameSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import type { IvfTrainOptions } from "../../core/index/ivf.ts";
 import { RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
@@ -45,6 +43,8 @@ interface State {
   training: Promise<void> | null;
   /** This database's identity for snapshots (a `settings` row made at first open). */
   dbId: string | null;
+  /** `node:fs`, loaded when a snapshot path is given (edge runtimes have no files and pass none). */
+  fs?: typeof import("node:fs");
 }
 
 const states = new WeakMap<Database, State>();
@@ -81,18 +81,20 @@ export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; s
   const fresh = new RkmeIndex({ autoTrain: false, ...(opts.ivfMinSize !== undefined ? { ivfMinSize: opts.ivfMinSize } : {}) });
   const dbId = await databaseId(db);
   const path = opts.snapshotPath;
+  const fs = path === undefined ? undefined : await import("node:fs");
   const start = (index: RkmeIndex): State => {
     const st = stateOf(db, index);
     st.dbId = dbId;
+    if (fs) st.fs = fs;
     return st;
   };
-  if (path === undefined || !existsSync(path) || !existsSync(`${path}.json`)) {
+  if (path === undefined || !fs?.existsSync(path) || !fs.existsSync(`${path}.json`)) {
     start(fresh);
     return 0;
   }
   try {
-    const meta = JSON.parse(await readFile(`${path}.json`, "utf8")) as { format: number; dbId: string; entries: [string, number][] };
-    const index = RkmeIndex.deserialize(new Uint8Array(await readFile(path)));
+    const meta = JSON.parse(await fs.promises.readFile(`${path}.json`, "utf8")) as { format: number; dbId: string; entries: [string, number][] };
+    const index = RkmeIndex.deserialize(new Uint8Array(await fs.promises.readFile(path)));
     const same = (["features", "seed", "ivfMinSize", "probeLists", "probeFraction"] as const).every((k) => index.options[k] === fresh.options[k]);
     // Version ids name immutable versions only within one database that never went back in
     // time: a snapshot of another database, or of versions this one does not have (restored
@@ -126,7 +128,8 @@ async function databaseId(db: Database): Promise<string> {
 /** Writes the index of `db` for `openSpecIndex` (at a clean shutdown); false when there is none. */
 export function saveSpecIndex(db: Database, snapshotPath: string): boolean {
   const st = states.get(db);
-  if (!st || st.syncedWith === null || st.dbId === null) return false;
+  if (!st || st.syncedWith === null || st.dbId === null || !st.fs) return false;
+  const { writeFileSync, renameSync } = st.fs;
   const entries: [string, number][] = [...st.indexed];
   writeFileSync(`${snapshotPath}.tmp`, st.index.serialize());
   writeFileSync(`${snapshotPath}.json.tmp`, JSON.stringify({ format: 1, dbId: st.dbId, entries }));
