@@ -2,9 +2,12 @@
  * An HTTP client of the market API for the `lw` server commands: the server from `--server`
  * or `LW_SERVER`, the token from `--token` or `LW_TOKEN`, and every failure (unreachable
  * server, API error envelope, bad URL) as a one-line `CliError` naming the problem.
- * Requests go through the typed client (`client/client.ts`); `api` exposes it for typed calls.
+ * Requests go through the typed client (`client/client.ts`): `call(operationId, …)` is typed
+ * by the contract; `request` serves the few raw exchanges (bytes, event streams).
  */
-import { ApiError, LwClient } from "../client/client.ts";
+import { ApiError, type CallInit, LwClient } from "../client/client.ts";
+import type { ResultOf } from "../client/contract.ts";
+import { type OperationId, routeOf } from "../client/routes.ts";
 import { readErrorResponse } from "../core/errorEnvelope.ts";
 import { resolveServer, resolveToken } from "./config.ts";
 import { CliError } from "./errors.ts";
@@ -59,9 +62,19 @@ export class MarketClient {
   }
 
   /** Sends a request; non-2xx answers become a CliError built from the API's error envelope. */
-  async request(method: string, path: string, init: RequestInit2 = {}): Promise<Response> {
+  request(method: string, path: string, init: RequestInit2 = {}): Promise<Response> {
+    return this.#mapErrors(method, path, () => this.api.request(method, path, init));
+  }
+
+  /** Calls contract operation `id` (body and answer typed by the contract); errors as `request`'s. */
+  call<Id extends OperationId>(id: Id, init: CallInit<Id> = {}): Promise<ResultOf<Id>> {
+    const route = routeOf(id)!;
+    return this.#mapErrors(route.method.toUpperCase(), this.api.path(id, init.params), () => this.api.call(id, init));
+  }
+
+  async #mapErrors<T>(method: string, path: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await this.api.request(method, path, init);
+      return await send();
     } catch (e) {
       if (e instanceof ApiError) {
         // A body that is not the envelope (a proxy's page) is named by its status alone.
@@ -72,12 +85,6 @@ export class MarketClient {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`Cannot reach the server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 1);
     }
-  }
-
-  async json<T = any>(method: string, path: string, init: RequestInit2 = {}): Promise<T> {
-    const res = await this.request(method, path, init);
-    if (res.status === 204) return null as T;
-    return (await res.json()) as T;
   }
 
   requireToken(what: string): void {

@@ -34,6 +34,13 @@ export function readStatSpec(path: string): RKMETableSpecification {
   }
 }
 
+/** A JSON file that must hold an object (a semantic spec, metadata): a CliError naming the file otherwise. */
+export function readJsonObject(path: string, what: string): Record<string, unknown> {
+  const json = readJson(path, what);
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new CliError(`The ${what} ${path} must be a JSON object`);
+  return json as Record<string, unknown>;
+}
+
 /** A stat spec file of any registered type, checked by loading it; returns the file's JSON. */
 export function readAnyStatSpec(path: string): unknown {
   const json = readJson(path, "stat spec");

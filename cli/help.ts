@@ -35,7 +35,7 @@ export const HELP: HelpEntry[] = [
     group: "files",
     usage: [
       "search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]",
-      `search --server URL … [--approximate]   the same options, answered by a market server ${SERVER}`,
+      `search --server URL … [--approximate] [--hetero auto|on|off]   the same options, answered by a market server ${SERVER}`,
     ],
     summary:
       "The market's combined search: semantic first, then statistical. Scores are relative (normalised over the candidates); the fit column is absolute. An unknown --method gives single results only, as the Python market does.",

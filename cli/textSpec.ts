@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { LearnwareError } from "../core/errors.ts";
-import { RKMETextSpecification } from "../core/text/rkmeTextSpec.ts";
+import type { RKMETextSpecification } from "../core/text/rkmeTextSpec.ts";
+import { checkUserTexts, parseTexts, type UserTextSpecOptions, userTextSpec } from "../core/text/userTexts.ts";
 import { loadTextEmbedder } from "../runner/text/embedder.ts";
 import { CliError } from "./errors.ts";
 
@@ -18,19 +19,11 @@ export function readTexts(path: string): string[] {
   } catch (e) {
     throw new CliError(`Cannot read texts ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (path.endsWith(".json")) {
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch (e) {
-      throw new CliError(`Texts ${path} is not valid JSON: ${(e as Error).message}`);
-    }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new CliError(`Texts ${path} must be a JSON array of strings`);
-    return v;
+  try {
+    return parseTexts(text, path);
+  } catch (e) {
+    throw new CliError((e as Error).message);
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (lines.length === 0) throw new CliError(`Texts ${path} holds no text (one text per line)`);
-  return lines;
 }
 
 /** The local embedding model folder: the option, else `LW_TEXT_MODEL`. */
@@ -41,12 +34,13 @@ export function textModelFolder(option: string | undefined): string {
 }
 
 /** Embeds the texts of `path` with the model folder and builds the text RKME. */
-export async function textSpecFromFile(
-  path: string,
-  modelOption: string | undefined,
-  options: { K?: number; seed?: number } = {},
-): Promise<RKMETextSpecification> {
+export async function textSpecFromFile(path: string, modelOption: string | undefined, options: UserTextSpecOptions = {}): Promise<RKMETextSpecification> {
   const texts = readTexts(path);
+  try {
+    checkUserTexts(texts);
+  } catch (e) {
+    throw new CliError(`Texts ${path}: ${(e as Error).message}`);
+  }
   const folder = textModelFolder(modelOption);
   let embed;
   try {
@@ -55,10 +49,8 @@ export async function textSpecFromFile(
     throw new CliError(`Cannot load the text model ${folder}: ${(e as Error).message.split("\n")[0]}`);
   }
   try {
-    return await RKMETextSpecification.generate(texts, embed, {
-      K: Math.min(options.K ?? 50, texts.length),
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    });
+    // The same core function and options as the page's worker (core/text/userTexts.ts).
+    return await userTextSpec(texts, embed, options);
   } catch (e) {
     if (e instanceof LearnwareError || e instanceof RangeError) throw new CliError(`Texts ${path}: ${e.message}`);
     throw e;

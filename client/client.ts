@@ -1,7 +1,8 @@
 /**
  * The typed client of the market server, derived from the contract (`./routes.ts` and
  * `./contract.ts`; only types of the latter, so a page bundle carries no schemas):
- * `call(operationId, {params, query, json | body})` builds the path from the operation,
+ * `call(operationId, {params, query, json | body})` builds the path from the operation
+ * (the JSON body typed by the operation's request schema, `./requests.ts`),
  * sends the caller's token and resolves with the answer typed by the operation's schema
  * (`null` for a 204). Every error answer becomes an `ApiError` (a `LearnwareError` with the
  * HTTP status) read from the one envelope. Web-standard `fetch` only: the runner, the CLI,
@@ -18,6 +19,7 @@
 import { readErrorResponse } from "../core/errorEnvelope.ts";
 import { LearnwareError } from "../core/errors.ts";
 import type { ResultOf } from "./contract.ts";
+import type { BodyOf } from "./requests.ts";
 import { type OperationId, routeOf } from "./routes.ts";
 
 /** An error answer of an API: its code, message and details, and the HTTP status. */
@@ -32,12 +34,12 @@ export class ApiError extends LearnwareError {
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
-export interface CallInit {
+export interface CallInit<Id extends OperationId = OperationId> {
   /** Values of the path's `{placeholders}`. */
   params?: Record<string, string | number>;
   query?: Query;
-  /** A JSON body (sets `content-type`). */
-  json?: unknown;
+  /** A JSON body (sets `content-type`), typed by the operation's request schema (`./requests.ts`). */
+  json?: BodyOf<Id>;
   /** Any other body (multipart form, bytes). */
   body?: BodyInit | Uint8Array;
   headers?: Record<string, string>;
@@ -117,7 +119,7 @@ export class LwClient {
   }
 
   /** Calls operation `id`; resolves with its JSON answer (`null` for 204), typed by the contract. */
-  async call<Id extends OperationId>(id: Id, init: CallInit = {}): Promise<ResultOf<Id>> {
+  async call<Id extends OperationId>(id: Id, init: CallInit<Id> = {}): Promise<ResultOf<Id>> {
     const found = routeOf(id)!;
     const res = await this.request(found.method, this.path(id, init.params), init);
     if (res.status === 204) return null as ResultOf<Id>;
@@ -125,7 +127,7 @@ export class LwClient {
   }
 
   /** Calls an operation whose answer is bytes (a package, an artifact). */
-  async bytes(id: OperationId, init: CallInit = {}): Promise<Uint8Array> {
+  async bytes<Id extends OperationId>(id: Id, init: CallInit<Id> = {}): Promise<Uint8Array> {
     const found = routeOf(id)!;
     const res = await this.request(found.method, this.path(id, init.params), init);
     return new Uint8Array(await res.arrayBuffer());

@@ -16,6 +16,7 @@
  * ```
  */
 import { z } from "zod";
+import { FileTypeSchema } from "./requests.ts";
 import { type OperationId, ROUTES } from "./routes.ts";
 
 export { type OperationId, ROUTES, routeOf } from "./routes.ts";
@@ -61,7 +62,8 @@ export const Version = z.object({
   packageSha256: z.string().nullable(),
   packageSize: z.number().int().nullable(),
   framework: z.string().nullable(),
-  statSpecs: z.array(Json),
+  /** The package's stat specs as learnware.yaml names them, each with its JSON (none for registry models). */
+  statSpecs: z.array(z.object({ className: z.string(), fileName: z.string(), json: Json })),
   semantic: Json,
   metadata: z.record(Json),
   checkStatus: z.number().int(),
@@ -138,8 +140,8 @@ export const Event = z.object({
 
 export const Namespace = z.object({ name: z.string(), owner: z.string(), members: z.array(z.string()), createdAt: Iso });
 
-/** ModelBox's artifact file types. */
-export const FileType = z.enum(["MODEL", "CHECKPOINT", "TEXT", "IMAGE", "AUDIO", "VIDEO", "UNDEFINED"]);
+/** ModelBox's artifact file types (the request schema's enum). */
+export const FileType = FileTypeSchema;
 
 /** An artifact of a version, or of the model itself (`version` null). */
 export const Artifact = z.object({
@@ -185,9 +187,11 @@ export const SearchAnswer = z.object({
       runtimes: z.array(z.object(Runtime)),
       fit: Fit.nullable(),
       members: z.array(z.object({ id: z.string(), weight: z.number(), contribution: z.number(), overlap: z.number(), negligible: z.boolean() })).nullable(),
+      /** Heterogeneous mixtures: per member, for each of its columns the user column that feeds it (−1: none). */
+      columnMaps: z.array(z.array(z.number().int())).optional(),
     })
     .nullable(),
-  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  warnings: z.array(z.object({ code: z.enum(["TINY_SAMPLE", "FEATURE_SCALES"]), message: z.string() })),
   legend: z.string().optional(),
   path: z.string(),
   ranked: Json.optional(),
@@ -256,7 +260,9 @@ export const RESPONSES = {
   createDownloadLink: { 200: z.object({ url: z.string(), expiresAt: Iso, version: z.number().int() }) },
   downloadByLink: { 200: zip },
   search: { 200: SearchAnswer },
-  semanticOptions: { 200: z.object({ options: z.record(z.object({ type: z.string(), values: z.array(z.string()) }).passthrough()) }) },
+  semanticOptions: {
+    200: z.object({ options: z.record(z.object({ key: z.string(), type: z.string(), values: z.array(z.string()), multiple: z.boolean() })) }),
+  },
   // uploads
   createUpload: { 201: UploadSession },
   getUpload: { 200: UploadSession },

@@ -36,6 +36,7 @@ const STATUS: Readonly<Record<string, number>> = {
   AUTH_REQUIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  TEXT_MODEL_NOT_CONFIGURED: 404,
   METHOD_NOT_ALLOWED: 405,
   // 409: the state of the resource does not allow it now.
   CONFLICT: 409,
@@ -74,6 +75,8 @@ const STATUS: Readonly<Record<string, number>> = {
   INTERNAL: 500,
   WORKER_CLOSED: 500,
   ENV_FAILED: 500,
+  // An edge runtime's app (edge/entry/worker.ts) does not do this work: the Node server does.
+  NEEDS_NODE_SERVER: 501,
   UNAVAILABLE: 503,
   BUSY: 503,
   BACKEND_UNAVAILABLE: 503,

@@ -16,7 +16,6 @@ import { renderError } from "./errors.ts";
 import { authMiddleware } from "./middleware/auth.ts";
 import { securityHeaders } from "./middleware/securityHeaders.ts";
 import { rateLimitMiddleware } from "./middleware/rateLimit.ts";
-import { staticFiles } from "./middleware/static.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { compatRoutes } from "./routes/compat.ts";
 import { docRoutes } from "./routes/docs.ts";
@@ -30,6 +29,7 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 import { EventHub } from "./services/events.ts";
 import { randomId } from "./auth/tokens.ts";
+import { LearnwareError } from "./errors.ts";
 import { AdmissionGate, inProcessExecutor } from "./services/searchPool.ts";
 
 function searchContext(deps: AppDeps): Ctx["search"] {
@@ -51,6 +51,17 @@ export function createContext(deps: AppDeps): Ctx {
     hub: new EventHub(),
     search: searchContext(deps),
     log: deps.log ?? (() => {}),
+    inspect:
+      deps.inspect ??
+      (async () => {
+        throw new LearnwareError(
+          "NEEDS_NODE_SERVER",
+          "Uploading a package needs the Node server (npm start): this runtime does not inflate or check packages",
+          {
+            needs: "node-server",
+          },
+        );
+      }),
     linkSecret: () =>
       (secret ??= (async () => {
         const [row] = await deps.db.db.select().from(settings).where(eq(settings.key, "link_secret"));
@@ -97,8 +108,9 @@ export function createApp(deps: AppDeps, shared?: Ctx): App {
   eventRoutes(app, ctx);
   jobRoutes(app, ctx);
   docRoutes(app, ctx);
+  deps.fileRoutes?.(app, ctx);
   app.get("/healthz", (c) => c.json({ ok: true }));
-  if (deps.staticRoot) app.use("*", staticFiles(deps.staticRoot));
+  if (deps.staticFiles) app.use("*", deps.staticFiles);
   else app.get("/", (c) => c.redirect("/docs"));
   return app;
 }

@@ -2,8 +2,6 @@
  * Server configuration: environment variables with defaults, read once at start-up.
  * The app itself never reads the environment; entries pass a `ServerConfig` in.
  */
-import { availableParallelism } from "node:os";
-
 export interface ServerConfig {
   /** Folder holding the database file, blobs, upload sessions and the admin token. */
   dataDir: string;
@@ -35,6 +33,8 @@ export interface ServerConfig {
   linkSecret: string | undefined;
   /** Seed the demo learnwares when the catalogue is empty. */
   seedDemo: boolean;
+  /** Sentence-embedding model folder (transformers.js layout) served read-only at `/v1/text-model/` for the page's text search. */
+  textModel: string | undefined;
   /** Attempts before a job fails for good. */
   jobMaxAttempts: number;
   /** Searchable table specs from which on the RKME index answers statistical searches. */
@@ -120,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     downloadRedirect: bool(env.LW_DOWNLOAD_REDIRECT, false),
     linkSecret: env.LW_LINK_SECRET || undefined,
     seedDemo: bool(env.LW_SEED_DEMO, true),
+    textModel: env.LW_TEXT_MODEL || undefined,
     jobMaxAttempts: int("LW_JOB_MAX_ATTEMPTS", env.LW_JOB_MAX_ATTEMPTS, 5),
     indexThreshold: int("LW_INDEX_THRESHOLD", env.LW_INDEX_THRESHOLD, 2000),
     indexTopN: int("LW_INDEX_TOP_N", env.LW_INDEX_TOP_N, 0),
@@ -161,7 +162,18 @@ function policy(v: string | undefined): "queue" | "refuse" {
  * 4 clients (bench/server/responsiveness.ts).
  */
 function defaultSearchThreads(): number {
-  return Math.max(1, Math.min(8, availableParallelism() - 1));
+  return Math.max(1, Math.min(8, cores() - 1));
+}
+
+/**
+ * The machine's cores without importing `node:os` (this file is read on edge runtimes too):
+ * `navigator.hardwareConcurrency` (Node 21+, Deno, workerd), else Node 20's built-in `os`.
+ */
+function cores(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (m: string) => unknown } };
+  const n =
+    g.navigator?.hardwareConcurrency ?? (g.process?.getBuiltinModule?.("node:os") as { availableParallelism(): number } | undefined)?.availableParallelism();
+  return n && n > 0 ? n : 1;
 }
 
 function normalizePrefix(p: string): string {

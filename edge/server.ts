@@ -18,9 +18,13 @@ import { tokens } from "./db/schema.ts";
 import { createToken } from "./services/tokens.ts";
 import { sweepUploads } from "./services/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
+import { staticFiles } from "./middleware/static.ts";
+import { textModelRoutes } from "./routes/textModel.ts";
+import { inspectPackageBytes } from "./services/packageInspect.ts";
 import { collectBlobs, isBlobReferenced } from "./services/gc.ts";
 import { warmSearchIndex } from "./services/market.ts";
-import { createPiscinaExecutor, inProcessExecutor, type SearchExecutor } from "./services/searchPool.ts";
+import { inProcessExecutor, type SearchExecutor } from "./services/searchPool.ts";
+import { createPiscinaExecutor } from "./services/searchPoolNode.ts";
 import { openSpecIndex, saveSpecIndex } from "./services/specIndex.ts";
 
 export interface Started {
@@ -91,7 +95,9 @@ export async function startServer(
     config,
     searchExecutor,
     ...(opts.log ? { log: opts.log } : {}),
-    ...(opts.staticRoot ? { staticRoot: opts.staticRoot } : {}),
+    inspect: (bytes, semantic) => inspectPackageBytes(bytes, semantic, config),
+    ...(opts.staticRoot ? { staticFiles: staticFiles(opts.staticRoot) } : {}),
+    fileRoutes: textModelRoutes,
   };
   // Crash recovery before serving: half-written uploads never became versions (one
   // transaction commits a version), so only temp files and unreferenced blobs remain.

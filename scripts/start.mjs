@@ -125,6 +125,20 @@ if (existsSync(join(root, "web", "build.ts"))) {
   if (built.status !== 0) fail("building the web page (web/build.ts) failed; see the error above", built.status ?? 1);
 }
 
+// Text search in the page embeds texts with the model the server serves from LW_TEXT_MODEL. Unset,
+// the demo builds the tiny test model into the data folder (deterministic, about a second: texts
+// that share words land near each other, nothing more); LW_TEXT_MODEL= (empty) turns it off.
+let textModelNote = "";
+if (env.LW_TEXT_MODEL === undefined && existsSync(join(root, "runner", "text", "buildTinyModel.ts"))) {
+  const models = join(env.LW_DATA_DIR, "models");
+  if (!existsSync(join(models, "tiny-embedder", "config.json"))) {
+    const built = spawnSync(process.execPath, ["--import", "tsx", "runner/text/buildTinyModel.ts", models], { cwd: root, env, stdio: "ignore" });
+    if (built.status !== 0) fail("building the tiny text model (runner/text/buildTinyModel.ts) failed", built.status ?? 1);
+  }
+  env.LW_TEXT_MODEL = join(models, "tiny-embedder");
+  textModelNote = " (the tiny demo model: set LW_TEXT_MODEL to a real one)";
+}
+
 const serverChild = start("server", ["edge/entry/node.ts"], env);
 
 /**
@@ -175,6 +189,7 @@ if (!(await waitReady())) {
       `admin token:   ${tokenNote}`,
       `data:          ${env.LW_DATA_DIR}`,
       `runner:        ${runnerNote}`,
+      `text model:    ${env.LW_TEXT_MODEL ? env.LW_TEXT_MODEL + textModelNote : "none (set LW_TEXT_MODEL to search with texts in the page)"}`,
       `(Ctrl-C stops; LW_LOG_LEVEL=info shows the server's and runner's log)`,
       "",
     ].join("\n"),

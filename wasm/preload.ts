@@ -20,6 +20,7 @@ import { createWasmBackend } from "./mod.ts";
 import { createParallelWasmBackend, installParallelWasmBackend } from "./parallel.ts";
 import { setKernelBackend } from "../core/kernel/backend.ts";
 import { enableRelaxedSimd, relaxedOption } from "./nodeRelaxed.ts";
+import "./nativeCrc32.ts"; // zip checks with Node's native CRC-32
 
 enableRelaxedSimd(); // the FMA build where the engine has relaxed SIMD (Node 20: behind a flag)
 const choice = process.env.LW_KERNEL_BACKEND ?? "auto";

@@ -293,21 +293,10 @@ export function wasmBackendFromExports(
       need("b.beta", b.beta.length, nb);
       const out = new Float64Array(ns);
       if (ns === 0) return out;
-      let total = 0,
-        maxRows = 0;
-      for (const s of sets) {
-        check(s.z, b.z);
-        need("beta", s.beta.length, s.z.rows);
-        total += s.z.rows;
-        if (s.z.rows > maxRows) maxRows = s.z.rows;
-      }
+      const { total, maxRows } = sizeSets(sets, b.z);
       arena.reset();
       const parts = ranges(ns, total * nb * d);
-      const po = arena.alloc(ns * 8),
-        pa = arena.alloc(total * d * 8),
-        pwa = arena.alloc(total * 8);
-      const poff = arena.alloc((ns + 1) * 4),
-        pg = arena.alloc(ns * 8);
+      const { po, pa, pwa, poff, pg } = allocSets(arena, ns, total, d);
       const pb = mat(b.z),
         pwb = arena.alloc(nb * 8);
       const pr = parts.map(() => arena.alloc(maxRows * 8)),
@@ -329,21 +318,10 @@ export function wasmBackendFromExports(
       const out = new Float64Array(ns);
       if (ns === 0) return out;
       const d = sets[0]!.z.cols;
-      let total = 0,
-        maxRows = 0;
-      for (const s of sets) {
-        check(s.z, sets[0]!.z);
-        need("beta", s.beta.length, s.z.rows);
-        total += s.z.rows;
-        if (s.z.rows > maxRows) maxRows = s.z.rows;
-      }
+      const { total, maxRows } = sizeSets(sets, sets[0]!.z);
       arena.reset();
       const parts = ranges(ns, total * maxRows * d);
-      const po = arena.alloc(ns * 8),
-        pa = arena.alloc(total * d * 8),
-        pwa = arena.alloc(total * 8);
-      const poff = arena.alloc((ns + 1) * 4),
-        pg = arena.alloc(ns * 8);
+      const { po, pa, pwa, poff, pg } = allocSets(arena, ns, total, d);
       const pr = parts.map(() => arena.alloc(maxRows * 8)),
         ps = scratchFor(parts.length, d);
       arena.commit();
@@ -361,6 +339,30 @@ export function wasmBackendFromExports(
     },
   };
   return backend;
+}
+
+/** Checks a batch of weighted point sets against `ref` (same width, a weight per row) and sizes it. */
+function sizeSets(sets: readonly WeightedPoints[], ref: Matrix): { total: number; maxRows: number } {
+  let total = 0,
+    maxRows = 0;
+  for (const s of sets) {
+    check(s.z, ref);
+    need("beta", s.beta.length, s.z.rows);
+    total += s.z.rows;
+    if (s.z.rows > maxRows) maxRows = s.z.rows;
+  }
+  return { total, maxRows };
+}
+
+/** The arena blocks of a batch of `ns` sets with `total` rows of width `d`: outputs, points, weights, row offsets, gammas. */
+function allocSets(arena: Arena, ns: number, total: number, d: number) {
+  return {
+    po: arena.alloc(ns * 8),
+    pa: arena.alloc(total * d * 8),
+    pwa: arena.alloc(total * 8),
+    poff: arena.alloc((ns + 1) * 4),
+    pg: arena.alloc(ns * 8),
+  };
 }
 
 function fillSets(arena: Arena, sets: readonly WeightedPoints[], d: number, pa: number, pwa: number, poff: number, pg: number): void {

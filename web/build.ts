@@ -2,8 +2,9 @@
  * Builds the page into `web/dist/`: `src/main.ts` and `src/worker.ts` bundled by esbuild (ESM,
  * browser platform), `index.html`, `style.css`, the wasm kernels (one-thread and shared-memory
  * builds, and the helper thread's script) the worker loads next to itself, ONNX Runtime Web's
- * wasm build in `ort/` (for running ONNX learnwares in the page), and a sample CSV for a first
- * try. `npm start` and the e2e tests call `buildWeb()`; `node --import tsx web/build.ts` runs it
+ * wasm build in `ort/` (for running ONNX learnwares in the page), the text embedder
+ * (`textEmbedder.js`: transformers.js, loaded by the worker only for a text search, with its own
+ * runtime's wasm in `ort-text/`), and a sample CSV for a first try. `npm start` and the e2e tests call `buildWeb()`; `node --import tsx web/build.ts` runs it
  * by hand. The output is not committed.
  *
  * @example
@@ -12,14 +13,33 @@
  * const { outDir } = await buildWeb();
  * ```
  */
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { demoLearnwares, demoMixtureQuery } from "../core/demo/synthetic.ts";
 
 const webDir = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * transformers.js' own onnxruntime-web (1.14; its tensors are not the newer runtime's), whose wasm
+ * the text embedder (`textEmbedder.js`) loads from `dist/ort-text/` (one thread: SIMD, else plain).
+ */
+const fromTransformers = createRequire(createRequire(import.meta.url).resolve("@xenova/transformers/package.json"));
+const TRANSFORMERS_ORT = join(dirname(fromTransformers.resolve("onnxruntime-web/package.json")), "dist");
+export const ORT_TEXT_FILES = ["ort-wasm-simd.wasm", "ort-wasm.wasm"] as const;
+
+/** Bundles transformers.js with the wasm-only build of its onnxruntime-web (not the one with WebGL). */
+const transformersOrt: Plugin = {
+  name: "transformers-ort-wasm",
+  setup(b) {
+    b.onResolve({ filter: /^onnxruntime-web$/ }, (args) =>
+      args.importer.includes(join("@xenova", "transformers")) ? { path: join(TRANSFORMERS_ORT, "ort.wasm.min.js") } : undefined,
+    );
+  },
+};
 
 /** The files of onnxruntime-web the worker loads from `dist/ort/`. */
 export const ORT_FILES = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"] as const;
@@ -38,7 +58,8 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const result = await build({
-    entryPoints: { main: join(webDir, "src", "main.ts"), worker: join(webDir, "src", "worker.ts") },
+    // textEmbedder: transformers.js, imported by the worker only when a text search starts.
+    entryPoints: { main: join(webDir, "src", "main.ts"), worker: join(webDir, "src", "worker.ts"), textEmbedder: join(webDir, "src", "textEmbedder.ts") },
     outdir: outDir,
     bundle: true,
     format: "esm",
@@ -50,6 +71,7 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
     external: ["node:*"],
     logLevel: "silent",
     metafile: true,
+    plugins: [transformersOrt],
   });
   if (result.errors.length > 0) throw new Error(`web build failed: ${result.errors.map((e) => e.text).join("; ")}`);
   // The source page points at dist/ so it also works when web/ itself is the static root.
@@ -67,6 +89,8 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
   const ort = join(webDir, "..", "node_modules", "onnxruntime-web", "dist");
   await mkdir(join(outDir, "ort"), { recursive: true });
   for (const f of ORT_FILES) await copyFile(join(ort, f), join(outDir, "ort", f));
+  await mkdir(join(outDir, "ort-text"), { recursive: true });
+  for (const f of ORT_TEXT_FILES) await copyFile(join(TRANSFORMERS_ORT, f), join(outDir, "ort-text", f));
   // The API reference's viewer (Swagger UI from npm, served offline at /vendor/swagger-ui-dist/ for /docs).
   const swagger = join(webDir, "..", "node_modules", "swagger-ui-dist");
   await mkdir(join(outDir, "vendor", "swagger-ui-dist"), { recursive: true });

@@ -6,7 +6,9 @@
  * random ~60 % of the columns of the other half, the columns renamed (synonyms, French,
  * abbreviations — nothing shares the original's key words except where a real abbreviation
  * does). Reports, for the description method (`HeteroMarket`, the fallback) and the learned
- * map (`LearnedHeteroMap`, trained on the market's learnwares):
+ * map (`LearnedHeteroMap`, trained on the market's learnwares), each also as the server
+ * answers (`HeteroSpace`: the specs mapped into the shared concept space, then the
+ * statistical search — singles by its score rules, and the mixture):
  *
  * * recall@1 / recall@5 — the share of the top k results from the user's dataset (k capped
  *   at the 3 learnwares of that dataset); no result counts as 0;
@@ -22,7 +24,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HeteroAlignedLearnware } from "../../core/hetero/featureAlign.ts";
 import { HeteroMarket, type HeteroSearchResult } from "../../core/hetero/heteroSearch.ts";
-import { columnProfiles, LearnedHeteroMap, type MappedEntry, searchWithMap } from "../../core/hetero/learnedMap.ts";
+import { type ColumnProfile, columnProfiles, LearnedHeteroMap, type MappedEntry, searchWithMap } from "../../core/hetero/learnedMap.ts";
+import { feedsFromConcepts, HeteroSpace, searchHeteroSpace, type SpaceEntry } from "../../core/hetero/heteroSpace.ts";
 import type { Matrix } from "../../core/matrix.ts";
 import { createRng } from "../../core/random.ts";
 import { fitLogisticCV, Standardizer } from "../../core/reuse/simpleModels.ts";
@@ -170,6 +173,12 @@ const entries: MappedEntry[] = learnwares.map((l) => ({ id: l.id, spec: l.spec, 
 const t0 = performance.now();
 map.train(entries.map((e) => e.profiles));
 const trainMs = performance.now() - t0;
+// The served search: every learnware in the shared concept space (description concepts).
+const spaceEntries: SpaceEntry[] = learnwares.map((l) => ({ id: l.id, spec: l.spec, concepts: descriptionMarket.get(l.id)!.concepts }));
+const space = new HeteroSpace(spaceEntries);
+const members = new Map<number, ColumnProfile[]>();
+spaceEntries.forEach((e, k) => e.concepts.forEach((c, j) => members.set(c, [...(members.get(c) ?? []), entries[k]!.profiles[j]!])));
+const mixtures: Record<string, { found: number; pure: number }> = {};
 
 const byId = new Map(learnwares.map((l) => [l.id, l]));
 const accuracy = (P: Matrix, y: number[]) => {
@@ -184,7 +193,12 @@ const accuracy = (P: Matrix, y: number[]) => {
 const majority = (y: number[]) => Math.max(...[...new Set(y)].map((c) => y.filter((v) => v === c).length)) / y.length;
 
 type Row = { r1: number; r5: number; acc: number; empty: number };
-const results: Record<string, Row[]> = { "description matching (fallback)": [], "learned map": [] };
+const results: Record<string, Row[]> = {
+  "description matching (fallback)": [],
+  "learned map": [],
+  "shared space, description feeds (served fallback)": [],
+  "shared space, learned-map feeds (served)": [],
+};
 const variantNames = ["synonyms", "French", "abbreviations"];
 const perVariant: Record<string, Record<string, number[]>> = {};
 for (const u of userSets) {
@@ -195,6 +209,14 @@ for (const u of userSets) {
   const runs: [string, HeteroSearchResult][] = [
     ["description matching (fallback)", await descriptionMarket.search(spec, describe(names), { minNum: 9 })],
     ["learned map", searchWithMap(map, entries, { spec, profiles: columnProfiles(spec, names) }, { minNum: 9 })],
+    [
+      "shared space, description feeds (served fallback)",
+      searchHeteroSpace(space, spaceEntries, { spec, feeds: feedsFromConcepts(await descriptionMarket.userConcepts(spec, describe(names))) }) as never,
+    ],
+    [
+      "shared space, learned-map feeds (served)",
+      searchHeteroSpace(space, spaceEntries, { spec, feeds: map.feeds(members, columnProfiles(spec, names)) }) as never,
+    ],
   ];
   for (const [method, r] of runs) {
     const ids = r.single.map((s) => s.id);
@@ -208,6 +230,12 @@ for (const u of userSets) {
       acc = lw.dataset === u.dataset ? accuracy(await new HeteroAlignedLearnware(lw, top.columnMap).predict(X), u.y) : majority(u.y) * 0;
     }
     results[method]!.push({ r1, r5, acc, empty: r.single.length === 0 ? 1 : 0 });
+    const mix = (r as { multiple: { ids: string[] } | null }).multiple;
+    const mx = (mixtures[method] ??= { found: 0, pure: 0 });
+    if (mix) {
+      mx.found++;
+      if (mix.ids.every(rel)) mx.pure++;
+    }
     ((perVariant[method] ??= {})[variantNames[u.variant]!] ??= []).push(r1);
   }
 }
@@ -234,9 +262,17 @@ const md = [
   `|---|${variantNames.map(() => "---").join("|")}|`,
   ...Object.entries(perVariant).map(([m, v]) => `| ${m} | ${variantNames.map((n) => fx(mean(v[n] ?? []))).join(" | ")} |`),
   "",
+  "Mixtures (the shared-space searches; the other two return singles only):",
+  "",
+  "| method | users with a mixture | … all of whose members are the user's dataset |",
+  "|---|---|---|",
+  ...Object.entries(mixtures)
+    .filter(([m]) => m.startsWith("shared"))
+    .map(([m, v]) => `| ${m} | ${v.found} of ${userSets.length} | ${v.pure} |`),
+  "",
   "No result: recall 0, accuracy the majority-class rate; a wrong dataset on top: accuracy 0.",
   "",
 ].join("\n");
-writeFileSync(join(here, "renamed.json"), JSON.stringify({ seed, trainMs, weights: map.weights, results, perVariant }, null, 2));
+writeFileSync(join(here, "renamed.json"), JSON.stringify({ seed, trainMs, weights: map.weights, results, perVariant, mixtures }, null, 2));
 writeFileSync(join(here, "renamed.md"), md);
 console.log(md);

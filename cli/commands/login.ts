@@ -22,7 +22,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
   const token = values.token || process.env["LW_TOKEN"] || (await readStdin());
   if (!token) throw new CliError("login needs a token: pass --token T, set LW_TOKEN or give it on standard input");
   const client = new MarketClient({ server, token });
-  const who = await client.json<{ owner: string | null; scopes: string[] }>("GET", "/v1/whoami");
+  const who = await client.call("whoami");
   if (!who.owner) throw new CliError(`The server at ${client.base} does not accept this token`, 1);
   const cfg = readConfig();
   cfg.server = client.base;

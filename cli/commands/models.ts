@@ -37,7 +37,7 @@ async function versionAt(c: MarketClient, positionals: string[], usage: string):
   const [first, ...rest] = positionals;
   if (first === undefined) throw new CliError(`Usage: lw models ${usage}`);
   if (/[@:][^/]*$/.test(first.slice(first.lastIndexOf("/") + 1)) && !/^\d+$/.test(first)) {
-    const r = await c.json<{ model: { id: string }; version: { number: number } }>("GET", `/v1/resolve/${enc(first)}`);
+    const r = await c.call("resolve", { params: { ref: first } });
     return { model: r.model.id, ref: String(r.version.number), label: first, rest };
   }
   const [ref, ...more] = rest;
@@ -45,15 +45,23 @@ async function versionAt(c: MarketClient, positionals: string[], usage: string):
   return { model: first, ref, label: `${first} v${ref}`, rest: more };
 }
 
-/** What a metrics/params/artifacts command addresses: a version, or (--model-level) the model itself. */
-async function scopeAt(c: MarketClient, positionals: string[], usage: string, modelLevel: boolean): Promise<{ base: string; label: string; rest: string[] }> {
+/**
+ * What a metrics/params/artifacts command addresses: a version, or (--model-level) the model
+ * itself — the path parameters of the version's operation or of the model's (`onModel`).
+ */
+async function scopeAt(
+  c: MarketClient,
+  positionals: string[],
+  usage: string,
+  modelLevel: boolean,
+): Promise<{ params: Record<string, string>; onModel: boolean; label: string; rest: string[] }> {
   if (modelLevel) {
     const [model, ...rest] = positionals;
     if (model === undefined) throw new CliError(`Usage: lw models ${usage.replace("VERSION", "--model-level MODEL")}`);
-    return { base: `/v1/models/${enc(model)}`, label: `model ${model}`, rest };
+    return { params: { id: model }, onModel: true, label: `model ${model}`, rest };
   }
   const at = await versionAt(c, positionals, usage);
-  return { base: `/v1/models/${enc(at.model)}/versions/${enc(at.ref)}`, label: at.label, rest: at.rest };
+  return { params: { id: at.model, ref: at.ref }, onModel: false, label: at.label, rest: at.rest };
 }
 
 function pairs(items: string[], what: string): [string, string][] {
@@ -105,13 +113,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   switch (sub) {
     case "list": {
       if (values.kind && values.kind !== "model" && values.kind !== "learnware") throw new CliError(`--kind must be model or learnware, got "${values.kind}"`);
-      const r = await c.json<{ items: { id: string; namespace: string; name: string; kind: string; latestVersion: number; status?: string }[]; total: number }>(
-        "GET",
-        "/v1/models",
-        {
-          query: { namespace: values.namespace, q: values.q, kind: values.kind, limit: values.limit, offset: values.offset },
-        },
-      );
+      const r = await c.call("listModels", {
+        query: { namespace: values.namespace, q: values.q, kind: values.kind, limit: values.limit, offset: values.offset },
+      });
       if (values.json) return (out(r), 0);
       process.stdout.write(`${"ID".padEnd(8)}  ${"KIND".padEnd(9)} ${"NAME".padEnd(48)} LATEST STATUS\n`);
       for (const m of r.items)
@@ -123,26 +127,24 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       if (positionals.length < 1 || positionals.length > 2) throw new CliError("Usage: lw models create [NAMESPACE] NAME | NAMESPACE/NAME");
       const [ns, name] =
         positionals.length === 2 ? positionals : positionals[0]!.includes("/") ? positionals[0]!.split(/\/(.*)/s, 2) : [undefined, positionals[0]];
-      const r = await c.json("POST", "/v1/models", {
+      const r = await c.call("createDefaultModel", {
         json: {
-          name,
+          name: name!,
           ...(ns ? { namespace: ns } : {}),
           ...(values.owner ? { owner: values.owner } : {}),
           ...(values.task ? { task: values.task } : {}),
           ...(values.description ? { description: values.description } : {}),
         },
       });
-      return (values.json ? out(r) : process.stdout.write(`${(r as { id: string }).id}\n`), 0);
+      return (values.json ? out(r) : process.stdout.write(`${r.id}\n`), 0);
     }
     case "get": {
       const [id] = need(positionals, 1, "get MODEL");
-      return (out(await c.json("GET", `/v1/models/${enc(id!)}`)), 0);
+      return (out(await c.call("getModel", { params: { id: id! } })), 0);
     }
     case "versions": {
       const [id] = need(positionals, 1, "versions MODEL");
-      const r = await c.json<{
-        items: { number: number; label: string | null; status: string; framework: string | null; tags: string[]; createdAt: string }[];
-      }>("GET", `/v1/models/${enc(id!)}/versions`);
+      const r = await c.call("listModelVersions", { params: { id: id! } });
       if (values.json) return (out(r), 0);
       process.stdout.write(`${"VERSION".padEnd(8)} ${"LABEL".padEnd(10)} ${"STATUS".padEnd(8)} ${"FRAMEWORK".padEnd(12)} ${"CREATED".padEnd(24)} TAGS\n`);
       for (const v of r.items)
@@ -153,7 +155,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     case "new-version": {
       const [id] = need(positionals, 1, "new-version MODEL");
-      let metadata: unknown;
+      let metadata: Record<string, unknown> | undefined;
       if (values.metadata) {
         try {
           metadata = JSON.parse(values.metadata);
@@ -161,7 +163,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
           throw new CliError(`--metadata is not valid JSON: ${(e as Error).message}`);
         }
       }
-      const r = await c.json<{ number: number }>("POST", `/v1/models/${enc(id!)}/versions`, {
+      const r = await c.call("createModelVersion", {
+        params: { id: id! },
         json: {
           ...(values.label ? { label: values.label } : {}),
           ...(values.name ? { name: values.name } : {}),
@@ -175,8 +178,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     case "tag": {
       const [id, tag, version] = need(positionals, 3, "tag MODEL TAG VERSION");
-      const r = await c.json("PUT", `/v1/models/${enc(id!)}/tags/${enc(tag!)}`, { json: { version: int(version!, "VERSION") } });
-      if (values.json) return (out(r ?? { id, tag, version: Number(version) }), 0);
+      const r = await c.call("moveTag", { params: { id: id!, tag: tag! }, json: { version: int(version!, "VERSION") } });
+      if (values.json) return (out(r), 0);
       process.stdout.write(`${id} ${tag} → v${version}\n`);
       return 0;
     }
@@ -192,7 +195,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         }
         return { key, value: num, ...(step !== undefined ? { step } : {}) };
       });
-      const r = await c.json<{ logged: number; version: number }>("POST", `${at.base}/metrics`, { json: { metrics } });
+      const r = await c.call(at.onModel ? "logModelMetrics" : "logMetrics", { params: at.params, json: { metrics } });
       if (values.json) return (out(r), 0);
       process.stdout.write(`logged ${r.logged} metric(s) on ${at.label}\n`);
       return 0;
@@ -200,7 +203,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     case "metrics": {
       const at = await scopeAt(c, positionals, "metrics VERSION", modelLevel);
       need(at.rest, 0, modelLevel ? "metrics --model-level MODEL" : "metrics VERSION");
-      const r = await c.json<{ metrics: Record<string, { value?: unknown; step: number }[]> }>("GET", `${at.base}/metrics`);
+      const r = await c.call(at.onModel ? "getModelMetrics" : "getMetrics", { params: at.params });
       if (values.json) return (out(r), 0);
       for (const [k, pts] of Object.entries(r.metrics))
         process.stdout.write(`${k}: ${pts.map((p) => `${p.step}:${String(p.value ?? "(bytes)")}`).join(" ")}\n`);
@@ -210,14 +213,14 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       const at = await scopeAt(c, positionals, "param VERSION key=value…", modelLevel);
       if (at.rest.length === 0) throw new CliError("Usage: lw models param VERSION key=value… (or --model-level MODEL key=value…)");
       const params = Object.fromEntries(pairs(at.rest, "param"));
-      await c.json("POST", `${at.base}/params`, { json: { params } });
+      await c.call(at.onModel ? "logModelParams" : "logParams", { params: at.params, json: { params } });
       process.stdout.write(`logged ${Object.keys(params).length} param(s) on ${at.label}\n`);
       return 0;
     }
     case "params": {
       const at = await scopeAt(c, positionals, "params VERSION", modelLevel);
       need(at.rest, 0, modelLevel ? "params --model-level MODEL" : "params VERSION");
-      const r = await c.json<{ params: Record<string, string> }>("GET", `${at.base}/params`);
+      const r = await c.call(at.onModel ? "getModelParams" : "getParams", { params: at.params });
       if (values.json) return (out(r), 0);
       for (const [k, v] of Object.entries(r.params)) process.stdout.write(`${k}=${v}\n`);
       return 0;
@@ -245,7 +248,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
           ctrl.enqueue(part);
         },
       });
-      const r = await c.json<{ path: string; size: number; sha256: string }>("PUT", `${at.base}/artifacts`, {
+      const r = await c.call(at.onModel ? "uploadModelArtifact" : "uploadArtifact", {
+        params: at.params,
         query: { path: values.path ?? basename(file!) },
         body: body as unknown as BodyInit,
         headers: { "x-checksum-sha256": await sha256Hex(bytes), "content-length": String(bytes.length) },
@@ -258,10 +262,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     case "artifacts": {
       const at = await scopeAt(c, positionals, "artifacts VERSION", modelLevel);
       need(at.rest, 0, modelLevel ? "artifacts --model-level MODEL" : "artifacts VERSION");
-      const r = await c.json<{ items: { path: string; size: number | null; sha256: string | null; mime: string; fileType: string; storage: string }[] }>(
-        "GET",
-        `${at.base}/artifacts`,
-      );
+      const r = await c.call(at.onModel ? "listModelArtifacts" : "listArtifacts", { params: at.params });
       if (values.json) return (out(r), 0);
       process.stdout.write(`PATH  SIZE  SHA256  MIME  TYPE  STORAGE\n`);
       for (const a of r.items) process.stdout.write(`${a.path}  ${a.size ?? "-"}  ${a.sha256 ?? "-"}  ${a.mime}  ${a.fileType}  ${a.storage}\n`);

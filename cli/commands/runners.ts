@@ -3,22 +3,6 @@ import { parseArgs } from "node:util";
 import { MarketClient, serverArgs } from "../client.ts";
 import { CliError } from "../errors.ts";
 
-interface RunnerItem {
-  name: string;
-  active: boolean;
-  leasedJobs: number;
-  lastSeen: string;
-  capabilities: {
-    gpus: number;
-    labels: string[];
-    backends?: string[];
-    sandbox?: string;
-    cpus?: number;
-    memoryBytes?: number;
-    gpuDevices?: { uuid: string; name?: string; memoryMiB?: number }[];
-  };
-}
-
 const gib = (b: number | undefined) => (b === undefined ? "-" : `${(b / 2 ** 30).toFixed(1)}G`);
 
 export async function runnersCommand(argv: string[]): Promise<number> {
@@ -26,7 +10,7 @@ export async function runnersCommand(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new CliError(`Unknown runners argument "${positionals[0]}" (usage: lw runners [--json])`);
   const c = new MarketClient(values);
   c.requireToken("runners");
-  const r = await c.json<{ items: RunnerItem[] }>("GET", "/v1/runners");
+  const r = await c.call("listRunners");
   if (values.json) return (process.stdout.write(`${JSON.stringify(r, null, 2)}\n`), 0);
   process.stdout.write(`${"NAME".padEnd(20)} ${"STATE".padEnd(8)} JOBS ${"SANDBOX".padEnd(7)} CPUS MEMORY  GPUS  LABELS / BACKENDS\n`);
   for (const x of r.items) {

@@ -1,17 +1,19 @@
 /** `lw search`: the combined search over a file-based market (or a server, with --server). */
 import { parseArgs } from "node:util";
-import { explainResult, type Fit, LEGEND, type MemberFit, type ResultExplanation } from "../../core/search/fit.ts";
+import { explainResult, LEGEND, type ResultExplanation } from "../../core/search/fit.ts";
 import { search, type SearchResult } from "../../core/search/search.ts";
 import { unknownMethodWarning } from "../../core/search/statSearch.ts";
 import type { SemanticSpec } from "../../core/semantic/types.ts";
 import { CliError } from "../errors.ts";
-import { readAnyStatSpec, readJson, readStatSpec } from "../files.ts";
+import type { BodyOf } from "../../client/requests.ts";
+import { readAnyStatSpec, readJson, readJsonObject, readStatSpec } from "../files.ts";
 import { textSpecFromFile } from "../textSpec.ts";
 import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
+import { resolveServer } from "../config.ts";
 
 export const searchHelp = `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
-lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
+lw search --server URL … [--approximate] [--hetero auto|on|off]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
 lw search --server URL --texts texts.txt [--text-model DIR]  (a text search: your texts embedded here with the local model folder, LW_TEXT_MODEL; only the spec is sent)`;
 
 /** The options that say where to search and what the user needs (`lw search`, `lw reuse`). */
@@ -36,12 +38,15 @@ export async function searchCommand(argv: string[]): Promise<number> {
       approximate: { type: "boolean" },
       texts: { type: "string" },
       "text-model": { type: "string" },
+      hetero: { type: "string" },
     },
   });
-  if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
+  // A file market when --market is given; else the server of --server, LW_SERVER or `lw login`.
+  const server = values.server ?? (values.market ? undefined : resolveServer(undefined));
+  if (!values.market && !server) throw new CliError(`search needs --market, or a server (--server, LW_SERVER or lw login). Usage:\n${searchHelp}`);
   if (!values.spec && !values.semantic && !values.texts) throw new CliError("search needs --spec, --texts and/or --semantic (the user's requirement)");
   if (values.spec && values.texts) throw new CliError("search takes --spec or --texts, not both");
-  if (values.texts && !values.server) throw new CliError("--texts searches a market server (--server or LW_SERVER)");
+  if (values.texts && !server) throw new CliError("--texts searches a market server (--server or LW_SERVER)");
   const max = values.max === undefined ? 5 : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new CliError(`--max must be a positive integer, got "${values.max}"`);
   const method = values.method ?? "greedy";
@@ -50,36 +55,44 @@ export async function searchCommand(argv: string[]): Promise<number> {
   if (methodWarning) process.stderr.write(`lw: warning: ${methodWarning}\n`);
   const searcher = values.searcher ?? "fuzzy";
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
-  if (values.server) {
-    const client = new MarketClient(values);
-    type Item = { id: string; score: number; dist: number | null; learnware?: { name?: string } | null; fit?: Fit | null };
-    type Page = {
-      single: { items: Item[]; total: number };
-      multiple: (NonNullable<SearchResult["multiple"]> & { fit?: Fit | null; members?: MemberFit[] | null; learnwares?: ({ name?: string } | null)[] }) | null;
-      warnings?: ResultExplanation["warnings"];
-      legend?: string;
-    };
+  const hetero = values.hetero;
+  if (hetero !== undefined && hetero !== "auto" && hetero !== "on" && hetero !== "off") throw new CliError(`--hetero must be auto, on or off, got "${hetero}"`);
+  if (values.hetero !== undefined && !server) throw new CliError("--hetero searches a market server (--server or LW_SERVER)");
+  if (server) {
+    const client = new MarketClient({ ...values, server });
     // Any registered spec type goes to the server as its file says (the server loads it by type).
-    const stat = values.texts ? (await textSpecFromFile(values.texts, values["text-model"])).toJSON() : values.spec ? readAnyStatSpec(values.spec) : undefined;
-    const body = {
+    // Checked by loading it (readAnyStatSpec) or built here: the server's request schema takes it.
+    const stat = (
+      values.texts ? (await textSpecFromFile(values.texts, values["text-model"])).toJSON() : values.spec ? readAnyStatSpec(values.spec) : undefined
+    ) as BodyOf<"search">["stat"];
+    const body: BodyOf<"search"> = {
       ...(stat !== undefined ? { stat } : {}),
-      ...(values.semantic ? { semantic: readJson(values.semantic, "semantic spec") } : {}),
+      ...(values.semantic ? { semantic: readJsonObject(values.semantic, "semantic spec") } : {}),
       ...(values.approximate ? { approximate: true } : {}),
+      ...(hetero !== undefined ? { hetero } : {}),
       maxSearchNum: Math.min(max, 20),
       method,
       searcher,
       limit: 500,
     };
     // Every page of singles (the server's answer keeps every single the market's rules keep).
-    const r = await client.json<Page>("POST", "/v1/search", { json: { ...body, offset: 0 } });
+    const r = await client.call("search", { json: { ...body, offset: 0 } });
     while (r.single.items.length < r.single.total) {
-      const next = await client.json<Page>("POST", "/v1/search", { json: { ...body, offset: r.single.items.length } });
+      const next = await client.call("search", { json: { ...body, offset: r.single.items.length } });
       if (next.single.items.length === 0) break;
       r.single.items.push(...next.single.items);
     }
+    // A heterogeneous answer keeps its column maps (what reusing it on the user's table needs).
     const result = {
-      single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist })),
-      multiple: r.multiple && { ids: r.multiple.ids, weights: r.multiple.weights, score: r.multiple.score, dist: r.multiple.dist },
+      single: r.single.items.map((x) => ({ id: x.id, score: x.score, dist: x.dist, ...(x.columnMap ? { columnMap: x.columnMap } : {}) })),
+      multiple: r.multiple && {
+        ids: r.multiple.ids,
+        weights: r.multiple.weights,
+        score: r.multiple.score,
+        dist: r.multiple.dist,
+        ...(r.multiple.columnMaps ? { columnMaps: r.multiple.columnMaps } : {}),
+      },
+      ...(r.path === "hetero" ? { path: "hetero" } : {}),
     } as SearchResult;
     const names = new Map<string, string>();
     for (const x of r.single.items) if (x.learnware?.name) names.set(x.id, x.learnware.name);
@@ -135,9 +148,16 @@ export function formatResult(r: SearchResult, explained: ResultExplanation | nul
     const f = fitOf.get(id);
     return f ? `${f.overlap.toFixed(2)} ${f.band}` : "-";
   };
-  const lines = [`${"ID".padEnd(w)}  ${"NAME".padEnd(nw)}  SCORE   MMD²        FIT`];
+  const hetero = (r as { path?: string }).path === "hetero";
+  const mapText = (m: number[] | undefined) => (m ? `  columns ← [${m.join(", ")}]` : "");
+  const lines = [
+    ...(hetero ? ["Heterogeneous answer (learnwares of other columns; columns ← [the user column feeding each learnware column, -1: imputed]):"] : []),
+    `${"ID".padEnd(w)}  ${"NAME".padEnd(nw)}  SCORE   MMD²        FIT`,
+  ];
   for (const s of r.single)
-    lines.push(`${s.id.padEnd(w)}  ${name(s.id)}  ${s.score.toFixed(4)}  ${(s.dist === null ? "-" : s.dist.toPrecision(6)).padEnd(10)}  ${fitText(s.id)}`);
+    lines.push(
+      `${s.id.padEnd(w)}  ${name(s.id)}  ${s.score.toFixed(4)}  ${(s.dist === null ? "-" : s.dist.toPrecision(6)).padEnd(10)}  ${fitText(s.id)}${mapText((s as { columnMap?: number[] }).columnMap)}`,
+    );
   if (r.multiple) {
     const mf = explained?.mixture;
     lines.push(
@@ -148,7 +168,9 @@ export function formatResult(r: SearchResult, explained: ResultExplanation | nul
     r.multiple.ids.forEach((id, i) => {
       const m = mf?.members[i];
       const contribution = m ? `${(m.contribution * 100).toFixed(1)} %${m.negligible ? "  (negligible: its data does not meet yours)" : ""}` : "-";
-      lines.push(`  ${id.padEnd(w)}  ${name(id)}  ${r.multiple!.weights[i]!.toFixed(4)}  ${contribution}`);
+      lines.push(
+        `  ${id.padEnd(w)}  ${name(id)}  ${r.multiple!.weights[i]!.toFixed(4)}  ${contribution}${mapText((r.multiple as { columnMaps?: number[][] }).columnMaps?.[i])}`,
+      );
     });
   }
   if (explained) lines.push("", explained.legend);

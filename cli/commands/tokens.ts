@@ -1,12 +1,13 @@
 /** `lw tokens …`: create (admin), list and revoke API tokens; `whoami`. */
 import { parseArgs } from "node:util";
+import { SCOPES, type Scope } from "../../client/requests.ts";
 import { MarketClient, serverArgs } from "../client.ts";
 import { CliError } from "../errors.ts";
 
 export const tokensHelp = `lw tokens create --owner NAME [--scopes read,write] [--email E] [--name N] [--expires-in SECONDS] [--json]
 lw tokens list [--json] | lw tokens revoke TOKEN_ID | lw tokens whoami   (--server/LW_SERVER, --token/LW_TOKEN)`;
 
-const SCOPES = ["read", "write", "admin", "runner"];
+const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
 
 export async function tokensCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -32,15 +33,15 @@ export async function tokensCommand(argv: string[]): Promise<number> {
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean);
-      const bad = scopes.find((s) => !SCOPES.includes(s));
-      if (bad) throw new CliError(`--scopes: unknown scope "${bad}" (use ${SCOPES.join(", ")})`);
+      const bad = scopes.find((s) => !isScope(s));
+      if (bad !== undefined || !scopes.every(isScope)) throw new CliError(`--scopes: unknown scope "${bad}" (use ${SCOPES.join(", ")})`);
       let expires: number | undefined;
       if (values["expires-in"] !== undefined) {
         expires = Number(values["expires-in"]);
         if (!Number.isInteger(expires) || expires <= 0) throw new CliError(`--expires-in must be a positive number of seconds, got "${values["expires-in"]}"`);
       }
       c.requireToken("tokens create");
-      const r = await c.json<{ token: string; id: string; owner: string; scopes: string[] }>("POST", "/v1/tokens", {
+      const r = await c.call("createToken", {
         json: {
           owner: values.owner,
           scopes,
@@ -58,10 +59,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     }
     case "list": {
       c.requireToken("tokens list");
-      const r = await c.json<{ items: { id: string; owner: string; name: string; scopes: string[]; expiresAt: string | null; revokedAt: string | null }[] }>(
-        "GET",
-        "/v1/tokens",
-      );
+      const r = await c.call("listTokens");
       if (values.json) return (process.stdout.write(JSON.stringify(r, null, 2) + "\n"), 0);
       process.stdout.write(`${"ID".padEnd(r.items[0]?.id.length ?? 2)}  ${"OWNER".padEnd(16)} ${"SCOPES".padEnd(18)} STATE  NAME\n`);
       for (const t of r.items)
@@ -73,13 +71,13 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     case "revoke": {
       if (positionals.length !== 1) throw new CliError("Usage: lw tokens revoke TOKEN_ID");
       c.requireToken("tokens revoke");
-      await c.json("DELETE", `/v1/tokens/${encodeURIComponent(positionals[0]!)}`);
+      await c.call("revokeToken", { params: { id: positionals[0]! } });
       if (values.json) return (process.stdout.write(`${JSON.stringify({ revoked: positionals[0] })}\n`), 0);
       process.stdout.write(`revoked ${positionals[0]}\n`);
       return 0;
     }
     case "whoami": {
-      const r = await c.json<{ owner: string | null; scopes: string[] }>("GET", "/v1/whoami");
+      const r = await c.call("whoami");
       if (values.json) return (process.stdout.write(`${JSON.stringify(r)}\n`), 0);
       process.stdout.write(r.owner ? `${r.owner} (${r.scopes.join(", ")})\n` : "anonymous\n");
       return 0;

@@ -6,7 +6,7 @@ import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
 import { ApiCliError, MarketClient, serverArgs, sha256Hex } from "../client.ts";
 import { CliError } from "../errors.ts";
-import { readBytes, readJson } from "../files.ts";
+import { readBytes, readJsonObject } from "../files.ts";
 import { progressBar } from "../progress.ts";
 
 export const uploadHelp = `lw upload pkg.zip --semantic semantic.json [--learnware ID] [--resume up_…] [--chunk-mb 8] [--json]   (--server/LW_SERVER, --token/LW_TOKEN)`;
@@ -33,7 +33,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   const client = new MarketClient(values);
   client.requireToken("upload");
   const bytes = readBytes(file, "package");
-  const semantic = values.semantic ? readJson(values.semantic, "semantic spec") : undefined;
+  const semantic = values.semantic ? readJsonObject(values.semantic, "semantic spec") : undefined;
 
   // The server's static checks, here first: a broken package fails before a byte is sent.
   let pkg;
@@ -51,11 +51,11 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   let offset = 0;
   let chunk = Math.floor(chunkMb * 1024 * 1024);
   if (id) {
-    offset = (await client.json<{ offset: number }>("GET", `/v1/uploads/${encodeURIComponent(id)}`)).offset;
+    offset = (await client.call("getUpload", { params: { id } })).offset;
   } else {
-    const s = await client.json<{ id: string; maxChunkBytes: number }>("POST", "/v1/uploads", { json: { size: bytes.length } });
+    const s = await client.call("createUpload", { json: { size: bytes.length } });
     id = s.id;
-    chunk = Math.min(chunk, s.maxChunkBytes);
+    chunk = Math.min(chunk, s.maxChunkBytes ?? chunk);
   }
   const bar = progressBar(`uploading ${basename(file)}`);
   let failures = 0;
@@ -63,7 +63,8 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     while (offset < bytes.length) {
       const part = bytes.subarray(offset, Math.min(bytes.length, offset + chunk));
       try {
-        const r = await client.json<{ offset: number }>("PUT", `/v1/uploads/${id}`, {
+        const r = await client.call("putUploadChunk", {
+          params: { id },
           query: { offset, sha256: await sha256Hex(part) },
           body: part,
           headers: { "content-type": "application/octet-stream" },
@@ -75,7 +76,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
         const retriable = e instanceof ApiCliError ? e.status === 409 || e.status >= 500 : e instanceof CliError && e.message.startsWith("Cannot reach");
         if (!retriable || ++failures > 5) throw e;
         await new Promise((r) => setTimeout(r, 250 * failures));
-        offset = (await client.json<{ offset: number }>("GET", `/v1/uploads/${id}`)).offset;
+        offset = (await client.call("getUpload", { params: { id } })).offset;
       }
       bar.update(offset / bytes.length, `${(offset / 1048576).toFixed(1)} of ${(bytes.length / 1048576).toFixed(1)} MiB`);
     }
@@ -85,13 +86,10 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     throw e;
   }
   bar.done();
-  const res = await client.json<{ learnware: { id: string; name: string }; version: { number: number; status: string; packageSha256: string } }>(
-    "POST",
-    `/v1/uploads/${id}/finish`,
-    {
-      json: { sha256, ...(semantic !== undefined ? { semantic } : {}), ...(values.learnware ? { learnwareId: values.learnware } : {}) },
-    },
-  );
+  const res = await client.call("finishUpload", {
+    params: { id },
+    json: { sha256, ...(semantic !== undefined ? { semantic } : {}), ...(values.learnware ? { learnwareId: values.learnware } : {}) },
+  });
   if (values.json) process.stdout.write(JSON.stringify(res, null, 2) + "\n");
   else process.stdout.write(`${res.learnware.id} v${res.version.number} ${res.version.status} ${res.learnware.name} (sha256 ${res.version.packageSha256})\n`);
   return 0;

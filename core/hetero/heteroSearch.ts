@@ -18,8 +18,10 @@
  *
  * Scores and the result filter are the Python `HeteroMapTableSearcher`'s:
  * `_convert_dist_to_score` with `dist_epsilon = 0.01`, `min_score = 0.92`, then keep at least
- * `min(5, n)` results and further ones while their score is ≥ 0.5. Single results only
- * (Python's hetero searcher returns no mixture either).
+ * `min(5, n)` results and further ones while their score is ≥ 0.5. Single results only, as
+ * that (older) Python searcher. The server's answer — singles and a mixture, as the current
+ * Python `HeteroSearcher` — is `heteroSpace.ts`'s, which maps every spec into the shared space
+ * and runs the statistical search; this ranking stays as a library method and a benchmark row.
  *
  * @example
  * ```ts

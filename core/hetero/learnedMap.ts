@@ -203,6 +203,30 @@ export class LearnedHeteroMap {
     return map;
   }
 
+  /**
+   * The user columns feeding the market's concepts (`HeteroSpace`): each concept scored
+   * against a user column by its best-scoring column among `members` (the concept's columns
+   * in the market's learnwares), then one-to-one, greedy by score ≥ `minScore`.
+   */
+  feeds(members: ReadonlyMap<number, readonly ColumnProfile[]>, user: readonly ColumnProfile[], minScore = 0.5): Map<number, number> {
+    const pairs: { c: number; j: number; s: number }[] = [];
+    for (const [c, cols] of members)
+      user.forEach((u, j) => {
+        let s = 0;
+        for (const m of cols) s = Math.max(s, this.score(m, u));
+        if (s >= minScore) pairs.push({ c, j, s });
+      });
+    pairs.sort((p, q) => q.s - p.s || p.c - q.c || p.j - q.j);
+    const feeds = new Map<number, number>();
+    const used = new Set<number>();
+    for (const p of pairs) {
+      if (feeds.has(p.c) || used.has(p.j)) continue;
+      feeds.set(p.c, p.j);
+      used.add(p.j);
+    }
+    return feeds;
+  }
+
   /** Concept arrays for `heteroDistance`: the learnware's columns are concepts 0…d−1, the user's their aligned column (or −1). */
   conceptsFor(learnware: readonly ColumnProfile[], user: readonly ColumnProfile[]): { lw: number[]; user: number[] } {
     const map = this.align(learnware, user);

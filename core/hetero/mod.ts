@@ -36,3 +36,15 @@ export {
 export { type AlignOptions, HeteroAlignedLearnware } from "./featureAlign.ts";
 export { type ColumnProfile, columnProfiles, LearnedHeteroMap, type MappedEntry, nameVector, pairFeatures, searchWithMap } from "./learnedMap.ts";
 export { alignedLearnwares } from "./heteroReuse.ts";
+export {
+  columnMapOf,
+  feedsFromConcepts,
+  HeteroSpace,
+  type HeteroSpaceMixture,
+  type HeteroSpaceResult,
+  type HeteroSpaceSearchOptions,
+  type HeteroSpaceSingle,
+  type SpaceEntry,
+  type SpaceUser,
+  searchHeteroSpace,
+} from "./heteroSpace.ts";

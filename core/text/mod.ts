@@ -13,3 +13,5 @@
  */
 export { detectLanguages, languageShares } from "./languageDetect.ts";
 export { embedTexts, languagesCompatible, RKMETextSpecification, searchTextSpecs, type TextEmbedder } from "./rkmeTextSpec.ts";
+export { type TransformersEmbedderOptions, type TransformersLibrary, transformersEmbedder } from "./transformersEmbedder.ts";
+export { checkUserTexts, DEFAULT_USER_TEXT_K, MIN_USER_TEXTS, parseTexts, type UserTextSpecOptions, userTextSpec } from "./userTexts.ts";

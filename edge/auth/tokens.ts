@@ -2,8 +2,9 @@
  * Bearer tokens: random secrets shown once, stored as sha256 hashes, scoped
  * (read / write / admin / runner), expiring and revocable. Web Crypto only.
  */
-export type Scope = "read" | "write" | "admin" | "runner";
-export const SCOPES: readonly Scope[] = ["read", "write", "admin", "runner"];
+import type { Scope } from "../../client/requests.ts";
+
+export { SCOPES, type Scope } from "../../client/requests.ts";
 
 export interface Principal {
   tokenId: string;

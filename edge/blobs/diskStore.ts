@@ -9,12 +9,24 @@ import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { LearnwareError } from "../../core/errors.ts";
-import { type BlobStore, hashThrough, type StagedBlob, sweepBlobs } from "./store.ts";
+import { type BlobStore, hashThrough, type StageOptions, type StagedBlob, sweepBlobs } from "./store.ts";
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** Flushes a file's bytes to the disk. */
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await fs.open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export class DiskBlobStore implements BlobStore {
+  /** Staged files whose fsync has started (`#startSync`), by temp id. */
+  readonly #syncing = new Map<string, Promise<void>>();
   readonly root: string;
   constructor(root: string) {
     this.root = root;
@@ -38,15 +50,21 @@ export class DiskBlobStore implements BlobStore {
     return join(this.root, "partial", id);
   }
 
-  async stage(body: ReadableStream<Uint8Array>, opts: { maxBytes?: number } = {}): Promise<StagedBlob> {
+  async stage(body: ReadableStream<Uint8Array>, opts: StageOptions = {}): Promise<StagedBlob> {
     const tempId = randomUUID();
     const path = this.#tempPath(tempId);
     const out = createWriteStream(path, { flags: "wx" });
     try {
-      const digest = await hashThrough(body, opts.maxBytes, async (value) => {
-        if (!out.write(value)) await new Promise<void>((r) => out.once("drain", () => r()));
-      });
+      const digest = await hashThrough(
+        body,
+        opts.maxBytes,
+        async (value) => {
+          if (!out.write(value)) await new Promise<void>((r) => out.once("drain", () => r()));
+        },
+        opts.md5,
+      );
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      this.#startSync(tempId, path);
       return { tempId, ...digest };
     } catch (err) {
       out.destroy();
@@ -59,22 +77,32 @@ export class DiskBlobStore implements BlobStore {
     return new Uint8Array(await fs.readFile(this.#tempPath(staged.tempId)));
   }
 
+  /**
+   * Starts making a staged file durable at once, so the disk flushes while the package is
+   * inspected; `commit` waits for it (or syncs itself when none was started).
+   */
+  #startSync(tempId: string, path: string): void {
+    const p = fsyncFile(path);
+    p.catch(() => {}); // awaited (and its error surfaced) by commit; a discarded file's is moot
+    this.#syncing.set(tempId, p);
+  }
+
   async commit(staged: StagedBlob): Promise<string> {
     const dest = this.#blobPath(staged.sha256);
     await fs.mkdir(join(dest, ".."), { recursive: true });
     const tmp = this.#tempPath(staged.tempId);
     // Make the bytes durable before they become visible under their address.
-    const fh = await fs.open(tmp, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    const started = this.#syncing.get(staged.tempId);
+    this.#syncing.delete(staged.tempId);
+    await (started ?? fsyncFile(tmp));
     await fs.rename(tmp, dest);
     return staged.sha256;
   }
 
   async discard(staged: StagedBlob): Promise<void> {
+    const started = this.#syncing.get(staged.tempId);
+    this.#syncing.delete(staged.tempId);
+    await started?.catch(() => {});
     await fs.rm(this.#tempPath(staged.tempId), { force: true });
   }
 
@@ -110,10 +138,9 @@ export class DiskBlobStore implements BlobStore {
 
   async putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }> {
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const md5 = createHash("md5").update(bytes).digest("hex");
     const tempId = randomUUID();
     await fs.writeFile(this.#tempPath(tempId), bytes);
-    await this.commit({ tempId, sha256, md5, size: bytes.byteLength });
+    await this.commit({ tempId, sha256, size: bytes.byteLength });
     return { sha256, size: bytes.byteLength };
   }
 
@@ -175,7 +202,7 @@ export class DiskBlobStore implements BlobStore {
     const tempId = randomUUID();
     const dest = this.#tempPath(tempId);
     await fs.rename(src, dest);
-    const digest = await hashThrough(Readable.toWeb(createReadStream(dest)) as unknown as ReadableStream<Uint8Array>, undefined, () => {});
+    const digest = await hashThrough(Readable.toWeb(createReadStream(dest)) as unknown as ReadableStream<Uint8Array>, undefined, () => {}, true);
     return { tempId, ...digest };
   }
 

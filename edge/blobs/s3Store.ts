@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AwsClient } from "aws4fetch";
 import { LearnwareError } from "../../core/errors.ts";
-import { type BlobStore, hashThrough, type StagedBlob, sweepBlobs } from "./store.ts";
+import { type BlobStore, hashThrough, type StagedBlob, sweepBlobs, type StageOptions } from "./store.ts";
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -153,7 +153,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async stage(body: ReadableStream<Uint8Array>, opts: { maxBytes?: number } = {}): Promise<StagedBlob> {
+  async stage(body: ReadableStream<Uint8Array>, opts: StageOptions = {}): Promise<StagedBlob> {
     const tempId = randomUUID();
     const key = this.#tempKey(tempId);
     let buf: Uint8Array[] = [];
@@ -176,11 +176,16 @@ export class S3BlobStore implements BlobStore {
       etags.push(r.headers.get("etag") ?? "");
     };
     try {
-      const digest = await hashThrough(body, opts.maxBytes, async (value) => {
-        buf.push(value);
-        buffered += value.byteLength;
-        if (buffered >= PART) await flushPart();
-      });
+      const digest = await hashThrough(
+        body,
+        opts.maxBytes,
+        async (value) => {
+          buf.push(value);
+          buffered += value.byteLength;
+          if (buffered >= PART) await flushPart();
+        },
+        opts.md5,
+      );
       if (uploadId === null) {
         await this.#ok(await this.#req("PUT", key, { body: concat(buf, buffered) }), "put");
       } else {
@@ -345,7 +350,7 @@ export class S3BlobStore implements BlobStore {
         }
       },
     });
-    const staged = await this.stage(stream);
+    const staged = await this.stage(stream, { md5: true });
     await this.partialRemove(id);
     return staged;
   }

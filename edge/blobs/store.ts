@@ -12,13 +12,21 @@ import { LearnwareError } from "../../core/errors.ts";
 export interface StagedBlob {
   readonly tempId: string;
   readonly sha256: string;
-  readonly md5: string;
+  /** The md5 (the Beimingwu client names files by it): when staged with `md5: true`, and for partials. */
+  readonly md5?: string;
   readonly size: number;
+}
+
+export interface StageOptions {
+  /** Refuse (PAYLOAD_TOO_LARGE) past this many bytes. */
+  maxBytes?: number;
+  /** Also compute the md5 (only the Beimingwu routes need it: it costs a quarter of the hashing). */
+  md5?: boolean;
 }
 
 export interface BlobStore {
   /** Streams `body` to a temp object; rejects with PAYLOAD_TOO_LARGE past `maxBytes`. */
-  stage(body: ReadableStream<Uint8Array>, opts?: { maxBytes?: number }): Promise<StagedBlob>;
+  stage(body: ReadableStream<Uint8Array>, opts?: StageOptions): Promise<StagedBlob>;
   /** Reads a staged object whole (for package validation, bounded by the size limit). */
   readStaged(staged: StagedBlob): Promise<Uint8Array>;
   /** Moves a staged object to its content address; idempotent when the blob exists. */
@@ -53,7 +61,7 @@ export interface BlobStore {
 }
 
 /**
- * Reads `body` to its end, hashing it (sha256, md5) and handing each chunk to `sink`; rejects
+ * Reads `body` to its end, hashing it (sha256, and md5 when `withMd5`) and handing each chunk to `sink`; rejects
  * with PAYLOAD_TOO_LARGE past `maxBytes`. On any failure the stream is cancelled and the error
  * rethrown (the store removes what it wrote). The loop every store's `stage` shares.
  */
@@ -61,9 +69,10 @@ export async function hashThrough(
   body: ReadableStream<Uint8Array>,
   maxBytes: number | undefined,
   sink: (chunk: Uint8Array) => Promise<void> | void,
-): Promise<{ sha256: string; md5: string; size: number }> {
+  withMd5 = false,
+): Promise<{ sha256: string; md5?: string; size: number }> {
   const sha = createHash("sha256");
-  const md5 = createHash("md5");
+  const md5 = withMd5 ? createHash("md5") : null;
   let size = 0;
   const reader = body.getReader();
   try {
@@ -75,14 +84,14 @@ export async function hashThrough(
         throw new LearnwareError("PAYLOAD_TOO_LARGE", `Upload exceeds the limit of ${maxBytes} bytes`, { limit: maxBytes });
       }
       sha.update(value);
-      md5.update(value);
+      md5?.update(value);
       await sink(value);
     }
   } catch (err) {
     reader.cancel().catch(() => {});
     throw err;
   }
-  return { sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
+  return { sha256: sha.digest("hex"), ...(md5 ? { md5: md5.digest("hex") } : {}), size };
 }
 
 /** Deletes every blob of `store` for which `isReferenced` is false; returns how many. */

@@ -9,6 +9,7 @@ import type { RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ZodTypeAny } from "zod";
 import { ErrorBody, isRaw, type Operation, operationFor } from "../../client/contract.ts";
+import { REQUESTS } from "../../client/requests.ts";
 import { hasScope, type Principal, type Scope } from "../auth/tokens.ts";
 import type { App, AppEnv, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
@@ -94,6 +95,13 @@ export function defineRoute<
   Q extends ZodTypeAny | undefined = undefined,
   B extends ZodTypeAny | undefined = undefined,
 >(app: App, ctx: Ctx, spec: RouteSpec<P, Q, B>, handler: (c: Context<AppEnv>, input: RouteInput<P, Q, B>) => Promise<Response> | Response): void {
+  const op = operationFor(spec.method, spec.path);
+  // The body a route validates is the contract's (the typed client's), never a copy of it.
+  const contractBody = op ? (REQUESTS as Partial<Record<string, ZodTypeAny>>)[op.operationId] : undefined;
+  if (op && contractBody !== spec.body)
+    throw new Error(
+      `${spec.method} ${spec.path}: its JSON body must be the contract's REQUESTS.${op.operationId} (client/requests.ts)${contractBody ? "" : ", which has none"}`,
+    );
   if (!spec.hidden) {
     const request: Record<string, unknown> = {};
     if (spec.params) request.params = spec.params;
@@ -107,7 +115,6 @@ export function defineRoute<
       };
     }
     const security = spec.auth === "public" || (spec.auth === "read" && ctx.config.publicReads) ? [] : [{ bearer: [] }];
-    const op = operationFor(spec.method, spec.path);
     app.openAPIRegistry.registerPath({
       ...(op ? { operationId: op.operationId } : {}),
       method: spec.method,

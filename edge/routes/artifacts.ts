@@ -5,67 +5,14 @@
  * parent, size, sha256, mime and ModelBox file type. The domain is `services/registryData.ts`.
  */
 import { z } from "@hono/zod-openapi";
+import { ArtifactPath, FileTypeSchema, REQUESTS, type TrackedArtifact } from "../../client/requests.ts";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { blobResponse } from "../http/packageResponse.ts";
 import { defineRoute } from "../http/route.ts";
 import { OWNER_SCOPES, refOf } from "./owners.ts";
 import { registryWrite, resolveOwner } from "../services/registry.ts";
-import {
-  artifactPathProblem,
-  artifactView,
-  FILE_TYPES,
-  findArtifact,
-  guessMime,
-  listArtifacts,
-  stageArtifact,
-  storeArtifact,
-  TRACKED_SCHEMES,
-  type TrackedIn,
-  trackArtifact,
-} from "../services/registryData.ts";
-
-const ArtifactPath = z
-  .string()
-  .min(1)
-  .max(1024)
-  .superRefine((p, ctx) => {
-    const problem = artifactPathProblem(p);
-    if (problem) ctx.addIssue({ code: "custom", message: `Artifact path ${problem}` });
-  });
-
-/** A tracked URI: a scheme of the allow-list, or a plain absolute path (kept as `file://`). */
-const TrackedUri = z
-  .string()
-  .min(1)
-  .max(4096)
-  .transform((u) => (u.startsWith("/") && !u.startsWith("//") ? `file://${encodeURI(u)}` : u))
-  .superRefine((u, ctx) => {
-    let scheme: string;
-    try {
-      scheme = new URL(u).protocol.slice(0, -1).toLowerCase();
-    } catch {
-      ctx.addIssue({ code: "custom", message: `'${u.slice(0, 80)}' is neither a URI nor an absolute path` });
-      return;
-    }
-    if (!TRACKED_SCHEMES.includes(scheme))
-      ctx.addIssue({ code: "custom", message: `URI scheme '${scheme}:' is not allowed; use one of ${TRACKED_SCHEMES.join(", ")}` });
-  });
-
-const FileTypeSchema = z.enum(FILE_TYPES);
-
-/** A tracked artifact in a request (also accepted at model and version creation). */
-export const TrackedArtifact = z.object({
-  path: ArtifactPath,
-  uri: TrackedUri,
-  mime: z.string().max(200).optional(),
-  fileType: FileTypeSchema.optional(),
-  size: z.number().int().min(0).optional(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-});
+import { artifactView, findArtifact, guessMime, listArtifacts, stageArtifact, storeArtifact, type TrackedIn, trackArtifact } from "../services/registryData.ts";
 
 const trackedBody = (a: z.infer<typeof TrackedArtifact>): TrackedIn => a;
 
@@ -110,7 +57,7 @@ export function artifactRoutes(app: App, ctx: Ctx): void {
         summary: `Track an external artifact of ${what} by URI (a scheme of the allow-list) or absolute path`,
         auth: "write",
         params: P,
-        body: TrackedArtifact,
+        body: REQUESTS.trackArtifact,
         responses: { 201: { description: "Tracked" } },
       },
       async (c, { params, body, principal }) => {

@@ -105,7 +105,7 @@ async function readForm(ctx: Ctx, req: Request, opts: { stageFile?: string; buff
   try {
     for (let part = await mp.next(); part; part = await mp.next()) {
       if (part.filename !== undefined && part.name === opts.stageFile) {
-        const staged = await ctx.blobs.stage(part.stream(), { maxBytes: opts.maxFile });
+        const staged = await ctx.blobs.stage(part.stream(), { maxBytes: opts.maxFile, md5: true });
         file = { name: part.name, staged };
       } else if (part.filename !== undefined && part.name === opts.bufferFile) {
         file = { name: part.name, bytes: await part.bytes(opts.maxFile) };

@@ -1,13 +1,14 @@
 /** The runner ⇄ server job API (CONTRACTS.md): lease, heartbeat, complete, list. */
 import { z } from "@hono/zod-openapi";
+import { REQUESTS } from "../../client/requests.ts";
 import { desc, eq } from "drizzle-orm";
 import type { App, Ctx } from "../context.ts";
 import { jobs } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
-import { completeJob, heartbeatJob, jobView, leaseJob, PYTHON_BACKENDS, updateJob } from "../services/jobs.ts";
+import { completeJob, heartbeatJob, jobView, leaseJob, updateJob } from "../services/jobs.ts";
 import { recordRunner } from "../services/runners.ts";
-import { Capabilities, normalizeCapabilities, runnerRoutes } from "./runners.ts";
+import { normalizeCapabilities, runnerRoutes } from "./runners.ts";
 
 const leaseSecs = (n: number | undefined) => Math.min(Math.max(n ?? 60, 5), 3600);
 
@@ -21,12 +22,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       tags: ["jobs"],
       summary: "Lease the next job (runner)",
       auth: "runner",
-      body: z.object({
-        runner: z.string().min(1).max(128),
-        kinds: z.array(z.string()).min(1).default(["check"]),
-        leaseSeconds: z.number().int().positive().optional(),
-        capabilities: Capabilities.optional(),
-      }),
+      body: REQUESTS.leaseJob,
       responses: { 200: { description: "A job" }, 204: { description: "No job available" } },
     },
     async (c, { body, principal }) => {
@@ -49,7 +45,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       summary: "Extend a lease (409 if it was lost)",
       auth: "runner",
       params: z.object({ id: z.string() }),
-      body: z.object({ runner: z.string().min(1), leaseSeconds: z.number().int().positive().optional() }),
+      body: REQUESTS.heartbeatJob,
     },
     async (c, { params, body }) => {
       const until = await heartbeatJob(ctx.db, params.id, body.runner, leaseSecs(body.leaseSeconds), ctx.now());
@@ -67,12 +63,7 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       summary: "Complete a job: usable / invalid set the version's check status; error re-queues",
       auth: "runner",
       params: z.object({ id: z.string() }),
-      body: z.object({
-        runner: z.string().min(1),
-        status: z.enum(["usable", "invalid", "error"]),
-        log: z.string().max(1_000_000).default(""),
-        details: z.record(z.unknown()).optional(),
-      }),
+      body: REQUESTS.completeJob,
     },
     async (c, { params, body }) => {
       const j = await completeJob(ctx, params.id, { runner: body.runner, status: body.status, log: body.log, details: body.details }, ctx.now());
@@ -112,14 +103,12 @@ export function jobRoutes(app: App, ctx: Ctx): void {
       summary: "Set a job's priority (higher is leased first) or the Python backend it must run in (admin)",
       auth: "admin",
       params: z.object({ id: z.string() }),
-      body: z
-        .object({
-          priority: z.number().int().min(-1000).max(1000).optional(),
-          backend: z.enum(PYTHON_BACKENDS).optional(),
-        })
-        .refine((b) => b.priority !== undefined || b.backend !== undefined, { message: "send priority or backend" }),
+      body: REQUESTS.setJobPriority,
     },
     async (c, { params, body }) => {
+      if (body.priority === undefined && body.backend === undefined) {
+        throw new LearnwareError("BAD_REQUEST", "Send priority or backend (nothing to change)", { field: "priority" });
+      }
       const j = await updateJob(ctx.db, params.id, { priority: body.priority, backend: body.backend }, ctx.now());
       return c.json({ job: jobView(j) });
     },

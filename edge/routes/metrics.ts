@@ -5,24 +5,13 @@
  * are MLflow's: string key/values written once, kept apart from the metric series.
  */
 import { z } from "@hono/zod-openapi";
+import { REQUESTS } from "../../client/requests.ts";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
 import { OWNER_SCOPES, refOf } from "./owners.ts";
 import { registryWrite, resolveOwner } from "../services/registry.ts";
 import { logMetrics, logParams, readMetrics, readParams } from "../services/registryData.ts";
-
-const Metric = z
-  .object({
-    key: z.string().min(1).max(200),
-    value: z.union([z.number(), z.string().max(100_000)]).optional(),
-    bytes: z.string().max(1_400_000).optional().describe("base64"),
-    step: z.number().int().min(0).optional(),
-    wallClock: z.number().optional().describe("milliseconds since the epoch; default now"),
-  })
-  .refine((m) => (m.value === undefined) !== (m.bytes === undefined), { message: "Give exactly one of value or bytes" });
-
-const ParamKey = z.string().min(1).max(250);
 
 function b64decode(s: string): Uint8Array {
   const bin = atob(s);
@@ -43,7 +32,7 @@ export function metricRoutes(app: App, ctx: Ctx): void {
         summary: `Log a batch of metrics on ${what}`,
         auth: "write",
         params: P,
-        body: z.object({ metrics: z.array(Metric).min(1).max(10_000) }),
+        body: REQUESTS.logMetrics,
         responses: { 201: { description: "Logged" } },
       },
       async (c, { params, body, principal }) => {
@@ -92,11 +81,7 @@ export function metricRoutes(app: App, ctx: Ctx): void {
         summary: `Log string params on ${what} (written once: another value for a logged key is a 409)`,
         auth: "write",
         params: P,
-        body: z.object({
-          params: z
-            .record(ParamKey, z.string().max(6000))
-            .refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 1000, { message: "Give 1 to 1000 params" }),
-        }),
+        body: REQUESTS.logParams,
         responses: { 201: { description: "Logged" } },
       },
       async (c, { params, body, principal }) => {

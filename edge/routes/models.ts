@@ -6,6 +6,7 @@
  * `services/registry.ts`; these handlers parse, authorise and shape answers.
  */
 import { z } from "@hono/zod-openapi";
+import { NameSchema, NamespaceSchema, REQUESTS, TagSchema } from "../../client/requests.ts";
 import type { App, Ctx } from "../context.ts";
 import { LearnwareError } from "../errors.ts";
 import { defineRoute } from "../http/route.ts";
@@ -18,7 +19,6 @@ import {
   DEFAULT_NAMESPACE,
   findVersion,
   modelDetail,
-  MAX_METADATA_CHARS,
   tagVersion,
   patchMetadata,
   putNamespace,
@@ -28,41 +28,14 @@ import {
   resolveModel,
   writableModel,
 } from "../services/registry.ts";
-import { TrackedArtifact } from "./artifacts.ts";
 import { versionRoutes } from "./versions.ts";
 
-export { MAX_METADATA_CHARS };
-export const NameSchema = z.string().min(1).max(200);
-const Namespace = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "Use letters, digits, '.', '_' or '-' (max 64)");
-const Tag = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, "A tag starts with a letter (letters, digits, '.', '_', '-'; max 64), so it never reads as a version number")
-  .refine((t) => t.toLowerCase() !== "latest", { message: "'latest' is reserved (it always means the newest version)" });
-/** ModelBox's version label: free-form, but never a number (numbers are the registry's own). */
-const Label = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[^/@:\s]+$/, "A version label has no spaces, '/', '@' or ':'")
-  .refine((l) => !/^\d+$/.test(l) && l !== "latest", { message: "A version label must not be a number or 'latest' (they name versions already)" });
-const Metadata = z
-  .record(z.unknown())
-  .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { message: `Metadata must be at most ${MAX_METADATA_CHARS} characters of JSON` });
 export const Paging = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0) };
 const ModelRef = z.string().min(1).max(400).describe("A model id, `namespace/name` (URL-encoded) or a name in the default namespace");
 const IdParams = z.object({ id: ModelRef });
 const VersionParams = z.object({ id: ModelRef, ref: z.string().min(1).max(200) });
 
-const ModelBody = z.object({
-  name: NameSchema,
-  owner: z.string().min(1).max(200).optional().describe("Default the caller; another owner only for an admin"),
-  task: z.string().max(200).optional(),
-  description: z.string().max(10_000).optional(),
-  metadata: Metadata.optional(),
-  semantic: z.record(z.unknown()).optional(),
-  artifacts: z.array(TrackedArtifact).max(100).optional().describe("Artifacts tracked on the model itself"),
-});
-type ModelBodyT = z.infer<typeof ModelBody>;
+type ModelBodyT = z.infer<typeof REQUESTS.createModel>;
 
 export function modelRoutes(app: App, ctx: Ctx): void {
   const create = async (namespace: string, body: ModelBodyT, principal: Parameters<typeof createModel>[1]) =>
@@ -77,8 +50,8 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "Create a model in a namespace (names are unique per namespace: 409 on a duplicate)",
       auth: "write",
-      params: z.object({ namespace: Namespace }),
-      body: ModelBody,
+      params: z.object({ namespace: NamespaceSchema }),
+      body: REQUESTS.createModel,
       responses: { 201: { description: "Created" } },
     },
     async (c, { params, body, principal }) => c.json(modelView(await create(params.namespace, body, principal!), { tags: {} }), 201),
@@ -93,7 +66,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: `Create a model in the default namespace ('${DEFAULT_NAMESPACE}') or the body's \`namespace\``,
       auth: "write",
-      body: ModelBody.extend({ namespace: Namespace.optional() }),
+      body: REQUESTS.createDefaultModel,
       responses: { 201: { description: "Created" } },
     },
     async (c, { body, principal }) => c.json(modelView(await create(body.namespace ?? DEFAULT_NAMESPACE, body, principal!), { tags: {} }), 201),
@@ -108,7 +81,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "List the models of a namespace",
       auth: "read",
-      params: z.object({ namespace: Namespace }),
+      params: z.object({ namespace: NamespaceSchema }),
       query: z.object({ ...Paging, owner: z.string().optional(), q: z.string().optional() }),
     },
     async (c, { params, query }) => {
@@ -125,7 +98,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "A model by namespace and name",
       auth: "read",
-      params: z.object({ namespace: Namespace, name: NameSchema }),
+      params: z.object({ namespace: NamespaceSchema, name: NameSchema }),
     },
     async (c, { params }) => c.json(await modelDetail(ctx.db.db, `${params.namespace}/${params.name}`)),
   );
@@ -139,7 +112,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "A namespace's owner and members",
       auth: "read",
-      params: z.object({ namespace: Namespace }),
+      params: z.object({ namespace: NamespaceSchema }),
     },
     async (c, { params }) => {
       const ns = await findNamespace(ctx.db.db, params.namespace);
@@ -157,8 +130,8 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "Claim a namespace (or, as an admin, name its owner); its owner or an admin sets the members",
       auth: "write",
-      params: z.object({ namespace: Namespace }),
-      body: z.object({ owner: z.string().min(1).max(200).optional(), members: z.array(z.string().min(1).max(200)).max(1000).optional() }),
+      params: z.object({ namespace: NamespaceSchema }),
+      body: REQUESTS.putNamespace,
     },
     async (c, { params, body, principal }) => {
       const ns = await registryWrite(ctx, principal, (w) => putNamespace(w, principal!, params.namespace, body));
@@ -241,15 +214,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       summary: "Create a version (immutable, auto-numbered) with label, name, description, framework, metadata, unique tags and tracked artifacts",
       auth: "write",
       params: IdParams,
-      body: z.object({
-        label: Label.optional().describe("ModelBox's `version` (e.g. `v1`), unique per model"),
-        name: z.string().max(200).optional(),
-        description: z.string().max(10_000).optional(),
-        framework: z.string().max(100).optional(),
-        metadata: Metadata.optional(),
-        tags: z.array(Tag).max(32).optional(),
-        artifacts: z.array(TrackedArtifact).max(100).optional(),
-      }),
+      body: REQUESTS.createModelVersion,
       responses: { 201: { description: "Created" } },
     },
     async (c, { params, body, principal }) => {
@@ -289,8 +254,8 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "Point a unique tag (alias) at a version; moves it atomically",
       auth: "write",
-      params: z.object({ id: ModelRef, tag: Tag }),
-      body: z.object({ version: z.number().int().positive() }),
+      params: z.object({ id: ModelRef, tag: TagSchema }),
+      body: REQUESTS.moveTag,
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
@@ -308,7 +273,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       tags: ["registry"],
       summary: "Remove a tag",
       auth: "write",
-      params: z.object({ id: ModelRef, tag: Tag }),
+      params: z.object({ id: ModelRef, tag: TagSchema }),
     },
     async (c, { params, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
@@ -334,7 +299,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       summary: "Merge metadata into a model (a null value removes the key)",
       auth: "write",
       params: IdParams,
-      body: z.object({ metadata: Metadata }),
+      body: REQUESTS.patchModelMetadata,
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);
@@ -369,7 +334,7 @@ export function modelRoutes(app: App, ctx: Ctx): void {
       summary: "Merge metadata into a version (annotations; the package and specs stay immutable)",
       auth: "write",
       params: VersionParams,
-      body: z.object({ metadata: Metadata }),
+      body: REQUESTS.patchVersionMetadata,
     },
     async (c, { params, body, principal }) => {
       const m = await writableModel(ctx.db.db, params.id, principal);

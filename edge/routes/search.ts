@@ -1,11 +1,6 @@
-/**
- * `POST /v1/search`: the core's combined search (semantic first, then the statistical
- * search when an RKME is given) over USABLE learnwares by default; paginated singles and
- * the mixture with its weights. `GET /v1/semantic-options`: the allowed semantic values.
- */
-import { z } from "@hono/zod-openapi";
+
 import { semanticOptions } from "../../core/semantic/config.ts";
-import { IMAGE_SPEC_TYPE } from "../../core/spec/specTypes.ts";
+import { REQUESTS } from "../../client/requests.ts";
 import type { App, Ctx } from "../context.ts";
 import { isAdmin } from "../auth/tokens.ts";
 import { LearnwareError } from "../errors.ts";
@@ -14,53 +9,6 @@ import { latestRuntimes, modelView } from "../services/catalog.ts";
 import { searchMarket } from "../services/market.ts";
 import { explainSearch } from "../services/searchFit.ts";
 import { unknownMethodWarning } from "../../core/search/statSearch.ts";
-
-export const SearchBody = z.object({
-  semantic: z.record(z.unknown()).optional().openapi({ description: "A (partial) semantic specification" }),
-  stat: z
-    .union([
-      z
-        .object({
-          z: z.array(z.array(z.number())),
-          beta: z.array(z.number()),
-          gamma: z.number(),
-          num_points: z.number().int().optional(),
-          type: z.string().optional(),
-        })
-        .passthrough(),
-      // An image RKME: K images of C×32×32 values, no RBF gamma.
-      z
-        .object({
-          z: z.array(z.array(z.array(z.array(z.number())))),
-          beta: z.array(z.number()),
-          num_points: z.number().int().optional(),
-          type: z.literal(IMAGE_SPEC_TYPE),
-        })
-        .passthrough(),
-    ])
-    .optional()
-    .openapi({ description: "A stat spec of a registered type (RKMETableSpecification, RKMETextSpecification, RKMEImageSpecification) as it is saved" }),
-  statuses: z
-    .array(z.enum(["usable", "pending", "invalid"]))
-    .optional()
-    .openapi({ description: "Default: usable only; others need admin" }),
-  maxSearchNum: z.number().int().min(1).max(20).default(5),
-  method: z.string().min(1).max(64).default("greedy").openapi({
-    description: "greedy, auto or none; any other method is accepted as the Python market accepts it: a warning, and single results only",
-  }),
-  searcher: z.enum(["fuzzy", "exact"]).default("fuzzy"),
-  approximate: z.boolean().default(false).openapi({
-    description:
-      "Answer from the RKME index's candidates on large markets (faster; scores converted over the candidates only, near-ties may be missed). Default: the exact scan, the Python market's answer at any size",
-  }),
-  exact: z.boolean().optional().openapi({ description: "The default; kept for older clients (contradicts approximate: true)" }),
-  hetero: z.enum(["auto", "on", "off"]).default("auto").openapi({
-    description:
-      "Heterogeneous search (learnwares of other columns, matched by Input descriptions): auto when no learnware has the table spec's dimension and semantic Input describes every column; on: always; off: never",
-  }),
-  limit: z.number().int().min(1).max(500).default(20),
-  offset: z.number().int().min(0).default(0),
-});
 
 export function searchRoutes(app: App, ctx: Ctx): void {
   defineRoute(
@@ -72,7 +20,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       tags: ["market"],
       summary: "Search learnwares by semantic spec and optionally an RKME stat spec",
       auth: "read",
-      body: SearchBody,
+      body: REQUESTS.search,
     },
     async (c, { body, principal }) => {
       const codes = { usable: 1, pending: 0, invalid: -1 } as const;
@@ -101,7 +49,8 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       // Beside the market's relative scores: an absolute fit per item, mixture members' contributions, warnings.
       const methodWarning = unknownMethodWarning(body.method);
       if (methodWarning) ctx.log(`search: ${methodWarning}`);
-      const fit = await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
+      // (Not for hetero answers: their distances live in the shared space, not the user's columns.)
+      const fit = r.path === "hetero" ? null : await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
       const fitOf = new Map(fit?.single.map((f) => [f.id, f.fit]) ?? []);
       const lw = (id: string) => {
         const m = r.models.get(id);
@@ -141,6 +90,8 @@ export function searchRoutes(app: App, ctx: Ctx): void {
                 runtimes: r.multiple.ids.map((id) => runtime(id)),
                 fit: fit?.mixture ? { overlap: fit.mixture.overlap, band: fit.mixture.band } : null,
                 members: fit?.mixture?.members ?? null,
+                // Hetero mixtures: per member, for each of its columns the user column that feeds it (−1: none).
+                ...("columnMaps" in r.multiple ? { columnMaps: r.multiple.columnMaps } : {}),
               },
         warnings: [...(methodWarning ? [{ code: "UNKNOWN_SEARCH_METHOD", message: methodWarning }] : []), ...(fit?.warnings ?? [])],
         ...(fit ? { legend: fit.legend } : {}),

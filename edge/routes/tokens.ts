@@ -1,11 +1,10 @@
 /** Tokens: created by an admin (or the admin command), listed, revoked; `whoami`. */
 import { z } from "@hono/zod-openapi";
-import { isAdmin, SCOPES, type Scope } from "../auth/tokens.ts";
+import { REQUESTS } from "../../client/requests.ts";
+import { isAdmin, } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import { defineRoute } from "../http/route.ts";
 import { createToken, listTokens, revokeToken, tokenView } from "../services/tokens.ts";
-
-const ScopeSchema = z.enum(SCOPES as unknown as [Scope, ...Scope[]]);
 
 export function tokenRoutes(app: App, ctx: Ctx): void {
   defineRoute(
@@ -18,13 +17,7 @@ export function tokenRoutes(app: App, ctx: Ctx): void {
       summary: "Create a token (admin)",
       description: "The secret is in the response once; the server keeps only its sha256.",
       auth: "admin",
-      body: z.object({
-        owner: z.string().min(1).max(128),
-        email: z.string().max(256).optional(),
-        name: z.string().max(128).optional(),
-        scopes: z.array(ScopeSchema).min(1),
-        expiresInSeconds: z.number().int().positive().optional(),
-      }),
+      body: REQUESTS.createToken,
       responses: { 201: { description: "Created" } },
     },
     async (c, { body, principal }) => {

@@ -11,6 +11,7 @@
  * sessions (429) and the bytes they hold (413).
  */
 import { z } from "@hono/zod-openapi";
+import { REQUESTS } from "../../client/requests.ts";
 import { eq } from "drizzle-orm";
 import { randomId, sha256Hex } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
@@ -44,7 +45,7 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       tags: ["uploads"],
       summary: "Start a resumable upload",
       auth: "write",
-      body: z.object({ size: z.number().int().positive().optional() }),
+      body: REQUESTS.createUpload,
       responses: { 201: { description: "Created" } },
     },
     async (c, { body, principal }) => {
@@ -188,7 +189,7 @@ export function uploadRoutes(app: App, ctx: Ctx): void {
       summary: "Finish with the whole file's sha256 and the semantic spec → a learnware (or a new version of `learnwareId`); idempotent",
       auth: "write",
       params: IdP,
-      body: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), semantic: z.record(z.unknown()).optional(), learnwareId: z.string().max(64).optional() }),
+      body: REQUESTS.finishUpload,
       responses: { 201: { description: "Created" } },
     },
     async (c, { params, body, principal }) => {

@@ -3,6 +3,7 @@
  * the semantic spec, the package (zip limits, then parsing) and its stat specs.
  */
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
+import { onnxTextInputIssue } from "../../core/check/onnxTextInput.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import type { PackageLimits, PackageResources } from "../../core/package/types.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
@@ -40,6 +41,8 @@ export function inspectPackage(bytes: Uint8Array, semantic: unknown, limits?: Pa
   // screened for size/shape first (its sanity limits are table-specific).
   for (const s of statSpecs) if (kindOfEntry(s)?.dataType === "Table") assertSaneStatSpec(s.json, `package.${s.fileName}`);
   checkStatic(statSpecs, semantic);
+  const textIssue = onnxTextInputIssue(pkg, semantic);
+  if (textIssue !== null) throw new LearnwareError("PACKAGE_INVALID", textIssue, { field: `package.${pkg.model.file ?? "model"}` });
   return { statSpecs, framework: pkg.model.kind, packageName: pkg.name, resources: pkg.resources };
 }
 

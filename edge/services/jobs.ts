@@ -10,6 +10,7 @@
 import { and, asc, desc, eq, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { dialectOf } from "../db/dialect.ts";
+import { PYTHON_BACKENDS } from "../../client/requests.ts";
 import { jobs, models, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
 import { randomId } from "../auth/tokens.ts";
@@ -31,8 +32,7 @@ export interface RunnerCapabilities {
   backends?: string[] | undefined;
 }
 
-/** Python backends: a runner with any of them runs `python` learnwares. */
-export const PYTHON_BACKENDS = ["python-venv", "conda", "docker"] as const;
+export { PYTHON_BACKENDS };
 
 /** The backends a job may need that a runner with these backends has (`python` for any Python backend). */
 export function backendsCovered(backends: readonly string[]): string[] {

@@ -15,7 +15,6 @@ import { writeChange } from "./write.ts";
 import { collectBlobs } from "./gc.ts";
 import { assertSemantic, checkStatic, type Inspected } from "./inspect.ts";
 import { enqueueCheck, NO_NEEDS, needsOfVersion } from "./jobs.ts";
-import { inspectPackageBytes } from "./packageInspect.ts";
 import { assertStorageQuota } from "./quota.ts";
 import { deleteSketchRows, storeSketches } from "./specIndex.ts";
 
@@ -57,7 +56,7 @@ export async function submitLearnware(
   if (!info) {
     try {
       await assertStorageQuota(ctx, args.owner, args.staged.size);
-      info = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), args.semantic, ctx.config);
+      info = await ctx.inspect(await ctx.blobs.readStaged(args.staged), args.semantic);
     } catch (err) {
       await ctx.blobs.discard(args.staged);
       throw err;
@@ -136,7 +135,7 @@ export async function updateLearnware(
       .where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
       await assertStorageQuota(ctx, model.owner, args.staged.size);
-      inspected = await inspectPackageBytes(await ctx.blobs.readStaged(args.staged), semantic, ctx.config);
+      inspected = await ctx.inspect(await ctx.blobs.readStaged(args.staged), semantic);
     } else {
       if (!base || base.packageSha256 === null) throw new LearnwareError("BAD_REQUEST", "The learnware has no package yet", { field: "package" });
       assertSemantic(semantic);

@@ -119,7 +119,7 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
     if (input !== null) {
       hetero = {
         when: req.hetero === "on" ? "always" : "auto",
-        run: (pool) => admit(ctx, req.principal ?? null, pool.length, () => searchHeteroMarket(ctx, listing.rows, pool, spec, input)),
+        run: (pool) => admit(ctx, req.principal ?? null, pool.length, () => searchHeteroMarket(ctx, listing.rows, pool, spec, input, options)),
       };
     }
   }

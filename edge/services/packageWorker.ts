@@ -1,4 +1,5 @@
 /** The inspection threads' task (`packageInspect.ts`, a piscina pool): parses one package. */
+import "../../wasm/nativeCrc32.ts"; // zip checks with Node's native CRC-32
 import { LearnwareError } from "../../core/errors.ts";
 import type { PackageLimits } from "../../core/package/types.ts";
 import { inspectPackage } from "./inspect.ts";

@@ -5,6 +5,7 @@
  * change, appends its events in the same transaction and wakes the live feeds, so no route
  * can forget either. Metrics, params and artifacts are in `registryData.ts`.
  */
+import { MAX_METADATA_CHARS } from "../../client/requests.ts";
 import { and, eq } from "drizzle-orm";
 import { isAdmin, type Principal } from "../auth/tokens.ts";
 import type { Ctx } from "../context.ts";
@@ -23,7 +24,6 @@ export const DEFAULT_NAMESPACE = "default";
 /** The check log of a registry model version: it is registered as usable and no runner checks it. */
 export const REGISTRY_VERSION_LOG = "Registry model version: registered as usable, not checked by a runner (it has no learnware package).";
 /** Metadata is shown with every listing: 64 KiB of JSON at most (merged patches included). */
-export const MAX_METADATA_CHARS = 64 * 1024;
 
 export interface RegistryTx {
   tx: Tx;

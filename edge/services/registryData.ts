@@ -4,6 +4,7 @@
  * params (MLflow's write-once strings, kept apart from metrics) and artifacts (uploaded and
  * checksummed, or tracked by URI within the allow-list), with ModelBox's id, parent and file type.
  */
+import type { FileType } from "../../client/requests.ts";
 import { and, asc, eq } from "drizzle-orm";
 import type { StagedBlob } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
@@ -114,54 +115,6 @@ export async function readParams(db: Db | Tx, o: Owner): Promise<Record<string, 
 }
 
 // ---------------------------------------------------------------- artifacts
-
-/** Windows device names, which no file may be called on Windows (with or without an extension). */
-const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
-
-/**
- * An artifact path: relative, `/`-separated, no `.`/`..`/empty segments, no backslash, no
- * control characters (NUL included), no Windows device names and no segment ending in a dot
- * or a space, so it names the same file on every system a client may download it to.
- */
-export function artifactPathProblem(p: string): string | null {
-  // deno-lint-ignore no-control-regex
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(p)) return "must not contain control characters (such as NUL)";
-  if (p.includes("\\")) return "must use '/' as the separator, not '\\'";
-  if (p.startsWith("/")) return "must be relative";
-  if (/^[A-Za-z]:/.test(p)) return "must not start with a drive letter";
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === "." || seg === "..") return "must not have '.', '..' or empty segments";
-    if (DEVICE.test(seg)) return `must not use the Windows device name '${seg}'`;
-    if (/[. ]$/.test(seg)) return `segment '${seg}' must not end in a dot or a space`;
-  }
-  return null;
-}
-
-/** Schemes a tracked artifact may point at (never `javascript:`, `data:`, `blob:` …). */
-export const TRACKED_SCHEMES = [
-  "http",
-  "https",
-  "s3",
-  "gs",
-  "gcs",
-  "az",
-  "abfs",
-  "abfss",
-  "wasbs",
-  "file",
-  "hdfs",
-  "ftp",
-  "sftp",
-  "oci",
-  "dbfs",
-  "mlflow-artifacts",
-  "runs",
-  "models",
-];
-
-export const FILE_TYPES = ["MODEL", "CHECKPOINT", "TEXT", "IMAGE", "AUDIO", "VIDEO", "UNDEFINED"] as const;
-export type FileType = (typeof FILE_TYPES)[number];
 
 const MODEL_EXTS = new Set(["onnx", "pt", "pth", "pkl", "pickle", "joblib", "h5", "keras", "pb", "safetensors", "bin", "tflite", "mlmodel"]);
 

@@ -1,15 +1,19 @@
 /**
- * The heterogeneous search of the server (the Python market's `HeteroSearcher` role): table
- * learnwares whose columns differ from the user's are compared through the shared feature
- * space of `core/hetero` (column descriptions → concepts; MMD on the shared columns plus
- * coverage penalties). The hetero market is built per listing state from the learnwares'
- * semantic `Input` descriptions and their table specs, so it follows every upload: the
- * learned map (`core/hetero/learnedMap.ts`) is retrained on those learnwares each time and
- * answers when it trained (two learnwares share a described column); otherwise the
- * description method (`HeteroMarket`) answers.
+ * The heterogeneous search of the server (the Python market's `HeteroSearcher`): every table
+ * learnware's RKME is mapped into the market's shared space (`core/hetero/heteroSpace.ts`:
+ * one coordinate per feature concept of the column descriptions), the user's RKME is mapped
+ * too, and the market's statistical search runs over the mapped specs — singles and a
+ * mixture, each with the column maps reuse needs. The hetero market is built per listing
+ * state from the learnwares' semantic `Input` descriptions and their table specs, so it
+ * follows every upload. Which user column feeds which concept: the learned map
+ * (`core/hetero/learnedMap.ts`, retrained on those learnwares each time) when it trained
+ * (two learnwares share a described column), otherwise the description method
+ * (`FeatureSpace` lookup).
  */
-import { HeteroMarket, type HeteroSearchResult, type InputDescription } from "../../core/hetero/heteroSearch.ts";
-import { columnProfiles, LearnedHeteroMap, type MappedEntry, searchWithMap } from "../../core/hetero/learnedMap.ts";
+import { HeteroMarket, type InputDescription } from "../../core/hetero/heteroSearch.ts";
+import { type ColumnProfile, columnProfiles, LearnedHeteroMap, type MappedEntry } from "../../core/hetero/learnedMap.ts";
+import { feedsFromConcepts, HeteroSpace, type HeteroSpaceResult, searchHeteroSpace, type SpaceEntry } from "../../core/hetero/heteroSpace.ts";
+import type { MixtureMethod } from "../../core/search/statSearch.ts";
 import { inputDescriptions } from "../../core/hetero/featureSpace.ts";
 import type { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import type { Ctx } from "../context.ts";
@@ -23,6 +27,11 @@ interface Hetero {
   description: HeteroMarket;
   map: LearnedHeteroMap;
   entries: Map<string, MappedEntry>;
+  /** The shared space and every learnware's place in it (its columns' concepts). */
+  space: HeteroSpace;
+  spaceEntries: Map<string, SpaceEntry>;
+  /** Per concept, its columns' profiles in the market's learnwares (what the learned map scores a user column against). */
+  members: Map<number, ColumnProfile[]>;
 }
 
 /**
@@ -66,18 +75,27 @@ async function marketOf(ctx: Ctx, rows: readonly SearchRow[]): Promise<Hetero> {
       );
       const description = new HeteroMarket();
       const entries = new Map<string, MappedEntry>();
+      const spaceEntries = new Map<string, SpaceEntry>();
+      const members = new Map<number, ColumnProfile[]>();
       for (const r of rows) {
         const spec = specs.get(r.versionId);
         if (!spec) continue;
         const input = learnwareInput(r.model.semantic, spec);
         if (!input) continue;
-        await description.add(r.model.id, spec, input);
-        entries.set(r.model.id, { id: r.model.id, spec, profiles: columnProfiles(spec, inputDescriptions(input, spec.dim)) });
+        const { concepts } = await description.add(r.model.id, spec, input);
+        const profiles = columnProfiles(spec, inputDescriptions(input, spec.dim));
+        entries.set(r.model.id, { id: r.model.id, spec, profiles });
+        spaceEntries.set(r.model.id, { id: r.model.id, spec, concepts });
+        concepts.forEach((c, j) => {
+          const list = members.get(c);
+          if (list) list.push(profiles[j]!);
+          else members.set(c, [profiles[j]!]);
+        });
       }
       const map = new LearnedHeteroMap();
       // Pairs grow with the square of the market's columns: train on at most 200 learnwares.
       map.train([...entries.values()].slice(0, 200).map((e) => e.profiles));
-      return { description, map, entries };
+      return { description, map, entries, space: new HeteroSpace(spaceEntries.values()), spaceEntries, members };
     })();
     markets.set(rows, p);
     p.catch(() => markets.delete(rows));
@@ -85,21 +103,25 @@ async function marketOf(ctx: Ctx, rows: readonly SearchRow[]): Promise<Hetero> {
   return p;
 }
 
-/** The hetero search over `pool` (the semantic matches, in market order) of the listing `rows`. */
+/**
+ * The hetero search over `pool` (the semantic matches, in market order) of the listing
+ * `rows`: singles and a mixture (`maxSearchNum`, `method` as the homogeneous search's).
+ */
 export async function searchHeteroMarket(
   ctx: Ctx,
   rows: readonly SearchRow[],
   pool: readonly { id: string }[],
   user: RKMETableSpecification,
   input: InputDescription,
-): Promise<HeteroSearchResult> {
+  options: { maxSearchNum?: number; method?: MixtureMethod } = {},
+): Promise<HeteroSpaceResult> {
   const market = await marketOf(ctx, rows);
-  if (market.map.trained) {
-    const pool2 = pool.flatMap((p) => {
-      const e = market.entries.get(p.id);
-      return e ? [e] : [];
-    });
-    return searchWithMap(market.map, pool2, { spec: user, profiles: columnProfiles(user, inputDescriptions(input, user.dim)) });
-  }
-  return market.description.search(user, input, { candidates: pool.map((p) => p.id) });
+  const feeds = market.map.trained
+    ? market.map.feeds(market.members, columnProfiles(user, inputDescriptions(input, user.dim)))
+    : feedsFromConcepts(await market.description.userConcepts(user, input));
+  const candidates = pool.flatMap((p) => {
+    const e = market.spaceEntries.get(p.id);
+    return e ? [e] : [];
+  });
+  return searchHeteroSpace(market.space, candidates, { spec: user, feeds }, options);
 }

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LearnwareError } from "../../core/errors.ts";
-import { AdmissionGate, createPiscinaExecutor } from "./searchPool.ts";
+import { AdmissionGate } from "./searchPool.ts";
+import { createPiscinaExecutor } from "./searchPoolNode.ts";
 import { packSpecs, searchPacked, userSpecData } from "../../core/search/packedMarket.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 

@@ -1,19 +1,18 @@
 /**
  * Where the server's heavy search work runs, and how much of it is admitted at once.
  *
- * `SearchExecutor` runs `SearchTask`s: `createPiscinaExecutor` on a pool of worker threads
- * (Node; each with the wasm kernels), so the event loop only routes requests and merges
- * results; `inProcessExecutor` on the calling thread (Deno, or `LW_SEARCH_THREADS=0`).
+ * `SearchExecutor` runs `SearchTask`s: `createPiscinaExecutor` (`searchPoolNode.ts`, Node only)
+ * on a pool of worker threads (each with the wasm kernels), so the event loop only routes
+ * requests and merges results; `inProcessExecutor` on the calling thread (Deno, edge runtimes,
+ * or `LW_SEARCH_THREADS=0`). This file imports nothing of Node's: edge runtimes bundle it.
  *
  * `AdmissionGate` bounds concurrent heavy searches and their queue: past the queue a search
  * fails at once with `BUSY` (503 + `Retry-After`) instead of piling up; authenticated
  * searches are served before anonymous ones (`low` priority), and anonymous ones have a
  * smaller share of the queue.
  */
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { LearnwareError } from "../../core/errors.ts";
-import { runSearchTask, type SearchTask, type TaskResult, unwrapTaskResult } from "./searchTasks.ts";
+import { runSearchTask, type SearchTask, type TaskResult } from "./searchTasks.ts";
 
 export interface SearchExecutor {
   /** Threads that run tasks at once (1 for the in-process executor). */
@@ -30,39 +29,6 @@ export function inProcessExecutor(): SearchExecutor {
     kind: "in-process",
     run: async (task) => runSearchTask(task),
     close: async () => {},
-  };
-}
-
-/** A piscina pool of `threads` search workers (started at once, so no search pays a start-up). */
-export async function createPiscinaExecutor(threads = Math.max(1, Math.min(8, availableParallelism())), taskTimeoutMs = 120_000): Promise<SearchExecutor> {
-  const { Piscina } = await import("piscina");
-  const pool = new Piscina({
-    // A path, not a URL: the worker then loads through the same TypeScript loader as this thread.
-    filename: fileURLToPath(new URL("./searchWorker.ts", import.meta.url)),
-    minThreads: threads,
-    maxThreads: threads,
-    // The queue is unbounded here: admission control (AdmissionGate) bounds the searches.
-    idleTimeout: Infinity,
-  });
-  // A worker that fails outside a task (e.g. at load) must not take the server down; the
-  // task that needed it is rejected and piscina starts another.
-  pool.on("error", () => {});
-  return {
-    threads,
-    kind: "workers",
-    // A bound on every task: a worker that cannot start (or a runaway task) fails the search
-    // instead of leaving it waiting forever.
-    run: async <T extends SearchTask>(task: T) => {
-      try {
-        return unwrapTaskResult<TaskResult<T>>(await pool.run(task, { signal: AbortSignal.timeout(taskTimeoutMs) }));
-      } catch (err) {
-        if ((err as Error)?.name === "AbortError" || (err as Error)?.name === "TimeoutError") {
-          throw new LearnwareError("UNAVAILABLE", `A search task did not finish within ${taskTimeoutMs} ms`);
-        }
-        throw err;
-      }
-    },
-    close: () => pool.destroy(),
   };
 }
 

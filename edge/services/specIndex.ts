@@ -13,9 +13,6 @@
  * plain f32 blobs, the same bytes `vector32()` takes (see `test/index/libsql_restart.test.ts`).
  */
 import { eq, inArray, sql } from "drizzle-orm";
-import { existsSync, renameSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { createHash } from "node:crypto";
 import type { IvfTrainOptions } from "../../core/index/ivf.ts";
 import { type BucketCentroids, RkmeIndex } from "../../core/index/rkmeIndex.ts";
 import { sketchSpec } from "../../core/index/sketch.ts";
@@ -56,6 +53,8 @@ interface State {
   /** Inverted files trained here / loaded from the catalogue (for tests and logs). */
   counts: { trained: number; loaded: number };
   log: (m: string) => void;
+  /** `node:fs`, loaded when a snapshot path is given (edge runtimes have no files and pass none). */
+  fs?: typeof import("node:fs");
 }
 
 const states = new WeakMap<Database, State>();
@@ -97,24 +96,26 @@ export async function openSpecIndex(db: Database, opts: { ivfMinSize?: number; s
   const fresh = new RkmeIndex({ autoTrain: false, ...(opts.ivfMinSize !== undefined ? { ivfMinSize: opts.ivfMinSize } : {}) });
   const dbId = await databaseId(db);
   const path = opts.snapshotPath;
+  const fs = path === undefined ? undefined : await import("node:fs");
   const start = (index: RkmeIndex): State => {
     const st = stateOf(db, index);
     st.dbId = dbId;
     if (opts.log) st.log = opts.log;
+    if (fs) st.fs = fs;
     return st;
   };
-  if (path === undefined || !existsSync(path) || !existsSync(`${path}.json`)) {
+  if (path === undefined || !fs?.existsSync(path) || !fs.existsSync(`${path}.json`)) {
     start(fresh);
     return 0;
   }
   try {
-    const meta = JSON.parse(await readFile(`${path}.json`, "utf8")) as {
+    const meta = JSON.parse(await fs.promises.readFile(`${path}.json`, "utf8")) as {
       format: number;
       dbId: string;
       entries: [string, number][];
       generations?: [string, number][];
     };
-    const index = RkmeIndex.deserialize(new Uint8Array(await readFile(path)));
+    const index = RkmeIndex.deserialize(new Uint8Array(await fs.promises.readFile(path)));
     const same = (["features", "seed", "ivfMinSize", "probeLists", "probeFraction"] as const).every((k) => index.options[k] === fresh.options[k]);
     // Version ids name immutable versions only within one database that never went back in
     // time: a snapshot of another database, or of versions this one does not have (restored
@@ -150,7 +151,8 @@ async function databaseId(db: Database): Promise<string> {
 /** Writes the index of `db` for `openSpecIndex` (at a clean shutdown); false when there is none. */
 export function saveSpecIndex(db: Database, snapshotPath: string): boolean {
   const st = states.get(db);
-  if (!st || st.syncedWith === null || st.dbId === null) return false;
+  if (!st || st.syncedWith === null || st.dbId === null || !st.fs) return false;
+  const { writeFileSync, renameSync } = st.fs;
   const entries: [string, number][] = [...st.indexed];
   writeFileSync(`${snapshotPath}.tmp`, st.index.serialize());
   writeFileSync(`${snapshotPath}.json.tmp`, JSON.stringify({ format: 1, dbId: st.dbId, entries, generations: [...st.generations] }));
@@ -310,7 +312,7 @@ async function coordinate(db: Database, st: State, exec: SearchExecutor | undefi
           st.generations.set(key, row.generation);
           st.counts.loaded++;
           st.log(
-            `search index: inverted file ${name} loaded from the catalogue (generation ${row.generation}, ${stored.length / o.features} lists for ${row.trainedSize} specs, trained by ${row.trainedBy}; centroids sha256 ${digest(stored)})`,
+            `search index: inverted file ${name} loaded from the catalogue (generation ${row.generation}, ${stored.length / o.features} lists for ${row.trainedSize} specs, trained by ${row.trainedBy}; centroids sha256 ${await digest(stored)})`,
           );
         }
         continue;
@@ -348,7 +350,7 @@ async function coordinate(db: Database, st: State, exec: SearchExecutor | undefi
       }
       st.generations.set(key, g);
       st.log(
-        `search index: inverted file ${name} trained here and stored (generation ${g}, ${trained.centroids.length / o.features} lists for ${trained.trainedSize} specs, as ${st.replica}; centroids sha256 ${digest(trained.centroids)})`,
+        `search index: inverted file ${name} trained here and stored (generation ${g}, ${trained.centroids.length / o.features} lists for ${trained.trainedSize} specs, as ${st.replica}; centroids sha256 ${await digest(trained.centroids)})`,
       );
     }
     if (!waiting) return;
@@ -371,11 +373,9 @@ function workerTrain(exec: SearchExecutor | undefined): Parameters<RkmeIndex["tr
   };
 }
 
-function digest(c: Float32Array): string {
-  return createHash("sha256")
-    .update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength))
-    .digest("hex")
-    .slice(0, 16);
+async function digest(c: Float32Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(c.buffer, c.byteOffset, c.byteLength) as Uint8Array<ArrayBuffer>));
+  return Array.from(d.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Inverted files this process trained and loaded (for tests). */

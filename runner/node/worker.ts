@@ -133,23 +133,44 @@ async function loadOnnx(req: Request): Promise<Loaded> {
     return tail.every((d) => typeof d === "number" && d > 0) ? (tail as number[]) : null;
   };
   const kwargs = (req.kwargs ?? {}) as Record<string, unknown>;
-  const input = kwShape(kwargs.input_shape) ?? staticShape(session.inputMetadata[0]);
+  const inMeta = session.inputMetadata[0];
+  // A text model takes the raw texts as a string tensor ([N] or [N, 1]), as a Python text
+  // model's predict takes a list of strings.
+  const takesTexts = inMeta?.isTensor === true && inMeta.type === "string";
+  const inputDesc =
+    inMeta?.isTensor === true ? `input '${inMeta.name}' is ${inMeta.type} [${inMeta.shape.map((d) => String(d)).join(", ")}]` : "input is not a tensor";
+  const input = kwShape(kwargs.input_shape) ?? staticShape(inMeta);
   const output = kwShape(kwargs.output_shape) ?? staticShape(session.outputMetadata[0]);
   if (input === null) throw new ModelFault("LOAD_FAILED", "ONNX model input shape is unknown: declare model.input_shape in learnware.yaml");
   if (output === null) throw new ModelFault("LOAD_FAILED", "ONNX model output shape is unknown: declare model.output_shape in learnware.yaml");
   const inName = session.inputNames[0]!,
     outName = session.outputNames[0]!;
+  const run = async (feed: InstanceType<typeof ort.Tensor>, rows: number): Promise<Tensor> => {
+    const out = (await session.run({ [inName]: feed }))[outName];
+    if (out === undefined) throw new ModelFault("MODEL_ERROR", `ONNX model produced no output '${outName}'`);
+    const data = out.data;
+    const shape = out.dims.length === 0 ? [rows] : [...out.dims];
+    if (data instanceof Float32Array || data instanceof Float64Array) return fromTyped(data, shape);
+    if (Array.isArray(data)) throw new ModelFault("OUTPUT_NOT_NUMERIC", `ONNX model output '${outName}' is ${out.type}, not numbers`);
+    return fromTyped(Float64Array.from(data as ArrayLike<number>, Number), shape);
+  };
   return {
     input_shape: input,
     output_shape: output,
     async predict(X) {
+      if (takesTexts) throw new ModelFault("NOT_SUPPORTED", `This ONNX model takes texts (its ${inputDesc}), not a numeric tensor`);
       const x32 = asDType(X, "float32");
-      const out = (await session.run({ [inName]: new ort.Tensor("float32", x32.data as Float32Array, x32.shape) }))[outName];
-      if (out === undefined) throw new ModelFault("MODEL_ERROR", `ONNX model produced no output '${outName}'`);
-      const data = out.data;
-      const shape = out.dims.length === 0 ? [rowCount(X)] : [...out.dims];
-      if (data instanceof Float32Array || data instanceof Float64Array) return fromTyped(data, shape);
-      return fromTyped(Float64Array.from(data as ArrayLike<number>, Number), shape);
+      return run(new ort.Tensor("float32", x32.data as Float32Array, x32.shape), rowCount(X));
+    },
+    async predictTexts(texts) {
+      if (!takesTexts) {
+        throw new ModelFault(
+          "NOT_SUPPORTED",
+          `This ONNX model cannot take texts: its ${inputDesc}, but an ONNX text learnware must take the raw texts as a string tensor ([N] or [N, 1]); a model on token ids or embeddings needs its tokenizer or embedder beside it — package it as a JS learnware that calls the ONNX model`,
+        );
+      }
+      const rank = inMeta!.isTensor ? inMeta!.shape.length : 1;
+      return run(new ort.Tensor("string", texts, rank === 2 ? [texts.length, 1] : [texts.length]), texts.length);
     },
     save: async () => kwargs,
   };

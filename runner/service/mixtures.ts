@@ -159,6 +159,15 @@ function checkResult(v: unknown): SearchResult {
     ) {
       throw bad("'result.multiple' must be null or {ids: string[], weights: number[] (one per id), score, dist}");
     }
+    const cms = mm.columnMaps;
+    if (
+      cms !== undefined &&
+      (!Array.isArray(cms) ||
+        cms.length !== mm.ids.length ||
+        !cms.every((cm) => Array.isArray(cm) && cm.length > 0 && cm.every((j) => Number.isInteger(j) && j >= -1 && j < 100_000)))
+    ) {
+      throw bad("'result.multiple.columnMaps' must hold one column map per id: arrays of user column indices (or -1 for an imputed column)");
+    }
   }
   return { single: r.single as SearchResult["single"], multiple: (m ?? null) as SearchResult["multiple"] };
 }
@@ -275,6 +284,11 @@ export class MixtureStore {
     const specs = await Promise.all(descriptor.ids.map((lid, i) => this.spec(lid, versions[i]!)));
     // A heterogeneous result: each learnware is fed the user's columns through its columnMap.
     const maps = new Map((result.single as { id: string; columnMap?: number[] }[]).flatMap((x) => (x.columnMap ? [[x.id, x.columnMap] as const] : [])));
+    // A heterogeneous mixture carries its members' maps (a member need not be among the kept singles).
+    const mixMaps = (result.multiple as { columnMaps?: number[][] } | null)?.columnMaps;
+    result.multiple?.ids.forEach((lid, i) => {
+      if (mixMaps?.[i]) maps.set(lid, mixMaps[i]);
+    });
     let columnMaps: Record<string, number[]> | undefined;
     if (maps.size > 0) {
       if (descriptor.kind === "job_selector")
@@ -288,6 +302,8 @@ export class MixtureStore {
         const dim = specs[i]?.dim;
         if (dim === undefined) throw bad(`Learnware '${lid}' has no table RKME, which aligning the user's columns needs`);
         if (cm.length !== dim) throw bad(`columnMap of '${lid}' has ${cm.length} entries, but the learnware takes ${dim} columns`);
+        if (cm.every((j) => j < 0))
+          throw bad(`Learnware '${lid}' cannot be aligned to the user's table: its columnMap feeds none of its ${dim} columns from a user column`);
         columnMaps[lid] = cm;
       }
     }

@@ -10,6 +10,7 @@
  * use the tiny folder `buildTinyModel.ts` writes.
  */
 import type { TextEmbedder } from "../../core/text/rkmeTextSpec.ts";
+import { type TransformersLibrary, transformersEmbedder } from "../../core/text/transformersEmbedder.ts";
 
 export interface TextEmbedderOptions {
   /** Folder holding model folders (transformers.js `env.localModelPath`). */
@@ -22,17 +23,13 @@ export interface TextEmbedderOptions {
   normalize?: boolean;
 }
 
+/** The model folder on disk, through the same core embedder as the page's worker. */
 export async function loadTextEmbedder(options: TextEmbedderOptions): Promise<TextEmbedder> {
-  const { env, pipeline } = await import("@xenova/transformers");
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = options.modelsDir.endsWith("/") ? options.modelsDir : options.modelsDir + "/";
-  const extractor = await pipeline("feature-extraction", options.model, { quantized: options.quantized ?? true });
-  return async (texts: string[]) => {
-    if (texts.length === 0) return [];
-    const out = await extractor(texts, { pooling: "mean", normalize: options.normalize ?? false });
-    const [n, d] = out.dims as [number, number];
-    const data = out.data as Float32Array;
-    return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
-  };
+  const lib = (await import("@xenova/transformers")) as unknown as TransformersLibrary;
+  return transformersEmbedder(lib, {
+    localModelPath: options.modelsDir,
+    model: options.model,
+    ...(options.quantized !== undefined ? { quantized: options.quantized } : {}),
+    ...(options.normalize !== undefined ? { normalize: options.normalize } : {}),
+  });
 }

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LwClient } from "../../client/client.ts";
+import type { Scope } from "../../client/requests.ts";
 import { loadConfig, type ServerConfig } from "../../edge/config.ts";
 import { pgDatabase } from "../_postgres.ts";
 import { s3Env } from "../_swift.ts";
@@ -137,7 +138,7 @@ export function client(base: string, token?: string): LwClient {
 }
 
 /** Mints a token through the admin endpoint. */
-export async function mintToken(base: string, owner: string, scopes: string[] = ["read", "write"], extra: Record<string, unknown> = {}): Promise<string> {
+export async function mintToken(base: string, owner: string, scopes: Scope[] = ["read", "write"], extra: Record<string, unknown> = {}): Promise<string> {
   return (await client(base, ADMIN).call("createToken", { json: { owner, scopes, ...extra } })).token;
 }
 

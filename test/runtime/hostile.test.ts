@@ -132,7 +132,9 @@ interface Subject {
 }
 
 const pkgs = join(dir, "pkgs");
-const docker = new DockerBackend({ envDir: join(dir, "envs"), memoryLimitBytes: MEMORY, ...timeouts, loadTimeoutMs: 20_000 });
+// A container's start on the vfs driver took 23-25 s on a machine loaded 9x over its cores:
+// the load timeout leaves room for that (the hanging-load attack waits it out once).
+const docker = new DockerBackend({ envDir: join(dir, "envs"), memoryLimitBytes: MEMORY, ...timeouts, loadTimeoutMs: 40_000 });
 const dockerAvail = await docker.available();
 const subjects: Subject[] = [
   {

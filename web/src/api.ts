@@ -3,7 +3,9 @@
  * server's error envelope `{ error: { code, message, details } }` turned into an `ApiError`
  * whose message a person can read. Requests go through the typed client (`client/client.ts`).
  */
-import { ApiError, LwClient } from "../../client/client.ts";
+import { ApiError, LwClient, type Query } from "../../client/client.ts";
+import type { ResultOf } from "../../client/contract.ts";
+import type { BodyOf } from "../../client/requests.ts";
 import { semanticList } from "../../core/semantic/read.ts";
 
 const TOKEN_KEY = "lw-token";
@@ -51,11 +53,6 @@ export async function request(path: string, opts: RequestOptions = {}): Promise<
   return client.request(method, path, init);
 }
 
-export async function api<T = any>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const res = await request(path, opts);
-  return (await res.json()) as T;
-}
-
 /** Query string from defined, non-empty values. */
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const u = new URLSearchParams();
@@ -64,68 +61,39 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   return s ? "?" + s : "";
 }
 
-export interface LearnwareView {
-  id: string;
-  /** "learnware" (a package, checked) or "model" (a registry model: versions, metrics, artifacts only). */
-  kind?: "learnware" | "model";
-  name: string;
-  owner: string;
-  description: string | null;
-  semantic: Record<string, { Type?: string; Values?: unknown; Dimension?: number; Description?: Record<string, string> }> | null;
-  latestVersion: number;
-  status?: "usable" | "pending" | "invalid";
-  checkStatus?: number;
-  tags?: Record<string, number>;
-  createdAt: string;
-  updatedAt: string;
-}
+/** How the page reads a semantic spec (the contract keeps it as any JSON: registry models may carry anything). */
+type SemanticView = Record<string, { Type?: string; Values?: unknown; Dimension?: number; Description?: Record<string, string> } | undefined> | null;
 
-export interface VersionView {
-  number: number;
-  packageSha256: string | null;
-  packageSize: number | null;
-  framework: string | null;
-  statSpecs: { className: string; fileName: string; json: unknown }[];
-  status: "usable" | "pending" | "invalid";
-  checkStatus: number;
-  tags: string[];
-  createdBy: string;
-  createdAt: string;
-  metadata: Record<string, unknown>;
-}
-
+/** A learnware or model as the API answers it (`client/contract.ts`), its semantic spec read as the page reads it. */
+export type LearnwareView = Omit<ResultOf<"getLearnware">, "semantic"> & { semantic: SemanticView };
+export type VersionView = ResultOf<"getLearnwareVersion">;
+export type SearchResponse = Omit<ResultOf<"search">, "single" | "multiple"> & {
+  single: Omit<ResultOf<"search">["single"], "items"> & { items: (ResultOf<"search">["single"]["items"][number] & { learnware: LearnwareView | null })[] };
+  multiple: (NonNullable<ResultOf<"search">["multiple"]> & { learnwares: (LearnwareView | null)[] }) | null;
+};
 /** The absolute fit of a result (core/search/fit.ts): embedding overlap 0…1 and its band. */
-export interface FitView {
-  overlap: number;
-  band: "fits" | "fits partly" | "does not fit";
+export type FitView = NonNullable<SearchResponse["single"]["items"][number]["fit"]>;
+export type SemanticOptions = ResultOf<"semanticOptions">["options"];
+
+/** Lists learnwares (or models: `kind`); the answer's models typed as the page reads them. */
+export async function listModels(id: "listLearnwares" | "listModels", query: Query): Promise<{ items: LearnwareView[]; total: number }> {
+  return (await client.call(id, { query })) as { items: LearnwareView[]; total: number };
 }
 
-export interface SearchResponse {
-  single: {
-    items: { id: string; score: number; dist: number | null; learnware: LearnwareView | null; fit?: FitView | null; columnMap?: number[] }[];
-    total: number;
-  };
-  multiple: {
-    ids: string[];
-    weights: number[];
-    score: number;
-    dist: number;
-    learnwares: (LearnwareView | null)[];
-    fit?: FitView | null;
-    members?: { id: string; weight: number; contribution: number; overlap: number; negligible: boolean }[] | null;
-  } | null;
-  warnings?: { code: string; message: string }[];
-  legend?: string;
-  /** Which search answered: semantic only, the exact scan, the index's candidates, or the heterogeneous search. */
-  path?: "semantic" | "exact" | "approximate" | "hetero";
-  tookMs: number;
+/** One learnware or model, typed as the page reads it. */
+export async function getModel(id: "getLearnware" | "getModel", modelId: string): Promise<LearnwareView> {
+  return (await client.call(id, { params: { id: modelId } })) as LearnwareView;
 }
 
-export type SemanticOptions = Record<string, { key: string; type: string; values: string[]; multiple: boolean }>;
+/** Calls the market's search; the answer's learnwares typed as the page reads them. */
+export async function search(json: BodyOf<"search">): Promise<SearchResponse> {
+  return (await client.call("search", { json })) as SearchResponse;
+}
 
 let optionsCache: Promise<SemanticOptions> | null = null;
 export function semanticOptions(): Promise<SemanticOptions> {
-  optionsCache ??= api<{ options: SemanticOptions }>("/v1/semantic-options")
+  optionsCache ??= client
+    .call("semanticOptions")
     .then((r) => r.options)
     .catch((e) => {
       optionsCache = null;

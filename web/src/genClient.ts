@@ -4,7 +4,7 @@
  * the user chose, so a cancel never leaves the page in a half state.
  */
 import * as Comlink from "comlink";
-import type { GenerateRequest, GenerateResult, ImageSpecResult, PackageReport, WorkerApi } from "./worker.ts";
+import type { GenerateRequest, GenerateResult, ImageSpecResult, PackageReport, TextSpecResult, WorkerApi } from "./worker.ts";
 import type { TableProfile } from "./csv.ts";
 import type { Prediction } from "./onnxPredict.ts";
 
@@ -78,6 +78,11 @@ export class WorkerClient {
   /** The image RKME of the user's pictures, built in the worker. */
   imageSpec(files: Blob[], K: number, seed: number): Promise<ImageSpecResult> {
     return this.ensure().imageSpec(files, K, seed);
+  }
+
+  /** The text RKME of the user's texts, embedded in the worker with the market's text model. */
+  textSpec(texts: string[], K: number, seed?: number): Promise<TextSpecResult> {
+    return this.ensure().textSpec(texts, K, seed);
   }
 
   /** Runs an ONNX learnware's package on the loaded CSV's columns, in the worker. */

@@ -3,7 +3,7 @@
  * each with its sha256; a paused, failed or reloaded upload continues from the offset the
  * server reports (the session id is kept in localStorage per file name, size and date).
  */
-import { api, ApiError, request } from "./api.ts";
+import { ApiError, client } from "./api.ts";
 import { sha256Hex } from "./sha256.ts";
 
 export interface UploadProgress {
@@ -28,7 +28,7 @@ export async function sendResumable(file: File, opts: UploadOptions = {}): Promi
   let maxChunk = 16 * 1024 * 1024;
   if (id) {
     try {
-      offset = (await api<{ offset: number }>(`/v1/uploads/${id}`)).offset;
+      offset = (await client.call("getUpload", { params: { id } })).offset;
     } catch (e) {
       if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 403 && e.status !== 400)) throw e;
       id = null;
@@ -36,7 +36,7 @@ export async function sendResumable(file: File, opts: UploadOptions = {}): Promi
     }
   }
   if (!id) {
-    const s = await api<{ id: string; maxChunkBytes: number }>("/v1/uploads", { json: { size: file.size } });
+    const s = await client.call("createUpload", { json: { size: file.size } });
     id = s.id;
     maxChunk = s.maxChunkBytes ?? maxChunk;
     localStorage.setItem(key(file), id);
@@ -50,13 +50,13 @@ export async function sendResumable(file: File, opts: UploadOptions = {}): Promi
     const part = new Uint8Array(await file.slice(offset, Math.min(file.size, offset + chunk)).arrayBuffer());
     const sum = await sha256Hex(part);
     try {
-      const init: Parameters<typeof request>[1] = {
-        method: "PUT",
+      const r = await client.call("putUploadChunk", {
+        params: { id },
+        query: { offset, sha256: sum },
         body: part as Uint8Array<ArrayBuffer>,
         headers: { "content-type": "application/octet-stream" },
-      };
-      if (opts.signal) init.signal = opts.signal;
-      const r = (await (await request(`/v1/uploads/${id}?offset=${offset}&sha256=${sum}`, init)).json()) as { offset: number };
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       offset = r.offset;
       failures = 0;
     } catch (e) {
@@ -65,7 +65,7 @@ export async function sendResumable(file: File, opts: UploadOptions = {}): Promi
       const retriable = !(e instanceof ApiError) || e.status === 409 || e.status >= 500;
       if (!retriable || ++failures > 5) throw e;
       await new Promise((r) => setTimeout(r, 300 * failures));
-      offset = (await api<{ offset: number }>(`/v1/uploads/${id}`)).offset;
+      offset = (await client.call("getUpload", { params: { id } })).offset;
     }
     opts.onProgress?.({ sent: offset, total: file.size, resumedFrom });
   }
@@ -73,8 +73,8 @@ export async function sendResumable(file: File, opts: UploadOptions = {}): Promi
 }
 
 /** Turns the received bytes into a learnware (or a new version of `learnwareId`). */
-export async function finishUpload(file: File, id: string, sha256: string, semantic: unknown, learnwareId?: string): Promise<any> {
-  const r = await api(`/v1/uploads/${id}/finish`, { json: { sha256, semantic, ...(learnwareId ? { learnwareId } : {}) } });
+export async function finishUpload(file: File, id: string, sha256: string, semantic: Record<string, unknown>, learnwareId?: string) {
+  const r = await client.call("finishUpload", { params: { id }, json: { sha256, semantic, ...(learnwareId ? { learnwareId } : {}) } });
   localStorage.removeItem(key(file));
   return r;
 }

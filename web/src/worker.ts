@@ -2,8 +2,10 @@
  * The page's Web Worker: reads the user's CSV, builds the RKME with the portable core (wasm
  * SIMD kernels on every core when the browser has them, the TypeScript reference otherwise) and checks
  * learnware packages before upload, and runs ONNX learnwares on that CSV with onnxruntime-web
- * (its wasm build, loaded from this worker's folder on first use). The raw data stays here:
- * only the spec, or the predictions, go back.
+ * (its wasm build, loaded from this worker's folder on first use); it also summarises pictures
+ * (image RKME) and texts (text RKME, embedded with the market's model through transformers.js,
+ * imported only for a text search). The raw data stays here: only the spec, or the predictions,
+ * go back.
  * Exposed with comlink; cancellation terminates the worker (see `genClient.ts`), because a
  * generation is one synchronous computation that cannot read messages while it runs.
  */
@@ -13,6 +15,8 @@ import { getKernelBackend } from "../../core/kernel/backend.ts";
 import { RKMETableSpecification } from "../../core/spec/rkmeTableSpec.ts";
 import { type ImageBatch, pictureToImage, stackImages } from "../../core/image/preprocess.ts";
 import { RKMEImageSpecification } from "../../core/image/rkmeImageSpec.ts";
+import type { TextEmbedder } from "../../core/text/rkmeTextSpec.ts";
+import { checkUserTexts, userTextSpec } from "../../core/text/userTexts.ts";
 import { LearnwareError } from "../../core/errors.ts";
 import { readLearnwarePackage } from "../../core/package/readPackage.ts";
 import { checkLearnwareStatic } from "../../core/check/packageCheck.ts";
@@ -81,6 +85,39 @@ function onnxRuntime(): Promise<typeof Ort> {
     throw new Error(`ONNX Runtime Web could not start in this browser: ${message(e)}`);
   });
   return ortReady;
+}
+
+let textEmbedder: Promise<{ embed: TextEmbedder; model: string }> | null = null;
+/**
+ * The market's text model (`/v1/text-model/`), loaded on the first text search: the server is
+ * asked whether it has one (a clear message when not), then `textEmbedder.js` (transformers.js,
+ * a bundle of its own beside this worker) is imported and loads the model from there only.
+ */
+function servedTextEmbedder(): Promise<{ embed: TextEmbedder; model: string }> {
+  textEmbedder ??= (async () => {
+    const origin = self.location.origin;
+    const res = await fetch(`${origin}/v1/text-model`);
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      if (body?.error?.code === "TEXT_MODEL_NOT_CONFIGURED")
+        throw new Error(
+          "This market has no text embedding model, so texts cannot be summarised in the page. Whoever runs the server sets LW_TEXT_MODEL to a model folder (see the README); the lw command can search with texts using a model folder of your own.",
+        );
+      throw new Error(`The market's text model is not available: HTTP ${res.status}${body?.error?.message ? ` (${body.error.message})` : ""}`);
+    }
+    const info = (await res.json()) as { name: string };
+    const base = new URL("./", import.meta.url).href;
+    const mod = (await import(/* built beside this worker by web/build.ts, not bundled */ `${base}textEmbedder.js`)) as typeof import("./textEmbedder.ts");
+    try {
+      return { embed: await mod.loadServedTextEmbedder(origin), model: info.name };
+    } catch (e) {
+      throw new Error(`The market's text model ${info.name} cannot be loaded in this browser: ${message(e).split("\n")[0]}`);
+    }
+  })().catch((e) => {
+    textEmbedder = null;
+    throw e;
+  });
+  return textEmbedder;
 }
 
 /** The input shape an ONNX model states itself (after the batch axis), when every size is fixed. */
@@ -231,7 +268,33 @@ const api = {
     const spec = RKMEImageSpecification.generate(stackImages(pictures), { K: Math.max(1, Math.min(K, files.length)), seed });
     return { json: spec.stringify(), images: files.length, points: spec.z.n, ms: performance.now() - t0 };
   },
+
+  /**
+   * The text RKME (`RKMETextSpecification`) of the user's texts, embedded here with the market's
+   * model and built by the same core function and options as `lw spec generate --texts`
+   * (`userTextSpec`): only the spec leaves. `seed` unset is the CLI's default seed.
+   */
+  async textSpec(texts: string[], K: number, seed?: number): Promise<TextSpecResult> {
+    checkUserTexts(texts);
+    const t0 = performance.now();
+    const { embed, model } = await servedTextEmbedder();
+    const spec = await userTextSpec(texts, embed, { K, ...(seed !== undefined ? { seed } : {}) });
+    return { json: spec.stringify(), texts: texts.length, points: spec.z.rows, dim: spec.dim, languages: spec.language, model, ms: performance.now() - t0 };
+  },
 };
+
+export interface TextSpecResult {
+  /** The stat.json text (the Python package's RKMETextSpecification shape, with `language`). */
+  json: string;
+  texts: number;
+  points: number;
+  /** The embedding's dimension. */
+  dim: number;
+  languages: string[];
+  /** The market's model folder name. */
+  model: string;
+  ms: number;
+}
 
 /** At most this many pictures for one image specification in the page. */
 export const MAX_PAGE_IMAGES = 2000;

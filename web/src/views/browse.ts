@@ -1,6 +1,6 @@
 /** Browse: the catalogue with semantic filters, a text query and pagination (state in the URL hash). */
 import { CHECK_STATUSES } from "../../../core/checkStatus.ts";
-import { api, type LearnwareView, qs, semanticOptions } from "../api.ts";
+import { type LearnwareView, listModels, qs, semanticOptions } from "../api.ts";
 import { field, formatDate, h, mount, select } from "../dom.ts";
 import { errorBox, semanticChips, statusBadge } from "./common.ts";
 
@@ -65,7 +65,7 @@ export function browseView(params: URLSearchParams): HTMLElement {
   const list = h("div", { "aria-live": "polite", "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
   const query: Record<string, string | number> = { limit: PAGE, offset };
   for (const [k, v] of params) if (k !== "offset" && v) query[k] = v;
-  api<{ items: LearnwareView[]; total: number }>("/v1/learnwares" + qs(query))
+  listModels("listLearnwares", query)
     .then((r) => {
       list.setAttribute("aria-busy", "false");
       const page = (o: number) => "#/browse" + qs({ ...Object.fromEntries([...params].filter(([k]) => k !== "offset")), offset: o || undefined });

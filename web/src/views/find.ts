@@ -3,7 +3,8 @@
  * semantic filters → the market's search → single learnwares with scores, the mixture with
  * its weights, and a 2-D map of the specs. Only the spec (weighted points) is sent.
  */
-import { api, type FitView, type LearnwareView, type SearchResponse, semanticOptions, type VersionView } from "../api.ts";
+import type { BodyOf } from "../../../client/requests.ts";
+import { client, type FitView, type LearnwareView, search as marketSearch, type SearchResponse, semanticOptions } from "../api.ts";
 import { TABLE_SPEC_TYPE } from "../../../core/spec/specTypes.ts";
 import type { TableProfile } from "../csv.ts";
 import { field, formatBytes, h, mount, progressBar, saveFile, select } from "../dom.ts";
@@ -11,14 +12,15 @@ import { Cancelled, workerClient } from "../genClient.ts";
 import { PALETTE, type PointSet, projectionFigure, USER_COLOR } from "../projection.ts";
 import { downloadHref, errorBox, notice, scoreBar, semanticChips, statusBadge } from "./common.ts";
 import { imageSearchSection } from "./imageSearch.ts";
+import { textSearchSection } from "./textSearch.ts";
 
-interface StatJson {
+type StatJson = {
   z: number[][];
   beta: number[];
   gamma: number;
   num_points: number;
   type: string;
-}
+};
 
 const fmt = (v: number | null) => (v === null ? "—" : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
 
@@ -323,11 +325,17 @@ export function findView(): HTMLElement {
     searchBtn.disabled = true;
     mount(searchStatus, notice(spec ? "Searching with your specification…" : "Searching by semantics only (generate a specification to rank by your data)…"));
     try {
-      const body: Record<string, unknown> = { semantic: semanticQuery(), maxSearchNum: max, method: methodSel.value, limit: 20 };
-      if (spec) body["stat"] = spec.parsed;
-      results = await api<SearchResponse>("/v1/search", { json: body });
+      const body: BodyOf<"search"> = {
+        semantic: semanticQuery(),
+        maxSearchNum: max,
+        method: methodSel.value,
+        limit: 20,
+        ...(spec ? { stat: spec.parsed } : {}),
+      };
+      const answer = await marketSearch(body);
+      results = answer;
       emptyReason = null;
-      if (spec && results.single.total === 0 && results.multiple === null) {
+      if (spec && answer.single.total === 0 && answer.multiple === null) {
         const why = await explainEmpty(body, spec.columns);
         emptyReason = why.text;
         if (why.hetero) results = why.hetero;
@@ -349,11 +357,11 @@ export function findView(): HTMLElement {
    * search over the columns' names), else the filters that removed every learnware of this
    * dimension (each filter dropped alone), else that none takes this many inputs.
    */
-  async function explainEmpty(body: Record<string, unknown>, columns: string[]): Promise<{ text: string; hetero?: SearchResponse }> {
+  async function explainEmpty(body: BodyOf<"search">, columns: string[]): Promise<{ text: string; hetero?: SearchResponse }> {
     const d = columns.length;
-    const semantic = body["semantic"] as Record<string, unknown>;
+    const semantic = body.semantic ?? {};
     const input = { Dimension: d, Description: Object.fromEntries(columns.map((c, i) => [String(i), c])) };
-    const hetero = await api<SearchResponse>("/v1/search", { json: { ...body, semantic: { ...semantic, Input: input }, hetero: "on" } });
+    const hetero = await marketSearch({ ...body, semantic: { ...semantic, Input: input }, hetero: "on" });
     if (hetero.single.total > 0) {
       const n = hetero.single.total;
       return {
@@ -369,8 +377,7 @@ export function findView(): HTMLElement {
     ].filter(([, v]) => v !== "");
     const none = `No learnware takes ${d} inputs, and none matches your columns by feature meaning.`;
     if (filters.length === 0) return { text: none };
-    const count = async (sem: Record<string, unknown>) =>
-      (await api<SearchResponse>("/v1/search", { json: { ...body, semantic: sem, limit: 1 } })).single.total;
+    const count = async (sem: Record<string, unknown>) => (await marketSearch({ ...body, semantic: sem, limit: 1 })).single.total;
     const all = await count({});
     if (all === 0) return { text: none };
     const culprits: string[] = [];
@@ -405,7 +412,7 @@ export function findView(): HTMLElement {
             "p",
             { class: "muted" },
             "The weights are a least-squares fit of these learnwares' summaries to yours; a member's contribution is its share of the mixture's match with your data. ",
-            `Relative score ${(r.multiple.score * 100).toFixed(1)}%, MMD² ${r.multiple.dist.toPrecision(4)}.`,
+            `Relative score ${(r.multiple.score * 100).toFixed(1)}%, MMD² ${r.multiple.dist?.toPrecision(4) ?? "—"}.`,
           ),
           r.multiple.fit ? h("p", {}, "Fit of the mixture: ", fitBadge(r.multiple.fit)) : null,
           h(
@@ -515,7 +522,8 @@ export function findView(): HTMLElement {
   function learnwareSpec(id: string): Promise<StatJson | null> {
     let p = specCache.get(id);
     if (!p) {
-      p = api<VersionView>(`/v1/learnwares/${encodeURIComponent(id)}/versions/latest`)
+      p = client
+        .call("getLearnwareVersion", { params: { id, ref: "latest" } })
         .then((v) => {
           const s = v.statSpecs.find((x) => x.className === TABLE_SPEC_TYPE);
           return s ? (s.json as StatJson) : null;
@@ -596,5 +604,6 @@ export function findView(): HTMLElement {
     resultsEl,
     mapEl,
     imageSearchSection(),
+    textSearchSection(),
   );
 }

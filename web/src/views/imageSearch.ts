@@ -4,7 +4,7 @@
  * search with it. The pictures never leave the browser; only the spec (K small images and their
  * weights) is sent. Results are ranked by the image kernel's MMD (singles only, as the market).
  */
-import { api, type SearchResponse } from "../api.ts";
+import { search } from "../api.ts";
 import { field, h, mount, saveFile } from "../dom.ts";
 import { workerClient } from "../genClient.ts";
 import { errorBox, notice, scoreBar, semanticChips, statusBadge } from "./common.ts";
@@ -34,7 +34,7 @@ export function imageSearchSection(): HTMLElement {
       json = spec.json;
       specBtn.hidden = false;
       mount(status, notice(`Image specification: ${spec.points} points from ${spec.images} pictures in ${(spec.ms / 1000).toFixed(1)} s. Searching…`));
-      const r = await api<SearchResponse>("/v1/search", { json: { stat: JSON.parse(spec.json), maxSearchNum: 5, limit: 20 } });
+      const r = await search({ stat: JSON.parse(spec.json), maxSearchNum: 5, limit: 20 });
       mount(
         status,
         notice(

@@ -4,27 +4,11 @@
  * spec's summary, and how to use it (an ONNX learnware also runs in the page itself).
  */
 import { TABLE_SPEC_TYPE } from "../../../core/spec/specTypes.ts";
-import { api, type LearnwareView, semanticValues, type VersionView } from "../api.ts";
+import { client, getModel, semanticValues } from "../api.ts";
 import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
 import { downloadHref, errorBox, semanticChips, statusBadge } from "./common.ts";
 import { runInBrowserSection } from "./runInBrowser.ts";
-
-interface CheckView {
-  checkStatus: number;
-  status: string;
-  log: string;
-  jobs: { id: string; status: string; attempts: number; maxAttempts: number; runner: string | null }[];
-}
-interface Artifact {
-  path: string;
-  size: number | null;
-  sha256: string | null;
-  mime: string;
-  storage: string;
-  uri: string | null;
-}
-type Metrics = Record<string, { value?: number | string; bytes?: string; step: number; wallClock: number }[]>;
 
 const enc = encodeURIComponent;
 
@@ -93,10 +77,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
   }
 
   async function load(): Promise<void> {
-    const [lw, versions] = await Promise.all([
-      api<LearnwareView>(`/v1/learnwares/${enc(id)}`),
-      api<{ items: VersionView[] }>(`/v1/learnwares/${enc(id)}/versions`).then((r) => r.items),
-    ]);
+    const [lw, versions] = await Promise.all([getModel("getLearnware", id), client.call("listLearnwareVersions", { params: { id } }).then((r) => r.items)]);
     if (lw.kind === "model") {
       // A registry model has no package, no check and no semantic spec: its page is the registry's
       // (versions with tags, metrics, artifacts), never a "Download" of a package that is not there.
@@ -106,13 +87,15 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     const wanted = Number(params.get("version") ?? lw.latestVersion);
     const v = versions.find((x) => x.number === wanted) ?? versions[versions.length - 1];
     if (!v) throw new Error(`Learnware ${id} has no versions`);
-    const base = `/v1/models/${enc(id)}/versions/${v.number}`;
+    const at = { params: { id, ref: v.number } };
     const [check, metrics, artifacts] = await Promise.all([
-      api<CheckView>(`/v1/learnwares/${enc(id)}/versions/${v.number}/check`).catch((e) => e as Error),
-      api<{ metrics: Metrics }>(`${base}/metrics`)
+      client.call("getCheck", at).catch((e) => e as Error),
+      client
+        .call("getMetrics", at)
         .then((r) => r.metrics)
         .catch((e) => e as Error),
-      api<{ items: Artifact[] }>(`${base}/artifacts`)
+      client
+        .call("listArtifacts", at)
         .then((r) => r.items)
         .catch((e) => e as Error),
     ]);
@@ -176,7 +159,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
                 {},
                 a.storage === "tracked"
                   ? h("a", { href: a.uri ?? "#", rel: "noopener" }, a.path)
-                  : h("a", { href: `${base}/artifacts/content?path=${enc(a.path)}` }, a.path),
+                  : h("a", { href: `${client.path("getArtifactContent", at.params)}?path=${enc(a.path)}` }, a.path),
                 a.storage === "tracked" ? h("span", { class: "muted" }, " (tracked)") : null,
               ),
               h("td", { class: "num" }, formatBytes(a.size)),

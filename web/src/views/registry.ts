@@ -3,44 +3,23 @@
  * (`#/model/<id>`): its versions with tags and check status, a version's metrics as charts and
  * its artifacts. Read-only, over the registry API (`/v1/models…`), like the learnware pages.
  */
-import { api, qs } from "../api.ts";
+import type { ResultOf } from "../../../client/contract.ts";
+import { client } from "../api.ts";
 import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
 import { errorBox, statusBadge } from "./common.ts";
 
-interface ModelItem {
-  id: string;
-  namespace: string;
-  name: string;
-  kind: string;
-  latestVersion: number;
-  status?: string;
-  task?: string | null;
-  description?: string | null;
-  updatedAt?: string;
-}
-interface VersionItem {
-  number: number;
-  status: string;
-  framework: string | null;
-  tags: string[];
-  createdAt: string;
-}
-type Metrics = Record<string, { value?: number | string; step: number }[]>;
-interface ArtifactItem {
-  path: string;
-  size: number | null;
-  sha256: string | null;
-  mime: string;
-  storage: string;
-}
+type ModelItem = ResultOf<"getModel">;
+type Metrics = ResultOf<"getMetrics">["metrics"];
+type ArtifactItem = ResultOf<"listArtifacts">["items"][number];
 
 const enc = encodeURIComponent;
 
 export function registryView(params: URLSearchParams): HTMLElement {
   const list = h("div", { "aria-live": "polite", "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
   const kind = params.get("kind") ?? "";
-  api<{ items: ModelItem[]; total: number }>(`/v1/models${qs({ limit: 500, ...(kind ? { kind } : {}) })}`)
+  client
+    .call("listModels", { query: { limit: 500, kind } })
     .then((r) => {
       list.setAttribute("aria-busy", "false");
       const byNs = new Map<string, ModelItem[]>();
@@ -126,32 +105,33 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
   void load().catch((e) => mount(root, h("h1", {}, `Model ${id}`), errorBox(e), h("p", {}, h("a", { href: "#/registry" }, "← Registry"))));
 
   async function load(): Promise<void> {
-    const [m, versions] = await Promise.all([api<ModelItem>(`/v1/models/${enc(id)}`), api<{ items: VersionItem[] }>(`/v1/models/${enc(id)}/versions`)]);
+    const [m, versions] = await Promise.all([client.call("getModel", { params: { id } }), client.call("listModelVersions", { params: { id } })]);
     const chosen = Number(params.get("v") ?? m.latestVersion) || m.latestVersion;
-    const base = `/v1/models/${enc(id)}/versions/${chosen}`;
-    const own = `/v1/models/${enc(id)}`;
+    const ofVersion = { params: { id, ref: chosen } };
+    const ofModel = { params: { id } };
     const [metrics, artifacts, ownMetrics, ownArtifacts] = await Promise.all([
-      api<{ metrics: Metrics }>(`${base}/metrics`).then(
+      client.call("getMetrics", ofVersion).then(
         (r) => r.metrics,
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
       ),
-      api<{ items: ArtifactItem[] }>(`${base}/artifacts`).then(
+      client.call("listArtifacts", ofVersion).then(
         (r) => r.items,
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
       ),
       // The model's own metrics and artifacts (logged on the model, not a version); absent → none shown.
-      api<{ metrics: Metrics }>(`${own}/metrics`).then(
+      client.call("getModelMetrics", ofModel).then(
         (r) => r.metrics,
         () => ({}) as Metrics,
       ),
-      api<{ items: ArtifactItem[] }>(`${own}/artifacts`).then(
+      client.call("listModelArtifacts", ofModel).then(
         (r) => r.items,
         () => [] as ArtifactItem[],
       ),
     ]);
     // A registry model is never checked: its versions carry no check status to show.
     const checked = m.kind !== "model";
-    const artifactList = (items: ArtifactItem[], from: string) =>
+    /** Artifacts with links to their content (`content`: the content operation's path). */
+    const artifactList = (items: ArtifactItem[], content: string) =>
       h(
         "ul",
         {},
@@ -159,7 +139,7 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
           h(
             "li",
             {},
-            a.storage === "tracked" ? a.path : h("a", { href: `${from}/artifacts/content?path=${enc(a.path)}` }, a.path),
+            a.storage === "tracked" ? a.path : h("a", { href: `${content}?path=${enc(a.path)}` }, a.path),
             h("span", { class: "muted" }, ` ${formatBytes(a.size)} · ${a.mime} · ${a.storage}`),
           ),
         ),
@@ -227,7 +207,11 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
         "section",
         { "aria-labelledby": "ma-h", id: "model-artifacts" },
         h("h2", { id: "ma-h" }, `Artifacts of v${chosen}`),
-        artifacts instanceof Error ? errorBox(artifacts) : artifacts.length === 0 ? h("p", { class: "muted" }, "No artifacts.") : artifactList(artifacts, base),
+        artifacts instanceof Error
+          ? errorBox(artifacts)
+          : artifacts.length === 0
+            ? h("p", { class: "muted" }, "No artifacts.")
+            : artifactList(artifacts, client.path("getArtifactContent", ofVersion.params)),
       ),
       ownKeys.length > 0 || ownArtifacts.length > 0
         ? h(
@@ -243,7 +227,7 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
                   ),
                 )
               : null,
-            ownArtifacts.length ? artifactList(ownArtifacts, own) : null,
+            ownArtifacts.length ? artifactList(ownArtifacts, client.path("getModelArtifactContent", ofModel.params)) : null,
           )
         : null,
     );

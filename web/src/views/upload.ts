@@ -4,7 +4,7 @@
  * and a resumable upload with progress, pause and resume. The result is a new learnware,
  * or a new version of one the token's owner may update.
  */
-import { api, describeError, getToken, type SemanticOptions, semanticOptions, setToken } from "../api.ts";
+import { client, describeError, getToken, type SemanticOptions, semanticOptions, setToken } from "../api.ts";
 import { field, formatBytes, h, mount, progressBar, select } from "../dom.ts";
 import { workerClient } from "../genClient.ts";
 import { finishUpload, forgetUpload, sendResumable } from "../resumable.ts";
@@ -59,7 +59,7 @@ export function uploadView(): HTMLElement {
     setToken(token.value);
     if (!token.value.trim()) return void (whoami.textContent = "No token: uploads need one with the write scope.");
     try {
-      const r = await api<{ owner: string | null; scopes: string[] }>("/v1/whoami");
+      const r = await client.call("whoami");
       whoami.textContent = r.owner ? `Signed in as ${r.owner} (${r.scopes.join(", ")})` : "The server does not know this token.";
     } catch (e) {
       whoami.textContent = describeError(e);
