@@ -3,7 +3,7 @@
  * leases keep the row fresh) and `GET /v1/runners` (admin: every runner with its capabilities,
  * when it was last seen and how many jobs it holds).
  */
-import { z } from "@hono/zod-openapi";
+import type { z } from "@hono/zod-openapi";
 import type { App, Ctx } from "../context.ts";
 import { defineRoute } from "../http/route.ts";
 import { listRunners, recordRunner, runnerRow, runnerView } from "../services/runners.ts";
