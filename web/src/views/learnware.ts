@@ -186,6 +186,8 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           )),
     ];
 
+    // The page cannot know where the runner listens (npm start prints it; LW_RUNNER_PORT moves it):
+    // the snippet names the default in one variable the user can change.
     const runnerHint = "http://127.0.0.1:8790";
     const inputDim = Number(lw.semantic?.["Input"]?.Dimension ?? Number.NaN);
     let runHere = runSections.get(v.number) ?? null;
@@ -205,7 +207,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
       h(
         "pre",
         { class: "snippet", id: "use-run", tabindex: "0" },
-        `# predict with the runner's model service (npm start: ${runnerHint}); X is rows × ${lw.semantic?.["Input"]?.Dimension ?? "d"} numbers\ncurl -fsS -X POST "${runnerHint}/v1/models/${id}/versions/${v.number}/predict" \\\n  -H "authorization: Bearer $LW_TOKEN" -H "content-type: application/json" \\\n  -d '{"X": [[${Array.from({ length: Math.min(3, Number(lw.semantic?.["Input"]?.Dimension ?? 3)) }, () => "0.0").join(", ")}${Number(lw.semantic?.["Input"]?.Dimension ?? 3) > 3 ? ", …" : ""}]]}'\n\n# search with your data and reuse the result as one served mixture (lw reuse)\nlw spec generate --input my.csv --output my-stat.json\nlw reuse --market <market> --spec my-stat.json --kind averaging --input my.csv --output pred.csv --service ${runnerHint}`,
+        `# predict with the runner's model service: the address npm start prints after "model service on" (default below); X is rows × ${Number.isInteger(inputDim) ? inputDim : "d"} numbers\nRUNNER=${runnerHint}\ncurl -fsS -X POST "$RUNNER/v1/models/${id}/versions/${v.number}/predict" \\\n  -H "authorization: Bearer $LW_TOKEN" -H "content-type: application/json" \\\n  -d '{"X": [[${Array.from({ length: Number.isInteger(inputDim) && inputDim > 0 && inputDim <= 32 ? inputDim : 3 }, () => "0.0").join(", ")}${Number.isInteger(inputDim) && inputDim > 32 ? ", …" : ""}]]}'\n\n# search with your data and reuse the result as one served mixture (lw reuse)\nlw spec generate --input my.csv --output my-stat.json\nlw reuse --market <market> --spec my-stat.json --kind averaging --input my.csv --output pred.csv --service "$RUNNER"`,
       ),
       h(
         "pre",

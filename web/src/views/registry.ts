@@ -7,6 +7,7 @@ import { api, qs } from "../api.ts";
 import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
 import { errorBox, statusBadge } from "./common.ts";
+import { cardPath, loadCard } from "./modelCard.ts";
 
 interface ModelItem {
   id: string;
@@ -149,6 +150,14 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
         () => [] as ArtifactItem[],
       ),
     ]);
+    // The model card: README.md / MODEL_CARD.md of the model itself, else of the shown version.
+    const ownCard = cardPath(ownArtifacts.map((a) => a.path));
+    const versionCard = artifacts instanceof Error ? undefined : cardPath(artifacts.map((a) => a.path));
+    const card = ownCard
+      ? await loadCard(`${own}/artifacts/content?path=${enc(ownCard)}`)
+      : versionCard
+        ? await loadCard(`${base}/artifacts/content?path=${enc(versionCard)}`)
+        : null;
     // A registry model is never checked: its versions carry no check status to show.
     const checked = m.kind !== "model";
     const artifactList = (items: ArtifactItem[], from: string) =>
@@ -178,6 +187,7 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
       h("h1", {}, `${m.namespace}/${m.name}`),
       h("p", { class: "muted" }, h("code", {}, m.id), ` · ${m.kind}${m.task ? ` · ${m.task}` : ""} · latest v${m.latestVersion}`),
       m.description ? h("p", { class: "desc" }, m.description) : null,
+      card ? h("section", { class: "card", "aria-labelledby": "mc-h" }, h("h2", { id: "mc-h" }, `Model card (${ownCard ?? versionCard})`), card) : null,
       h(
         "section",
         { "aria-labelledby": "mv-h" },
