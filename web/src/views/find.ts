@@ -356,8 +356,12 @@ export function findView(): HTMLElement {
     const hetero = await api<SearchResponse>("/v1/search", { json: { ...body, semantic: { ...semantic, Input: input }, hetero: "on" } });
     if (hetero.single.total > 0) {
       const n = hetero.single.total;
+      const widths = await dimensionList(body);
       return {
-        text: `No learnware takes ${d} inputs; ${n} learnware${n === 1 ? " matches" : "s match"} by feature meaning (their columns matched to yours by name and values):`,
+        text:
+          `No learnware takes ${d} inputs; ${n} learnware${n === 1 ? " matches" : "s match"} by feature meaning (their columns matched to yours by name and values` +
+          (widths ? `; or keep ${widths} of your columns, unticking the others in the preview above, to search the learnwares of that width directly` : "") +
+          "):",
         hetero,
       };
     }
@@ -393,6 +397,14 @@ export function findView(): HTMLElement {
    * columns in the preview. Empty when the market has none to name.
    */
   async function dimensionAdvice(body: Record<string, unknown>): Promise<string> {
+    const list = await dimensionList(body);
+    return list
+      ? ` The learnwares here take ${list} inputs: keep that many of your columns (untick the others in the preview above) and generate again, or name your columns as the learnwares describe theirs.`
+      : "";
+  }
+
+  /** "5, 8 or 20": the input dimensions of the learnwares the filters let through (semantic search, first 100). */
+  async function dimensionList(body: Record<string, unknown>): Promise<string> {
     const { stat: _stat, ...semanticOnly } = body;
     const r = await api<SearchResponse>("/v1/search", { json: { ...semanticOnly, limit: 100 } }).catch(() => null);
     const dims = [
@@ -400,8 +412,7 @@ export function findView(): HTMLElement {
     ];
     if (dims.length === 0) return "";
     dims.sort((a, b) => a - b);
-    const list = dims.length === 1 ? String(dims[0]) : `${dims.slice(0, -1).join(", ")} or ${dims.at(-1)}`;
-    return ` The learnwares here take ${list} inputs: keep that many of your columns (untick the others in the preview above) and generate again, or name your columns as the learnwares describe theirs.`;
+    return dims.length === 1 ? String(dims[0]) : `${dims.slice(0, -1).join(", ")} or ${dims.at(-1)}`;
   }
 
   function nameOf(id: string): string {

@@ -81,6 +81,10 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     };
     for (const t of ["version.checked", "version.created", "tag.moved", "metrics.logged", "artifact.added", "model.updated", "job.leased"])
       es.addEventListener(t, refresh);
+    // The feed carries what happens after it connects: a check that finished while the page was
+    // loading and the stream connecting (a fast runner) would otherwise leave "pending" beside the
+    // finished log. Reading once more when the stream opens (and reopens) closes that gap.
+    es.addEventListener("open", refresh);
     const close = () => {
       es.close();
       window.removeEventListener("hashchange", closeIfGone);
@@ -92,7 +96,10 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     root.dataset["live"] = "1";
   }
 
+  /** Loads started; only the newest one renders (an older answer arriving late is stale). */
+  let loads = 0;
   async function load(): Promise<void> {
+    const seq = ++loads;
     const [lw, versions] = await Promise.all([
       api<LearnwareView>(`/v1/learnwares/${enc(id)}`),
       api<{ items: VersionView[] }>(`/v1/learnwares/${enc(id)}/versions`).then((r) => r.items),
@@ -223,6 +230,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           ),
     );
 
+    if (seq !== loads) return;
     mount(
       root,
       h("p", { class: "small" }, h("a", { href: "#/browse" }, "← Catalogue")),
