@@ -9,6 +9,7 @@ import { readAnyStatSpec, readJson, readStatSpec } from "../files.ts";
 import { textSpecFromFile } from "../textSpec.ts";
 import { loadMarket } from "../market.ts";
 import { MarketClient } from "../client.ts";
+import { resolveServer } from "../config.ts";
 
 export const searchHelp = `lw search --market <market.json | folder of zips> [--spec user_stat.json] [--semantic user_semantic.json] [--max 5] [--method greedy|auto|none] [--searcher fuzzy|exact] [--json]
 lw search --server URL … [--approximate]  (the same options, searched on a market server — its exact answer, every single; --approximate asks for the index path; LW_SERVER, --token/LW_TOKEN)
@@ -38,10 +39,12 @@ export async function searchCommand(argv: string[]): Promise<number> {
       "text-model": { type: "string" },
     },
   });
-  if (!values.market && !values.server) throw new CliError(`search needs --market or --server. Usage:\n${searchHelp}`);
+  // A market file or folder searches here; otherwise the server: --server, LW_SERVER, or the one `lw login` stored.
+  const server = values.market ? undefined : resolveServer(values.server);
+  if (!values.market && !server) throw new CliError(`search needs --market or --server (or LW_SERVER, or lw login). Usage:\n${searchHelp}`);
   if (!values.spec && !values.semantic && !values.texts) throw new CliError("search needs --spec, --texts and/or --semantic (the user's requirement)");
   if (values.spec && values.texts) throw new CliError("search takes --spec or --texts, not both");
-  if (values.texts && !values.server) throw new CliError("--texts searches a market server (--server or LW_SERVER)");
+  if (values.texts && !server) throw new CliError("--texts searches a market server (--server or LW_SERVER)");
   const max = values.max === undefined ? 5 : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new CliError(`--max must be a positive integer, got "${values.max}"`);
   const method = values.method ?? "greedy";
@@ -50,8 +53,8 @@ export async function searchCommand(argv: string[]): Promise<number> {
   if (methodWarning) process.stderr.write(`lw: warning: ${methodWarning}\n`);
   const searcher = values.searcher ?? "fuzzy";
   if (searcher !== "fuzzy" && searcher !== "exact") throw new CliError(`--searcher must be fuzzy or exact, got "${searcher}"`);
-  if (values.server) {
-    const client = new MarketClient(values);
+  if (server) {
+    const client = new MarketClient({ ...values, server });
     type Item = { id: string; score: number; dist: number | null; learnware?: { name?: string } | null; fit?: Fit | null };
     type Page = {
       single: { items: Item[]; total: number };

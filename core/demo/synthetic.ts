@@ -27,23 +27,18 @@ export interface DemoLearnware {
   onnx: boolean;
 }
 
-/**
- * Samples `n` rows around the learnware's class centres; returns X, labels and the centres.
- * With `noiseSeed`, the centres are still the learnware's own (drawn from `lw.seed`) and only
- * the rows' noise comes from `noiseSeed`: new rows of the same distribution.
- */
-export function sampleData(lw: DemoLearnware, n: number, noiseSeed?: number): { X: Matrix; y: Int32Array; centres: number[][] } {
+/** Samples `n` rows around the learnware's class centres; returns X, labels and the centres. */
+export function sampleData(lw: DemoLearnware, n: number): { X: Matrix; y: Int32Array; centres: number[][] } {
   const rng = createRng(lw.seed);
   const d = lw.space.dim;
   const centres: number[][] = [];
   for (let c = 0; c < lw.classes; c++) centres.push(lw.center.map((x) => x + 1.5 * rng.normal()));
-  const noise = noiseSeed === undefined ? rng : createRng(noiseSeed);
   const X = matrix(n, d);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % lw.classes;
     y[i] = c;
-    for (let j = 0; j < d; j++) X.data[i * d + j] = centres[c]![j]! + 0.6 * noise.normal();
+    for (let j = 0; j < d; j++) X.data[i * d + j] = centres[c]![j]! + 0.6 * rng.normal();
   }
   return { X, y, centres };
 }
@@ -176,9 +171,8 @@ export function demoLearnwares(): DemoLearnware[] {
 /** A user query drawn from a mix of two sensor plants (A and C), for examples and tests. */
 export function demoMixtureQuery(n = 200): Matrix {
   const lws = demoLearnwares();
-  // New rows of plant A's and plant C's own distributions (their class centres, fresh noise).
-  const a = sampleData(lws[0]!, n / 2, 901);
-  const c = sampleData(lws[2]!, n / 2, 903);
+  const a = sampleData({ ...lws[0]!, seed: 901 }, n / 2);
+  const c = sampleData({ ...lws[2]!, seed: 903 }, n / 2);
   const d = a.X.cols;
   const X = matrix(n, d);
   X.data.set(a.X.data, 0);
