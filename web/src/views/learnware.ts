@@ -315,7 +315,11 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           : h(
               "div",
               {},
-              h("pre", { class: "log", "aria-label": "Check log" }, check.log || "(no log yet: the check is queued for a runner)"),
+              h(
+                "pre",
+                { class: "log", tabindex: "0", role: "region", "aria-label": "Check log" },
+                check.log || "(no log yet: the check is queued for a runner)",
+              ),
               check.jobs.length
                 ? h(
                     "p",
