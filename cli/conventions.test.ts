@@ -137,6 +137,22 @@ describe("lw conventions (against a server)", { timeout: 180_000 }, () => {
     assert.notEqual(after.code, 0, "no server after logout");
   });
 
+  test("lw search finds its server as every command does: LW_SERVER, or the one lw login stored", async () => {
+    const spec = join(dir, "search-stat.json");
+    writeFileSync(spec, JSON.stringify(fixture(0).stat));
+    const viaEnv = await lw(["search", "--spec", spec, "--json"], { LW_SERVER: server.url, LW_TOKEN: ADMIN });
+    assert.equal(viaEnv.code, 0, viaEnv.err);
+    assert.ok(Array.isArray(JSON.parse(viaEnv.out).single));
+    assert.equal((await lw(["login", "--server", server.url, "--token", ADMIN])).code, 0);
+    const viaLogin = await lw(["search", "--spec", spec, "--json"]);
+    assert.equal(viaLogin.code, 0, viaLogin.err);
+    assert.deepEqual(JSON.parse(viaLogin.out).single, JSON.parse(viaEnv.out).single);
+    assert.equal((await lw(["logout"])).code, 0);
+    const none = await lw(["search", "--spec", spec]);
+    assert.equal(none.code, 2, "no market and no server is a usage error");
+    assert.match(none.err, /search needs --market or --server \(or LW_SERVER, or lw login\)/);
+  });
+
   test("--json on the commands that print data; tables have a header row", async () => {
     const env = { LW_SERVER: server.url, LW_TOKEN: ADMIN };
     const list = await lw(["models", "list"], env);

@@ -52,6 +52,8 @@ export function browseView(params: URLSearchParams): HTMLElement {
     if (sort.value) next["sort"] = sort.value;
     location.hash = "#/browse" + qs(next);
   });
+  // Choosing an order applies it at once (as a sort control does elsewhere); filters wait for Apply.
+  sort.addEventListener("change", () => form.requestSubmit());
   void semanticOptions()
     .then((o) => {
       for (const [param, key] of KEYS) {

@@ -19,9 +19,17 @@ export function scoreBar(value: number, label: string): HTMLElement {
   const v = Math.max(0, Math.min(1, value));
   return h(
     "div",
-    { class: "scorebar", role: "meter", "aria-valuemin": "0", "aria-valuemax": "1", "aria-valuenow": v.toFixed(4), "aria-label": label },
+    // A short fill cannot hold the number: it then stands on the light track after the fill, drawn dark (contrast).
+    {
+      class: v < 0.25 ? "scorebar scorebar-low" : "scorebar",
+      role: "meter",
+      "aria-valuemin": "0",
+      "aria-valuemax": "1",
+      "aria-valuenow": v.toFixed(4),
+      "aria-label": label,
+    },
     h("span", { class: "scorebar-fill", style: { width: `${(v * 100).toFixed(1)}%` } }),
-    h("span", { class: "scorebar-text" }, `${(v * 100).toFixed(1)}%`),
+    h("span", { class: "scorebar-text", style: v < 0.25 ? { paddingLeft: `calc(${(v * 100).toFixed(1)}% + 6px)` } : {} }, `${(v * 100).toFixed(1)}%`),
   );
 }
 

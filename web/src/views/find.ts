@@ -233,7 +233,7 @@ export function findView(): HTMLElement {
         "p",
         { class: "summary", id: "preview-summary" },
         h("strong", {}, p.fileName),
-        ` — ${p.rows.toLocaleString("en")} rows × ${p.cols} columns (${numeric.length} numeric${textCols ? `, ${textCols} left out` : ""}), `,
+        ` — ${p.rows.toLocaleString("en")} row${p.rows === 1 ? "" : "s"} × ${p.cols} column${p.cols === 1 ? "" : "s"} (${numeric.length} numeric${textCols ? `, ${textCols} left out` : ""}), `,
         `${p.missing.toLocaleString("en")} missing value${p.missing === 1 ? "" : "s"}${p.missing ? " (filled with column means)" : ""}.`,
       ),
       // How the file was read (the same rules as `lw`: core/csv.ts), and a hint when no column is numeric.
@@ -364,8 +364,12 @@ export function findView(): HTMLElement {
     const hetero = await marketSearch({ ...body, semantic: { ...semantic, Input: input }, hetero: "on" });
     if (hetero.single.total > 0) {
       const n = hetero.single.total;
+      const widths = await dimensionList(body);
       return {
-        text: `No learnware takes ${d} inputs; ${n} learnware${n === 1 ? " matches" : "s match"} by feature meaning (their columns matched to yours by name and values):`,
+        text:
+          `No learnware takes ${d} inputs; ${n} learnware${n === 1 ? " matches" : "s match"} by feature meaning (their columns matched to yours by name and values` +
+          (widths ? `; or keep ${widths} of your columns, unticking the others in the preview above, to search the learnwares of that width directly` : "") +
+          "):",
         hetero,
       };
     }
@@ -375,7 +379,7 @@ export function findView(): HTMLElement {
       ["Scenario", scenSel.value],
       ["Name", nameIn.value.trim()],
     ].filter(([, v]) => v !== "");
-    const none = `No learnware takes ${d} inputs, and none matches your columns by feature meaning.`;
+    const none = `No learnware takes ${d} inputs, and none matches your columns by feature meaning.${await dimensionAdvice(body)}`;
     if (filters.length === 0) return { text: none };
     const count = async (sem: Record<string, unknown>) => (await marketSearch({ ...body, semantic: sem, limit: 1 })).single.total;
     const all = await count({});
@@ -392,6 +396,30 @@ export function findView(): HTMLElement {
         (culprits.length > 0 ? culprits.join("; ") : `no single filter alone — together ${filters.map(([k, v]) => `${k} = "${v}"`).join(", ")}`) +
         ".",
     };
+  }
+
+  /**
+   * What the user can do when nothing takes their columns: the input dimensions the market's
+   * learnwares (under the same filters, semantics only) take, so they can choose that many
+   * columns in the preview. Empty when the market has none to name.
+   */
+  async function dimensionAdvice(body: Record<string, unknown>): Promise<string> {
+    const list = await dimensionList(body);
+    return list
+      ? ` The learnwares here take ${list} inputs: keep that many of your columns (untick the others in the preview above) and generate again, or name your columns as the learnwares describe theirs.`
+      : "";
+  }
+
+  /** "5, 8 or 20": the input dimensions of the learnwares the filters let through (semantic search, first 100). */
+  async function dimensionList(body: BodyOf<"search">): Promise<string> {
+    const { stat: _stat, ...semanticOnly } = body;
+    const r = await marketSearch({ ...semanticOnly, limit: 100 }).catch(() => null);
+    const dims = [
+      ...new Set((r?.single.items ?? []).map((s) => s.learnware?.semantic?.["Input"]?.Dimension).filter((x): x is number => typeof x === "number")),
+    ];
+    if (dims.length === 0) return "";
+    dims.sort((a, b) => a - b);
+    return dims.length === 1 ? String(dims[0]) : `${dims.slice(0, -1).join(", ")} or ${dims.at(-1)}`;
   }
 
   function nameOf(id: string): string {

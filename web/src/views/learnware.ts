@@ -65,6 +65,10 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     };
     for (const t of ["version.checked", "version.created", "tag.moved", "metrics.logged", "artifact.added", "model.updated", "job.leased"])
       es.addEventListener(t, refresh);
+    // The feed carries what happens after it connects: a check that finished while the page was
+    // loading and the stream connecting (a fast runner) would otherwise leave "pending" beside the
+    // finished log. Reading once more when the stream opens (and reopens) closes that gap.
+    es.addEventListener("open", refresh);
     const close = () => {
       es.close();
       window.removeEventListener("hashchange", closeIfGone);
@@ -76,7 +80,10 @@ export function learnwareView(id: string, section: string | null, params: URLSea
     root.dataset["live"] = "1";
   }
 
+  /** Loads started; only the newest one renders (an older answer arriving late is stale). */
+  let loads = 0;
   async function load(): Promise<void> {
+    const seq = ++loads;
     const [lw, versions] = await Promise.all([getModel("getLearnware", id), client.call("listLearnwareVersions", { params: { id } }).then((r) => r.items)]);
     if (lw.kind === "model") {
       // A registry model has no package, no check and no semantic spec: its page is the registry's
@@ -169,6 +176,8 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           )),
     ];
 
+    // The page cannot know where the runner listens (npm start prints it; LW_RUNNER_PORT moves it):
+    // the snippet names the default in one variable the user can change.
     const runnerHint = "http://127.0.0.1:8790";
     const inputDim = Number(lw.semantic?.["Input"]?.Dimension ?? Number.NaN);
     let runHere = runSections.get(v.number) ?? null;
@@ -188,7 +197,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
       h(
         "pre",
         { class: "snippet", id: "use-run", tabindex: "0" },
-        `# predict with the runner's model service (npm start: ${runnerHint}); X is rows × ${lw.semantic?.["Input"]?.Dimension ?? "d"} numbers\ncurl -fsS -X POST "${runnerHint}/v1/models/${id}/versions/${v.number}/predict" \\\n  -H "authorization: Bearer $LW_TOKEN" -H "content-type: application/json" \\\n  -d '{"X": [[${Array.from({ length: Math.min(3, Number(lw.semantic?.["Input"]?.Dimension ?? 3)) }, () => "0.0").join(", ")}${Number(lw.semantic?.["Input"]?.Dimension ?? 3) > 3 ? ", …" : ""}]]}'\n\n# search with your data and reuse the result as one served mixture (lw reuse)\nlw spec generate --input my.csv --output my-stat.json\nlw reuse --market <market> --spec my-stat.json --kind averaging --input my.csv --output pred.csv --service ${runnerHint}`,
+        `# predict with the runner's model service: the address npm start prints after "model service on" (default below); X is rows × ${Number.isInteger(inputDim) ? inputDim : "d"} numbers\nRUNNER=${runnerHint}\ncurl -fsS -X POST "$RUNNER/v1/models/${id}/versions/${v.number}/predict" \\\n  -H "authorization: Bearer $LW_TOKEN" -H "content-type: application/json" \\\n  -d '{"X": [[${Array.from({ length: Number.isInteger(inputDim) && inputDim > 0 && inputDim <= 32 ? inputDim : 3 }, () => "0.0").join(", ")}${Number.isInteger(inputDim) && inputDim > 32 ? ", …" : ""}]]}'\n\n# search with your data and reuse the result as one served mixture (lw reuse)\nlw spec generate --input my.csv --output my-stat.json\nlw reuse --market <market> --spec my-stat.json --kind averaging --input my.csv --output pred.csv --service "$RUNNER"`,
       ),
       h(
         "pre",
@@ -204,6 +213,7 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           ),
     );
 
+    if (seq !== loads) return;
     mount(
       root,
       h("p", { class: "small" }, h("a", { href: "#/browse" }, "← Catalogue")),
@@ -288,7 +298,11 @@ export function learnwareView(id: string, section: string | null, params: URLSea
           : h(
               "div",
               {},
-              h("pre", { class: "log", "aria-label": "Check log" }, check.log || "(no log yet: the check is queued for a runner)"),
+              h(
+                "pre",
+                { class: "log", tabindex: "0", role: "region", "aria-label": "Check log" },
+                check.log || "(no log yet: the check is queued for a runner)",
+              ),
               check.jobs.length
                 ? h(
                     "p",

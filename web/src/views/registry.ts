@@ -8,6 +8,7 @@ import { client } from "../api.ts";
 import { lineChart } from "../charts.ts";
 import { formatBytes, formatDate, h, mount } from "../dom.ts";
 import { errorBox, statusBadge } from "./common.ts";
+import { cardPath, loadCard } from "./modelCard.ts";
 
 type ModelItem = ResultOf<"getModel">;
 type Metrics = ResultOf<"getMetrics">["metrics"];
@@ -128,6 +129,14 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
         () => [] as ArtifactItem[],
       ),
     ]);
+    // The model card: README.md / MODEL_CARD.md of the model itself, else of the shown version.
+    const ownCard = cardPath(ownArtifacts.map((a) => a.path));
+    const versionCard = artifacts instanceof Error ? undefined : cardPath(artifacts.map((a) => a.path));
+    const card = ownCard
+      ? await loadCard(`${client.path("getModelArtifactContent", ofModel.params)}?path=${enc(ownCard)}`)
+      : versionCard
+        ? await loadCard(`${client.path("getArtifactContent", ofVersion.params)}?path=${enc(versionCard)}`)
+        : null;
     // A registry model is never checked: its versions carry no check status to show.
     const checked = m.kind !== "model";
     /** Artifacts with links to their content (`content`: the content operation's path). */
@@ -158,6 +167,7 @@ export function modelView(id: string, params: URLSearchParams): HTMLElement {
       h("h1", {}, `${m.namespace}/${m.name}`),
       h("p", { class: "muted" }, h("code", {}, m.id), ` · ${m.kind}${m.task ? ` · ${m.task}` : ""} · latest v${m.latestVersion}`),
       m.description ? h("p", { class: "desc" }, m.description) : null,
+      card ? h("section", { class: "card", "aria-labelledby": "mc-h" }, h("h2", { id: "mc-h" }, `Model card (${ownCard ?? versionCard})`), card) : null,
       h(
         "section",
         { "aria-labelledby": "mv-h" },
