@@ -43,7 +43,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
   });
   // A file market when --market is given; else the server of --server, LW_SERVER or `lw login`.
   const server = values.server ?? (values.market ? undefined : resolveServer(undefined));
-  if (!values.market && !server) throw new CliError(`search needs --market, or a server (--server, LW_SERVER or lw login). Usage:\n${searchHelp}`);
+  if (!values.market && !server) throw new CliError(`search needs --market or --server (or LW_SERVER, or lw login). Usage:\n${searchHelp}`);
   if (!values.spec && !values.semantic && !values.texts) throw new CliError("search needs --spec, --texts and/or --semantic (the user's requirement)");
   if (values.spec && values.texts) throw new CliError("search takes --spec or --texts, not both");
   if (values.texts && !server) throw new CliError("--texts searches a market server (--server or LW_SERVER)");

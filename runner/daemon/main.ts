@@ -5,6 +5,7 @@
  *
  *   node --import tsx runner/daemon/main.ts
  */
+import { ApiError, LwClient } from "../../client/client.ts";
 import { serve } from "@hono/node-server";
 import { loadConfig, type RunnerConfig } from "../config.ts";
 import { Runtime } from "../runtime.ts";
@@ -29,14 +30,14 @@ export interface Daemon {
  * token is refused, so no secret that could take over the market sits in the runner.
  */
 async function checkRunnerToken(serverUrl: string, token: string): Promise<string | null> {
-  let who: { owner?: string | null; scopes?: string[] };
+  let who: { owner: string | null; scopes: string[] };
   try {
-    const res = await fetch(`${serverUrl}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
-    who = (await res.json()) as typeof who;
-  } catch {
+    who = await new LwClient({ baseUrl: serverUrl, token }).call("whoami");
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return "the token is not accepted by the server";
     return null; // the server is not up yet: the job loop retries, and the server checks every call
   }
-  const scopes = who.scopes ?? [];
+  const scopes = who.scopes;
   if (who.owner == null) return "the token is not accepted by the server";
   const extra = scopes.filter((s) => s !== "runner");
   if (!scopes.includes("runner") || extra.length > 0) {

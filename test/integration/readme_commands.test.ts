@@ -61,11 +61,32 @@ const RUN_ELSEWHERE: Record<string, { by: string; evidence: string }> = {
   "LW_RUNNER_GPUS=auto": { by: "test/integration/gpu_scheduling.test.ts", evidence: 'LW_RUNNER_GPUS: "auto"' },
   "LW_RUNNER_GPUS=GPU-8f3c…,GPU-1a2b…": { by: "test/runtime/gpu.test.ts", evidence: "detectGpus(" },
   "LW_RUNNER_LABELS=cuda12,a100": { by: "test/runtime/gpu.test.ts", evidence: 'LW_RUNNER_LABELS: "cuda12, a100"' },
+  // The edge runtimes: the bundle built as `npm run build:worker` does, workerd and network-only Deno on it.
+  "npm run build:worker": { by: "test/scaleout/edge_runtimes.test.ts", evidence: "await buildWorker({" },
+  "npm run build:worker && npx workerd serve dist/worker/workerd.capnp": {
+    by: "test/scaleout/_edge.ts",
+    evidence: '["serve", "--verbose", built.config, "--socket-addr"',
+  },
+  "LW_DB_URL=postgres://lw:secret@db.internal:5432/lw LW_BLOB_URL=s3://lw-blobs/prod LW_S3_ENDPOINT=https://s3.example.com LW_S3_ACCESS_KEY_ID=… LW_S3_SECRET_ACCESS_KEY=… npx workerd serve dist/worker/workerd.capnp --socket-addr http=0.0.0.0:8787":
+    { by: "test/scaleout/_edge.ts", evidence: '["serve", "--verbose", built.config, "--socket-addr"' },
+  "LW_DB_URL=postgres://… LW_BLOB_URL=s3://… LW_S3_ENDPOINT=… LW_S3_ACCESS_KEY_ID=… LW_S3_SECRET_ACCESS_KEY=… npx deno run --allow-net --allow-env edge/entry/denoEdge.ts":
+    { by: "test/scaleout/_edge.ts", evidence: '["run", ...DENO_PERMISSIONS, "edge/entry/denoEdge.ts"]' },
+  "deno run --allow-net --allow-env edge/entry/denoEdge.ts": {
+    by: "test/scaleout/_edge.ts",
+    evidence: '["run", ...DENO_PERMISSIONS, "edge/entry/denoEdge.ts"]',
+  },
+  // Runners on many machines.
+  'curl -H "Authorization: Bearer $LW_ADMIN_TOKEN" http://127.0.0.1:8787/v1/runners': {
+    by: "test/integration/runners.test.ts",
+    evidence: 'api(s.url, "GET", "/v1/runners", { token: ADMIN })',
+  },
 };
 
 /** Commands no test runs, and why. */
 const SKIPPED: Record<string, string> = {
   "npm test": "the whole suite, which runs this test",
+  "LW_RUNNER_CPUS=8 LW_RUNNER_MEMORY=32g":
+    "settings, not a command: runner/daemon/jobLoop.ts reads them (runnerCapabilities), test/integration/gpu_scheduling.test.ts checks what a runner reports",
 };
 
 /** Commands this file runs (below), as the README writes them. */
