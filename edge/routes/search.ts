@@ -1,4 +1,3 @@
-
 import { semanticOptions } from "../../core/semantic/config.ts";
 import { REQUESTS } from "../../client/requests.ts";
 import type { App, Ctx } from "../context.ts";

@@ -1,7 +1,7 @@
 /** Tokens: created by an admin (or the admin command), listed, revoked; `whoami`. */
 import { z } from "@hono/zod-openapi";
 import { REQUESTS } from "../../client/requests.ts";
-import { isAdmin, } from "../auth/tokens.ts";
+import { isAdmin } from "../auth/tokens.ts";
 import type { App, Ctx } from "../context.ts";
 import { defineRoute } from "../http/route.ts";
 import { createToken, listTokens, revokeToken, tokenView } from "../services/tokens.ts";
