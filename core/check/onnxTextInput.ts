@@ -11,7 +11,7 @@
  * import { onnxTextInputIssue } from "./onnxTextInput.ts";
  * const onnx = buildDenseOnnx({ layers: [{ weights: [[1]], bias: [0] }] });
  * const pkg = { model: { kind: "onnx" as const, file: "m.onnx" }, files: new Map([["m.onnx", onnx]]) };
- * assert.match(onnxTextInputIssue(pkg, { Data: { Values: ["Text"], Type: "Class" } })!, /string tensor/);
+ * assert.ok(/string tensor/.test(onnxTextInputIssue(pkg, { Data: { Values: ["Text"], Type: "Class" } }) ?? ""));
  * assert.equal(onnxTextInputIssue(pkg, { Data: { Values: ["Table"], Type: "Class" } }), null);
  * ```
  */
