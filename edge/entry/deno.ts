@@ -8,16 +8,7 @@ import { fileURLToPath } from "node:url";
 import { installParallelWasmBackend } from "../../wasm/parallel.ts";
 import { loadConfig } from "../config.ts";
 import { startServer } from "../server.ts";
-
-declare const Deno: {
-  env: { toObject(): Record<string, string> };
-  serve(
-    opts: { port: number; hostname: string; onListen?: (a: { hostname: string; port: number }) => void },
-    handler: (req: Request) => Response | Promise<Response>,
-  ): { shutdown(): Promise<void> };
-  addSignalListener(sig: string, f: () => void): void;
-  exit(code: number): never;
-};
+import { Deno } from "./denoGlobal.ts";
 
 await installParallelWasmBackend(); // wasm SIMD on every core (Web Workers), else one thread
 const config = loadConfig(Deno.env.toObject());

@@ -16,16 +16,7 @@
 import pg from "pg";
 import { postgresHandle } from "../db/pgCommon.ts";
 import { createEdgeApp } from "./edgeApp.ts";
-
-declare const Deno: {
-  env: { toObject(): Record<string, string> };
-  serve(
-    opts: { port: number; hostname: string; onListen?: (a: { hostname: string; port: number }) => void },
-    handler: (req: Request) => Response | Promise<Response>,
-  ): { shutdown(): Promise<void> };
-  addSignalListener(sig: string, f: () => void): void;
-  exit(code: number): never;
-};
+import { Deno } from "./denoGlobal.ts";
 
 const env = Deno.env.toObject();
 const pool = new pg.Pool({ connectionString: env.LW_DB_URL, max: 10 });

@@ -1,5 +1,5 @@
 /** Pieces shared by the views: status badges, semantic chips, score bars, error boxes. */
-import { describeError, type LearnwareView, semanticValues } from "../api.ts";
+import { describeError, type LearnwareView, type SearchResponse, semanticValues } from "../api.ts";
 import { h } from "../dom.ts";
 
 export function statusBadge(status: string | undefined): HTMLElement | null {
@@ -43,4 +43,27 @@ export function notice(text: string, kind: "info" | "ok" = "info"): HTMLElement 
 
 export function downloadHref(id: string, version?: number): string {
   return `/v1/learnwares/${encodeURIComponent(id)}/download${version ? `?version=${version}` : ""}`;
+}
+
+/** A search answer's singles as a ranked list (name, status, score, semantic chips); null when there are none. */
+export function rankedList(r: SearchResponse): HTMLElement | null {
+  if (r.single.total === 0) return null;
+  return h(
+    "ol",
+    { class: "results" },
+    ...r.single.items.map((it) =>
+      h(
+        "li",
+        { class: "result" },
+        h(
+          "div",
+          { class: "result-head" },
+          h("a", { href: `#/learnware/${it.id}`, class: "result-name" }, it.learnware?.name ?? it.id),
+          statusBadge(it.learnware?.status),
+        ),
+        scoreBar(it.score, `score of ${it.learnware?.name ?? it.id}`),
+        semanticChips(it.learnware),
+      ),
+    ),
+  );
 }

@@ -7,7 +7,7 @@
 import { search } from "../api.ts";
 import { field, h, mount, saveFile } from "../dom.ts";
 import { workerClient } from "../genClient.ts";
-import { errorBox, notice, scoreBar, semanticChips, statusBadge } from "./common.ts";
+import { errorBox, notice, rankedList } from "./common.ts";
 
 export function imageSearchSection(): HTMLElement {
   const files = h("input", { type: "file", id: "image-input", accept: "image/*", multiple: true });
@@ -44,29 +44,7 @@ export function imageSearchSection(): HTMLElement {
           r.single.total === 0 ? "info" : "ok",
         ),
       );
-      mount(
-        results,
-        r.single.total === 0
-          ? null
-          : h(
-              "ol",
-              { class: "results" },
-              ...r.single.items.map((it) =>
-                h(
-                  "li",
-                  { class: "result" },
-                  h(
-                    "div",
-                    { class: "result-head" },
-                    h("a", { href: `#/learnware/${it.id}`, class: "result-name" }, it.learnware?.name ?? it.id),
-                    statusBadge(it.learnware?.status),
-                  ),
-                  scoreBar(it.score, `score of ${it.learnware?.name ?? it.id}`),
-                  semanticChips(it.learnware),
-                ),
-              ),
-            ),
-      );
+      mount(results, rankedList(r));
     } catch (e) {
       mount(status, errorBox(e));
     } finally {
