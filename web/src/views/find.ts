@@ -381,7 +381,12 @@ export function findView(): HTMLElement {
     ].filter(([, v]) => v !== "");
     const none = `No learnware takes ${d} inputs, and none matches your columns by feature meaning.${await dimensionAdvice(body)}`;
     if (filters.length === 0) return { text: none };
-    const count = async (sem: Record<string, unknown>) => (await marketSearch({ ...body, semantic: sem, limit: 1 })).single.total;
+    // How many learnwares of this width the semantic filters let through (a semantic-only search:
+    // the statistical one keeps only the singles the market's score rules keep).
+    const { stat: _stat, ...semanticOnly } = body;
+    const count = async (sem: Record<string, unknown>) =>
+      (await marketSearch({ ...semanticOnly, semantic: sem, limit: 500 })).single.items.filter((it) => it.learnware?.semantic?.["Input"]?.Dimension === d)
+        .length;
     const all = await count({});
     if (all === 0) return { text: none };
     const culprits: string[] = [];
