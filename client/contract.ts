@@ -191,7 +191,8 @@ export const SearchAnswer = z.object({
       columnMaps: z.array(z.array(z.number().int())).optional(),
     })
     .nullable(),
-  warnings: z.array(z.object({ code: z.enum(["TINY_SAMPLE", "FEATURE_SCALES"]), message: z.string() })),
+  /** TINY_SAMPLE, FEATURE_SCALES (about the user's spec: core/search/fit.ts), UNKNOWN_SEARCH_METHOD (single results only). */
+  warnings: z.array(z.object({ code: z.enum(["TINY_SAMPLE", "FEATURE_SCALES", "UNKNOWN_SEARCH_METHOD"]), message: z.string() })),
   legend: z.string().optional(),
   path: z.string(),
   ranked: Json.optional(),

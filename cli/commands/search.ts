@@ -104,7 +104,8 @@ export async function searchCommand(argv: string[]): Promise<number> {
       ? {
           single: r.single.items.map((x) => ({ id: x.id, fit: x.fit ?? null })),
           mixture: r.multiple?.fit && r.multiple.members ? { ...r.multiple.fit, members: r.multiple.members } : null,
-          warnings: r.warnings ?? [],
+          // The method warning went to stderr above; the spec's warnings are printed with the results.
+          warnings: r.warnings.filter((w): w is ResultExplanation["warnings"][number] => w.code !== "UNKNOWN_SEARCH_METHOD"),
           legend: r.legend ?? LEGEND,
         }
       : null;
