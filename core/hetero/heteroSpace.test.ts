@@ -95,12 +95,30 @@ test("the space's coordinates: standardised by the market's concept moments, 0 w
   const user = { spec: entries[0]!.spec, feeds: new Map([[age, 7]]) };
   assert.throws(() => searchHeteroSpace(space, entries, user), /user column 7/);
   // No shared concept: an empty answer.
-  assert.deepEqual(searchHeteroSpace(space, entries, { spec: entries[0]!.spec, feeds: new Map() }), { single: [], multiple: null });
+  const none = searchHeteroSpace(space, entries, { spec: entries[0]!.spec, feeds: new Map() });
+  assert.deepEqual([none.single, none.multiple, none.fit.single, none.fit.mixture], [[], null, [], null]);
   // A user in exactly one learnware's space ranks it first with a near-zero distance, as the homogeneous search would.
   const a = entries[0]!;
   const r = searchHeteroSpace(space, entries, { spec: a.spec, feeds: feedsFromConcepts(a.concepts) });
   assert.equal(r.single[0]!.id, "A");
   assert.ok(r.single[0]!.dist < 1e-9);
+  // Its fit, measured in the shared space: a user who is that learnware fits it fully.
+  const fitA = r.fit.single.find((f) => f.id === "A")!.fit!;
+  assert.ok(fitA.overlap > 0.999 && fitA.band === "fits", JSON.stringify(fitA));
+  // A user far from every learnware (shifted by 50 sd in every column) gets "does not fit" beside a relative score.
+  const far = a.spec.z.data.map((v) => v + 50 * 12);
+  const away = new RKMETableSpecification(
+    { rows: a.spec.z.rows, cols: a.spec.z.cols, data: Float64Array.from(far) },
+    a.spec.beta,
+    a.spec.gamma,
+    a.spec.numPoints,
+  );
+  const rFar = searchHeteroSpace(space, entries, { spec: away, feeds: feedsFromConcepts(a.concepts) });
+  assert.ok(rFar.single.length > 0);
+  assert.ok(
+    rFar.fit.single.every((f) => f.fit?.band === "does not fit"),
+    JSON.stringify(rFar.fit.single),
+  );
   assert.ok(Number.isFinite(searchStatistical(a.spec, [{ id: "A", spec: a.spec }]).single[0]!.dist!));
 });
 

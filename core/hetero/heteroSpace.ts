@@ -42,6 +42,7 @@
  * ```
  */
 import type { Matrix } from "../matrix.ts";
+import { explainResult, LEGEND, type ResultExplanation, specWarnings } from "../search/fit.ts";
 import { type MixtureMethod, searchStatistical } from "../search/statSearch.ts";
 import { RKMETableSpecification } from "../spec/rkmeTableSpec.ts";
 
@@ -78,6 +79,12 @@ export interface HeteroSpaceMixture {
 export interface HeteroSpaceResult {
   single: HeteroSpaceSingle[];
   multiple: HeteroSpaceMixture | null;
+  /**
+   * How well each result fits, measured where it was ranked (the shared space): the same
+   * overlap and bands as a homogeneous answer's (`core/search/fit.ts`), with the warnings
+   * about the user's own spec (in the user's columns).
+   */
+  fit: ResultExplanation;
 }
 
 export interface HeteroSpaceSearchOptions {
@@ -178,7 +185,8 @@ export function searchHeteroSpace(space: HeteroSpace, pool: readonly SpaceEntry[
       throw new RangeError(`Concept ${c} is fed by user column ${j}, but the user has ${user.spec.dim} columns`);
   }
   const candidates = pool.filter((e) => e.concepts.some((c) => c >= 0 && user.feeds.has(c)));
-  if (candidates.length === 0 || user.feeds.size === 0) return { single: [], multiple: null };
+  if (candidates.length === 0 || user.feeds.size === 0)
+    return { single: [], multiple: null, fit: { single: [], mixture: null, warnings: specWarnings(user.spec), legend: LEGEND } };
   // Coordinates: the user's concepts in user column order, then the candidates' others ascending.
   const userDims = [...user.feeds.entries()].sort((a, b) => a[1] - b[1] || a[0] - b[0]).map(([c]) => c);
   const fed = new Set(userDims);
@@ -211,8 +219,11 @@ export function searchHeteroSpace(space: HeteroSpace, pool: readonly SpaceEntry[
     ...(options.maxSearchNum !== undefined ? { maxSearchNum: options.maxSearchNum } : {}),
     ...(options.method !== undefined ? { method: options.method } : {}),
   });
+  const mappedOf = new Map(market.map((m) => [m.id, m.spec]));
+  const fit = explainResult(userSpec, r, (id) => mappedOf.get(id));
   return {
     single: r.single.map((s) => ({ id: s.id, score: s.score, dist: s.dist!, columnMap: maps.get(s.id)! })),
     multiple: r.multiple === null ? null : { ...r.multiple, columnMaps: r.multiple.ids.map((id) => maps.get(id)!) },
+    fit: { ...fit, warnings: specWarnings(user.spec) },
   };
 }

@@ -48,8 +48,8 @@ export function searchRoutes(app: App, ctx: Ctx): void {
       // Beside the market's relative scores: an absolute fit per item, mixture members' contributions, warnings.
       const methodWarning = unknownMethodWarning(body.method);
       if (methodWarning) ctx.log(`search: ${methodWarning}`);
-      // (Not for hetero answers: their distances live in the shared space, not the user's columns.)
-      const fit = r.path === "hetero" ? null : await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
+      // (Hetero answers bring theirs, measured in the shared space where they were ranked.)
+      const fit = r.path === "hetero" ? (r.fit ?? null) : await explainSearch(ctx, body.stat, { single: page, multiple: r.multiple });
       const fitOf = new Map(fit?.single.map((f) => [f.id, f.fit]) ?? []);
       const lw = (id: string) => {
         const m = r.models.get(id);

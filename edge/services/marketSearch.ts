@@ -1,3 +1,4 @@
+import type { ResultExplanation } from "../../core/search/fit.ts";
 import { type PackedSearchResult, userSpecData } from "../../core/search/packedMarket.ts";
 import { composeSearch, type SearchPath, type StatIndex, type StatStage } from "../../core/search/composeSearch.ts";
 import type { SearchResult } from "../../core/search/search.ts";
@@ -55,6 +56,8 @@ export interface MarketSearchResult extends SearchResult {
   path: SearchPath;
   /** Table specs of the user's dimension the answer was ranked over (what the scores were converted over). */
   ranked?: number;
+  /** Hetero answers: each result's fit, measured in the shared space where it was ranked. */
+  fit?: ResultExplanation;
 }
 
 /** Per listing: its slots of the last dimension searched, in market order, and their model ids. */

@@ -131,8 +131,15 @@ describe("a heterogeneous mixture: /v1/search, /api, the runner", () => {
     // Column maps for reuse: A reads user columns 2 (age), 0 (income) and imputes debt; B reads 3 (tenure), 1 (balance).
     assert.deepEqual(m.columnMaps[m.ids.indexOf(ids.A)], [2, 0, -1]);
     assert.deepEqual(m.columnMaps[m.ids.indexOf(ids.B)], [3, 1, -1]);
-    // No fit badges in the user's raw columns for a hetero answer.
-    assert.equal(m.fit, null);
+    // Fit measured in the shared space where the answer was ranked: every single has a band, the
+    // mixture too, with its members' contributions (the user's data come from A and B).
+    for (const it of r.data.single.items) assert.ok(["fits", "fits partly", "does not fit"].includes(it.fit?.band), JSON.stringify(it.fit));
+    assert.ok(m.fit !== null && m.fit.band !== "does not fit", JSON.stringify(m.fit));
+    assert.deepEqual(
+      m.members.map((x: { id: string }) => x.id),
+      m.ids,
+    );
+    assert.equal(typeof r.data.legend, "string");
     // method none: singles only, as the homogeneous search.
     const none = await api(s.url, "POST", "/v1/search", { json: { semantic: userSemantic, stat: userSpec.toJSON(), method: "none" } });
     assert.equal(none.data.multiple, null);
