@@ -302,7 +302,10 @@ describe("the new user's journey (npm start, Chromium, lw)", { skip, timeout: 60
       const why = (await page.textContent("#empty-reason"))!;
       // The count is of the learnwares of that width (the demo's sensor plants), not of a search's kept results.
       const width8 = demoLearnwares().filter((l) => l.space.dim === 8).length;
-      assert.match(why, new RegExp(`${width8} learnwares? takes? 8 inputs, but the filters removed (it|them all): Task = "Regression" \\(${width8} without it\\)`));
+      assert.match(
+        why,
+        new RegExp(`${width8} learnwares? takes? 8 inputs, but the filters removed (it|them all): Task = "Regression" \\(${width8} without it\\)`),
+      );
       assert.equal(await page.locator("#single-results li").count(), 0);
     });
     await step("advice-followed", async () => {
