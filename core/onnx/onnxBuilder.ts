@@ -36,7 +36,8 @@ export interface DenseOnnxOptions {
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
 
-function floatTensor(name: string, dims: number[], values: ArrayLike<number>): ProtoWriter {
+/** A float32 `TensorProto` (an initializer) of `dims` with `values`. */
+export function floatTensor(name: string, dims: number[], values: ArrayLike<number>): ProtoWriter {
   const raw = new Uint8Array(values.length * 4);
   const dv = new DataView(raw.buffer);
   for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i]!, true);

@@ -15,6 +15,7 @@
  * ```
  */
 import { ProtoWriter } from "./protoWriter.ts";
+import { floatTensor } from "./onnxBuilder.ts";
 
 export interface BagOfWordsOnnxOptions {
   /** The words counted (case-sensitive, split on whitespace). */
@@ -52,15 +53,6 @@ function valueInfo(name: string, elemType: number, dims: Array<number | string>)
   const shape = new ProtoWriter();
   for (const d of dims) shape.message(1, typeof d === "number" ? new ProtoWriter().int64(1, d) : new ProtoWriter().string(2, d));
   return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, new ProtoWriter().int64(1, elemType).message(2, shape)));
-}
-
-function floatTensor(name: string, dims: number[], values: ArrayLike<number>): ProtoWriter {
-  const raw = new Uint8Array(values.length * 4);
-  const dv = new DataView(raw.buffer);
-  for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i]!, true);
-  const t = new ProtoWriter();
-  for (const d of dims) t.int64(1, d);
-  return t.int64(2, FLOAT).string(8, name).bytes(9, raw);
 }
 
 /** The serialized ONNX `ModelProto` of the bag-of-words classifier. */
