@@ -22,7 +22,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRng } from "../../core/random.ts";
+import { clusteredMarket, tableSemantic } from "../../core/demo/clustered.ts";
 import { loadConfig } from "../../edge/config.ts";
 import { startServer } from "../../edge/server.ts";
 import { insertModel, insertVersion } from "../../edge/services/catalog.ts";
@@ -44,24 +44,11 @@ const K = arg("K", 20),
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const ADMIN = "lw_bench_admin_token";
 
-const rng = createRng(16);
 const tasks = Math.max(10, Math.round(Math.sqrt(N)));
-const centres = Array.from({ length: tasks }, () => Array.from({ length: D }, () => 4 * rng.normal()));
-const stat = (t: number, k: number, spread: number) => {
-  const shift = centres[t]!.map((c) => c + 0.4 * rng.normal());
-  const z = Array.from({ length: k }, () => shift.map((c) => c + spread * rng.normal()));
-  return { z, beta: Array(k).fill(1 / k), gamma: 0.1, num_points: 500, type: "RKMETableSpecification" };
-};
-const semantic = {
-  Data: { Values: ["Table"], Type: "Class" },
-  Task: { Values: ["Regression"], Type: "Class" },
-  Library: { Values: ["Scikit-learn"], Type: "Class" },
-  Scenario: { Values: ["Business"], Type: "Tag" },
-  License: { Values: ["MIT"], Type: "Class" },
-  Description: { Values: "responsiveness benchmark", Type: "String" },
-  Name: { Values: "bench", Type: "String" },
-  Input: { Dimension: D },
-};
+const market = clusteredMarket({ seed: 16, tasks, dim: D, centreScale: 4, shiftScale: 0.4, numPoints: 500 });
+const rng = market.rng;
+const stat = market.stat;
+const semantic = tableSemantic("bench", "responsiveness benchmark", D);
 
 const dir = await mkdtemp(join(tmpdir(), "lw-resp-"));
 const log = (m: string) => process.stderr.write(`[responsiveness] ${m}\n`);

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRng } from "../../core/random.ts";
+import { clusteredMarket, tableSemantic } from "../../core/demo/clustered.ts";
 import { loadConfig } from "../../edge/config.ts";
 import { startServer, type Started } from "../../edge/server.ts";
 import { insertModel, insertVersion } from "../../edge/services/catalog.ts";
@@ -34,24 +34,11 @@ const ADMIN = "lw_bench_admin";
 
 const dir = await mkdtemp(join(tmpdir(), "lw-scale-"));
 const config = loadConfig({ LW_DATA_DIR: dir, LW_ADMIN_TOKEN: ADMIN, LW_SEED_DEMO: "false" });
-const rng = createRng(11);
 const tasks = Math.max(10, Math.round(Math.sqrt(N)));
-const centres = Array.from({ length: tasks }, () => Array.from({ length: D }, () => 4 * rng.normal()));
-const stat = (t: number, spread: number) => {
-  const shift = centres[t]!.map((c) => c + 0.4 * rng.normal());
-  const z = Array.from({ length: K }, () => shift.map((c) => c + spread * rng.normal()));
-  return { z, beta: Array(K).fill(1 / K), gamma: 0.1, num_points: 500, type: "RKMETableSpecification" };
-};
-const semantic = {
-  Data: { Values: ["Table"], Type: "Class" },
-  Task: { Values: ["Regression"], Type: "Class" },
-  Library: { Values: ["Scikit-learn"], Type: "Class" },
-  Scenario: { Values: ["Business"], Type: "Tag" },
-  License: { Values: ["MIT"], Type: "Class" },
-  Description: { Values: "scale benchmark", Type: "String" },
-  Name: { Values: "scale", Type: "String" },
-  Input: { Dimension: D },
-};
+const market = clusteredMarket({ seed: 11, tasks, dim: D, centreScale: 4, shiftScale: 0.4, numPoints: 500 });
+const rng = market.rng;
+const stat = (t: number, spread: number) => market.stat(t, K, spread);
+const semantic = tableSemantic("scale", "scale benchmark", D);
 
 async function open(): Promise<{ started: Started; base: string; close(): Promise<void> }> {
   const started = await startServer(config, { log: () => {} });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { createRng } from "../../core/random.ts";
+import { clusteredMarket, tableSemantic } from "../../core/demo/clustered.ts";
 import { openDatabase } from "../../edge/db/client.ts";
 import { ivfCentroids } from "../../edge/db/schema.ts";
 import { insertModel, insertVersion } from "../../edge/services/catalog.ts";
@@ -25,23 +25,10 @@ const K = 12,
   D = 6,
   TASKS = 24,
   MIN = 150;
-const rng = createRng(23);
-const centres = Array.from({ length: TASKS }, () => Array.from({ length: D }, () => 3 * rng.normal()));
-const stat = (t: number, spread: number) => {
-  const shift = centres[t]!.map((c) => c + 0.5 * rng.normal());
-  const z = Array.from({ length: K }, () => shift.map((c) => c + spread * rng.normal()));
-  return { z, beta: Array(K).fill(1 / K), gamma: 0.1, num_points: 100, type: "RKMETableSpecification" };
-};
-const semantic = {
-  Data: { Values: ["Table"], Type: "Class" },
-  Task: { Values: ["Regression"], Type: "Class" },
-  Library: { Values: ["Scikit-learn"], Type: "Class" },
-  Scenario: { Values: ["Business"], Type: "Tag" },
-  License: { Values: ["MIT"], Type: "Class" },
-  Description: { Values: "ivf replicas", Type: "String" },
-  Name: { Values: "ivf", Type: "String" },
-  Input: { Dimension: D },
-};
+const market = clusteredMarket({ seed: 23, tasks: TASKS, dim: D, centreScale: 3, shiftScale: 0.5, numPoints: 100 });
+const rng = market.rng;
+const stat = (t: number, spread: number) => market.stat(t, K, spread);
+const semantic = tableSemantic("ivf", "ivf replicas", D);
 
 /** Adds `n` searchable learnwares straight into the catalogue (with their events, which the replicas follow). */
 async function fill(url: string, from: number, n: number): Promise<void> {
