@@ -9,7 +9,11 @@ export interface BenchResult {
   machine: MachineInfo & { loadAverageAtEnd: number[] };
   rows: ResultRow[];
   /** Results of the benches that run as their own processes (server responsiveness, runner rotation). */
-  sub?: { responsiveness?: { json: unknown; md: string } | null; rotation?: { json: unknown; md: string } | null };
+  sub?: {
+    responsiveness?: { json: unknown; md: string } | null;
+    rotation?: { json: unknown; md: string } | null;
+    upload?: { json: unknown; md: string } | null;
+  };
 }
 
 /** Target lines of the server and runner benches. */
@@ -32,6 +36,12 @@ function subTargets(sub: BenchResult["sub"]): string[] {
       `runner rotation (30 learnwares through the pool) p50 cut ≥ 5×: ${cut >= 5 ? "met" : "not met"} (${rot.rows[0]!.p50.toFixed(1)} ms → ${rot.rows[2]!.p50.toFixed(1)} ms, ${cut.toFixed(0)}×)`,
     );
   } else if (sub && "rotation" in sub) out.push("runner rotation: the bench failed (see the log)");
+  const up = sub?.upload?.json as { serverMBps: number; target: number; rows: { receiver: string; mbps: number }[] } | undefined;
+  if (up)
+    out.push(
+      `uploads ≥ ${up.target} MB/s on loopback (the whole POST /v1/learnwares): ${up.serverMBps >= up.target ? "met" : "not met"} (${up.serverMBps} MB/s; bare sha256 + write ${up.rows[1]?.mbps} MB/s)`,
+    );
+  else if (sub && "upload" in sub) out.push("uploads: the bench failed (see the log)");
   return out;
 }
 
@@ -137,7 +147,7 @@ export function renderMarkdown(r: BenchResult): string {
     }
     lines.push(``);
   }
-  for (const x of [r.sub?.responsiveness, r.sub?.rotation]) if (x) lines.push(x.md.replace(/^# /, "## ").replace(/\n# /g, "\n## "), ``);
+  for (const x of [r.sub?.responsiveness, r.sub?.rotation, r.sub?.upload]) if (x) lines.push(x.md.replace(/^# /, "## ").replace(/\n# /g, "\n## "), ``);
   const exact = r.rows.filter((x) => x.workload === "search" && x.extra && "top5_same_as_numpy" in x.extra);
   const t = targets(r.rows);
   if (exact.length)

@@ -1,7 +1,7 @@
 /**
  * The benchmark harness: `npm run bench` (= `node --import tsx bench/run.ts`).
  *
- *   --only=generation,search,kernels,rss,server,rotation   workloads to run (default: all)
+ *   --only=generation,search,kernels,rss,server,rotation,upload   workloads to run (default: all)
  *   --readme                            also put the report into README.md's performance section (between its bench markers)
  *   --server-market=N                   catalogue size of the responsiveness bench (default 10000)
  *   --runs=N                            timed runs per measurement (default 5, after a warm-up)
@@ -35,7 +35,7 @@ const args = new Map(
     return [k!, v ?? "true"] as const;
   }),
 );
-const only = new Set((args.get("only") ?? "generation,search,kernels,rss,server,rotation").split(","));
+const only = new Set((args.get("only") ?? "generation,search,kernels,rss,server,rotation,upload").split(","));
 const runs = Number(args.get("runs") ?? 5);
 if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer, got ${args.get("runs")}`);
 const python = findPython();
@@ -83,6 +83,7 @@ if (only.has("server")) {
   );
 }
 if (only.has("rotation")) sub.rotation = runChild(ctx, "runner/rotation.ts", ctx.quick ? ["--rounds", "1"] : [], "rotation");
+if (only.has("upload")) sub.upload = runChild(ctx, "server/upload.ts", ["--mb", ctx.quick ? "32" : "128", "--runs", String(ctx.quick ? 2 : runs)], "upload");
 for (const b of backends) (b.backend as { close?: () => void }).close?.();
 ctx.numpy.close();
 const result = {

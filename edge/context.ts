@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Principal } from "./auth/tokens.ts";
-import type { BlobStore } from "./blobs/store.ts";
+import type { BlobStore, StagedPackage } from "./blobs/store.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import type { EventHub } from "./services/events.ts";
@@ -33,8 +33,8 @@ export interface AppDeps {
   searchExecutor?: SearchExecutor;
 }
 
-/** Reads an uploaded package's bytes against its semantic spec (throws the package's problems). */
-export type PackageInspector = (bytes: Uint8Array, semantic: unknown) => Promise<Inspected>;
+/** Reads an uploaded package against its semantic spec (throws the package's problems). */
+export type PackageInspector = (pkg: StagedPackage, semantic: unknown) => Promise<Inspected>;
 
 /** Resolved dependencies shared by every route. */
 export interface Ctx {

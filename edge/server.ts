@@ -20,7 +20,7 @@ import { sweepUploads } from "./services/uploads.ts";
 import { seedDemo } from "./seed/seed.ts";
 import { staticFiles } from "./middleware/static.ts";
 import { textModelRoutes } from "./routes/textModel.ts";
-import { inspectPackageBytes } from "./services/packageInspect.ts";
+import { inspectStagedPackage } from "./services/packageInspect.ts";
 import { collectBlobs, isBlobReferenced } from "./services/gc.ts";
 import { warmSearchIndex } from "./services/market.ts";
 import { inProcessExecutor, type SearchExecutor } from "./services/searchPool.ts";
@@ -95,7 +95,7 @@ export async function startServer(
     config,
     searchExecutor,
     ...(opts.log ? { log: opts.log } : {}),
-    inspect: (bytes, semantic) => inspectPackageBytes(bytes, semantic, config),
+    inspect: (pkg, semantic) => inspectStagedPackage(pkg, semantic, config),
     ...(opts.staticRoot ? { staticFiles: staticFiles(opts.staticRoot) } : {}),
     fileRoutes: textModelRoutes,
   };

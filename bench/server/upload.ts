@@ -2,21 +2,25 @@
  * Upload throughput over real HTTP on loopback (issue #16's target: ≥ 200 MB/s), against a
  * baseline in the same process tree: the same curl sending the same multipart body to a bare
  * `node:http` server that only drains it (the loopback + HTTP ceiling of this machine), and to
- * one that also hashes (sha256 + md5) and writes it to disk (what streaming alone costs).
- * Then the market server: the whole `POST /v1/learnwares` (stream to disk with both digests,
- * zip checks on the inspection threads, commit, catalogue transaction).
+ * one that also hashes it (sha256) and writes it to disk through the same 1 MiB write buffer
+ * as the store (what streaming alone costs). Then the market server: the whole
+ * `POST /v1/learnwares` (multipart parsing, stream to disk with its sha256, the package read
+ * and checked on an inspection thread, fsync, commit, catalogue transaction).
  *
  *   node --import tsx bench/server/upload.ts [--mb 128] [--runs 5]
+ *
+ * Writes bench/results/upload.{json,md} (`npm run bench` includes it).
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { zipSync } from "fflate";
 import { demoLearnwares, demoMixtureQuery, demoSemantic } from "../../core/demo/synthetic.ts";
@@ -75,7 +79,7 @@ async function measure(label: string, url: string, semantic: (k: number) => obje
     if (k > 0) mbps.push(sizeMB / r.s);
   }
   const m = median(mbps);
-  console.log(`| ${label} | ${m.toFixed(0)} MB/s |`);
+  rows.push({ receiver: label, mbps: Math.round(m) });
   return m;
 }
 
@@ -89,8 +93,8 @@ async function bare(consume: (req: IncomingMessage) => Promise<void>) {
   return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`, close: () => new Promise((r) => srv.close(r)) };
 }
 
-console.log(`upload of a ${sizeMB.toFixed(0)} MB learnware package with curl -F, median of ${RUNS} (load average ${loadavg()[0]!.toFixed(1)})\n`);
-console.log("| receiver | throughput |\n|---|---:|");
+const loadBefore = loadavg()[0]!;
+const rows: { receiver: string; mbps: number }[] = [];
 const drain = await bare(async (req) => {
   for await (const _ of req) {
     /* drained */
@@ -101,19 +105,16 @@ await drain.close();
 
 let n = 0;
 const hashing = await bare(async (req) => {
-  const out = createWriteStream(join(dir, `raw-${n++}`));
+  const out = createWriteStream(join(dir, `raw-${n++}`), { highWaterMark: 1 << 20 });
   const sha = createHash("sha256");
-  const md5 = createHash("md5");
   for await (const c of req) {
     sha.update(c as Buffer);
-    md5.update(c as Buffer);
     if (!out.write(c)) await once(out, "drain");
   }
   await new Promise((r) => out.end(r));
   sha.digest();
-  md5.digest();
 });
-const streaming = await measure("bare node:http, sha256 + md5 + write to disk (baseline: streaming)", hashing.url, () => ({}), 201);
+const streaming = await measure("bare node:http, sha256 + write to disk (baseline: streaming)", hashing.url, () => ({}), 201);
 await hashing.close();
 
 const started = await startServer(
@@ -134,7 +135,25 @@ server.close();
 started.close();
 await rm(dir, { recursive: true, force: true });
 
-console.log(
-  `\nmarket server: ${ours.toFixed(0)} MB/s = ${((100 * ours) / ceiling).toFixed(0)} % of the loopback ceiling, ${((100 * ours) / streaming).toFixed(0)} % of bare streaming; target ≥ ${TARGET} MB/s: ${ours >= TARGET ? "met" : "not met"}`,
+const verdict = ours >= TARGET ? "met" : "not met";
+const md = [
+  `# Upload throughput (loopback, ${sizeMB.toFixed(0)} MB package)`,
+  "",
+  `\`npm run bench:upload -- --mb ${MB} --runs ${RUNS}\` — curl -F sends a ${sizeMB.toFixed(0)} MB learnware package (random weights, stored) over loopback; median of ${RUNS} after a warm-up. Load average ${loadBefore.toFixed(1)} before.`,
+  "",
+  "| receiver | throughput |",
+  "|---|---:|",
+  ...rows.map((r) => `| ${r.receiver} | ${r.mbps} MB/s |`),
+  "",
+  `Market server: ${ours.toFixed(0)} MB/s = ${((100 * ours) / ceiling).toFixed(0)} % of the loopback ceiling, ${((100 * ours) / streaming).toFixed(0)} % of bare streaming; target ≥ ${TARGET} MB/s: ${verdict}.`,
+  "",
+];
+const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(
+  join(resultsDir, "upload.json"),
+  JSON.stringify({ date: new Date().toISOString(), mb: sizeMB, runs: RUNS, loadBefore, rows, serverMBps: Math.round(ours), target: TARGET }, null, 2),
 );
+writeFileSync(join(resultsDir, "upload.md"), md.join("\n"));
+console.log(md.join("\n"));
 process.exit(0);

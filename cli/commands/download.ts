@@ -28,7 +28,7 @@ export async function downloadCommand(argv: string[]): Promise<number> {
   const tmp = `${out}.part`;
   const hash = createHash("sha256");
   const bar = progressBar(`downloading ${id}`);
-  const sink = createWriteStream(tmp);
+  const sink = createWriteStream(tmp, { highWaterMark: 1 << 20 }); // writev per MiB, not per 16 KiB
   let got = 0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -101,7 +101,7 @@ function extractOne(data: Uint8Array, { entry }: CheckedZipEntry): Uint8Array {
   const size = entry.uncompressedSize;
   let out: Uint8Array;
   if (entry.method === 0) {
-    out = data.slice();
+    out = data.subarray(0); // a view: the package bytes are not copied (nothing writes to them)
   } else {
     out = new Uint8Array(size);
     let pos = 0;

@@ -29,6 +29,11 @@ export interface BlobStore {
   stage(body: ReadableStream<Uint8Array>, opts?: StageOptions): Promise<StagedBlob>;
   /** Reads a staged object whole (for package validation, bounded by the size limit). */
   readStaged(staged: StagedBlob): Promise<Uint8Array>;
+  /**
+   * The local file holding a staged object, for stores that keep one (the disk store): a
+   * worker thread reads it itself instead of the bytes passing through the event loop.
+   */
+  stagedFile?(staged: StagedBlob): string;
   /** Moves a staged object to its content address; idempotent when the blob exists. */
   commit(staged: StagedBlob): Promise<string>;
   discard(staged: StagedBlob): Promise<void>;
@@ -92,6 +97,14 @@ export async function hashThrough(
     throw err;
   }
   return { sha256: sha.digest("hex"), ...(md5 ? { md5: md5.digest("hex") } : {}), size };
+}
+
+/** A staged package for inspection: its local file when the store has one, else its bytes. */
+export type StagedPackage = { file: string; size: number } | { bytes: Uint8Array };
+
+export async function stagedPackage(store: BlobStore, staged: StagedBlob): Promise<StagedPackage> {
+  const file = store.stagedFile?.(staged);
+  return file !== undefined ? { file, size: staged.size } : { bytes: await store.readStaged(staged) };
 }
 
 /** Deletes every blob of `store` for which `isReferenced` is false; returns how many. */

@@ -5,7 +5,7 @@
  */
 import { and, eq, or } from "drizzle-orm";
 import { isAdmin, type Principal } from "../auth/tokens.ts";
-import type { StagedBlob } from "../blobs/store.ts";
+import { type StagedBlob, stagedPackage } from "../blobs/store.ts";
 import type { Ctx } from "../context.ts";
 import { artifacts, jobs, metrics, models, params, tags, versions } from "../db/schema.ts";
 import { LearnwareError } from "../errors.ts";
@@ -56,7 +56,7 @@ export async function submitLearnware(
   if (!info) {
     try {
       await assertStorageQuota(ctx, args.owner, args.staged.size);
-      info = await ctx.inspect(await ctx.blobs.readStaged(args.staged), args.semantic);
+      info = await ctx.inspect(await stagedPackage(ctx.blobs, args.staged), args.semantic);
     } catch (err) {
       await ctx.blobs.discard(args.staged);
       throw err;
@@ -135,7 +135,7 @@ export async function updateLearnware(
       .where(and(eq(versions.modelId, model.id), eq(versions.number, model.latestVersion)));
     if (args.staged) {
       await assertStorageQuota(ctx, model.owner, args.staged.size);
-      inspected = await ctx.inspect(await ctx.blobs.readStaged(args.staged), semantic);
+      inspected = await ctx.inspect(await stagedPackage(ctx.blobs, args.staged), semantic);
     } else {
       if (!base || base.packageSha256 === null) throw new LearnwareError("BAD_REQUEST", "The learnware has no package yet", { field: "package" });
       assertSemantic(semantic);

@@ -1,15 +1,18 @@
 /**
  * Package inspection on the server: the zip limits are checked from the central directory
- * first, on the event loop (no byte is inflated; a 1.1 MB zip declaring 1,000 MiB is refused
- * here), then the package is parsed — in a worker thread from `LW_ZIP_WORKER_MIN_BYTES` on, so
- * that inflating a large package never stalls other requests. Inflation itself counts the bytes
- * it produces and stops at the limit, whatever the central directory claimed.
+ * first (no byte is inflated; a 1.1 MB zip declaring 1,000 MiB is refused there), then the
+ * package is parsed — in a worker thread from `LW_ZIP_WORKER_MIN_BYTES` on, so that reading
+ * and inflating a large package never stalls other requests. A package staged in a local file
+ * is read by that thread itself: its bytes never pass through the event loop. Inflation itself
+ * counts the bytes it produces and stops at the limit, whatever the central directory claimed.
  */
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { LearnwareError } from "../../core/errors.ts";
 import type { PackageLimits } from "../../core/package/types.ts";
 import { readZipDirectory } from "../../core/package/zipEntries.ts";
 import { checkZipLimits } from "../../core/package/zipLimits.ts";
+import type { StagedPackage } from "../blobs/store.ts";
 import type { ServerConfig } from "../config.ts";
 import { type Inspected, inspectPackage } from "./inspect.ts";
 
@@ -31,8 +34,7 @@ const VARIABLE: Record<keyof PackageLimits, string> = {
 };
 
 /** Refuses a package over the limits from its central directory alone (413 naming the limit). */
-export function precheckZip(bytes: Uint8Array, config: ServerConfig): void {
-  const limits = packageLimits(config);
+export function precheckZip(bytes: Uint8Array, limits: PackageLimits): void {
   let dir;
   try {
     dir = readZipDirectory(bytes, limits.maxEntries);
@@ -61,21 +63,39 @@ export function precheckZip(bytes: Uint8Array, config: ServerConfig): void {
   }
 }
 
-/** `inspectPackage` behind the zip precheck, large packages on the inspection threads. */
-export async function inspectPackageBytes(bytes: Uint8Array, semantic: unknown, config: ServerConfig): Promise<Inspected> {
-  precheckZip(bytes, config);
+/** The zip precheck, then `inspectPackage`: the inspection threads' whole task. */
+export function precheckAndInspect(bytes: Uint8Array, semantic: unknown, limits: PackageLimits): Inspected {
+  precheckZip(bytes, limits);
+  return inspectPackage(bytes, semantic, limits);
+}
+
+/** Inspects a staged package (its file or bytes), large packages on the inspection threads. */
+export async function inspectStagedPackage(pkg: StagedPackage, semantic: unknown, config: ServerConfig): Promise<Inspected> {
   const limits = packageLimits(config);
-  if (bytes.byteLength < config.zipWorkerMinBytes || typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
-    return inspectPackage(bytes, semantic, limits);
+  const size = "bytes" in pkg ? pkg.bytes.byteLength : pkg.size;
+  if (size < config.zipWorkerMinBytes || typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
+    return precheckAndInspect("bytes" in pkg ? pkg.bytes : await readView(pkg.file), semantic, limits);
   }
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-  const r = (await (await inspectionPool()).run({ bytes, semantic, limits }, whole ? { transferList: [bytes.buffer as ArrayBuffer] } : {})) as Reply;
+  let task: Task;
+  let transferList: ArrayBuffer[] = [];
+  if ("bytes" in pkg) {
+    const b = pkg.bytes;
+    task = { bytes: b, semantic, limits };
+    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) transferList = [b.buffer];
+  } else task = { file: pkg.file, semantic, limits };
+  const r = (await (await inspectionPool()).run(task, { transferList })) as Reply;
   if (r.ok) return r.inspected;
   const e = r.error;
   if (e.code !== undefined) throw new LearnwareError(e.code, e.message, e.details);
   if (e.name === "RangeError") throw new RangeError(e.message);
   if (e.name === "TypeError") throw new TypeError(e.message);
   throw new Error(e.message);
+}
+
+/** A file's bytes as a plain Uint8Array view (no copy of the Buffer). */
+export async function readView(file: string): Promise<Uint8Array> {
+  const b = await readFile(file);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /**
@@ -99,5 +119,8 @@ function inspectionPool(): Promise<import("piscina").Piscina> {
   });
   return pool;
 }
+
+/** One package for the inspection threads: its bytes, or the local file they read themselves. */
+export type Task = ({ bytes: Uint8Array } | { file: string }) & { semantic: unknown; limits: PackageLimits };
 
 export type Reply = { ok: true; inspected: Inspected } | { ok: false; error: { name: string; code?: string; message: string; details?: unknown } };

@@ -1,13 +1,12 @@
 /** The inspection threads' task (`packageInspect.ts`, a piscina pool): parses one package. */
 import "../../wasm/nativeCrc32.ts"; // zip checks with Node's native CRC-32
 import { LearnwareError } from "../../core/errors.ts";
-import type { PackageLimits } from "../../core/package/types.ts";
-import { inspectPackage } from "./inspect.ts";
-import type { Reply } from "./packageInspect.ts";
+import { precheckAndInspect, type Reply, readView, type Task } from "./packageInspect.ts";
 
-export default function inspect(m: { bytes: Uint8Array; semantic: unknown; limits: PackageLimits }): Reply {
+export default async function inspect(m: Task): Promise<Reply> {
   try {
-    return { ok: true, inspected: inspectPackage(m.bytes, m.semantic, m.limits) };
+    const bytes = "bytes" in m ? m.bytes : await readView(m.file);
+    return { ok: true, inspected: precheckAndInspect(bytes, m.semantic, m.limits) };
   } catch (err) {
     const e = err as Error;
     return {

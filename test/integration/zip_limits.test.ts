@@ -131,3 +131,37 @@ describe("zip limits on every upload path", () => {
     assert.equal(r.status, 201, JSON.stringify(r.data));
   });
 });
+
+describe("zip limits on the inspection threads (every package read by a worker from its staged file)", () => {
+  let s: TestServer;
+  let tok: string;
+  before(async () => {
+    s = await startTestServer({ LW_ZIP_WORKER_MIN_BYTES: "1" });
+    tok = await mintToken(s.url, "yan", ["read", "write"]);
+  });
+  after(() => s.close());
+
+  it("refuses a bomb from its central directory, naming the limit, and keeps nothing", async () => {
+    const f = fixture(4);
+    const r = await api(s.url, "POST", "/v1/learnwares", { token: tok, body: uploadForm(f.semantic, zipBomb(1000, 1024 * 1024)) });
+    assert.equal(r.status, 413, JSON.stringify(r.data));
+    assert.match(r.data.error.message, /LW_ZIP_MAX_RATIO/);
+    if (TEST_BLOBS === "disk") assert.deepEqual(await readdir(join(s.dir, "blobs", "tmp")), []);
+  });
+
+  it("refuses a corrupt entry (422 naming it) and accepts the intact package", async () => {
+    const f = fixture(5);
+    const bad = new Uint8Array(f.zip);
+    // Flip a byte inside the first entry's data (after its 30-byte local header and name).
+    const view = new DataView(bad.buffer);
+    const dataAt = 30 + view.getUint16(26, true) + view.getUint16(28, true);
+    bad[dataAt + 2]! ^= 0xff;
+    const r = await api(s.url, "POST", "/v1/learnwares", { token: tok, body: uploadForm(f.semantic, bad) });
+    assert.equal(r.status, 422, JSON.stringify(r.data));
+    assert.match(r.data.error.message, /corrupt/);
+    const ok = await api(s.url, "POST", "/v1/learnwares", { token: tok, body: uploadForm(f.semantic, f.zip) });
+    assert.equal(ok.status, 201, JSON.stringify(ok.data));
+    const list = await api(s.url, "GET", "/v1/learnwares", { token: tok });
+    assert.equal(list.data.total, 1);
+  });
+});
