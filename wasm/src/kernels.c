@@ -158,31 +158,46 @@ void lw_sqdist_block(f64 *out, const f64 *a, int na, const f64 *b, int nb, int d
 /*
  * pts[r·d + k] += Σ_{j<nj} coef[r·LW_JB + j] · b[j·d + k] for r < R: the chunk's partial sum
  * runs over j in order in registers (4 coordinates × R rows per tile), then is added to pts
- * once. The order depends only on the chunking of j, not on which rows share the tile.
+ * once. The order depends only on the chunking of j, not on which rows share the tile. When d
+ * is not a multiple of 4, the last tile is the 4 coordinates ending at d and adds only its
+ * lanes from `from` on: each lane sums the same terms in the same order as a scalar loop.
  */
 #define LW_PTS(R)                                                                                 \
-  LW_INLINE void points_##R(f64 *pts, const f64 *coef, const f64 *b, int nj, int d) {           \
-    int k = 0;                                                                                    \
-    for (; k + 4 <= d; k += 4) {                                                                  \
-      v128_t acc[4][2];                                                                           \
+  LW_INLINE void tile_points_##R(f64 *pts, const f64 *coef, const f64 *b, int nj, int d, int k,  \
+                                 int from) {                                                      \
+    v128_t acc[4][2];                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                             \
+      acc[r][0] = wasm_f64x2_splat(0.0);                                                          \
+      acc[r][1] = wasm_f64x2_splat(0.0);                                                          \
+    }                                                                                             \
+    for (int j = 0; j < nj; j++) {                                                                \
+      const v128_t b0 = wasm_v128_load(b + (int64_t)j * d + k);                                   \
+      const v128_t b1 = wasm_v128_load(b + (int64_t)j * d + k + 2);                               \
       _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
-        acc[r][0] = wasm_f64x2_splat(0.0);                                                        \
-        acc[r][1] = wasm_f64x2_splat(0.0);                                                        \
+        const v128_t c = wasm_v128_load64_splat(coef + r * LW_JB + j);                            \
+        acc[r][0] = LW_MADD_F64(c, b0, acc[r][0]);                                                \
+        acc[r][1] = LW_MADD_F64(c, b1, acc[r][1]);                                                \
       }                                                                                           \
-      for (int j = 0; j < nj; j++) {                                                              \
-        const v128_t b0 = wasm_v128_load(b + (int64_t)j * d + k);                                 \
-        const v128_t b1 = wasm_v128_load(b + (int64_t)j * d + k + 2);                             \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                         \
-          const v128_t c = wasm_v128_load64_splat(coef + r * LW_JB + j);                          \
-          acc[r][0] = LW_MADD_F64(c, b0, acc[r][0]);                                              \
-          acc[r][1] = LW_MADD_F64(c, b1, acc[r][1]);                                              \
-        }                                                                                         \
-      }                                                                                           \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
-        f64 *p = pts + r * d + k;                                                                 \
+    }                                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                             \
+      f64 *p = pts + r * d + k;                                                                   \
+      if (from == 0) {                                                                            \
         wasm_v128_store(p, wasm_f64x2_add(wasm_v128_load(p), acc[r][0]));                         \
         wasm_v128_store(p + 2, wasm_f64x2_add(wasm_v128_load(p + 2), acc[r][1]));                 \
+      } else {                                                                                    \
+        f64 t[4];                                                                                 \
+        wasm_v128_store(t, acc[r][0]);                                                            \
+        wasm_v128_store(t + 2, acc[r][1]);                                                        \
+        for (int l = from; l < 4; l++) p[l] += t[l];                                              \
       }                                                                                           \
+    }                                                                                             \
+  }                                                                                               \
+  LW_INLINE void points_##R(f64 *pts, const f64 *coef, const f64 *b, int nj, int d) {           \
+    int k = 0;                                                                                    \
+    for (; k + 4 <= d; k += 4) tile_points_##R(pts, coef, b, nj, d, k, 0);                        \
+    if (k < d && d >= 4) {                                                                        \
+      tile_points_##R(pts, coef, b, nj, d, d - 4, k - (d - 4));                                   \
+      return;                                                                                     \
     }                                                                                             \
     for (; k < d; k++) {                                                                          \
       _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \

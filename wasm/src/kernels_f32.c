@@ -108,33 +108,42 @@ LW_INLINE32 void tile32(int R, int Q, v128_t s[4][2], const f32 *a, int lda, con
 
 /*
  * pts[r·d + k] += Σ_{j<nj} coef[r·LW_JB32 + j]·b[j·d + k]: f32 partial sums over the chunk in
- * registers (8 coordinates × R rows per tile), added to the f64 points once per chunk.
+ * registers (8 coordinates × R rows per tile), added to the f64 points once per chunk. When d
+ * is not a multiple of 8, the last tile is the 8 coordinates ending at d and adds only its
+ * lanes from `from` on (the ones the tiles before did not cover): each lane sums the same
+ * terms in the same order as a scalar loop would, without a scalar pass over the chunk.
  */
 #define LW_PTS32(R)                                                                               \
+  LW_INLINE32 void tile_points32_##R(f64 *pts, const f32 *coef, const f32 *b, int nj, int d,     \
+                                     int k, int from) {                                           \
+    v128_t acc[4][2];                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                             \
+      acc[r][0] = wasm_f32x4_splat(0.0f);                                                         \
+      acc[r][1] = wasm_f32x4_splat(0.0f);                                                         \
+    }                                                                                             \
+    for (int j = 0; j < nj; j++) {                                                                \
+      const v128_t b0 = wasm_v128_load(b + (int64_t)j * d + k);                                   \
+      const v128_t b1 = wasm_v128_load(b + (int64_t)j * d + k + 4);                               \
+      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
+        const v128_t c = wasm_v128_load32_splat(coef + r * LW_JB32 + j);                          \
+        acc[r][0] = LW_MADD_F32(c, b0, acc[r][0]);                                                \
+        acc[r][1] = LW_MADD_F32(c, b1, acc[r][1]);                                                \
+      }                                                                                           \
+    }                                                                                             \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                             \
+      f64 *p = pts + r * d + k;                                                                   \
+      f32 t[8];                                                                                   \
+      wasm_v128_store(t, acc[r][0]);                                                              \
+      wasm_v128_store(t + 4, acc[r][1]);                                                          \
+      for (int l = from; l < 8; l++) p[l] += t[l];                                                \
+    }                                                                                             \
+  }                                                                                               \
   LW_INLINE32 void points32_##R(f64 *pts, const f32 *coef, const f32 *b, int nj, int d) {       \
     int k = 0;                                                                                    \
-    for (; k + 8 <= d; k += 8) {                                                                  \
-      v128_t acc[4][2];                                                                           \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
-        acc[r][0] = wasm_f32x4_splat(0.0f);                                                       \
-        acc[r][1] = wasm_f32x4_splat(0.0f);                                                       \
-      }                                                                                           \
-      for (int j = 0; j < nj; j++) {                                                              \
-        const v128_t b0 = wasm_v128_load(b + (int64_t)j * d + k);                                 \
-        const v128_t b1 = wasm_v128_load(b + (int64_t)j * d + k + 4);                             \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                         \
-          const v128_t c = wasm_v128_load32_splat(coef + r * LW_JB32 + j);                        \
-          acc[r][0] = LW_MADD_F32(c, b0, acc[r][0]);                                              \
-          acc[r][1] = LW_MADD_F32(c, b1, acc[r][1]);                                              \
-        }                                                                                         \
-      }                                                                                           \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
-        f64 *p = pts + r * d + k;                                                                 \
-        f32 t[8];                                                                                 \
-        wasm_v128_store(t, acc[r][0]);                                                            \
-        wasm_v128_store(t + 4, acc[r][1]);                                                        \
-        _Pragma("clang loop unroll(full)") for (int l = 0; l < 8; l++) p[l] += t[l];             \
-      }                                                                                           \
+    for (; k + 8 <= d; k += 8) tile_points32_##R(pts, coef, b, nj, d, k, 0);                      \
+    if (k < d && d >= 8) {                                                                        \
+      tile_points32_##R(pts, coef, b, nj, d, d - 8, k - (d - 8));                                 \
+      return;                                                                                     \
     }                                                                                             \
     for (; k < d; k++) {                                                                          \
       _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                           \
