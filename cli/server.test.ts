@@ -168,7 +168,8 @@ describe("lw server commands", { timeout: 300_000 }, () => {
     assert.deepEqual(got.multiple.ids, ref.data.multiple.ids);
     const table = await lw(["search", "--server", server.url, "--spec", "q.json"]);
     assert.match(table.out, /mixture: score/);
-    assert.match(table.out, /00000002 .*0\.0 % {2}\(negligible/, "plant B, whose data does not meet the query, is flagged");
+    assert.match(table.out, /00000002 .*\d\.\d % {2}\(negligible/, "plant B, a few of the query's rows, is flagged negligible");
+    assert.match(table.out, /mixture: score .*fit 0\.9\d fits/, "the demo query fits plants A and C's mixture");
     assert.match(table.out, /^ID +NAME +SCORE +MMD² +FIT/);
     assert.match(table.out, /Sensor fault classifier \(plant [AC]\)/, "names beside ids");
     assert.match(table.out, /score: relative/, "the legend says what scores mean");

@@ -102,9 +102,9 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
 }
 
 /**
- * A small CSV drawn from two plants of the demo market (build-time only), so a new user can
- * try the Find flow at once: its best single match is a sensor learnware, and the mixture
- * combines plants A and C.
+ * A small CSV of readings from the demo market's plants A and C (and a few from B; build-time
+ * only), so a new user can try the Find flow at once: plants A and C each fit partly, and their
+ * mixture fits (plant B joins it, flagged negligible).
  */
 async function writeSampleCsv(dir: string): Promise<void> {
   const X = demoMixtureQuery(400);

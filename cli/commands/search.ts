@@ -168,7 +168,7 @@ export function formatResult(r: SearchResult, explained: ResultExplanation | nul
     );
     r.multiple.ids.forEach((id, i) => {
       const m = mf?.members[i];
-      const contribution = m ? `${(m.contribution * 100).toFixed(1)} %${m.negligible ? "  (negligible: its data does not meet yours)" : ""}` : "-";
+      const contribution = m ? `${(m.contribution * 100).toFixed(1)} %${m.negligible ? "  (negligible: its data barely meets yours)" : ""}` : "-";
       lines.push(
         `  ${id.padEnd(w)}  ${name(id)}  ${r.multiple!.weights[i]!.toFixed(4)}  ${contribution}${mapText((r.multiple as { columnMaps?: number[][] }).columnMaps?.[i])}`,
       );

@@ -168,14 +168,36 @@ export function demoLearnwares(): DemoLearnware[] {
   ];
 }
 
-/** A user query drawn from a mix of two sensor plants (A and C), for examples and tests. */
+/** `n` new rows around a learnware's own class centres (the same centres, fresh noise from `seed`). */
+function sampleAround(lw: DemoLearnware, n: number, seed: number): Matrix {
+  const { centres } = sampleData(lw, 0);
+  const rng = createRng(seed);
+  const d = lw.space.dim;
+  const X = matrix(n, d);
+  for (let i = 0; i < n; i++) {
+    const c = centres[i % lw.classes]!;
+    for (let j = 0; j < d; j++) X.data[i * d + j] = c[j]! + 0.6 * rng.normal();
+  }
+  return X;
+}
+
+/**
+ * A user query for examples and tests: new readings from sensor plants A and C (the machine
+ * states their learnwares were trained on, fresh noise) and a handful (3 %) from plant B.
+ * Searched against the demo market, plants A and C each fit partly, their mixture fits, and
+ * plant B joins it with a negligible contribution.
+ */
 export function demoMixtureQuery(n = 200): Matrix {
   const lws = demoLearnwares();
-  const a = sampleData({ ...lws[0]!, seed: 901 }, n / 2);
-  const c = sampleData({ ...lws[2]!, seed: 903 }, n / 2);
-  const d = a.X.cols;
-  const X = matrix(n, d);
-  X.data.set(a.X.data, 0);
-  X.data.set(c.X.data, (n / 2) * d);
+  const nb = Math.round(0.03 * n),
+    na = Math.floor((n - nb) / 2),
+    nc = n - nb - na;
+  const parts = [sampleAround(lws[0]!, na, 901), sampleAround(lws[2]!, nc, 903), sampleAround(lws[1]!, nb, 902)];
+  const X = matrix(n, lws[0]!.space.dim);
+  let at = 0;
+  for (const p of parts) {
+    X.data.set(p.data, at);
+    at += p.data.length;
+  }
   return X;
 }

@@ -1,5 +1,5 @@
 // POST /v1/search beside the Python market's fields (unchanged, in their order): an absolute
-// fit per single, the mixture's fit with each member's contribution (a member whose data never
+// fit per single, the mixture's fit with each member's contribution (a member whose data barely
 // meets the query flagged negligible), warnings about the user's spec, a legend; and an unknown
 // search method accepted as the Python market accepts it (a warning, singles only).
 import { after, before, describe, test } from "node:test";
@@ -30,10 +30,16 @@ describe("search answers say how well results fit", { timeout: 120_000 }, () => 
     const m = r.data.multiple;
     assert.deepEqual(Object.keys(m).slice(0, 4), ["ids", "weights", "score", "dist"]);
     assert.equal(m.members.length, m.ids.length);
+    // The demo query: readings from plants A and C (and 3 % from plant B).
+    for (const plant of ["00000001", "00000003"]) {
+      const f = r.data.single.items.find((x: { id: string }) => x.id === plant);
+      assert.equal(f?.fit.band, "fits partly", `plant ${plant} alone explains half the query: ${JSON.stringify(f)}`);
+    }
+    assert.equal(m.fit.band, "fits", `the mixture explains it: ${JSON.stringify(m.fit)}`);
     const b = m.members.find((x: { id: string }) => x.id === "00000002");
     assert.ok(b, "plant B is in the mixture");
-    assert.ok(b.negligible && b.contribution < 0.05, `plant B's data does not meet the query: ${JSON.stringify(b)}`);
-    assert.ok(b.weight > 0.1, "although its weight is large");
+    assert.ok(b.negligible && b.contribution < 0.05, `plant B's data barely meets the query: ${JSON.stringify(b)}`);
+    assert.ok(b.weight > 4 * b.contribution, "its weight overstates its share");
     assert.match(r.data.legend, /score: relative/);
     assert.deepEqual(r.data.warnings, []);
   });

@@ -511,7 +511,7 @@ export function findView(): HTMLElement {
     return h(
       "span",
       { class: m.negligible ? "warn member-note" : "muted member-note" },
-      `contributes ${(m.contribution * 100).toFixed(1)}%${m.negligible ? " — negligible: its data does not meet yours" : ""}`,
+      `contributes ${(m.contribution * 100).toFixed(1)}%${m.negligible ? " — negligible: its data barely meets yours" : ""}`,
     );
   }
 
