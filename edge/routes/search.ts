@@ -43,8 +43,9 @@ export function searchRoutes(app: App, ctx: Ctx): void {
         principal,
         indexThreshold: ctx.config.indexThreshold,
         indexTopN: ctx.config.indexTopN,
+        page: { offset: body.offset, limit: body.limit },
       });
-      const page = r.single.slice(body.offset, body.offset + body.limit);
+      const page = r.singlesTotal !== undefined ? r.single : r.single.slice(body.offset, body.offset + body.limit);
       // Beside the market's relative scores: an absolute fit per item, mixture members' contributions, warnings.
       const methodWarning = unknownMethodWarning(body.method);
       if (methodWarning) ctx.log(`search: ${methodWarning}`);
@@ -73,7 +74,7 @@ export function searchRoutes(app: App, ctx: Ctx): void {
             ...runtime(s.id),
             fit: fitOf.get(s.id) ?? null,
           })),
-          total: r.single.length,
+          total: r.singlesTotal ?? r.single.length,
           limit: body.limit,
           offset: body.offset,
         },

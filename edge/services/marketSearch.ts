@@ -47,6 +47,12 @@ export interface MarketSearchRequest {
   hetero?: "auto" | "on" | "off";
   /** Who asks (admission: anonymous scans over `anonExactMax` specs queue behind, or are refused). */
   principal?: Principal | null;
+  /**
+   * Only this page of the ranked singles is wanted: the table scan then builds just these
+   * (`singlesTotal` in the answer counts them all) instead of one object per ranked learnware,
+   * which at 10⁵ learnwares cost the event loop ~10 ms a search. Other paths answer whole.
+   */
+  page?: { offset: number; limit: number };
 }
 
 export interface MarketSearchResult extends SearchResult {
@@ -58,6 +64,8 @@ export interface MarketSearchResult extends SearchResult {
   ranked?: number;
   /** Hetero answers: each result's fit, measured in the shared space where it was ranked. */
   fit?: ResultExplanation;
+  /** With `page` on the table scan: how many singles the answer ranks; `single` then holds only the page. */
+  singlesTotal?: number;
 }
 
 /** Per listing: its slots of the last dimension searched, in market order, and their model ids. */
@@ -126,11 +134,12 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       };
     }
   }
+  const paged: { total?: number } = {};
   const stat =
     user === undefined
       ? undefined
       : user.kind === TABLE_SPEC
-        ? tableStage(ctx, req, listing, user.spec as RKMETableSpecification, options)
+        ? tableStage(ctx, req, listing, user.spec as RKMETableSpecification, options, paged)
         : kindStage(ctx, req, user, options);
   try {
     const result = await composeSearch({
@@ -141,7 +150,9 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
       ...(req.approximate ? { approximate: true } : {}),
       hetero,
     });
-    return { ...result, models };
+    // The page was built by the table scan only if it answered (not a hetero search after it).
+    const scanned = paged.total !== undefined && (result.path === "exact" || result.path === "approximate");
+    return { ...result, models, ...(scanned ? { singlesTotal: paged.total } : {}) };
   } catch (err) {
     if (err instanceof LearnwareError)
       throw new LearnwareError(err.code === "SPEC_INVALID" ? "STAT_SPEC_INVALID" : err.code, err.message, err.details ?? { field: "stat" });
@@ -152,7 +163,14 @@ export async function searchMarket(ctx: Ctx, req: MarketSearchRequest): Promise<
 type StageOptions = { maxSearchNum: number; method: "greedy" | "auto" | "none" };
 
 /** The table kind's executors: the packed slab ranked on the search pool, and the RKME index. */
-function tableStage(ctx: Ctx, req: MarketSearchRequest, listing: Listing, user: RKMETableSpecification, options: StageOptions): StatStage<Item> {
+function tableStage(
+  ctx: Ctx,
+  req: MarketSearchRequest,
+  listing: Listing,
+  user: RKMETableSpecification,
+  options: StageOptions,
+  paged: { total?: number },
+): StatStage<Item> {
   const slab = specSlabOf(ctx.db);
   const exec = ctx.search.executor;
   const exact = async (candidates: readonly Item[], whole: boolean, path: "exact" | "approximate"): Promise<SearchResult & { ranked: number }> => {
@@ -178,8 +196,15 @@ function tableStage(ctx: Ctx, req: MarketSearchRequest, listing: Listing, user: 
     }
     const { slots, ids } = hit;
     const out = await admit(ctx, req.principal ?? null, path === "exact" ? slots.length : 0, () => rankSlots(exec, slab, slots, user, options));
+    // One object per returned single: the requested page's, or all of them.
+    const n = out.order.length;
+    const from = req.page ? Math.min(req.page.offset, n) : 0,
+      to = req.page ? Math.min(from + req.page.limit, n) : n;
+    const single = new Array<{ id: string; score: number; dist: number }>(to - from);
+    for (let i = from; i < to; i++) single[i - from] = { id: ids[out.order[i]!]!, score: out.scores[i]!, dist: out.dists[i]! };
+    if (req.page) paged.total = n;
     return {
-      single: Array.from(out.order, (pos, i) => ({ id: ids[pos]!, score: out.scores[i]!, dist: out.dists[i]! })),
+      single,
       multiple:
         out.mixture === null
           ? null

@@ -44,6 +44,22 @@ describe("search answers say how well results fit", { timeout: 120_000 }, () => 
     assert.deepEqual(r.data.warnings, []);
   });
 
+  test("a page of singles is the same slice of the whole ranking, with the whole count", async () => {
+    const user = RKMETableSpecification.generate(demoMixtureQuery(200), { seed: 0 }).toJSON();
+    const whole = await api(s.url, "POST", "/v1/search", { json: { stat: user, limit: 100 } });
+    const total = whole.data.single.total;
+    assert.ok(total >= 2, `${total} singles`);
+    assert.equal(whole.data.single.items.length, total);
+    const ids = (r: { data: { single: { items: { id: string }[] } } }) => r.data.single.items.map((x) => x.id);
+    const second = await api(s.url, "POST", "/v1/search", { json: { stat: user, limit: 1, offset: 1 } });
+    assert.deepEqual(ids(second), ids(whole).slice(1, 2));
+    assert.equal(second.data.single.total, total);
+    assert.deepEqual(second.data.multiple.ids, whole.data.multiple.ids, "the mixture does not depend on the page");
+    const past = await api(s.url, "POST", "/v1/search", { json: { stat: user, limit: 5, offset: total + 3 } });
+    assert.deepEqual(ids(past), []);
+    assert.equal(past.data.single.total, total);
+  });
+
   test("a spec built from one row is answered with a TINY_SAMPLE warning", async () => {
     const X = matrix(1, 8, new Float64Array(demoMixtureQuery(2).data.subarray(0, 8)));
     const user = RKMETableSpecification.generate(X, { K: 1, seed: 0 }).toJSON();
