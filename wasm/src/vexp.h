@@ -1,6 +1,12 @@
 /*
  * Vectorised exp for two f64 lanes, accurate to a couple of ulp over the whole double range.
  *
+ * Where both lanes lie in −708 ≤ x ≤ 709 (2^n normal; every kernel value above 1e-307), a
+ * table path: x = (32k + j)·ln2/32 + r with |r| ≤ ln2/64, e^x = 2^k · 2^(j/32) · e^r with
+ * 2^(j/32) from a table of correctly rounded doubles and e^r − 1 a degree-6 Taylor polynomial
+ * (truncation error < 4e-18 relative): about 2/3 of the operations of the wide path below.
+ * Other lanes (underflow, overflow, NaN) take the wide path:
+ *
  * Cody–Waite range reduction x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split into a 32-bit head,
  * exact for |n| < 2^21, and a tail), then a degree-13 Taylor polynomial for e^r (truncation
  * error < 6e-18 relative) in Estrin's scheme, then the scale 2^n applied as two factors so
@@ -36,7 +42,46 @@ static const double lw_exp_k[LW_E_COUNT] = {
 
 LW_INLINE v128_t lw_kv(int i) { return wasm_f64x2_splat(lw_exp_k[i]); }
 
+/* 2^(j/32), j = 0..31, correctly rounded. */
+static const double lw_exp_t32[32] = {
+  1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237,
+  1.0905077326652577, 1.1143867425958924, 1.1387886347566916, 1.1637248587775775,
+  1.189207115002721, 1.215247359980469, 1.241857812073484, 1.2690509571917332,
+  1.2968395546510096, 1.3252366431597413, 1.3542555469368927, 1.383909881963832,
+  1.4142135623730951, 1.4451808069770467, 1.4768261459394993, 1.5091644275934228,
+  1.5422108254079407, 1.5759808451078865, 1.6104903319492543, 1.645755478153965,
+  1.681792830507429, 1.718619298122478, 1.7562521603732995, 1.7947090750031072,
+  1.8340080864093424, 1.8741676341103, 1.9152065613971474, 1.9571441241754002};
+
+LW_INLINE v128_t lw_vexp_wide(v128_t x);
+
 LW_INLINE v128_t lw_vexp(v128_t x) {
+  const v128_t normal = wasm_v128_and(wasm_f64x2_ge(x, wasm_f64x2_splat(-708.0)), wasm_f64x2_le(x, wasm_f64x2_splat(709.0)));
+  if (!wasm_i64x2_all_true(normal)) return lw_vexp_wide(x);
+  const v128_t shifter = lw_kv(LW_E_SHIFTER);
+  /* m = round(32x/ln2) in the shifter's low bits; k = m >> 5, j = m & 31. */
+  const v128_t km = wasm_f64x2_add(wasm_f64x2_mul(x, wasm_f64x2_splat(46.16624130844683)), shifter);
+  const v128_t m = wasm_f64x2_sub(km, shifter);
+  /* ln2/32 split as fdlibm's ln2 (head of 32 bits: m·head is exact for |m| < 2^21), over 32. */
+  v128_t r = wasm_f64x2_sub(x, wasm_f64x2_mul(m, wasm_f64x2_splat(6.93147180369123816490e-01 / 32)));
+  r = wasm_f64x2_sub(r, wasm_f64x2_mul(m, wasm_f64x2_splat(1.90821492927058770002e-10 / 32)));
+  const v128_t mi = wasm_i64x2_sub(km, shifter); /* m as an integer (the shifter's bit pattern subtracted) */
+  const v128_t j = wasm_v128_and(mi, wasm_i64x2_splat(31));
+  v128_t t = wasm_v128_load64_zero(&lw_exp_t32[wasm_i64x2_extract_lane(j, 0)]);
+  t = wasm_v128_load64_lane(&lw_exp_t32[wasm_i64x2_extract_lane(j, 1)], t, 1);
+  /* e^r − 1 = r + r²·(1/2 + r/6 + r²·(1/24 + r/120 + r²/720)), Estrin. */
+  const v128_t r2 = wasm_f64x2_mul(r, r);
+  const v128_t a = LW_MADD_F64(wasm_f64x2_splat(1.0 / 6), r, wasm_f64x2_splat(0.5));
+  const v128_t b = LW_MADD_F64(wasm_f64x2_splat(1.0 / 120), r, wasm_f64x2_splat(1.0 / 24));
+  const v128_t c = LW_MADD_F64(wasm_f64x2_splat(1.0 / 720), r2, b);
+  const v128_t d = LW_MADD_F64(c, r2, a);
+  const v128_t p = LW_MADD_F64(d, r2, r);
+  /* 2^(j/32)·e^r = t + t·(e^r − 1), then the exact scaling by 2^k (normal here). */
+  const v128_t e = wasm_i64x2_shl(wasm_i64x2_add(wasm_i64x2_shr(mi, 5), wasm_i64x2_splat(1023)), 52);
+  return wasm_f64x2_mul(LW_MADD_F64(t, p, t), e);
+}
+
+LW_INLINE v128_t lw_vexp_wide(v128_t x) {
   /* Round-to-nearest-even by adding 1.5·2^52: the low bits of the sum hold the integer. */
   const v128_t shifter = lw_kv(LW_E_SHIFTER);
   /* pmax/pmin keep a NaN x (their comparison is false), unlike min/max against a bound. */
