@@ -27,18 +27,23 @@ export interface DemoLearnware {
   onnx: boolean;
 }
 
-/** Samples `n` rows around the learnware's class centres; returns X, labels and the centres. */
-export function sampleData(lw: DemoLearnware, n: number): { X: Matrix; y: Int32Array; centres: number[][] } {
+/**
+ * Samples `n` rows around the learnware's class centres; returns X, labels and the centres.
+ * The centres come from the learnware's seed; the rows' noise continues that draw, or comes
+ * from `noiseSeed` when given (new rows around the same centres).
+ */
+export function sampleData(lw: DemoLearnware, n: number, noiseSeed?: number): { X: Matrix; y: Int32Array; centres: number[][] } {
   const rng = createRng(lw.seed);
   const d = lw.space.dim;
   const centres: number[][] = [];
   for (let c = 0; c < lw.classes; c++) centres.push(lw.center.map((x) => x + 1.5 * rng.normal()));
+  const noise = noiseSeed === undefined ? rng : createRng(noiseSeed);
   const X = matrix(n, d);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % lw.classes;
     y[i] = c;
-    for (let j = 0; j < d; j++) X.data[i * d + j] = centres[c]![j]! + 0.6 * rng.normal();
+    for (let j = 0; j < d; j++) X.data[i * d + j] = centres[c]![j]! + 0.6 * noise.normal();
   }
   return { X, y, centres };
 }
@@ -168,19 +173,6 @@ export function demoLearnwares(): DemoLearnware[] {
   ];
 }
 
-/** `n` new rows around a learnware's own class centres (the same centres, fresh noise from `seed`). */
-function sampleAround(lw: DemoLearnware, n: number, seed: number): Matrix {
-  const { centres } = sampleData(lw, 0);
-  const rng = createRng(seed);
-  const d = lw.space.dim;
-  const X = matrix(n, d);
-  for (let i = 0; i < n; i++) {
-    const c = centres[i % lw.classes]!;
-    for (let j = 0; j < d; j++) X.data[i * d + j] = c[j]! + 0.6 * rng.normal();
-  }
-  return X;
-}
-
 /**
  * A user query for examples and tests: new readings from sensor plants A and C (the machine
  * states their learnwares were trained on, fresh noise) and a handful (3 %) from plant B.
@@ -192,7 +184,7 @@ export function demoMixtureQuery(n = 200): Matrix {
   const nb = Math.round(0.03 * n),
     na = Math.floor((n - nb) / 2),
     nc = n - nb - na;
-  const parts = [sampleAround(lws[0]!, na, 901), sampleAround(lws[2]!, nc, 903), sampleAround(lws[1]!, nb, 902)];
+  const parts = [sampleData(lws[0]!, na, 901).X, sampleData(lws[2]!, nc, 903).X, sampleData(lws[1]!, nb, 902).X];
   const X = matrix(n, lws[0]!.space.dim);
   let at = 0;
   for (const p of parts) {

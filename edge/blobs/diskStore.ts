@@ -54,7 +54,7 @@ export class DiskBlobStore implements BlobStore {
     const tempId = randomUUID();
     const path = this.#tempPath(tempId);
     // A 1 MiB high-water mark lets the stream gather the network's 64 KiB chunks into one
-    // writev per MiB: 2.5–3.5× the throughput of the 16 KiB default on loopback uploads.
+    // writev per MiB instead of one write per 16 KiB (the default), a large part of the upload path's gain.
     const out = createWriteStream(path, { flags: "wx", highWaterMark: 1 << 20 });
     try {
       const digest = await hashThrough(

@@ -150,7 +150,7 @@ export class MultipartReader {
       // The first delimiter has no leading CRLF; treat the body as if it had one.
       this.#buf = concat(CRLF, this.#buf);
       for (;;) {
-        const i = indexOf(this.#buf, this.#delim);
+        const i = this.#find.indexOf(this.#buf);
         if (i >= 0) {
           this.#buf = this.#buf.subarray(i + this.#delim.length);
           break;

@@ -76,14 +76,10 @@ export async function inspectStagedPackage(pkg: StagedPackage, semantic: unknown
   if (size < config.zipWorkerMinBytes || typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
     return precheckAndInspect("bytes" in pkg ? pkg.bytes : await readView(pkg.file), semantic, limits);
   }
-  let task: Task;
-  let transferList: ArrayBuffer[] = [];
-  if ("bytes" in pkg) {
-    const b = pkg.bytes;
-    task = { bytes: b, semantic, limits };
-    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) transferList = [b.buffer];
-  } else task = { file: pkg.file, semantic, limits };
-  const r = (await (await inspectionPool()).run(task, { transferList })) as Reply;
+  // Bytes that own their whole buffer move to the thread instead of being copied.
+  const owned = "bytes" in pkg && pkg.bytes.byteOffset === 0 && pkg.bytes.byteLength === pkg.bytes.buffer.byteLength && pkg.bytes.buffer instanceof ArrayBuffer;
+  const task: Task = { ...pkg, semantic, limits };
+  const r = (await (await inspectionPool()).run(task, { transferList: owned ? [pkg.bytes.buffer as ArrayBuffer] : [] })) as Reply;
   if (r.ok) return r.inspected;
   const e = r.error;
   if (e.code !== undefined) throw new LearnwareError(e.code, e.message, e.details);
@@ -121,6 +117,6 @@ function inspectionPool(): Promise<import("piscina").Piscina> {
 }
 
 /** One package for the inspection threads: its bytes, or the local file they read themselves. */
-export type Task = ({ bytes: Uint8Array } | { file: string }) & { semantic: unknown; limits: PackageLimits };
+export type Task = StagedPackage & { semantic: unknown; limits: PackageLimits };
 
 export type Reply = { ok: true; inspected: Inspected } | { ok: false; error: { name: string; code?: string; message: string; details?: unknown } };
